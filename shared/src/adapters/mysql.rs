@@ -1,0 +1,194 @@
+//! The system of record in MySQL (Aurora) through sqlx.
+//!
+//! Migrations in `migrations/` are embedded at build time; [`migrate`] applies them. Queries are
+//! checked at run time (no database is needed to build).
+
+use async_trait::async_trait;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::{QueryBuilder, Row};
+use uuid::Uuid;
+
+use crate::domain::{Event, SeatStatus, Section};
+use crate::ports::{BackendError, BackendResult, EventStore};
+
+/// Seats inserted per statement when an event is created.
+const SEAT_INSERT_CHUNK: usize = 2_000;
+
+/// Opens a small pool (one per function instance; see docs/SCALE notes) that connects lazily, so a
+/// cold start never fails just because the database is briefly away.
+pub fn pool(options: MySqlConnectOptions, max_connections: u32) -> MySqlPool {
+    MySqlPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_lazy_with(options)
+}
+
+/// Applies the embedded migrations.
+pub async fn migrate(pool: &MySqlPool) -> anyhow::Result<()> {
+    sqlx::migrate!("../migrations").run(pool).await?;
+    Ok(())
+}
+
+/// Whether a database error is worth retrying (the server is away, or a pool timeout).
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+}
+
+pub(crate) fn fault(context: &str) -> impl FnOnce(sqlx::Error) -> BackendError + '_ {
+    move |e| BackendError::new(context, is_transient(&e), e)
+}
+
+#[derive(Clone)]
+pub struct MySqlEventStore {
+    pool: MySqlPool,
+}
+
+impl MySqlEventStore {
+    pub fn new(pool: MySqlPool) -> Self {
+        MySqlEventStore { pool }
+    }
+
+    async fn sections(&self, ids: &[String]) -> BackendResult<Vec<(String, Section)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::new(
+            "SELECT event_id, name, rows_count, seats_per_row, price_cents, category FROM sections WHERE event_id IN (",
+        );
+        let mut sep = q.separated(", ");
+        for id in ids {
+            sep.push_bind(id);
+        }
+        q.push(") ORDER BY event_id, position");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(fault("reading sections"))?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("event_id")?,
+                    Section {
+                        name: r.try_get("name")?,
+                        rows: r.try_get("rows_count")?,
+                        seats_per_row: r.try_get("seats_per_row")?,
+                        price_cents: r.try_get("price_cents")?,
+                        category: r.try_get("category")?,
+                    },
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(fault("decoding sections"))
+    }
+
+    async fn events_where(&self, sql: &str, bind: Option<String>, limit: u32) -> BackendResult<Vec<Event>> {
+        let mut q = sqlx::query(sql);
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        let rows = q.bind(limit).fetch_all(&self.pool).await.map_err(fault("reading events"))?;
+        let ids: Vec<String> = rows.iter().filter_map(|r| r.try_get("id").ok()).collect();
+        let mut sections = self.sections(&ids).await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.try_get("id").map_err(fault("decoding an event"))?;
+            let mine: Vec<Section> = sections.iter().filter(|(e, _)| *e == id).map(|(_, s)| s.clone()).collect();
+            sections.retain(|(e, _)| *e != id);
+            events.push(Event {
+                id: Uuid::parse_str(&id).map_err(|e| BackendError::new("decoding an event id", false, e))?,
+                name: r.try_get("name").map_err(fault("decoding an event"))?,
+                venue: r.try_get("venue").map_err(fault("decoding an event"))?,
+                starts_at: r.try_get("starts_at").map_err(fault("decoding an event"))?,
+                currency: r.try_get("currency").map_err(fault("decoding an event"))?,
+                max_seats_per_order: r.try_get("max_seats_per_order").map_err(fault("decoding an event"))?,
+                hold_ttl_seconds: r.try_get("hold_ttl_seconds").map_err(fault("decoding an event"))?,
+                seat_count: r.try_get("seat_count").map_err(fault("decoding an event"))?,
+                sections: mine,
+                created_at: r.try_get("created_at").map_err(fault("decoding an event"))?,
+            });
+        }
+        Ok(events)
+    }
+}
+
+const EVENT_COLUMNS: &str =
+    "SELECT id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at FROM events";
+
+#[async_trait]
+impl EventStore for MySqlEventStore {
+    async fn insert(&self, event: &Event) -> BackendResult<()> {
+        let id = event.id.to_string();
+        let mut tx = self.pool.begin().await.map_err(fault("creating an event"))?;
+        sqlx::query(
+            "INSERT INTO events (id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&event.name)
+        .bind(&event.venue)
+        .bind(event.starts_at)
+        .bind(&event.currency)
+        .bind(event.max_seats_per_order)
+        .bind(event.hold_ttl_seconds)
+        .bind(event.seat_count)
+        .bind(event.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fault("creating an event"))?;
+        let mut q = QueryBuilder::new(
+            "INSERT INTO sections (event_id, position, name, rows_count, seats_per_row, price_cents, category) ",
+        );
+        q.push_values(event.sections.iter().enumerate(), |mut b, (i, s)| {
+            b.push_bind(&id)
+                .push_bind(i as u32)
+                .push_bind(&s.name)
+                .push_bind(s.rows)
+                .push_bind(s.seats_per_row)
+                .push_bind(s.price_cents)
+                .push_bind(&s.category);
+        });
+        q.build().execute(&mut *tx).await.map_err(fault("creating sections"))?;
+        let seats: Vec<_> = event.seats().collect();
+        for chunk in seats.chunks(SEAT_INSERT_CHUNK) {
+            let mut q = QueryBuilder::new("INSERT INTO seats (event_id, seat_id, section, row_no, seat_no, price_cents) ");
+            q.push_values(chunk, |mut b, (seat, section)| {
+                b.push_bind(&id)
+                    .push_bind(seat.to_string())
+                    .push_bind(&seat.section)
+                    .push_bind(seat.row)
+                    .push_bind(seat.number)
+                    .push_bind(section.price_cents);
+            });
+            q.build().execute(&mut *tx).await.map_err(fault("creating seats"))?;
+        }
+        tx.commit().await.map_err(fault("creating an event"))?;
+        Ok(())
+    }
+
+    async fn get(&self, id: Uuid) -> BackendResult<Option<Event>> {
+        let sql = format!("{EVENT_COLUMNS} WHERE id = ? LIMIT ?");
+        Ok(self.events_where(&sql, Some(id.to_string()), 1).await?.pop())
+    }
+
+    async fn list(&self, after: Option<Uuid>, limit: u32) -> BackendResult<Vec<Event>> {
+        match after {
+            Some(after) => {
+                let sql = format!("{EVENT_COLUMNS} WHERE id > ? ORDER BY id LIMIT ?");
+                self.events_where(&sql, Some(after.to_string()), limit).await
+            }
+            None => self.events_where(&format!("{EVENT_COLUMNS} ORDER BY id LIMIT ?"), None, limit).await,
+        }
+    }
+
+    async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<(String, SeatStatus)>> {
+        let rows = sqlx::query("SELECT seat_id, CAST(status AS CHAR) AS status FROM seats WHERE event_id = ? AND status <> 'AVAILABLE'")
+            .bind(event.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fault("reading taken seats"))?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok((r.try_get("seat_id")?, SeatStatus::parse(&status).unwrap_or(SeatStatus::Held)))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(fault("decoding taken seats"))
+    }
+}

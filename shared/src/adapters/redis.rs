@@ -1,0 +1,249 @@
+//! Seat locks in Redis (ElastiCache): one Lua script per atomic step.
+//!
+//! Every key of one event carries the event id as a hash tag (`hold:{<eventId>}:A-1-1`), so a
+//! multi-seat hold stays one atomic script on a cluster and events spread across shards. Per event:
+//! - `hold:{E}:<seat>`: the lock, valued with the owning hold id, expiring at the hold's expiry;
+//! - `held:{E}`: sorted set seat -> expiry ms (booked seats: [`BOOKED_SCORE`]), the seat map's source;
+//! - `user:{E}:<user>`: sorted set of one user's seats, for the per-order cap;
+//! - `holdrec:{E}:<hold>`: the hold record; `log:{E}`: the stream of seat changes (an outbox);
+//! - `loaded:{E}`: set once the structure mirrors the system of record.
+//!
+//! `holdref:<hold>` maps a hold id to its event (it lives in its own slot, written first).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script};
+use uuid::Uuid;
+
+use crate::domain::{Hold, SeatStatus};
+use crate::ports::{BackendError, BackendResult, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot};
+
+/// Score of a booked seat in `held:{E}`: later than any expiry.
+pub const BOOKED_SCORE: i64 = 1 << 52;
+/// Approximate length the seat log of one event is trimmed to.
+const LOG_MAX_LEN: u32 = 100_000;
+/// How long a hold id keeps pointing to its event after the hold is made, in TTLs: long enough to
+/// tell "expired" from "never existed" for the hold's whole possible life.
+const HOLDREF_TTLS: i64 = 4;
+
+struct Scripts {
+    hold: Script,
+    extend: Script,
+    release: Script,
+    snapshot: Script,
+    load: Script,
+}
+
+/// The [`SeatLocks`] adapter. Cheap to clone: one multiplexed, self-reconnecting connection.
+#[derive(Clone)]
+pub struct RedisSeatLocks {
+    conn: ConnectionManager,
+    prefix: String,
+    scripts: std::sync::Arc<Scripts>,
+}
+
+impl RedisSeatLocks {
+    pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+        RedisSeatLocks {
+            conn,
+            prefix: prefix.into(),
+            scripts: std::sync::Arc::new(Scripts {
+                hold: Script::new(include_str!("../lua/hold.lua")),
+                extend: Script::new(include_str!("../lua/extend.lua")),
+                release: Script::new(include_str!("../lua/release.lua")),
+                snapshot: Script::new(include_str!("../lua/snapshot.lua")),
+                load: Script::new(include_str!("../lua/load.lua")),
+            }),
+        }
+    }
+
+    /// Connects once; the manager reconnects by itself after Redis restarts.
+    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url)?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(std::time::Duration::from_secs(2))
+            .set_response_timeout(std::time::Duration::from_secs(2))
+            .set_number_of_retries(2);
+        let conn = ConnectionManager::new_with_config(client, config).await?;
+        Ok(Self::new(conn, prefix))
+    }
+
+    fn key(&self, kind: &str, event: Uuid, rest: Option<&str>) -> String {
+        match rest {
+            Some(rest) => format!("{}{kind}:{{{event}}}:{rest}", self.prefix),
+            None => format!("{}{kind}:{{{event}}}", self.prefix),
+        }
+    }
+
+    fn holdref(&self, hold: Uuid) -> String {
+        format!("{}holdref:{hold}", self.prefix)
+    }
+
+    /// The seat log stream of an event (read by the relay to Kafka).
+    pub fn log_key(&self, event: Uuid) -> String {
+        self.key("log", event, None)
+    }
+
+    fn lock_keys<'a>(&'a self, event: Uuid, seats: &'a [String]) -> impl Iterator<Item = String> + 'a {
+        seats.iter().map(move |s| self.key("hold", event, Some(s)))
+    }
+}
+
+fn fault(context: &str) -> impl FnOnce(redis::RedisError) -> BackendError + '_ {
+    move |e| {
+        let transient = e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal();
+        BackendError::new(context, transient, e)
+    }
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(ms).single()
+}
+
+#[async_trait]
+impl SeatLocks for RedisSeatLocks {
+    async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome> {
+        let e = hold.event_id;
+        let ttl_ms = millis(hold.expires_at) - millis(now);
+        let mut inv = self.scripts.hold.prepare_invoke();
+        inv.key(self.key("loaded", e, None))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(&hold.user_id)))
+            .key(self.key("holdrec", e, Some(&hold.id.to_string())))
+            .key(self.log_key(e));
+        for k in self.lock_keys(e, &hold.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(hold.id.to_string())
+            .arg(&hold.user_id)
+            .arg(millis(now))
+            .arg(millis(hold.expires_at))
+            .arg(cap)
+            .arg(e.to_string())
+            .arg(LOG_MAX_LEN);
+        for s in &hold.seat_ids {
+            inv.arg(s);
+        }
+        let mut conn = self.conn.clone();
+        // The hold id must lead to its event for the hold's whole life: written first, so there is
+        // never a hold that cannot be found. A failed hold leaves only this short-lived pointer.
+        let () = conn
+            .set_ex(self.holdref(hold.id), e.to_string(), (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64)
+            .await
+            .map_err(fault("recording the hold id"))?;
+        let reply: Vec<String> = inv.invoke_async(&mut conn).await.map_err(fault("holding seats"))?;
+        match reply.first().map(String::as_str) {
+            Some("OK") => Ok(HoldOutcome::Held),
+            Some("BUSY") => Ok(HoldOutcome::Unavailable(reply[1..].to_vec())),
+            Some("LIMIT") => Ok(HoldOutcome::OverLimit { current: reply.get(1).and_then(|c| c.parse().ok()).unwrap_or(0) }),
+            Some("NOT_LOADED") => Ok(HoldOutcome::NotLoaded),
+            other => Err(BackendError::new("holding seats", false, anyhow::anyhow!("unexpected script reply {other:?}"))),
+        }
+    }
+
+    async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup> {
+        let mut conn = self.conn.clone();
+        let event: Option<String> = conn.get(self.holdref(hold_id)).await.map_err(fault("finding a hold"))?;
+        let Some(event) = event.and_then(|e| Uuid::parse_str(&e).ok()) else {
+            return Ok(HoldLookup::Unknown);
+        };
+        let rec: HashMap<String, String> = conn
+            .hgetall(self.key("holdrec", event, Some(&hold_id.to_string())))
+            .await
+            .map_err(fault("reading a hold"))?;
+        if rec.is_empty() {
+            return Ok(HoldLookup::Expired);
+        }
+        let field = |k: &str| rec.get(k).cloned().unwrap_or_default();
+        let time = |k: &str| field(k).parse::<i64>().ok().and_then(from_millis);
+        match (time("createdAt"), time("expiresAt")) {
+            (Some(created_at), Some(expires_at)) => Ok(HoldLookup::Live(Hold {
+                id: hold_id,
+                event_id: event,
+                user_id: field("userId"),
+                seat_ids: field("seats").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                expires_at,
+                created_at,
+            })),
+            _ => Err(BackendError::new("reading a hold", false, anyhow::anyhow!("hold record {hold_id} is malformed"))),
+        }
+    }
+
+    async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool> {
+        let e = hold.event_id;
+        let mut inv = self.scripts.extend.prepare_invoke();
+        inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(&hold.user_id)));
+        for k in self.lock_keys(e, &hold.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(hold.id.to_string()).arg(millis(expires_at));
+        for s in &hold.seat_ids {
+            inv.arg(s);
+        }
+        let done: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(fault("extending a hold"))?;
+        Ok(done == 1)
+    }
+
+    async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
+        let e = hold.event_id;
+        let mut inv = self.scripts.release.prepare_invoke();
+        inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(&hold.user_id)))
+            .key(self.log_key(e));
+        for k in self.lock_keys(e, &hold.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(hold.id.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN);
+        for s in &hold.seat_ids {
+            inv.arg(s);
+        }
+        let mut conn = self.conn.clone();
+        let done: i64 = inv.invoke_async(&mut conn).await.map_err(fault("releasing a hold"))?;
+        let () = conn.del(self.holdref(hold.id)).await.map_err(fault("forgetting a released hold"))?;
+        Ok(done == 1)
+    }
+
+    async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>> {
+        let reply: Option<Vec<String>> = self
+            .scripts
+            .snapshot
+            .key(self.key("loaded", event, None))
+            .key(self.key("held", event, None))
+            .arg(millis(now))
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(fault("reading the seat map"))?;
+        Ok(reply.map(|flat| SeatSnapshot {
+            taken: flat
+                .chunks_exact(2)
+                .map(|p| {
+                    let booked = p[1].parse::<f64>().is_ok_and(|s| s >= BOOKED_SCORE as f64);
+                    (p[0].clone(), if booked { SeatStatus::Booked } else { SeatStatus::Held })
+                })
+                .collect(),
+        }))
+    }
+
+    async fn load(&self, event: Uuid, taken: &[(String, SeatStatus)]) -> BackendResult<()> {
+        let mut inv = self.scripts.load.prepare_invoke();
+        inv.key(self.key("loaded", event, None)).key(self.key("held", event, None));
+        inv.arg(millis(Utc::now()));
+        for (seat, status) in taken {
+            inv.key(self.key("hold", event, Some(seat)));
+            let score = if *status == SeatStatus::Booked { BOOKED_SCORE } else { BOOKED_SCORE - 1 };
+            inv.arg(seat).arg("booking").arg(score);
+        }
+        let _: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(fault("loading the seat locks"))?;
+        Ok(())
+    }
+}

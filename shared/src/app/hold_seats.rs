@@ -1,0 +1,63 @@
+//! Hold seats for a short time: explicit seats or best available, all or nothing.
+
+use std::collections::HashSet;
+
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+use super::{App, AppError, AppResult};
+use crate::domain::{best_available, Caller, Hold, HoldRequest, RuleError, SeatChoice, SeatId};
+use crate::ports::HoldOutcome;
+
+/// Attempts before giving up: best available may lose a race for the seats it picked, and a lock
+/// structure lost by Redis needs one reload.
+const ATTEMPTS: usize = 4;
+
+pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: HoldRequest) -> AppResult<Hold> {
+    let event = app.event(event_id).await?;
+    let choice = request.choice(&event)?;
+    let mut last_conflict = Vec::new();
+    for _ in 0..ATTEMPTS {
+        let seats: Vec<SeatId> = match &choice {
+            SeatChoice::Seats(seats) => seats.clone(),
+            SeatChoice::Best { quantity, section } => {
+                let snapshot = app.snapshot(event_id).await?;
+                let taken: HashSet<SeatId> = snapshot.taken.keys().filter_map(|s| SeatId::parse(s)).collect();
+                match best_available::choose(&event, section.as_deref(), *quantity, &taken) {
+                    Some(seats) => seats,
+                    None => return Err(AppError::SeatsUnavailable(Vec::new())),
+                }
+            }
+        };
+        let now = Utc::now();
+        let hold = Hold {
+            id: Uuid::now_v7(),
+            event_id,
+            user_id: caller.user_id.clone(),
+            seat_ids: seats.iter().map(ToString::to_string).collect(),
+            expires_at: now + Duration::seconds(i64::from(event.hold_ttl_seconds)),
+            created_at: now,
+        };
+        match app.locks.hold(&hold, event.max_seats_per_order, now).await? {
+            HoldOutcome::Held => {
+                tracing::info!(hold_id = %hold.id, event_id = %event_id, seats = hold.seat_ids.len(), "seats held");
+                return Ok(hold);
+            }
+            HoldOutcome::OverLimit { current } => {
+                return Err(RuleError::SeatLimit {
+                    max: event.max_seats_per_order,
+                    requested: current + hold.seat_ids.len() as u32,
+                }
+                .into())
+            }
+            HoldOutcome::NotLoaded => app.load_locks(event_id).await?,
+            HoldOutcome::Unavailable(busy) => {
+                if matches!(choice, SeatChoice::Seats(_)) {
+                    return Err(AppError::SeatsUnavailable(busy));
+                }
+                last_conflict = busy;
+            }
+        }
+    }
+    Err(AppError::SeatsUnavailable(last_conflict))
+}

@@ -1,0 +1,102 @@
+//! Use cases, one file each, over the ports. [`App`] is what a function instance builds once.
+
+pub mod create_event;
+pub mod extend_hold;
+pub mod get_event;
+pub mod get_hold;
+pub mod hold_seats;
+pub mod list_events;
+pub mod release_hold;
+pub mod seat_map;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use sqlx::mysql::MySqlPool;
+use uuid::Uuid;
+
+use crate::adapters::{mysql, redis::RedisSeatLocks};
+use crate::config::Config;
+use crate::domain::{Event, RuleError};
+use crate::ports::{BackendError, EventStore, SeatLocks, SeatSnapshot};
+
+/// Events kept per instance. Events never change once created, so a cached one is never stale.
+const EVENT_CACHE_SIZE: usize = 10_000;
+
+/// Why a use case did not do what was asked. Mapped to a problem+json answer in one place
+/// (`http::problem`).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Seats that are held or booked already; empty when best available found too few seats.
+    #[error("seats unavailable")]
+    SeatsUnavailable(Vec<String>),
+    #[error("the hold has expired")]
+    HoldExpired,
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Everything a handler needs, built once per cold start and shared by all requests.
+pub struct App {
+    pub config: Config,
+    pub pool: MySqlPool,
+    pub events: Arc<dyn EventStore>,
+    pub locks: Arc<dyn SeatLocks>,
+    event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
+}
+
+impl App {
+    /// Builds the clients: a small lazy MySQL pool and one multiplexed Redis connection.
+    pub async fn connect(config: Config) -> anyhow::Result<Arc<App>> {
+        let pool = mysql::pool(config.mysql_options(), config.db_max_connections);
+        let locks = RedisSeatLocks::connect(&config.redis_url, &config.redis_key_prefix).await?;
+        Ok(Arc::new(App {
+            events: Arc::new(mysql::MySqlEventStore::new(pool.clone())),
+            locks: Arc::new(locks),
+            pool,
+            config,
+            event_cache: RwLock::new(HashMap::new()),
+        }))
+    }
+
+    /// The event, from this instance's cache or the store; [`AppError::NotFound`] if none.
+    pub async fn event(&self, id: Uuid) -> AppResult<Arc<Event>> {
+        if let Some(e) = self.event_cache.read().ok().and_then(|c| c.get(&id).cloned()) {
+            return Ok(e);
+        }
+        let event = Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound("event"))?);
+        if let Ok(mut cache) = self.event_cache.write() {
+            if cache.len() >= EVENT_CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(id, event.clone());
+        }
+        Ok(event)
+    }
+
+    /// The event's taken seats now, rebuilding the lock structure from MySQL if Redis lost it.
+    pub async fn snapshot(&self, event: Uuid) -> AppResult<SeatSnapshot> {
+        for _ in 0..3 {
+            if let Some(s) = self.locks.snapshot(event, chrono::Utc::now()).await? {
+                return Ok(s);
+            }
+            self.load_locks(event).await?;
+        }
+        Err(BackendError::new("reading the seat map", true, anyhow::anyhow!("seat locks of {event} would not load")).into())
+    }
+
+    /// Mirrors the seats MySQL has taken into Redis (after a Redis restart or for a new event).
+    pub async fn load_locks(&self, event: Uuid) -> AppResult<()> {
+        let taken = self.events.taken_seats(event).await?;
+        self.locks.load(event, &taken).await?;
+        Ok(())
+    }
+}

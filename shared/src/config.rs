@@ -1,0 +1,89 @@
+//! One typed configuration, read from the environment once per cold start. Secrets are never logged.
+
+use std::env;
+use std::fmt;
+
+use sqlx::mysql::MySqlConnectOptions;
+
+#[derive(Clone)]
+pub struct Config {
+    pub db_host: String,
+    pub db_port: u16,
+    pub db_name: String,
+    pub db_user: String,
+    pub db_password: String,
+    /// Connections per instance: 1-2 in a Lambda (Aurora's connection count is the limit),
+    /// more in the local gateway, which serves every route from one process.
+    pub db_max_connections: u32,
+    pub redis_url: String,
+    /// Prepended to every Redis key; lets tests and tenants share one Redis.
+    pub redis_key_prefix: String,
+    pub kafka_bootstrap_servers: String,
+    /// Prepended to every Kafka topic name; lets tests share one broker.
+    pub kafka_topic_prefix: String,
+    /// Default `holdTtlSeconds` of new events.
+    pub hold_ttl_seconds: u32,
+}
+
+fn var(name: &str, default: &str) -> String {
+    env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match env::var(name).ok().filter(|v| !v.is_empty()) {
+        Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{name}={v:?} is not valid")),
+        None => Ok(default),
+    }
+}
+
+impl Config {
+    /// Reads the environment: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_MAX_CONNECTIONS,
+    /// REDIS_URL or REDIS_HOST + REDIS_PORT, REDIS_KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
+    /// KAFKA_TOPIC_PREFIX, HOLD_TTL_SECONDS. Defaults suit the local stack.
+    pub fn from_env() -> anyhow::Result<Config> {
+        let redis_url = match env::var("REDIS_URL").ok().filter(|v| !v.is_empty()) {
+            Some(url) => url,
+            None => format!("redis://{}:{}/", var("REDIS_HOST", "127.0.0.1"), parsed::<u16>("REDIS_PORT", 6379)?),
+        };
+        let hold_ttl_seconds = parsed("HOLD_TTL_SECONDS", 600)?;
+        if !crate::domain::event::HOLD_TTL_SECONDS.contains(&hold_ttl_seconds) {
+            anyhow::bail!("HOLD_TTL_SECONDS must be between 30 and 3600");
+        }
+        Ok(Config {
+            db_host: var("DB_HOST", "127.0.0.1"),
+            db_port: parsed("DB_PORT", 3306)?,
+            db_name: var("DB_NAME", "booking"),
+            db_user: var("DB_USER", "root"),
+            db_password: env::var("DB_PASSWORD").unwrap_or_default(),
+            db_max_connections: parsed("DB_MAX_CONNECTIONS", 2)?,
+            redis_url,
+            redis_key_prefix: var("REDIS_KEY_PREFIX", ""),
+            kafka_bootstrap_servers: var("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            kafka_topic_prefix: var("KAFKA_TOPIC_PREFIX", ""),
+            hold_ttl_seconds,
+        })
+    }
+
+    pub fn mysql_options(&self) -> MySqlConnectOptions {
+        MySqlConnectOptions::new()
+            .host(&self.db_host)
+            .port(self.db_port)
+            .username(&self.db_user)
+            .password(&self.db_password)
+            .database(&self.db_name)
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("db", &format_args!("{}@{}:{}/{}", self.db_user, self.db_host, self.db_port, self.db_name))
+            .field("db_password", &"<redacted>")
+            .field("db_max_connections", &self.db_max_connections)
+            .field("redis_key_prefix", &self.redis_key_prefix)
+            .field("kafka_bootstrap_servers", &self.kafka_bootstrap_servers)
+            .field("kafka_topic_prefix", &self.kafka_topic_prefix)
+            .field("hold_ttl_seconds", &self.hold_ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,145 @@
+//! Seat holds: what a hold request may ask for and how long a hold may live.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::event::Event;
+use super::seat::SeatId;
+use super::RuleError;
+
+/// A hold can be extended, but never to more than this many TTLs after it was made.
+pub const MAX_HOLD_TTLS: i64 = 3;
+
+/// Body of `POST /events/{eventId}/holds`: explicit seats, or a quantity for best available.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HoldRequest {
+    #[serde(default)]
+    pub seat_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    #[serde(default)]
+    pub section: Option<String>,
+}
+
+/// What a valid hold request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeatChoice {
+    /// These seats, sorted, all of the event, none repeated.
+    Seats(Vec<SeatId>),
+    /// The best `quantity` available seats, in `section` if given.
+    Best { quantity: u32, section: Option<String> },
+}
+
+impl HoldRequest {
+    /// Applies the request rules in the contract's order: shape (422), then the seat cap (422).
+    pub fn choice(&self, event: &Event) -> Result<SeatChoice, RuleError> {
+        match (&self.seat_ids, self.quantity) {
+            (Some(_), Some(_)) => Err(RuleError::invalid("seatIds", "give seatIds or quantity, not both")),
+            (None, None) => Err(RuleError::invalid("seatIds", "give seatIds or quantity")),
+            (Some(_), None) if self.section.is_some() => {
+                Err(RuleError::invalid("section", "section goes with quantity, not with seatIds"))
+            }
+            (Some(ids), None) => event.requested_seats(ids).map(SeatChoice::Seats),
+            (None, Some(quantity)) => {
+                if quantity == 0 {
+                    return Err(RuleError::invalid("quantity", "must be at least 1"));
+                }
+                if let Some(name) = &self.section {
+                    if event.section(name).is_none() {
+                        return Err(RuleError::invalid("section", format!("no section {name:?} in this event")));
+                    }
+                }
+                if quantity > event.max_seats_per_order {
+                    return Err(RuleError::SeatLimit { max: event.max_seats_per_order, requested: quantity });
+                }
+                Ok(SeatChoice::Best { quantity, section: self.section.clone() })
+            }
+        }
+    }
+}
+
+/// A live hold, as served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hold {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub user_id: String,
+    pub seat_ids: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Hold {
+    /// The latest moment this hold may ever reach by extension.
+    pub fn hard_deadline(&self, ttl_seconds: u32) -> DateTime<Utc> {
+        self.created_at + Duration::seconds(MAX_HOLD_TTLS * i64::from(ttl_seconds))
+    }
+
+    /// The expiry an extension at `now` gives: one TTL from now, capped at the hard deadline,
+    /// and never earlier than what the hold already has.
+    pub fn extended_expiry(&self, ttl_seconds: u32, now: DateTime<Utc>) -> DateTime<Utc> {
+        (now + Duration::seconds(i64::from(ttl_seconds)))
+            .min(self.hard_deadline(ttl_seconds))
+            .max(self.expires_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::tests::event;
+
+    fn hold(created: DateTime<Utc>, ttl: i64) -> Hold {
+        Hold {
+            id: Uuid::now_v7(),
+            event_id: Uuid::now_v7(),
+            user_id: "u".into(),
+            seat_ids: vec!["A-1-1".into()],
+            expires_at: created + Duration::seconds(ttl),
+            created_at: created,
+        }
+    }
+
+    #[test]
+    fn an_extension_gives_one_ttl_from_now() {
+        let t0 = Utc::now();
+        let h = hold(t0, 60);
+        assert_eq!(h.extended_expiry(60, t0 + Duration::seconds(30)), t0 + Duration::seconds(90));
+    }
+
+    #[test]
+    fn a_hold_never_outlives_three_ttls() {
+        let t0 = Utc::now();
+        let mut h = hold(t0, 60);
+        for step in 1..10 {
+            let now = t0 + Duration::seconds(50 * step);
+            h.expires_at = h.extended_expiry(60, now);
+            assert!(h.expires_at <= t0 + Duration::seconds(180));
+        }
+        assert_eq!(h.expires_at, t0 + Duration::seconds(180));
+    }
+
+    #[test]
+    fn a_request_asks_for_seats_or_a_quantity_not_both() {
+        let e = event(&[("A", 2, 5)]);
+        let req = |ids: Option<&[&str]>, q: Option<u32>, s: Option<&str>| HoldRequest {
+            seat_ids: ids.map(|v| v.iter().map(|x| x.to_string()).collect()),
+            quantity: q,
+            section: s.map(str::to_string),
+        };
+        assert!(req(Some(&["A-1-1"]), Some(1), None).choice(&e).is_err());
+        assert!(req(None, None, None).choice(&e).is_err());
+        assert!(req(Some(&["A-1-1"]), None, Some("A")).choice(&e).is_err());
+        assert!(req(None, Some(0), None).choice(&e).is_err());
+        assert!(req(None, Some(2), Some("Z")).choice(&e).is_err());
+        assert_eq!(req(None, Some(11), None).choice(&e), Err(RuleError::SeatLimit { max: 10, requested: 11 }));
+        assert_eq!(
+            req(None, Some(2), Some("A")).choice(&e),
+            Ok(SeatChoice::Best { quantity: 2, section: Some("A".into()) })
+        );
+        assert_eq!(req(Some(&["A-1-2"]), None, None).choice(&e), Ok(SeatChoice::Seats(vec![SeatId::new("A", 1, 2)])));
+    }
+}

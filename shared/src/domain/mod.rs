@@ -1,0 +1,35 @@
+//! Pure types and rules of the ticketing domain: no I/O, no clocks, no backends.
+
+pub mod best_available;
+pub mod caller;
+pub mod event;
+pub mod hold;
+pub mod seat;
+
+pub use caller::Caller;
+pub use event::{Event, EventSpec, Section, SectionSpec};
+pub use hold::{Hold, HoldRequest, SeatChoice};
+pub use seat::{SeatId, SeatStatus};
+
+/// A rule broken by a request: answered 4xx, never retried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// A field has a value outside what the contract allows.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// Seat ids that name no seat of the event.
+    #[error("unknown seats: {}", .0.join(", "))]
+    UnknownSeats(Vec<String>),
+    /// Seat ids named more than once in one request.
+    #[error("repeated seats: {}", .0.join(", "))]
+    RepeatedSeats(Vec<String>),
+    /// More seats than a user may hold or book at once for one event.
+    #[error("at most {max} seats per order; this would make {requested}")]
+    SeatLimit { max: u32, requested: u32 },
+}
+
+impl RuleError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        RuleError::Invalid { field: field.into(), message: message.into() }
+    }
+}

@@ -1,0 +1,86 @@
+//! Seat identity (`{section}-{row}-{number}`) and the three statuses a client sees.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A seat's id within its event: section name, row and number, both counted from 1.
+///
+/// Section names never contain `-` (see [`crate::domain::event`]), so the id parses unambiguously.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SeatId {
+    pub section: String,
+    pub row: u32,
+    pub number: u32,
+}
+
+impl SeatId {
+    pub fn new(section: impl Into<String>, row: u32, number: u32) -> Self {
+        SeatId { section: section.into(), row, number }
+    }
+
+    /// Parses `A-3-12`; `None` for anything else (the caller reports it as an unknown seat).
+    pub fn parse(s: &str) -> Option<SeatId> {
+        let mut parts = s.rsplitn(3, '-');
+        let number = parse_positive(parts.next()?)?;
+        let row = parse_positive(parts.next()?)?;
+        let section = parts.next()?;
+        if section.is_empty() || section.contains('-') {
+            return None;
+        }
+        Some(SeatId { section: section.to_string(), row, number })
+    }
+}
+
+/// Digits only, no sign, no leading zero: one spelling per seat, so `A-01-1` is not `A-1-1`.
+fn parse_positive(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 6 || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+impl fmt::Display for SeatId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-{}", self.section, self.row, self.number)
+    }
+}
+
+/// What a client sees of a seat. `Held` covers both a live hold and a pending booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SeatStatus {
+    Available,
+    Held,
+    Booked,
+}
+
+impl SeatStatus {
+    pub fn parse(s: &str) -> Option<SeatStatus> {
+        match s {
+            "AVAILABLE" => Some(SeatStatus::Available),
+            "HELD" => Some(SeatStatus::Held),
+            "BOOKED" => Some(SeatStatus::Booked),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seat_id_round_trips_through_its_text() {
+        let id = SeatId::new("VIP", 3, 12);
+        assert_eq!(id.to_string(), "VIP-3-12");
+        assert_eq!(SeatId::parse("VIP-3-12"), Some(id));
+    }
+
+    #[test]
+    fn malformed_seat_ids_are_rejected() {
+        for bad in ["", "A", "A-1", "A-1-", "-1-1", "A-0-1", "A-1-0", "A-01-1", "A-1-x", "A-B-1-1", "A--1-1", "A-1-+1", "A-1-9999999"] {
+            assert_eq!(SeatId::parse(bad), None, "{bad:?} should not parse");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! HTTP handlers, one per endpoint, over API Gateway (payload 2.0) requests.
+//!
+//! A handler is `async fn(Arc<App>, Request) -> HandlerResult`. The same function runs in the
+//! Lambda binary ([`crate::bootstrap::serve_http`]) and in the local gateway ([`boxed`]).
+
+pub mod events;
+pub mod holds;
+pub mod problem;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+
+pub use problem::Problem;
+
+use crate::app::App;
+use crate::domain::Caller;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub type HandlerResult = Result<Response<Body>, Problem>;
+
+/// A handler behind one type, as the local gateway's route table holds it.
+pub type BoxHandler = Arc<dyn Fn(Arc<App>, Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+
+/// Boxes a handler and turns its problems into responses.
+pub fn boxed<F, Fut>(handler: F) -> BoxHandler
+where
+    F: Fn(Arc<App>, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    Arc::new(move |app, req| {
+        let fut = handler(app, req);
+        Box::pin(async move { respond(fut.await) })
+    })
+}
+
+/// The response for a handler's result.
+pub fn respond(result: HandlerResult) -> Response<Body> {
+    result.unwrap_or_else(Problem::into_response)
+}
+
+/// The caller the authorizer put in the request context. Without one, 401.
+pub fn caller(req: &Request) -> Result<Caller, Problem> {
+    let claims = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims),
+        _ => None,
+    };
+    let claims = claims.ok_or_else(|| Problem::unauthorized("a bearer token is required"))?;
+    let user_id = claims.get("sub").filter(|s| !s.is_empty()).ok_or_else(|| Problem::unauthorized("the token has no subject"))?;
+    let admin = claims.get("cognito:groups").is_some_and(|g| Caller::groups_include_admin(g));
+    Ok(Caller { user_id: user_id.clone(), admin })
+}
+
+/// A path parameter that must be a UUID; anything else is 400 `INVALID_ID`.
+pub fn path_id(req: &Request, name: &str) -> Result<Uuid, Problem> {
+    let raw = req.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().to_string();
+    Uuid::parse_str(&raw)
+        .ok()
+        .filter(|u| raw.len() == 36 && !u.is_nil())
+        .ok_or_else(|| Problem::bad_request("INVALID_ID", format!("{name} must be a UUID")))
+}
+
+/// A query parameter, if present.
+pub fn query(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+}
+
+/// The JSON body: 413 past [`MAX_BODY_BYTES`], 400 if not JSON, 422 if the wrong shape
+/// (wrong types, missing or unknown fields).
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "Payload too large", format!("bodies are limited to {MAX_BODY_BYTES} bytes")));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::bad_request("MALFORMED_JSON", "a JSON body is required"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => Problem::validation(e.to_string()),
+        _ => Problem::bad_request("MALFORMED_JSON", format!("the body is not valid JSON: {e}")),
+    })
+}
+
+/// A JSON answer.
+pub fn json<T: Serialize>(status: u16, value: &T) -> HandlerResult {
+    let body = serde_json::to_string(value).map_err(|e| {
+        tracing::error!(error = %e, "serializing a response");
+        Problem::internal()
+    })?;
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .map_err(|_| Problem::internal())
+}
+
+/// An empty answer (204).
+pub fn no_content() -> HandlerResult {
+    Response::builder().status(204).body(Body::Empty).map_err(|_| Problem::internal())
+}

@@ -1,0 +1,121 @@
+//! RFC 9457 problem details: the one mapping from every error to an HTTP answer.
+
+use lambda_http::{Body, Response};
+use serde_json::{json, Map, Value};
+
+use crate::app::AppError;
+use crate::domain::RuleError;
+
+/// An error answer: `application/problem+json` with a stable `code`.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: u16,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    /// Extension members, e.g. `seatIds`.
+    pub extra: Map<String, Value>,
+    /// Seconds after which a retry makes sense (503).
+    pub retry_after: Option<u32>,
+}
+
+impl Problem {
+    pub fn new(status: u16, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Problem { status, code, title, detail: detail.into(), extra: Map::new(), retry_after: None }
+    }
+
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.to_string(), value);
+        self
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Problem::new(400, code, "Bad request", detail)
+    }
+
+    pub fn validation(detail: impl Into<String>) -> Self {
+        Problem::new(422, "VALIDATION_FAILED", "The request is not valid", detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        let code = match what {
+            "event" => "EVENT_NOT_FOUND",
+            "hold" => "HOLD_NOT_FOUND",
+            "route" => "ROUTE_NOT_FOUND",
+            _ => "NOT_FOUND",
+        };
+        Problem::new(404, code, "Not found", format!("no such {what}"))
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Problem::new(401, "UNAUTHORIZED", "Unauthorized", detail)
+    }
+
+    pub fn internal() -> Self {
+        Problem::new(500, "INTERNAL_ERROR", "Internal error", "the request could not be completed")
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let mut body = Map::new();
+        body.insert("type".into(), json!(format!("https://booking.example/problems/{}", self.code.to_lowercase().replace('_', "-"))));
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status));
+        body.insert("detail".into(), json!(self.detail));
+        body.insert("code".into(), json!(self.code));
+        body.extend(self.extra);
+        let mut builder = Response::builder().status(self.status).header("content-type", "application/problem+json");
+        if let Some(s) = self.retry_after {
+            builder = builder.header("retry-after", s.to_string());
+        }
+        builder
+            .body(Body::from(Value::Object(body).to_string()))
+            .unwrap_or_else(|_| Response::new(Body::Empty))
+    }
+}
+
+impl From<RuleError> for Problem {
+    fn from(e: RuleError) -> Self {
+        match &e {
+            RuleError::Invalid { field, .. } => Problem::validation(e.to_string()).with("field", json!(field)),
+            RuleError::UnknownSeats(ids) => {
+                Problem::new(422, "UNKNOWN_SEATS", "Unknown seats", e.to_string()).with("seatIds", json!(ids))
+            }
+            RuleError::RepeatedSeats(ids) => {
+                Problem::new(422, "REPEATED_SEATS", "Repeated seats", e.to_string()).with("seatIds", json!(ids))
+            }
+            RuleError::SeatLimit { max, .. } => {
+                Problem::new(422, "SEAT_LIMIT_EXCEEDED", "Seat limit exceeded", e.to_string()).with("maxSeatsPerOrder", json!(max))
+            }
+        }
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Rule(r) => r.into(),
+            AppError::NotFound(what) => Problem::not_found(what),
+            AppError::Forbidden(why) => Problem::new(403, "FORBIDDEN", "Forbidden", why),
+            AppError::SeatsUnavailable(ids) => {
+                let detail = if ids.is_empty() {
+                    "not enough seats are available".to_string()
+                } else {
+                    format!("held or booked already: {}", ids.join(", "))
+                };
+                Problem::new(409, "SEATS_UNAVAILABLE", "Seats unavailable", detail).with("seatIds", json!(ids))
+            }
+            AppError::HoldExpired => Problem::new(410, "HOLD_EXPIRED", "Hold expired", "the hold has expired; its seats are released"),
+            AppError::Backend(b) => {
+                // The cause goes to the log, never to the client.
+                tracing::error!(error = %b, transient = b.transient, "backend failure");
+                if b.transient {
+                    let mut p = Problem::new(503, "SERVICE_UNAVAILABLE", "Service unavailable", "a backend is not answering; retry shortly");
+                    p.retry_after = Some(1);
+                    p
+                } else {
+                    Problem::internal()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! `booking-core`: everything behind the functions but their `main`.
+//!
+//! The arrows point inwards: `http` handlers call use cases in `app`, which apply the pure rules in
+//! `domain` through the traits in `ports`; `adapters` implement those traits for Redis, MySQL,
+//! Kafka and DynamoDB. `bootstrap` builds it all once per cold start.
+
+pub mod adapters;
+pub mod app;
+pub mod bootstrap;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod ports;
+
+pub use app::App;
+pub use config::Config;

@@ -1,0 +1,48 @@
+-- Hold seats, all or nothing, in one atomic step.
+-- KEYS: 1 loaded marker, 2 held zset (seat -> expiry ms), 3 user zset, 4 hold record, 5 seat log,
+--       6.. one lock key per seat (value: hold id), in the same order as the seat ids in ARGV.
+-- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
+--       8.. seat ids.
+-- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'NOT_LOADED'}.
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {'NOT_LOADED'}
+end
+local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
+local n = #KEYS - 5
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local mine = redis.call('ZCARD', KEYS[3])
+if mine + n > tonumber(ARGV[5]) then
+  return {'LIMIT', tostring(mine)}
+end
+local busy = {}
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[5 + i]) == 1 then
+    busy[#busy + 1] = ARGV[7 + i]
+  end
+end
+if #busy > 0 then
+  return {'BUSY', unpack(busy)}
+end
+local seats, lapsed = {}, {}
+for i = 1, n do
+  local seat = ARGV[7 + i]
+  seats[i] = seat
+  local old = redis.call('ZSCORE', KEYS[2], seat)
+  if old and tonumber(old) <= now then
+    lapsed[#lapsed + 1] = seat
+  end
+  redis.call('SET', KEYS[5 + i], ARGV[1], 'PXAT', exp)
+  redis.call('ZADD', KEYS[2], exp, seat)
+  redis.call('ZADD', KEYS[3], exp, seat)
+end
+local list = table.concat(seats, ',')
+redis.call('HSET', KEYS[4], 'eventId', ARGV[6], 'userId', ARGV[2], 'seats', list, 'createdAt', now, 'expiresAt', exp)
+redis.call('PEXPIREAT', KEYS[4], exp)
+-- The seat log is the hold path's outbox: a relay moves it to Kafka (`seat.events`).
+if #lapsed > 0 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'type', 'SeatsReleased', 'eventId', ARGV[6],
+    'seats', table.concat(lapsed, ','), 'at', now)
+end
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'type', 'SeatsHeld', 'eventId', ARGV[6],
+  'seats', list, 'holdId', ARGV[1], 'at', now)
+return {'OK'}
