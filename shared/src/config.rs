@@ -65,12 +65,17 @@ impl Config {
     }
 
     pub fn mysql_options(&self) -> MySqlConnectOptions {
-        MySqlConnectOptions::new()
+        let options = MySqlConnectOptions::new()
             .host(&self.db_host)
             .port(self.db_port)
             .username(&self.db_user)
-            .password(&self.db_password)
-            .database(&self.db_name)
+            .database(&self.db_name);
+        // An empty password means none: MySQL tells the two apart.
+        if self.db_password.is_empty() {
+            options
+        } else {
+            options.password(&self.db_password)
+        }
     }
 }
 

@@ -1,1 +1,8 @@
-fn main(){}
+//! End-to-end tests: a client that knows only API.md, over HTTP through the local gateway, against
+//! the real MySQL, Redis, Kafka and DynamoDB emulator that `localstack/stack.sh` starts.
+
+mod bad_input;
+mod contract;
+mod events;
+mod holds;
+mod races;

@@ -1,1 +1,152 @@
+//! The test harness: a fresh slice of the real local stack per test, and the gateway in front of it.
+//!
+//! Each [`Stack`] gets its own MySQL database and Redis key prefix, so tests run in parallel. The
+//! services themselves are the ones `localstack/stack.sh` starts; nothing here is a mock.
 
+use std::sync::Arc;
+
+use booking_core::{App, Config};
+use local_gateway::{auth, Gateway};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::mysql::MySqlPool;
+
+pub const SECRET: &str = "test-secret";
+
+pub struct Stack {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub app: Arc<App>,
+    pub db: MySqlPool,
+    pub redis_prefix: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// An HTTP answer: status, and the body as JSON (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The problem `code` of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "{self:?}");
+        assert_eq!(self.content_type, "application/problem+json", "{self:?}");
+        assert_eq!(self.code(), code, "{self:?}");
+        assert_eq!(self.body["status"], json!(status), "{self:?}");
+        assert!(self.body["title"].is_string() && self.body["type"].is_string() && self.body["detail"].is_string(), "{self:?}");
+    }
+}
+
+impl Stack {
+    /// A new database (migrated) and key prefix, an [`App`] over them, and the gateway on a free port.
+    pub async fn start() -> Stack {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let mut config = Config::from_env().expect("configuration");
+        config.db_name = format!("test_{id}");
+        config.redis_key_prefix = format!("t{id}:");
+        config.db_max_connections = 16;
+        let root = booking_core::adapters::mysql::pool(config.mysql_options().database("mysql"), 1);
+        sqlx::query(&format!("CREATE DATABASE `{}`", config.db_name)).execute(&root).await.expect("MySQL answers (is the stack up? bash localstack/stack.sh up)");
+        root.close().await;
+        let db = booking_core::adapters::mysql::pool(config.mysql_options(), 4);
+        booking_core::adapters::mysql::migrate(&db).await.expect("migrations apply");
+        let redis_prefix = config.redis_key_prefix.clone();
+        let app = App::connect(config).await.expect("Redis answers");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let gateway = Gateway { app: app.clone(), jwt_secret: SECRET.to_string() };
+        let server = tokio::spawn(async move {
+            let _ = axum_serve(gateway, listener).await;
+        });
+        let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+        Stack { base, http, app, db, redis_prefix, server }
+    }
+
+    pub fn token(&self, user: &str) -> String {
+        auth::mint(SECRET, user, false, 3600)
+    }
+
+    pub fn admin_token(&self) -> String {
+        auth::mint(SECRET, "admin-1", true, 3600)
+    }
+
+    /// Sends a request with an optional bearer token and raw body.
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let res = req.send().await.expect("the gateway answers");
+        let status = res.status();
+        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let bytes = res.bytes().await.unwrap_or_default();
+        Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(token), Some(body.to_string().into_bytes())).await
+    }
+
+    /// Creates an event through the API; panics unless 201.
+    pub async fn create_event(&self, body: Value) -> Value {
+        let a = self.post("/api/v1/events", &self.admin_token(), body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{a:?}");
+        a.body
+    }
+
+    /// An event with one section `A` of `rows` x `per_row` seats.
+    pub async fn simple_event(&self, rows: u32, per_row: u32, max_per_order: u32) -> String {
+        let e = self
+            .create_event(json!({
+                "name": "Test night", "venue": "Hall", "startsAt": "2027-01-01T20:00:00Z",
+                "maxSeatsPerOrder": max_per_order,
+                "sections": [{ "name": "A", "rows": rows, "seatsPerRow": per_row, "priceCents": 5000 }]
+            }))
+            .await;
+        e["id"].as_str().unwrap().to_string()
+    }
+
+    /// Seat id -> status, from the seat map endpoint.
+    pub async fn seat_statuses(&self, event: &str) -> std::collections::BTreeMap<String, String> {
+        let a = self.get(&format!("/api/v1/events/{event}/seats"), &self.token("reader")).await;
+        assert_eq!(a.status, StatusCode::OK, "{a:?}");
+        a.body["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
+            .collect()
+    }
+}
+
+async fn axum_serve(gateway: Gateway, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    local_gateway::serve(gateway, listener).await
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Seat ids of a JSON array.
+pub fn ids(v: &Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}

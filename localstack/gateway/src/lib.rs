@@ -1,1 +1,167 @@
-pub fn x(){}
+//! The local gateway: one process that plays API Gateway on 127.0.0.1.
+//!
+//! It routes each method and path to the handler the function's binary runs, in-process, with the
+//! request shaped as an API Gateway HTTP API (payload 2.0) event, so `lambda_http` builds the very
+//! `Request` the function sees in AWS. In AWS none of this code runs.
+
+pub mod auth;
+pub mod routes;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body as AxumBody};
+use axum::extract::{Path, Request as AxumRequest};
+use axum::response::{IntoResponse, Response as AxumResponse};
+use axum::routing::on;
+use axum::Router;
+use base64::Engine;
+use booking_core::http::{BoxHandler, Problem};
+use booking_core::App;
+use lambda_http::Body;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+pub use routes::{routes, Route};
+
+/// API Gateway's own payload limit; the handlers enforce the contract's 64 KiB.
+const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// Gateway settings.
+#[derive(Clone)]
+pub struct Gateway {
+    pub app: Arc<App>,
+    pub jwt_secret: String,
+}
+
+fn problem(p: Problem) -> AxumResponse {
+    lambda_to_axum(p.into_response())
+}
+
+/// The router serving every route of [`routes`]; anything else is 404 `ROUTE_NOT_FOUND`.
+pub fn router(gateway: Gateway) -> Router {
+    let mut router = Router::new();
+    for route in routes() {
+        let gw = gateway.clone();
+        let route_key = format!("{} {}", route.method, route.path);
+        let (handler, authorized) = (route.handler.clone(), route.authorized);
+        let method = axum::routing::MethodFilter::try_from(route.method.clone()).expect("a standard method");
+        router = router.route(
+            route.path,
+            on(method, move |params: Option<Path<HashMap<String, String>>>, req: AxumRequest| {
+                let params = params.map(|Path(p)| p).unwrap_or_default();
+                invoke(gw, handler, route_key, authorized, params, req)
+            }),
+        );
+    }
+    let not_found = || async { problem(Problem::not_found("route")) };
+    router.fallback(not_found).method_not_allowed_fallback(not_found)
+}
+
+/// Builds the payload-2.0 event for a request, lets `lambda_http` turn it into a `Request`, and
+/// runs the handler.
+async fn invoke(
+    gw: Gateway,
+    handler: BoxHandler,
+    route_key: String,
+    authorized: bool,
+    params: HashMap<String, String>,
+    req: AxumRequest,
+) -> AxumResponse {
+    let (parts, body) = req.into_parts();
+    let claims = if authorized {
+        let header = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
+        match auth::verify(&gw.jwt_secret, header) {
+            Ok(c) => Some(c),
+            Err(why) => return problem(Problem::unauthorized(why)),
+        }
+    } else {
+        None
+    };
+    let bytes = match to_bytes(body, GATEWAY_MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return problem(Problem::new(413, "PAYLOAD_TOO_LARGE", "Payload too large", "the body is too large")),
+    };
+    let mut headers: HashMap<String, String> = HashMap::new();
+    for (name, value) in &parts.headers {
+        if let Ok(v) = value.to_str() {
+            headers.entry(name.as_str().to_string()).and_modify(|e| *e = format!("{e},{v}")).or_insert_with(|| v.to_string());
+        }
+    }
+    let now = chrono::Utc::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut context = json!({
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": headers.get("host").cloned().unwrap_or_else(|| "127.0.0.1".into()),
+        "domainPrefix": "local",
+        "http": {
+            "method": parts.method.as_str(),
+            "path": parts.uri.path(),
+            "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1",
+            "userAgent": headers.get("user-agent").cloned().unwrap_or_default(),
+        },
+        "requestId": request_id,
+        "routeKey": route_key,
+        "stage": "$default",
+        "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+        "timeEpoch": now.timestamp_millis(),
+    });
+    if let Some(claims) = claims {
+        context["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+    }
+    let event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": parts.uri.path(),
+        "rawQueryString": parts.uri.query().unwrap_or(""),
+        "headers": headers,
+        "requestContext": context,
+        "pathParameters": params,
+        "body": base64::engine::general_purpose::STANDARD.encode(&bytes),
+        "isBase64Encoded": true,
+    });
+    let request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "building the API Gateway event");
+            return problem(Problem::internal());
+        }
+    };
+    let span = tracing::info_span!("request", request_id = %request_id, route = %route_key);
+    let _enter = span.enter();
+    lambda_to_axum(handler(gw.app.clone(), request).await)
+}
+
+fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {
+    let (parts, body) = res.into_parts();
+    let body = match body {
+        Body::Empty => AxumBody::empty(),
+        Body::Text(t) => AxumBody::from(t),
+        Body::Binary(b) => AxumBody::from(b),
+    };
+    (parts.status, parts.headers, body).into_response()
+}
+
+/// Serves on `listener` until the process is told to stop (Ctrl-C or SIGTERM).
+pub async fn serve(gateway: Gateway, listener: TcpListener) -> anyhow::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "local gateway listening");
+    axum::serve(listener, router(gateway)).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

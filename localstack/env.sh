@@ -1,0 +1,41 @@
+# Sourced by the local scripts: where things are and how the functions reach the local stack.
+# Every value can be overridden from the environment.
+LOCALSTACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(dirname "$LOCALSTACK_DIR")"
+STATE_DIR="${STATE_DIR:-$REPO_DIR/.local}"
+mkdir -p "$STATE_DIR/logs" "$STATE_DIR/run"
+
+export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT:-3306}" DB_NAME="${DB_NAME:-booking}"
+export DB_USER="${DB_USER:-root}" DB_PASSWORD="${DB_PASSWORD:-}"
+export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6379}"
+export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
+export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:5000}"
+export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+export AWS_EC2_METADATA_DISABLED=true
+export LOCAL_JWT_SECRET="${LOCAL_JWT_SECRET:-local-dev-secret}"
+export PAYMENT_WEBHOOK_SECRET="${PAYMENT_WEBHOOK_SECRET:-local-webhook-secret}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+VENV="$STATE_DIR/venv"
+MOTO_VERSION=5.2.5
+NISSHI_VERSION=0.7.0-pre.2
+
+log() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
+
+# True when something listens on host:port.
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# Waits up to $3 seconds (default 30) for host:port.
+wait_port() {
+  local i
+  for ((i = 0; i < ${3:-30} * 10; i++)); do port_open "$1" "$2" && return 0; sleep 0.1; done
+  log "nothing answers on $1:$2"; return 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}

@@ -1,0 +1,45 @@
+//! The route table: method and path (as `template.yaml` declares them) to the function that
+//! serves it and the very handler that function's `main` runs. A test keeps the three in step.
+
+use booking_core::http::{self, boxed, BoxHandler};
+use ::http::Method;
+
+pub struct Route {
+    /// The function's folder under `functions/` and its logical name in `template.yaml`.
+    pub function: &'static str,
+    pub method: Method,
+    /// API Gateway path syntax, `{param}` for a parameter (axum's syntax too).
+    pub path: &'static str,
+    /// The handler's path under `booking_core::http`, as the function's `main.rs` names it.
+    pub handler_path: &'static str,
+    pub handler: BoxHandler,
+    /// Whether the JWT authorizer guards the route (webhooks are signed instead).
+    pub authorized: bool,
+}
+
+macro_rules! route {
+    ($function:literal, $method:ident, $path:literal, $module:ident :: $handler:ident) => {
+        Route {
+            function: $function,
+            method: Method::$method,
+            path: $path,
+            handler_path: concat!("http::", stringify!($module), "::", stringify!($handler)),
+            handler: boxed(http::$module::$handler),
+            authorized: true,
+        }
+    };
+}
+
+/// Every HTTP route of the API.
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!("events-create", POST, "/api/v1/events", events::create),
+        route!("events-list", GET, "/api/v1/events", events::list),
+        route!("events-get", GET, "/api/v1/events/{eventId}", events::get),
+        route!("seats-get", GET, "/api/v1/events/{eventId}/seats", events::seats),
+        route!("holds-create", POST, "/api/v1/events/{eventId}/holds", holds::create),
+        route!("holds-get", GET, "/api/v1/holds/{holdId}", holds::get),
+        route!("holds-extend", PUT, "/api/v1/holds/{holdId}/extend", holds::extend),
+        route!("holds-release", DELETE, "/api/v1/holds/{holdId}", holds::release),
+    ]
+}

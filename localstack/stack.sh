@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The local stack without Docker: MariaDB, Redis, a Kafka-protocol broker (nisshi) and the AWS
+# emulator (moto). Each is installed if missing and started if not answering; then the database is
+# migrated and the tables and topics are created. Usage: stack.sh up | down | status
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+mysql_tcp() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} "$@"; }
+
+up_mysql() {
+  if ! mysql_tcp -e 'SELECT 1' >/dev/null 2>&1; then
+    command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || { log "installing MariaDB"; apt_install mariadb-server; }
+    if ! port_open "$DB_HOST" "$DB_PORT"; then
+      log "starting MariaDB"
+      as_root mkdir -p /run/mysqld && as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
+      as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+      touch "$STATE_DIR/run/mariadb.started"
+      wait_port "$DB_HOST" "$DB_PORT" 60
+    fi
+    # A fresh Debian install lets root in only over the socket: allow the empty password over TCP too.
+    if ! mysql_tcp -e 'SELECT 1' >/dev/null 2>&1 && [ "$DB_USER" = root ] && [ -z "$DB_PASSWORD" ]; then
+      as_root mysql -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')"
+    fi
+  fi
+  mysql_tcp -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`"
+  log "MariaDB ready ($DB_HOST:$DB_PORT/$DB_NAME)"
+}
+
+up_redis() {
+  if ! redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    command -v redis-server >/dev/null || { log "installing Redis"; apt_install redis-server; }
+    log "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+      --dir "$STATE_DIR/run" --logfile "$STATE_DIR/logs/redis.log"
+    touch "$STATE_DIR/run/redis.started"
+    wait_port "$REDIS_HOST" "$REDIS_PORT"
+  fi
+  log "Redis ready ($REDIS_HOST:$REDIS_PORT)"
+}
+
+up_kafka() {
+  local host=${KAFKA_BOOTSTRAP_SERVERS%%:*} port=${KAFKA_BOOTSTRAP_SERVERS##*:}
+  if ! command -v nisshi >/dev/null; then
+    log "building the Kafka broker nisshi $NISSHI_VERSION from crates.io (about 10 minutes, once per machine)"
+    cargo install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
+      >"$STATE_DIR/logs/nisshi-install.log" 2>&1 || { tail -30 "$STATE_DIR/logs/nisshi-install.log"; exit 1; }
+  fi
+  if ! port_open "$host" "$port"; then
+    log "starting Kafka broker (nisshi)"
+    nohup nisshi broker --listener-url "tcp://$host:$port" --advertised-listener-url "tcp://$host:$port" \
+      --storage-engine memory://tansu/ >"$STATE_DIR/logs/kafka.log" 2>&1 &
+    echo $! >"$STATE_DIR/run/kafka.pid"
+    wait_port "$host" "$port"
+  fi
+  grep -v '^#' "$LOCALSTACK_DIR/kafka/topics.txt" | while read -r name parts; do
+    [ -n "$name" ] || continue
+    nisshi topic create "$name" --partitions "$parts" --broker "tcp://$host:$port" >/dev/null 2>&1 || true
+  done
+  log "Kafka ready ($KAFKA_BOOTSTRAP_SERVERS)"
+}
+
+up_moto() {
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
+    log "installing moto $MOTO_VERSION (AWS emulator) into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3
+  fi
+  local hostport=${AWS_ENDPOINT_URL#http://}
+  if ! port_open "${hostport%%:*}" "${hostport##*:}"; then
+    log "starting moto"
+    nohup "$VENV/bin/python" -m moto.server -H "${hostport%%:*}" -p "${hostport##*:}" >"$STATE_DIR/logs/moto.log" 2>&1 &
+    echo $! >"$STATE_DIR/run/moto.pid"
+    wait_port "${hostport%%:*}" "${hostport##*:}"
+  fi
+  "$VENV/bin/python" "$LOCALSTACK_DIR/create_resources.py" "$LOCALSTACK_DIR/dynamodb"
+  log "AWS emulator ready ($AWS_ENDPOINT_URL)"
+}
+
+migrate() {
+  (cd "$REPO_DIR" && cargo run -q -p local-gateway -- migrate)
+}
+
+stop_pid() {
+  local f="$STATE_DIR/run/$1.pid"
+  if [ -f "$f" ]; then
+    kill "$(cat "$f")" 2>/dev/null && log "stopped $1" || true
+    rm -f "$f"
+  fi
+}
+
+case "${1:-up}" in
+  up)
+    up_mysql; up_redis; up_kafka; up_moto; migrate
+    log "stack is up" ;;
+  services)
+    up_mysql; up_redis; up_kafka; up_moto ;;
+  down)
+    stop_pid gateway; stop_pid kafka; stop_pid moto
+    if [ -f "$STATE_DIR/run/redis.started" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"; fi
+    if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
+    log "stack is down (services that were running before it was started are left running)" ;;
+  status)
+    for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do
+      set -- $s; if port_open "$2" "$3"; then echo "$1: up ($2:$3)"; else echo "$1: down"; fi
+    done ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,56 @@
+//! The gateway's route table, `template.yaml` and `functions/` must describe the same functions.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_yaml::Value;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// (function binary, METHOD, path) of every HTTP-triggered function in template.yaml.
+fn template_routes() -> BTreeSet<(String, String, String)> {
+    let text = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
+    let doc: Value = serde_yaml::from_str(&text).unwrap();
+    let mut out = BTreeSet::new();
+    for (_, res) in doc["Resources"].as_mapping().unwrap() {
+        if res["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = res["Metadata"]["BuildProperties"]["Binary"].as_str().expect("every function names its binary").to_string();
+        for (_, ev) in res["Properties"]["Events"].as_mapping().into_iter().flatten() {
+            if ev["Type"].as_str() == Some("HttpApi") {
+                let p = &ev["Properties"];
+                out.insert((binary.clone(), p["Method"].as_str().unwrap().to_uppercase(), p["Path"].as_str().unwrap().to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_gateway_routes_exactly_what_the_template_deploys() {
+    let gateway: BTreeSet<_> =
+        local_gateway::routes().iter().map(|r| (r.function.to_string(), r.method.to_string(), r.path.to_string())).collect();
+    assert_eq!(gateway, template_routes());
+}
+
+#[test]
+fn every_function_folder_is_deployed_and_routed_to_the_handler_its_main_runs() {
+    let folders: BTreeSet<String> = std::fs::read_dir(repo().join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let routed: BTreeSet<String> = local_gateway::routes().iter().map(|r| r.function.to_string()).collect();
+    assert_eq!(folders, routed, "functions/ and the route table differ");
+    for r in local_gateway::routes() {
+        let main = std::fs::read_to_string(repo().join("functions").join(r.function).join("src/main.rs")).unwrap();
+        assert!(
+            main.contains(&format!("booking_core::{}", r.handler_path)),
+            "functions/{}/src/main.rs does not run {}",
+            r.function,
+            r.handler_path
+        );
+    }
+}
