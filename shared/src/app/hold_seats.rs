@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
+use rand::Rng;
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
@@ -11,25 +12,29 @@ use crate::ports::HoldOutcome;
 
 /// Attempts before giving up: best available may lose a race for the seats it picked, and a lock
 /// structure lost by Redis needs one reload.
-const ATTEMPTS: usize = 4;
+const ATTEMPTS: u32 = 10;
 
 pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: HoldRequest) -> AppResult<Hold> {
     let event = app.event(event_id).await?;
     let choice = request.choice(&event)?;
     let mut last_conflict = Vec::new();
-    for _ in 0..ATTEMPTS {
+    for attempt in 0..ATTEMPTS {
         let seats: Vec<SeatId> = match &choice {
             SeatChoice::Seats(seats) => seats.clone(),
             SeatChoice::Best { quantity, section } => {
                 let snapshot = app.snapshot(event_id).await?;
                 let taken: HashSet<SeatId> = snapshot.taken.keys().filter_map(|s| SeatId::parse(s)).collect();
-                match best_available::choose(&event, section.as_deref(), *quantity, &taken) {
-                    Some(seats) => seats,
-                    None => return Err(AppError::SeatsUnavailable(Vec::new())),
+                let options = best_available::candidates(&event, section.as_deref(), *quantity, &taken);
+                if options.is_empty() {
+                    return Err(AppError::SeatsUnavailable(Vec::new()));
                 }
+                // Everyone racing for the best seats collides on them: after a lost race, pick at
+                // random among a widening set of the best choices instead.
+                let spread = (1usize << attempt.min(16)).min(options.len());
+                options[rand::thread_rng().gen_range(0..spread)].clone()
             }
         };
-        let now = Utc::now();
+        let now = Utc::now().trunc_subsecs(3);
         let hold = Hold {
             id: Uuid::now_v7(),
             event_id,

@@ -9,15 +9,17 @@ use std::collections::HashSet;
 use super::event::Event;
 use super::seat::SeatId;
 
-/// Picks `quantity` seats not in `taken`, from `section` if given. `None` when there are not
+/// Every way to seat `quantity` buyers from seats not in `taken` (in `section` if given), best
+/// first: adjacent blocks without a stranded seat, then blocks that strand one, each in map order;
+/// only when no row has room, one split choice of the first free seats. Empty when there are not
 /// that many free seats at all.
-pub fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Option<Vec<SeatId>> {
+pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Vec<Vec<SeatId>> {
     let q = quantity as usize;
     if q == 0 {
-        return None;
+        return Vec::new();
     }
     // (leaves an orphan, position in the map, first seat number) — smaller is better.
-    let mut best: Option<((bool, usize, u32), Vec<SeatId>)> = None;
+    let mut blocks: Vec<((bool, usize, usize), Vec<SeatId>)> = Vec::new();
     let mut free_anywhere: Vec<SeatId> = Vec::new();
     let mut row_index = 0usize;
     for s in event.sections.iter().filter(|s| section.is_none_or(|name| name == s.name)) {
@@ -35,26 +37,25 @@ pub fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashS
                 if len < q {
                     continue;
                 }
-                for first in [start, start + len - q] {
-                    let left = first - start;
-                    let right = start + len - (first + q);
-                    let key = (left == 1 || right == 1, row_index, first as u32);
-                    if best.as_ref().is_none_or(|(k, _)| key < *k) {
-                        let seats = (first..first + q).map(|i| SeatId::new(s.name.clone(), row, i as u32 + 1)).collect();
-                        best = Some((key, seats));
-                    }
+                let ends = if len == q { vec![start] } else { vec![start, start + len - q] };
+                for first in ends {
+                    let (left, right) = (first - start, start + len - (first + q));
+                    let seats = (first..first + q).map(|i| SeatId::new(s.name.clone(), row, i as u32 + 1)).collect();
+                    blocks.push(((left == 1 || right == 1, row_index, first), seats));
                 }
             }
         }
     }
-    match best {
-        Some((_, seats)) => Some(seats),
-        None if free_anywhere.len() == q => {
-            free_anywhere.sort();
-            Some(free_anywhere)
-        }
-        None => None,
+    if blocks.is_empty() {
+        return if free_anywhere.len() == q { vec![free_anywhere] } else { Vec::new() };
     }
+    blocks.sort_by_key(|(key, _)| *key);
+    blocks.into_iter().map(|(_, seats)| seats).collect()
+}
+
+/// The best choice of [`candidates`], if any.
+pub fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Option<Vec<SeatId>> {
+    candidates(event, section, quantity, taken).into_iter().next()
 }
 
 /// (start, length) of each run of `true`.
@@ -123,5 +124,15 @@ mod tests {
         let e = event(&[("A", 1, 5), ("B", 1, 5)]);
         assert_eq!(names(choose(&e, Some("B"), 2, &taken(&[]))), ["B-1-1", "B-1-2"]);
         assert_eq!(choose(&e, Some("B"), 6, &taken(&[])), None);
+    }
+
+    #[test]
+    fn candidates_come_best_first_and_never_overlap_taken_seats() {
+        let e = event(&[("A", 3, 8)]);
+        let t = taken(&["A-1-4", "A-2-1"]);
+        let all = candidates(&e, None, 3, &t);
+        assert!(all.len() > 3);
+        assert!(all.iter().all(|c| c.len() == 3 && c.iter().all(|s| !t.contains(s))));
+        assert_eq!(names(all.first().cloned()), ["A-1-1", "A-1-2", "A-1-3"]);
     }
 }

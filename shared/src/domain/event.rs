@@ -175,9 +175,6 @@ impl Event {
         if ids.is_empty() {
             return Err(RuleError::invalid("seatIds", "at least one seat is required"));
         }
-        if ids.len() > self.max_seats_per_order as usize {
-            return Err(RuleError::SeatLimit { max: self.max_seats_per_order, requested: ids.len() as u32 });
-        }
         let mut unknown = Vec::new();
         let mut seats = Vec::with_capacity(ids.len());
         for raw in ids {
@@ -194,6 +191,10 @@ impl Event {
         repeated.dedup();
         if !repeated.is_empty() {
             return Err(RuleError::RepeatedSeats(repeated));
+        }
+        // The contract's order: a valid request first, then the seat cap.
+        if seats.len() > self.max_seats_per_order as usize {
+            return Err(RuleError::SeatLimit { max: self.max_seats_per_order, requested: seats.len() as u32 });
         }
         Ok(seats)
     }
@@ -265,8 +266,12 @@ pub(crate) mod tests {
         assert_eq!(e.requested_seats(&ids(&["A-3-1", "B-1-1", "A-1-1"])), Err(RuleError::UnknownSeats(ids(&["A-3-1", "B-1-1"]))));
         assert_eq!(e.requested_seats(&ids(&["A-1-1", "A-1-2", "A-1-1"])), Err(RuleError::RepeatedSeats(ids(&["A-1-1"]))));
         assert!(matches!(e.requested_seats(&[]), Err(RuleError::Invalid { .. })));
-        let many: Vec<String> = e.seats().map(|(s, _)| s.to_string()).chain(e.seats().map(|(s, _)| s.to_string())).collect();
-        assert_eq!(e.requested_seats(&many), Err(RuleError::SeatLimit { max: 10, requested: 12 }));
+        let big = event(&[("A", 3, 4)]);
+        let all: Vec<String> = big.seats().map(|(s, _)| s.to_string()).collect();
+        assert_eq!(big.requested_seats(&all), Err(RuleError::SeatLimit { max: 10, requested: 12 }));
+        let mut unknown_and_many = all.clone();
+        unknown_and_many.push("A-9-9".into());
+        assert_eq!(big.requested_seats(&unknown_and_many), Err(RuleError::UnknownSeats(ids(&["A-9-9"]))));
     }
 
     #[test]

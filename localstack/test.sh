@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Command 2: every test, against the real local stack (started here if it is not up).
+# Extra arguments go to `cargo test`, e.g. `bash localstack/test.sh holds::`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+started=$(date +%s)
+bash "$LOCALSTACK_DIR/stack.sh" up
+
+# Each test makes its own database and Redis key prefix; clear what earlier runs left behind.
+mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} -N -e "SHOW DATABASES LIKE 'test\\_%'" |
+  while read -r db; do mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} -e "DROP DATABASE \`$db\`"; done
+redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern 't????????????:*' | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" del >/dev/null
+
+cd "$REPO_DIR"
+out="$STATE_DIR/logs/test-output.log"
+set +e
+cargo test --workspace --locked "$@" 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -Eo '[0-9]+ passed' "$out" | awk '{s += $1} END {print s + 0}')
+failed=$(grep -Eo '[0-9]+ failed' "$out" | awk '{s += $1} END {print s + 0}')
+echo "tests took $(( $(date +%s) - started )) s"
+echo "summary: $passed passed, $failed failed"
+exit "$status"
