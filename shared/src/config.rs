@@ -16,11 +16,13 @@ pub struct Config {
     /// more in the local gateway, which serves every route from one process.
     pub db_max_connections: u32,
     pub redis_url: String,
-    /// Prepended to every Redis key; lets tests and tenants share one Redis.
-    pub redis_key_prefix: String,
+    /// Prepended to every Redis key, DynamoDB key and Kafka topic name, so that tests (or
+    /// tenants) share one set of servers without meeting. Letters, digits, `.`, `_`, `-`.
+    pub key_prefix: String,
     pub kafka_bootstrap_servers: String,
-    /// Prepended to every Kafka topic name; lets tests share one broker.
-    pub kafka_topic_prefix: String,
+    pub idempotency_table: String,
+    /// `PAYMENT_WEBHOOK_SECRET`: signs provider webhooks.
+    pub webhook_secret: String,
     /// Default `holdTtlSeconds` of new events.
     pub hold_ttl_seconds: u32,
 }
@@ -38,14 +40,18 @@ fn parsed<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
 
 impl Config {
     /// Reads the environment: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_MAX_CONNECTIONS,
-    /// REDIS_URL or REDIS_HOST + REDIS_PORT, REDIS_KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
-    /// KAFKA_TOPIC_PREFIX, HOLD_TTL_SECONDS. Defaults suit the local stack.
+    /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
+    /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS. Defaults suit the local stack.
     pub fn from_env() -> anyhow::Result<Config> {
         let redis_url = match env::var("REDIS_URL").ok().filter(|v| !v.is_empty()) {
             Some(url) => url,
             None => format!("redis://{}:{}/", var("REDIS_HOST", "127.0.0.1"), parsed::<u16>("REDIS_PORT", 6379)?),
         };
         let hold_ttl_seconds = parsed("HOLD_TTL_SECONDS", 600)?;
+        let key_prefix = var("KEY_PREFIX", "");
+        if !key_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+            anyhow::bail!("KEY_PREFIX may hold only letters, digits, '.', '_' and '-'");
+        }
         if !crate::domain::event::HOLD_TTL_SECONDS.contains(&hold_ttl_seconds) {
             anyhow::bail!("HOLD_TTL_SECONDS must be between 30 and 3600");
         }
@@ -57,9 +63,10 @@ impl Config {
             db_password: env::var("DB_PASSWORD").unwrap_or_default(),
             db_max_connections: parsed("DB_MAX_CONNECTIONS", 2)?,
             redis_url,
-            redis_key_prefix: var("REDIS_KEY_PREFIX", ""),
+            key_prefix,
             kafka_bootstrap_servers: var("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-            kafka_topic_prefix: var("KAFKA_TOPIC_PREFIX", ""),
+            idempotency_table: var("IDEMPOTENCY_TABLE", "booking-idempotency"),
+            webhook_secret: var("PAYMENT_WEBHOOK_SECRET", "local-webhook-secret"),
             hold_ttl_seconds,
         })
     }
@@ -85,9 +92,10 @@ impl fmt::Debug for Config {
             .field("db", &format_args!("{}@{}:{}/{}", self.db_user, self.db_host, self.db_port, self.db_name))
             .field("db_password", &"<redacted>")
             .field("db_max_connections", &self.db_max_connections)
-            .field("redis_key_prefix", &self.redis_key_prefix)
+            .field("key_prefix", &self.key_prefix)
             .field("kafka_bootstrap_servers", &self.kafka_bootstrap_servers)
-            .field("kafka_topic_prefix", &self.kafka_topic_prefix)
+            .field("idempotency_table", &self.idempotency_table)
+            .field("webhook_secret", &"<redacted>")
             .field("hold_ttl_seconds", &self.hold_ttl_seconds)
             .finish_non_exhaustive()
     }

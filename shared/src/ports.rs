@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::{Event, Hold, SeatStatus};
+use crate::domain::{Booking, BookingStatus, Envelope, Event, Hold, Payment, SeatStatus};
 
 /// A backend that failed. `transient` faults (a broker or database not answering) are answered
 /// 503 so that clients retry; the rest are 500. Either way nothing was half-written.
@@ -33,9 +33,20 @@ pub trait EventStore: Send + Sync {
     async fn get(&self, id: Uuid) -> BackendResult<Option<Event>>;
     /// Events in creation order, after the cursor event if given.
     async fn list(&self, after: Option<Uuid>, limit: u32) -> BackendResult<Vec<Event>>;
-    /// Seats the system of record says are taken, with their status, for rebuilding the lock
-    /// structure after Redis lost it.
-    async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<(String, SeatStatus)>>;
+    /// Seats the system of record says are taken, for rebuilding the lock structure after Redis
+    /// lost it.
+    async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>>;
+}
+
+/// A seat a live booking has in MySQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenSeat {
+    pub seat: String,
+    pub status: SeatStatus,
+    /// The booking that has it.
+    pub booking: Option<Uuid>,
+    /// The payment deadline of a pending booking; `None` once booked.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// What an attempt to hold seats came to.
@@ -77,8 +88,105 @@ pub trait SeatLocks: Send + Sync {
     async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool>;
     /// Frees the hold's seats; `false` if it was already gone.
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool>;
+    /// Hands a live hold's locks to a pending booking until its payment deadline; `false` if the
+    /// hold is gone or lost a lock.
+    async fn claim(&self, hold: &Hold, booking: Uuid, deadline: DateTime<Utc>) -> BackendResult<bool>;
+    /// Marks a confirmed booking's seats booked for good (they leave the user's cap).
+    async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
+    /// Frees the seats a booking still locks (cancelled, expired, or never committed).
+    async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Taken seats of the event now; `None` if the lock structure is not loaded.
     async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>>;
     /// Loads the event's seats taken in the system of record into the lock structure.
-    async fn load(&self, event: Uuid, taken: &[(String, SeatStatus)]) -> BackendResult<()>;
+    async fn load(&self, event: Uuid, taken: &[TakenSeat]) -> BackendResult<()>;
+}
+
+/// What committing a new booking came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created,
+    /// These seats are not AVAILABLE in MySQL (another live booking has them). Nothing was written.
+    SeatsTaken(Vec<String>),
+}
+
+/// What settling a payment did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled {
+    /// The payment succeeded and confirmed its booking.
+    Confirmed(Booking),
+    /// The payment succeeded but its booking was no longer payable: the payment is REFUNDED.
+    Refunded(Booking),
+    /// The payment failed; the booking stays as it was.
+    Failed,
+    /// It was settled already (or the webhook event was applied before): nothing changed.
+    Unchanged,
+}
+
+/// Bookings and payments in the system of record (MySQL). Each method is one short transaction
+/// that locks rows in a fixed order and writes its outbox messages with its change.
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// Takes the seats (versioned rows, checked and bumped) and writes the booking.
+    async fn create(&self, booking: &Booking, outbox: &[Envelope]) -> BackendResult<CreateOutcome>;
+    async fn get(&self, id: Uuid) -> BackendResult<Option<Booking>>;
+    /// A user's bookings, newest first, before the cursor booking if given.
+    async fn list_for_user(&self, user: &str, status: Option<BookingStatus>, before: Option<Uuid>, limit: u32) -> BackendResult<Vec<Booking>>;
+    /// Moves a booking to `to` if it still has `from`: seats follow (BOOKED when confirmed,
+    /// AVAILABLE when cancelled or expired), and its SUCCEEDED payments become REFUNDED when it is
+    /// cancelled. `None` if the booking changed meanwhile; else the booking and the refunded payments.
+    async fn transition(&self, id: Uuid, from: BookingStatus, to: BookingStatus, now: DateTime<Utc>) -> BackendResult<Option<(Booking, Vec<Payment>)>>;
+    /// Pending bookings past their deadline, oldest first.
+    async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>>;
+    async fn insert_payment(&self, payment: &Payment, method: &str) -> BackendResult<()>;
+    async fn get_payment(&self, id: Uuid) -> BackendResult<Option<Payment>>;
+    /// Settles a PROCESSING payment: SUCCEEDED confirms a PENDING booking in the same transaction;
+    /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
+    /// is recorded in the same transaction so that it takes effect once.
+    async fn settle_payment(&self, id: Uuid, outcome: &crate::domain::ChargeOutcome, webhook: Option<(&str, &str)>, now: DateTime<Utc>) -> BackendResult<Settled>;
+    /// Marks a payment REFUNDED (provider `refund.succeeded`), once per webhook event.
+    async fn refund_payment(&self, id: Uuid, webhook: (&str, &str), now: DateTime<Utc>) -> BackendResult<bool>;
+}
+
+/// A payment service provider.
+#[async_trait]
+pub trait PaymentProvider: Send + Sync {
+    async fn charge(&self, payment: &Payment, method: &str) -> BackendResult<crate::domain::ChargeOutcome>;
+    async fn refund(&self, payment: &Payment) -> BackendResult<()>;
+}
+
+/// A stored answer of an idempotent request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// What claiming an idempotency key came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// First use: do the work, then complete or abandon the key.
+    Claimed,
+    /// Done before with the same request: answer this.
+    Replay(StoredResponse),
+    /// Used before with a different request.
+    Mismatch,
+    /// The first request with this key is still running.
+    InProgress,
+}
+
+/// Idempotency records (DynamoDB), scoped per user, kept 24 h.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    async fn claim(&self, user: &str, key: &str, fingerprint: &str, now: DateTime<Utc>) -> BackendResult<KeyClaim>;
+    async fn complete(&self, user: &str, key: &str, response: &StoredResponse) -> BackendResult<()>;
+    /// Gives the key up after a failure a retry may fix.
+    async fn abandon(&self, user: &str, key: &str) -> BackendResult<()>;
+}
+
+/// Publishes outbox messages (Kafka).
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    /// Delivered (acknowledged by all in-sync replicas) or an error.
+    async fn publish(&self, topic: &str, key: &str, payload: &str) -> BackendResult<()>;
 }

@@ -2,7 +2,9 @@
 //! the real MySQL, Redis, Kafka and DynamoDB emulator that `localstack/stack.sh` starts.
 
 mod bad_input;
+mod bookings;
 mod contract;
 mod events;
 mod holds;
+mod payments;
 mod races;

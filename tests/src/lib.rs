@@ -53,14 +53,14 @@ impl Stack {
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let mut config = Config::from_env().expect("configuration");
         config.db_name = format!("test_{id}");
-        config.redis_key_prefix = format!("t{id}:");
+        config.key_prefix = format!("t{id}.");
         config.db_max_connections = 16;
         let root = booking_core::adapters::mysql::pool(config.mysql_options().database("mysql"), 1);
         sqlx::query(&format!("CREATE DATABASE `{}`", config.db_name)).execute(&root).await.expect("MySQL answers (is the stack up? bash localstack/stack.sh up)");
         root.close().await;
         let db = booking_core::adapters::mysql::pool(config.mysql_options(), 4);
         booking_core::adapters::mysql::migrate(&db).await.expect("migrations apply");
-        let redis_prefix = config.redis_key_prefix.clone();
+        let redis_prefix = config.key_prefix.clone();
         let app = App::connect(config).await.expect("Redis answers");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -102,6 +102,72 @@ impl Stack {
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
         self.send(Method::POST, path, Some(token), Some(body.to_string().into_bytes())).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Option<Value>) -> Answer {
+        self.send(Method::PUT, path, Some(token), body.map(|b| b.to_string().into_bytes())).await
+    }
+
+    /// POST with an `Idempotency-Key`.
+    pub async fn post_once(&self, path: &str, token: &str, key: &str, body: Value) -> Answer {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the gateway answers");
+        let (status, content_type) = (res.status(), res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string());
+        let bytes = res.bytes().await.unwrap_or_default();
+        Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    }
+
+    /// Posts a provider webhook signed with `secret` at unix time `t`.
+    pub async fn webhook(&self, body: &Value, secret: &str, t: i64) -> Answer {
+        let raw = body.to_string();
+        let sig = booking_core::domain::payment::sign_webhook(secret, t, raw.as_bytes());
+        let res = self
+            .http
+            .post(format!("{}/api/v1/payments/webhook", self.base))
+            .header("payment-signature", sig)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .expect("the gateway answers");
+        let (status, content_type) = (res.status(), res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string());
+        let bytes = res.bytes().await.unwrap_or_default();
+        Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    }
+
+    /// Holds `seats` for `user` and books them: the booking's JSON.
+    pub async fn book(&self, event: &str, user: &str, seats: &[&str]) -> Value {
+        let t = self.token(user);
+        let h = self.post(&format!("/api/v1/events/{event}/holds"), &t, json!({ "seatIds": seats })).await;
+        assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
+        let b = self.post("/api/v1/bookings", &t, json!({ "holdId": h.body["id"] })).await;
+        assert_eq!(b.status, StatusCode::CREATED, "{b:?}");
+        b.body
+    }
+
+    /// The audit a sell-out must pass, read straight from MySQL: seats in more than one live
+    /// booking, CONFIRMED bookings without exactly one SUCCEEDED payment, and SUCCEEDED payments
+    /// whose booking is not CONFIRMED. All three must be 0.
+    pub async fn audit(&self) -> (i64, i64, i64) {
+        sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM (SELECT bs.event_id, bs.seat_id FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id \
+                  WHERE b.status IN ('PENDING','CONFIRMED') GROUP BY bs.event_id, bs.seat_id HAVING COUNT(*) > 1) x), \
+               (SELECT COUNT(*) FROM bookings b WHERE b.status = 'CONFIRMED' AND \
+                  (SELECT COUNT(*) FROM payments p WHERE p.booking_id = b.id AND p.status = 'SUCCEEDED') <> 1), \
+               (SELECT COUNT(*) FROM payments p JOIN bookings b ON b.id = p.booking_id WHERE p.status = 'SUCCEEDED' AND b.status <> 'CONFIRMED')",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
     }
 
     /// Creates an event through the API; panics unless 201.

@@ -144,6 +144,32 @@ fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {
     (parts.status, parts.headers, body).into_response()
 }
 
+/// Plays the scheduled parts of the deployment: the outbox relay every `relay_every` and the
+/// hold-expiry sweep every `sweep_every` (an EventBridge schedule in AWS).
+pub fn spawn_background(app: Arc<App>, relay_every: std::time::Duration, sweep_every: std::time::Duration) {
+    let relay_app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(relay_every);
+        loop {
+            tick.tick().await;
+            while let Ok(n) = booking_core::app::relay::relay_outbox(&relay_app, 500).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(sweep_every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = booking_core::app::change_booking::expire_due(&app, chrono::Utc::now(), 500).await {
+                tracing::warn!(error = %e, "sweep failed; next run retries");
+            }
+        }
+    });
+}
+
 /// Serves on `listener` until the process is told to stop (Ctrl-C or SIGTERM).
 pub async fn serve(gateway: Gateway, listener: TcpListener) -> anyhow::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "local gateway listening");

@@ -41,5 +41,13 @@ pub fn routes() -> Vec<Route> {
         route!("holds-get", GET, "/api/v1/holds/{holdId}", holds::get),
         route!("holds-extend", PUT, "/api/v1/holds/{holdId}/extend", holds::extend),
         route!("holds-release", DELETE, "/api/v1/holds/{holdId}", holds::release),
+        route!("bookings-create", POST, "/api/v1/bookings", bookings::create),
+        route!("bookings-get", GET, "/api/v1/bookings/{id}", bookings::get),
+        route!("bookings-confirm", PUT, "/api/v1/bookings/{id}/confirm", bookings::confirm),
+        route!("bookings-cancel", PUT, "/api/v1/bookings/{id}/cancel", bookings::cancel),
+        route!("bookings-list", GET, "/api/v1/bookings/users/{userId}", bookings::list),
+        route!("payments-create", POST, "/api/v1/payments", payments::create),
+        route!("payments-get", GET, "/api/v1/payments/{id}", payments::get),
+        Route { authorized: false, ..route!("payments-webhook", POST, "/api/v1/payments/webhook", payments::webhook) },
     ]
 }

@@ -9,7 +9,7 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use crate::domain::{Event, SeatStatus, Section};
-use crate::ports::{BackendError, BackendResult, EventStore};
+use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
 
 /// Seats inserted per statement when an event is created.
 const SEAT_INSERT_CHUNK: usize = 2_000;
@@ -177,16 +177,27 @@ impl EventStore for MySqlEventStore {
         }
     }
 
-    async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<(String, SeatStatus)>> {
-        let rows = sqlx::query("SELECT seat_id, CAST(status AS CHAR) AS status FROM seats WHERE event_id = ? AND status <> 'AVAILABLE'")
-            .bind(event.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(fault("reading taken seats"))?;
+    async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>> {
+        let rows = sqlx::query(
+            "SELECT s.seat_id, CAST(s.status AS CHAR) AS status, bs.booking_id, b.expires_at FROM seats s \
+             LEFT JOIN booking_seats bs ON bs.event_id = s.event_id AND bs.seat_id = s.seat_id AND bs.live = 1 \
+             LEFT JOIN bookings b ON b.id = bs.booking_id \
+             WHERE s.event_id = ? AND s.status <> 'AVAILABLE'",
+        )
+        .bind(event.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fault("reading taken seats"))?;
         rows.iter()
             .map(|r| {
-                let status: String = r.try_get("status")?;
-                Ok((r.try_get("seat_id")?, SeatStatus::parse(&status).unwrap_or(SeatStatus::Held)))
+                let status = SeatStatus::parse(&r.try_get::<String, _>("status")?).unwrap_or(SeatStatus::Held);
+                let booking: Option<String> = r.try_get("booking_id")?;
+                Ok(TakenSeat {
+                    seat: r.try_get("seat_id")?,
+                    status,
+                    booking: booking.and_then(|b| Uuid::parse_str(&b).ok()),
+                    until: if status == SeatStatus::Booked { None } else { r.try_get("expires_at")? },
+                })
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(fault("decoding taken seats"))

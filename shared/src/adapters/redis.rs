@@ -18,8 +18,8 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use uuid::Uuid;
 
-use crate::domain::{Hold, SeatStatus};
-use crate::ports::{BackendError, BackendResult, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot};
+use crate::domain::{Booking, Hold, SeatStatus};
+use crate::ports::{BackendError, BackendResult, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot, TakenSeat};
 
 /// Score of a booked seat in `held:{E}`: later than any expiry.
 pub const BOOKED_SCORE: i64 = 1 << 52;
@@ -35,6 +35,8 @@ struct Scripts {
     release: Script,
     snapshot: Script,
     load: Script,
+    claim: Script,
+    book: Script,
 }
 
 /// The [`SeatLocks`] adapter. Cheap to clone: one multiplexed, self-reconnecting connection.
@@ -56,6 +58,8 @@ impl RedisSeatLocks {
                 release: Script::new(include_str!("../lua/release.lua")),
                 snapshot: Script::new(include_str!("../lua/snapshot.lua")),
                 load: Script::new(include_str!("../lua/load.lua")),
+                claim: Script::new(include_str!("../lua/claim.lua")),
+                book: Script::new(include_str!("../lua/book.lua")),
             }),
         }
     }
@@ -85,6 +89,24 @@ impl RedisSeatLocks {
     /// The seat log stream of an event (read by the relay to Kafka).
     pub fn log_key(&self, event: Uuid) -> String {
         self.key("log", event, None)
+    }
+
+    /// Runs `release.lua` for an owner (a hold or a booking).
+    async fn free(&self, e: Uuid, owner: Uuid, user: &str, seats: &[String], record_required: bool, now: DateTime<Utc>) -> BackendResult<bool> {
+        let mut inv = self.scripts.release.prepare_invoke();
+        inv.key(self.key("holdrec", e, Some(&owner.to_string())))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(user)))
+            .key(self.log_key(e));
+        for k in self.lock_keys(e, seats) {
+            inv.key(k);
+        }
+        inv.arg(owner.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN).arg(if record_required { 1 } else { 0 });
+        for s in seats {
+            inv.arg(s);
+        }
+        let done: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(fault("freeing seats"))?;
+        Ok(done == 1)
     }
 
     fn lock_keys<'a>(&'a self, event: Uuid, seats: &'a [String]) -> impl Iterator<Item = String> + 'a {
@@ -194,23 +216,49 @@ impl SeatLocks for RedisSeatLocks {
     }
 
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
+        let freed = self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now).await?;
+        let () = self.conn.clone().del(self.holdref(hold.id)).await.map_err(fault("forgetting a released hold"))?;
+        Ok(freed)
+    }
+
+    async fn claim(&self, hold: &Hold, booking: Uuid, deadline: DateTime<Utc>) -> BackendResult<bool> {
         let e = hold.event_id;
-        let mut inv = self.scripts.release.prepare_invoke();
+        let mut inv = self.scripts.claim.prepare_invoke();
         inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
             .key(self.key("held", e, None))
-            .key(self.key("user", e, Some(&hold.user_id)))
-            .key(self.log_key(e));
+            .key(self.key("user", e, Some(&hold.user_id)));
         for k in self.lock_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
-        inv.arg(hold.id.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN);
+        inv.arg(hold.id.to_string()).arg(booking.to_string()).arg(millis(deadline));
         for s in &hold.seat_ids {
             inv.arg(s);
         }
         let mut conn = self.conn.clone();
-        let done: i64 = inv.invoke_async(&mut conn).await.map_err(fault("releasing a hold"))?;
-        let () = conn.del(self.holdref(hold.id)).await.map_err(fault("forgetting a released hold"))?;
+        let done: i64 = inv.invoke_async(&mut conn).await.map_err(fault("claiming a hold"))?;
+        if done == 1 {
+            let () = conn.del(self.holdref(hold.id)).await.map_err(fault("forgetting a claimed hold"))?;
+        }
         Ok(done == 1)
+    }
+
+    async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
+        let e = booking.event_id;
+        let mut inv = self.scripts.book.prepare_invoke();
+        inv.key(self.key("held", e, None)).key(self.key("user", e, Some(&booking.user_id))).key(self.log_key(e));
+        for k in self.lock_keys(e, &booking.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(booking.id.to_string()).arg(BOOKED_SCORE).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN);
+        for s in &booking.seat_ids {
+            inv.arg(s);
+        }
+        let _: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(fault("marking seats booked"))?;
+        Ok(())
+    }
+
+    async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
+        self.free(booking.event_id, booking.id, &booking.user_id, &booking.seat_ids, false, now).await.map(|_| ())
     }
 
     async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>> {
@@ -234,14 +282,14 @@ impl SeatLocks for RedisSeatLocks {
         }))
     }
 
-    async fn load(&self, event: Uuid, taken: &[(String, SeatStatus)]) -> BackendResult<()> {
+    async fn load(&self, event: Uuid, taken: &[TakenSeat]) -> BackendResult<()> {
         let mut inv = self.scripts.load.prepare_invoke();
         inv.key(self.key("loaded", event, None)).key(self.key("held", event, None));
-        inv.arg(millis(Utc::now()));
-        for (seat, status) in taken {
-            inv.key(self.key("hold", event, Some(seat)));
-            let score = if *status == SeatStatus::Booked { BOOKED_SCORE } else { BOOKED_SCORE - 1 };
-            inv.arg(seat).arg("booking").arg(score);
+        inv.arg(millis(Utc::now())).arg(BOOKED_SCORE);
+        for t in taken {
+            inv.key(self.key("hold", event, Some(&t.seat)));
+            let owner = t.booking.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into());
+            inv.arg(&t.seat).arg(owner).arg(t.until.map(millis).unwrap_or(BOOKED_SCORE));
         }
         let _: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(fault("loading the seat locks"))?;
         Ok(())

@@ -1,11 +1,16 @@
 //! Use cases, one file each, over the ports. [`App`] is what a function instance builds once.
 
+pub mod change_booking;
+pub mod create_booking;
 pub mod create_event;
 pub mod extend_hold;
+pub mod get_booking;
 pub mod get_event;
 pub mod get_hold;
 pub mod hold_seats;
 pub mod list_events;
+pub mod payments;
+pub mod relay;
 pub mod release_hold;
 pub mod seat_map;
 
@@ -15,10 +20,10 @@ use std::sync::{Arc, RwLock};
 use sqlx::mysql::MySqlPool;
 use uuid::Uuid;
 
-use crate::adapters::{mysql, redis::RedisSeatLocks};
+use crate::adapters::{dynamodb::DynamoIdempotency, kafka::KafkaPublisher, mysql, mysql_bookings::MySqlBookingStore, redis::RedisSeatLocks, sandbox::SandboxProvider};
 use crate::config::Config;
 use crate::domain::{Event, RuleError};
-use crate::ports::{BackendError, EventStore, SeatLocks, SeatSnapshot};
+use crate::ports::{BackendError, BookingStore, EventStore, IdempotencyStore, PaymentProvider, Publisher, SeatLocks, SeatSnapshot};
 
 /// Events kept per instance. Events never change once created, so a cached one is never stale.
 const EVENT_CACHE_SIZE: usize = 10_000;
@@ -38,6 +43,15 @@ pub enum AppError {
     SeatsUnavailable(Vec<String>),
     #[error("the hold has expired")]
     HoldExpired,
+    /// The booking's status does not allow the change.
+    #[error("the booking is {}", .0.as_str())]
+    BookingState(crate::domain::BookingStatus),
+    #[error("a succeeded payment of this booking is required")]
+    PaymentRequired,
+    #[error("the payment was declined: {reason}")]
+    PaymentDeclined { payment_id: Uuid, reason: String },
+    #[error(transparent)]
+    BadSignature(crate::domain::payment::SignatureError),
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -50,16 +64,25 @@ pub struct App {
     pub pool: MySqlPool,
     pub events: Arc<dyn EventStore>,
     pub locks: Arc<dyn SeatLocks>,
+    pub bookings: Arc<dyn BookingStore>,
+    pub payments: Arc<dyn PaymentProvider>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub publisher: Arc<dyn Publisher>,
     event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
 }
 
 impl App {
-    /// Builds the clients: a small lazy MySQL pool and one multiplexed Redis connection.
+    /// Builds the clients: a small lazy MySQL pool, one multiplexed Redis connection, the DynamoDB
+    /// client, and a Kafka producer (which connects in the background).
     pub async fn connect(config: Config) -> anyhow::Result<Arc<App>> {
         let pool = mysql::pool(config.mysql_options(), config.db_max_connections);
-        let locks = RedisSeatLocks::connect(&config.redis_url, &config.redis_key_prefix).await?;
+        let locks = RedisSeatLocks::connect(&config.redis_url, &config.key_prefix).await?;
         Ok(Arc::new(App {
             events: Arc::new(mysql::MySqlEventStore::new(pool.clone())),
+            bookings: Arc::new(MySqlBookingStore::new(pool.clone())),
+            payments: Arc::new(SandboxProvider),
+            idempotency: Arc::new(DynamoIdempotency::from_env(&config.idempotency_table, &config.key_prefix).await),
+            publisher: Arc::new(KafkaPublisher::new(&config.kafka_bootstrap_servers, &config.key_prefix)?),
             locks: Arc::new(locks),
             pool,
             config,

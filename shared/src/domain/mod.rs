@@ -1,14 +1,20 @@
 //! Pure types and rules of the ticketing domain: no I/O, no clocks, no backends.
 
 pub mod best_available;
+pub mod booking;
 pub mod caller;
 pub mod event;
 pub mod hold;
+pub mod message;
+pub mod payment;
 pub mod seat;
 
+pub use booking::{Booking, BookingRequest, BookingSource, BookingStatus, Transition};
 pub use caller::Caller;
 pub use event::{Event, EventSpec, Section, SectionSpec};
 pub use hold::{Hold, HoldRequest, SeatChoice};
+pub use message::Envelope;
+pub use payment::{ChargeOutcome, Payment, PaymentRequest, PaymentStatus, WebhookEvent};
 pub use seat::{SeatId, SeatStatus};
 
 /// A rule broken by a request: answered 4xx, never retried.

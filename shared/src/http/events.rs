@@ -2,21 +2,14 @@
 
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use lambda_http::Request;
 use serde::Serialize;
 use serde_json::json;
-use uuid::Uuid;
 
-use super::{caller, json, json_body, path_id, query, HandlerResult, Problem};
+use super::{caller, encode_cursor, json, json_body, page, path_id, query, HandlerResult, Problem};
 use crate::app::get_event::Availability;
 use crate::app::{create_event, get_event, list_events, seat_map, App};
 use crate::domain::{Event, EventSpec, SeatStatus};
-
-/// Page size of `GET /events` when the client gives none, and the most it may ask for.
-const DEFAULT_LIMIT: u32 = 20;
-const MAX_LIMIT: u32 = 100;
 
 /// `POST /api/v1/events` (admin): 201 Event.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
@@ -29,30 +22,9 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
 /// `GET /api/v1/events?limit=&cursor=`: 200 `{items, nextCursor}`.
 pub async fn list(app: Arc<App>, req: Request) -> HandlerResult {
     caller(&req)?;
-    let limit = match query(&req, "limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| Problem::bad_request("INVALID_QUERY", format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?,
-    };
-    let after = query(&req, "cursor").map(|c| decode_cursor(&c)).transpose()?;
+    let (limit, after) = page(&req)?;
     let (items, next) = list_events::list_events(&app, after, limit).await?;
     json(200, &json!({ "items": items, "nextCursor": next.map(encode_cursor) }))
-}
-
-/// An opaque cursor: the last id of the page, base64url-encoded.
-pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
-}
-
-pub fn decode_cursor(cursor: &str) -> Result<Uuid, Problem> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
-        .ok_or_else(|| Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out"))
 }
 
 #[derive(Serialize)]

@@ -3,8 +3,11 @@
 //! A handler is `async fn(Arc<App>, Request) -> HandlerResult`. The same function runs in the
 //! Lambda binary ([`crate::bootstrap::serve_http`]) and in the local gateway ([`boxed`]).
 
+pub mod bookings;
 pub mod events;
 pub mod holds;
+pub mod idempotency;
+pub mod payments;
 pub mod problem;
 
 use std::future::Future;
@@ -14,6 +17,8 @@ use futures::future::BoxFuture;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -21,6 +26,10 @@ pub use problem::Problem;
 
 use crate::app::App;
 use crate::domain::Caller;
+
+/// Page size of a list when the client gives none, and the most it may ask for.
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 100;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -59,9 +68,14 @@ pub fn caller(req: &Request) -> Result<Caller, Problem> {
     Ok(Caller { user_id: user_id.clone(), admin })
 }
 
+/// A path parameter as text (empty if absent).
+pub fn path_param(req: &Request, name: &str) -> String {
+    req.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().to_string()
+}
+
 /// A path parameter that must be a UUID; anything else is 400 `INVALID_ID`.
 pub fn path_id(req: &Request, name: &str) -> Result<Uuid, Problem> {
-    let raw = req.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().to_string();
+    let raw = path_param(req, name);
     Uuid::parse_str(&raw)
         .ok()
         .filter(|u| raw.len() == 36 && !u.is_nil())
@@ -105,4 +119,36 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> HandlerResult {
 /// An empty answer (204).
 pub fn no_content() -> HandlerResult {
     Response::builder().status(204).body(Body::Empty).map_err(|_| Problem::internal())
+}
+
+/// `limit` (1-100, default 20) and the decoded `cursor` of a list request.
+pub fn page(req: &Request) -> Result<(u32, Option<Uuid>), Problem> {
+    let limit = match query(req, "limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| Problem::bad_request("INVALID_QUERY", format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?,
+    };
+    let cursor = query(req, "cursor").map(|c| decode_cursor(&c)).transpose()?;
+    Ok((limit, cursor))
+}
+
+/// An opaque cursor: the last id of the page, base64url-encoded.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<Uuid, Problem> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| Uuid::from_slice(&b).ok())
+        .ok_or_else(|| Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out"))
+}
+
+/// A request header as text.
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
 }

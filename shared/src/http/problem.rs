@@ -41,6 +41,8 @@ impl Problem {
         let code = match what {
             "event" => "EVENT_NOT_FOUND",
             "hold" => "HOLD_NOT_FOUND",
+            "booking" => "BOOKING_NOT_FOUND",
+            "payment" => "PAYMENT_NOT_FOUND",
             "route" => "ROUTE_NOT_FOUND",
             _ => "NOT_FOUND",
         };
@@ -105,6 +107,18 @@ impl From<AppError> for Problem {
                 Problem::new(409, "SEATS_UNAVAILABLE", "Seats unavailable", detail).with("seatIds", json!(ids))
             }
             AppError::HoldExpired => Problem::new(410, "HOLD_EXPIRED", "Hold expired", "the hold has expired; its seats are released"),
+            AppError::BookingState(status) => {
+                Problem::new(409, "BOOKING_STATE_CONFLICT", "Booking state conflict", format!("the booking is {}", status.as_str()))
+                    .with("bookingStatus", json!(status.as_str()))
+            }
+            AppError::PaymentRequired => {
+                Problem::new(402, "PAYMENT_REQUIRED", "Payment required", "a succeeded payment of this booking is required")
+            }
+            AppError::PaymentDeclined { payment_id, reason } => {
+                Problem::new(402, "PAYMENT_DECLINED", "Payment declined", format!("the payment was declined: {reason}"))
+                    .with("paymentId", json!(payment_id))
+            }
+            AppError::BadSignature(e) => Problem::bad_request("INVALID_SIGNATURE", e.to_string()),
             AppError::Backend(b) => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = %b, transient = b.transient, "backend failure");

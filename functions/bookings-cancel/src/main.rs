@@ -1,0 +1,5 @@
+//! `PUT /api/v1/bookings/{id}/cancel`: cancel a booking, freeing its seats and refunding it.
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    booking_core::bootstrap::serve_http(booking_core::http::bookings::cancel).await
+}

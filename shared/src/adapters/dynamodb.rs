@@ -1,0 +1,138 @@
+//! Idempotency records in DynamoDB: one item per user and key, claimed with a conditional write,
+//! completed with the stored answer, expiring after 24 h (table TTL on `expiresAt`).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+
+use crate::ports::{BackendError, BackendResult, IdempotencyStore, KeyClaim, StoredResponse};
+
+/// How long a key is remembered.
+const KEY_TTL_SECONDS: i64 = 24 * 3600;
+/// A claim still IN_PROGRESS after this long belongs to a request that died: it may be taken over.
+const STALE_CLAIM_SECONDS: i64 = 60;
+
+#[derive(Clone)]
+pub struct DynamoIdempotency {
+    client: Client,
+    table: String,
+    prefix: String,
+}
+
+fn fault<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
+    context: &'static str,
+) -> impl FnOnce(SdkError<E, R>) -> BackendError {
+    move |e| {
+        let transient = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_));
+        BackendError::new(context, transient, anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+    }
+}
+
+impl DynamoIdempotency {
+    /// A client from the standard AWS configuration (`AWS_ENDPOINT_URL` points it at the emulator).
+    pub async fn from_env(table: &str, prefix: &str) -> Self {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        DynamoIdempotency { client: Client::new(&config), table: table.to_string(), prefix: prefix.to_string() }
+    }
+
+    fn pk(&self, user: &str, key: &str) -> AttributeValue {
+        AttributeValue::S(format!("{}{user}#{key}", self.prefix))
+    }
+}
+
+fn s(item: &HashMap<String, AttributeValue>, k: &str) -> String {
+    item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+}
+
+fn n(item: &HashMap<String, AttributeValue>, k: &str) -> i64 {
+    item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoIdempotency {
+    async fn claim(&self, user: &str, key: &str, fingerprint: &str, now: DateTime<Utc>) -> BackendResult<KeyClaim> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", self.pk(user, key))
+            .item("state", AttributeValue::S("IN_PROGRESS".into()))
+            .item("fingerprint", AttributeValue::S(fingerprint.into()))
+            .item("startedAt", AttributeValue::N(now.timestamp().to_string()))
+            .item("expiresAt", AttributeValue::N((now.timestamp() + KEY_TTL_SECONDS).to_string()))
+            .condition_expression("attribute_not_exists(pk) OR (#s = :inprog AND startedAt < :stale AND fingerprint = :fp) OR expiresAt < :now")
+            .expression_attribute_names("#s", "state")
+            .expression_attribute_values(":inprog", AttributeValue::S("IN_PROGRESS".into()))
+            .expression_attribute_values(":stale", AttributeValue::N((now.timestamp() - STALE_CLAIM_SECONDS).to_string()))
+            .expression_attribute_values(":fp", AttributeValue::S(fingerprint.into()))
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .send()
+            .await;
+        match put {
+            Ok(_) => return Ok(KeyClaim::Claimed),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+            Err(e) => return Err(fault("claiming an idempotency key")(e)),
+        }
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", self.pk(user, key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault("reading an idempotency key"))?
+            .item
+            .unwrap_or_default();
+        if s(&item, "fingerprint") != fingerprint {
+            return Ok(KeyClaim::Mismatch);
+        }
+        if s(&item, "state") != "COMPLETED" {
+            return Ok(KeyClaim::InProgress);
+        }
+        Ok(KeyClaim::Replay(StoredResponse {
+            status: n(&item, "status") as u16,
+            content_type: s(&item, "contentType"),
+            body: s(&item, "body"),
+        }))
+    }
+
+    async fn complete(&self, user: &str, key: &str, r: &StoredResponse) -> BackendResult<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", self.pk(user, key))
+            .update_expression("SET #s = :done, #st = :status, contentType = :ct, body = :body")
+            .expression_attribute_names("#s", "state")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":done", AttributeValue::S("COMPLETED".into()))
+            .expression_attribute_values(":status", AttributeValue::N(r.status.to_string()))
+            .expression_attribute_values(":ct", AttributeValue::S(r.content_type.clone()))
+            .expression_attribute_values(":body", AttributeValue::S(r.body.clone()))
+            .send()
+            .await
+            .map_err(fault("storing an idempotent answer"))?;
+        Ok(())
+    }
+
+    async fn abandon(&self, user: &str, key: &str) -> BackendResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", self.pk(user, key))
+            .condition_expression("#s = :inprog")
+            .expression_attribute_names("#s", "state")
+            .expression_attribute_values(":inprog", AttributeValue::S("IN_PROGRESS".into()))
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| match e {
+                SdkError::ServiceError(ref se) if se.err().is_conditional_check_failed_exception() => Ok(()),
+                e => Err(fault("releasing an idempotency key")(e)),
+            })
+    }
+}

@@ -1,0 +1,28 @@
+//! The local payment sandbox: the outcome follows the payment method, as in common card test modes.
+
+use async_trait::async_trait;
+
+use crate::domain::{ChargeOutcome, Payment};
+use crate::ports::{BackendResult, PaymentProvider};
+
+/// `pm_card_visa` succeeds, `pm_card_chargeDeclined` fails, `pm_card_async` settles later through
+/// the webhook; any other method is declined as unknown.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxProvider;
+
+#[async_trait]
+impl PaymentProvider for SandboxProvider {
+    async fn charge(&self, _payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
+        Ok(match method {
+            "pm_card_visa" => ChargeOutcome::Succeeded,
+            "pm_card_chargeDeclined" => ChargeOutcome::Failed("card_declined".into()),
+            "pm_card_async" => ChargeOutcome::Processing,
+            _ => ChargeOutcome::Failed("unknown_payment_method".into()),
+        })
+    }
+
+    async fn refund(&self, payment: &Payment) -> BackendResult<()> {
+        tracing::info!(payment_id = %payment.id, amount_cents = payment.amount_cents, "sandbox refund");
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! Confirm, cancel and expire bookings: the status machine applied through the booking store, then
+//! the seat locks and refunds that follow a committed change.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use uuid::Uuid;
+
+use super::get_booking::get_booking;
+use super::{App, AppError, AppResult};
+use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, Transition};
+
+/// Attempts when another request changes the booking between the read and the write.
+const ATTEMPTS: usize = 3;
+
+/// `PUT /bookings/{id}/confirm`: needs a SUCCEEDED payment of this booking.
+pub async fn confirm_booking(app: &App, caller: &Caller, id: Uuid, payment: Option<Uuid>) -> AppResult<Booking> {
+    let booking = get_booking(app, caller, id).await?;
+    // A booking that can no longer be confirmed is 409 whatever the payment; otherwise the payment
+    // is checked first, even for a booking confirmed already.
+    if booking.status.confirm() == Transition::Conflict {
+        return Err(AppError::BookingState(booking.status));
+    }
+    let paid = match payment {
+        Some(p) => app.bookings.get_payment(p).await?.is_some_and(|p| p.booking_id == id && p.status == PaymentStatus::Succeeded),
+        None => false,
+    };
+    if !paid {
+        return Err(AppError::PaymentRequired);
+    }
+    change(app, booking, BookingStatus::confirm).await
+}
+
+/// `PUT /bookings/{id}/cancel`: frees the seats and refunds a paid booking.
+pub async fn cancel_booking(app: &App, caller: &Caller, id: Uuid) -> AppResult<Booking> {
+    let booking = get_booking(app, caller, id).await?;
+    change(app, booking, BookingStatus::cancel).await
+}
+
+/// The sweep: every PENDING booking past its deadline becomes EXPIRED and frees its seats. Safe to
+/// run twice at once: each booking moves under its row lock and only from PENDING.
+pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<usize> {
+    let mut expired = 0;
+    for id in app.bookings.due_for_expiry(now, limit).await? {
+        if let Some((b, _)) = app.bookings.transition(id, BookingStatus::Pending, BookingStatus::Expired, now).await? {
+            app.locks.free_booking(&b, now).await?;
+            tracing::info!(booking_id = %b.id, "booking expired");
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}
+
+async fn change(app: &App, mut booking: Booking, rule: fn(BookingStatus) -> Transition) -> AppResult<Booking> {
+    for _ in 0..ATTEMPTS {
+        let to = match rule(booking.status) {
+            Transition::Unchanged => return Ok(booking),
+            Transition::Conflict => return Err(AppError::BookingState(booking.status)),
+            Transition::To(to) => to,
+        };
+        let now = Utc::now().trunc_subsecs(3);
+        match app.bookings.transition(booking.id, booking.status, to, now).await? {
+            Some((b, refunded)) => {
+                after_change(app, &b, now).await?;
+                for p in refunded {
+                    app.payments.refund(&p).await?;
+                }
+                tracing::info!(booking_id = %b.id, status = b.status.as_str(), "booking changed");
+                return Ok(b);
+            }
+            None => {
+                booking = app.bookings.get(booking.id).await?.ok_or(AppError::NotFound("booking"))?;
+            }
+        }
+    }
+    Err(AppError::BookingState(booking.status))
+}
+
+/// The seat locks that follow a committed change of status.
+pub async fn after_change(app: &App, b: &Booking, now: DateTime<Utc>) -> AppResult<()> {
+    match b.status {
+        BookingStatus::Confirmed => app.locks.mark_booked(b, now).await?,
+        BookingStatus::Cancelled | BookingStatus::Expired => app.locks.free_booking(b, now).await?,
+        BookingStatus::Pending => {}
+    }
+    Ok(())
+}

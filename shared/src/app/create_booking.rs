@@ -1,0 +1,71 @@
+//! Create a booking from the caller's hold, or hold and book seats in one call.
+//!
+//! Two layers: the Redis hold is the fast gate (claimed for the booking until its payment
+//! deadline), the MySQL transaction the final word (versioned seat rows and the unique key on live
+//! booking seats). If MySQL refuses, the Redis claim is undone and nothing is left behind.
+
+use chrono::{Duration, SubsecRound, Utc};
+use uuid::Uuid;
+
+use super::get_hold::live_hold;
+use super::hold_seats::hold_seats;
+use super::{App, AppError, AppResult};
+use crate::domain::message::announce;
+use crate::domain::{Booking, BookingRequest, BookingSource, BookingStatus, Caller, HoldRequest, SeatId};
+use crate::ports::CreateOutcome;
+
+pub async fn create_booking(app: &App, caller: &Caller, request: BookingRequest) -> AppResult<Booking> {
+    let hold = match request.source()? {
+        BookingSource::Hold(id) => {
+            let hold = live_hold(app, caller, id).await?;
+            // Admins may read others' holds, but a booking is made by the hold's owner only.
+            if hold.user_id != caller.user_id {
+                return Err(AppError::NotFound("hold"));
+            }
+            hold
+        }
+        BookingSource::Seats { event_id, seat_ids } => {
+            let request = HoldRequest { seat_ids: Some(seat_ids), ..HoldRequest::default() };
+            hold_seats(app, caller, event_id, request).await?
+        }
+    };
+    let event = app.event(hold.event_id).await?;
+    let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
+    let now = Utc::now().trunc_subsecs(3);
+    let booking = Booking {
+        id: Uuid::now_v7(),
+        user_id: caller.user_id.clone(),
+        event_id: hold.event_id,
+        status: BookingStatus::Pending,
+        seat_ids: hold.seat_ids.clone(),
+        total_cents: event.price_of(&seats),
+        currency: event.currency.clone(),
+        expires_at: now + Duration::seconds(i64::from(event.hold_ttl_seconds)),
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    };
+    if !app.locks.claim(&hold, booking.id, booking.expires_at).await? {
+        return Err(AppError::HoldExpired);
+    }
+    let outcome = app.bookings.create(&booking, &announce(&booking, BookingStatus::Pending, now)).await;
+    match outcome {
+        Ok(CreateOutcome::Created) => {
+            tracing::info!(booking_id = %booking.id, event_id = %booking.event_id, seats = booking.seat_ids.len(), "booking created");
+            Ok(booking)
+        }
+        Ok(CreateOutcome::SeatsTaken(seats)) => {
+            // Redis let these seats through but MySQL has them in a live booking: Redis lost a
+            // lock. Undo the claim and rebuild the event's locks from MySQL.
+            tracing::warn!(booking_id = %booking.id, ?seats, "MySQL refused seats Redis had let through");
+            app.locks.free_booking(&booking, now).await?;
+            Err(AppError::SeatsUnavailable(seats))
+        }
+        Err(e) => {
+            if let Err(undo) = app.locks.free_booking(&booking, now).await {
+                tracing::error!(booking_id = %booking.id, error = %undo, "undoing a seat claim");
+            }
+            Err(e.into())
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Bookings: what a create request may ask for, and the status machine
+//! `PENDING -> CONFIRMED | CANCELLED | EXPIRED`, `CONFIRMED -> CANCELLED`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::RuleError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum BookingStatus {
+    Pending,
+    Confirmed,
+    Cancelled,
+    Expired,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Pending => "PENDING",
+            BookingStatus::Confirmed => "CONFIRMED",
+            BookingStatus::Cancelled => "CANCELLED",
+            BookingStatus::Expired => "EXPIRED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BookingStatus> {
+        [BookingStatus::Pending, BookingStatus::Confirmed, BookingStatus::Cancelled, BookingStatus::Expired]
+            .into_iter()
+            .find(|b| b.as_str() == s)
+    }
+
+    /// Whether the booking holds its seats (PENDING or CONFIRMED).
+    pub fn is_live(self) -> bool {
+        matches!(self, BookingStatus::Pending | BookingStatus::Confirmed)
+    }
+}
+
+/// What a transition asked of a booking in some status comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Change to this status.
+    To(BookingStatus),
+    /// Already there: answer the booking unchanged.
+    Unchanged,
+    /// Not allowed from here: 409 `BOOKING_STATE_CONFLICT`.
+    Conflict,
+}
+
+impl BookingStatus {
+    /// Confirming: only a PENDING booking; a CONFIRMED one is returned unchanged.
+    pub fn confirm(self) -> Transition {
+        match self {
+            BookingStatus::Pending => Transition::To(BookingStatus::Confirmed),
+            BookingStatus::Confirmed => Transition::Unchanged,
+            _ => Transition::Conflict,
+        }
+    }
+
+    /// Cancelling: PENDING or CONFIRMED; a CANCELLED one is returned unchanged; EXPIRED conflicts.
+    pub fn cancel(self) -> Transition {
+        match self {
+            BookingStatus::Pending | BookingStatus::Confirmed => Transition::To(BookingStatus::Cancelled),
+            BookingStatus::Cancelled => Transition::Unchanged,
+            BookingStatus::Expired => Transition::Conflict,
+        }
+    }
+
+    /// Expiring at `now`: a PENDING booking past its deadline.
+    pub fn expire(self, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Transition {
+        match self {
+            BookingStatus::Pending if now >= expires_at => Transition::To(BookingStatus::Expired),
+            BookingStatus::Expired => Transition::Unchanged,
+            _ => Transition::Conflict,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Booking {
+    pub id: Uuid,
+    pub user_id: String,
+    pub event_id: Uuid,
+    pub status: BookingStatus,
+    pub seat_ids: Vec<String>,
+    pub total_cents: i64,
+    pub currency: String,
+    /// The payment deadline.
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub version: u64,
+}
+
+/// Body of `POST /bookings`: a hold to turn into a booking, or seats to hold and book at once.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BookingRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat_ids: Option<Vec<String>>,
+}
+
+/// The two forms of [`BookingRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookingSource {
+    Hold(Uuid),
+    Seats { event_id: Uuid, seat_ids: Vec<String> },
+}
+
+impl BookingRequest {
+    pub fn source(self) -> Result<BookingSource, RuleError> {
+        match (self.hold_id, self.event_id, self.seat_ids) {
+            (Some(h), None, None) => Ok(BookingSource::Hold(h)),
+            (None, Some(event_id), Some(seat_ids)) => Ok(BookingSource::Seats { event_id, seat_ids }),
+            (Some(_), _, _) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds, not both")),
+            (None, None, Some(_)) => Err(RuleError::invalid("eventId", "seatIds need an eventId")),
+            (None, Some(_), None) => Err(RuleError::invalid("seatIds", "eventId needs seatIds")),
+            (None, None, None) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use BookingStatus::*;
+
+    #[test]
+    fn confirm_and_cancel_follow_the_contract() {
+        assert_eq!(Pending.confirm(), Transition::To(Confirmed));
+        assert_eq!(Confirmed.confirm(), Transition::Unchanged);
+        assert_eq!(Cancelled.confirm(), Transition::Conflict);
+        assert_eq!(Expired.confirm(), Transition::Conflict);
+        assert_eq!(Pending.cancel(), Transition::To(Cancelled));
+        assert_eq!(Confirmed.cancel(), Transition::To(Cancelled));
+        assert_eq!(Cancelled.cancel(), Transition::Unchanged);
+        assert_eq!(Expired.cancel(), Transition::Conflict);
+    }
+
+    #[test]
+    fn only_a_pending_booking_past_its_deadline_expires() {
+        let t = Utc::now();
+        assert_eq!(Pending.expire(t, t), Transition::To(Expired));
+        assert_eq!(Pending.expire(t + chrono::Duration::seconds(1), t), Transition::Conflict);
+        assert_eq!(Confirmed.expire(t, t), Transition::Conflict);
+        assert!(Pending.is_live() && Confirmed.is_live() && !Cancelled.is_live() && !Expired.is_live());
+    }
+
+    #[test]
+    fn a_booking_request_has_exactly_one_form() {
+        let h = Uuid::now_v7();
+        let req = |hold: Option<Uuid>, ev: Option<Uuid>, seats: Option<Vec<String>>| BookingRequest { hold_id: hold, event_id: ev, seat_ids: seats };
+        assert_eq!(req(Some(h), None, None).source(), Ok(BookingSource::Hold(h)));
+        assert!(req(Some(h), Some(h), None).source().is_err());
+        assert!(req(None, Some(h), None).source().is_err());
+        assert!(req(None, None, Some(vec![])).source().is_err());
+        assert!(req(None, None, None).source().is_err());
+        assert_eq!(req(None, Some(h), Some(vec!["A-1-1".into()])).source(), Ok(BookingSource::Seats { event_id: h, seat_ids: vec!["A-1-1".into()] }));
+    }
+}

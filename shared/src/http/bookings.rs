@@ -1,0 +1,68 @@
+//! Booking endpoints: `/api/v1/bookings...`.
+
+use std::sync::Arc;
+
+use lambda_http::Request;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::idempotency::once;
+use super::{caller, encode_cursor, json, json_body, page, path_id, path_param, query, HandlerResult, Problem};
+use crate::app::{change_booking, create_booking, get_booking, App};
+use crate::domain::{BookingRequest, BookingStatus};
+
+/// `POST /api/v1/bookings` (`Idempotency-Key` honoured): 201 Booking (PENDING).
+pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    once(&app, &req, &caller.user_id, async {
+        let request: BookingRequest = json_body(&req)?;
+        let booking = create_booking::create_booking(&app, &caller, request).await?;
+        json(201, &booking)
+    })
+    .await
+}
+
+/// `GET /api/v1/bookings/{id}`: 200 Booking.
+pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    let booking = get_booking::get_booking(&app, &caller, path_id(&req, "id")?).await?;
+    json(200, &booking)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfirmRequest {
+    #[serde(default)]
+    payment_id: Option<String>,
+}
+
+/// `PUT /api/v1/bookings/{id}/confirm` with `{paymentId}`: 200 Booking (CONFIRMED).
+pub async fn confirm(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    let id = path_id(&req, "id")?;
+    let body: ConfirmRequest = json_body(&req)?;
+    // An id that is not a UUID names no payment: payment required, like any unknown id.
+    let payment = body.payment_id.and_then(|p| Uuid::parse_str(&p).ok());
+    let booking = change_booking::confirm_booking(&app, &caller, id, payment).await?;
+    json(200, &booking)
+}
+
+/// `PUT /api/v1/bookings/{id}/cancel`: 200 Booking (CANCELLED).
+pub async fn cancel(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    let booking = change_booking::cancel_booking(&app, &caller, path_id(&req, "id")?).await?;
+    json(200, &booking)
+}
+
+/// `GET /api/v1/bookings/users/{userId}?status=&limit=&cursor=`: 200 `{items, nextCursor}`.
+pub async fn list(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    let user = path_param(&req, "userId");
+    let status = query(&req, "status")
+        .map(|s| BookingStatus::parse(&s).ok_or_else(|| Problem::bad_request("INVALID_QUERY", "status must be PENDING, CONFIRMED, CANCELLED or EXPIRED")))
+        .transpose()?;
+    let (limit, before) = page(&req)?;
+    let (items, next) = get_booking::list_bookings(&app, &caller, &user, status, before, limit).await?;
+    json(200, &json!({ "items": items, "nextCursor": next.map(encode_cursor) }))
+}

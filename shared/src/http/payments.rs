@@ -1,0 +1,39 @@
+//! Payment endpoints: `/api/v1/payments...`, and the provider's signed webhook.
+
+use std::sync::Arc;
+
+use lambda_http::Request;
+use serde_json::json;
+
+use super::idempotency::once;
+use super::{caller, header, json, json_body, path_id, HandlerResult, Problem, MAX_BODY_BYTES};
+use crate::app::{payments, App};
+use crate::domain::PaymentRequest;
+
+/// `POST /api/v1/payments` (`Idempotency-Key` honoured): 201 Payment; 402 `PAYMENT_DECLINED`.
+pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    once(&app, &req, &caller.user_id, async {
+        let request: PaymentRequest = json_body(&req)?;
+        let payment = payments::create_payment(&app, &caller, request).await?;
+        json(201, &payment)
+    })
+    .await
+}
+
+/// `GET /api/v1/payments/{id}`: 200 Payment.
+pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    let payment = payments::get_payment(&app, &caller, path_id(&req, "id")?).await?;
+    json(200, &payment)
+}
+
+/// `POST /api/v1/payments/webhook`: provider callbacks, signed (`Payment-Signature`), no JWT.
+pub async fn webhook(app: Arc<App>, req: Request) -> HandlerResult {
+    let body: &[u8] = req.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "Payload too large", format!("bodies are limited to {MAX_BODY_BYTES} bytes")));
+    }
+    let applied = payments::apply_webhook(&app, header(&req, "payment-signature"), body).await?;
+    json(200, &json!({ "received": true, "applied": applied }))
+}
