@@ -13,13 +13,20 @@ use crate::domain::{Booking, BookingStatus, Envelope, Event, Hold, Payment, Seat
 pub struct BackendError {
     pub context: String,
     pub transient: bool,
+    /// Other requests kept changing the same rows through every retry: answered 409, not 5xx.
+    pub contended: bool,
     #[source]
     pub source: anyhow::Error,
 }
 
 impl BackendError {
     pub fn new(context: impl Into<String>, transient: bool, source: impl Into<anyhow::Error>) -> Self {
-        BackendError { context: context.into(), transient, source: source.into() }
+        BackendError { context: context.into(), transient, contended: false, source: source.into() }
+    }
+
+    /// Retries ran out against concurrent changes of the same rows.
+    pub fn contended(context: impl Into<String>, source: impl Into<anyhow::Error>) -> Self {
+        BackendError { contended: true, ..BackendError::new(context, false, source) }
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
+
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
@@ -52,5 +53,26 @@ fn every_function_folder_is_deployed_and_routed_to_the_handler_its_main_runs() {
             r.function,
             r.handler_path
         );
+    }
+}
+
+#[test]
+fn the_openapi_spec_documents_exactly_the_routes_served() {
+    let text = std::fs::read_to_string(repo().join("docs/openapi.yaml")).unwrap();
+    let doc: Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(doc["openapi"].as_str(), Some("3.1.0"));
+    let mut spec = BTreeSet::new();
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for (method, _) in item.as_mapping().unwrap() {
+            spec.insert((method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_string()));
+        }
+    }
+    let served: BTreeSet<_> = local_gateway::routes().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    assert_eq!(spec, served);
+    // Every $ref points at something that exists.
+    for cap in text.split("$ref: \"#/").skip(1) {
+        let pointer = format!("/{}", &cap[..cap.find('"').unwrap()]);
+        let json: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+        assert!(json.pointer(&pointer).is_some(), "dangling $ref {pointer}");
     }
 }

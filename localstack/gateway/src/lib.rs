@@ -27,6 +27,18 @@ pub use routes::{routes, Route};
 /// API Gateway's own payload limit; the handlers enforce the contract's 64 KiB.
 const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// The OpenAPI 3.1 spec of the HTTP API, served at `/openapi.yaml`.
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
+
+/// Swagger UI over the spec, served at `/docs` (the browser loads the UI from a CDN).
+const SWAGGER_UI: &str = r##"<!doctype html>
+<html><head><meta charset="utf-8"><title>Booking API</title>
+<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: "/openapi.yaml", dom_id: "#ui" });</script>
+</body></html>"##;
+
 /// Gateway settings.
 #[derive(Clone)]
 pub struct Gateway {
@@ -55,7 +67,11 @@ pub fn router(gateway: Gateway) -> Router {
         );
     }
     let not_found = || async { problem(Problem::not_found("route")) };
-    router.fallback(not_found).method_not_allowed_fallback(not_found)
+    router
+        .route("/openapi.yaml", axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
+        .route("/docs", axum::routing::get(|| async { axum::response::Html(SWAGGER_UI) }))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
 }
 
 /// Builds the payload-2.0 event for a request, lets `lambda_http` turn it into a `Request`, and

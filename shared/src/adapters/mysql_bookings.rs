@@ -83,9 +83,8 @@ macro_rules! with_retries {
         }
         match out {
             Some(r) => r,
-            None => Err(BackendError::new(
+            None => Err(BackendError::contended(
                 $what,
-                true,
                 last.map(anyhow::Error::from).unwrap_or_else(|| anyhow::anyhow!("too much contention")),
             )),
         }

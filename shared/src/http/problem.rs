@@ -119,6 +119,10 @@ impl From<AppError> for Problem {
                     .with("paymentId", json!(payment_id))
             }
             AppError::BadSignature(e) => Problem::bad_request("INVALID_SIGNATURE", e.to_string()),
+            AppError::Backend(b) if b.contended => {
+                tracing::warn!(error = %b, "retries ran out under contention");
+                Problem::new(409, "CONCURRENT_UPDATE", "Concurrent update", "the same seats or booking kept changing; try again")
+            }
             AppError::Backend(b) => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = %b, transient = b.transient, "backend failure");

@@ -1,0 +1,314 @@
+//! `sellout`: N seats, M buyers racing to hold, book and pay, many for the same seats; some abandon,
+//! some are declined and pay again, some pay late through the webhook, some retry with the same
+//! idempotency key. Ends with the report, the MySQL audit, the baselines and an SVG chart.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rand::Rng;
+use serde_json::{json, Value};
+use sqlx::mysql::MySqlPool;
+
+use crate::baseline;
+use crate::report::Tally;
+
+#[derive(clap::Args)]
+pub struct Options {
+    #[arg(long, default_value_t = 10_000)]
+    seats: u32,
+    #[arg(long, default_value_t = 100_000)]
+    buyers: usize,
+    /// Percent of buyers who hold and walk away.
+    #[arg(long, default_value_t = 10)]
+    abandon_pct: u32,
+    /// Percent whose card is declined first.
+    #[arg(long, default_value_t = 5)]
+    declined_pct: u32,
+    /// Percent who pay asynchronously, settled by a signed webhook.
+    #[arg(long, default_value_t = 5)]
+    late_pct: u32,
+    /// Percent who retry their booking and payment with the same idempotency key.
+    #[arg(long, default_value_t = 10)]
+    retry_pct: u32,
+    /// Percent of buyers going for the same hot tenth of the seats.
+    #[arg(long, default_value_t = 50)]
+    hot_pct: u32,
+    #[arg(long, env = "PAYMENT_WEBHOOK_SECRET", default_value = "local-webhook-secret")]
+    webhook_secret: String,
+    /// Seconds each raw backend baseline runs.
+    #[arg(long, default_value_t = 5)]
+    baseline_seconds: u64,
+    #[arg(long, default_value = "target/onsale.svg")]
+    chart: String,
+}
+
+/// Every request: (kind, ms since start, latency µs, status).
+type Log = Mutex<Vec<(&'static str, u64, u64, u16)>>;
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+    started: Instant,
+    log: Log,
+}
+
+impl Client {
+    async fn call(&self, kind: &'static str, method: reqwest::Method, path: &str, token: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token);
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let t = Instant::now();
+        let (status, body) = match req.send().await {
+            Ok(r) => {
+                let s = r.status().as_u16();
+                (s, r.json().await.unwrap_or(Value::Null))
+            }
+            Err(_) => (0, Value::Null),
+        };
+        let at = self.started.elapsed().as_millis() as u64;
+        self.log.lock().unwrap().push((kind, at, t.elapsed().as_micros() as u64, status));
+        (status, body)
+    }
+}
+
+#[derive(Default)]
+struct Outcomes {
+    hold_lost: AtomicU64,
+    abandoned: AtomicU64,
+    book_lost: AtomicU64,
+    paid: AtomicU64,
+    declined_then_paid: AtomicU64,
+    paid_late: AtomicU64,
+    retried: AtomicU64,
+    retry_mismatch: AtomicU64,
+    errors: AtomicU64,
+}
+
+pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurrency: usize, o: Options) -> anyhow::Result<bool> {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let per_row = 50u32;
+    let rows = o.seats.div_ceil(per_row);
+    let admin = local_gateway::auth::mint(secret, "bench-admin", true, 3600);
+    let event: Value = http
+        .post(format!("{url}/api/v1/events"))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": "On-sale", "venue": "Bench Arena", "startsAt": "2027-01-01T00:00:00Z", "maxSeatsPerOrder": 4,
+            "sections": [{ "name": "A", "rows": rows, "seatsPerRow": per_row, "priceCents": 5000 }] }))
+        .send()
+        .await
+        .context("is the gateway up? bash localstack/run.sh --detach")?
+        .error_for_status()?
+        .json()
+        .await?;
+    let event = event["id"].as_str().context("event id")?.to_string();
+    let seat_count = rows * per_row;
+    println!("on-sale: {seat_count} seats, {} buyers, {concurrency} at a time, through {url} (event {event})", o.buyers);
+
+    let client = Arc::new(Client { http, url: url.to_string(), started: Instant::now(), log: Mutex::new(Vec::new()) });
+    let outcomes = Arc::new(Outcomes::default());
+    let next = Arc::new(AtomicUsize::new(0));
+    let o = Arc::new(o);
+    let progress = {
+        let (client, next, o) = (client.clone(), next.clone(), o.clone());
+        tokio::spawn(async move {
+            let mut last = 0;
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let n = client.log.lock().unwrap().len();
+                let done = next.load(Ordering::Relaxed).min(o.buyers);
+                eprintln!("  {:>4}s  buyers {done:>7}/{}  {:>6} req/s", client.started.elapsed().as_secs(), o.buyers, n - last);
+                last = n;
+            }
+        })
+    };
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, outcomes, next, o, event, secret) = (client.clone(), outcomes.clone(), next.clone(), o.clone(), event.clone(), secret.to_string());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= o.buyers {
+                        break;
+                    }
+                    buyer(&client, &outcomes, &o, &event, &secret, seat_count, per_row, i).await;
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await?;
+    }
+    progress.abort();
+    let elapsed = client.started.elapsed();
+
+    // The report, by kind.
+    let log = std::mem::take(&mut *client.log.lock().unwrap());
+    println!("\n{} requests in {:.1}s: {:.0} req/s overall", log.len(), elapsed.as_secs_f64(), log.len() as f64 / elapsed.as_secs_f64());
+    let mut rates = BTreeMap::new();
+    for kind in ["hold", "release", "book", "pay", "webhook", "retry"] {
+        let mut t = Tally::default();
+        let (mut first, mut last) = (u64::MAX, 0);
+        for (k, at, lat, st) in &log {
+            if *k == kind {
+                t.latencies.push(*lat);
+                *t.by_status.entry(*st).or_default() += 1;
+                first = first.min(*at);
+                last = last.max(*at);
+            }
+        }
+        if !t.latencies.is_empty() {
+            // A kind's rate over the window it was active in, not the whole run.
+            let window = Duration::from_millis((last - first).max(1000));
+            rates.insert(kind, t.latencies.len() as f64 / window.as_secs_f64());
+            t.report(kind, window);
+        }
+    }
+    let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    println!(
+        "outcomes: hold lost {}, abandoned {}, booking lost {}, paid {} (declined first {}, late via webhook {}), retries {} (mismatched {}), transport errors {}",
+        g(&outcomes.hold_lost), g(&outcomes.abandoned), g(&outcomes.book_lost), g(&outcomes.paid), g(&outcomes.declined_then_paid),
+        g(&outcomes.paid_late), g(&outcomes.retried), g(&outcomes.retry_mismatch), g(&outcomes.errors)
+    );
+
+    // The audit, straight from MySQL.
+    let db = MySqlPool::connect(database).await?;
+    let (sold, doubled, unpaid, orphan): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM seats WHERE event_id = ? AND status = 'BOOKED'), \
+           (SELECT COUNT(*) FROM (SELECT bs.seat_id FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id \
+              WHERE bs.event_id = ? AND b.status IN ('PENDING','CONFIRMED') GROUP BY bs.seat_id HAVING COUNT(*) > 1) x), \
+           (SELECT COUNT(*) FROM bookings b WHERE b.event_id = ? AND b.status = 'CONFIRMED' AND \
+              (SELECT COUNT(*) FROM payments p WHERE p.booking_id = b.id AND p.status = 'SUCCEEDED') <> 1), \
+           (SELECT COUNT(*) FROM payments p JOIN bookings b ON b.id = p.booking_id \
+              WHERE b.event_id = ? AND p.status = 'SUCCEEDED' AND b.status <> 'CONFIRMED')",
+    )
+    .bind(&event)
+    .bind(&event)
+    .bind(&event)
+    .bind(&event)
+    .fetch_one(&db)
+    .await?;
+    println!("seats sold: {sold} of {seat_count}");
+    println!("audit: seats in more than one live booking {doubled} (must be 0)");
+    println!("audit: CONFIRMED bookings without exactly one SUCCEEDED payment {unpaid} (must be 0)");
+    println!("audit: SUCCEEDED payments without a confirmed booking or refund {orphan} (must be 0)");
+    let clean = doubled == 0 && unpaid == 0 && orphan == 0;
+    println!("audit verdict: {}", if clean { "CLEAN" } else { "FAILED" });
+
+    // Baselines, now, on this machine.
+    let bs = Duration::from_secs(o.baseline_seconds);
+    let redis_rate = baseline::redis_baseline(redis, seat_count, concurrency, bs).await?;
+    let mysql_rate = baseline::mysql_baseline(database, concurrency, bs).await?;
+    if let Some(h) = rates.get("hold") {
+        println!("ratio: hold path {h:.0}/s vs raw Redis lock {redis_rate:.0}/s = {:.2}", h / redis_rate);
+    }
+    if let Some(b) = rates.get("book") {
+        println!("ratio: booking path {b:.0}/s vs raw MySQL write transaction {mysql_rate:.0}/s = {:.2}", b / mysql_rate);
+    }
+    crate::report::chart(&o.chart, &log, elapsed)?;
+    println!("chart: {}", o.chart);
+    Ok(clean)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &str, seats: u32, per_row: u32, i: usize) {
+    use reqwest::Method;
+    let token = local_gateway::auth::mint(secret, &format!("buyer-{i}"), false, 3600);
+    let (pick, roll): (Value, u32) = {
+        let mut rng = rand::thread_rng();
+        let n = rng.gen_range(1..=4u32);
+        let body = if rng.gen_range(0..100) < o.hot_pct {
+            // The hot tenth: everyone wants the front rows.
+            let hot = (seats / 10).max(n);
+            let start = rng.gen_range(0..=hot - n);
+            let ids: Vec<String> = (start..start + n).map(|s| format!("A-{}-{}", s / per_row + 1, s % per_row + 1)).collect();
+            json!({ "seatIds": ids })
+        } else {
+            json!({ "quantity": n })
+        };
+        (body, rng.gen_range(0..100))
+    };
+    let (st, hold) = c.call("hold", Method::POST, &format!("/api/v1/events/{event}/holds"), &token, None, Some(pick)).await;
+    if st != 201 {
+        if st == 0 || st >= 500 {
+            out.errors.fetch_add(1, Ordering::Relaxed);
+        } else {
+            out.hold_lost.fetch_add(1, Ordering::Relaxed);
+        }
+        return;
+    }
+    let hold_id = hold["id"].as_str().unwrap_or_default().to_string();
+    if roll < o.abandon_pct {
+        if roll % 2 == 0 {
+            c.call("release", Method::DELETE, &format!("/api/v1/holds/{hold_id}"), &token, None, None).await;
+        }
+        out.abandoned.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let retry = roll >= 100 - o.retry_pct;
+    let book_key = format!("book-{i}");
+    let body = json!({ "holdId": hold_id });
+    let (st, booking) = c.call("book", Method::POST, "/api/v1/bookings", &token, Some(&book_key), Some(body.clone())).await;
+    if retry {
+        out.retried.fetch_add(1, Ordering::Relaxed);
+        let (st2, again) = c.call("retry", Method::POST, "/api/v1/bookings", &token, Some(&book_key), Some(body)).await;
+        if st2 != st || again != booking {
+            out.retry_mismatch.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if st != 201 {
+        if st == 0 || st >= 500 {
+            out.errors.fetch_add(1, Ordering::Relaxed);
+        } else {
+            out.book_lost.fetch_add(1, Ordering::Relaxed);
+        }
+        return;
+    }
+    let booking_id = booking["id"].as_str().unwrap_or_default().to_string();
+    let declined = (o.abandon_pct..o.abandon_pct + o.declined_pct).contains(&roll);
+    let late = (o.abandon_pct + o.declined_pct..o.abandon_pct + o.declined_pct + o.late_pct).contains(&roll);
+    if declined {
+        c.call("pay", Method::POST, "/api/v1/payments", &token, None, Some(json!({ "bookingId": booking_id, "paymentMethod": "pm_card_chargeDeclined" }))).await;
+    }
+    let method = if late { "pm_card_async" } else { "pm_card_visa" };
+    let pay_key = format!("pay-{i}");
+    let pay = json!({ "bookingId": booking_id, "paymentMethod": method });
+    let (st, payment) = c.call("pay", Method::POST, "/api/v1/payments", &token, Some(&pay_key), Some(pay.clone())).await;
+    if retry {
+        let (st2, again) = c.call("retry", Method::POST, "/api/v1/payments", &token, Some(&pay_key), Some(pay)).await;
+        if st2 != st || again != payment {
+            out.retry_mismatch.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if st != 201 {
+        out.errors.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    if late {
+        let pid = payment["id"].as_str().unwrap_or_default();
+        let hook = json!({ "id": format!("evt_{i}"), "type": "payment.succeeded", "data": { "paymentId": pid } }).to_string();
+        let sig = booking_core_sign(&o.webhook_secret, &hook);
+        let t = Instant::now();
+        let st = match c.http.post(format!("{}/api/v1/payments/webhook", c.url)).header("payment-signature", sig).header("content-type", "application/json").body(hook).send().await {
+            Ok(r) => r.status().as_u16(),
+            Err(_) => 0,
+        };
+        c.log.lock().unwrap().push(("webhook", c.started.elapsed().as_millis() as u64, t.elapsed().as_micros() as u64, st));
+        out.paid_late.fetch_add(1, Ordering::Relaxed);
+    } else if declined {
+        out.declined_then_paid.fetch_add(1, Ordering::Relaxed);
+    }
+    out.paid.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The provider's `Payment-Signature` for a webhook body, now.
+fn booking_core_sign(secret: &str, body: &str) -> String {
+    booking_core::domain::payment::sign_webhook(secret, chrono::Utc::now().timestamp(), body.as_bytes())
+}
