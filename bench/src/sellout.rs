@@ -43,6 +43,9 @@ pub struct Options {
     baseline_seconds: u64,
     #[arg(long, default_value = "target/onsale.svg")]
     chart: String,
+    /// Send no Idempotency-Key (except on retries): isolates the DynamoDB emulator's cost.
+    #[arg(long)]
+    no_keys: bool,
 }
 
 /// Every request: (kind, ms since start, latency µs, status).
@@ -111,6 +114,8 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     let seat_count = rows * per_row;
     println!("on-sale: {seat_count} seats, {} buyers, {concurrency} at a time, through {url} (event {event})", o.buyers);
 
+    // Users and idempotency keys are new each run: keys live 24 h.
+    let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let client = Arc::new(Client { http, url: url.to_string(), started: Instant::now(), log: Mutex::new(Vec::new()) });
     let outcomes = Arc::new(Outcomes::default());
     let next = Arc::new(AtomicUsize::new(0));
@@ -130,14 +135,15 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     };
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, outcomes, next, o, event, secret) = (client.clone(), outcomes.clone(), next.clone(), o.clone(), event.clone(), secret.to_string());
+            let (client, outcomes, next, o, event, secret, run) =
+                (client.clone(), outcomes.clone(), next.clone(), o.clone(), event.clone(), secret.to_string(), run.clone());
             tokio::spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= o.buyers {
                         break;
                     }
-                    buyer(&client, &outcomes, &o, &event, &secret, seat_count, per_row, i).await;
+                    buyer(&client, &outcomes, &o, &event, &secret, seat_count, per_row, &format!("{run}-{i}")).await;
                 }
             })
         })
@@ -218,7 +224,7 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &str, seats: u32, per_row: u32, i: usize) {
+async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &str, seats: u32, per_row: u32, i: &str) {
     use reqwest::Method;
     let token = local_gateway::auth::mint(secret, &format!("buyer-{i}"), false, 3600);
     let (pick, roll): (Value, u32) = {
@@ -255,7 +261,8 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
     let retry = roll >= 100 - o.retry_pct;
     let book_key = format!("book-{i}");
     let body = json!({ "holdId": hold_id });
-    let (st, booking) = c.call("book", Method::POST, "/api/v1/bookings", &token, Some(&book_key), Some(body.clone())).await;
+    let keyed = retry || !o.no_keys;
+    let (st, booking) = c.call("book", Method::POST, "/api/v1/bookings", &token, keyed.then_some(book_key.as_str()), Some(body.clone())).await;
     if retry {
         out.retried.fetch_add(1, Ordering::Relaxed);
         let (st2, again) = c.call("retry", Method::POST, "/api/v1/bookings", &token, Some(&book_key), Some(body)).await;
@@ -280,7 +287,7 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
     let method = if late { "pm_card_async" } else { "pm_card_visa" };
     let pay_key = format!("pay-{i}");
     let pay = json!({ "bookingId": booking_id, "paymentMethod": method });
-    let (st, payment) = c.call("pay", Method::POST, "/api/v1/payments", &token, Some(&pay_key), Some(pay.clone())).await;
+    let (st, payment) = c.call("pay", Method::POST, "/api/v1/payments", &token, keyed.then_some(pay_key.as_str()), Some(pay.clone())).await;
     if retry {
         let (st2, again) = c.call("retry", Method::POST, "/api/v1/payments", &token, Some(&pay_key), Some(pay)).await;
         if st2 != st || again != payment {

@@ -104,6 +104,9 @@ pub trait SeatLocks: Send + Sync {
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Taken seats of the event now; `None` if the lock structure is not loaded.
     async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>>;
+    /// How many seats are held and how many booked now, without listing them (O(log n));
+    /// `None` if the lock structure is not loaded.
+    async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>>;
     /// Loads the event's seats taken in the system of record into the lock structure.
     async fn load(&self, event: Uuid, taken: &[TakenSeat]) -> BackendResult<()>;
 }

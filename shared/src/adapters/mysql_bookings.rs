@@ -151,7 +151,7 @@ async fn enqueue(tx: &mut Transaction<'_, MySql>, messages: &[Envelope]) -> Resu
 
 /// Sets the status of the booking's seats, bumping each row's version, in primary-key order.
 async fn set_seats(tx: &mut Transaction<'_, MySql>, b: &Booking, status: &str) -> Result<(), sqlx::Error> {
-    let mut q = QueryBuilder::new("UPDATE seats SET status = ");
+    let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = ");
     q.push_bind(status.to_string()).push(", version = version + 1 WHERE event_id = ").push_bind(b.event_id.to_string()).push(" AND seat_id IN (");
     let mut sep = q.separated(", ");
     for s in &b.seat_ids {
@@ -268,8 +268,15 @@ impl MySqlBookingStore {
             return Err(Abort::Fail(BackendError::new("booking seats", false, anyhow::anyhow!("seats missing from event {event}"))));
         }
         // The optimistic check: every seat still at the version read, and still available.
-        let mut q = QueryBuilder::new("UPDATE seats SET status = 'HELD', version = version + 1 WHERE event_id = ");
-        q.push_bind(&event).push(" AND status = 'AVAILABLE' AND (seat_id, version) IN (");
+        // By primary key only (`seat_id IN`): the row-value test alone would make the optimizer
+        // range-scan, and lock, every available seat of the event.
+        let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = 'HELD', version = version + 1 WHERE event_id = ");
+        q.push_bind(&event).push(" AND seat_id IN (");
+        let mut sep = q.separated(", ");
+        for (seat, _) in &versions {
+            sep.push_bind(seat);
+        }
+        q.push(") AND status = 'AVAILABLE' AND (seat_id, version) IN (");
         let mut sep = q.separated(", ");
         for (seat, version) in &versions {
             sep.push("(").push_bind_unseparated(seat).push_unseparated(", ").push_bind_unseparated(*version).push_unseparated(")");
@@ -495,29 +502,32 @@ impl BookingStore for MySqlBookingStore {
 }
 
 /// Claims unsent outbox rows (`FOR UPDATE SKIP LOCKED`, so concurrent relays split the work),
-/// publishes them in sequence order, and marks the published ones sent, all in one transaction:
-/// a crash before the commit leaves them unsent, to be published again (consumers dedupe by id).
+/// publishes them, and marks the published ones sent, in one short transaction: a crash before the
+/// commit leaves them unsent, to be published again (consumers dedupe by id).
+///
+/// The transaction runs at READ COMMITTED so that it locks only the rows it claims, not the gap
+/// where new outbox rows go: bookings never wait for the relay. The batch is handed to the
+/// producer at once and awaited together; it keeps their order per partition.
 pub async fn relay_outbox(pool: &MySqlPool, publisher: &dyn crate::ports::Publisher, limit: u32) -> BackendResult<usize> {
-    let mut tx = pool.begin().await.map_err(fault("relaying the outbox"))?;
+    let mut conn = pool.acquire().await.map_err(fault("relaying the outbox"))?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *conn).await.map_err(fault("relaying the outbox"))?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(fault("relaying the outbox"))?;
     let rows = sqlx::query("SELECT seq, topic, msg_key, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED")
         .bind(limit)
         .fetch_all(&mut *tx)
         .await
         .map_err(fault("reading the outbox"))?;
-    let mut sent = Vec::new();
-    for r in &rows {
-        let (seq, topic, key, payload): (u64, String, String, String) = (
-            r.try_get("seq").map_err(fault("decoding the outbox"))?,
-            r.try_get("topic").map_err(fault("decoding the outbox"))?,
-            r.try_get("msg_key").map_err(fault("decoding the outbox"))?,
-            r.try_get("payload").map_err(fault("decoding the outbox"))?,
-        );
-        // Stop at the first failure: later messages of the same key must not overtake it.
-        if let Err(e) = publisher.publish(&topic, &key, &payload).await {
-            tracing::warn!(error = %e, "outbox relay paused");
-            break;
-        }
-        sent.push(seq);
+    let batch = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<u64, _>("seq")?, r.try_get::<String, _>("topic")?, r.try_get::<String, _>("msg_key")?, r.try_get::<String, _>("payload")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(fault("decoding the outbox"))?;
+    let results = futures::future::join_all(batch.iter().map(|(_, topic, key, payload)| publisher.publish(topic, key, payload))).await;
+    // Only the run before the first failure counts as sent: later messages of the same key must
+    // not overtake it for good (they go again with it; consumers dedupe).
+    let sent: Vec<u64> = batch.iter().zip(&results).take_while(|(_, r)| r.is_ok()).map(|((seq, ..), _)| *seq).collect();
+    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+        tracing::warn!(error = %e, "outbox relay paused");
     }
     if !sent.is_empty() {
         let mut q = QueryBuilder::new("UPDATE outbox SET sent_at = ");

@@ -8,6 +8,9 @@
 //! - `holdrec:{E}:<hold>`: the hold record; `log:{E}`: the stream of seat changes (an outbox);
 //! - `loaded:{E}`: set once the structure mirrors the system of record.
 //!
+//! Reads (the seat map, counts) see a lapsed hold as free the moment its expiry passes, because
+//! they select members of `held:{E}` by score, not by membership.
+//!
 //! `holdref:<hold>` maps a hold id to its event (it lives in its own slot, written first).
 
 use std::collections::HashMap;
@@ -33,10 +36,10 @@ struct Scripts {
     hold: Script,
     extend: Script,
     release: Script,
-    snapshot: Script,
     load: Script,
     claim: Script,
     book: Script,
+    counts: Script,
 }
 
 /// The [`SeatLocks`] adapter. Cheap to clone: one multiplexed, self-reconnecting connection.
@@ -56,10 +59,10 @@ impl RedisSeatLocks {
                 hold: Script::new(include_str!("../lua/hold.lua")),
                 extend: Script::new(include_str!("../lua/extend.lua")),
                 release: Script::new(include_str!("../lua/release.lua")),
-                snapshot: Script::new(include_str!("../lua/snapshot.lua")),
                 load: Script::new(include_str!("../lua/load.lua")),
                 claim: Script::new(include_str!("../lua/claim.lua")),
                 book: Script::new(include_str!("../lua/book.lua")),
+                counts: Script::new(include_str!("../lua/counts.lua")),
             }),
         }
     }
@@ -262,16 +265,22 @@ impl SeatLocks for RedisSeatLocks {
     }
 
     async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>> {
-        let reply: Option<Vec<String>> = self
-            .scripts
-            .snapshot
-            .key(self.key("loaded", event, None))
-            .key(self.key("held", event, None))
-            .arg(millis(now))
-            .invoke_async(&mut self.conn.clone())
+        // A plain pipeline, not a script: the reply can be large, and a script would copy it.
+        let (loaded, flat): (bool, Vec<String>) = redis::pipe()
+            .exists(self.key("loaded", event, None))
+            .cmd("ZRANGE")
+            .arg(self.key("held", event, None))
+            .arg(format!("({}", millis(now)))
+            .arg("+inf")
+            .arg("BYSCORE")
+            .arg("WITHSCORES")
+            .query_async(&mut self.conn.clone())
             .await
             .map_err(fault("reading the seat map"))?;
-        Ok(reply.map(|flat| SeatSnapshot {
+        if !loaded {
+            return Ok(None);
+        }
+        Ok(Some(SeatSnapshot {
             taken: flat
                 .chunks_exact(2)
                 .map(|p| {
@@ -280,6 +289,20 @@ impl SeatLocks for RedisSeatLocks {
                 })
                 .collect(),
         }))
+    }
+
+    async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>> {
+        let reply: Option<Vec<u32>> = self
+            .scripts
+            .counts
+            .key(self.key("loaded", event, None))
+            .key(self.key("held", event, None))
+            .arg(millis(now))
+            .arg(BOOKED_SCORE)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(fault("counting seats"))?;
+        Ok(reply.and_then(|c| Some((*c.first()?, *c.get(1)?))))
     }
 
     async fn load(&self, event: Uuid, taken: &[TakenSeat]) -> BackendResult<()> {

@@ -4,7 +4,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{App, AppResult};
-use crate::domain::{Event, SeatStatus};
+use crate::domain::Event;
+use crate::ports::BackendError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Availability {
@@ -15,8 +16,14 @@ pub struct Availability {
 
 pub async fn get_event(app: &App, id: Uuid) -> AppResult<(std::sync::Arc<Event>, Availability)> {
     let event = app.event(id).await?;
-    let snapshot = app.snapshot(id).await?;
-    let count = |st: SeatStatus| snapshot.taken.values().filter(|s| **s == st).count() as u32;
-    let (held, booked) = (count(SeatStatus::Held), count(SeatStatus::Booked));
+    let mut counts = None;
+    for _ in 0..2 {
+        counts = app.locks.counts(id, chrono::Utc::now()).await?;
+        if counts.is_some() {
+            break;
+        }
+        app.load_locks(id).await?;
+    }
+    let (held, booked) = counts.ok_or_else(|| BackendError::new("counting seats", true, anyhow::anyhow!("seat locks of {id} would not load")))?;
     Ok((event.clone(), Availability { available: event.seat_count.saturating_sub(held + booked), held, booked }))
 }

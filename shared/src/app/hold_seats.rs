@@ -1,7 +1,5 @@
 //! Hold seats for a short time: explicit seats or best available, all or nothing.
 
-use std::collections::HashSet;
-
 use chrono::{Duration, SubsecRound, Utc};
 use rand::Rng;
 use uuid::Uuid;
@@ -13,25 +11,44 @@ use crate::ports::HoldOutcome;
 /// Attempts before giving up: best available may lose a race for the seats it picked, and a lock
 /// structure lost by Redis needs one reload.
 const ATTEMPTS: u32 = 10;
+/// How old a picture of the taken seats best available may start from, and retry from.
+const PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(250);
+const RETRY_PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: HoldRequest) -> AppResult<Hold> {
     let event = app.event(event_id).await?;
     let choice = request.choice(&event)?;
     let mut last_conflict = Vec::new();
+    // Best available chooses from a recent picture of the event (shared by the instance's
+    // requests for a moment), marks the seats each lost race names, and refreshes it when
+    // races keep being lost. The hold script stays the judge, so a stale picture costs a retry,
+    // never a double hold.
+    let mut occupancy = None;
     for attempt in 0..ATTEMPTS {
         let seats: Vec<SeatId> = match &choice {
             SeatChoice::Seats(seats) => seats.clone(),
             SeatChoice::Best { quantity, section } => {
-                let snapshot = app.snapshot(event_id).await?;
-                let taken: HashSet<SeatId> = snapshot.taken.keys().filter_map(|s| SeatId::parse(s)).collect();
-                let options = best_available::candidates(&event, section.as_deref(), *quantity, &taken);
+                if occupancy.is_none() || attempt % 4 == 3 {
+                    occupancy = Some(app.occupancy(&event, if attempt == 0 { PICTURE_AGE } else { RETRY_PICTURE_AGE }).await?);
+                }
+                let picture = occupancy.as_mut().expect("set above");
+                picture.mark(&event, last_conflict.iter().map(String::as_str));
+                let options = best_available::candidates(&event, section.as_deref(), *quantity, picture);
                 if options.is_empty() {
+                    if attempt == 0 {
+                        // Maybe the picture is old: look again before saying no.
+                        *picture = app.occupancy(&event, RETRY_PICTURE_AGE).await?;
+                        if best_available::candidates(&event, section.as_deref(), *quantity, picture).is_empty() {
+                            return Err(AppError::SeatsUnavailable(Vec::new()));
+                        }
+                        continue;
+                    }
                     return Err(AppError::SeatsUnavailable(Vec::new()));
                 }
                 // Everyone racing for the best seats collides on them: after a lost race, pick at
                 // random among a widening set of the best choices instead.
                 let spread = (1usize << attempt.min(16)).min(options.len());
-                options[rand::thread_rng().gen_range(0..spread)].clone()
+                options[rand::thread_rng().gen_range(0..spread)].seats(&event)
             }
         };
         let now = Utc::now().trunc_subsecs(3);

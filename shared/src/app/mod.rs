@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::adapters::{dynamodb::DynamoIdempotency, kafka::KafkaPublisher, mysql, mysql_bookings::MySqlBookingStore, redis::RedisSeatLocks, sandbox::SandboxProvider};
 use crate::config::Config;
+use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{BackendError, BookingStore, EventStore, IdempotencyStore, PaymentProvider, Publisher, SeatLocks, SeatSnapshot};
 
@@ -69,7 +70,13 @@ pub struct App {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub publisher: Arc<dyn Publisher>,
     event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
+    occupancy_cache: RwLock<HashMap<Uuid, (std::time::Instant, Arc<Occupancy>)>>,
+    /// One snapshot read at a time per instance: concurrent requests wait and share it (a seat
+    /// map of a large sold-out event is the most expensive read Redis serves).
+    occupancy_refresh: tokio::sync::Mutex<()>,
 }
+
+
 
 impl App {
     /// Builds the clients: a small lazy MySQL pool, one multiplexed Redis connection, the DynamoDB
@@ -87,6 +94,8 @@ impl App {
             pool,
             config,
             event_cache: RwLock::new(HashMap::new()),
+            occupancy_cache: RwLock::new(HashMap::new()),
+            occupancy_refresh: tokio::sync::Mutex::new(()),
         }))
     }
 
@@ -114,6 +123,35 @@ impl App {
             self.load_locks(event).await?;
         }
         Err(BackendError::new("reading the seat map", true, anyhow::anyhow!("seat locks of {event} would not load")).into())
+    }
+
+    /// The event's taken seats as best available sees them: this instance's picture if it is
+    /// younger than `max_age`, else a new snapshot (read once for all who wait for it).
+    pub async fn occupancy(&self, event: &Event, max_age: std::time::Duration) -> AppResult<Occupancy> {
+        let cached = || {
+            self.occupancy_cache
+                .read()
+                .ok()
+                .and_then(|c| c.get(&event.id).cloned())
+                .filter(|(at, _)| at.elapsed() < max_age)
+                .map(|(_, o)| (*o).clone())
+        };
+        if let Some(o) = cached() {
+            return Ok(o);
+        }
+        let _turn = self.occupancy_refresh.lock().await;
+        if let Some(o) = cached() {
+            return Ok(o);
+        }
+        let snapshot = self.snapshot(event.id).await?;
+        let o = Occupancy::new(event, snapshot.taken.keys().map(String::as_str));
+        if let Ok(mut cache) = self.occupancy_cache.write() {
+            if cache.len() >= EVENT_CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(event.id, (std::time::Instant::now(), Arc::new(o.clone())));
+        }
+        Ok(o)
     }
 
     /// Mirrors the seats MySQL has taken into Redis (after a Redis restart or for a new event).

@@ -9,25 +9,78 @@ use std::collections::HashSet;
 use super::event::Event;
 use super::seat::SeatId;
 
-/// Every way to seat `quantity` buyers from seats not in `taken` (in `section` if given), best
-/// first: adjacent blocks without a stranded seat, then blocks that strand one, each in map order;
-/// only when no row has room, one split choice of the first free seats. Empty when there are not
-/// that many free seats at all.
-pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Vec<Vec<SeatId>> {
+/// Which seats are taken, row by row: `taken[section][row - 1][number - 1]`. Built from a lock
+/// snapshot; cheap to scan for a 100,000-seat venue.
+#[derive(Debug, Clone)]
+pub struct Occupancy {
+    taken: Vec<Vec<Vec<bool>>>,
+}
+
+impl Occupancy {
+    /// From the ids of taken seats; ids that name no seat of the event are ignored.
+    pub fn new<'a>(event: &Event, taken: impl IntoIterator<Item = &'a str>) -> Occupancy {
+        let rows = event.sections.iter().map(|s| vec![vec![false; s.seats_per_row as usize]; s.rows as usize]).collect();
+        let mut o = Occupancy { taken: rows };
+        o.mark(event, taken);
+        o
+    }
+
+    /// Marks more seats taken (those a lost race named).
+    pub fn mark<'a>(&mut self, event: &Event, taken: impl IntoIterator<Item = &'a str>) {
+        for id in taken {
+            if let Some(seat) = SeatId::parse(id) {
+                if let Some(i) = event.sections.iter().position(|s| s.name == seat.section) {
+                    if let Some(slot) = self.taken[i].get_mut(seat.row as usize - 1).and_then(|r| r.get_mut(seat.number as usize - 1)) {
+                        *slot = true;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A choice of seats: `len` adjacent seats from `first` (1-based) in one row, or a split choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Block { section: usize, row: u32, first: u32, len: u32 },
+    Split(Vec<SeatId>),
+}
+
+impl Choice {
+    pub fn seats(&self, event: &Event) -> Vec<SeatId> {
+        match self {
+            Choice::Block { section, row, first, len } => {
+                (*first..first + len).map(|n| SeatId::new(event.sections[*section].name.clone(), *row, n)).collect()
+            }
+            Choice::Split(seats) => seats.clone(),
+        }
+    }
+}
+
+/// Every way to seat `quantity` buyers together on free seats (in `section` if given), best first:
+/// blocks that strand no single seat, then blocks that do, each in map order (earlier sections,
+/// front rows, aisle first). Only when no row has room: one split choice of the first free seats.
+/// Empty when there are not that many free seats at all.
+pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, occupancy: &Occupancy) -> Vec<Choice> {
     let q = quantity as usize;
     if q == 0 {
         return Vec::new();
     }
-    // (leaves an orphan, position in the map, first seat number) — smaller is better.
-    let mut blocks: Vec<((bool, usize, usize), Vec<SeatId>)> = Vec::new();
+    // (leaves an orphan, position in the map, first seat) — smaller is better.
+    let mut blocks: Vec<((bool, usize, usize), Choice)> = Vec::new();
     let mut free_anywhere: Vec<SeatId> = Vec::new();
     let mut row_index = 0usize;
-    for s in event.sections.iter().filter(|s| section.is_none_or(|name| name == s.name)) {
-        for row in 1..=s.rows {
+    for (si, s) in event.sections.iter().enumerate() {
+        if section.is_some_and(|name| name != s.name) {
+            row_index += s.rows as usize;
+            continue;
+        }
+        for (ri, taken) in occupancy.taken[si].iter().enumerate() {
             row_index += 1;
-            let free: Vec<bool> = (1..=s.seats_per_row).map(|n| !taken.contains(&SeatId::new(s.name.clone(), row, n))).collect();
-            for (i, f) in free.iter().enumerate() {
-                if *f && free_anywhere.len() < q {
+            let row = ri as u32 + 1;
+            let free: Vec<bool> = taken.iter().map(|t| !t).collect();
+            if free_anywhere.len() < q {
+                for (i, _) in free.iter().enumerate().filter(|(_, f)| **f).take(q - free_anywhere.len()) {
                     free_anywhere.push(SeatId::new(s.name.clone(), row, i as u32 + 1));
                 }
             }
@@ -40,22 +93,24 @@ pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, taken: &H
                 let ends = if len == q { vec![start] } else { vec![start, start + len - q] };
                 for first in ends {
                     let (left, right) = (first - start, start + len - (first + q));
-                    let seats = (first..first + q).map(|i| SeatId::new(s.name.clone(), row, i as u32 + 1)).collect();
-                    blocks.push(((left == 1 || right == 1, row_index, first), seats));
+                    let choice = Choice::Block { section: si, row, first: first as u32 + 1, len: quantity };
+                    blocks.push(((left == 1 || right == 1, row_index, first), choice));
                 }
             }
         }
     }
     if blocks.is_empty() {
-        return if free_anywhere.len() == q { vec![free_anywhere] } else { Vec::new() };
+        return if free_anywhere.len() == q { vec![Choice::Split(free_anywhere)] } else { Vec::new() };
     }
     blocks.sort_by_key(|(key, _)| *key);
-    blocks.into_iter().map(|(_, seats)| seats).collect()
+    blocks.into_iter().map(|(_, c)| c).collect()
 }
 
 /// The best choice of [`candidates`], if any.
 pub fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Option<Vec<SeatId>> {
-    candidates(event, section, quantity, taken).into_iter().next()
+    let ids: Vec<String> = taken.iter().map(ToString::to_string).collect();
+    let occupancy = Occupancy::new(event, ids.iter().map(String::as_str));
+    candidates(event, section, quantity, &occupancy).first().map(|c| c.seats(event))
 }
 
 /// (start, length) of each run of `true`.
@@ -130,9 +185,10 @@ mod tests {
     fn candidates_come_best_first_and_never_overlap_taken_seats() {
         let e = event(&[("A", 3, 8)]);
         let t = taken(&["A-1-4", "A-2-1"]);
-        let all = candidates(&e, None, 3, &t);
+        let ids: Vec<String> = t.iter().map(ToString::to_string).collect();
+        let all = candidates(&e, None, 3, &Occupancy::new(&e, ids.iter().map(String::as_str)));
         assert!(all.len() > 3);
-        assert!(all.iter().all(|c| c.len() == 3 && c.iter().all(|s| !t.contains(s))));
-        assert_eq!(names(all.first().cloned()), ["A-1-1", "A-1-2", "A-1-3"]);
+        assert!(all.iter().map(|c| c.seats(&e)).all(|c| c.len() == 3 && c.iter().all(|s| !t.contains(s))));
+        assert_eq!(names(all.first().map(|c| c.seats(&e))), ["A-1-1", "A-1-2", "A-1-3"]);
     }
 }
