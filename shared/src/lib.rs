@@ -14,3 +14,9 @@ pub mod ports;
 
 pub use app::App;
 pub use config::Config;
+
+/// mimalloc for every binary built on this crate: the request path allocates many small,
+/// short-lived buffers across threads, where glibc's allocator spent a third of the gateway's CPU
+/// in arena locks and consolidation (docs/PERFORMANCE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -157,13 +157,24 @@ impl SeatLocks for RedisSeatLocks {
             inv.arg(s);
         }
         let mut conn = self.conn.clone();
-        // The hold id must lead to its event for the hold's whole life: written first, so there is
-        // never a hold that cannot be found. A failed hold leaves only this short-lived pointer.
-        let () = conn
-            .set_ex(self.holdref(hold.id), e.to_string(), (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64)
-            .await
-            .map_err(fault("recording the hold id"))?;
-        let reply: Vec<String> = inv.invoke_async(&mut conn).await.map_err(fault("holding seats"))?;
+        // The hold id must lead to its event for the hold's whole life: written first (in the same
+        // round trip), so there is never a hold that cannot be found. A failed hold leaves only
+        // this short-lived pointer.
+        let holdref_ttl = (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64;
+        let piped: redis::RedisResult<(Vec<String>,)> = redis::pipe()
+            .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+            .ignore()
+            .invoke_script(&inv)
+            .query_async(&mut conn)
+            .await;
+        let reply = match piped {
+            Ok((reply,)) => reply,
+            // First use on this server (or after a restart): the script is not cached yet.
+            Err(err) if err.kind() == redis::ErrorKind::NoScriptError => {
+                inv.invoke_async(&mut conn).await.map_err(fault("holding seats"))?
+            }
+            Err(err) => return Err(fault("holding seats")(err)),
+        };
         match reply.first().map(String::as_str) {
             Some("OK") => Ok(HoldOutcome::Held),
             Some("BUSY") => Ok(HoldOutcome::Unavailable(reply[1..].to_vec())),
