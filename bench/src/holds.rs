@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::json;
@@ -12,22 +11,8 @@ use crate::report::Tally;
 
 pub async fn holds(url: &str, seats: u32, concurrency: usize, duration: Duration, secret: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let per_row = 50u32;
-    let rows = seats.div_ceil(per_row);
-    let admin = local_gateway::auth::mint(secret, "bench-admin", true, 3600);
-    let event: serde_json::Value = http
-        .post(format!("{url}/api/v1/events"))
-        .bearer_auth(&admin)
-        .json(&json!({ "name": "Bench on-sale", "venue": "Bench", "startsAt": "2027-01-01T00:00:00Z", "maxSeatsPerOrder": 10,
-            "sections": [{ "name": "A", "rows": rows, "seatsPerRow": per_row, "priceCents": 5000 }] }))
-        .send()
-        .await
-        .context("is the gateway up? bash localstack/run.sh --detach")?
-        .error_for_status()?
-        .json()
-        .await?;
-    let event = event["id"].as_str().context("event id")?.to_string();
-    let all: Arc<Vec<String>> = Arc::new((1..=rows).flat_map(|r| (1..=per_row).map(move |n| format!("A-{r}-{n}"))).collect());
+    let (event, all) = crate::create_event(&http, url, secret, seats, 10).await?;
+    let all = Arc::new(all);
     println!("hold path: {} seats, {concurrency} concurrent buyers, {}s, through {url}", all.len(), duration.as_secs());
     let deadline = Instant::now() + duration;
     let started = Instant::now();

@@ -43,6 +43,29 @@ enum Command {
     Sellout(sellout::Options),
 }
 
+/// Creates an event of one section `A` with at least `seats` seats in rows of 50, through the API.
+/// Returns its id and the seat ids in map order.
+pub async fn create_event(http: &reqwest::Client, url: &str, secret: &str, seats: u32, max_per_order: u32) -> anyhow::Result<(String, Vec<String>)> {
+    use anyhow::Context;
+    let per_row = 50u32;
+    let rows = seats.div_ceil(per_row);
+    let admin = local_gateway::auth::mint(secret, "bench-admin", true, 3600);
+    let event: serde_json::Value = http
+        .post(format!("{url}/api/v1/events"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "name": "On-sale", "venue": "Bench Arena", "startsAt": "2027-01-01T00:00:00Z",
+            "maxSeatsPerOrder": max_per_order,
+            "sections": [{ "name": "A", "rows": rows, "seatsPerRow": per_row, "priceCents": 5000 }] }))
+        .send()
+        .await
+        .context("is the gateway up? bash localstack/run.sh --detach")?
+        .error_for_status()?
+        .json()
+        .await?;
+    let id = event["id"].as_str().context("event id")?.to_string();
+    Ok((id, (1..=rows).flat_map(|r| (1..=per_row).map(move |n| format!("A-{r}-{n}"))).collect()))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use rand::Rng;
 use serde_json::{json, Value};
 use sqlx::mysql::MySqlPool;
@@ -96,22 +95,8 @@ struct Outcomes {
 
 pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurrency: usize, o: Options) -> anyhow::Result<bool> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let per_row = 50u32;
-    let rows = o.seats.div_ceil(per_row);
-    let admin = local_gateway::auth::mint(secret, "bench-admin", true, 3600);
-    let event: Value = http
-        .post(format!("{url}/api/v1/events"))
-        .bearer_auth(&admin)
-        .json(&json!({ "name": "On-sale", "venue": "Bench Arena", "startsAt": "2027-01-01T00:00:00Z", "maxSeatsPerOrder": 4,
-            "sections": [{ "name": "A", "rows": rows, "seatsPerRow": per_row, "priceCents": 5000 }] }))
-        .send()
-        .await
-        .context("is the gateway up? bash localstack/run.sh --detach")?
-        .error_for_status()?
-        .json()
-        .await?;
-    let event = event["id"].as_str().context("event id")?.to_string();
-    let seat_count = rows * per_row;
+    let (event, all) = crate::create_event(&http, url, secret, o.seats, 4).await?;
+    let (per_row, seat_count) = (50u32, all.len() as u32);
     println!("on-sale: {seat_count} seats, {} buyers, {concurrency} at a time, through {url} (event {event})", o.buyers);
 
     // Users and idempotency keys are new each run: keys live 24 h.

@@ -89,11 +89,7 @@ impl Stack {
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b);
         }
-        let res = req.send().await.expect("the gateway answers");
-        let status = res.status();
-        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let bytes = res.bytes().await.unwrap_or_default();
-        Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+        answer(req).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -116,13 +112,8 @@ impl Stack {
             .bearer_auth(token)
             .header("idempotency-key", key)
             .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("the gateway answers");
-        let (status, content_type) = (res.status(), res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string());
-        let bytes = res.bytes().await.unwrap_or_default();
-        Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+            .body(body.to_string());
+        answer(res).await
     }
 
     /// Posts a provider webhook signed with `secret` at unix time `t`.
@@ -134,13 +125,8 @@ impl Stack {
             .post(format!("{}/api/v1/payments/webhook", self.base))
             .header("payment-signature", sig)
             .header("content-type", "application/json")
-            .body(raw)
-            .send()
-            .await
-            .expect("the gateway answers");
-        let (status, content_type) = (res.status(), res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string());
-        let bytes = res.bytes().await.unwrap_or_default();
-        Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+            .body(raw);
+        answer(res).await
     }
 
     /// Holds `seats` for `user` and books them: the booking's JSON.
@@ -200,6 +186,15 @@ impl Stack {
             .map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
             .collect()
     }
+}
+
+/// Sends a request and reads the answer.
+async fn answer(req: reqwest::RequestBuilder) -> Answer {
+    let res = req.send().await.expect("the gateway answers");
+    let status = res.status();
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let bytes = res.bytes().await.unwrap_or_default();
+    Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
 }
 
 async fn axum_serve(gateway: Gateway, listener: tokio::net::TcpListener) -> anyhow::Result<()> {

@@ -34,10 +34,9 @@ const HOLDREF_TTLS: i64 = 4;
 
 struct Scripts {
     hold: Script,
-    extend: Script,
+    moves: Script,
     release: Script,
     load: Script,
-    claim: Script,
     book: Script,
     counts: Script,
 }
@@ -57,10 +56,9 @@ impl RedisSeatLocks {
             prefix: prefix.into(),
             scripts: std::sync::Arc::new(Scripts {
                 hold: Script::new(include_str!("../lua/hold.lua")),
-                extend: Script::new(include_str!("../lua/extend.lua")),
+                moves: Script::new(include_str!("../lua/move.lua")),
                 release: Script::new(include_str!("../lua/release.lua")),
                 load: Script::new(include_str!("../lua/load.lua")),
-                claim: Script::new(include_str!("../lua/claim.lua")),
                 book: Script::new(include_str!("../lua/book.lua")),
                 counts: Script::new(include_str!("../lua/counts.lua")),
             }),
@@ -92,6 +90,24 @@ impl RedisSeatLocks {
     /// The seat log stream of an event (read by the relay to Kafka).
     pub fn log_key(&self, event: Uuid) -> String {
         self.key("log", event, None)
+    }
+
+    /// Runs `move.lua`: the hold's locks to `owner` until `expires_at`, dropping the record if asked.
+    async fn move_hold(&self, hold: &Hold, owner: Uuid, expires_at: DateTime<Utc>, drop_record: bool) -> BackendResult<bool> {
+        let e = hold.event_id;
+        let mut inv = self.scripts.moves.prepare_invoke();
+        inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(&hold.user_id)));
+        for k in self.lock_keys(e, &hold.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(hold.id.to_string()).arg(owner.to_string()).arg(millis(expires_at)).arg(if drop_record { 1 } else { 0 });
+        for s in &hold.seat_ids {
+            inv.arg(s);
+        }
+        let done: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(fault("moving a hold"))?;
+        Ok(done == 1)
     }
 
     /// Runs `release.lua` for an owner (a hold or a booking).
@@ -213,20 +229,7 @@ impl SeatLocks for RedisSeatLocks {
     }
 
     async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool> {
-        let e = hold.event_id;
-        let mut inv = self.scripts.extend.prepare_invoke();
-        inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
-            .key(self.key("held", e, None))
-            .key(self.key("user", e, Some(&hold.user_id)));
-        for k in self.lock_keys(e, &hold.seat_ids) {
-            inv.key(k);
-        }
-        inv.arg(hold.id.to_string()).arg(millis(expires_at));
-        for s in &hold.seat_ids {
-            inv.arg(s);
-        }
-        let done: i64 = inv.invoke_async(&mut self.conn.clone()).await.map_err(fault("extending a hold"))?;
-        Ok(done == 1)
+        self.move_hold(hold, hold.id, expires_at, false).await
     }
 
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
@@ -236,24 +239,11 @@ impl SeatLocks for RedisSeatLocks {
     }
 
     async fn claim(&self, hold: &Hold, booking: Uuid, deadline: DateTime<Utc>) -> BackendResult<bool> {
-        let e = hold.event_id;
-        let mut inv = self.scripts.claim.prepare_invoke();
-        inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
-            .key(self.key("held", e, None))
-            .key(self.key("user", e, Some(&hold.user_id)));
-        for k in self.lock_keys(e, &hold.seat_ids) {
-            inv.key(k);
+        let moved = self.move_hold(hold, booking, deadline, true).await?;
+        if moved {
+            let () = self.conn.clone().del(self.holdref(hold.id)).await.map_err(fault("forgetting a claimed hold"))?;
         }
-        inv.arg(hold.id.to_string()).arg(booking.to_string()).arg(millis(deadline));
-        for s in &hold.seat_ids {
-            inv.arg(s);
-        }
-        let mut conn = self.conn.clone();
-        let done: i64 = inv.invoke_async(&mut conn).await.map_err(fault("claiming a hold"))?;
-        if done == 1 {
-            let () = conn.del(self.holdref(hold.id)).await.map_err(fault("forgetting a claimed hold"))?;
-        }
-        Ok(done == 1)
+        Ok(moved)
     }
 
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
