@@ -5,6 +5,7 @@
 //! `cargo run --release -p onsale-bench -- sellout` and `... -- holds`.
 
 mod baseline;
+mod chaos;
 mod holds;
 mod report;
 mod sellout;

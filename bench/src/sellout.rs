@@ -11,7 +11,7 @@ use rand::Rng;
 use serde_json::{json, Value};
 use sqlx::mysql::MySqlPool;
 
-use crate::baseline;
+use crate::{baseline, chaos};
 use crate::report::Tally;
 
 #[derive(clap::Args)]
@@ -45,6 +45,15 @@ pub struct Options {
     /// Send no Idempotency-Key (except on retries): isolates the DynamoDB emulator's cost.
     #[arg(long)]
     no_keys: bool,
+    /// Inject a fault mid-sale.
+    #[arg(long, value_enum)]
+    chaos: Option<crate::chaos::Mode>,
+    /// Run this gateway binary as the bench's own child (needed for `--chaos gateway-kill`).
+    #[arg(long)]
+    gateway: Option<String>,
+    /// The stack script that brings services back.
+    #[arg(long, default_value = "localstack/stack.sh")]
+    stack: String,
 }
 
 /// Every request: (kind, ms since start, latency µs, status).
@@ -58,21 +67,26 @@ struct Client {
 }
 
 impl Client {
+    /// One request, as a client would send it: a connection that fails is tried again (up to
+    /// 10 s), the way browsers and SDKs retry; the latency counts from the first try.
     async fn call(&self, kind: &'static str, method: reqwest::Method, path: &str, token: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token);
-        if let Some(k) = key {
-            req = req.header("idempotency-key", k);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
         let t = Instant::now();
-        let (status, body) = match req.send().await {
-            Ok(r) => {
-                let s = r.status().as_u16();
-                (s, r.json().await.unwrap_or(Value::Null))
+        let (status, body) = loop {
+            let mut req = self.http.request(method.clone(), format!("{}{path}", self.url)).bearer_auth(token);
+            if let Some(k) = key {
+                req = req.header("idempotency-key", k);
             }
-            Err(_) => (0, Value::Null),
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            match req.send().await {
+                Ok(r) => {
+                    let s = r.status().as_u16();
+                    break (s, r.json().await.unwrap_or(Value::Null));
+                }
+                Err(_) if t.elapsed() < Duration::from_secs(10) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(_) => break (0, Value::Null),
+            }
         };
         let at = self.started.elapsed().as_millis() as u64;
         self.log.lock().unwrap().push((kind, at, t.elapsed().as_micros() as u64, status));
@@ -94,6 +108,11 @@ struct Outcomes {
 }
 
 pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurrency: usize, o: Options) -> anyhow::Result<bool> {
+    anyhow::ensure!(o.chaos != Some(chaos::Mode::GatewayKill) || o.gateway.is_some(), "--chaos gateway-kill needs --gateway PATH");
+    let gateway = match &o.gateway {
+        Some(bin) => Some(tokio::sync::Mutex::new(chaos::Gateway::start(bin, url).await?)),
+        None => None,
+    };
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let (event, all) = crate::create_event(&http, url, secret, o.seats, 4).await?;
     let (per_row, seat_count) = (50u32, all.len() as u32);
@@ -133,11 +152,24 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
             })
         })
         .collect();
-    for w in workers {
-        w.await?;
+    let fault = async {
+        if let Some(mode) = o.chaos {
+            chaos::inject(mode, gateway.as_ref(), url, database, &event, &o.stack).await;
+        }
+    };
+    let (_, results) = tokio::join!(fault, futures::future::join_all(workers));
+    for r in results {
+        r?;
     }
     progress.abort();
     let elapsed = client.started.elapsed();
+    if o.chaos.is_some() {
+        let token = local_gateway::auth::mint(secret, "bench-probe", false, 3600);
+        match chaos::serving_again(&client.http, url, &token, &event).await {
+            Some(d) => println!("after the fault: serving again ({} ms after the sale ended)", d.as_millis()),
+            None => println!("after the fault: NOT serving 60 s after the sale ended"),
+        }
+    }
 
     // The report, by kind.
     let log = std::mem::take(&mut *client.log.lock().unwrap());
@@ -203,6 +235,23 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     if let Some(b) = rates.get("book") {
         println!("ratio: booking path {b:.0}/s vs raw MySQL write transaction {mysql_rate:.0}/s = {:.2}", b / mysql_rate);
     }
+    if o.chaos.is_some() {
+        // Everything the sale wrote must reach Kafka once the broker is back (the relay runs in the gateway).
+        let started = Instant::now();
+        let mut unsent: i64 = -1;
+        while started.elapsed() < Duration::from_secs(60) {
+            unsent = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&db).await?;
+            if unsent == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        println!("outbox: {unsent} messages unsent after {} ms (must be 0)", started.elapsed().as_millis());
+        if unsent != 0 {
+            return Ok(false);
+        }
+    }
+    chaos::stop(gateway).await;
     crate::report::chart(&o.chart, &log, elapsed)?;
     println!("chart: {}", o.chart);
     Ok(clean)

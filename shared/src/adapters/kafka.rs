@@ -1,31 +1,63 @@
 //! Kafka (MSK) through rdkafka: an idempotent producer that waits for every in-sync replica.
 
-use std::time::Duration;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use rdkafka::config::ClientConfig;
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
 use crate::ports::{BackendError, BackendResult, Publisher};
 
-#[derive(Clone)]
+/// A producer that keeps failing is replaced at most this often.
+const RESET_EVERY: Duration = Duration::from_secs(10);
+
 pub struct KafkaPublisher {
-    producer: FutureProducer,
+    config: ClientConfig,
+    producer: RwLock<FutureProducer>,
+    last_reset: Mutex<Instant>,
     prefix: String,
 }
 
 impl KafkaPublisher {
     /// `prefix` is put before every topic name (see `KEY_PREFIX`).
     pub fn new(bootstrap: &str, prefix: &str) -> anyhow::Result<Self> {
-        let producer: FutureProducer = ClientConfig::new()
+        let mut config = ClientConfig::new();
+        config
             .set("bootstrap.servers", bootstrap)
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("message.timeout.ms", "5000")
             .set("socket.timeout.ms", "3000")
-            .set("linger.ms", "2")
-            .create()?;
-        Ok(KafkaPublisher { producer, prefix: prefix.to_string() })
+            .set("linger.ms", "2");
+        let producer = config.create()?;
+        Ok(KafkaPublisher { config, producer: RwLock::new(producer), last_reset: Mutex::new(Instant::now()), prefix: prefix.to_string() })
+    }
+
+    /// After a broker comes back with a new identity (a restarted or failed-over cluster), an
+    /// idempotent producer can stay stuck on its old producer id: messages time out forever, or
+    /// the producer turns fatal. A new producer starts clean; the outbox sends the messages again.
+    fn reset_if_stuck(&self, error: &KafkaError) {
+        let fatal = self.producer.read().map(|p| p.client().fatal_error().is_some()).unwrap_or(false);
+        let timed_out = matches!(error, KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut));
+        if !(fatal || timed_out) {
+            return;
+        }
+        let Ok(mut last) = self.last_reset.lock() else { return };
+        if last.elapsed() < RESET_EVERY {
+            return;
+        }
+        *last = Instant::now();
+        match self.config.create::<FutureProducer>() {
+            Ok(fresh) => {
+                if let Ok(mut p) = self.producer.write() {
+                    *p = fresh;
+                    tracing::warn!(fatal, "Kafka producer replaced");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "replacing the Kafka producer"),
+        }
     }
 }
 
@@ -33,10 +65,13 @@ impl KafkaPublisher {
 impl Publisher for KafkaPublisher {
     async fn publish(&self, topic: &str, key: &str, payload: &str) -> BackendResult<()> {
         let topic = format!("{}{topic}", self.prefix);
-        self.producer
-            .send(FutureRecord::to(&topic).key(key).payload(payload), Duration::from_secs(5))
-            .await
-            .map(|_| ())
-            .map_err(|(e, _)| BackendError::new(format!("publishing to {topic}"), true, e))
+        let producer = self.producer.read().map(|p| p.clone()).map_err(|_| BackendError::new("publishing", false, anyhow::anyhow!("producer lock poisoned")))?;
+        match producer.send(FutureRecord::to(&topic).key(key).payload(payload), Duration::from_secs(5)).await {
+            Ok(_) => Ok(()),
+            Err((e, _)) => {
+                self.reset_if_stuck(&e);
+                Err(BackendError::new(format!("publishing to {topic}"), true, e))
+            }
+        }
     }
 }
