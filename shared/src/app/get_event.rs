@@ -5,7 +5,6 @@ use uuid::Uuid;
 
 use super::{App, AppResult};
 use crate::domain::Event;
-use crate::ports::BackendError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Availability {
@@ -16,14 +15,6 @@ pub struct Availability {
 
 pub async fn get_event(app: &App, id: Uuid) -> AppResult<(std::sync::Arc<Event>, Availability)> {
     let event = app.event(id).await?;
-    let mut counts = None;
-    for _ in 0..2 {
-        counts = app.locks.counts(id, chrono::Utc::now()).await?;
-        if counts.is_some() {
-            break;
-        }
-        app.load_locks(id).await?;
-    }
-    let (held, booked) = counts.ok_or_else(|| BackendError::new("counting seats", true, anyhow::anyhow!("seat locks of {id} would not load")))?;
+    let (held, booked) = app.seat_counts(id).await?;
     Ok((event.clone(), Availability { available: event.seat_count.saturating_sub(held + booked), held, booked }))
 }

@@ -28,17 +28,21 @@ pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: Hol
         let seats: Vec<SeatId> = match &choice {
             SeatChoice::Seats(seats) => seats.clone(),
             SeatChoice::Best { quantity, section } => {
+                // Sold out (or nearly) is answered from the counts, without reading the seats.
+                if app.free_seats(&event).await? < *quantity {
+                    return Err(AppError::SeatsUnavailable(Vec::new()));
+                }
                 let age = if attempt == 0 { PICTURE_AGE } else { RETRY_PICTURE_AGE };
                 let mut picture = app.occupancy(&event, age).await?;
                 picture.mark(&event, conflicts.iter().map(String::as_str));
                 let mut options = best_available::candidates(&event, section.as_deref(), *quantity, &picture);
-                if options.is_empty() {
-                    // Before saying no, look at the event as it is now.
-                    picture = app.occupancy(&event, std::time::Duration::ZERO).await?;
+                if options.is_empty() && attempt == 0 {
+                    // The counts say there is room: look at a newer picture before saying no.
+                    picture = app.occupancy(&event, RETRY_PICTURE_AGE).await?;
                     options = best_available::candidates(&event, section.as_deref(), *quantity, &picture);
-                    if options.is_empty() {
-                        return Err(AppError::SeatsUnavailable(Vec::new()));
-                    }
+                }
+                if options.is_empty() {
+                    return Err(AppError::SeatsUnavailable(Vec::new()));
                 }
                 // Everyone racing for the best seats collides on them: after a lost race, pick at
                 // random among a widening set of the best choices instead.

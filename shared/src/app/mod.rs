@@ -154,6 +154,24 @@ impl App {
         Ok(o)
     }
 
+    /// Held and booked seat counts of the event now (O(log n) in Redis), loading its lock
+    /// structure first if Redis lost it.
+    pub async fn seat_counts(&self, event: Uuid) -> AppResult<(u32, u32)> {
+        for _ in 0..2 {
+            if let Some(c) = self.locks.counts(event, chrono::Utc::now()).await? {
+                return Ok(c);
+            }
+            self.load_locks(event).await?;
+        }
+        Err(BackendError::new("counting seats", true, anyhow::anyhow!("seat locks of {event} would not load")).into())
+    }
+
+    /// Seats of the event neither held nor booked now.
+    pub async fn free_seats(&self, event: &Event) -> AppResult<u32> {
+        let (held, booked) = self.seat_counts(event.id).await?;
+        Ok(event.seat_count.saturating_sub(held + booked))
+    }
+
     /// Mirrors the seats MySQL has taken into Redis (after a Redis restart or for a new event).
     pub async fn load_locks(&self, event: Uuid) -> AppResult<()> {
         let taken = self.events.taken_seats(event).await?;
