@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The on-sale benchmark in one command: starts the stack if needed, builds release binaries, runs a
+# release gateway of its own on 127.0.0.1:8090, and runs `onsale-bench sellout` against it (the
+# default sell-out: 10,000 seats, 100,000 buyers, audit, baselines, chart in target/onsale.svg).
+# Arguments go to the sellout, e.g. `--buyers 20000`, `--no-keys` or `--chaos kafka-stop`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$LOCALSTACK_DIR/stack.sh" up
+cd "$REPO_DIR"
+log "building release binaries"
+cargo build -q --release -p local-gateway -p onsale-bench
+export DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-32}" RUST_LOG="${RUST_LOG:-warn}"
+exec target/release/onsale-bench --url http://127.0.0.1:8090 sellout --gateway target/release/local-gateway "$@"
