@@ -276,12 +276,7 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
         (body, rng.gen_range(0..100))
     };
     let (st, hold) = c.call("hold", Method::POST, &format!("/api/v1/events/{event}/holds"), &token, None, Some(pick)).await;
-    if st != 201 {
-        if st == 0 || st >= 500 {
-            out.errors.fetch_add(1, Ordering::Relaxed);
-        } else {
-            out.hold_lost.fetch_add(1, Ordering::Relaxed);
-        }
+    if !won(st, out, &out.hold_lost) {
         return;
     }
     let hold_id = hold["id"].as_str().unwrap_or_default().to_string();
@@ -304,12 +299,7 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
             out.retry_mismatch.fetch_add(1, Ordering::Relaxed);
         }
     }
-    if st != 201 {
-        if st == 0 || st >= 500 {
-            out.errors.fetch_add(1, Ordering::Relaxed);
-        } else {
-            out.book_lost.fetch_add(1, Ordering::Relaxed);
-        }
+    if !won(st, out, &out.book_lost) {
         return;
     }
     let booking_id = booking["id"].as_str().unwrap_or_default().to_string();
@@ -347,6 +337,15 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
         out.declined_then_paid.fetch_add(1, Ordering::Relaxed);
     }
     out.paid.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Whether a create answered 201; otherwise counts it as lost (4xx) or as an error.
+fn won(status: u16, out: &Outcomes, lost: &AtomicU64) -> bool {
+    if status == 201 {
+        return true;
+    }
+    if status == 0 || status >= 500 { &out.errors } else { lost }.fetch_add(1, Ordering::Relaxed);
+    false
 }
 
 /// The provider's `Payment-Signature` for a webhook body, now.

@@ -149,6 +149,22 @@ async fn enqueue(tx: &mut Transaction<'_, MySql>, messages: &[Envelope]) -> Resu
     Ok(())
 }
 
+/// Moves a locked payment to `status` (with a failure reason, if any) and bumps its version.
+async fn set_payment(tx: &mut Transaction<'_, MySql>, p: &mut Payment, status: PaymentStatus, reason: Option<&str>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payments SET status = ?, failure_reason = COALESCE(?, failure_reason), updated_at = ?, version = version + 1 WHERE id = ?")
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now)
+        .bind(p.id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    p.status = status;
+    if let Some(r) = reason {
+        p.failure_reason = Some(r.to_string());
+    }
+    Ok(())
+}
+
 /// Sets the status of the booking's seats, bumping each row's version, in primary-key order.
 async fn set_seats(tx: &mut Transaction<'_, MySql>, b: &Booking, status: &str) -> Result<(), sqlx::Error> {
     let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = ");
@@ -223,12 +239,7 @@ impl MySqlBookingStore {
                 .await?;
             for r in rows {
                 let mut p = payment_row(&r)?;
-                sqlx::query("UPDATE payments SET status = 'REFUNDED', updated_at = ?, version = version + 1 WHERE id = ?")
-                    .bind(now)
-                    .bind(p.id.to_string())
-                    .execute(&mut **tx)
-                    .await?;
-                p.status = PaymentStatus::Refunded;
+                set_payment(tx, &mut p, PaymentStatus::Refunded, None, now).await?;
                 messages.push(payment_message("PaymentRefunded", &p, b.event_id, now));
                 refunded.push(p);
             }
@@ -352,24 +363,12 @@ impl MySqlBookingStore {
         let result = match outcome {
             ChargeOutcome::Processing => Settled::Unchanged,
             ChargeOutcome::Failed(reason) => {
-                sqlx::query("UPDATE payments SET status = 'FAILED', failure_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?")
-                    .bind(reason)
-                    .bind(now)
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                p.status = PaymentStatus::Failed;
-                p.failure_reason = Some(reason.clone());
+                set_payment(&mut tx, &mut p, PaymentStatus::Failed, Some(reason), now).await?;
                 enqueue(&mut tx, &[payment_message("PaymentFailed", &p, b.event_id, now)]).await?;
                 Settled::Failed
             }
             ChargeOutcome::Succeeded => {
-                sqlx::query("UPDATE payments SET status = 'SUCCEEDED', updated_at = ?, version = version + 1 WHERE id = ?")
-                    .bind(now)
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                p.status = PaymentStatus::Succeeded;
+                set_payment(&mut tx, &mut p, PaymentStatus::Succeeded, None, now).await?;
                 enqueue(&mut tx, &[payment_message("PaymentSucceeded", &p, b.event_id, now)]).await?;
                 if b.status == BookingStatus::Pending && now < b.expires_at {
                     Self::apply(&mut tx, &mut b, BookingStatus::Confirmed, now).await?;
@@ -380,12 +379,7 @@ impl MySqlBookingStore {
                     if b.status == BookingStatus::Pending {
                         Self::apply(&mut tx, &mut b, BookingStatus::Expired, now).await?;
                     }
-                    sqlx::query("UPDATE payments SET status = 'REFUNDED', updated_at = ?, version = version + 1 WHERE id = ? AND status = 'SUCCEEDED'")
-                        .bind(now)
-                        .bind(id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                    p.status = PaymentStatus::Refunded;
+                    set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
                     enqueue(&mut tx, &[payment_message("PaymentRefunded", &p, b.event_id, now)]).await?;
                     Settled::Refunded(b)
                 }
@@ -417,8 +411,7 @@ impl MySqlBookingStore {
             tx.commit().await?;
             return Ok(false);
         }
-        sqlx::query("UPDATE payments SET status = 'REFUNDED', updated_at = ?, version = version + 1 WHERE id = ?").bind(now).bind(id.to_string()).execute(&mut *tx).await?;
-        p.status = PaymentStatus::Refunded;
+        set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
         let event: String = sqlx::query_scalar("SELECT event_id FROM bookings WHERE id = ?").bind(p.booking_id.to_string()).fetch_one(&mut *tx).await?;
         enqueue(&mut tx, &[payment_message("PaymentRefunded", &p, Uuid::parse_str(&event).unwrap_or_default(), now)]).await?;
         tx.commit().await?;
