@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:8080}"
 export GATEWAY_ADDR DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-16}"
 bash "$LOCALSTACK_DIR/stack.sh" up
+command -v curl >/dev/null || apt_install curl
 
 cd "$REPO_DIR"
 log "building the local gateway and the functions"

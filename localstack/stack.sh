@@ -41,6 +41,7 @@ up_redis() {
 up_kafka() {
   local host=${KAFKA_BOOTSTRAP_SERVERS%%:*} port=${KAFKA_BOOTSTRAP_SERVERS##*:}
   if ! command -v nisshi >/dev/null; then
+    command -v cc >/dev/null && command -v make >/dev/null || apt_install build-essential
     log "building the Kafka broker nisshi $NISSHI_VERSION from crates.io (about 10 minutes, once per machine)"
     cargo install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
       >"$STATE_DIR/logs/nisshi-install.log" 2>&1 || { tail -30 "$STATE_DIR/logs/nisshi-install.log"; exit 1; }
@@ -62,7 +63,8 @@ up_kafka() {
 up_moto() {
   if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
     log "installing moto $MOTO_VERSION (AWS emulator) into $VENV"
-    python3 -m venv "$VENV"
+    command -v python3 >/dev/null || apt_install python3
+    python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv python3-pip; rm -rf "$VENV"; python3 -m venv "$VENV"; }
     "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3
   fi
   local hostport=${AWS_ENDPOINT_URL#http://}

@@ -43,3 +43,20 @@ where
     }))
     .await
 }
+
+/// Runs a scheduled function (EventBridge): the whole `main` of the sweep binary. The event's
+/// content does not matter; a failure is returned so that the schedule's retry runs it again.
+pub async fn serve_scheduled<F, Fut, T>(job: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Arc<App>) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = Result<T, crate::app::AppError>> + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    init_tracing();
+    let app = app_from_env().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |_event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        let (app, job) = (app.clone(), job.clone());
+        async move { job(app).await.map_err(|e| lambda_runtime::Error::from(e.to_string())) }
+    }))
+    .await
+}

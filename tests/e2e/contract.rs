@@ -37,14 +37,28 @@ fn the_gateway_routes_exactly_what_the_template_deploys() {
     assert_eq!(gateway, template_routes());
 }
 
+/// The binary of every function in template.yaml.
+fn template_functions() -> BTreeSet<String> {
+    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap()).unwrap();
+    doc["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
-fn every_function_folder_is_deployed_and_routed_to_the_handler_its_main_runs() {
+fn every_function_folder_is_deployed_and_every_http_one_routed_to_the_handler_its_main_runs() {
     let folders: BTreeSet<String> = std::fs::read_dir(repo().join("functions"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
+    assert_eq!(folders, template_functions(), "functions/ and template.yaml differ");
     let routed: BTreeSet<String> = local_gateway::routes().iter().map(|r| r.function.to_string()).collect();
-    assert_eq!(folders, routed, "functions/ and the route table differ");
+    let http: BTreeSet<String> = template_routes().into_iter().map(|(f, _, _)| f).collect();
+    assert_eq!(http, routed, "the HTTP functions of template.yaml and the route table differ");
     for r in local_gateway::routes() {
         let main = std::fs::read_to_string(repo().join("functions").join(r.function).join("src/main.rs")).unwrap();
         assert!(

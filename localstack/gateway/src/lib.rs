@@ -160,8 +160,9 @@ fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {
     (parts.status, parts.headers, body).into_response()
 }
 
-/// Plays the scheduled parts of the deployment: the outbox relay every `relay_every` and the
-/// hold-expiry sweep every `sweep_every` (an EventBridge schedule in AWS).
+/// Plays the scheduled parts of the deployment: the sweep (`functions/sweep`, an EventBridge
+/// schedule in AWS) every `sweep_every`, and its outbox relay more often, every `relay_every`, so
+/// that events reach Kafka within a moment locally.
 pub fn spawn_background(app: Arc<App>, relay_every: std::time::Duration, sweep_every: std::time::Duration) {
     let relay_app = app.clone();
     tokio::spawn(async move {
@@ -179,8 +180,8 @@ pub fn spawn_background(app: Arc<App>, relay_every: std::time::Duration, sweep_e
         let mut tick = tokio::time::interval(sweep_every);
         loop {
             tick.tick().await;
-            if let Err(e) = booking_core::app::change_booking::expire_due(&app, chrono::Utc::now(), 500).await {
-                tracing::warn!(error = %e, "sweep failed; next run retries");
+            if let Err(e) = booking_core::app::sweep::sweep(&app).await {
+                tracing::warn!(error = %e, "sweep failed; the next run retries");
             }
         }
     });

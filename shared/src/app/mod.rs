@@ -13,6 +13,7 @@ pub mod payments;
 pub mod relay;
 pub mod release_hold;
 pub mod seat_map;
+pub mod sweep;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
