@@ -11,6 +11,8 @@ mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"}
   while read -r db; do mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} -e "DROP DATABASE \`$db\`"; done
 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern 't????????????.*' | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" del >/dev/null
 
+bash "$LOCALSTACK_DIR/lint.sh"
+
 cd "$REPO_DIR"
 out="$STATE_DIR/logs/test-output.log"
 set +e

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod ports;
 
 pub use app::App;

@@ -161,3 +161,21 @@ async fn holds_keep_working_after_redis_loses_the_event() {
     assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
     assert_eq!(s.seat_statuses(&e).await["A-1-1"], "HELD");
 }
+
+#[tokio::test]
+async fn the_gateway_counts_holds_and_conflicts_at_metrics() {
+    let s = Stack::start().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let read = |text: &str, name: &str| -> u64 {
+        text.lines().find_map(|l| l.strip_prefix(&format!("{name} ")).and_then(|v| v.trim().parse().ok())).unwrap_or(0)
+    };
+    let metrics = || async { s.http.get(format!("{}/metrics", s.base)).send().await.unwrap().text().await.unwrap() };
+    let before = metrics().await;
+    s.post(&format!("/api/v1/events/{e}/holds"), &s.token("alice"), json!({ "seatIds": ["A-1-1"] })).await;
+    s.post(&format!("/api/v1/events/{e}/holds"), &s.token("bob"), json!({ "seatIds": ["A-1-1"] })).await;
+    let after = metrics().await;
+    // Counters are per process and tests run in parallel: they grow by at least this test's share.
+    assert!(read(&after, "booking_holds_created_total") > read(&before, "booking_holds_created_total"), "{after}");
+    assert!(read(&after, "booking_hold_conflicts_total") > read(&before, "booking_hold_conflicts_total"), "{after}");
+    assert!(after.contains("# TYPE booking_payments_succeeded_total counter"));
+}

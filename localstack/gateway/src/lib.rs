@@ -70,6 +70,10 @@ pub fn router(gateway: Gateway) -> Router {
     router
         .route("/openapi.yaml", axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
         .route("/docs", axum::routing::get(|| async { axum::response::Html(SWAGGER_UI) }))
+        .route(
+            "/metrics",
+            axum::routing::get(|| async { ([("content-type", "text/plain; version=0.0.4")], booking_core::metrics::prometheus()) }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
 }

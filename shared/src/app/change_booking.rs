@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult};
 use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, Transition};
+use crate::metrics::{self, Metric};
 
 /// Attempts when another request changes the booking between the read and the write.
 const ATTEMPTS: usize = 3;
@@ -41,7 +42,8 @@ pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<
     let mut expired = 0;
     for id in app.bookings.due_for_expiry(now, limit).await? {
         if let Some((b, _)) = app.bookings.transition(id, BookingStatus::Pending, BookingStatus::Expired, now).await? {
-            app.locks.free_booking(&b, now).await?;
+            after_change(app, &b, now).await?;
+            count_change(&b);
             tracing::info!(booking_id = %b.id, "booking expired");
             expired += 1;
         }
@@ -60,6 +62,7 @@ async fn change(app: &App, mut booking: Booking, rule: fn(BookingStatus) -> Tran
         match app.bookings.transition(booking.id, booking.status, to, now).await? {
             Some((b, refunded)) => {
                 after_change(app, &b, now).await?;
+                count_change(&b);
                 for p in refunded {
                     app.payments.refund(&p).await?;
                 }
@@ -72,6 +75,17 @@ async fn change(app: &App, mut booking: Booking, rule: fn(BookingStatus) -> Tran
         }
     }
     Err(AppError::BookingState(booking.status))
+}
+
+/// Counts a change of status this request made.
+pub fn count_change(b: &Booking) {
+    let metric = match b.status {
+        BookingStatus::Confirmed => Metric::BookingsConfirmed,
+        BookingStatus::Cancelled => Metric::BookingsCancelled,
+        BookingStatus::Expired => Metric::BookingsExpired,
+        BookingStatus::Pending => return,
+    };
+    metrics::count(metric, 1);
 }
 
 /// The seat locks that follow a committed change of status.

@@ -12,6 +12,7 @@ use super::hold_seats::hold_seats;
 use super::{App, AppError, AppResult};
 use crate::domain::message::announce;
 use crate::domain::{Booking, BookingRequest, BookingSource, BookingStatus, Caller, HoldRequest, SeatId};
+use crate::metrics::{self, Metric};
 use crate::ports::CreateOutcome;
 
 pub async fn create_booking(app: &App, caller: &Caller, request: BookingRequest) -> AppResult<Booking> {
@@ -51,10 +52,12 @@ pub async fn create_booking(app: &App, caller: &Caller, request: BookingRequest)
     let outcome = app.bookings.create(&booking, &announce(&booking, BookingStatus::Pending, now)).await;
     match outcome {
         Ok(CreateOutcome::Created) => {
+            metrics::count(Metric::BookingsCreated, 1);
             tracing::info!(booking_id = %booking.id, event_id = %booking.event_id, seats = booking.seat_ids.len(), "booking created");
             Ok(booking)
         }
         Ok(CreateOutcome::SeatsTaken(seats)) => {
+            metrics::count(Metric::BookingConflicts, 1);
             // Redis let these seats through but MySQL has them in a live booking: Redis lost a
             // lock. Undo the claim and rebuild the event's locks from MySQL.
             tracing::warn!(booking_id = %booking.id, ?seats, "MySQL refused seats Redis had let through");

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
 use crate::domain::{best_available, Caller, Hold, HoldRequest, RuleError, SeatChoice, SeatId};
+use crate::metrics::{self, Metric};
 use crate::ports::HoldOutcome;
 
 /// Attempts before giving up: best available may lose a race for the seats it picked, and a lock
@@ -61,6 +62,7 @@ pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: Hol
         };
         match app.locks.hold(&hold, event.max_seats_per_order, now).await? {
             HoldOutcome::Held => {
+                metrics::count(Metric::HoldsCreated, 1);
                 tracing::info!(hold_id = %hold.id, event_id = %event_id, seats = hold.seat_ids.len(), "seats held");
                 return Ok(hold);
             }
@@ -73,6 +75,7 @@ pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: Hol
             }
             HoldOutcome::NotLoaded => app.load_locks(event_id).await?,
             HoldOutcome::Unavailable(busy) => {
+                metrics::count(Metric::HoldConflicts, 1);
                 if matches!(choice, SeatChoice::Seats(_)) {
                     return Err(AppError::SeatsUnavailable(busy));
                 }

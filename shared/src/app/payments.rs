@@ -4,11 +4,12 @@
 use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
-use super::change_booking::after_change;
+use super::change_booking::{after_change, count_change};
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult};
 use crate::domain::payment::{verify_webhook, SignatureError};
 use crate::domain::{BookingStatus, Caller, ChargeOutcome, Payment, PaymentRequest, PaymentStatus, WebhookEvent};
+use crate::metrics::{self, Metric};
 use crate::ports::Settled;
 
 /// `POST /payments`. The payment row is written PROCESSING before the provider is called, so a
@@ -57,16 +58,20 @@ async fn settle(app: &App, payment: &mut Payment, outcome: &ChargeOutcome, webho
     let settled = app.bookings.settle_payment(payment.id, outcome, webhook, now).await?;
     match &settled {
         Settled::Confirmed(b) => {
+            metrics::count(Metric::PaymentsSucceeded, 1);
             after_change(app, b, now).await?;
+            count_change(b);
             payment.status = PaymentStatus::Succeeded;
         }
         Settled::Refunded(b) => {
+            metrics::count(Metric::PaymentsRefunded, 1);
             after_change(app, b, now).await?;
             payment.status = PaymentStatus::Refunded;
             app.payments.refund(payment).await?;
             tracing::warn!(payment_id = %payment.id, booking_id = %b.id, "payment succeeded too late; refunded");
         }
         Settled::Failed => {
+            metrics::count(Metric::PaymentsFailed, 1);
             payment.status = PaymentStatus::Failed;
             if let ChargeOutcome::Failed(r) = outcome {
                 payment.failure_reason = Some(r.clone());

@@ -121,6 +121,7 @@ impl From<AppError> for Problem {
             AppError::BadSignature(e) => Problem::bad_request("INVALID_SIGNATURE", e.to_string()),
             AppError::Backend(b) if b.contended => {
                 tracing::warn!(error = %b, "retries ran out under contention");
+                crate::metrics::count(crate::metrics::Metric::ContendedRetriesExhausted, 1);
                 Problem::new(409, "CONCURRENT_UPDATE", "Concurrent update", "the same seats or booking kept changing; try again")
             }
             AppError::Backend(b) => {
