@@ -6,6 +6,7 @@
 
 mod baseline;
 mod chaos;
+mod coldstart;
 mod holds;
 mod report;
 mod sellout;
@@ -42,6 +43,14 @@ enum Command {
     },
     /// The on-sale: N seats, M buyers racing to hold, book and pay; then the audit and baselines.
     Sellout(sellout::Options),
+    /// Init time of each function binary against a local Lambda runtime API, and its size.
+    Coldstart {
+        /// Where `cargo lambda build --release` put the binaries.
+        #[arg(long, default_value = "target/lambda")]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 /// Creates an event of one section `A` with at least `seats` seats in rows of 50, through the API.
@@ -76,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             holds::holds(&cli.url, seats, cli.concurrency, d, &cli.secret).await?;
             baseline::redis_baseline(&cli.redis, seats, cli.concurrency, d).await?;
         }
+        Command::Coldstart { dir, runs } => coldstart::run(&dir, runs).await?,
         Command::Sellout(options) => {
             let clean = sellout::run(&cli.url, &cli.secret, &cli.redis, &cli.database, cli.concurrency, options).await?;
             if !clean {
