@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// Runs every `<dir>/<function>/bootstrap` `runs` times; prints a Markdown table.
-pub async fn run(dir: &Path, runs: usize) -> anyhow::Result<()> {
-    let mut functions: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bootstrap")))
+/// Runs `<dir>/<function>/bootstrap` of every folder in `functions` `runs` times; prints a
+/// Markdown table.
+pub async fn run(dir: &Path, functions: &Path, runs: usize) -> anyhow::Result<()> {
+    let mut functions: Vec<PathBuf> = std::fs::read_dir(functions)?
+        .filter_map(|e| e.ok().map(|e| dir.join(e.file_name()).join("bootstrap")))
         .filter(|p| p.is_file())
         .collect();
     functions.sort();

@@ -48,6 +48,9 @@ enum Command {
         /// Where `cargo lambda build --release` put the binaries.
         #[arg(long, default_value = "target/lambda")]
         dir: std::path::PathBuf,
+        /// The functions to measure: one folder each.
+        #[arg(long, default_value = "functions")]
+        functions: std::path::PathBuf,
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
@@ -85,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             holds::holds(&cli.url, seats, cli.concurrency, d, &cli.secret).await?;
             baseline::redis_baseline(&cli.redis, seats, cli.concurrency, d).await?;
         }
-        Command::Coldstart { dir, runs } => coldstart::run(&dir, runs).await?,
+        Command::Coldstart { dir, functions, runs } => coldstart::run(&dir, &functions, runs).await?,
         Command::Sellout(options) => {
             let clean = sellout::run(&cli.url, &cli.secret, &cli.redis, &cli.database, cli.concurrency, options).await?;
             if !clean {
