@@ -48,7 +48,8 @@ up_kafka() {
   fi
   if ! port_open "$host" "$port"; then
     log "starting Kafka broker (nisshi)"
-    nohup nisshi broker --listener-url "tcp://$host:$port" --advertised-listener-url "tcp://$host:$port" \
+    # setsid: a Ctrl-C meant for run.sh's gateway must not reach the services.
+    setsid nohup nisshi broker --listener-url "tcp://$host:$port" --advertised-listener-url "tcp://$host:$port" \
       --storage-engine memory://tansu/ >"$STATE_DIR/logs/kafka.log" 2>&1 &
     echo $! >"$STATE_DIR/run/kafka.pid"
     wait_port "$host" "$port"
@@ -70,7 +71,7 @@ up_moto() {
   local hostport=${AWS_ENDPOINT_URL#http://}
   if ! port_open "${hostport%%:*}" "${hostport##*:}"; then
     log "starting moto"
-    nohup "$VENV/bin/python" -m moto.server -H "${hostport%%:*}" -p "${hostport##*:}" >"$STATE_DIR/logs/moto.log" 2>&1 &
+    setsid nohup "$VENV/bin/python" -m moto.server -H "${hostport%%:*}" -p "${hostport##*:}" >"$STATE_DIR/logs/moto.log" 2>&1 &
     echo $! >"$STATE_DIR/run/moto.pid"
     wait_port "${hostport%%:*}" "${hostport##*:}"
   fi
