@@ -107,6 +107,17 @@ pub trait SeatLocks: Send + Sync {
     /// How many seats are held and how many booked now, without listing them (O(log n));
     /// `None` if the lock structure is not loaded.
     async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>>;
+    /// Events that have had holds since they were last swept clean.
+    async fn active_events(&self) -> BackendResult<Vec<Uuid>>;
+    /// Announces the event's holds that lapsed by their TTL (a SeatsReleased entry in its seat
+    /// log) and takes them off the map; returns how many seats.
+    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize>;
+    /// Seat-log entries of the event after `after` (a stream id), oldest first, at most `count`:
+    /// (stream id, fields).
+    async fn seat_log(&self, event: Uuid, after: &str, count: usize) -> BackendResult<Vec<(String, Vec<(String, String)>)>>;
+    /// Where the relay of the event's seat log got to, and moving it on.
+    async fn log_cursor(&self, event: Uuid) -> BackendResult<String>;
+    async fn set_log_cursor(&self, event: Uuid, id: &str) -> BackendResult<()>;
     /// Loads the event's seats taken in the system of record into the lock structure.
     async fn load(&self, event: Uuid, taken: &[TakenSeat]) -> BackendResult<()>;
 }

@@ -108,6 +108,28 @@ async fn a_lapsed_hold_frees_its_seats_by_itself() {
     s.get(&format!("/api/v1/holds/{id}"), &alice).await.assert_problem(404, "HOLD_NOT_FOUND");
     s.send(Method::PUT, &format!("/api/v1/holds/{id}/extend"), Some(&alice), None).await.assert_problem(410, "HOLD_EXPIRED");
     assert!(s.seat_statuses(e).await.values().all(|st| st == "AVAILABLE"));
+    // The sweep announces the lapse and relays the event's seat log to `seat.events`, in order.
+    s.create_topics().await;
+    let report = booking_core::app::sweep::sweep(&s.app).await.unwrap();
+    assert_eq!((report.lapsed, report.seat_log), (2, 2), "{report:?}");
+    let again = booking_core::app::sweep::sweep(&s.app).await.unwrap();
+    assert_eq!((again.lapsed, again.seat_log), (0, 0), "a second sweep finds nothing new");
+    let consumer: rdkafka::consumer::StreamConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &s.app.config.kafka_bootstrap_servers)
+        .set("group.id", format!("{}seats", s.redis_prefix))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    rdkafka::consumer::Consumer::subscribe(&consumer, &[&format!("{}seat.events", s.redis_prefix)]).unwrap();
+    let mut kinds = Vec::new();
+    while kinds.len() < 2 {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(30), consumer.recv()).await.expect("seat events arrive").unwrap();
+        let v: Value = serde_json::from_slice(rdkafka::Message::payload(&m).unwrap()).unwrap();
+        assert_eq!(v["data"]["eventId"], json!(e));
+        assert_eq!(ids(&v["data"]["seatIds"]), ["A-1-1", "A-1-2"]);
+        kinds.push(v["type"].as_str().unwrap().to_string());
+    }
+    assert_eq!(kinds, ["SeatsHeld", "SeatsReleased"]);
     let bob = s.post(&format!("/api/v1/events/{e}/holds"), &s.token("bob"), json!({ "seatIds": ["A-1-2"] })).await;
     assert_eq!(bob.status, StatusCode::CREATED, "{bob:?}");
 }

@@ -136,18 +136,10 @@ async fn a_payment_that_succeeds_after_the_booking_expired_is_refunded() {
     assert_eq!(a.unwrap() + c.unwrap(), 1);
 }
 
-async fn create_topics(prefix: &str) {
-    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-    let admin: AdminClient<_> = rdkafka::ClientConfig::new().set("bootstrap.servers", "127.0.0.1:9092").create().unwrap();
-    let names: Vec<String> = ["booking.events", "seat.events", "payment.events"].iter().map(|t| format!("{prefix}{t}")).collect();
-    let topics: Vec<NewTopic> = names.iter().map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1))).collect();
-    admin.create_topics(&topics, &AdminOptions::new()).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
     let s = Stack::start().await;
-    create_topics(&s.redis_prefix).await;
+    s.create_topics().await;
     let e = s.simple_event(1, 6, 6).await;
     // The broker is away: nothing answers on this address.
     let away = KafkaPublisher::new("127.0.0.1:1", &s.redis_prefix).unwrap();

@@ -129,6 +129,15 @@ impl Stack {
         answer(res).await
     }
 
+    /// Creates this test's own topics (`<prefix>booking.events`, ...) on the broker.
+    pub async fn create_topics(&self) {
+        use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+        let admin: AdminClient<_> = rdkafka::ClientConfig::new().set("bootstrap.servers", &self.app.config.kafka_bootstrap_servers).create().unwrap();
+        let names: Vec<String> = ["booking.events", "seat.events", "payment.events"].iter().map(|t| format!("{}{t}", self.redis_prefix)).collect();
+        let topics: Vec<NewTopic> = names.iter().map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1))).collect();
+        admin.create_topics(&topics, &AdminOptions::new()).await.unwrap();
+    }
+
     /// Holds `seats` for `user` and books them: the booking's JSON.
     pub async fn book(&self, event: &str, user: &str, seats: &[&str]) -> Value {
         let t = self.token(user);

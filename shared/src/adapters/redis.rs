@@ -39,6 +39,7 @@ struct Scripts {
     load: Script,
     book: Script,
     counts: Script,
+    reap: Script,
 }
 
 /// The [`SeatLocks`] adapter. Cheap to clone: one multiplexed, self-reconnecting connection.
@@ -61,6 +62,7 @@ impl RedisSeatLocks {
                 load: Script::new(include_str!("../lua/load.lua")),
                 book: Script::new(include_str!("../lua/book.lua")),
                 counts: Script::new(include_str!("../lua/counts.lua")),
+                reap: Script::new(include_str!("../lua/reap.lua")),
             }),
         }
     }
@@ -81,6 +83,11 @@ impl RedisSeatLocks {
             Some(rest) => format!("{}{kind}:{{{event}}}:{rest}", self.prefix),
             None => format!("{}{kind}:{{{event}}}", self.prefix),
         }
+    }
+
+    /// The set of events with holds to sweep (its own slot; written beside each hold).
+    fn active_key(&self) -> String {
+        format!("{}active-events", self.prefix)
     }
 
     fn holdref(&self, hold: Uuid) -> String {
@@ -179,6 +186,8 @@ impl SeatLocks for RedisSeatLocks {
         let holdref_ttl = (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64;
         let piped: redis::RedisResult<(Vec<String>,)> = redis::pipe()
             .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+            .ignore()
+            .sadd(self.active_key(), e.to_string())
             .ignore()
             .invoke_script(&inv)
             .query_async(&mut conn)
@@ -304,6 +313,57 @@ impl SeatLocks for RedisSeatLocks {
             .await
             .map_err(fault("counting seats"))?;
         Ok(reply.and_then(|c| Some((*c.first()?, *c.get(1)?))))
+    }
+
+    async fn active_events(&self) -> BackendResult<Vec<Uuid>> {
+        let ids: Vec<String> = self.conn.clone().smembers(self.active_key()).await.map_err(fault("listing active events"))?;
+        Ok(ids.iter().filter_map(|i| Uuid::parse_str(i).ok()).collect())
+    }
+
+    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize> {
+        let seats: Vec<String> = self
+            .scripts
+            .reap
+            .key(self.key("held", event, None))
+            .key(self.log_key(event))
+            .arg(millis(now))
+            .arg(event.to_string())
+            .arg(LOG_MAX_LEN)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(fault("reaping lapsed holds"))?;
+        Ok(seats.len())
+    }
+
+    async fn seat_log(&self, event: Uuid, after: &str, count: usize) -> BackendResult<Vec<(String, Vec<(String, String)>)>> {
+        let reply: redis::streams::StreamRangeReply = self
+            .conn
+            .clone()
+            .xrange_count(self.log_key(event), format!("({after}"), "+", count)
+            .await
+            .map_err(fault("reading the seat log"))?;
+        Ok(reply
+            .ids
+            .into_iter()
+            .map(|e| {
+                let fields = e
+                    .map
+                    .iter()
+                    .filter_map(|(k, v)| redis::from_redis_value::<String>(v).ok().map(|v| (k.clone(), v)))
+                    .collect();
+                (e.id, fields)
+            })
+            .collect())
+    }
+
+    async fn log_cursor(&self, event: Uuid) -> BackendResult<String> {
+        let at: Option<String> = self.conn.clone().get(self.key("logpos", event, None)).await.map_err(fault("reading the log cursor"))?;
+        Ok(at.unwrap_or_else(|| "0-0".to_string()))
+    }
+
+    async fn set_log_cursor(&self, event: Uuid, id: &str) -> BackendResult<()> {
+        let () = self.conn.clone().set(self.key("logpos", event, None), id).await.map_err(fault("moving the log cursor"))?;
+        Ok(())
     }
 
     async fn load(&self, event: Uuid, taken: &[TakenSeat]) -> BackendResult<()> {

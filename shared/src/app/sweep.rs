@@ -1,12 +1,16 @@
 //! The scheduled sweep (an EventBridge schedule in AWS, a timer in the local gateway): expires
-//! PENDING bookings past their deadline and relays outbox rows left unsent. Safe when two sweeps
-//! overlap (bookings move under row locks and only from PENDING; outbox rows are claimed with
-//! `SKIP LOCKED`) and when one crashes half-way (whatever it did not commit is done by the next).
+//! PENDING bookings past their deadline, announces holds that lapsed in Redis, relays each event's
+//! seat log to `seat.events` and outbox rows left unsent. Safe when two sweeps overlap (bookings
+//! move under row locks and only from PENDING; outbox rows are claimed with `SKIP LOCKED`; lapsed
+//! holds are taken off the map in one script; seat-log messages have ids derived from their log
+//! position, so a repeat is a duplicate consumers drop) and when one crashes half-way.
 
 use chrono::Utc;
 use serde::Serialize;
 
 use super::change_booking::expire_due;
+use crate::domain::message::SEAT_EVENTS;
+use crate::domain::Envelope;
 use super::relay::relay_outbox;
 use super::{App, AppResult};
 
@@ -18,6 +22,10 @@ const BATCH: u32 = 500;
 pub struct SweepReport {
     pub expired: usize,
     pub relayed: usize,
+    /// Seats of lapsed holds announced as released.
+    pub lapsed: usize,
+    /// Seat-log entries published to `seat.events`.
+    pub seat_log: usize,
 }
 
 pub async fn sweep(app: &App) -> AppResult<SweepReport> {
@@ -30,7 +38,48 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
             break;
         }
     }
-    let report = SweepReport { expired, relayed };
-    tracing::info!(expired = report.expired, relayed = report.relayed, "sweep");
+    let (mut lapsed, mut seat_log) = (0, 0);
+    let now = Utc::now();
+    for event in app.locks.active_events().await? {
+        lapsed += app.locks.reap(event, now).await?;
+        seat_log += relay_seat_log(app, event).await?;
+    }
+    let report = SweepReport { expired, relayed, lapsed, seat_log };
+    tracing::info!(expired, relayed, lapsed, seat_log, "sweep");
     Ok(report)
+}
+
+/// Publishes the event's seat-log entries after the relay's cursor, in order, keyed by the event.
+/// Stops at the first failure; the cursor only moves past what was published.
+async fn relay_seat_log(app: &App, event: uuid::Uuid) -> AppResult<usize> {
+    let mut cursor = app.locks.log_cursor(event).await?;
+    let mut sent = 0;
+    loop {
+        let entries = app.locks.seat_log(event, &cursor, BATCH as usize).await?;
+        if entries.is_empty() {
+            return Ok(sent);
+        }
+        for (id, fields) in &entries {
+            let field = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            let at = field("at").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or_else(Utc::now);
+            let mut data = serde_json::json!({
+                "eventId": event,
+                "seatIds": field("seats").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+            });
+            for (k, v) in fields.iter().filter(|(k, _)| k == "holdId" || k == "bookingId") {
+                data[k] = serde_json::json!(v);
+            }
+            let mut message = Envelope::new(&field("type"), event, at, data);
+            // The same log entry always gets the same id: a relay that repeats itself is deduped.
+            message.id = uuid::Uuid::new_v5(&event, id.as_bytes());
+            let payload = serde_json::to_string(&message).unwrap_or_default();
+            if let Err(e) = app.publisher.publish(SEAT_EVENTS, &message.key, &payload).await {
+                tracing::warn!(error = %e, %event, "seat log relay paused");
+                return Ok(sent);
+            }
+            app.locks.set_log_cursor(event, id).await?;
+            cursor = id.clone();
+            sent += 1;
+        }
+    }
 }
