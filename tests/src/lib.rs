@@ -66,7 +66,7 @@ impl Stack {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let gateway = Gateway { app: app.clone(), jwt_secret: SECRET.to_string() };
         let server = tokio::spawn(async move {
-            let _ = axum_serve(gateway, listener).await;
+            let _ = local_gateway::serve(gateway, listener).await;
         });
         let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
         Stack { base, http, app, db, redis_prefix, server }
@@ -204,10 +204,6 @@ async fn answer(req: reqwest::RequestBuilder) -> Answer {
     let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let bytes = res.bytes().await.unwrap_or_default();
     Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
-}
-
-async fn axum_serve(gateway: Gateway, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    local_gateway::serve(gateway, listener).await
 }
 
 impl Drop for Stack {

@@ -29,6 +29,18 @@ use crate::ports::{BackendError, BookingStore, EventStore, IdempotencyStore, Pay
 
 /// Events kept per instance. Events never change once created, so a cached one is never stale.
 const EVENT_CACHE_SIZE: usize = 10_000;
+/// Reads of a lost lock structure before giving up (each rebuilds it from MySQL first).
+const LOAD_ATTEMPTS: usize = 3;
+
+/// Puts a value in one of the instance's per-event caches, emptying it when it is full.
+fn remember<V>(cache: &RwLock<HashMap<Uuid, V>>, id: Uuid, value: V) {
+    if let Ok(mut cache) = cache.write() {
+        if cache.len() >= EVENT_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(id, value);
+    }
+}
 
 /// Why a use case did not do what was asked. Mapped to a problem+json answer in one place
 /// (`http::problem`).
@@ -106,24 +118,29 @@ impl App {
             return Ok(e);
         }
         let event = Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound("event"))?);
-        if let Ok(mut cache) = self.event_cache.write() {
-            if cache.len() >= EVENT_CACHE_SIZE {
-                cache.clear();
-            }
-            cache.insert(id, event.clone());
-        }
+        remember(&self.event_cache, id, event.clone());
         Ok(event)
+    }
+
+    /// Runs a read of the event's lock structure, rebuilding the structure from MySQL when the read
+    /// finds it missing (Redis lost it), a bounded number of times.
+    async fn read_locks<T, F, Fut>(&self, event: Uuid, what: &str, read: F) -> AppResult<T>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = crate::ports::BackendResult<Option<T>>>,
+    {
+        for _ in 0..LOAD_ATTEMPTS {
+            if let Some(v) = read().await? {
+                return Ok(v);
+            }
+            self.load_locks(event).await?;
+        }
+        Err(BackendError::new(what, true, anyhow::anyhow!("seat locks of {event} would not load")).into())
     }
 
     /// The event's taken seats now, rebuilding the lock structure from MySQL if Redis lost it.
     pub async fn snapshot(&self, event: Uuid) -> AppResult<SeatSnapshot> {
-        for _ in 0..3 {
-            if let Some(s) = self.locks.snapshot(event, chrono::Utc::now()).await? {
-                return Ok(s);
-            }
-            self.load_locks(event).await?;
-        }
-        Err(BackendError::new("reading the seat map", true, anyhow::anyhow!("seat locks of {event} would not load")).into())
+        self.read_locks(event, "reading the seat map", || self.locks.snapshot(event, chrono::Utc::now())).await
     }
 
     /// The event's taken seats as best available sees them: this instance's picture if it is
@@ -146,25 +163,14 @@ impl App {
         }
         let snapshot = self.snapshot(event.id).await?;
         let o = Occupancy::new(event, snapshot.taken.keys().map(String::as_str));
-        if let Ok(mut cache) = self.occupancy_cache.write() {
-            if cache.len() >= EVENT_CACHE_SIZE {
-                cache.clear();
-            }
-            cache.insert(event.id, (std::time::Instant::now(), Arc::new(o.clone())));
-        }
+        remember(&self.occupancy_cache, event.id, (std::time::Instant::now(), Arc::new(o.clone())));
         Ok(o)
     }
 
     /// Held and booked seat counts of the event now (O(log n) in Redis), loading its lock
     /// structure first if Redis lost it.
     pub async fn seat_counts(&self, event: Uuid) -> AppResult<(u32, u32)> {
-        for _ in 0..2 {
-            if let Some(c) = self.locks.counts(event, chrono::Utc::now()).await? {
-                return Ok(c);
-            }
-            self.load_locks(event).await?;
-        }
-        Err(BackendError::new("counting seats", true, anyhow::anyhow!("seat locks of {event} would not load")).into())
+        self.read_locks(event, "counting seats", || self.locks.counts(event, chrono::Utc::now())).await
     }
 
     /// Seats of the event neither held nor booked now.

@@ -59,7 +59,7 @@ async fn relay_seat_log(app: &App, event: uuid::Uuid) -> AppResult<usize> {
         if entries.is_empty() {
             return Ok(sent);
         }
-        for (id, fields) in &entries {
+        for (i, (id, fields)) in entries.iter().enumerate() {
             let field = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
             let at = field("at").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or_else(Utc::now);
             let mut data = serde_json::json!({
@@ -75,11 +75,15 @@ async fn relay_seat_log(app: &App, event: uuid::Uuid) -> AppResult<usize> {
             let payload = serde_json::to_string(&message).unwrap_or_default();
             if let Err(e) = app.publisher.publish(SEAT_EVENTS, &message.key, &payload).await {
                 tracing::warn!(error = %e, %event, "seat log relay paused");
+                // The cursor moves past what was published, and no further.
+                if let Some((last, _)) = i.checked_sub(1).map(|p| &entries[p]) {
+                    app.locks.set_log_cursor(event, last).await?;
+                }
                 return Ok(sent);
             }
-            app.locks.set_log_cursor(event, id).await?;
-            cursor = id.clone();
             sent += 1;
         }
+        cursor = entries.last().map(|(i, _)| i.clone()).unwrap_or(cursor);
+        app.locks.set_log_cursor(event, &cursor).await?;
     }
 }

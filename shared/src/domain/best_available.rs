@@ -4,8 +4,6 @@
 //! lone empty seat stranded between taken ones when another choice exists (such a seat rarely
 //! sells, so venues treat it as lost revenue).
 
-use std::collections::HashSet;
-
 use super::event::Event;
 use super::seat::SeatId;
 
@@ -106,13 +104,6 @@ pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, occupancy
     blocks.into_iter().map(|(_, c)| c).collect()
 }
 
-/// The best choice of [`candidates`], if any.
-pub fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Option<Vec<SeatId>> {
-    let ids: Vec<String> = taken.iter().map(ToString::to_string).collect();
-    let occupancy = Occupancy::new(event, ids.iter().map(String::as_str));
-    candidates(event, section, quantity, &occupancy).first().map(|c| c.seats(event))
-}
-
 /// (start, length) of each run of `true`.
 fn free_runs(free: &[bool]) -> Vec<(usize, usize)> {
     let mut runs = Vec::new();
@@ -132,8 +123,17 @@ fn free_runs(free: &[bool]) -> Vec<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
     use crate::domain::event::tests::event;
+
+/// The best choice of [`candidates`], if any.
+fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Option<Vec<SeatId>> {
+    let ids: Vec<String> = taken.iter().map(ToString::to_string).collect();
+    let occupancy = Occupancy::new(event, ids.iter().map(String::as_str));
+    candidates(event, section, quantity, &occupancy).first().map(|c| c.seats(event))
+}
 
     fn taken(ids: &[&str]) -> HashSet<SeatId> {
         ids.iter().map(|s| SeatId::parse(s).unwrap()).collect()
