@@ -26,3 +26,10 @@ for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
             TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["ttlAttribute"]},
         )
     print(f"created table {name}")
+
+# The notifications function sends from NOTIFY_FROM, which SES requires to be a verified identity.
+sender = os.environ.get("NOTIFY_FROM", "tickets@example.com")
+ses = boto3.client("ses", endpoint_url=endpoint, region_name=os.environ.get("AWS_REGION", "us-east-1"))
+if sender not in ses.list_identities(IdentityType="EmailAddress")["Identities"]:
+    ses.verify_email_identity(EmailAddress=sender)
+    print(f"verified SES sender {sender}")

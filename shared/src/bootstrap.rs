@@ -8,6 +8,7 @@ use lambda_http::{service_fn, Request};
 use crate::app::App;
 use crate::config::Config;
 use crate::http::{respond, HandlerResult};
+use crate::ws::{WsRequest, WsResponse};
 
 /// JSON logs through `tracing`, filtered by `RUST_LOG` (default `info`). Safe to call twice.
 pub fn init_tracing() {
@@ -44,19 +45,53 @@ where
     .await
 }
 
-/// Runs a scheduled function (EventBridge): the whole `main` of the sweep binary. The event's
-/// content does not matter; a failure is returned so that the schedule's retry runs it again.
+/// Runs a function driven by an AWS event of type `E` (a schedule, an MSK batch, a WebSocket
+/// route): a failure is returned to Lambda, so that the trigger's retry runs it again.
+pub async fn serve_event<E, F, Fut, T>(job: F) -> Result<(), lambda_runtime::Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+    F: Fn(Arc<App>, E) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = Result<T, crate::app::AppError>> + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    init_tracing();
+    let app = app_from_env().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<E>| {
+        let (app, job) = (app.clone(), job.clone());
+        async move { job(app, event.payload).await.map_err(|e| lambda_runtime::Error::from(e.to_string())) }
+    }))
+    .await
+}
+
+/// Runs a scheduled function (EventBridge): the event's content does not matter.
 pub async fn serve_scheduled<F, Fut, T>(job: F) -> Result<(), lambda_runtime::Error>
 where
     F: Fn(Arc<App>) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = Result<T, crate::app::AppError>> + Send + 'static,
     T: serde::Serialize + Send + 'static,
 {
-    init_tracing();
-    let app = app_from_env().await?;
-    lambda_runtime::run(lambda_runtime::service_fn(move |_event: lambda_runtime::LambdaEvent<serde_json::Value>| {
-        let (app, job) = (app.clone(), job.clone());
-        async move { job(app).await.map_err(|e| lambda_runtime::Error::from(e.to_string())) }
-    }))
+    serve_event(move |app, _event: serde_json::Value| job(app)).await
+}
+
+/// Runs a Kafka consumer function (an MSK event source mapping): the whole `main` of one.
+pub async fn serve_kafka(function: &'static str) -> Result<(), lambda_runtime::Error> {
+    let consumer = crate::app::consume::consumer(function).ok_or_else(|| format!("no consumer called {function}"))?;
+    serve_event(move |app, batch: aws_lambda_events::event::kafka::KafkaEvent| async move {
+        crate::app::consume::consume(&app, consumer.function, batch, consumer.handler).await
+    })
+    .await
+}
+
+/// Runs a WebSocket route function: the whole `main` of one. The answer is API Gateway's
+/// integration response (a non-2xx answer to `$connect` refuses the connection).
+pub async fn serve_ws<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Arc<App>, WsRequest) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = WsResponse> + Send + 'static,
+{
+    serve_event(move |app, req: WsRequest| {
+        let handler = handler.clone();
+        async move { Ok::<_, crate::app::AppError>(handler(app, req).await) }
+    })
     .await
 }

@@ -25,6 +25,21 @@ pub struct Config {
     pub webhook_secret: String,
     /// Default `holdTtlSeconds` of new events.
     pub hold_ttl_seconds: u32,
+    /// `CONNECTIONS_TABLE`: WebSocket connections and their subscriptions.
+    pub connections_table: String,
+    /// `NOTIFICATIONS_TABLE`: what each consumer has done already (sends, pushes).
+    pub notifications_table: String,
+    /// `WS_MANAGEMENT_ENDPOINT`: the WebSocket API's management endpoint
+    /// (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; the local gateway's own URL locally).
+    pub ws_management_endpoint: String,
+    /// `NOTIFY_FROM`: the verified SES sender of notification emails.
+    pub notify_from: String,
+    /// `LOCAL_JWT_SECRET`: the HS256 secret of local tokens.
+    pub jwt_secret: String,
+    /// `JWT_JWKS`: the user pool's JWKS document; when set, tokens are checked against it (RS256).
+    pub jwt_jwks: Option<String>,
+    /// `JWT_ISSUER`: the issuer JWKS-checked tokens must name.
+    pub jwt_issuer: Option<String>,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -41,7 +56,9 @@ fn parsed<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
 impl Config {
     /// Reads the environment: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_MAX_CONNECTIONS,
     /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
-    /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS. Defaults suit the local stack.
+    /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS, CONNECTIONS_TABLE,
+    /// NOTIFICATIONS_TABLE, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
+    /// JWT_ISSUER. Defaults suit the local stack.
     pub fn from_env() -> anyhow::Result<Config> {
         let redis_url = match env::var("REDIS_URL").ok().filter(|v| !v.is_empty()) {
             Some(url) => url,
@@ -68,6 +85,13 @@ impl Config {
             idempotency_table: var("IDEMPOTENCY_TABLE", "booking-idempotency"),
             webhook_secret: var("PAYMENT_WEBHOOK_SECRET", "local-webhook-secret"),
             hold_ttl_seconds,
+            connections_table: var("CONNECTIONS_TABLE", "booking-connections"),
+            notifications_table: var("NOTIFICATIONS_TABLE", "booking-notifications"),
+            ws_management_endpoint: var("WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:8080"),
+            notify_from: var("NOTIFY_FROM", "tickets@example.com"),
+            jwt_secret: var("LOCAL_JWT_SECRET", crate::auth::DEFAULT_SECRET),
+            jwt_jwks: env::var("JWT_JWKS").ok().filter(|v| !v.is_empty()),
+            jwt_issuer: env::var("JWT_ISSUER").ok().filter(|v| !v.is_empty()),
         })
     }
 
@@ -97,6 +121,11 @@ impl fmt::Debug for Config {
             .field("idempotency_table", &self.idempotency_table)
             .field("webhook_secret", &"<redacted>")
             .field("hold_ttl_seconds", &self.hold_ttl_seconds)
+            .field("connections_table", &self.connections_table)
+            .field("notifications_table", &self.notifications_table)
+            .field("ws_management_endpoint", &self.ws_management_endpoint)
+            .field("notify_from", &self.notify_from)
+            .field("jwt", &if self.jwt_jwks.is_some() { "JWKS" } else { "LOCAL_JWT_SECRET" })
             .finish_non_exhaustive()
     }
 }

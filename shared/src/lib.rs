@@ -6,12 +6,14 @@
 
 pub mod adapters;
 pub mod app;
+pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod metrics;
 pub mod ports;
+pub mod ws;
 
 pub use app::App;
 pub use config::Config;

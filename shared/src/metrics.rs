@@ -20,10 +20,15 @@ pub enum Metric {
     PaymentsRefunded,
     ContendedRetriesExhausted,
     OutboxRelayed,
+    SeatLogRelayed,
+    NotificationsSent,
+    SeatChangesPushed,
+    ConnectionsGone,
+    DeadLettered,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 12] = [
+    pub const ALL: [Metric; 17] = [
         Metric::HoldsCreated,
         Metric::HoldConflicts,
         Metric::BookingsCreated,
@@ -36,6 +41,11 @@ impl Metric {
         Metric::PaymentsRefunded,
         Metric::ContendedRetriesExhausted,
         Metric::OutboxRelayed,
+        Metric::SeatLogRelayed,
+        Metric::NotificationsSent,
+        Metric::SeatChangesPushed,
+        Metric::ConnectionsGone,
+        Metric::DeadLettered,
     ];
 
     /// The CloudWatch metric name.
@@ -53,6 +63,11 @@ impl Metric {
             Metric::PaymentsRefunded => "PaymentsRefunded",
             Metric::ContendedRetriesExhausted => "ContendedRetriesExhausted",
             Metric::OutboxRelayed => "OutboxRelayed",
+            Metric::SeatLogRelayed => "SeatLogRelayed",
+            Metric::NotificationsSent => "NotificationsSent",
+            Metric::SeatChangesPushed => "SeatChangesPushed",
+            Metric::ConnectionsGone => "ConnectionsGone",
+            Metric::DeadLettered => "DeadLettered",
         }
     }
 
@@ -69,7 +84,36 @@ impl Metric {
     }
 }
 
-static COUNTERS: [AtomicU64; 12] = [const { AtomicU64::new(0) }; 12];
+static COUNTERS: [AtomicU64; Metric::ALL.len()] = [const { AtomicU64::new(0) }; Metric::ALL.len()];
+/// The last consumer lag seen per consumer, in ms.
+static LAG: std::sync::Mutex<Vec<(String, u64)>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a consumer's lag: how old the oldest message of the batch it was handed is. An EMF
+/// `ConsumerLag` point (milliseconds, dimension `Consumer`) and the gauge
+/// `booking_consumer_lag_ms{consumer}`.
+pub fn consumer_lag(consumer: &str, ms: u64) {
+    if let Ok(mut lag) = LAG.lock() {
+        match lag.iter_mut().find(|(c, _)| c == consumer) {
+            Some(entry) => entry.1 = ms,
+            None => lag.push((consumer.to_string(), ms)),
+        }
+    }
+    if emf_enabled() {
+        let line = serde_json::json!({
+            "_aws": {
+                "Timestamp": chrono::Utc::now().timestamp_millis(),
+                "CloudWatchMetrics": [{
+                    "Namespace": "Booking",
+                    "Dimensions": [["Consumer"]],
+                    "Metrics": [{ "Name": "ConsumerLag", "Unit": "Milliseconds" }]
+                }]
+            },
+            "Consumer": consumer,
+            "ConsumerLag": ms
+        });
+        println!("{line}");
+    }
+}
 
 /// Counts `n` of `metric`: in this process's counters, and as an EMF line when running in Lambda
 /// (or when `METRICS_EMF=1`).
@@ -118,6 +162,10 @@ pub fn prometheus() -> String {
     for m in Metric::ALL {
         let name = m.prometheus_name();
         out.push_str(&format!("# TYPE {name} counter\n{name} {}\n", COUNTERS[m as usize].load(Ordering::Relaxed)));
+    }
+    out.push_str("# TYPE booking_consumer_lag_ms gauge\n");
+    for (consumer, ms) in LAG.lock().map(|l| l.clone()).unwrap_or_default() {
+        out.push_str(&format!("booking_consumer_lag_ms{{consumer=\"{consumer}\"}} {ms}\n"));
     }
     out
 }

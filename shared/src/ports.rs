@@ -211,3 +211,52 @@ pub trait Publisher: Send + Sync {
     /// Delivered (acknowledged by all in-sync replicas) or an error.
     async fn publish(&self, topic: &str, key: &str, payload: &str) -> BackendResult<()>;
 }
+
+/// What consumers have done already (DynamoDB), so that a redelivered message does nothing twice.
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    /// Claims `key` (consumer, message and channel); `false` if it was claimed before.
+    async fn claim(&self, key: &str, now: DateTime<Utc>) -> BackendResult<bool>;
+    /// Gives a claim back after its action failed, so that the retry acts.
+    async fn release(&self, key: &str) -> BackendResult<()>;
+    /// The last seat-log position pushed for an event.
+    async fn watermark(&self, event: Uuid) -> BackendResult<Option<LogPosition>>;
+    /// Moves the event's watermark forward to `to` (never back).
+    async fn advance(&self, event: Uuid, to: LogPosition, now: DateTime<Utc>) -> BackendResult<()>;
+}
+
+pub use crate::domain::message::LogPosition;
+
+/// WebSocket connections and their subscriptions (DynamoDB: keyed by connection, indexed by event).
+#[async_trait]
+pub trait Connections: Send + Sync {
+    async fn connect(&self, connection: &str, user: &str, now: DateTime<Utc>) -> BackendResult<()>;
+    /// Idempotent: subscribing twice is subscribing once.
+    async fn subscribe(&self, connection: &str, event: Uuid, now: DateTime<Utc>) -> BackendResult<()>;
+    async fn unsubscribe(&self, connection: &str, event: Uuid) -> BackendResult<()>;
+    /// Forgets the connection and all its subscriptions.
+    async fn disconnect(&self, connection: &str) -> BackendResult<()>;
+    /// The connections subscribed to an event.
+    async fn subscribers(&self, event: Uuid) -> BackendResult<Vec<String>>;
+}
+
+/// Whether a push reached its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    Sent,
+    /// The connection is gone (410): forget it.
+    Gone,
+}
+
+/// The API Gateway Management API: a message to one WebSocket connection.
+#[async_trait]
+pub trait Pusher: Send + Sync {
+    async fn push(&self, connection: &str, body: &str) -> BackendResult<Pushed>;
+}
+
+/// Email (SES) and SMS (SNS).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn email(&self, to: &str, subject: &str, text: &str) -> BackendResult<()>;
+    async fn sms(&self, to: &str, text: &str) -> BackendResult<()>;
+}

@@ -6,5 +6,6 @@ mod bookings;
 mod contract;
 mod events;
 mod holds;
+mod live;
 mod payments;
 mod races;

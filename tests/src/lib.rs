@@ -61,15 +61,36 @@ impl Stack {
         let db = booking_core::adapters::mysql::pool(config.mysql_options(), 4);
         booking_core::adapters::mysql::migrate(&db).await.expect("migrations apply");
         let redis_prefix = config.key_prefix.clone();
-        let app = App::connect(config).await.expect("Redis answers");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let gateway = Gateway { app: app.clone(), jwt_secret: SECRET.to_string() };
+        // Pushes come back to this test's gateway; WebSocket tokens are checked with its secret.
+        config.ws_management_endpoint = base.clone();
+        config.jwt_secret = SECRET.to_string();
+        let app = App::connect(config).await.expect("Redis answers");
+        let gateway = Gateway::new(app.clone(), SECRET);
         let server = tokio::spawn(async move {
             let _ = local_gateway::serve(gateway, listener).await;
         });
         let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
         Stack { base, http, app, db, redis_prefix, server }
+    }
+
+    /// [`Stack::start`] with this test's own topics, and the gateway playing the triggers: the
+    /// relay every 100 ms, the sweep every `sweep_every`, and the consumer functions on Kafka.
+    pub async fn start_live(sweep_every: std::time::Duration) -> Stack {
+        let s = Stack::start().await;
+        s.create_topics().await;
+        local_gateway::spawn_background(s.app.clone(), std::time::Duration::from_millis(100), sweep_every);
+        s
+    }
+
+    /// The WebSocket URL of the gateway for `user`, subscribed at once to `event` if given.
+    pub fn ws_url(&self, user: &str, event: Option<&str>) -> String {
+        let base = self.base.replace("http://", "ws://");
+        match event {
+            Some(e) => format!("{base}/ws?token={}&eventId={e}", self.token(user)),
+            None => format!("{base}/ws?token={}", self.token(user)),
+        }
     }
 
     pub fn token(&self, user: &str) -> String {
@@ -133,7 +154,7 @@ impl Stack {
     pub async fn create_topics(&self) {
         use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
         let admin: AdminClient<_> = rdkafka::ClientConfig::new().set("bootstrap.servers", &self.app.config.kafka_bootstrap_servers).create().unwrap();
-        let names: Vec<String> = ["booking.events", "seat.events", "payment.events"].iter().map(|t| format!("{}{t}", self.redis_prefix)).collect();
+        let names: Vec<String> = ["booking.events", "seat.events", "payment.events", "dead.letter"].iter().map(|t| format!("{}{t}", self.redis_prefix)).collect();
         let topics: Vec<NewTopic> = names.iter().map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1))).collect();
         admin.create_topics(&topics, &AdminOptions::new()).await.unwrap();
     }
@@ -215,4 +236,44 @@ impl Drop for Stack {
 /// Seat ids of a JSON array.
 pub fn ids(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+/// A WebSocket client of the gateway's `/ws`, reading JSON text messages.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl WsClient {
+    /// Opens the socket; a refused `$connect` comes back as its HTTP status and body.
+    pub async fn connect(url: &str) -> Result<WsClient, (u16, Value)> {
+        match tokio_tungstenite::connect_async(url).await {
+            Ok((stream, _)) => Ok(WsClient { stream }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                let body = res.body().as_ref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+                Err((res.status().as_u16(), body))
+            }
+            Err(e) => panic!("the gateway answers WebSocket handshakes: {e}"),
+        }
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        use futures::SinkExt;
+        self.stream.send(tokio_tungstenite::tungstenite::Message::text(message.to_string())).await.expect("the socket is open");
+    }
+
+    /// The next JSON message within `within`, or `None`.
+    pub async fn next(&mut self, within: std::time::Duration) -> Option<Value> {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let m = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()??.ok()?;
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+                return serde_json::from_str(t.as_str()).ok();
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
 }

@@ -2,10 +2,14 @@
 //!
 //! It routes each method and path to the handler the function's binary runs, in-process, with the
 //! request shaped as an API Gateway HTTP API (payload 2.0) event, so `lambda_http` builds the very
-//! `Request` the function sees in AWS. In AWS none of this code runs.
+//! `Request` the function sees in AWS. It also plays the WebSocket API and its Management API
+//! (`websocket`), the MSK event source mappings (`msk`) and the schedules (`spawn_background`),
+//! and serves the live seat-map page. In AWS none of this code runs.
 
 pub mod auth;
+pub mod msk;
 pub mod routes;
+pub mod websocket;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,11 +43,32 @@ const SWAGGER_UI: &str = r##"<!doctype html>
 <script>SwaggerUIBundle({ url: "/openapi.yaml", dom_id: "#ui" });</script>
 </body></html>"##;
 
+/// The live seat-map page, served at `/live`.
+const LIVE_PAGE: &str = include_str!("live.html");
+
 /// Gateway settings.
 #[derive(Clone)]
 pub struct Gateway {
     pub app: Arc<App>,
     pub jwt_secret: String,
+    /// The open WebSocket connections.
+    pub sockets: websocket::Sockets,
+}
+
+impl Gateway {
+    pub fn new(app: Arc<App>, jwt_secret: &str) -> Gateway {
+        Gateway { app, jwt_secret: jwt_secret.to_string(), sockets: websocket::Sockets::default() }
+    }
+}
+
+/// `GET /local/token?user=..`: plays the user pool's sign-in for the live page (any user name, never
+/// an admin); only the local gateway has it.
+async fn local_token(secret: String, query: HashMap<String, String>) -> AxumResponse {
+    let user = query.get("user").map(|u| u.trim()).filter(|u| !u.is_empty() && u.len() <= 64 && u.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
+    match user {
+        Some(u) => axum::Json(json!({ "token": auth::mint(&secret, u, false, 3600), "user": u })).into_response(),
+        None => problem(Problem::validation("user: 1-64 letters, digits, '.', '_' or '-'")),
+    }
 }
 
 fn problem(p: Problem) -> AxumResponse {
@@ -67,7 +92,19 @@ pub fn router(gateway: Gateway) -> Router {
         );
     }
     let not_found = || async { problem(Problem::not_found("route")) };
+    let ws = websocket::WsState { app: gateway.app.clone(), sockets: gateway.sockets.clone() };
+    let secret = gateway.jwt_secret.clone();
     router
+        .route("/ws", axum::routing::get(websocket::connect).with_state(ws.clone()))
+        .route(
+            "/@connections/{id}",
+            axum::routing::post(websocket::post).delete(websocket::delete).get(websocket::get).with_state(ws),
+        )
+        .route("/live", axum::routing::get(|| async { axum::response::Html(LIVE_PAGE) }))
+        .route(
+            "/local/token",
+            axum::routing::get(move |axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>| local_token(secret.clone(), q)),
+        )
         .route("/openapi.yaml", axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
         .route("/docs", axum::routing::get(|| async { axum::response::Html(SWAGGER_UI) }))
         .route(
@@ -164,24 +201,25 @@ fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {
     (parts.status, parts.headers, body).into_response()
 }
 
-/// Plays the scheduled parts of the deployment: the sweep (`functions/sweep`, an EventBridge
-/// schedule in AWS) every `sweep_every`, and its outbox relay more often, every `relay_every`, so
-/// that events reach Kafka within a moment locally.
+/// Plays the triggers of the deployment: the relay (`functions/relay`) every `relay_every`, the
+/// sweep (`functions/sweep`) every `sweep_every`, and the MSK event source mappings of the consumer
+/// functions, so that a change reaches WebSocket clients and inboxes within a moment locally.
 pub fn spawn_background(app: Arc<App>, relay_every: std::time::Duration, sweep_every: std::time::Duration) {
+    msk::spawn_consumers(app.clone());
     let relay_app = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(relay_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            while let Ok(n) = booking_core::app::relay::relay_outbox(&relay_app, 500).await {
-                if n == 0 {
-                    break;
-                }
+            if let Err(e) = booking_core::app::relay::relay(&relay_app).await {
+                tracing::warn!(error = %e, "relay failed; the next run retries");
             }
         }
     });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(sweep_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             if let Err(e) = booking_core::app::sweep::sweep(&app).await {

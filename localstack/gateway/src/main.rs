@@ -51,15 +51,21 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { addr } => {
             booking_core::bootstrap::init_tracing();
-            let app = booking_core::bootstrap::app_from_env().await.map_err(|e| anyhow::anyhow!(e))?;
+            let mut config = booking_core::Config::from_env()?;
+            // Pushes come back to this gateway unless told otherwise.
+            if std::env::var("WS_MANAGEMENT_ENDPOINT").is_err() {
+                config.ws_management_endpoint = format!("http://{addr}");
+            }
+            config.jwt_secret = secret();
+            let app = booking_core::App::connect(config).await?;
             let ms = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
             local_gateway::spawn_background(
                 app.clone(),
-                std::time::Duration::from_millis(ms("RELAY_INTERVAL_MS", 250)),
+                std::time::Duration::from_millis(ms("RELAY_INTERVAL_MS", 100)),
                 std::time::Duration::from_millis(ms("SWEEP_INTERVAL_MS", 5_000)),
             );
             let listener = tokio::net::TcpListener::bind(addr).await?;
-            serve(Gateway { app, jwt_secret: secret() }, listener).await?;
+            serve(Gateway::new(app, &secret()), listener).await?;
         }
     }
     Ok(())

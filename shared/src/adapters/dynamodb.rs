@@ -23,7 +23,9 @@ pub struct DynamoIdempotency {
     prefix: String,
 }
 
-fn fault<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
+/// Maps an AWS SDK error (any service's: they share the type) to a [`BackendError`]; timeouts,
+/// connection failures and unreadable answers are transient.
+pub(crate) fn fault<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
     context: &'static str,
 ) -> impl FnOnce(SdkError<E, R>) -> BackendError {
     move |e| {
@@ -32,11 +34,20 @@ fn fault<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send
     }
 }
 
+/// The standard AWS configuration (`AWS_ENDPOINT_URL` points it at the emulator), loaded once per
+/// cold start and shared by every AWS client.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// Whether an SDK error is the service refusing a condition.
+pub(crate) fn condition_failed<R>(e: &SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>) -> bool {
+    matches!(e, SdkError::ServiceError(se) if se.err().is_conditional_check_failed_exception())
+}
+
 impl DynamoIdempotency {
-    /// A client from the standard AWS configuration (`AWS_ENDPOINT_URL` points it at the emulator).
-    pub async fn from_env(table: &str, prefix: &str) -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        DynamoIdempotency { client: Client::new(&config), table: table.to_string(), prefix: prefix.to_string() }
+    pub fn new(config: &aws_config::SdkConfig, table: &str, prefix: &str) -> Self {
+        DynamoIdempotency { client: Client::new(config), table: table.to_string(), prefix: prefix.to_string() }
     }
 
     fn pk(&self, user: &str, key: &str) -> AttributeValue {
@@ -44,11 +55,11 @@ impl DynamoIdempotency {
     }
 }
 
-fn s(item: &HashMap<String, AttributeValue>, k: &str) -> String {
+pub(crate) fn s(item: &HashMap<String, AttributeValue>, k: &str) -> String {
     item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
 }
 
-fn n(item: &HashMap<String, AttributeValue>, k: &str) -> i64 {
+pub(crate) fn n(item: &HashMap<String, AttributeValue>, k: &str) -> i64 {
     item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
@@ -74,7 +85,7 @@ impl IdempotencyStore for DynamoIdempotency {
             .await;
         match put {
             Ok(_) => return Ok(KeyClaim::Claimed),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+            Err(e) if condition_failed(&e) => {}
             Err(e) => return Err(fault("claiming an idempotency key")(e)),
         }
         let item = self

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::mysql::fault;
 use crate::domain::message::{announce, payment_message};
-use crate::domain::{Booking, BookingStatus, ChargeOutcome, Envelope, Payment, PaymentStatus};
+use crate::domain::{Booking, BookingStatus, ChargeOutcome, Contact, Envelope, Payment, PaymentStatus};
 use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, Settled};
 
 /// Attempts of a transaction that met a deadlock, a lock-wait timeout or a lost optimistic check.
@@ -92,7 +92,7 @@ macro_rules! with_retries {
 }
 
 const BOOKING_COLUMNS: &str =
-    "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, expires_at, created_at, updated_at, version FROM bookings";
+    "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, contact_phone, expires_at, created_at, updated_at, version FROM bookings";
 const PAYMENT_COLUMNS: &str =
     "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at FROM payments";
 
@@ -111,6 +111,7 @@ fn booking_row(r: &MySqlRow) -> Result<Booking, sqlx::Error> {
         seat_ids: Vec::new(),
         total_cents: r.try_get("total_cents")?,
         currency: r.try_get("currency")?,
+        contact: Contact { email: r.try_get("contact_email")?, phone: r.try_get("contact_phone")? },
         expires_at: r.try_get("expires_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -298,14 +299,16 @@ impl MySqlBookingStore {
             return Err(Abort::Retry(sqlx::Error::RowNotFound));
         }
         sqlx::query(
-            "INSERT INTO bookings (id, user_id, event_id, status, total_cents, currency, expires_at, created_at, updated_at) \
-             VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)",
+            "INSERT INTO bookings (id, user_id, event_id, status, total_cents, currency, contact_email, contact_phone, \
+             expires_at, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(booking.id.to_string())
         .bind(&booking.user_id)
         .bind(&event)
         .bind(booking.total_cents)
         .bind(&booking.currency)
+        .bind(&booking.contact.email)
+        .bind(&booking.contact.phone)
         .bind(booking.expires_at)
         .bind(booking.created_at)
         .bind(booking.updated_at)

@@ -41,6 +41,7 @@ pub async fn create_booking(app: &App, caller: &Caller, request: BookingRequest)
         seat_ids: hold.seat_ids.clone(),
         total_cents: event.price_of(&seats),
         currency: event.currency.clone(),
+        contact: caller.contact.clone(),
         expires_at: now + Duration::seconds(i64::from(event.hold_ttl_seconds)),
         created_at: now,
         updated_at: now,

@@ -1,6 +1,8 @@
 //! Use cases, one file each, over the ports. [`App`] is what a function instance builds once.
 
+pub mod broadcast;
 pub mod change_booking;
+pub mod consume;
 pub mod create_booking;
 pub mod create_event;
 pub mod extend_hold;
@@ -9,6 +11,8 @@ pub mod get_event;
 pub mod get_hold;
 pub mod hold_seats;
 pub mod list_events;
+pub mod live;
+pub mod notify;
 pub mod payments;
 pub mod relay;
 pub mod release_hold;
@@ -21,11 +25,19 @@ use std::sync::{Arc, RwLock};
 use sqlx::mysql::MySqlPool;
 use uuid::Uuid;
 
-use crate::adapters::{dynamodb::DynamoIdempotency, kafka::KafkaPublisher, mysql, mysql_bookings::MySqlBookingStore, redis::RedisSeatLocks, sandbox::SandboxProvider};
+use crate::adapters::apigw::ManagementApi;
+use crate::adapters::connections::DynamoConnections;
+use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
+use crate::adapters::ledger::DynamoLedger;
+use crate::adapters::notify::AwsNotifier;
+use crate::adapters::{kafka::KafkaPublisher, mysql, mysql_bookings::MySqlBookingStore, redis::RedisSeatLocks, sandbox::SandboxProvider};
 use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
-use crate::ports::{BackendError, BookingStore, EventStore, IdempotencyStore, PaymentProvider, Publisher, SeatLocks, SeatSnapshot};
+use crate::ports::{
+    BackendError, BookingStore, Connections, EventStore, IdempotencyStore, Ledger, Notifier, PaymentProvider, Publisher, Pusher, SeatLocks,
+    SeatSnapshot,
+};
 
 /// Events kept per instance. Events never change once created, so a cached one is never stale.
 const EVENT_CACHE_SIZE: usize = 10_000;
@@ -52,6 +64,9 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
+    /// No valid token where the code itself checks one (a WebSocket `$connect`).
+    #[error("{0}")]
+    Unauthorized(&'static str),
     /// Seats that are held or booked already; empty when best available found too few seats.
     #[error("seats unavailable")]
     SeatsUnavailable(Vec<String>),
@@ -82,6 +97,10 @@ pub struct App {
     pub payments: Arc<dyn PaymentProvider>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub publisher: Arc<dyn Publisher>,
+    pub connections: Arc<dyn Connections>,
+    pub ledger: Arc<dyn Ledger>,
+    pub pusher: Arc<dyn Pusher>,
+    pub notifier: Arc<dyn Notifier>,
     event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
     occupancy_cache: RwLock<HashMap<Uuid, (std::time::Instant, Arc<Occupancy>)>>,
     /// One snapshot read at a time per instance: concurrent requests wait and share it (a seat
@@ -92,16 +111,23 @@ pub struct App {
 
 
 impl App {
-    /// Builds the clients: a small lazy MySQL pool, one multiplexed Redis connection, the DynamoDB
-    /// client, and a Kafka producer (which connects in the background).
+    /// Builds the clients: a small lazy MySQL pool, one multiplexed Redis connection, the AWS
+    /// clients (DynamoDB, Management API, SES, SNS; none connects before it is used), and a Kafka
+    /// producer (which connects in the background).
     pub async fn connect(config: Config) -> anyhow::Result<Arc<App>> {
         let pool = mysql::pool(config.mysql_options(), config.db_max_connections);
         let locks = RedisSeatLocks::connect(&config.redis_url, &config.key_prefix).await?;
+        let aws = aws_config().await;
+        let prefix = config.key_prefix.as_str();
         Ok(Arc::new(App {
+            connections: Arc::new(DynamoConnections::new(&aws, &config.connections_table, prefix)),
+            ledger: Arc::new(DynamoLedger::new(&aws, &config.notifications_table, prefix)),
+            pusher: Arc::new(ManagementApi::new(&aws, &config.ws_management_endpoint)),
+            notifier: Arc::new(AwsNotifier::new(&aws, &config.notify_from)),
             events: Arc::new(mysql::MySqlEventStore::new(pool.clone())),
             bookings: Arc::new(MySqlBookingStore::new(pool.clone())),
             payments: Arc::new(SandboxProvider),
-            idempotency: Arc::new(DynamoIdempotency::from_env(&config.idempotency_table, &config.key_prefix).await),
+            idempotency: Arc::new(DynamoIdempotency::new(&aws, &config.idempotency_table, prefix)),
             publisher: Arc::new(KafkaPublisher::new(&config.kafka_bootstrap_servers, &config.key_prefix)?),
             locks: Arc::new(locks),
             pool,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::RuleError;
+use super::{Contact, RuleError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -88,6 +88,9 @@ pub struct Booking {
     pub seat_ids: Vec<String>,
     pub total_cents: i64,
     pub currency: String,
+    /// Where its notifications go; not part of the API's booking.
+    #[serde(skip)]
+    pub contact: Contact,
     /// The payment deadline.
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -129,9 +132,28 @@ impl BookingRequest {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use BookingStatus::*;
+
+    /// A pending booking of two seats, for tests of the rules built on bookings.
+    pub fn booking() -> Booking {
+        let now = Utc::now();
+        Booking {
+            id: Uuid::now_v7(),
+            user_id: "ann".into(),
+            event_id: Uuid::now_v7(),
+            status: Pending,
+            seat_ids: vec!["A-1-1".into(), "A-1-2".into()],
+            total_cents: 12_000,
+            currency: "EUR".into(),
+            contact: Contact { email: Some("ann@example.com".into()), phone: Some("+4915112345678".into()) },
+            expires_at: now + chrono::Duration::minutes(10),
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
 
     #[test]
     fn confirm_and_cancel_follow_the_contract() {

@@ -4,12 +4,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{Booking, BookingStatus, Payment};
+use super::{Booking, BookingStatus, Payment, SeatStatus};
 use uuid::Uuid;
 
 pub const BOOKING_EVENTS: &str = "booking.events";
 pub const SEAT_EVENTS: &str = "seat.events";
 pub const PAYMENT_EVENTS: &str = "payment.events";
+/// Where consumers put messages they can never act on, with the reason.
+pub const DEAD_LETTER: &str = "dead.letter";
 
 /// `{id, type, occurredAt, data}`; `key` (the event id of the seats concerned) orders one event's
 /// messages within a partition and is not part of the body.
@@ -40,24 +42,75 @@ impl Envelope {
     }
 }
 
-/// The messages a booking's change of status announces.
+/// The message a booking's change of status announces on `booking.events`. Its seats' changes
+/// are announced by the seat log (`seat.events`), written in the same Redis step that moves them:
+/// one source, in the order the seats changed.
 pub fn announce(b: &Booking, to: BookingStatus, now: DateTime<Utc>) -> Vec<Envelope> {
     let booking = json!({ "bookingId": b.id, "userId": b.user_id, "eventId": b.event_id, "seatIds": b.seat_ids,
         "totalCents": b.total_cents, "currency": b.currency, "status": to });
-    let seats = json!({ "eventId": b.event_id, "bookingId": b.id, "seatIds": b.seat_ids });
     let kind = match to {
         BookingStatus::Pending => "BookingCreated",
         BookingStatus::Confirmed => "BookingConfirmed",
         BookingStatus::Cancelled => "BookingCancelled",
         BookingStatus::Expired => "BookingExpired",
     };
-    let mut out = vec![Envelope::new(kind, b.event_id, now, booking)];
-    match to {
-        BookingStatus::Confirmed => out.push(Envelope::new("SeatsBooked", b.event_id, now, seats)),
-        BookingStatus::Cancelled | BookingStatus::Expired => out.push(Envelope::new("SeatsReleased", b.event_id, now, seats)),
-        BookingStatus::Pending => {}
+    vec![Envelope::new(kind, b.event_id, now, booking)]
+}
+
+/// A position in an event's seat log (a Redis stream id `ms-n`): orders one event's seat changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogPosition(pub u64, pub u64);
+
+impl LogPosition {
+    pub fn parse(s: &str) -> Option<LogPosition> {
+        let (ms, n) = s.split_once('-')?;
+        Some(LogPosition(ms.parse().ok()?, n.parse().ok()?))
     }
-    out
+}
+
+impl std::fmt::Display for LogPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.0, self.1)
+    }
+}
+
+/// One seat-log entry as `seat.events` carries it: seats of one event that changed status together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeatChange {
+    pub event_id: Uuid,
+    pub seats: Vec<String>,
+    pub status: SeatStatus,
+    pub position: LogPosition,
+    pub at: DateTime<Utc>,
+}
+
+impl SeatChange {
+    /// The change a `SeatsHeld` / `SeatsReleased` / `SeatsBooked` message describes; `None` for
+    /// other types or a message without an event, seats or log position.
+    pub fn from_message(m: &Envelope) -> Option<SeatChange> {
+        let status = match m.kind.as_str() {
+            "SeatsHeld" => SeatStatus::Held,
+            "SeatsReleased" => SeatStatus::Available,
+            "SeatsBooked" => SeatStatus::Booked,
+            _ => return None,
+        };
+        let seats: Vec<String> = m.data["seatIds"].as_array()?.iter().filter_map(|s| s.as_str().map(String::from)).collect();
+        Some(SeatChange {
+            event_id: m.data["eventId"].as_str().and_then(|e| Uuid::parse_str(e).ok())?,
+            position: m.data["logPosition"].as_str().and_then(LogPosition::parse)?,
+            seats: (!seats.is_empty()).then_some(seats)?,
+            status,
+            at: m.occurred_at,
+        })
+    }
+
+    /// API.md's WebSocket message: `{"type":"seats.changed","eventId","seats":[{"id","status"}],"at"}`.
+    pub fn to_push(&self) -> String {
+        let seats: Vec<Value> = self.seats.iter().map(|id| json!({ "id": id, "status": self.status })).collect();
+        json!({ "type": "seats.changed", "eventId": self.event_id, "seats": seats,
+            "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) })
+        .to_string()
+    }
 }
 
 /// A payment message (`PaymentSucceeded`, `PaymentFailed`, `PaymentRefunded`), keyed by its event.
@@ -81,5 +134,30 @@ mod tests {
         assert_eq!(e("SeatsBooked").topic(), SEAT_EVENTS);
         assert_eq!(e("BookingConfirmed").topic(), BOOKING_EVENTS);
         assert_eq!(e("PaymentRefunded").topic(), PAYMENT_EVENTS);
+    }
+
+    #[test]
+    fn a_status_change_announces_only_the_booking() {
+        let b = crate::domain::booking::tests::booking();
+        let out = announce(&b, BookingStatus::Confirmed, Utc::now());
+        assert_eq!(out.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>(), ["BookingConfirmed"]);
+        assert_eq!(out[0].topic(), BOOKING_EVENTS);
+    }
+
+    #[test]
+    fn seat_log_messages_become_pushes_in_log_order() {
+        let event = Uuid::now_v7();
+        let m = |kind: &str, pos: &str| {
+            Envelope::new(kind, event, Utc::now(), json!({ "eventId": event, "seatIds": ["A-1-1", "A-1-2"], "logPosition": pos }))
+        };
+        let held = SeatChange::from_message(&m("SeatsHeld", "1700000000000-1")).unwrap();
+        let booked = SeatChange::from_message(&m("SeatsBooked", "1700000000000-10")).unwrap();
+        assert_eq!(held.status, SeatStatus::Held);
+        assert!(held.position < booked.position, "positions compare as numbers, not text");
+        let push: Value = serde_json::from_str(&booked.to_push()).unwrap();
+        assert_eq!(push["type"], "seats.changed");
+        assert_eq!(push["seats"], json!([{ "id": "A-1-1", "status": "BOOKED" }, { "id": "A-1-2", "status": "BOOKED" }]));
+        assert_eq!(SeatChange::from_message(&m("BookingConfirmed", "1-1")), None);
+        assert_eq!(SeatChange::from_message(&m("SeatsHeld", "garbage")), None);
     }
 }

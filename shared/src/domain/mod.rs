@@ -6,11 +6,12 @@ pub mod caller;
 pub mod event;
 pub mod hold;
 pub mod message;
+pub mod notification;
 pub mod payment;
 pub mod seat;
 
 pub use booking::{Booking, BookingRequest, BookingSource, BookingStatus, Transition};
-pub use caller::Caller;
+pub use caller::{Caller, Contact};
 pub use event::{Event, EventSpec, Section, SectionSpec};
 pub use hold::{Hold, HoldRequest, SeatChoice};
 pub use message::Envelope;

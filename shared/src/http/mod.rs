@@ -25,7 +25,7 @@ use uuid::Uuid;
 pub use problem::Problem;
 
 use crate::app::App;
-use crate::domain::Caller;
+use crate::domain::{Caller, Contact};
 
 /// Page size of a list when the client gives none, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 20;
@@ -65,7 +65,8 @@ pub fn caller(req: &Request) -> Result<Caller, Problem> {
     let claims = claims.ok_or_else(|| Problem::unauthorized("a bearer token is required"))?;
     let user_id = claims.get("sub").filter(|s| !s.is_empty()).ok_or_else(|| Problem::unauthorized("the token has no subject"))?;
     let admin = claims.get("cognito:groups").is_some_and(|g| Caller::groups_include_admin(g));
-    Ok(Caller { user_id: user_id.clone(), admin })
+    let contact = Contact::new(claims.get("email").map(String::as_str), claims.get("phone_number").map(String::as_str));
+    Ok(Caller { user_id: user_id.clone(), admin, contact })
 }
 
 /// A path parameter as text (empty if absent).

@@ -98,6 +98,7 @@ impl From<AppError> for Problem {
             AppError::Rule(r) => r.into(),
             AppError::NotFound(what) => Problem::not_found(what),
             AppError::Forbidden(why) => Problem::new(403, "FORBIDDEN", "Forbidden", why),
+            AppError::Unauthorized(why) => Problem::unauthorized(why),
             AppError::SeatsUnavailable(ids) => {
                 let detail = if ids.is_empty() {
                     "not enough seats are available".to_string()

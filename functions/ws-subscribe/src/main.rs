@@ -1,0 +1,5 @@
+//! WebSocket route subscribe: follow an event's seat changes.
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    booking_core::bootstrap::serve_ws(booking_core::ws::subscribe).await
+}

@@ -1,0 +1,133 @@
+//! WebSocket connections in DynamoDB: per connection one `conn` item (its user) and one
+//! `sub#<event>` item per subscription, which the `byEvent` index lists by event. Every item
+//! expires after API Gateway's two-hour connection limit, so a lost `$disconnect` cleans itself up.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::dynamodb::{fault, s};
+use crate::ports::{BackendResult, Connections};
+
+/// API Gateway closes a WebSocket connection after two hours.
+const CONNECTION_SECONDS: i64 = 2 * 3600;
+const INDEX: &str = "byEvent";
+
+pub struct DynamoConnections {
+    client: Client,
+    table: String,
+    prefix: String,
+}
+
+impl DynamoConnections {
+    pub fn new(config: &aws_config::SdkConfig, table: &str, prefix: &str) -> Self {
+        DynamoConnections { client: Client::new(config), table: table.to_string(), prefix: prefix.to_string() }
+    }
+
+    fn id(&self, connection: &str) -> AttributeValue {
+        AttributeValue::S(format!("{}{connection}", self.prefix))
+    }
+
+    fn until(now: DateTime<Utc>) -> AttributeValue {
+        AttributeValue::N((now.timestamp() + CONNECTION_SECONDS).to_string())
+    }
+}
+
+#[async_trait]
+impl Connections for DynamoConnections {
+    async fn connect(&self, connection: &str, user: &str, now: DateTime<Utc>) -> BackendResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("connectionId", self.id(connection))
+            .item("sk", AttributeValue::S("conn".into()))
+            .item("userId", AttributeValue::S(user.into()))
+            .item("connectedAt", AttributeValue::N(now.timestamp().to_string()))
+            .item("expiresAt", Self::until(now))
+            .send()
+            .await
+            .map_err(fault("storing a connection"))?;
+        Ok(())
+    }
+
+    async fn subscribe(&self, connection: &str, event: Uuid, now: DateTime<Utc>) -> BackendResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("connectionId", self.id(connection))
+            .item("sk", AttributeValue::S(format!("sub#{event}")))
+            .item("eventId", AttributeValue::S(format!("{}{event}", self.prefix)))
+            .item("expiresAt", Self::until(now))
+            .send()
+            .await
+            .map_err(fault("storing a subscription"))?;
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, connection: &str, event: Uuid) -> BackendResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("connectionId", self.id(connection))
+            .key("sk", AttributeValue::S(format!("sub#{event}")))
+            .send()
+            .await
+            .map_err(fault("removing a subscription"))?;
+        Ok(())
+    }
+
+    async fn disconnect(&self, connection: &str) -> BackendResult<()> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("connectionId = :c")
+            .expression_attribute_values(":c", self.id(connection))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(fault("reading a connection"))?;
+        for chunk in items.chunks(25) {
+            let deletes: Vec<WriteRequest> = chunk
+                .iter()
+                .filter_map(|item| {
+                    let key = DeleteRequest::builder()
+                        .key("connectionId", self.id(connection))
+                        .key("sk", AttributeValue::S(s(item, "sk")))
+                        .build()
+                        .ok()?;
+                    Some(WriteRequest::builder().delete_request(key).build())
+                })
+                .collect();
+            let mut pending = Some(std::collections::HashMap::from([(self.table.clone(), deletes)]));
+            // Items DynamoDB could not take this time come back as unprocessed: send them again.
+            while let Some(requests) = pending.filter(|r| r.values().any(|v| !v.is_empty())) {
+                let out = self.client.batch_write_item().set_request_items(Some(requests)).send().await.map_err(fault("removing a connection"))?;
+                pending = out.unprocessed_items;
+            }
+        }
+        Ok(())
+    }
+
+    async fn subscribers(&self, event: Uuid) -> BackendResult<Vec<String>> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(INDEX)
+            .key_condition_expression("eventId = :e")
+            .expression_attribute_values(":e", AttributeValue::S(format!("{}{event}", self.prefix)))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(fault("listing an event's subscribers"))?;
+        Ok(items.iter().filter_map(|i| s(i, "connectionId").strip_prefix(self.prefix.as_str()).map(String::from)).collect())
+    }
+}

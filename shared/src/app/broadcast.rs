@@ -1,0 +1,78 @@
+//! The seat-status broadcaster: every seat change on `seat.events` is pushed to each WebSocket
+//! subscriber of its event, in log order, as API.md's `seats.changed`. Exactly once per change: an
+//! event's watermark (its last pushed seat-log position) is read before and moved after, so a
+//! redelivered or repeated change is dropped. A connection that is gone (410) is forgotten; one
+//! that fails otherwise misses the change (a client resyncs from the seat map when it reconnects).
+
+use chrono::Utc;
+use futures::future::{join_all, BoxFuture};
+use uuid::Uuid;
+
+use super::consume::Handled;
+use super::{App, AppResult};
+use crate::domain::message::SeatChange;
+use crate::domain::Envelope;
+use crate::metrics::{self, Metric};
+use crate::ports::Pushed;
+
+/// The [`super::consume::Handler`] of the seat-status function.
+pub fn handler(app: &App, messages: Vec<Envelope>) -> BoxFuture<'_, AppResult<Handled>> {
+    Box::pin(broadcast(app, messages))
+}
+
+pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
+    let mut out = Handled::default();
+    // One event's changes stay in delivery order (one partition carries them).
+    let mut events: Vec<(Uuid, Vec<SeatChange>)> = Vec::new();
+    for m in messages {
+        match SeatChange::from_message(&m) {
+            Some(c) => match events.iter_mut().find(|(e, _)| *e == c.event_id) {
+                Some((_, list)) => list.push(c),
+                None => events.push((c.event_id, vec![c])),
+            },
+            None if m.kind.starts_with("Seats") => out.rejected.push((m, "a seat message without event, seats or log position".into())),
+            None => out.skipped += 1,
+        }
+    }
+    for (event, changes) in events {
+        let mut last = app.ledger.watermark(event).await?;
+        let mut fresh = Vec::new();
+        for c in changes {
+            if Some(c.position) > last {
+                last = Some(c.position);
+                fresh.push(c);
+            } else {
+                out.skipped += 1;
+            }
+        }
+        let Some(last) = last.filter(|_| !fresh.is_empty()) else { continue };
+        let pushes: Vec<String> = fresh.iter().map(SeatChange::to_push).collect();
+        let subscribers = app.connections.subscribers(event).await?;
+        let sent = join_all(subscribers.iter().map(|c| push_all(app, c, &pushes))).await;
+        metrics::count(Metric::SeatChangesPushed, sent.iter().sum::<usize>() as u64);
+        app.ledger.advance(event, last, Utc::now()).await?;
+        out.done += fresh.len();
+    }
+    Ok(out)
+}
+
+/// Pushes the changes to one connection in order; returns how many it took.
+async fn push_all(app: &App, connection: &str, pushes: &[String]) -> usize {
+    for (i, body) in pushes.iter().enumerate() {
+        match app.pusher.push(connection, body).await {
+            Ok(Pushed::Sent) => {}
+            Ok(Pushed::Gone) => {
+                metrics::count(Metric::ConnectionsGone, 1);
+                if let Err(e) = app.connections.disconnect(connection).await {
+                    tracing::warn!(connection, error = %e, "forgetting a gone connection");
+                }
+                return i;
+            }
+            Err(e) => {
+                tracing::warn!(connection, error = %e, "push failed; the client resyncs on reconnect");
+                return i;
+            }
+        }
+    }
+    pushes.len()
+}

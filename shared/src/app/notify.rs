@@ -1,0 +1,87 @@
+//! The notifications consumer: a confirmed, cancelled or expired booking, and a refund, become an
+//! email (SES) and, where the buyer gave a phone number, an SMS (SNS). Each send is claimed in the
+//! ledger first (`notify#<message>#<channel>`), so a redelivered message never mails twice; a send
+//! that fails gives its claim back, so the retry sends it.
+
+use chrono::Utc;
+use futures::future::BoxFuture;
+use uuid::Uuid;
+
+use super::consume::Handled;
+use super::{App, AppError, AppResult};
+use crate::domain::notification::{booking_notice, refund_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE};
+use crate::domain::{BookingStatus, Envelope};
+use crate::metrics::{self, Metric};
+
+/// The [`super::consume::Handler`] of the notifications function.
+pub fn handler(app: &App, messages: Vec<Envelope>) -> BoxFuture<'_, AppResult<Handled>> {
+    Box::pin(notify(app, messages))
+}
+
+pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
+    let mut out = Handled::default();
+    for m in messages {
+        if !BOOKING_NOTICES.contains(&m.kind.as_str()) && m.kind != REFUND_NOTICE {
+            out.skipped += 1;
+            continue;
+        }
+        match notice_of(app, &m).await {
+            Ok((notice, to)) => {
+                let sent = deliver(app, &m, &notice, &to).await;
+                match sent {
+                    Ok(0) => out.skipped += 1,
+                    Ok(_) => out.done += 1,
+                    Err(AppError::Backend(e)) if e.transient => return Err(AppError::Backend(e)),
+                    Err(e) => out.rejected.push((m, e.to_string())),
+                }
+            }
+            Err(AppError::Backend(e)) if e.transient => return Err(AppError::Backend(e)),
+            Err(e) => out.rejected.push((m, e.to_string())),
+        }
+    }
+    Ok(out)
+}
+
+/// Where a buyer is reached: email and phone, either possibly absent.
+type Recipient = (Option<String>, Option<String>);
+
+/// The notice a message calls for, and its recipient (from the booking, which keeps the buyer's
+/// contact off Kafka).
+async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
+    let booking_id = m.data["bookingId"].as_str().and_then(|b| Uuid::parse_str(b).ok()).ok_or(AppError::NotFound("booking"))?;
+    let booking = app.bookings.get(booking_id).await?.ok_or(AppError::NotFound("booking"))?;
+    let event = app.event(booking.event_id).await?;
+    let notice = if m.kind == REFUND_NOTICE {
+        let amount = m.data["amountCents"].as_i64().unwrap_or(booking.total_cents);
+        let currency = m.data["currency"].as_str().unwrap_or(&booking.currency);
+        refund_notice(&booking, amount, currency, &event.name)
+    } else {
+        let status = m.data["status"].as_str().and_then(BookingStatus::parse).ok_or(AppError::NotFound("booking status"))?;
+        booking_notice(&booking, status, &event.name).ok_or(AppError::NotFound("notice"))?
+    };
+    Ok((notice, (booking.contact.email, booking.contact.phone)))
+}
+
+/// Sends on each channel the buyer has and this message has not used yet; returns how many sent.
+async fn deliver(app: &App, m: &Envelope, notice: &Notice, (email, phone): &Recipient) -> AppResult<usize> {
+    let mut sent = 0;
+    for (channel, to) in [("email", email), ("sms", phone)] {
+        let Some(to) = to else { continue };
+        let key = format!("notify#{}#{channel}", m.id);
+        if !app.ledger.claim(&key, Utc::now()).await? {
+            continue;
+        }
+        let result = match channel {
+            "email" => app.notifier.email(to, &notice.subject, &notice.text).await,
+            _ => app.notifier.sms(to, &notice.sms).await,
+        };
+        if let Err(e) = result {
+            app.ledger.release(&key).await?;
+            return Err(e.into());
+        }
+        tracing::info!(message = %m.id, kind = %m.kind, channel, "notification sent");
+        metrics::count(Metric::NotificationsSent, 1);
+        sent += 1;
+    }
+    Ok(sent)
+}

@@ -1,0 +1,83 @@
+//! What a buyer is told, and how: the email and SMS templates for booking and refund messages.
+
+use super::{Booking, BookingStatus};
+
+/// One message to a buyer: the email's subject and text, and the shorter SMS text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub subject: String,
+    pub text: String,
+    pub sms: String,
+}
+
+/// The booking message types a buyer hears about.
+pub const BOOKING_NOTICES: [&str; 3] = ["BookingConfirmed", "BookingCancelled", "BookingExpired"];
+/// The payment message type a buyer hears about.
+pub const REFUND_NOTICE: &str = "PaymentRefunded";
+
+/// Cents as `12.34 EUR`.
+pub fn money(cents: i64, currency: &str) -> String {
+    format!("{}{}.{:02} {currency}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+}
+
+/// The notice for a booking now in `status` (as its message said), for an event called `event_name`.
+pub fn booking_notice(b: &Booking, status: BookingStatus, event_name: &str) -> Option<Notice> {
+    let seats = b.seat_ids.join(", ");
+    let reference = &b.id.simple().to_string()[..12];
+    let total = money(b.total_cents, &b.currency);
+    let (subject, body, sms) = match status {
+        BookingStatus::Confirmed => (
+            format!("Your tickets for {event_name}"),
+            format!("Your booking is confirmed.\n\nSeats: {seats}\nTotal paid: {total}"),
+            format!("Confirmed: {event_name}, seats {seats}. Ref {reference}"),
+        ),
+        BookingStatus::Cancelled => (
+            format!("Booking cancelled: {event_name}"),
+            format!("Your booking was cancelled and its seats released.\n\nSeats: {seats}\nAny payment is refunded in full."),
+            format!("Cancelled: {event_name}, seats {seats}. Ref {reference}"),
+        ),
+        BookingStatus::Expired => (
+            format!("Your seats for {event_name} were released"),
+            format!("The booking was not paid before its deadline, so its seats were released.\n\nSeats: {seats}"),
+            format!("Expired unpaid: {event_name}, seats {seats}. Ref {reference}"),
+        ),
+        BookingStatus::Pending => return None,
+    };
+    Some(Notice { subject, text: format!("{body}\nBooking reference: {reference}\n"), sms })
+}
+
+/// The notice for a refund of `amount_cents` on a booking.
+pub fn refund_notice(b: &Booking, amount_cents: i64, currency: &str, event_name: &str) -> Notice {
+    let reference = &b.id.simple().to_string()[..12];
+    let amount = money(amount_cents, currency);
+    Notice {
+        subject: format!("Refund of {amount} for {event_name}"),
+        text: format!("We refunded {amount} to your payment method.\n\nBooking reference: {reference}\n"),
+        sms: format!("Refunded {amount} for {event_name}. Ref {reference}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::booking::tests::booking;
+
+    #[test]
+    fn each_status_a_buyer_hears_about_has_its_notice() {
+        let b = booking();
+        let confirmed = booking_notice(&b, BookingStatus::Confirmed, "Opera").unwrap();
+        assert_eq!(confirmed.subject, "Your tickets for Opera");
+        assert!(confirmed.text.contains("Seats: A-1-1, A-1-2") && confirmed.text.contains("120.00 EUR"), "{confirmed:?}");
+        assert!(confirmed.sms.len() <= 160, "one SMS segment");
+        assert!(booking_notice(&b, BookingStatus::Expired, "Opera").unwrap().text.contains("not paid"));
+        assert!(booking_notice(&b, BookingStatus::Cancelled, "Opera").unwrap().subject.starts_with("Booking cancelled"));
+        assert_eq!(booking_notice(&b, BookingStatus::Pending, "Opera"), None);
+    }
+
+    #[test]
+    fn money_is_written_with_cents() {
+        assert_eq!(money(5, "USD"), "0.05 USD");
+        assert_eq!(money(123_456, "EUR"), "1234.56 EUR");
+        assert_eq!(refund_notice(&booking(), 12_000, "EUR", "Opera").subject, "Refund of 120.00 EUR for Opera");
+    }
+}
