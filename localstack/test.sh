@@ -12,6 +12,8 @@ mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"}
 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern 't????????????.*' | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" del >/dev/null
 
 bash "$LOCALSTACK_DIR/lint.sh"
+# The live page's test drives Debian's chromium through chromedriver.
+command -v chromedriver >/dev/null || { log "installing chromium and chromedriver (for the browser test)"; apt_install chromium chromium-driver; }
 
 cd "$REPO_DIR"
 out="$STATE_DIR/logs/test-output.log"

@@ -130,7 +130,7 @@ async fn a_users_bookings_are_listed_newest_first_a_page_at_a_time() {
     assert_eq!(seen, made);
     assert!(p2.body["nextCursor"].is_null());
     let cancelled = s.get("/api/v1/bookings/users/alice?status=CANCELLED", &alice).await;
-    assert_eq!(ids(&json!(cancelled.body["items"].as_array().unwrap().iter().map(|b| b["id"].clone()).collect::<Vec<_>>())), [id.clone()]);
+    assert_eq!(ids(&json!(cancelled.body["items"].as_array().unwrap().iter().map(|b| b["id"].clone()).collect::<Vec<_>>())), [id.as_str()]);
     s.get("/api/v1/bookings/users/alice?status=LOST", &alice).await.assert_problem(400, "INVALID_QUERY");
 }
 

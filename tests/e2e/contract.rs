@@ -90,3 +90,52 @@ fn the_openapi_spec_documents_exactly_the_routes_served() {
         assert!(json.pointer(&pointer).is_some(), "dangling $ref {pointer}");
     }
 }
+
+/// Every `Type` resource of template.yaml.
+fn resources(kind: &str) -> Vec<Value> {
+    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap()).unwrap();
+    doc["Resources"].as_mapping().unwrap().values().filter(|r| r["Type"].as_str() == Some(kind)).cloned().collect()
+}
+
+#[test]
+fn each_consumer_function_reads_the_topics_the_gateway_polls_for_it() {
+    for c in &booking_core::app::consume::CONSUMERS {
+        let f = resources("AWS::Serverless::Function")
+            .into_iter()
+            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(c.function))
+            .unwrap_or_else(|| panic!("{} is not in template.yaml", c.function));
+        let mut topics: Vec<String> = f["Properties"]["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .filter(|e| e["Type"].as_str() == Some("MSK"))
+            .flat_map(|e| e["Properties"]["Topics"].as_sequence().unwrap().iter().map(|t| t.as_str().unwrap().to_string()))
+            .collect();
+        topics.sort();
+        let mut expected: Vec<String> = c.topics.iter().map(|t| t.to_string()).collect();
+        expected.sort();
+        assert_eq!(topics, expected, "the MSK mappings of {}", c.function);
+        let main = std::fs::read_to_string(repo().join("functions").join(c.function).join("src/main.rs")).unwrap();
+        assert!(main.contains(&format!("serve_kafka(\"{}\")", c.function)), "functions/{}/src/main.rs", c.function);
+    }
+}
+
+#[test]
+fn the_gateway_plays_exactly_the_websocket_routes_the_template_deploys() {
+    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap()).unwrap();
+    let mut deployed = BTreeSet::new();
+    for route in resources("AWS::ApiGatewayV2::Route") {
+        // Route -> integration -> function resource -> its binary.
+        let target = route["Properties"]["Target"].as_str().unwrap().trim_start_matches("integrations/${").trim_end_matches('}').to_string();
+        let uri = doc["Resources"][target.as_str()]["Properties"]["IntegrationUri"].as_str().unwrap().to_string();
+        let function = uri.split("${").nth(2).unwrap().split('.').next().unwrap().to_string();
+        let binary = doc["Resources"][function.as_str()]["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string();
+        deployed.insert((route["Properties"]["RouteKey"].as_str().unwrap().to_string(), binary));
+    }
+    let played: BTreeSet<_> = local_gateway::websocket::ROUTES.iter().map(|r| (r.key.to_string(), r.function.to_string())).collect();
+    assert_eq!(deployed, played);
+    for r in &local_gateway::websocket::ROUTES {
+        let main = std::fs::read_to_string(repo().join("functions").join(r.function).join("src/main.rs")).unwrap();
+        assert!(main.contains(&format!("booking_core::{}", r.handler_path)), "functions/{}/src/main.rs", r.function);
+    }
+}

@@ -170,8 +170,15 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
     let e = s.simple_event(1, 4, 4).await;
     let user = format!("mail-{}", uuid::Uuid::new_v4().simple());
     let to = format!("{user}@example.com");
-    let b = s.book(&e, &user, &["A-1-1", "A-1-2"]).await;
-    let p = s.post("/api/v1/payments", &s.token(&user), json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" })).await;
+    // A buyer whose token has a phone number gets an SMS too.
+    let now = chrono::Utc::now().timestamp();
+    let token = local_gateway::auth::sign(
+        booking_tests::SECRET,
+        &json!({ "sub": user, "exp": now + 600, "email": to, "phone_number": "+15555550123" }),
+    );
+    let h = s.post(&format!("/api/v1/events/{e}/holds"), &token, json!({ "seatIds": ["A-1-1", "A-1-2"] })).await;
+    let b = s.post("/api/v1/bookings", &token, json!({ "holdId": h.body["id"] })).await.body;
+    let p = s.post("/api/v1/payments", &token, json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" })).await;
     assert_eq!(p.body["status"], "SUCCEEDED", "{p:?}");
     let deadline = Instant::now() + Duration::from_secs(60);
     while emails_to(&to).await.is_empty() && Instant::now() < deadline {
@@ -187,6 +194,11 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
     let messages = read_topic(&s, "booking.events", 2).await;
     let confirmed = messages.iter().find(|m| serde_json::from_slice::<Value>(m).unwrap()["type"] == "BookingConfirmed").unwrap().clone();
     let raw = String::from_utf8(confirmed.clone()).unwrap();
+    let id = serde_json::from_slice::<Value>(&confirmed).unwrap()["id"].as_str().unwrap().to_string();
+    // Both sends are on record: a claim taken now would mean the SMS was never sent.
+    for channel in ["email", "sms"] {
+        assert!(!s.app.ledger.claim(&format!("notify#{id}#{channel}"), chrono::Utc::now()).await.unwrap(), "{channel} sent");
+    }
     s.app.publisher.publish("booking.events", &e, &raw).await.unwrap();
     let record = |offset: i64| {
         json!({ "topic": "booking.events", "partition": 0, "offset": offset, "timestamp": 1_795_000_000_000i64,

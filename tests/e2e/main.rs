@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod bookings;
+mod browser;
 mod contract;
 mod events;
 mod holds;

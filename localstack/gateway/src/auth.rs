@@ -10,13 +10,17 @@ pub use booking_core::auth::DEFAULT_SECRET;
 /// the `email` Cognito would (`<user>@example.com`), so notifications have somewhere to go.
 pub fn mint(secret: &str, user: &str, admin: bool, ttl_seconds: i64) -> String {
     let now = chrono::Utc::now().timestamp();
-    let mut claims = json!({ "sub": user, "iat": now, "exp": now + ttl_seconds, "iss": "local-gateway", "token_use": "access",
+    let mut claims = json!({ "sub": user, "iat": now, "exp": now + ttl_seconds, "iss": "local-gateway", "token_use": "id",
         "email": format!("{user}@example.com") });
     if admin {
         claims["cognito:groups"] = json!(["admin"]);
     }
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
-        .expect("HS256 signing of a JSON object cannot fail")
+    sign(secret, &claims)
+}
+
+/// Signs any claims (HS256), e.g. a token with a `phone_number`.
+pub fn sign(secret: &str, claims: &serde_json::Value) -> String {
+    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).expect("HS256 signing of a JSON object cannot fail")
 }
 
 /// Validates a bearer token and returns its claims flattened to strings, the way API Gateway

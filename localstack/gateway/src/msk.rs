@@ -68,7 +68,6 @@ async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()>
                 key: m.key().map(|k| STANDARD.encode(k)),
                 value: m.payload().map(|v| STANDARD.encode(v)),
                 headers: Vec::new(),
-                ..KafkaRecord::default()
             });
             next.insert((m.topic().to_string(), m.partition()), m.offset() + 1);
         };
@@ -90,7 +89,6 @@ async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()>
             event_source_arn: Some(arn.clone()),
             bootstrap_servers: Some(app.config.kafka_bootstrap_servers.clone()),
             records,
-            ..KafkaEvent::default()
         };
         while let Err(e) = consume(app, consumer.function, batch.clone(), consumer.handler).await {
             tracing::warn!(consumer = consumer.function, error = %e, "batch failed; delivering it again");

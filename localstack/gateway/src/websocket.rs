@@ -13,9 +13,38 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use booking_core::ws::{WsRequest, WsResponse};
 use booking_core::App;
+use futures::future::BoxFuture;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+/// A route of the WebSocket API: its key, the function folder that serves it, and its handler.
+pub struct WsRoute {
+    pub key: &'static str,
+    pub function: &'static str,
+    /// The handler's path under `booking_core::`, as the function's `main.rs` names it.
+    pub handler_path: &'static str,
+    handler: fn(Arc<App>, WsRequest) -> BoxFuture<'static, WsResponse>,
+}
+
+/// The WebSocket API's routes, as template.yaml deploys them (a test compares the two).
+pub const ROUTES: [WsRoute; 4] = [
+    WsRoute { key: "$connect", function: "ws-connect", handler_path: "ws::connect", handler: |a, r| Box::pin(booking_core::ws::connect(a, r)) },
+    WsRoute { key: "$disconnect", function: "ws-disconnect", handler_path: "ws::disconnect", handler: |a, r| Box::pin(booking_core::ws::disconnect(a, r)) },
+    WsRoute { key: "subscribe", function: "ws-subscribe", handler_path: "ws::subscribe", handler: |a, r| Box::pin(booking_core::ws::subscribe(a, r)) },
+    WsRoute { key: "unsubscribe", function: "ws-unsubscribe", handler_path: "ws::unsubscribe", handler: |a, r| Box::pin(booking_core::ws::unsubscribe(a, r)) },
+];
+
+/// Runs the function of route `key` with its WebSocket event; `None` if there is no such route.
+async fn invoke(app: &Arc<App>, key: &str, connection: &str, query: &HashMap<String, String>, body: Option<&str>) -> Option<WsResponse> {
+    let route = ROUTES.iter().find(|r| r.key == key)?;
+    let kind = match key {
+        "$connect" => "CONNECT",
+        "$disconnect" => "DISCONNECT",
+        _ => "MESSAGE",
+    };
+    Some((route.handler)(app.clone(), event(key, kind, connection, query, body)).await)
+}
 
 /// What the Management API can do to an open connection.
 enum Push {
@@ -97,7 +126,7 @@ pub async fn connect(State(st): State<WsState>, Query(query): Query<HashMap<Stri
     if let Ok(mut s) = st.sockets.0.lock() {
         s.insert(id.clone(), Socket { tx, connected_at: chrono::Utc::now() });
     }
-    let answer = booking_core::ws::connect(st.app.clone(), event("$connect", "CONNECT", &id, &query, None)).await;
+    let answer = invoke(&st.app, "$connect", &id, &query, None).await.unwrap_or_default();
     if !(200..300).contains(&answer.status_code) {
         st.sockets.remove(&id);
         let status = StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::FORBIDDEN);
@@ -123,21 +152,23 @@ pub async fn connect(State(st): State<WsState>, Query(query): Query<HashMap<Stri
             }
         }
         st.sockets.remove(&id);
-        booking_core::ws::disconnect(st.app.clone(), event("$disconnect", "DISCONNECT", &id, &HashMap::new(), None)).await;
+        invoke(&st.app, "$disconnect", &id, &HashMap::new(), None).await;
     })
 }
 
 /// Route selection on `$request.body.action`, as the WebSocket API is configured; the function's
 /// answer body goes back to the client. With no such route API Gateway answers `Forbidden`.
 async fn route(app: &Arc<App>, id: &str, text: &str) -> Option<String> {
-    let action = serde_json::from_str::<Value>(text).ok().and_then(|v| v["action"].as_str().map(String::from));
-    let none = HashMap::new();
-    let answer = match action.as_deref() {
-        Some("subscribe") => booking_core::ws::subscribe(app.clone(), event("subscribe", "MESSAGE", id, &none, Some(text))).await,
-        Some("unsubscribe") => booking_core::ws::unsubscribe(app.clone(), event("unsubscribe", "MESSAGE", id, &none, Some(text))).await,
-        _ => return Some(json!({ "message": "Forbidden", "connectionId": id, "requestId": uuid::Uuid::new_v4() }).to_string()),
+    let action = serde_json::from_str::<Value>(text).ok().and_then(|v| v["action"].as_str().map(String::from)).unwrap_or_default();
+    // `$connect` and `$disconnect` are not for messages to select.
+    let answer = match action.starts_with('$') {
+        true => None,
+        false => invoke(app, &action, id, &HashMap::new(), Some(text)).await,
     };
-    body_text(&answer)
+    match answer {
+        Some(a) => body_text(&a),
+        None => Some(json!({ "message": "Forbidden", "connectionId": id, "requestId": uuid::Uuid::new_v4() }).to_string()),
+    }
 }
 
 fn gone() -> Response {

@@ -44,7 +44,7 @@ impl Caller {
         }
         groups
             .trim_matches(|c| c == '[' || c == ']')
-            .split(|c: char| c == ' ' || c == ',')
+            .split([' ', ','])
             .any(|g| g.trim_matches('"') == "admin")
     }
 }

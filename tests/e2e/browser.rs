@@ -1,0 +1,132 @@
+//! The live seat-map page in a real headless browser (Debian's chromium, driven over WebDriver by
+//! chromedriver): it colours seats by status, follows other buyers' changes within a second, and
+//! lets its signed-in user hold and book.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use booking_tests::Stack;
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    _child: tokio::process::Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new(
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
+        )
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver runs (localstack/test.sh installs chromium and chromium-driver)");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { _child: child, url }
+    }
+
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--no-first-run", "--window-size=1200,900"] }),
+        );
+        ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("chromium starts")
+    }
+}
+
+/// The seat's colour-giving status on the page, once it exists.
+async fn seat_status(page: &Client, seat: &str) -> Option<String> {
+    let el = page
+        .find(Locator::Css(&format!("[data-seat=\"{seat}\"]")))
+        .await
+        .ok()?;
+    el.attr("data-status").await.ok()?
+}
+
+/// Waits up to `within` for the seat to show `status`; returns how long it took.
+async fn until_shown(page: &Client, seat: &str, status: &str, within: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        let now = seat_status(page, seat).await;
+        if now.as_deref() == Some(status) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < within,
+            "{seat} shows {now:?}, not {status}, after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_live_page_follows_other_buyers_and_lets_its_user_hold_and_book() {
+    let s = Stack::start_live(Duration::from_secs(3600)).await;
+    let e = s.simple_event(2, 6, 4).await;
+    let driver = Driver::start().await;
+    let page = driver.browser().await;
+    let result = async {
+        page.goto(&format!("{}/live?event={e}&token={}", s.base, s.token("carol"))).await.unwrap();
+        until_shown(&page, "A-2-6", "AVAILABLE", Duration::from_secs(20)).await;
+        // Warm-up: the consumer functions join Kafka once.
+        let other = s.token("dave");
+        let h = s.post(&format!("/api/v1/events/{e}/holds"), &other, json!({ "seatIds": ["A-2-6"] })).await;
+        assert_eq!(h.status, StatusCode::CREATED);
+        until_shown(&page, "A-2-6", "HELD", Duration::from_secs(60)).await;
+
+        // Another buyer holds a seat: it changes colour within a second.
+        let h = s.post(&format!("/api/v1/events/{e}/holds"), &other, json!({ "seatIds": ["A-1-1"] })).await;
+        assert_eq!(h.status, StatusCode::CREATED);
+        let took = until_shown(&page, "A-1-1", "HELD", Duration::from_secs(1)).await;
+        let colour = page.execute("return getComputedStyle(document.querySelector('[data-seat=\"A-1-1\"]')).backgroundColor", vec![]).await.unwrap();
+        assert_eq!(colour, json!("rgb(210, 153, 34)"), "held seats are amber");
+        let released = s.send(reqwest::Method::DELETE, &format!("/api/v1/holds/{}", h.body["id"].as_str().unwrap()), Some(&other), None).await;
+        assert_eq!(released.status, StatusCode::NO_CONTENT);
+        until_shown(&page, "A-1-1", "AVAILABLE", Duration::from_secs(1)).await;
+
+        // The page's own user picks two seats, holds and books them.
+        for seat in ["A-1-3", "A-1-4"] {
+            page.find(Locator::Css(&format!("[data-seat=\"{seat}\"]"))).await.unwrap().click().await.unwrap();
+        }
+        page.find(Locator::Id("hold")).await.unwrap().click().await.unwrap();
+        until_shown(&page, "A-1-3", "HELD", Duration::from_secs(2)).await;
+        let map = s.seat_statuses(&e).await;
+        assert_eq!((map["A-1-3"].as_str(), map["A-1-4"].as_str()), ("HELD", "HELD"));
+        page.find(Locator::Id("book")).await.unwrap().click().await.unwrap();
+        until_shown(&page, "A-1-4", "BOOKED", Duration::from_secs(2)).await;
+        let bookings = s.get("/api/v1/bookings/users/carol", &s.token("carol")).await;
+        assert_eq!(bookings.body["items"][0]["status"], "CONFIRMED", "{bookings:?}");
+        took
+    }
+    .await;
+    page.close().await.ok();
+    drop(driver);
+    assert!(result < Duration::from_secs(1));
+}
