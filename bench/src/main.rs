@@ -10,6 +10,7 @@ mod coldstart;
 mod holds;
 mod report;
 mod sellout;
+mod watch;
 
 use std::time::Duration;
 

@@ -51,6 +51,9 @@ pub struct Options {
     /// Run this gateway binary as the bench's own child (needed for `--chaos gateway-kill`).
     #[arg(long)]
     gateway: Option<String>,
+    /// Live viewers: WebSocket clients following the event's seat map (none under chaos).
+    #[arg(long, default_value_t = 4)]
+    viewers: usize,
     /// The stack script that brings services back.
     #[arg(long, default_value = "localstack/stack.sh")]
     stack: String,
@@ -117,6 +120,11 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     let (event, all) = crate::create_event(&http, url, secret, o.seats, 4).await?;
     let (per_row, seat_count) = (50u32, all.len() as u32);
     println!("on-sale: {seat_count} seats, {} buyers, {concurrency} at a time, through {url} (event {event})", o.buyers);
+    let viewer_token = local_gateway::auth::mint(secret, "bench-viewer", false, 3600);
+    let mut viewers = Vec::new();
+    for _ in 0..if o.chaos.is_none() { o.viewers } else { 0 } {
+        viewers.push(crate::watch::Watcher::start(url, &viewer_token, &event).await?);
+    }
 
     // Users and idempotency keys are new each run: keys live 24 h.
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
@@ -170,6 +178,31 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
             None => println!("after the fault: NOT serving 60 s after the sale ended"),
         }
     }
+
+    // The live viewers: what they saw, once the last changes have reached them.
+    let live_ok = if viewers.is_empty() {
+        true
+    } else {
+        let mut seen = Vec::new();
+        for v in futures::future::join_all(viewers.into_iter().map(|v| v.finish())).await {
+            seen.push(v?);
+        }
+        let map: serde_json::Value = client
+            .http
+            .get(format!("{url}/api/v1/events/{event}/seats"))
+            .bearer_auth(&viewer_token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let actual = map["seats"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| (s["id"].as_str().unwrap_or_default().to_string(), s["status"].as_str().unwrap_or_default().to_string()))
+            .collect();
+        crate::watch::report(&seen, &actual)
+    };
 
     // The report, by kind.
     let log = std::mem::take(&mut *client.log.lock().unwrap());
@@ -254,7 +287,7 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     chaos::stop(gateway).await;
     crate::report::chart(&o.chart, &log, elapsed)?;
     println!("chart: {}", o.chart);
-    Ok(clean)
+    Ok(clean && live_ok)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -160,6 +160,8 @@ pub trait BookingStore: Send + Sync {
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>>;
     async fn insert_payment(&self, payment: &Payment, method: &str) -> BackendResult<()>;
     async fn get_payment(&self, id: Uuid) -> BackendResult<Option<Payment>>;
+    /// Payments still PROCESSING that were created before `before`, oldest first, with their method.
+    async fn stale_payments(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>>;
     /// Settles a PROCESSING payment: SUCCEEDED confirms a PENDING booking in the same transaction;
     /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
     /// is recorded in the same transaction so that it takes effect once.
@@ -173,6 +175,9 @@ pub trait BookingStore: Send + Sync {
 pub trait PaymentProvider: Send + Sync {
     async fn charge(&self, payment: &Payment, method: &str) -> BackendResult<crate::domain::ChargeOutcome>;
     async fn refund(&self, payment: &Payment) -> BackendResult<()>;
+    /// What the provider knows of a charge made with `method` (reconciliation of a payment left
+    /// PROCESSING): still processing, succeeded, or failed (including never charged).
+    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<crate::domain::ChargeOutcome>;
 }
 
 /// A stored answer of an idempotent request.

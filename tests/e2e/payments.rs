@@ -188,3 +188,43 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
     let want: std::collections::BTreeSet<String> = expected.into_iter().map(|(id, _)| id).collect();
     assert_eq!(seen, want, "every event arrived");
 }
+
+#[tokio::test]
+async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
+    use booking_core::domain::{Payment, PaymentStatus};
+    let s = Stack::start().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let ann = s.token("ann");
+    let b = s.book(&e, "ann", &["A-1-1"]).await;
+    let later = s.book(&e, "ann", &["A-1-2"]).await;
+    // The process died between the charge and its settlement: the row says PROCESSING, three
+    // minutes old, while the provider charged the card.
+    let payment = |booking: &Value, age_seconds: i64| Payment {
+        id: uuid::Uuid::now_v7(),
+        booking_id: booking["id"].as_str().unwrap().parse().unwrap(),
+        user_id: "ann".into(),
+        amount_cents: 5000,
+        currency: "USD".into(),
+        status: PaymentStatus::Processing,
+        failure_reason: None,
+        created_at: chrono::Utc::now() - chrono::Duration::seconds(age_seconds),
+    };
+    let charged = payment(&b, 180);
+    s.app.bookings.insert_payment(&charged, "pm_card_visa").await.unwrap();
+    // An async payment waits for its webhook; a fresh one may still be settling in its request.
+    let waiting = payment(&b, 180);
+    s.app.bookings.insert_payment(&waiting, "pm_card_async").await.unwrap();
+    let fresh = payment(&later, 5);
+    s.app.bookings.insert_payment(&fresh, "pm_card_visa").await.unwrap();
+
+    let report = booking_core::app::sweep::sweep(&s.app).await.unwrap();
+    assert_eq!(report.reconciled, 1, "{report:?}");
+    for (p, want) in [(&charged, "SUCCEEDED"), (&waiting, "PROCESSING"), (&fresh, "PROCESSING")] {
+        assert_eq!(s.get(&format!("/api/v1/payments/{}", p.id), &ann).await.body["status"], want);
+    }
+    let got = s.get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &ann).await;
+    assert_eq!(got.body["status"], "CONFIRMED", "a paid order is never lost");
+    assert_eq!(s.seat_statuses(&e).await["A-1-1"], "BOOKED");
+    assert_eq!(s.audit().await, (0, 0, 0));
+    assert_eq!(booking_core::app::sweep::sweep(&s.app).await.unwrap().reconciled, 0, "settled once");
+}

@@ -96,6 +96,9 @@ const BOOKING_COLUMNS: &str =
 const PAYMENT_COLUMNS: &str =
     "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at FROM payments";
 
+const PAYMENT_COLUMNS_WITH_METHOD: &str =
+    "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, payment_method FROM payments";
+
 fn uuid(r: &MySqlRow, col: &str) -> Result<Uuid, sqlx::Error> {
     let s: String = r.try_get(col)?;
     Uuid::parse_str(&s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
@@ -481,6 +484,19 @@ impl BookingStore for MySqlBookingStore {
         .await
         .map_err(fault("recording a payment"))?;
         Ok(())
+    }
+
+    async fn stale_payments(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>> {
+        let rows = sqlx::query(&format!("{PAYMENT_COLUMNS_WITH_METHOD} WHERE status = 'PROCESSING' AND created_at < ? ORDER BY created_at LIMIT ?"))
+            .bind(before)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fault("finding stale payments"))?;
+        rows.iter()
+            .map(|r| Ok((payment_row(r)?, r.try_get::<String, _>("payment_method")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(fault("decoding a payment"))
     }
 
     async fn get_payment(&self, id: Uuid) -> BackendResult<Option<Payment>> {

@@ -21,6 +21,12 @@ impl PaymentProvider for SandboxProvider {
         })
     }
 
+    /// The sandbox charges by method alone, so it knows the outcome of any charge: a card that
+    /// succeeds had succeeded, an async one is still processing until its webhook.
+    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
+        self.charge(payment, method).await
+    }
+
     async fn refund(&self, payment: &Payment) -> BackendResult<()> {
         tracing::info!(payment_id = %payment.id, amount_cents = payment.amount_cents, "sandbox refund");
         Ok(())

@@ -1,5 +1,6 @@
 //! The seat-status broadcaster: every seat change on `seat.events` is pushed to each WebSocket
-//! subscriber of its event, in log order, as API.md's `seats.changed`. Exactly once per change: an
+//! subscriber of its event, in log order, as API.md's `seats.changed` (the changes of one batch
+//! share messages, so a burst costs a few pushes per subscriber). Exactly once per change: an
 //! event's watermark (its last pushed seat-log position) is read before and moved after, so a
 //! redelivered or repeated change is dropped. A connection that is gone (410) is forgotten; one
 //! that fails otherwise misses the change (a client resyncs from the seat map when it reconnects).
@@ -10,7 +11,7 @@ use uuid::Uuid;
 
 use super::consume::Handled;
 use super::{App, AppResult};
-use crate::domain::message::SeatChange;
+use crate::domain::message::{pushes, SeatChange};
 use crate::domain::Envelope;
 use crate::metrics::{self, Metric};
 use crate::ports::Pushed;
@@ -46,7 +47,7 @@ pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled>
             }
         }
         let Some(last) = last.filter(|_| !fresh.is_empty()) else { continue };
-        let pushes: Vec<String> = fresh.iter().map(SeatChange::to_push).collect();
+        let pushes = pushes(event, &fresh);
         let subscribers = app.connections.subscribers(event).await?;
         let sent = join_all(subscribers.iter().map(|c| push_all(app, c, &pushes))).await;
         metrics::count(Metric::SeatChangesPushed, sent.iter().sum::<usize>() as u64);
@@ -56,7 +57,7 @@ pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled>
     Ok(out)
 }
 
-/// Pushes the changes to one connection in order; returns how many it took.
+/// Pushes the messages to one connection in order; returns how many it took.
 async fn push_all(app: &App, connection: &str, pushes: &[String]) -> usize {
     for (i, body) in pushes.iter().enumerate() {
         match app.pusher.push(connection, body).await {

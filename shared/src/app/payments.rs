@@ -82,6 +82,24 @@ async fn settle(app: &App, payment: &mut Payment, outcome: &ChargeOutcome, webho
     Ok(settled)
 }
 
+/// The sweep's reconciliation: payments PROCESSING for longer than `after` (the process died between
+/// the charge and its settlement, or the provider's webhook never came) are settled with what the
+/// provider says, exactly as its webhook would. Returns how many were settled.
+pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppResult<usize> {
+    let mut settled = 0;
+    for (mut payment, method) in app.bookings.stale_payments(Utc::now() - after, limit).await? {
+        let outcome = app.payments.status(&payment, &method).await?;
+        if outcome == ChargeOutcome::Processing {
+            continue;
+        }
+        if settle(app, &mut payment, &outcome, None).await? != Settled::Unchanged {
+            tracing::warn!(payment_id = %payment.id, status = ?payment.status, "payment reconciled with the provider");
+            settled += 1;
+        }
+    }
+    Ok(settled)
+}
+
 /// `POST /payments/webhook`: a signed provider event, applied once.
 pub async fn apply_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<bool> {
     verify_webhook(&app.config.webhook_secret, signature, body, Utc::now().timestamp()).map_err(AppError::BadSignature)?;

@@ -1,6 +1,7 @@
 //! The scheduled sweep (an EventBridge schedule in AWS, a timer in the local gateway): expires
-//! PENDING bookings past their deadline, announces holds that lapsed in Redis, relays each event's
-//! seat log to `seat.events` and outbox rows left unsent. Safe when two sweeps overlap (bookings
+//! PENDING bookings past their deadline, settles payments left PROCESSING with what the provider
+//! says, announces holds that lapsed in Redis, relays each event's seat log to `seat.events` and
+//! outbox rows left unsent. Safe when two sweeps overlap (bookings
 //! move under row locks and only from PENDING; outbox rows are claimed with `SKIP LOCKED`; lapsed
 //! holds are taken off the map in one script; seat-log messages have ids derived from their log
 //! position, so a repeat is a duplicate consumers drop) and when one crashes half-way.
@@ -9,6 +10,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::change_booking::expire_due;
+use super::payments::reconcile;
 use super::relay::{relay, RelayReport};
 use super::{App, AppResult};
 
@@ -24,17 +26,23 @@ pub struct SweepReport {
     pub lapsed: usize,
     /// Seat-log entries published to `seat.events`.
     pub seat_log: usize,
+    /// Payments left PROCESSING, settled with what the provider says.
+    pub reconciled: usize,
 }
+
+/// How long a payment may stay PROCESSING before the sweep asks the provider about it.
+pub const RECONCILE_AFTER_SECONDS: i64 = 120;
 
 pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let expired = expire_due(app, Utc::now(), BATCH).await?;
+    let reconciled = reconcile(app, chrono::Duration::seconds(RECONCILE_AFTER_SECONDS), BATCH).await?;
     let mut lapsed = 0;
     let now = Utc::now();
     for event in app.locks.active_events().await? {
         lapsed += app.locks.reap(event, now).await?;
     }
     let RelayReport { outbox: relayed, seat_log } = relay(app).await?;
-    let report = SweepReport { expired, relayed, lapsed, seat_log };
-    tracing::info!(expired, relayed, lapsed, seat_log, "sweep");
+    let report = SweepReport { expired, relayed, lapsed, seat_log, reconciled };
+    tracing::info!(expired, relayed, lapsed, seat_log, reconciled, "sweep");
     Ok(report)
 }

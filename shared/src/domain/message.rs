@@ -104,13 +104,36 @@ impl SeatChange {
         })
     }
 
-    /// API.md's WebSocket message: `{"type":"seats.changed","eventId","seats":[{"id","status"}],"at"}`.
-    pub fn to_push(&self) -> String {
-        let seats: Vec<Value> = self.seats.iter().map(|id| json!({ "id": id, "status": self.status })).collect();
-        json!({ "type": "seats.changed", "eventId": self.event_id, "seats": seats,
-            "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) })
-        .to_string()
+}
+
+/// Seats one WebSocket message carries at most (API Gateway takes messages up to 128 KB).
+pub const SEATS_PER_PUSH: usize = 500;
+
+/// API.md's WebSocket messages for consecutive changes of one event, in order:
+/// `{"type":"seats.changed","eventId","seats":[{"id","status"}],"at"}`. Changes that arrived together
+/// share a message (each seat with its own status, in the order they changed; `at` is the last
+/// change's time), so a burst of changes is a few pushes per subscriber, not one per change.
+pub fn pushes(event: Uuid, changes: &[SeatChange]) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut seats, mut at): (Vec<Value>, Option<DateTime<Utc>>) = (Vec::new(), None);
+    let flush = |seats: &mut Vec<Value>, at: Option<DateTime<Utc>>, out: &mut Vec<String>| {
+        if let Some(at) = at.filter(|_| !seats.is_empty()) {
+            out.push(
+                json!({ "type": "seats.changed", "eventId": event, "seats": std::mem::take(seats),
+                    "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) })
+                .to_string(),
+            );
+        }
+    };
+    for c in changes {
+        if seats.len() + c.seats.len() > SEATS_PER_PUSH {
+            flush(&mut seats, at, &mut out);
+        }
+        seats.extend(c.seats.iter().map(|id| json!({ "id": id, "status": c.status })));
+        at = Some(c.at);
     }
+    flush(&mut seats, at, &mut out);
+    out
 }
 
 /// A payment message (`PaymentSucceeded`, `PaymentFailed`, `PaymentRefunded`), keyed by its event.
@@ -154,9 +177,20 @@ mod tests {
         let booked = SeatChange::from_message(&m("SeatsBooked", "1700000000000-10")).unwrap();
         assert_eq!(held.status, SeatStatus::Held);
         assert!(held.position < booked.position, "positions compare as numbers, not text");
-        let push: Value = serde_json::from_str(&booked.to_push()).unwrap();
-        assert_eq!(push["type"], "seats.changed");
-        assert_eq!(push["seats"], json!([{ "id": "A-1-1", "status": "BOOKED" }, { "id": "A-1-2", "status": "BOOKED" }]));
+        let one: Vec<Value> = pushes(event, std::slice::from_ref(&booked)).iter().map(|p| serde_json::from_str(p).unwrap()).collect();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0]["type"], "seats.changed");
+        assert_eq!(one[0]["seats"], json!([{ "id": "A-1-1", "status": "BOOKED" }, { "id": "A-1-2", "status": "BOOKED" }]));
+        // Changes that came together share a message, in order, each seat with its own status.
+        let both: Value = serde_json::from_str(&pushes(event, &[held.clone(), booked.clone()])[0]).unwrap();
+        assert_eq!(both["seats"][0], json!({ "id": "A-1-1", "status": "HELD" }));
+        assert_eq!(both["seats"][3], json!({ "id": "A-1-2", "status": "BOOKED" }));
+        // A burst larger than one message is split, nothing lost.
+        let burst = vec![held; SEATS_PER_PUSH];
+        let split = pushes(event, &burst);
+        assert_eq!(split.len(), 2);
+        let total: usize = split.iter().map(|p| serde_json::from_str::<Value>(p).unwrap()["seats"].as_array().unwrap().len()).sum();
+        assert_eq!(total, 2 * SEATS_PER_PUSH);
         assert_eq!(SeatChange::from_message(&m("BookingConfirmed", "1-1")), None);
         assert_eq!(SeatChange::from_message(&m("SeatsHeld", "garbage")), None);
     }
