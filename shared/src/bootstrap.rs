@@ -75,9 +75,9 @@ where
 
 /// Runs a Kafka consumer function (an MSK event source mapping): the whole `main` of one.
 pub async fn serve_kafka(function: &'static str) -> Result<(), lambda_runtime::Error> {
-    let consumer = crate::app::consume::consumer(function).ok_or_else(|| format!("no consumer called {function}"))?;
+    let consumer = crate::consumers::consumer(function).ok_or_else(|| format!("no consumer called {function}"))?;
     serve_event(move |app, batch: aws_lambda_events::event::kafka::KafkaEvent| async move {
-        crate::app::consume::consume(&app, consumer.function, batch, consumer.handler).await
+        crate::consumers::consume(&app, consumer.function, batch, consumer.handler).await
     })
     .await
 }

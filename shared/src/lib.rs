@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod consumers;
 pub mod domain;
 pub mod http;
 pub mod metrics;

@@ -99,7 +99,7 @@ fn resources(kind: &str) -> Vec<Value> {
 
 #[test]
 fn each_consumer_function_reads_the_topics_the_gateway_polls_for_it() {
-    for c in &booking_core::app::consume::CONSUMERS {
+    for c in &booking_core::consumers::CONSUMERS {
         let f = resources("AWS::Serverless::Function")
             .into_iter()
             .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(c.function))

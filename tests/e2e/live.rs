@@ -206,8 +206,8 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
     };
     let batch: aws_lambda_events::event::kafka::KafkaEvent =
         serde_json::from_value(json!({ "eventSource": "aws:kafka", "records": { "booking.events-0": [record(1), record(2)] } })).unwrap();
-    let consumer = booking_core::app::consume::consumer("notifications").unwrap();
-    let report = booking_core::app::consume::consume(&s.app, "notifications", batch, consumer.handler).await.unwrap();
+    let consumer = booking_core::consumers::consumer("notifications").unwrap();
+    let report = booking_core::consumers::consume(&s.app, "notifications", batch, consumer.handler).await.unwrap();
     assert_eq!((report.records, report.done, report.dead_lettered), (2, 0, 0), "{report:?}");
     // Wait until the gateway's consumer has committed past the duplicate (offset 2: created,
     // confirmed, duplicate).

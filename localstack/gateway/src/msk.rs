@@ -11,14 +11,15 @@ use aws_lambda_events::encodings::MillisecondTimestamp;
 use aws_lambda_events::event::kafka::{KafkaEvent, KafkaRecord};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use booking_core::app::consume::{consume, Consumer, CONSUMERS};
+use booking_core::consumers::{consume, Consumer, CONSUMERS};
 use booking_core::App;
 use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-/// Records per batch, at most (the mapping's `BatchSize`).
-const BATCH_SIZE: usize = 100;
+/// Records per batch, at most (the mappings' `BatchSize`): a consumer that fell behind catches up
+/// in few, large batches (the broadcaster pushes each batch's changes as a few messages).
+const BATCH_SIZE: usize = 1000;
 /// How long a batch waits for more records after its first (the mapping's batching window).
 const BATCH_WINDOW: Duration = Duration::from_millis(20);
 /// The pause before a failed batch is delivered again.

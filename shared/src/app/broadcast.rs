@@ -6,20 +6,14 @@
 //! that fails otherwise misses the change (a client resyncs from the seat map when it reconnects).
 
 use chrono::Utc;
-use futures::future::{join_all, BoxFuture};
+use futures::future::join_all;
 use uuid::Uuid;
 
-use super::consume::Handled;
-use super::{App, AppResult};
+use super::{App, AppResult, Handled};
 use crate::domain::message::{pushes, SeatChange};
 use crate::domain::Envelope;
 use crate::metrics::{self, Metric};
 use crate::ports::Pushed;
-
-/// The [`super::consume::Handler`] of the seat-status function.
-pub fn handler(app: &App, messages: Vec<Envelope>) -> BoxFuture<'_, AppResult<Handled>> {
-    Box::pin(broadcast(app, messages))
-}
 
 pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
     let mut out = Handled::default();

@@ -2,7 +2,6 @@
 
 pub mod broadcast;
 pub mod change_booking;
-pub mod consume;
 pub mod create_booking;
 pub mod create_event;
 pub mod extend_hold;
@@ -86,6 +85,17 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// What a consumer's use case made of the messages of one batch.
+#[derive(Debug, Default)]
+pub struct Handled {
+    /// Messages acted on.
+    pub done: usize,
+    /// Messages it does not act on (other types, or done before).
+    pub skipped: usize,
+    /// Messages it can never act on, and why: they go to the dead-letter topic.
+    pub rejected: Vec<(crate::domain::Envelope, String)>,
+}
 
 /// Everything a handler needs, built once per cold start and shared by all requests.
 pub struct App {

@@ -4,19 +4,12 @@
 //! that fails gives its claim back, so the retry sends it.
 
 use chrono::Utc;
-use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use super::consume::Handled;
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, Handled};
 use crate::domain::notification::{booking_notice, refund_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE};
 use crate::domain::{BookingStatus, Envelope};
 use crate::metrics::{self, Metric};
-
-/// The [`super::consume::Handler`] of the notifications function.
-pub fn handler(app: &App, messages: Vec<Envelope>) -> BoxFuture<'_, AppResult<Handled>> {
-    Box::pin(notify(app, messages))
-}
 
 pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
     let mut out = Handled::default();

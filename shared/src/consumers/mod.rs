@@ -1,8 +1,13 @@
+//! Kafka consumers: one handler per consumer function, and the MSK batch path they share.
+//!
 //! Consuming an MSK batch, the same for every consumer: records decoded in offset order per
 //! partition, the consumer's lag recorded, the consumer's handler run over the messages, and every
 //! message it can never act on (undecodable, or refused for good) sent to the dead-letter topic.
 //! An error is returned only for what a retry can fix; the event source mapping (or the local
 //! gateway) then delivers the whole batch again, and the handlers' dedupe makes that harmless.
+
+pub mod notifications;
+pub mod seat_status;
 
 use aws_lambda_events::event::kafka::KafkaEvent;
 use base64::engine::general_purpose::STANDARD;
@@ -12,21 +17,10 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{App, AppError, AppResult};
+use crate::app::{App, AppError, AppResult, Handled};
 use crate::domain::message::{BOOKING_EVENTS, DEAD_LETTER, PAYMENT_EVENTS, SEAT_EVENTS};
 use crate::domain::Envelope;
 use crate::metrics::{self, Metric};
-
-/// What a handler made of the messages it was given.
-#[derive(Debug, Default)]
-pub struct Handled {
-    /// Messages acted on.
-    pub done: usize,
-    /// Messages it does not act on (other types, or done before).
-    pub skipped: usize,
-    /// Messages it can never act on, and why: they go to the dead-letter topic.
-    pub rejected: Vec<(Envelope, String)>,
-}
 
 /// A consumer: the messages of one batch, in order per partition.
 pub type Handler = for<'a> fn(&'a App, Vec<Envelope>) -> BoxFuture<'a, AppResult<Handled>>;
@@ -40,8 +34,8 @@ pub struct Consumer {
 }
 
 pub const CONSUMERS: [Consumer; 2] = [
-    Consumer { function: "notifications", topics: &[BOOKING_EVENTS, PAYMENT_EVENTS], handler: super::notify::handler },
-    Consumer { function: "seat-status", topics: &[SEAT_EVENTS], handler: super::broadcast::handler },
+    Consumer { function: "notifications", topics: &[BOOKING_EVENTS, PAYMENT_EVENTS], handler: notifications::handle },
+    Consumer { function: "seat-status", topics: &[SEAT_EVENTS], handler: seat_status::handle },
 ];
 
 /// The consumer of a function folder.
