@@ -125,6 +125,13 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     for _ in 0..if o.chaos.is_none() { o.viewers } else { 0 } {
         viewers.push(crate::watch::Watcher::start(url, &viewer_token, &event).await?);
     }
+    if !viewers.is_empty() {
+        // The pipeline is live before the sale starts: a probe hold reaches every viewer.
+        let probe = http_probe_hold(url, &viewer_token, &event, &all[all.len() - 1]).await?;
+        let took = crate::watch::until_live(&viewers, Duration::from_secs(90)).await?;
+        println!("live viewers: {} subscribed; the first push reached them after {} ms", viewers.len(), took.as_millis());
+        reqwest::Client::new().delete(format!("{url}/api/v1/holds/{probe}")).bearer_auth(&viewer_token).send().await?;
+    }
 
     // Users and idempotency keys are new each run: keys live 24 h.
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
@@ -288,6 +295,19 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     crate::report::chart(&o.chart, &log, elapsed)?;
     println!("chart: {}", o.chart);
     Ok(clean && live_ok)
+}
+
+/// Holds one seat as `token`'s user; returns the hold id.
+async fn http_probe_hold(url: &str, token: &str, event: &str, seat: &str) -> anyhow::Result<String> {
+    let res: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/api/v1/events/{event}/holds"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "seatIds": [seat] }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    res["id"].as_str().map(String::from).ok_or_else(|| anyhow::anyhow!("the probe hold failed: {res}"))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -4,7 +4,9 @@
 //! long changes took from Redis to the viewer (`at` is stamped when the seats changed; one clock).
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::Value;
@@ -21,10 +23,12 @@ pub struct Seen {
     pub map: HashMap<String, String>,
 }
 
-/// A viewer, until it has heard nothing for `quiet` after `stop` was set.
+/// A viewer, until it has heard nothing for 2 s after [`Watcher::finish`].
 pub struct Watcher {
     task: JoinHandle<anyhow::Result<Seen>>,
     stop: tokio::sync::watch::Sender<bool>,
+    /// Messages so far.
+    pub messages: Arc<AtomicUsize>,
 }
 
 impl Watcher {
@@ -32,6 +36,8 @@ impl Watcher {
         let ws = format!("{}/ws?token={token}&eventId={event}", url.replacen("http", "ws", 1));
         let (mut stream, _) = tokio_tungstenite::connect_async(ws).await?;
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let messages = Arc::new(AtomicUsize::new(0));
+        let count = messages.clone();
         let task = tokio::spawn(async move {
             let mut seen = Seen::default();
             loop {
@@ -51,6 +57,7 @@ impl Watcher {
                     continue;
                 }
                 seen.messages += 1;
+                count.fetch_add(1, Ordering::Relaxed);
                 if let Some(at) = m["at"].as_str().and_then(|a| chrono::DateTime::parse_from_rfc3339(a).ok()) {
                     seen.lag_ms.push((chrono::Utc::now().timestamp_millis() - at.timestamp_millis()).max(0) as u64);
                 }
@@ -59,7 +66,7 @@ impl Watcher {
                 }
             }
         });
-        Ok(Watcher { task, stop })
+        Ok(Watcher { task, stop, messages })
     }
 
     /// Lets the viewer drain what is still coming, then returns what it saw.
@@ -67,6 +74,17 @@ impl Watcher {
         let _ = self.stop.send(true);
         self.task.await?
     }
+}
+
+/// Waits until every viewer has had a message (the consumers have joined Kafka and pushes flow),
+/// at most `within`; returns how long that took.
+pub async fn until_live(viewers: &[Watcher], within: Duration) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    while viewers.iter().any(|v| v.messages.load(Ordering::Relaxed) == 0) {
+        anyhow::ensure!(started.elapsed() < within, "no push reached the live viewers within {within:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(started.elapsed())
 }
 
 /// Prints the viewers' report and whether each one's picture equals `actual` (seat -> status).

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use booking_core::consumers::{consume, Consumer, CONSUMERS};
 use booking_core::App;
-use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -41,16 +41,38 @@ pub fn spawn_consumers(app: Arc<App>) {
 }
 
 async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()> {
-    let prefix = &app.config.key_prefix;
-    let kafka: StreamConsumer = rdkafka::ClientConfig::new()
+    let prefix = app.config.key_prefix.clone();
+    let mut config = rdkafka::ClientConfig::new();
+    config
         .set("bootstrap.servers", &app.config.kafka_bootstrap_servers)
         .set("group.id", format!("{prefix}{}", consumer.function))
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("topic.metadata.refresh.interval.ms", "5000")
-        .create()?;
+        .set("enable.auto.commit", "false");
+    // The partitions are assigned, not balanced: the gateway is each group's only member, and a
+    // group join (which waits out the session of a killed gateway's member) would hold pushes back
+    // for tens of seconds. Offsets are still the group's: read at start, committed after each batch.
     let topics: Vec<String> = consumer.topics.iter().map(|t| format!("{prefix}{t}")).collect();
-    kafka.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let lookup = config.clone();
+    let start = tokio::task::spawn_blocking(move || -> anyhow::Result<TopicPartitionList> {
+        let client: BaseConsumer = lookup.create()?;
+        let mut partitions = TopicPartitionList::new();
+        for topic in &topics {
+            let metadata = client.fetch_metadata(Some(topic), Duration::from_secs(10))?;
+            for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
+                partitions.add_partition(topic, p.id());
+            }
+        }
+        anyhow::ensure!(partitions.count() > 0, "no partitions for {topics:?} yet");
+        let mut start = TopicPartitionList::new();
+        for e in client.committed_offsets(partitions, Duration::from_secs(10))?.elements() {
+            // Nothing committed yet: from the oldest record kept.
+            let offset = if let Offset::Offset(o) = e.offset() { Offset::Offset(o) } else { Offset::Beginning };
+            start.add_partition_offset(e.topic(), e.partition(), offset)?;
+        }
+        Ok(start)
+    })
+    .await??;
+    let kafka: StreamConsumer = config.create()?;
+    kafka.assign(&start)?;
     let arn = format!("arn:aws:kafka:local:000000000000:cluster/local/{}", consumer.function);
     loop {
         let mut records: HashMap<String, Vec<KafkaRecord>> = HashMap::new();
