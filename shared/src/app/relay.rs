@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures::future::join_all;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -73,32 +74,45 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
         if entries.is_empty() {
             return Ok(sent);
         }
-        for (i, (id, fields)) in entries.iter().enumerate() {
-            let field = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
-            let at = field("at").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or_else(Utc::now);
-            let mut data = serde_json::json!({
-                "eventId": event,
-                "logPosition": id,
-                "seatIds": field("seats").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-            });
-            for (k, v) in fields.iter().filter(|(k, _)| k == "holdId" || k == "bookingId") {
-                data[k] = serde_json::json!(v);
-            }
-            let mut message = Envelope::new(&field("type"), event, at, data);
-            // The same log entry always gets the same id: a relay that repeats itself is deduped.
-            message.id = Uuid::new_v5(&event, id.as_bytes());
-            let payload = serde_json::to_string(&message).unwrap_or_default();
-            if let Err(e) = app.publisher.publish(SEAT_EVENTS, &message.key, &payload).await {
+        let messages: Vec<(String, String)> = entries
+            .iter()
+            .map(|(id, fields)| message_of(event, id, fields))
+            .map(|m| (m.key.clone(), serde_json::to_string(&m).unwrap_or_default()))
+            .collect();
+        // All in flight at once, in log order (one partition, an idempotent producer keeps it).
+        let results = join_all(messages.iter().map(|(key, payload)| app.publisher.publish(SEAT_EVENTS, key, payload))).await;
+        let ok = results.iter().take_while(|r| r.is_ok()).count();
+        sent += ok;
+        if ok < entries.len() {
+            if let Some(Err(e)) = results.get(ok) {
                 tracing::warn!(error = %e, %event, "seat log relay paused");
-                // The cursor moves past what was published, and no further.
-                if let Some((last, _)) = i.checked_sub(1).map(|p| &entries[p]) {
-                    app.locks.set_log_cursor(event, last).await?;
-                }
-                return Ok(sent);
             }
-            sent += 1;
+            // The cursor moves past what was published in order, and no further (what went out
+            // after a failure goes again with it; consumers drop the repeat).
+            if let Some((last, _)) = ok.checked_sub(1).map(|p| &entries[p]) {
+                app.locks.set_log_cursor(event, last).await?;
+            }
+            return Ok(sent);
         }
         cursor = entries.last().map(|(i, _)| i.clone()).unwrap_or(cursor);
         app.locks.set_log_cursor(event, &cursor).await?;
     }
+}
+
+/// The `seat.events` message of one seat-log entry. The same entry always gets the same id, so a
+/// relay that repeats itself is deduped.
+fn message_of(event: Uuid, id: &str, fields: &[(String, String)]) -> Envelope {
+    let field = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let at = field("at").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or_else(Utc::now);
+    let mut data = serde_json::json!({
+        "eventId": event,
+        "logPosition": id,
+        "seatIds": field("seats").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+    });
+    for (k, v) in fields.iter().filter(|(k, _)| k == "holdId" || k == "bookingId") {
+        data[k] = serde_json::json!(v);
+    }
+    let mut message = Envelope::new(&field("type"), event, at, data);
+    message.id = Uuid::new_v5(&event, id.as_bytes());
+    message
 }
