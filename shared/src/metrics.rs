@@ -25,10 +25,12 @@ pub enum Metric {
     SeatChangesPushed,
     ConnectionsGone,
     DeadLettered,
+    HoldsLapsed,
+    PaymentsReconciled,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 17] = [
+    pub const ALL: [Metric; 19] = [
         Metric::HoldsCreated,
         Metric::HoldConflicts,
         Metric::BookingsCreated,
@@ -46,6 +48,8 @@ impl Metric {
         Metric::SeatChangesPushed,
         Metric::ConnectionsGone,
         Metric::DeadLettered,
+        Metric::HoldsLapsed,
+        Metric::PaymentsReconciled,
     ];
 
     /// The CloudWatch metric name.
@@ -68,6 +72,8 @@ impl Metric {
             Metric::SeatChangesPushed => "SeatChangesPushed",
             Metric::ConnectionsGone => "ConnectionsGone",
             Metric::DeadLettered => "DeadLettered",
+            Metric::HoldsLapsed => "HoldsLapsed",
+            Metric::PaymentsReconciled => "PaymentsReconciled",
         }
     }
 

@@ -52,6 +52,8 @@ pub struct TakenSeat {
     pub status: SeatStatus,
     /// The booking that has it.
     pub booking: Option<Uuid>,
+    /// That booking's user: a pending booking's seats count toward their seat cap.
+    pub user: Option<String>,
     /// The payment deadline of a pending booking; `None` once booked.
     pub until: Option<DateTime<Utc>>,
 }

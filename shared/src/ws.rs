@@ -59,24 +59,23 @@ pub async fn disconnect(app: Arc<App>, req: WsRequest) -> WsResponse {
 
 /// `{"action":"subscribe","eventId"}`, answered `{"type":"subscribed","eventId"}`.
 pub async fn subscribe(app: Arc<App>, req: WsRequest) -> WsResponse {
-    let subscribed = match action(&req) {
-        Ok(a) => live::subscribe(&app, &connection(&req), &a.event_id).await,
-        Err(e) => Err(e),
-    };
-    match subscribed {
-        Ok(event) => answer(200, Some(json!({ "type": "subscribed", "eventId": event }))),
+    match action(&req) {
+        Ok(a) => answer_action(live::subscribe(&app, &connection(&req), &a.event_id).await, "subscribed"),
         Err(e) => error(e),
     }
 }
 
 /// `{"action":"unsubscribe","eventId"}`, answered `{"type":"unsubscribed","eventId"}`.
 pub async fn unsubscribe(app: Arc<App>, req: WsRequest) -> WsResponse {
-    let unsubscribed = match action(&req) {
-        Ok(a) => live::unsubscribe(&app, &connection(&req), &a.event_id).await,
-        Err(e) => Err(e),
-    };
-    match unsubscribed {
-        Ok(event) => answer(200, Some(json!({ "type": "unsubscribed", "eventId": event }))),
+    match action(&req) {
+        Ok(a) => answer_action(live::unsubscribe(&app, &connection(&req), &a.event_id).await, "unsubscribed"),
+        Err(e) => error(e),
+    }
+}
+
+fn answer_action(done: Result<uuid::Uuid, AppError>, kind: &str) -> WsResponse {
+    match done {
+        Ok(event) => answer(200, Some(json!({ "type": kind, "eventId": event }))),
         Err(e) => error(e),
     }
 }

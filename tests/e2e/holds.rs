@@ -174,7 +174,10 @@ async fn best_available_gives_adjacent_seats_without_stranding_one() {
 #[tokio::test]
 async fn holds_keep_working_after_redis_loses_the_event() {
     let s = Stack::start().await;
-    let e = s.simple_event(1, 4, 4).await;
+    let e = s.simple_event(1, 8, 4).await;
+    // Carol has a pending booking of three seats: after the loss they are still hers, and still
+    // count toward her cap of four.
+    s.book(&e, "carol", &["A-1-6", "A-1-7", "A-1-8"]).await;
     let mut redis = redis::Client::open(s.app.config.redis_url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = redis.keys(format!("{}*", s.redis_prefix)).await.unwrap();
     assert!(!keys.is_empty());
@@ -182,6 +185,11 @@ async fn holds_keep_working_after_redis_loses_the_event() {
     let h = s.post(&format!("/api/v1/events/{e}/holds"), &s.token("alice"), json!({ "seatIds": ["A-1-1"] })).await;
     assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
     assert_eq!(s.seat_statuses(&e).await["A-1-1"], "HELD");
+    let carol = s.token("carol");
+    s.post(&format!("/api/v1/events/{e}/holds"), &s.token("dave"), json!({ "seatIds": ["A-1-6"] })).await.assert_problem(409, "SEATS_UNAVAILABLE");
+    s.post(&format!("/api/v1/events/{e}/holds"), &carol, json!({ "seatIds": ["A-1-2", "A-1-3"] })).await.assert_problem(422, "SEAT_LIMIT_EXCEEDED");
+    let one = s.post(&format!("/api/v1/events/{e}/holds"), &carol, json!({ "seatIds": ["A-1-2"] })).await;
+    assert_eq!(one.status, StatusCode::CREATED, "{one:?}");
 }
 
 #[tokio::test]

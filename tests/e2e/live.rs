@@ -130,6 +130,15 @@ async fn emails_to(to: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The emails to `to`, once there is one (at most a minute).
+async fn first_emails_to(to: &str) -> Vec<(String, String)> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emails_to(to).await.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    emails_to(to).await
+}
+
 /// The offset `group` has committed on partition 0 of this test's `topic`.
 fn committed(s: &Stack, group: &str, topic: &str) -> i64 {
     use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -180,11 +189,7 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
     let b = s.post("/api/v1/bookings", &token, json!({ "holdId": h.body["id"] })).await.body;
     let p = s.post("/api/v1/payments", &token, json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" })).await;
     assert_eq!(p.body["status"], "SUCCEEDED", "{p:?}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while emails_to(&to).await.is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let mails = emails_to(&to).await;
+    let mails = first_emails_to(&to).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].0, "Your tickets for Test night");
     assert!(mails[0].1.contains("Seats: A-1-1, A-1-2") && mails[0].1.contains("100.00 USD"), "{}", mails[0].1);
@@ -263,11 +268,7 @@ async fn an_unpaid_booking_past_its_deadline_expires_once_under_racing_sweeps_an
     assert_eq!((map["A-1-1"].as_str(), map["A-1-2"].as_str()), ("AVAILABLE", "AVAILABLE"));
     // The buyer hears about it, once.
     let to = format!("{user}@example.com");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while emails_to(&to).await.is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let mails = emails_to(&to).await;
+    let mails = first_emails_to(&to).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].0, "Your seats for Test night were released");
 }

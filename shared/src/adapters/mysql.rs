@@ -179,7 +179,7 @@ impl EventStore for MySqlEventStore {
 
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>> {
         let rows = sqlx::query(
-            "SELECT s.seat_id, CAST(s.status AS CHAR) AS status, bs.booking_id, b.expires_at FROM seats s \
+            "SELECT s.seat_id, CAST(s.status AS CHAR) AS status, bs.booking_id, b.user_id, b.expires_at FROM seats s \
              LEFT JOIN booking_seats bs ON bs.event_id = s.event_id AND bs.seat_id = s.seat_id AND bs.live = 1 \
              LEFT JOIN bookings b ON b.id = bs.booking_id \
              WHERE s.event_id = ? AND s.status <> 'AVAILABLE'",
@@ -196,6 +196,7 @@ impl EventStore for MySqlEventStore {
                     seat: r.try_get("seat_id")?,
                     status,
                     booking: booking.and_then(|b| Uuid::parse_str(&b).ok()),
+                    user: r.try_get("user_id")?,
                     until: if status == SeatStatus::Booked { None } else { r.try_get("expires_at")? },
                 })
             })

@@ -372,6 +372,7 @@ impl SeatLocks for RedisSeatLocks {
         inv.arg(millis(Utc::now())).arg(BOOKED_SCORE);
         for t in taken {
             inv.key(self.key("hold", event, Some(&t.seat)));
+            inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
             let owner = t.booking.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into());
             inv.arg(&t.seat).arg(owner).arg(t.until.map(millis).unwrap_or(BOOKED_SCORE));
         }

@@ -42,6 +42,8 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
         lapsed += app.locks.reap(event, now).await?;
     }
     let RelayReport { outbox: relayed, seat_log } = relay(app).await?;
+    crate::metrics::count(crate::metrics::Metric::HoldsLapsed, lapsed as u64);
+    crate::metrics::count(crate::metrics::Metric::PaymentsReconciled, reconciled as u64);
     let report = SweepReport { expired, relayed, lapsed, seat_log, reconciled };
     tracing::info!(expired, relayed, lapsed, seat_log, reconciled, "sweep");
     Ok(report)
