@@ -123,6 +123,19 @@ async fn the_live_page_follows_other_buyers_and_lets_its_user_hold_and_book() {
         until_shown(&page, "A-1-4", "BOOKED", Duration::from_secs(2)).await;
         let bookings = s.get("/api/v1/bookings/users/carol", &s.token("carol")).await;
         assert_eq!(bookings.body["items"][0]["status"], "CONFIRMED", "{bookings:?}");
+
+        // API Gateway drops the connection (idle, or after two hours): the page reconnects and
+        // resyncs, and a change made while it was away shows.
+        for c in s.app.connections.subscribers(e.parse().unwrap()).await.unwrap() {
+            let closed = s.http.delete(format!("{}/@connections/{c}", s.base)).send().await.unwrap();
+            assert_eq!(closed.status(), StatusCode::NO_CONTENT);
+        }
+        let h = s.post(&format!("/api/v1/events/{e}/holds"), &other, json!({ "seatIds": ["A-2-1"] })).await;
+        assert_eq!(h.status, StatusCode::CREATED);
+        until_shown(&page, "A-2-1", "HELD", Duration::from_secs(10)).await;
+        let h = s.post(&format!("/api/v1/events/{e}/holds"), &other, json!({ "seatIds": ["A-2-2"] })).await;
+        assert_eq!(h.status, StatusCode::CREATED);
+        until_shown(&page, "A-2-2", "HELD", Duration::from_secs(2)).await;
         took
     }
     .await;
