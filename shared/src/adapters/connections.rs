@@ -15,6 +15,8 @@ use crate::ports::{BackendResult, Connections};
 const CONNECTION_SECONDS: i64 = 2 * 3600;
 const INDEX: &str = "byEvent";
 
+type Item = std::collections::HashMap<String, AttributeValue>;
+
 pub struct DynamoConnections {
     client: Client,
     table: String,
@@ -28,6 +30,25 @@ impl DynamoConnections {
 
     fn id(&self, connection: &str) -> AttributeValue {
         AttributeValue::S(format!("{}{connection}", self.prefix))
+    }
+
+    /// Every item whose `attribute` (the table's key, or `index`'s) is `value`, all pages.
+    async fn items(&self, index: Option<&str>, attribute: &str, value: AttributeValue, doing: &'static str) -> BackendResult<Vec<Item>> {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(String::from))
+            // Reads of the table itself see the latest writes; an index is eventually consistent.
+            .set_consistent_read(index.is_none().then_some(true))
+            .key_condition_expression("#k = :v")
+            .expression_attribute_names("#k", attribute)
+            .expression_attribute_values(":v", value)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(fault(doing))
     }
 
     fn until(now: DateTime<Utc>) -> AttributeValue {
@@ -79,19 +100,7 @@ impl Connections for DynamoConnections {
     }
 
     async fn disconnect(&self, connection: &str) -> BackendResult<()> {
-        let items = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("connectionId = :c")
-            .expression_attribute_values(":c", self.id(connection))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(fault("reading a connection"))?;
+        let items = self.items(None, "connectionId", self.id(connection), "reading a connection").await?;
         for chunk in items.chunks(25) {
             let deletes: Vec<WriteRequest> = chunk
                 .iter()
@@ -115,19 +124,8 @@ impl Connections for DynamoConnections {
     }
 
     async fn subscribers(&self, event: Uuid) -> BackendResult<Vec<String>> {
-        let items = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(INDEX)
-            .key_condition_expression("eventId = :e")
-            .expression_attribute_values(":e", AttributeValue::S(format!("{}{event}", self.prefix)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(fault("listing an event's subscribers"))?;
+        let event = AttributeValue::S(format!("{}{event}", self.prefix));
+        let items = self.items(Some(INDEX), "eventId", event, "listing an event's subscribers").await?;
         Ok(items.iter().filter_map(|i| s(i, "connectionId").strip_prefix(self.prefix.as_str()).map(String::from)).collect())
     }
 }
