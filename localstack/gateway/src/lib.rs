@@ -206,24 +206,24 @@ fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {
 /// functions, so that a change reaches WebSocket clients and inboxes within a moment locally.
 pub fn spawn_background(app: Arc<App>, relay_every: std::time::Duration, sweep_every: std::time::Duration) {
     msk::spawn_consumers(app.clone());
-    let relay_app = app.clone();
+    every(app.clone(), relay_every, "relay", |app| Box::pin(async move { booking_core::app::relay::relay(&app).await.map(|_| ()) }));
+    every(app, sweep_every, "sweep", |app| Box::pin(async move { booking_core::app::sweep::sweep(&app).await.map(|_| ()) }));
+}
+
+/// Runs `job` every `interval` (a schedule's invocations); a failed run waits for the next.
+fn every(
+    app: Arc<App>,
+    interval: std::time::Duration,
+    what: &'static str,
+    job: fn(Arc<App>) -> futures::future::BoxFuture<'static, booking_core::app::AppResult<()>>,
+) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(relay_every);
+        let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = booking_core::app::relay::relay(&relay_app).await {
-                tracing::warn!(error = %e, "relay failed; the next run retries");
-            }
-        }
-    });
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(sweep_every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = booking_core::app::sweep::sweep(&app).await {
-                tracing::warn!(error = %e, "sweep failed; the next run retries");
+            if let Err(e) = job(app.clone()).await {
+                tracing::warn!(error = %e, "{what} failed; the next run retries");
             }
         }
     });
