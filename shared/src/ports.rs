@@ -212,11 +212,24 @@ pub trait IdempotencyStore: Send + Sync {
     async fn abandon(&self, user: &str, key: &str) -> BackendResult<()>;
 }
 
-/// Publishes outbox messages (Kafka).
+/// Publishes messages (Kafka).
 #[async_trait]
 pub trait Publisher: Send + Sync {
     /// Delivered (acknowledged by all in-sync replicas) or an error.
     async fn publish(&self, topic: &str, key: &str, payload: &str) -> BackendResult<()>;
+
+    /// Publishes `(topic, key, payload)` messages all at once, in order, and returns how many of
+    /// them, from the first, were delivered without a gap: only those count as sent, since later
+    /// messages of the same key must not overtake a failed one for good (they go again with it;
+    /// consumers drop the repeats). The first failure is logged as `what` pausing.
+    async fn publish_in_order(&self, messages: &[(&str, &str, &str)], what: &str) -> usize {
+        let results = futures::future::join_all(messages.iter().map(|(topic, key, payload)| self.publish(topic, key, payload))).await;
+        let sent = results.iter().take_while(|r| r.is_ok()).count();
+        if let Some(Err(e)) = results.get(sent) {
+            tracing::warn!(error = %e, "{what} paused");
+        }
+        sent
+    }
 }
 
 /// What consumers have done already (DynamoDB), so that a redelivered message does nothing twice.

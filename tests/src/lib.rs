@@ -67,7 +67,7 @@ impl Stack {
         config.ws_management_endpoint = base.clone();
         config.jwt_secret = SECRET.to_string();
         let app = App::connect(config).await.expect("Redis answers");
-        let gateway = Gateway::new(app.clone(), SECRET);
+        let gateway = Gateway::new(app.clone());
         let server = tokio::spawn(async move {
             let _ = local_gateway::serve(gateway, listener).await;
         });

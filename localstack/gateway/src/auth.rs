@@ -25,11 +25,11 @@ pub fn sign(secret: &str, claims: &serde_json::Value) -> String {
 
 /// Validates a bearer token and returns its claims flattened to strings, the way API Gateway
 /// puts them in `requestContext.authorizer.jwt.claims` (arrays become `[a b]`).
-pub fn verify(secret: &str, authorization: Option<&str>) -> Result<Claims, &'static str> {
+pub fn verify(keys: &TokenKeys, authorization: Option<&str>) -> Result<Claims, &'static str> {
     let token = authorization
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .ok_or("a bearer token is required")?;
-    TokenKeys::Shared(secret.to_string()).verify(token)
+    keys.verify(token)
 }
 
 #[cfg(test)]
@@ -39,7 +39,7 @@ mod tests {
     #[test]
     fn a_minted_token_verifies_with_its_claims() {
         let t = mint("s", "alice", true, 60);
-        let claims = verify("s", Some(&format!("Bearer {t}"))).unwrap();
+        let claims = verify(&TokenKeys::Shared("s".into()), Some(&format!("Bearer {t}"))).unwrap();
         assert_eq!(claims["sub"], "alice");
         assert_eq!(claims["cognito:groups"], "[admin]");
     }
@@ -47,10 +47,10 @@ mod tests {
     #[test]
     fn forged_expired_and_missing_tokens_are_refused() {
         let t = mint("other", "alice", false, 60);
-        assert!(verify("s", Some(&format!("Bearer {t}"))).is_err());
+        assert!(verify(&TokenKeys::Shared("s".into()), Some(&format!("Bearer {t}"))).is_err());
         let old = mint("s", "alice", false, -10);
-        assert!(verify("s", Some(&format!("Bearer {old}"))).is_err());
-        assert!(verify("s", None).is_err());
-        assert!(verify("s", Some("Basic abc")).is_err());
+        assert!(verify(&TokenKeys::Shared("s".into()), Some(&format!("Bearer {old}"))).is_err());
+        assert!(verify(&TokenKeys::Shared("s".into()), None).is_err());
+        assert!(verify(&TokenKeys::Shared("s".into()), Some("Basic abc")).is_err());
     }
 }

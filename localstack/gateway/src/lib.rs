@@ -49,15 +49,15 @@ const LIVE_PAGE: &str = include_str!("live.html");
 /// Gateway settings.
 #[derive(Clone)]
 pub struct Gateway {
+    /// Its token keys (`LOCAL_JWT_SECRET`) are the ones the gateway checks and signs with.
     pub app: Arc<App>,
-    pub jwt_secret: String,
     /// The open WebSocket connections.
     pub sockets: websocket::Sockets,
 }
 
 impl Gateway {
-    pub fn new(app: Arc<App>, jwt_secret: &str) -> Gateway {
-        Gateway { app, jwt_secret: jwt_secret.to_string(), sockets: websocket::Sockets::default() }
+    pub fn new(app: Arc<App>) -> Gateway {
+        Gateway { app, sockets: websocket::Sockets::default() }
     }
 }
 
@@ -93,7 +93,7 @@ pub fn router(gateway: Gateway) -> Router {
     }
     let not_found = || async { problem(Problem::not_found("route")) };
     let ws = websocket::WsState { app: gateway.app.clone(), sockets: gateway.sockets.clone() };
-    let secret = gateway.jwt_secret.clone();
+    let secret = gateway.app.config.jwt_secret.clone();
     router
         .route("/ws", axum::routing::get(websocket::connect).with_state(ws.clone()))
         .route(
@@ -128,7 +128,7 @@ async fn invoke(
     let (parts, body) = req.into_parts();
     let claims = if authorized {
         let header = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
-        match auth::verify(&gw.jwt_secret, header) {
+        match auth::verify(&gw.app.token_keys, header) {
             Ok(c) => Some(c),
             Err(why) => return problem(Problem::unauthorized(why)),
         }

@@ -56,7 +56,6 @@ async fn main() -> anyhow::Result<()> {
             if std::env::var("WS_MANAGEMENT_ENDPOINT").is_err() {
                 config.ws_management_endpoint = format!("http://{addr}");
             }
-            config.jwt_secret = secret();
             let app = booking_core::App::connect(config).await?;
             let ms = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
             local_gateway::spawn_background(
@@ -65,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
                 std::time::Duration::from_millis(ms("SWEEP_INTERVAL_MS", 5_000)),
             );
             let listener = tokio::net::TcpListener::bind(addr).await?;
-            serve(Gateway::new(app, &secret()), listener).await?;
+            serve(Gateway::new(app), listener).await?;
         }
     }
     Ok(())

@@ -534,13 +534,9 @@ pub async fn relay_outbox(pool: &MySqlPool, publisher: &dyn crate::ports::Publis
         .map(|r| Ok((r.try_get::<u64, _>("seq")?, r.try_get::<String, _>("topic")?, r.try_get::<String, _>("msg_key")?, r.try_get::<String, _>("payload")?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(fault("decoding the outbox"))?;
-    let results = futures::future::join_all(batch.iter().map(|(_, topic, key, payload)| publisher.publish(topic, key, payload))).await;
-    // Only the run before the first failure counts as sent: later messages of the same key must
-    // not overtake it for good (they go again with it; consumers dedupe).
-    let sent: Vec<u64> = batch.iter().zip(&results).take_while(|(_, r)| r.is_ok()).map(|((seq, ..), _)| *seq).collect();
-    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
-        tracing::warn!(error = %e, "outbox relay paused");
-    }
+    let messages: Vec<(&str, &str, &str)> = batch.iter().map(|(_, topic, key, payload)| (topic.as_str(), key.as_str(), payload.as_str())).collect();
+    let delivered = publisher.publish_in_order(&messages, "outbox relay").await;
+    let sent: Vec<u64> = batch[..delivered].iter().map(|(seq, ..)| *seq).collect();
     if !sent.is_empty() {
         let mut q = QueryBuilder::new("UPDATE outbox SET sent_at = ");
         q.push_bind(Utc::now()).push(" WHERE seq IN (");

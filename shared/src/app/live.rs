@@ -5,14 +5,11 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
-use crate::auth::TokenKeys;
 use crate::domain::RuleError;
 
 /// `$connect`: the token must verify; `eventId`, when given, subscribes at once. Returns the user.
 pub async fn connect(app: &App, connection: &str, token: Option<&str>, event: Option<&str>) -> AppResult<String> {
-    let keys = TokenKeys::new(app.config.jwt_jwks.as_deref(), app.config.jwt_issuer.as_deref(), &app.config.jwt_secret)
-        .map_err(|_| AppError::Unauthorized("the token keys are not readable"))?;
-    let claims = keys.verify(token.ok_or(AppError::Unauthorized("a token query parameter is required"))?).map_err(AppError::Unauthorized)?;
+    let claims = app.token_keys.verify(token.ok_or(AppError::Unauthorized("a token query parameter is required"))?).map_err(AppError::Unauthorized)?;
     let user = claims.get("sub").filter(|s| !s.is_empty()).ok_or(AppError::Unauthorized("the token has no subject"))?.clone();
     let event = match event {
         Some(e) => Some(existing_event(app, e).await?),

@@ -30,6 +30,7 @@ use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
 use crate::adapters::ledger::DynamoLedger;
 use crate::adapters::notify::AwsNotifier;
 use crate::adapters::{kafka::KafkaPublisher, mysql, mysql_bookings::MySqlBookingStore, redis::RedisSeatLocks, sandbox::SandboxProvider};
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
@@ -111,6 +112,8 @@ pub struct App {
     pub ledger: Arc<dyn Ledger>,
     pub pusher: Arc<dyn Pusher>,
     pub notifier: Arc<dyn Notifier>,
+    /// The keys bearer tokens are checked against where no authorizer does it (`$connect`).
+    pub token_keys: TokenKeys,
     event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
     occupancy_cache: RwLock<HashMap<Uuid, (std::time::Instant, Arc<Occupancy>)>>,
     /// One snapshot read at a time per instance: concurrent requests wait and share it (a seat
@@ -129,7 +132,10 @@ impl App {
         let locks = RedisSeatLocks::connect(&config.redis_url, &config.key_prefix).await?;
         let aws = aws_config().await;
         let prefix = config.key_prefix.as_str();
+        let token_keys = TokenKeys::new(config.jwt_jwks.as_deref(), config.jwt_issuer.as_deref(), &config.jwt_secret)
+            .map_err(|e| anyhow::anyhow!("JWT_JWKS is not a JWKS document: {e}"))?;
         Ok(Arc::new(App {
+            token_keys,
             connections: Arc::new(DynamoConnections::new(&aws, &config.connections_table, prefix)),
             ledger: Arc::new(DynamoLedger::new(&aws, &config.notifications_table, prefix)),
             pusher: Arc::new(ManagementApi::new(&aws, &config.ws_management_endpoint)),

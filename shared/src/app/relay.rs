@@ -7,7 +7,6 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures::future::join_all;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -79,23 +78,18 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
             .map(|(id, fields)| message_of(event, id, fields))
             .map(|m| (m.key.clone(), serde_json::to_string(&m).unwrap_or_default()))
             .collect();
+        let batch: Vec<(&str, &str, &str)> = messages.iter().map(|(key, payload)| (SEAT_EVENTS, key.as_str(), payload.as_str())).collect();
         // All in flight at once, in log order (one partition, an idempotent producer keeps it).
-        let results = join_all(messages.iter().map(|(key, payload)| app.publisher.publish(SEAT_EVENTS, key, payload))).await;
-        let ok = results.iter().take_while(|r| r.is_ok()).count();
+        let ok = app.publisher.publish_in_order(&batch, "seat log relay").await;
         sent += ok;
+        // The cursor moves past what was published in order, and no further.
+        if let Some((last, _)) = ok.checked_sub(1).map(|p| &entries[p]) {
+            app.locks.set_log_cursor(event, last).await?;
+            cursor = last.clone();
+        }
         if ok < entries.len() {
-            if let Some(Err(e)) = results.get(ok) {
-                tracing::warn!(error = %e, %event, "seat log relay paused");
-            }
-            // The cursor moves past what was published in order, and no further (what went out
-            // after a failure goes again with it; consumers drop the repeat).
-            if let Some((last, _)) = ok.checked_sub(1).map(|p| &entries[p]) {
-                app.locks.set_log_cursor(event, last).await?;
-            }
             return Ok(sent);
         }
-        cursor = entries.last().map(|(i, _)| i.clone()).unwrap_or(cursor);
-        app.locks.set_log_cursor(event, &cursor).await?;
     }
 }
 
