@@ -12,6 +12,9 @@ use serde_json::Value;
 /// The secret when `LOCAL_JWT_SECRET` is not set.
 pub const DEFAULT_SECRET: &str = "local-dev-secret";
 
+/// How far ahead of this clock a token's `iat` may be (the issuer's clock may run a little fast).
+const CLOCK_SKEW_SECONDS: i64 = 5;
+
 /// Claims as API Gateway hands them to a function: every value a string, arrays as `[a b]`.
 pub type Claims = HashMap<String, String>;
 
@@ -52,26 +55,74 @@ impl TokenKeys {
         validation.set_required_spec_claims(&["exp", "sub"]);
         // Cognito access tokens carry `client_id`, not `aud`.
         validation.validate_aud = false;
+        validation.validate_nbf = true;
         validation.leeway = 0;
         let data = decode::<HashMap<String, Value>>(token, &key, &validation).map_err(|_| INVALID)?;
+        // A token issued in the future was minted with a wrong clock or to outlive its keys.
+        let now = chrono::Utc::now().timestamp();
+        if data.claims.get("iat").is_some_and(|iat| iat.as_i64().is_none_or(|iat| iat > now + CLOCK_SKEW_SECONDS)) {
+            return Err(INVALID);
+        }
         Ok(flatten(data.claims))
     }
 }
 
-/// Renders claims the way API Gateway puts them in `requestContext.authorizer.jwt.claims`.
+/// The claim that makes an admin: Cognito always issues it as an array of group names.
+pub const GROUPS_CLAIM: &str = "cognito:groups";
+
+/// Renders claims the way API Gateway puts them in `requestContext.authorizer.jwt.claims`: arrays
+/// as `[a b]`. Array items that this form cannot carry unambiguously (not strings, empty, or with
+/// whitespace or brackets) are left out, and a [`GROUPS_CLAIM`] that is not an array is dropped, so
+/// that no token can spell a group it was not given.
 pub fn flatten(claims: HashMap<String, Value>) -> Claims {
     claims
         .into_iter()
-        .map(|(k, v)| {
+        .filter_map(|(k, v)| {
             let s = match v {
-                Value::String(s) => s,
                 Value::Array(items) => {
-                    let parts: Vec<String> = items.into_iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect();
+                    let parts: Vec<&str> = items.iter().filter_map(Value::as_str).filter(|i| representable(i)).collect();
                     format!("[{}]", parts.join(" "))
                 }
+                _ if k == GROUPS_CLAIM => return None,
+                Value::String(s) => s,
                 other => other.to_string(),
             };
-            (k, s)
+            Some((k, s))
         })
         .collect()
+}
+
+fn representable(item: &str) -> bool {
+    !item.is_empty() && !item.chars().any(|c| c.is_whitespace() || c == '[' || c == ']')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sign(secret: &str, claims: Value) -> String {
+        use jsonwebtoken::{encode, EncodingKey, Header};
+        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    }
+
+    #[test]
+    fn tokens_from_the_future_are_refused() {
+        let keys = TokenKeys::Shared("s".into());
+        let now = chrono::Utc::now().timestamp();
+        assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 60, "iat": now}))).is_ok());
+        assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 600, "iat": now + 300}))).is_err());
+        assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 600, "nbf": now + 300}))).is_err());
+        assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 600, "iat": "soon"}))).is_err());
+    }
+
+    #[test]
+    fn groups_are_rendered_only_from_arrays_of_plain_names() {
+        let flat = |groups: Value| flatten(HashMap::from([(GROUPS_CLAIM.to_string(), groups)])).remove(GROUPS_CLAIM);
+        assert_eq!(flat(json!(["users", "admin"])), Some("[users admin]".into()));
+        assert_eq!(flat(json!(["admin "])), Some("[]".into()));
+        assert_eq!(flat(json!(["a dmin", "[admin]", 7])), Some("[]".into()));
+        assert_eq!(flat(json!("admin")), None);
+        assert_eq!(flat(json!("[admin]")), None);
+    }
 }

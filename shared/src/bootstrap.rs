@@ -12,9 +12,19 @@ use crate::ws::{WsRequest, WsResponse};
 
 /// JSON logs through `tracing`, filtered by `RUST_LOG` (default `info`). Safe to call twice.
 pub fn init_tracing() {
+    init_tracing_to(std::io::stdout);
+}
+
+/// [`init_tracing`] writing to `writer` (tests install the functions' own subscriber this way,
+/// spans and all, without the noise).
+pub fn init_tracing_to<W>(writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
+        .with_writer(writer)
         .json()
         .with_env_filter(filter)
         .with_current_span(false)

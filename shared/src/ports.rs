@@ -160,7 +160,10 @@ pub trait BookingStore: Send + Sync {
     async fn transition(&self, id: Uuid, from: BookingStatus, to: BookingStatus, now: DateTime<Utc>) -> BackendResult<Option<(Booking, Vec<Payment>)>>;
     /// Pending bookings past their deadline, oldest first.
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>>;
-    async fn insert_payment(&self, payment: &Payment, method: &str) -> BackendResult<()>;
+    /// Records a PROCESSING payment, unless its booking is no longer PENDING or has a payment
+    /// PROCESSING or SUCCEEDED already (one payment in flight per booking: the booking row is
+    /// locked while this is checked).
+    async fn insert_payment(&self, payment: &Payment, method: &str) -> BackendResult<NewPayment>;
     async fn get_payment(&self, id: Uuid) -> BackendResult<Option<Payment>>;
     /// Payments still PROCESSING that were created before `before`, oldest first, with their method.
     async fn stale_payments(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>>;
@@ -168,8 +171,32 @@ pub trait BookingStore: Send + Sync {
     /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
     /// is recorded in the same transaction so that it takes effect once.
     async fn settle_payment(&self, id: Uuid, outcome: &crate::domain::ChargeOutcome, webhook: Option<(&str, &str)>, now: DateTime<Utc>) -> BackendResult<Settled>;
-    /// Marks a payment REFUNDED (provider `refund.succeeded`), once per webhook event.
-    async fn refund_payment(&self, id: Uuid, webhook: (&str, &str), now: DateTime<Utc>) -> BackendResult<bool>;
+    /// Applies a refund the provider made (`refund.succeeded`), once per webhook event: a SUCCEEDED
+    /// payment becomes REFUNDED, and the CONFIRMED booking it paid for is cancelled with it (its
+    /// seats AVAILABLE again) in the same transaction: money back never leaves the seats sold.
+    async fn refund_payment(&self, id: Uuid, webhook: (&str, &str), now: DateTime<Utc>) -> BackendResult<ProviderRefund>;
+}
+
+/// What recording a new payment came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewPayment {
+    Inserted,
+    /// This payment of the booking is PROCESSING or SUCCEEDED: nothing was written.
+    InFlight(Uuid),
+    /// The booking is not PENDING (or does not exist): nothing was written.
+    NotPayable(Option<BookingStatus>),
+}
+
+/// What a refund made at the provider changed here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderRefund {
+    /// Seen before, unknown, or not a SUCCEEDED payment.
+    Unchanged,
+    /// The payment is REFUNDED; its booking was not live.
+    Refunded,
+    /// The payment is REFUNDED and its booking CANCELLED (seats freed in MySQL; the caller frees
+    /// the seat locks).
+    Cancelled(Booking),
 }
 
 /// A payment service provider.

@@ -10,3 +10,4 @@ mod holds;
 mod live;
 mod payments;
 mod races;
+mod security;

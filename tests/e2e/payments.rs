@@ -197,6 +197,7 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
     let ann = s.token("ann");
     let b = s.book(&e, "ann", &["A-1-1"]).await;
     let later = s.book(&e, "ann", &["A-1-2"]).await;
+    let other = s.book(&e, "ann", &["A-1-3"]).await;
     // The process died between the charge and its settlement: the row says PROCESSING, three
     // minutes old, while the provider charged the card.
     let payment = |booking: &Value, age_seconds: i64| Payment {
@@ -212,7 +213,7 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
     let charged = payment(&b, 180);
     s.app.bookings.insert_payment(&charged, "pm_card_visa").await.unwrap();
     // An async payment waits for its webhook; a fresh one may still be settling in its request.
-    let waiting = payment(&b, 180);
+    let waiting = payment(&other, 180);
     s.app.bookings.insert_payment(&waiting, "pm_card_async").await.unwrap();
     let fresh = payment(&later, 5);
     s.app.bookings.insert_payment(&fresh, "pm_card_visa").await.unwrap();

@@ -13,6 +13,34 @@ use sqlx::mysql::MySqlPool;
 
 pub const SECRET: &str = "test-secret";
 
+/// The log lines written while a test taps them (see [`tap_logs`]); `None` while nobody does.
+static TAPPED: std::sync::Mutex<Option<Vec<u8>>> = std::sync::Mutex::new(None);
+
+/// The writer of the harness's subscriber: into [`TAPPED`] while tapped, else nowhere.
+struct LogTap;
+
+impl std::io::Write for LogTap {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(lines) = TAPPED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            lines.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `work` with the functions' log lines collected (every test's, while it runs), and returns
+/// them as JSON values.
+pub async fn tap_logs<F: std::future::Future<Output = ()>>(work: F) -> Vec<Value> {
+    *TAPPED.lock().unwrap() = Some(Vec::new());
+    work.await;
+    let bytes = TAPPED.lock().unwrap().take().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
 pub struct Stack {
     pub base: String,
     pub http: reqwest::Client,
@@ -50,6 +78,8 @@ impl Answer {
 impl Stack {
     /// A new database (migrated) and key prefix, an [`App`] over them, and the gateway on a free port.
     pub async fn start() -> Stack {
+        // The functions' own subscriber (spans and all), writing nowhere unless a test taps it.
+        booking_core::bootstrap::init_tracing_to(|| LogTap);
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let mut config = Config::from_env().expect("configuration");
         config.db_name = format!("test_{id}");

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body as AxumBody};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request as AxumRequest};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::on;
@@ -25,6 +26,7 @@ use booking_core::App;
 use lambda_http::Body;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 pub use routes::{routes, Route};
 
@@ -85,9 +87,8 @@ pub fn router(gateway: Gateway) -> Router {
         let method = axum::routing::MethodFilter::try_from(route.method.clone()).expect("a standard method");
         router = router.route(
             route.path,
-            on(method, move |params: Option<Path<HashMap<String, String>>>, req: AxumRequest| {
-                let params = params.map(|Path(p)| p).unwrap_or_default();
-                invoke(gw, handler, route_key, authorized, params, req)
+            on(method, move |params: Result<Path<HashMap<String, String>>, PathRejection>, req: AxumRequest| {
+                invoke(gw, handler, route_key, authorized, params.ok().map(|Path(p)| p), req)
             }),
         );
     }
@@ -122,7 +123,7 @@ async fn invoke(
     handler: BoxHandler,
     route_key: String,
     authorized: bool,
-    params: HashMap<String, String>,
+    params: Option<HashMap<String, String>>,
     req: AxumRequest,
 ) -> AxumResponse {
     let (parts, body) = req.into_parts();
@@ -134,6 +135,11 @@ async fn invoke(
         }
     } else {
         None
+    };
+    // A path whose parameters do not decode to UTF-8 (`/events/%FF%FE`): after the authorizer,
+    // as in API Gateway, and as problem+json like every other refusal.
+    let Some(params) = params else {
+        return problem(Problem::bad_request("INVALID_ID", "a path parameter is not valid UTF-8 once decoded"));
     };
     let bytes = match to_bytes(body, GATEWAY_MAX_BODY).await {
         Ok(b) => b,
@@ -186,9 +192,10 @@ async fn invoke(
             return problem(Problem::internal());
         }
     };
+    // The span follows the future (never `enter()` across an await: the task moves between
+    // threads and one request's span would leak into another's, or be closed under it).
     let span = tracing::info_span!("request", request_id = %request_id, route = %route_key);
-    let _enter = span.enter();
-    lambda_to_axum(handler(gw.app.clone(), request).await)
+    lambda_to_axum(handler(gw.app.clone(), request).instrument(span).await)
 }
 
 fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {

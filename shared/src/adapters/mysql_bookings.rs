@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::mysql::fault;
 use crate::domain::message::{announce, payment_message};
 use crate::domain::{Booking, BookingStatus, ChargeOutcome, Contact, Envelope, Payment, PaymentStatus};
-use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, Settled};
+use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, NewPayment, ProviderRefund, Settled};
 
 /// Attempts of a transaction that met a deadlock, a lock-wait timeout or a lost optimistic check.
 const ATTEMPTS: usize = 5;
@@ -395,7 +395,10 @@ impl MySqlBookingStore {
         Ok(result)
     }
 
-    async fn try_refund(&self, id: Uuid, webhook: (&str, &str), now: DateTime<Utc>) -> Result<bool, Abort> {
+    async fn try_refund(&self, id: Uuid, webhook: (&str, &str), now: DateTime<Utc>) -> Result<ProviderRefund, Abort> {
+        // The booking id first, unlocked, so that rows are locked booking -> payment like everywhere.
+        let booking_id: Option<String> = sqlx::query_scalar("SELECT booking_id FROM payments WHERE id = ?").bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let Some(booking_id) = booking_id.and_then(|b| Uuid::parse_str(&b).ok()) else { return Ok(ProviderRefund::Unchanged) };
         let mut tx = self.pool.begin().await.map_err(fault("refunding a payment"))?;
         let fresh = sqlx::query("INSERT IGNORE INTO processed_webhooks (id, type, applied_at) VALUES (?, ?, ?)")
             .bind(webhook.0)
@@ -405,23 +408,62 @@ impl MySqlBookingStore {
             .await?
             .rows_affected();
         if fresh == 0 {
-            return Ok(false);
+            return Ok(ProviderRefund::Unchanged);
         }
-        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE")).bind(id.to_string()).fetch_optional(&mut *tx).await?;
-        let Some(row) = row else {
-            tx.commit().await?;
-            return Ok(false);
-        };
+        let Some(mut b) = Self::locked_booking(&mut tx, booking_id).await? else { return Ok(ProviderRefund::Unchanged) };
+        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE")).bind(id.to_string()).fetch_one(&mut *tx).await?;
         let mut p = payment_row(&row)?;
         if p.status != PaymentStatus::Succeeded {
             tx.commit().await?;
-            return Ok(false);
+            return Ok(ProviderRefund::Unchanged);
         }
-        set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
-        let event: String = sqlx::query_scalar("SELECT event_id FROM bookings WHERE id = ?").bind(p.booking_id.to_string()).fetch_one(&mut *tx).await?;
-        enqueue(&mut tx, &[payment_message("PaymentRefunded", &p, Uuid::parse_str(&event).unwrap_or_default(), now)]).await?;
+        let outcome = if b.status == BookingStatus::Confirmed {
+            // Cancelling refunds the booking's SUCCEEDED payments, this one included, and
+            // announces both changes.
+            Self::apply(&mut tx, &mut b, BookingStatus::Cancelled, now).await?;
+            ProviderRefund::Cancelled(b)
+        } else {
+            set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
+            enqueue(&mut tx, &[payment_message("PaymentRefunded", &p, b.event_id, now)]).await?;
+            ProviderRefund::Refunded
+        };
         tx.commit().await?;
-        Ok(true)
+        Ok(outcome)
+    }
+
+    async fn try_insert_payment(&self, p: &Payment, method: &str) -> Result<NewPayment, Abort> {
+        let mut tx = self.pool.begin().await.map_err(fault("recording a payment"))?;
+        let status: Option<String> = sqlx::query_scalar("SELECT CAST(status AS CHAR) FROM bookings WHERE id = ? FOR UPDATE")
+            .bind(p.booking_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let status = status.map(|s| BookingStatus::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("booking status {s}").into()))).transpose()?;
+        if status != Some(BookingStatus::Pending) {
+            return Ok(NewPayment::NotPayable(status));
+        }
+        let live: Option<String> = sqlx::query_scalar("SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1")
+            .bind(p.booking_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(other) = live {
+            return Ok(NewPayment::InFlight(Uuid::parse_str(&other).map_err(|e| sqlx::Error::Decode(Box::new(e)))?));
+        }
+        sqlx::query(
+            "INSERT INTO payments (id, booking_id, user_id, amount_cents, currency, status, payment_method, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, ?)",
+        )
+        .bind(p.id.to_string())
+        .bind(p.booking_id.to_string())
+        .bind(&p.user_id)
+        .bind(p.amount_cents)
+        .bind(&p.currency)
+        .bind(method)
+        .bind(p.created_at)
+        .bind(p.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(NewPayment::Inserted)
     }
 }
 
@@ -467,23 +509,8 @@ impl BookingStore for MySqlBookingStore {
         Ok(ids.iter().filter_map(|i| Uuid::parse_str(i).ok()).collect())
     }
 
-    async fn insert_payment(&self, p: &Payment, method: &str) -> BackendResult<()> {
-        sqlx::query(
-            "INSERT INTO payments (id, booking_id, user_id, amount_cents, currency, status, payment_method, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, ?)",
-        )
-        .bind(p.id.to_string())
-        .bind(p.booking_id.to_string())
-        .bind(&p.user_id)
-        .bind(p.amount_cents)
-        .bind(&p.currency)
-        .bind(method)
-        .bind(p.created_at)
-        .bind(p.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(fault("recording a payment"))?;
-        Ok(())
+    async fn insert_payment(&self, p: &Payment, method: &str) -> BackendResult<NewPayment> {
+        with_retries!("recording a payment", self.try_insert_payment(p, method))
     }
 
     async fn stale_payments(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>> {
@@ -508,7 +535,7 @@ impl BookingStore for MySqlBookingStore {
         with_retries!("settling a payment", self.try_settle(id, outcome, webhook, now))
     }
 
-    async fn refund_payment(&self, id: Uuid, webhook: (&str, &str), now: DateTime<Utc>) -> BackendResult<bool> {
+    async fn refund_payment(&self, id: Uuid, webhook: (&str, &str), now: DateTime<Utc>) -> BackendResult<ProviderRefund> {
         with_retries!("refunding a payment", self.try_refund(id, webhook, now))
     }
 }

@@ -51,6 +51,24 @@ pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<
     Ok(expired)
 }
 
+/// The booking as it is now: a PENDING one past its deadline is moved to EXPIRED first (under its
+/// row lock and only from PENDING, so a payment settling at the same moment wins or loses cleanly).
+pub async fn expire_if_due(app: &App, booking: Booking) -> AppResult<Booking> {
+    let now = Utc::now().trunc_subsecs(3);
+    if booking.status.expire(booking.expires_at, now) != Transition::To(BookingStatus::Expired) {
+        return Ok(booking);
+    }
+    match app.bookings.transition(booking.id, BookingStatus::Pending, BookingStatus::Expired, now).await? {
+        Some((b, _)) => {
+            after_change(app, &b, now).await?;
+            count_change(&b);
+            tracing::info!(booking_id = %b.id, "booking expired on read");
+            Ok(b)
+        }
+        None => app.bookings.get(booking.id).await?.ok_or(AppError::NotFound("booking")),
+    }
+}
+
 async fn change(app: &App, mut booking: Booking, rule: fn(BookingStatus) -> Transition) -> AppResult<Booking> {
     for _ in 0..ATTEMPTS {
         let to = match rule(booking.status) {

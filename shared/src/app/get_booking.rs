@@ -2,12 +2,15 @@
 
 use uuid::Uuid;
 
+use super::change_booking::expire_if_due;
 use super::{App, AppError, AppResult};
 use crate::domain::{Booking, BookingStatus, Caller};
 
+/// The booking, as of now: a PENDING booking past its payment deadline is expired on the spot
+/// (the sweep's own transition), so that no read shows it PENDING while its seats show AVAILABLE.
 pub async fn get_booking(app: &App, caller: &Caller, id: Uuid) -> AppResult<Booking> {
     match app.bookings.get(id).await? {
-        Some(b) if caller.may_see(&b.user_id) => Ok(b),
+        Some(b) if caller.may_see(&b.user_id) => expire_if_due(app, b).await,
         _ => Err(AppError::NotFound("booking")),
     }
 }
@@ -24,7 +27,10 @@ pub async fn list_bookings(
     if !caller.may_see(user) {
         return Err(AppError::Forbidden("only the user and admins may list a user's bookings"));
     }
-    let mut items = app.bookings.list_for_user(user, status, before, limit + 1).await?;
+    let mut items = Vec::new();
+    for b in app.bookings.list_for_user(user, status, before, limit + 1).await? {
+        items.push(expire_if_due(app, b).await?);
+    }
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
     let next = if more { items.last().map(|b| b.id) } else { None };

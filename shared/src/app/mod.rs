@@ -75,6 +75,9 @@ pub enum AppError {
     /// The booking's status does not allow the change.
     #[error("the booking is {}", .0.as_str())]
     BookingState(crate::domain::BookingStatus),
+    /// Another payment of the booking is PROCESSING or SUCCEEDED (one payment in flight).
+    #[error("payment {0} of this booking is in flight")]
+    PaymentInFlight(Uuid),
     #[error("a succeeded payment of this booking is required")]
     PaymentRequired,
     #[error("the payment was declined: {reason}")]

@@ -10,7 +10,7 @@ use super::{App, AppError, AppResult};
 use crate::domain::payment::{verify_webhook, SignatureError};
 use crate::domain::{BookingStatus, Caller, ChargeOutcome, Payment, PaymentRequest, PaymentStatus, WebhookEvent};
 use crate::metrics::{self, Metric};
-use crate::ports::Settled;
+use crate::ports::{NewPayment, ProviderRefund, Settled};
 
 /// `POST /payments`. The payment row is written PROCESSING before the provider is called, so a
 /// crash after the charge leaves a record the webhook settles: a paid order is never lost.
@@ -36,7 +36,11 @@ pub async fn create_payment(app: &App, caller: &Caller, request: PaymentRequest)
         created_at: now,
         user_id: caller.user_id.clone(),
     };
-    app.bookings.insert_payment(&payment, &request.payment_method).await?;
+    match app.bookings.insert_payment(&payment, &request.payment_method).await? {
+        NewPayment::Inserted => {}
+        NewPayment::InFlight(other) => return Err(AppError::PaymentInFlight(other)),
+        NewPayment::NotPayable(status) => return Err(status.map_or(AppError::NotFound("booking"), AppError::BookingState)),
+    }
     let outcome = app.payments.charge(&payment, &request.payment_method).await?;
     settle(app, &mut payment, &outcome, None).await?;
     match outcome {
@@ -100,11 +104,17 @@ pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppRes
     Ok(settled)
 }
 
+/// Whether `body` is signed by the provider now (`Payment-Signature`).
+pub fn authenticate_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
+    verify_webhook(&app.config.webhook_secret, signature, body, Utc::now().timestamp()).map_err(AppError::BadSignature)
+}
+
 /// `POST /payments/webhook`: a signed provider event, applied once.
 pub async fn apply_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<bool> {
-    verify_webhook(&app.config.webhook_secret, signature, body, Utc::now().timestamp()).map_err(AppError::BadSignature)?;
+    authenticate_webhook(app, signature, body)?;
     let event: WebhookEvent = serde_json::from_slice(body)
         .map_err(|e| crate::domain::RuleError::invalid("body", format!("not a webhook event: {e}")))?;
+    event.validate()?;
     let Some(mut payment) = app.bookings.get_payment(event.data.payment_id).await? else {
         return Ok(false);
     };
@@ -115,7 +125,20 @@ pub async fn apply_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> A
             let reason = event.data.failure_reason.clone().unwrap_or_else(|| "payment_failed".into());
             settle(app, &mut payment, &ChargeOutcome::Failed(reason), hook).await? != Settled::Unchanged
         }
-        "refund.succeeded" => app.bookings.refund_payment(payment.id, (event.id.as_str(), event.kind.as_str()), Utc::now().trunc_subsecs(3)).await?,
+        "refund.succeeded" => {
+            let now = Utc::now().trunc_subsecs(3);
+            match app.bookings.refund_payment(payment.id, (event.id.as_str(), event.kind.as_str()), now).await? {
+                ProviderRefund::Unchanged => false,
+                ProviderRefund::Refunded => true,
+                ProviderRefund::Cancelled(b) => {
+                    metrics::count(Metric::PaymentsRefunded, 1);
+                    after_change(app, &b, now).await?;
+                    count_change(&b);
+                    tracing::warn!(payment_id = %payment.id, booking_id = %b.id, "refunded at the provider; booking cancelled");
+                    true
+                }
+            }
+        }
         _ => false,
     };
     tracing::info!(webhook_id = %event.id, kind = %event.kind, applied, "webhook");

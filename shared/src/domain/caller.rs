@@ -36,16 +36,13 @@ impl Caller {
         self.admin || self.user_id == owner
     }
 
-    /// Reads `cognito:groups` as API Gateway renders it in claims: a JSON array, the bracketed
-    /// space-separated form `[admin users]`, or a plain comma-separated list.
+    /// Reads `cognito:groups` exactly as API Gateway renders an array claim: `[admin users]`,
+    /// names separated by one space. Any other shape grants nothing.
     pub fn groups_include_admin(groups: &str) -> bool {
-        if let Ok(list) = serde_json::from_str::<Vec<String>>(groups) {
-            return list.iter().any(|g| g == "admin");
-        }
         groups
-            .trim_matches(|c| c == '[' || c == ']')
-            .split([' ', ','])
-            .any(|g| g.trim_matches('"') == "admin")
+            .strip_prefix('[')
+            .and_then(|g| g.strip_suffix(']'))
+            .is_some_and(|list| list.split(' ').any(|g| g == "admin"))
     }
 }
 
@@ -54,11 +51,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admin_group_is_read_in_every_form_api_gateway_uses() {
-        for g in ["[admin]", "[users admin]", "admin", "users,admin", r#"["users","admin"]"#] {
+    fn admin_group_is_read_only_in_the_form_api_gateway_uses() {
+        for g in ["[admin]", "[users admin]", "[admin users]"] {
             assert!(Caller::groups_include_admin(g), "{g}");
         }
-        for g in ["", "[]", "[administrators]", "users", r#"["adminx"]"#] {
+        for g in ["", "[]", "[administrators]", "admin", "users,admin", r#"["users","admin"]"#, "[ admin]x", "[\"admin\"]", "[users,admin]"] {
             assert!(!Caller::groups_include_admin(g), "{g}");
         }
     }

@@ -67,9 +67,10 @@ pub enum ChargeOutcome {
     Processing,
 }
 
-/// Body of `POST /payments/webhook`.
+/// Body of `POST /payments/webhook`. Unknown fields are refused: a provider message that says more
+/// than this reads is not applied on a guess.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookEvent {
     pub id: String,
     #[serde(rename = "type")]
@@ -78,11 +79,31 @@ pub struct WebhookEvent {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookData {
     pub payment_id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+}
+
+/// Longest webhook event id, failure reason and type accepted.
+const WEBHOOK_ID_MAX: usize = 255;
+
+impl WebhookEvent {
+    /// The event id (what makes it take effect once) is 1-255 printable ASCII characters; the
+    /// type and failure reason are bounded.
+    pub fn validate(&self) -> Result<(), super::RuleError> {
+        if self.id.is_empty() || self.id.len() > WEBHOOK_ID_MAX || !self.id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(super::RuleError::invalid("id", "1-255 printable ASCII characters"));
+        }
+        if self.kind.is_empty() || self.kind.len() > 64 {
+            return Err(super::RuleError::invalid("type", "1-64 characters"));
+        }
+        if self.data.failure_reason.as_ref().is_some_and(|r| r.len() > WEBHOOK_ID_MAX) {
+            return Err(super::RuleError::invalid("data.failureReason", "at most 255 characters"));
+        }
+        Ok(())
+    }
 }
 
 /// Why a webhook signature was refused.

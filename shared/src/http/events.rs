@@ -6,14 +6,15 @@ use lambda_http::Request;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{caller, encode_cursor, json, json_body, page, path_id, query, HandlerResult, Problem};
+use super::{admin, caller, encode_cursor, json, json_body, page, path_id, query, HandlerResult, Problem};
 use crate::app::get_event::Availability;
 use crate::app::{create_event, get_event, list_events, seat_map, App};
 use crate::domain::{Event, EventSpec, SeatStatus};
 
 /// `POST /api/v1/events` (admin): 201 Event.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    // Authorisation before validation: a non-admin learns nothing about what a valid body is.
+    let caller = admin(&req, "only admins may create events")?;
     let spec: EventSpec = json_body(&req)?;
     let event = create_event::create_event(&app, &caller, spec).await?;
     json(201, &event)

@@ -69,6 +69,16 @@ pub fn caller(req: &Request) -> Result<Caller, Problem> {
     Ok(Caller { user_id: user_id.clone(), admin, contact })
 }
 
+/// The caller, who must be an admin: 401 without a token, 403 otherwise, before anything of the
+/// request is read (authorisation before validation).
+pub fn admin(req: &Request, why: &'static str) -> Result<Caller, Problem> {
+    let caller = caller(req)?;
+    if !caller.admin {
+        return Err(crate::app::AppError::Forbidden(why).into());
+    }
+    Ok(caller)
+}
+
 /// A path parameter as text (empty if absent).
 pub fn path_param(req: &Request, name: &str) -> String {
     req.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().to_string()
@@ -88,13 +98,38 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
 }
 
-/// The JSON body: 413 past [`MAX_BODY_BYTES`], 400 if not JSON, 422 if the wrong shape
-/// (wrong types, missing or unknown fields).
-pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+/// The raw body of a JSON request: 413 past [`MAX_BODY_BYTES`], 415 unless `Content-Type` says
+/// JSON (`application/json` or `application/*+json`, any parameters), so that a form or text post
+/// from another site's page is never read as an API call.
+pub fn json_bytes(req: &Request) -> Result<&[u8], Problem> {
+    let bytes = bounded_body(req)?;
+    require_json(req)?;
+    Ok(bytes)
+}
+
+/// The raw body: 413 past [`MAX_BODY_BYTES`].
+pub fn bounded_body(req: &Request) -> Result<&[u8], Problem> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "Payload too large", format!("bodies are limited to {MAX_BODY_BYTES} bytes")));
     }
+    Ok(bytes)
+}
+
+/// 415 unless the request's `Content-Type` is JSON.
+pub fn require_json(req: &Request) -> Result<(), Problem> {
+    let media = header(req, "content-type").and_then(|c| c.split(';').next()).map(|m| m.trim().to_ascii_lowercase());
+    let is_json = media.as_deref().is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")));
+    if !is_json {
+        return Err(Problem::new(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "the body must be sent as Content-Type: application/json"));
+    }
+    Ok(())
+}
+
+/// The JSON body (see [`json_bytes`]): 400 if not JSON, 422 if the wrong shape (wrong types,
+/// missing or unknown fields).
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+    let bytes = json_bytes(req)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_request("MALFORMED_JSON", "a JSON body is required"));
     }

@@ -6,7 +6,7 @@ use lambda_http::Request;
 use serde_json::json;
 
 use super::idempotency::once;
-use super::{caller, header, json, json_body, path_id, HandlerResult, Problem, MAX_BODY_BYTES};
+use super::{bounded_body, caller, header, json, json_body, path_id, require_json, HandlerResult};
 use crate::app::{payments, App};
 use crate::domain::PaymentRequest;
 
@@ -30,10 +30,10 @@ pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
 
 /// `POST /api/v1/payments/webhook`: provider callbacks, signed (`Payment-Signature`), no JWT.
 pub async fn webhook(app: Arc<App>, req: Request) -> HandlerResult {
-    let body: &[u8] = req.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "Payload too large", format!("bodies are limited to {MAX_BODY_BYTES} bytes")));
-    }
+    let body = bounded_body(&req)?;
+    // The signature is the webhook's authorisation: checked before anything else of the request.
+    payments::authenticate_webhook(&app, header(&req, "payment-signature"), body)?;
+    require_json(&req)?;
     let applied = payments::apply_webhook(&app, header(&req, "payment-signature"), body).await?;
     json(200, &json!({ "received": true, "applied": applied }))
 }

@@ -112,6 +112,13 @@ impl From<AppError> for Problem {
                 Problem::new(409, "BOOKING_STATE_CONFLICT", "Booking state conflict", format!("the booking is {}", status.as_str()))
                     .with("bookingStatus", json!(status.as_str()))
             }
+            AppError::PaymentInFlight(id) => Problem::new(
+                409,
+                "PAYMENT_IN_PROGRESS",
+                "Payment in progress",
+                "another payment of this booking is processing or has succeeded",
+            )
+            .with("paymentId", json!(id)),
             AppError::PaymentRequired => {
                 Problem::new(402, "PAYMENT_REQUIRED", "Payment required", "a succeeded payment of this booking is required")
             }
