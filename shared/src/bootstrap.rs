@@ -1,12 +1,25 @@
-//! Cold start, once per function instance: tracing, configuration, clients, then the run loop.
+//! Cold start, once per function instance: tracing, configuration, the wiring of ports to
+//! adapters (the only place that names an adapter), then the run loop.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use lambda_http::{service_fn, Request};
 
-use crate::app::App;
+use crate::adapters::apigw::ManagementApi;
+use crate::adapters::clock::SystemClock;
+use crate::adapters::connections::DynamoConnections;
+use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
+use crate::adapters::kafka::KafkaPublisher;
+use crate::adapters::ledger::DynamoLedger;
+use crate::adapters::mysql::{self, MySqlBookings, MySqlEvents, MySqlOutbox, MySqlPayments};
+use crate::adapters::notify::AwsNotifier;
+use crate::adapters::redis::RedisSeats;
+use crate::adapters::sandbox::SandboxProvider;
+use crate::app::{App, Ports};
+use crate::auth::TokenKeys;
 use crate::config::Config;
+use crate::ports::Clock;
 use crate::http::{respond, HandlerResult};
 use crate::ws::{WsRequest, WsResponse};
 
@@ -37,7 +50,50 @@ where
 pub async fn app_from_env() -> Result<Arc<App>, lambda_http::Error> {
     let config = Config::from_env()?;
     tracing::info!(?config, "cold start");
-    Ok(App::connect(config).await?)
+    Ok(app(config).await?)
+}
+
+/// The [`App`] of `config` on the real backends and the system clock.
+pub async fn app(config: Config) -> anyhow::Result<Arc<App>> {
+    Ok(Arc::new(wire(config, Arc::new(SystemClock)).await?))
+}
+
+/// The real backends behind every port. Nothing connects here: the MySQL pool, the Redis
+/// connection and the Kafka producer open on first use, and the AWS clients connect per call, so
+/// a function connects only to what it uses (a Redis outage does not stop one that never holds a
+/// seat). `clock` is the system's in production; tests pass one they can move.
+pub async fn wire(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    let token_keys = TokenKeys::new(config.jwt_jwks.as_deref(), config.jwt_issuer.as_deref(), &config.jwt_secret)
+        .map_err(|e| anyhow::anyhow!("JWT_JWKS is not a JWKS document: {e}"))?;
+    let ports = ports(&config, clock).await?;
+    Ok(App::new(config, token_keys, ports))
+}
+
+/// The ports [`wire`] gives an [`App`], for a caller that swaps one before building it (a test
+/// with a broker that is away, say).
+pub async fn ports(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ports> {
+    let pool = mysql::pool(mysql::options(config), config.db_max_connections);
+    let seats = Arc::new(RedisSeats::new(&config.redis_url, config.key_prefix.as_str())?);
+    let aws = aws_config().await;
+    let prefix = config.key_prefix.as_str();
+    let ledger = Arc::new(DynamoLedger::new(&aws, &config.notifications_table, prefix));
+    Ok(Ports {
+        clock,
+        events: Arc::new(MySqlEvents::new(pool.clone())),
+        locks: seats.clone(),
+        seat_log: seats,
+        bookings: Arc::new(MySqlBookings::new(pool.clone())),
+        payments: Arc::new(MySqlPayments::new(pool.clone())),
+        provider: Arc::new(SandboxProvider),
+        idempotency: Arc::new(DynamoIdempotency::new(&aws, &config.idempotency_table, prefix)),
+        outbox: Arc::new(MySqlOutbox::new(pool)),
+        publisher: Arc::new(KafkaPublisher::new(&config.kafka_bootstrap_servers, prefix)?),
+        connections: Arc::new(DynamoConnections::new(&aws, &config.connections_table, prefix)),
+        claims: ledger.clone(),
+        watermarks: ledger,
+        pusher: Arc::new(ManagementApi::new(&aws, &config.ws_management_endpoint)),
+        notifier: Arc::new(AwsNotifier::new(&aws, &config.notify_from)),
+    })
 }
 
 /// Runs an HTTP function: the whole `main` of every endpoint binary.

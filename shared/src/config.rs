@@ -3,8 +3,6 @@
 use std::env;
 use std::fmt;
 
-use sqlx::mysql::MySqlConnectOptions;
-
 #[derive(Clone)]
 pub struct Config {
     pub db_host: String,
@@ -93,20 +91,6 @@ impl Config {
             jwt_jwks: env::var("JWT_JWKS").ok().filter(|v| !v.is_empty()),
             jwt_issuer: env::var("JWT_ISSUER").ok().filter(|v| !v.is_empty()),
         })
-    }
-
-    pub fn mysql_options(&self) -> MySqlConnectOptions {
-        let options = MySqlConnectOptions::new()
-            .host(&self.db_host)
-            .port(self.db_port)
-            .username(&self.db_user)
-            .database(&self.db_name);
-        // An empty password means none: MySQL tells the two apart.
-        if self.db_password.is_empty() {
-            options
-        } else {
-            options.password(&self.db_password)
-        }
     }
 }
 

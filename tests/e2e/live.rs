@@ -202,7 +202,7 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
     let id = serde_json::from_slice::<Value>(&confirmed).unwrap()["id"].as_str().unwrap().to_string();
     // Both sends are on record: a claim taken now would mean the SMS was never sent.
     for channel in ["email", "sms"] {
-        assert!(!s.app.ledger.claim(&format!("notify#{id}#{channel}"), chrono::Utc::now()).await.unwrap(), "{channel} sent");
+        assert!(!s.app.claims.claim(&format!("notify#{id}#{channel}"), chrono::Utc::now()).await.unwrap(), "{channel} sent");
     }
     s.app.publisher.publish("booking.events", &e, &raw).await.unwrap();
     let record = |offset: i64| {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use booking_core::adapters::kafka::KafkaPublisher;
-use booking_core::adapters::mysql_bookings::relay_outbox;
+use booking_core::app::relay::relay_outbox;
 use booking_tests::Stack;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::Message;
@@ -142,22 +142,22 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
     s.create_topics().await;
     let e = s.simple_event(1, 6, 6).await;
     // The broker is away: nothing answers on this address.
-    let away = KafkaPublisher::new("127.0.0.1:1", &s.redis_prefix).unwrap();
+    let away = s.app_with_publisher(KafkaPublisher::new("127.0.0.1:1", &s.redis_prefix).unwrap()).await;
     for (user, seat) in [("alice", "A-1-1"), ("bob", "A-1-2"), ("carol", "A-1-3")] {
         let b = s.book(&e, user, &[seat]).await;
         let p = s.post("/api/v1/payments", &s.token(user), json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" })).await;
         assert_eq!(p.body["status"], "SUCCEEDED");
     }
-    assert_eq!(relay_outbox(&s.db, &away, 100).await.unwrap(), 0, "nothing is sent while the broker is away");
+    assert_eq!(relay_outbox(&away, 100).await.unwrap(), 0, "nothing is sent while the broker is away");
     let expected: Vec<(String, String)> = sqlx::query_as("SELECT id, topic FROM outbox WHERE sent_at IS NULL ORDER BY seq").fetch_all(&s.db).await.unwrap();
     // Seat changes go out through the seat log, not the outbox: one source per change.
     assert_eq!(expected.len(), 3 * 3, "created, payment succeeded, confirmed: per booking");
 
     // It is back: every message goes out, in order, once marked.
-    let back = KafkaPublisher::new("127.0.0.1:9092", &s.redis_prefix).unwrap();
+    let back = s.app_with_publisher(KafkaPublisher::new("127.0.0.1:9092", &s.redis_prefix).unwrap()).await;
     let mut sent = 0;
     for _ in 0..10 {
-        sent += relay_outbox(&s.db, &back, 100).await.unwrap();
+        sent += relay_outbox(&back, 100).await.unwrap();
         if sent == expected.len() {
             break;
         }
@@ -211,12 +211,12 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
         created_at: chrono::Utc::now() - chrono::Duration::seconds(age_seconds),
     };
     let charged = payment(&b, 180);
-    s.app.bookings.insert_payment(&charged, "pm_card_visa").await.unwrap();
+    s.app.payments.insert(&charged, "pm_card_visa").await.unwrap();
     // An async payment waits for its webhook; a fresh one may still be settling in its request.
     let waiting = payment(&other, 180);
-    s.app.bookings.insert_payment(&waiting, "pm_card_async").await.unwrap();
+    s.app.payments.insert(&waiting, "pm_card_async").await.unwrap();
     let fresh = payment(&later, 5);
-    s.app.bookings.insert_payment(&fresh, "pm_card_visa").await.unwrap();
+    s.app.payments.insert(&fresh, "pm_card_visa").await.unwrap();
 
     let report = booking_core::app::sweep::sweep(&s.app).await.unwrap();
     assert_eq!(report.reconciled, 1, "{report:?}");

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use booking_core::adapters::clock::ShiftedClock;
 use booking_core::{App, Config};
 use local_gateway::{auth, Gateway};
 use reqwest::{Method, StatusCode};
@@ -45,6 +46,8 @@ pub struct Stack {
     pub base: String,
     pub http: reqwest::Client,
     pub app: Arc<App>,
+    /// The clock the stack's functions read: a test moves it instead of waiting.
+    pub clock: Arc<ShiftedClock>,
     pub db: MySqlPool,
     pub redis_prefix: String,
     server: tokio::task::JoinHandle<()>,
@@ -85,10 +88,10 @@ impl Stack {
         config.db_name = format!("test_{id}");
         config.key_prefix = format!("t{id}.");
         config.db_max_connections = 16;
-        let root = booking_core::adapters::mysql::pool(config.mysql_options().database("mysql"), 1);
+        let root = booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config).database("mysql"), 1);
         sqlx::query(&format!("CREATE DATABASE `{}`", config.db_name)).execute(&root).await.expect("MySQL answers (is the stack up? bash localstack/stack.sh up)");
         root.close().await;
-        let db = booking_core::adapters::mysql::pool(config.mysql_options(), 4);
+        let db = booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config), 4);
         booking_core::adapters::mysql::migrate(&db).await.expect("migrations apply");
         let redis_prefix = config.key_prefix.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -96,13 +99,14 @@ impl Stack {
         // Pushes come back to this test's gateway; WebSocket tokens are checked with its secret.
         config.ws_management_endpoint = base.clone();
         config.jwt_secret = SECRET.to_string();
-        let app = App::connect(config).await.expect("Redis answers");
+        let clock = Arc::new(ShiftedClock::default());
+        let app = Arc::new(booking_core::bootstrap::wire(config, clock.clone()).await.expect("the configuration is whole"));
         let gateway = Gateway::new(app.clone());
         let server = tokio::spawn(async move {
             let _ = local_gateway::serve(gateway, listener).await;
         });
         let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-        Stack { base, http, app, db, redis_prefix, server }
+        Stack { base, http, app, clock, db, redis_prefix, server }
     }
 
     /// [`Stack::start`] with this test's own topics, and the gateway playing the triggers: the
@@ -178,6 +182,13 @@ impl Stack {
             .header("content-type", "application/json")
             .body(raw);
         answer(res).await
+    }
+
+    /// An [`App`] over this stack's backends and clock, publishing through `publisher` instead.
+    pub async fn app_with_publisher(&self, publisher: impl booking_core::ports::Publisher + 'static) -> App {
+        let mut ports = booking_core::bootstrap::ports(&self.app.config, self.clock.clone()).await.expect("the configuration is whole");
+        ports.publisher = Arc::new(publisher);
+        App::new(self.app.config.clone(), self.app.token_keys.clone(), ports)
     }
 
     /// Creates this test's own topics (`<prefix>booking.events`, ...) on the broker.

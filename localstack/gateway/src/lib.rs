@@ -92,7 +92,7 @@ pub fn router(gateway: Gateway) -> Router {
             }),
         );
     }
-    let not_found = || async { problem(Problem::not_found("route")) };
+    let not_found = || async { problem(Problem::route_not_found()) };
     let ws = websocket::WsState { app: gateway.app.clone(), sockets: gateway.sockets.clone() };
     let secret = gateway.app.config.jwt_secret.clone();
     router

@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let config = booking_core::Config::from_env()?;
-            let pool = booking_core::adapters::mysql::pool(config.mysql_options(), 1);
+            let pool = booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config), 1);
             booking_core::adapters::mysql::migrate(&pool).await?;
             println!("migrations applied to {}", config.db_name);
         }
@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
             if std::env::var("WS_MANAGEMENT_ENDPOINT").is_err() {
                 config.ws_management_endpoint = format!("http://{addr}");
             }
-            let app = booking_core::App::connect(config).await?;
+            let app = booking_core::bootstrap::app(config).await?;
             let ms = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
             local_gateway::spawn_background(
                 app.clone(),

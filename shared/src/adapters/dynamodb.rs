@@ -30,7 +30,12 @@ pub(crate) fn fault<E: std::error::Error + Send + Sync + 'static, R: std::fmt::D
 ) -> impl FnOnce(SdkError<E, R>) -> BackendError {
     move |e| {
         let transient = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_));
-        BackendError::new(context, transient, anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+        let source = anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e));
+        if transient {
+            BackendError::transient(context, source)
+        } else {
+            BackendError::permanent(context, source)
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! What consumers have done, in DynamoDB (the notifications table): one item per claimed action
-//! (`<key>`, kept 7 days) and one watermark per event's seat log (`seatlog#<event>`).
+//! (`<key>`, kept 7 days: [`ActionClaims`]) and one watermark per event's seat log
+//! (`seatlog#<event>`: [`Watermarks`]).
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::dynamodb::{condition_failed, fault, n};
-use crate::ports::{BackendResult, Ledger, LogPosition};
+use crate::ports::{ActionClaims, BackendResult, LogPosition, Watermarks};
 
 /// How long a claimed action is remembered: longer than any redelivery.
 const KEEP_SECONDS: i64 = 7 * 24 * 3600;
@@ -34,7 +35,7 @@ impl DynamoLedger {
 }
 
 #[async_trait]
-impl Ledger for DynamoLedger {
+impl ActionClaims for DynamoLedger {
     async fn claim(&self, key: &str, now: DateTime<Utc>) -> BackendResult<bool> {
         let put = self
             .client
@@ -57,7 +58,10 @@ impl Ledger for DynamoLedger {
         self.client.delete_item().table_name(&self.table).key("pk", self.pk(key)).send().await.map_err(fault("releasing a notification"))?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl Watermarks for DynamoLedger {
     async fn watermark(&self, event: Uuid) -> BackendResult<Option<LogPosition>> {
         let item = self
             .client

@@ -20,7 +20,7 @@ impl AwsNotifier {
 }
 
 fn content(text: &str) -> BackendResult<Content> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(|e| BackendError::new("building an email", false, e))
+    Content::builder().data(text).charset("UTF-8").build().map_err(|e| BackendError::permanent("building an email", e))
 }
 
 #[async_trait]

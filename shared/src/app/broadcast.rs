@@ -5,7 +5,6 @@
 //! redelivered or repeated change is dropped. A connection that is gone (410) is forgotten; one
 //! that fails otherwise misses the change (a client resyncs from the seat map when it reconnects).
 
-use chrono::Utc;
 use futures::future::join_all;
 use uuid::Uuid;
 
@@ -25,12 +24,12 @@ pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled>
                 Some((_, list)) => list.push(c),
                 None => events.push((c.event_id, vec![c])),
             },
-            None if m.kind.starts_with("Seats") => out.rejected.push((m, "a seat message without event, seats or log position".into())),
+            None if m.kind.seat_status().is_some() => out.rejected.push((m, "a seat message without event, seats or log position".into())),
             None => out.skipped += 1,
         }
     }
     for (event, changes) in events {
-        let mut last = app.ledger.watermark(event).await?;
+        let mut last = app.watermarks.watermark(event).await?;
         let mut fresh = Vec::new();
         for c in changes {
             if Some(c.position) > last {
@@ -45,7 +44,7 @@ pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled>
         let subscribers = app.connections.subscribers(event).await?;
         let sent = join_all(subscribers.iter().map(|c| push_all(app, c, &pushes))).await;
         metrics::count(Metric::SeatChangesPushed, sent.iter().sum::<usize>() as u64);
-        app.ledger.advance(event, last, Utc::now()).await?;
+        app.watermarks.advance(event, last, app.now()).await?;
         out.done += fresh.len();
     }
     Ok(out)

@@ -1,11 +1,11 @@
 //! Confirm, cancel and expire bookings: the status machine applied through the booking store, then
 //! the seat locks and refunds that follow a committed change.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::get_booking::get_booking;
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, Resource};
 use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, Transition};
 use crate::metrics::{self, Metric};
 
@@ -21,7 +21,7 @@ pub async fn confirm_booking(app: &App, caller: &Caller, id: Uuid, payment: Opti
         return Err(AppError::BookingState(booking.status));
     }
     let paid = match payment {
-        Some(p) => app.bookings.get_payment(p).await?.is_some_and(|p| p.booking_id == id && p.status == PaymentStatus::Succeeded),
+        Some(p) => app.payments.get(p).await?.is_some_and(|p| p.booking_id == id && p.status == PaymentStatus::Succeeded),
         None => false,
     };
     if !paid {
@@ -54,7 +54,7 @@ pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<
 /// The booking as it is now: a PENDING one past its deadline is moved to EXPIRED first (under its
 /// row lock and only from PENDING, so a payment settling at the same moment wins or loses cleanly).
 pub async fn expire_if_due(app: &App, booking: Booking) -> AppResult<Booking> {
-    let now = Utc::now().trunc_subsecs(3);
+    let now = app.now();
     if booking.status.expire(booking.expires_at, now) != Transition::To(BookingStatus::Expired) {
         return Ok(booking);
     }
@@ -65,7 +65,7 @@ pub async fn expire_if_due(app: &App, booking: Booking) -> AppResult<Booking> {
             tracing::info!(booking_id = %b.id, "booking expired on read");
             Ok(b)
         }
-        None => app.bookings.get(booking.id).await?.ok_or(AppError::NotFound("booking")),
+        None => app.bookings.get(booking.id).await?.ok_or(AppError::NotFound(Resource::Booking)),
     }
 }
 
@@ -76,19 +76,19 @@ async fn change(app: &App, mut booking: Booking, rule: fn(BookingStatus) -> Tran
             Transition::Conflict => return Err(AppError::BookingState(booking.status)),
             Transition::To(to) => to,
         };
-        let now = Utc::now().trunc_subsecs(3);
+        let now = app.now();
         match app.bookings.transition(booking.id, booking.status, to, now).await? {
             Some((b, refunded)) => {
                 after_change(app, &b, now).await?;
                 count_change(&b);
                 for p in refunded {
-                    app.payments.refund(&p).await?;
+                    app.provider.refund(&p).await?;
                 }
                 tracing::info!(booking_id = %b.id, status = b.status.as_str(), "booking changed");
                 return Ok(b);
             }
             None => {
-                booking = app.bookings.get(booking.id).await?.ok_or(AppError::NotFound("booking"))?;
+                booking = app.bookings.get(booking.id).await?.ok_or(AppError::NotFound(Resource::Booking))?;
             }
         }
     }

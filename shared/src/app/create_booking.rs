@@ -4,35 +4,34 @@
 //! deadline), the MySQL transaction the final word (versioned seat rows and the unique key on live
 //! booking seats). If MySQL refuses, the Redis claim is undone and nothing is left behind.
 
-use chrono::{Duration, SubsecRound, Utc};
+use chrono::Duration;
 use uuid::Uuid;
 
 use super::get_hold::live_hold;
 use super::hold_seats::hold_seats;
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, Resource};
 use crate::domain::message::announce;
-use crate::domain::{Booking, BookingRequest, BookingSource, BookingStatus, Caller, HoldRequest, SeatId};
+use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, SeatId};
 use crate::metrics::{self, Metric};
 use crate::ports::CreateOutcome;
 
-pub async fn create_booking(app: &App, caller: &Caller, request: BookingRequest) -> AppResult<Booking> {
-    let hold = match request.source()? {
+pub async fn create_booking(app: &App, caller: &Caller, source: BookingSource) -> AppResult<Booking> {
+    let hold = match source {
         BookingSource::Hold(id) => {
             let hold = live_hold(app, caller, id).await?;
             // Admins may read others' holds, but a booking is made by the hold's owner only.
             if hold.user_id != caller.user_id {
-                return Err(AppError::NotFound("hold"));
+                return Err(AppError::NotFound(Resource::Hold));
             }
             hold
         }
         BookingSource::Seats { event_id, seat_ids } => {
-            let request = HoldRequest { seat_ids: Some(seat_ids), ..HoldRequest::default() };
-            hold_seats(app, caller, event_id, request).await?
+            hold_seats(app, caller, event_id, HoldAsk::Seats(seat_ids)).await?
         }
     };
     let event = app.event(hold.event_id).await?;
     let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
-    let now = Utc::now().trunc_subsecs(3);
+    let now = app.now();
     let booking = Booking {
         id: Uuid::now_v7(),
         user_id: caller.user_id.clone(),

@@ -1,6 +1,5 @@
 //! Create an event with its sections and seats (admins only).
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
@@ -10,10 +9,10 @@ pub async fn create_event(app: &App, caller: &Caller, spec: EventSpec) -> AppRes
     if !caller.admin {
         return Err(AppError::Forbidden("only admins may create events"));
     }
-    let event = spec.validate(Uuid::now_v7(), Utc::now(), app.config.hold_ttl_seconds)?;
+    let event = spec.validate(Uuid::now_v7(), app.now(), app.config.hold_ttl_seconds)?;
     app.events.insert(&event).await?;
     // A new event has nothing taken: mark its lock structure loaded now rather than on first use.
-    app.locks.load(event.id, &[]).await?;
+    app.locks.load(event.id, &[], app.now()).await?;
     tracing::info!(event_id = %event.id, seats = event.seat_count, "event created");
     Ok(event)
 }

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::change_booking::expire_if_due;
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, Resource};
 use crate::domain::{Booking, BookingStatus, Caller};
 
 /// The booking, as of now: a PENDING booking past its payment deadline is expired on the spot
@@ -11,7 +11,7 @@ use crate::domain::{Booking, BookingStatus, Caller};
 pub async fn get_booking(app: &App, caller: &Caller, id: Uuid) -> AppResult<Booking> {
     match app.bookings.get(id).await? {
         Some(b) if caller.may_see(&b.user_id) => expire_if_due(app, b).await,
-        _ => Err(AppError::NotFound("booking")),
+        _ => Err(AppError::NotFound(Resource::Booking)),
     }
 }
 

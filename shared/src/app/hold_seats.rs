@@ -1,11 +1,11 @@
 //! Hold seats for a short time: explicit seats or best available, all or nothing.
 
-use chrono::{Duration, SubsecRound, Utc};
+use chrono::Duration;
 use rand::Rng;
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
-use crate::domain::{best_available, Caller, Hold, HoldRequest, RuleError, SeatChoice, SeatId};
+use crate::domain::{best_available, Caller, Hold, HoldAsk, RuleError, SeatChoice, SeatId};
 use crate::metrics::{self, Metric};
 use crate::ports::HoldOutcome;
 
@@ -16,9 +16,9 @@ const ATTEMPTS: u32 = 10;
 const PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(250);
 const RETRY_PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(50);
 
-pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: HoldRequest) -> AppResult<Hold> {
+pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, ask: HoldAsk) -> AppResult<Hold> {
     let event = app.event(event_id).await?;
-    let choice = request.choice(&event)?;
+    let choice = ask.choice(&event)?;
     let mut last_conflict = Vec::new();
     // Best available chooses from a recent picture of the event (shared by the instance's
     // requests for a moment: 250 ms at first, 50 ms after a lost race) with the seats each lost
@@ -51,7 +51,7 @@ pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, request: Hol
                 options[rand::thread_rng().gen_range(0..spread)].seats(&event)
             }
         };
-        let now = Utc::now().trunc_subsecs(3);
+        let now = app.now();
         let hold = Hold {
             id: Uuid::now_v7(),
             event_id,

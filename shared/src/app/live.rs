@@ -1,7 +1,6 @@
 //! Live seat status over WebSocket: connecting (with a token, since a browser cannot send headers
 //! on a WebSocket), subscribing to events, and leaving.
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
@@ -15,9 +14,9 @@ pub async fn connect(app: &App, connection: &str, token: Option<&str>, event: Op
         Some(e) => Some(existing_event(app, e).await?),
         None => None,
     };
-    app.connections.connect(connection, &user, Utc::now()).await?;
+    app.connections.connect(connection, &user, app.now()).await?;
     if let Some(e) = event {
-        app.connections.subscribe(connection, e, Utc::now()).await?;
+        app.connections.subscribe(connection, e, app.now()).await?;
     }
     tracing::info!(connection, user, "connected");
     Ok(user)
@@ -26,7 +25,7 @@ pub async fn connect(app: &App, connection: &str, token: Option<&str>, event: Op
 /// `subscribe`: the event must exist; subscribing twice is subscribing once.
 pub async fn subscribe(app: &App, connection: &str, event: &str) -> AppResult<Uuid> {
     let event = existing_event(app, event).await?;
-    app.connections.subscribe(connection, event, Utc::now()).await?;
+    app.connections.subscribe(connection, event, app.now()).await?;
     Ok(event)
 }
 

@@ -1,4 +1,5 @@
-//! Use cases, one file each, over the ports. [`App`] is what a function instance builds once.
+//! Use cases, one file each, over the ports. [`App`] is what a function instance builds once
+//! (`bootstrap` picks the adapters); nothing here names a database, queue or AWS type.
 
 pub mod broadcast;
 pub mod change_booking;
@@ -20,23 +21,18 @@ pub mod sweep;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
-use sqlx::mysql::MySqlPool;
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use crate::adapters::apigw::ManagementApi;
-use crate::adapters::connections::DynamoConnections;
-use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
-use crate::adapters::ledger::DynamoLedger;
-use crate::adapters::notify::AwsNotifier;
-use crate::adapters::{kafka::KafkaPublisher, mysql, mysql_bookings::MySqlBookingStore, redis::RedisSeatLocks, sandbox::SandboxProvider};
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
-    BackendError, BookingStore, Connections, EventStore, IdempotencyStore, Ledger, Notifier, PaymentProvider, Publisher, Pusher, SeatLocks,
-    SeatSnapshot,
+    ActionClaims, BackendError, BookingStore, Clock, Connections, EventStore, IdempotencyStore, Notifier, Outbox, PaymentProvider,
+    PaymentStore, Publisher, Pusher, SeatLocks, SeatLog, SeatSnapshot, Watermarks,
 };
 
 /// Events kept per instance. Events never change once created, so a cached one is never stale.
@@ -54,14 +50,34 @@ fn remember<V>(cache: &RwLock<HashMap<Uuid, V>>, id: Uuid, value: V) {
     }
 }
 
+/// What a request named that does not exist (or that the caller may not see).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Event,
+    Hold,
+    Booking,
+    Payment,
+}
+
+impl Resource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Event => "event",
+            Resource::Hold => "hold",
+            Resource::Booking => "booking",
+            Resource::Payment => "payment",
+        }
+    }
+}
+
 /// Why a use case did not do what was asked. Mapped to a problem+json answer in one place
 /// (`http::problem`).
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Rule(#[from] RuleError),
-    #[error("{0} not found")]
-    NotFound(&'static str),
+    #[error("{} not found", .0.as_str())]
+    NotFound(Resource),
     #[error("{0}")]
     Forbidden(&'static str),
     /// No valid token where the code itself checks one (a WebSocket `$connect`).
@@ -101,60 +117,64 @@ pub struct Handled {
     pub rejected: Vec<(crate::domain::Envelope, String)>,
 }
 
-/// Everything a handler needs, built once per cold start and shared by all requests.
-pub struct App {
-    pub config: Config,
-    pub pool: MySqlPool,
+/// The ports a function instance works through, chosen by `bootstrap` (the real backends) or a
+/// test (real or fake).
+pub struct Ports {
+    pub clock: Arc<dyn Clock>,
     pub events: Arc<dyn EventStore>,
     pub locks: Arc<dyn SeatLocks>,
+    pub seat_log: Arc<dyn SeatLog>,
     pub bookings: Arc<dyn BookingStore>,
-    pub payments: Arc<dyn PaymentProvider>,
+    pub payments: Arc<dyn PaymentStore>,
+    pub provider: Arc<dyn PaymentProvider>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    pub outbox: Arc<dyn Outbox>,
     pub publisher: Arc<dyn Publisher>,
     pub connections: Arc<dyn Connections>,
-    pub ledger: Arc<dyn Ledger>,
+    pub claims: Arc<dyn ActionClaims>,
+    pub watermarks: Arc<dyn Watermarks>,
     pub pusher: Arc<dyn Pusher>,
     pub notifier: Arc<dyn Notifier>,
-    /// The keys bearer tokens are checked against where no authorizer does it (`$connect`).
-    pub token_keys: TokenKeys,
-    event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
-    occupancy_cache: RwLock<HashMap<Uuid, (std::time::Instant, Arc<Occupancy>)>>,
-    /// One snapshot read at a time per instance: concurrent requests wait and share it (a seat
-    /// map of a large sold-out event is the most expensive read Redis serves).
-    occupancy_refresh: tokio::sync::Mutex<()>,
 }
 
+/// Everything a handler needs, built once per cold start and shared by all requests: the
+/// configuration, the ports (reached as `app.locks`, `app.bookings`, ...), the keys bearer tokens
+/// are checked against where no authorizer does it (`$connect`), and per-instance caches.
+pub struct App {
+    pub config: Config,
+    pub token_keys: TokenKeys,
+    ports: Ports,
+    event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
+    occupancy_cache: RwLock<HashMap<Uuid, (Instant, Arc<Occupancy>)>>,
+    /// One snapshot read at a time per event and instance: concurrent requests for the same event
+    /// wait and share it (a seat map of a large sold-out event is the most expensive read Redis
+    /// serves), while other events go on.
+    occupancy_refresh: RwLock<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+}
 
+impl std::ops::Deref for App {
+    type Target = Ports;
+
+    fn deref(&self) -> &Ports {
+        &self.ports
+    }
+}
 
 impl App {
-    /// Builds the clients: a small lazy MySQL pool, one multiplexed Redis connection, the AWS
-    /// clients (DynamoDB, Management API, SES, SNS; none connects before it is used), and a Kafka
-    /// producer (which connects in the background).
-    pub async fn connect(config: Config) -> anyhow::Result<Arc<App>> {
-        let pool = mysql::pool(config.mysql_options(), config.db_max_connections);
-        let locks = RedisSeatLocks::connect(&config.redis_url, &config.key_prefix).await?;
-        let aws = aws_config().await;
-        let prefix = config.key_prefix.as_str();
-        let token_keys = TokenKeys::new(config.jwt_jwks.as_deref(), config.jwt_issuer.as_deref(), &config.jwt_secret)
-            .map_err(|e| anyhow::anyhow!("JWT_JWKS is not a JWKS document: {e}"))?;
-        Ok(Arc::new(App {
-            token_keys,
-            connections: Arc::new(DynamoConnections::new(&aws, &config.connections_table, prefix)),
-            ledger: Arc::new(DynamoLedger::new(&aws, &config.notifications_table, prefix)),
-            pusher: Arc::new(ManagementApi::new(&aws, &config.ws_management_endpoint)),
-            notifier: Arc::new(AwsNotifier::new(&aws, &config.notify_from)),
-            events: Arc::new(mysql::MySqlEventStore::new(pool.clone())),
-            bookings: Arc::new(MySqlBookingStore::new(pool.clone())),
-            payments: Arc::new(SandboxProvider),
-            idempotency: Arc::new(DynamoIdempotency::new(&aws, &config.idempotency_table, prefix)),
-            publisher: Arc::new(KafkaPublisher::new(&config.kafka_bootstrap_servers, &config.key_prefix)?),
-            locks: Arc::new(locks),
-            pool,
+    pub fn new(config: Config, token_keys: TokenKeys, ports: Ports) -> App {
+        App {
             config,
+            token_keys,
+            ports,
             event_cache: RwLock::new(HashMap::new()),
             occupancy_cache: RwLock::new(HashMap::new()),
-            occupancy_refresh: tokio::sync::Mutex::new(()),
-        }))
+            occupancy_refresh: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Now, to the millisecond (what MySQL and Redis keep).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now().trunc_subsecs(3)
     }
 
     /// The event, from this instance's cache or the store; [`AppError::NotFound`] if none.
@@ -162,7 +182,7 @@ impl App {
         if let Some(e) = self.event_cache.read().ok().and_then(|c| c.get(&id).cloned()) {
             return Ok(e);
         }
-        let event = Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound("event"))?);
+        let event = Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound(Resource::Event))?);
         remember(&self.event_cache, id, event.clone());
         Ok(event)
     }
@@ -180,17 +200,34 @@ impl App {
             }
             self.load_locks(event).await?;
         }
-        Err(BackendError::new(what, true, anyhow::anyhow!("seat locks of {event} would not load")).into())
+        Err(BackendError::transient(what, anyhow::anyhow!("seat locks of {event} would not load")).into())
     }
 
     /// The event's taken seats now, rebuilding the lock structure from MySQL if Redis lost it.
     pub async fn snapshot(&self, event: Uuid) -> AppResult<SeatSnapshot> {
-        self.read_locks(event, "reading the seat map", || self.locks.snapshot(event, chrono::Utc::now())).await
+        self.read_locks(event, "reading the seat map", || self.locks.snapshot(event, self.now())).await
+    }
+
+    /// The turn to refresh one event's picture.
+    fn refresh_turn(&self, event: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        if let Some(turn) = self.occupancy_refresh.read().ok().and_then(|m| m.get(&event).cloned()) {
+            return turn;
+        }
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        match self.occupancy_refresh.write() {
+            Ok(mut m) => {
+                if m.len() >= EVENT_CACHE_SIZE {
+                    m.clear();
+                }
+                m.entry(event).or_insert(turn).clone()
+            }
+            Err(_) => turn,
+        }
     }
 
     /// The event's taken seats as best available sees them: this instance's picture if it is
     /// younger than `max_age`, else a new snapshot (read once for all who wait for it).
-    pub async fn occupancy(&self, event: &Event, max_age: std::time::Duration) -> AppResult<Occupancy> {
+    pub async fn occupancy(&self, event: &Event, max_age: Duration) -> AppResult<Occupancy> {
         let cached = || {
             self.occupancy_cache
                 .read()
@@ -202,20 +239,21 @@ impl App {
         if let Some(o) = cached() {
             return Ok(o);
         }
-        let _turn = self.occupancy_refresh.lock().await;
+        let turn = self.refresh_turn(event.id);
+        let _turn = turn.lock().await;
         if let Some(o) = cached() {
             return Ok(o);
         }
         let snapshot = self.snapshot(event.id).await?;
         let o = Occupancy::new(event, snapshot.taken.keys().map(String::as_str));
-        remember(&self.occupancy_cache, event.id, (std::time::Instant::now(), Arc::new(o.clone())));
+        remember(&self.occupancy_cache, event.id, (Instant::now(), Arc::new(o.clone())));
         Ok(o)
     }
 
     /// Held and booked seat counts of the event now (O(log n) in Redis), loading its lock
     /// structure first if Redis lost it.
     pub async fn seat_counts(&self, event: Uuid) -> AppResult<(u32, u32)> {
-        self.read_locks(event, "counting seats", || self.locks.counts(event, chrono::Utc::now())).await
+        self.read_locks(event, "counting seats", || self.locks.counts(event, self.now())).await
     }
 
     /// Seats of the event neither held nor booked now.
@@ -227,7 +265,7 @@ impl App {
     /// Mirrors the seats MySQL has taken into Redis (after a Redis restart or for a new event).
     pub async fn load_locks(&self, event: Uuid) -> AppResult<()> {
         let taken = self.events.taken_seats(event).await?;
-        self.locks.load(event, &taken).await?;
+        self.locks.load(event, &taken, self.now()).await?;
         Ok(())
     }
 }

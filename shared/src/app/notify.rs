@@ -3,18 +3,17 @@
 //! ledger first (`notify#<message>#<channel>`), so a redelivered message never mails twice; a send
 //! that fails gives its claim back, so the retry sends it.
 
-use chrono::Utc;
 use uuid::Uuid;
 
-use super::{App, AppError, AppResult, Handled};
+use super::{App, AppError, AppResult, Handled, Resource};
 use crate::domain::notification::{booking_notice, refund_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE};
-use crate::domain::{BookingStatus, Envelope};
+use crate::domain::{BookingStatus, Envelope, RuleError};
 use crate::metrics::{self, Metric};
 
 pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
     let mut out = Handled::default();
     for m in messages {
-        if !BOOKING_NOTICES.contains(&m.kind.as_str()) && m.kind != REFUND_NOTICE {
+        if !BOOKING_NOTICES.contains(&m.kind) && m.kind != REFUND_NOTICE {
             out.skipped += 1;
             continue;
         }
@@ -24,11 +23,11 @@ pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
                 match sent {
                     Ok(0) => out.skipped += 1,
                     Ok(_) => out.done += 1,
-                    Err(AppError::Backend(e)) if e.transient => return Err(AppError::Backend(e)),
+                    Err(AppError::Backend(e)) if e.is_transient() => return Err(AppError::Backend(e)),
                     Err(e) => out.rejected.push((m, e.to_string())),
                 }
             }
-            Err(AppError::Backend(e)) if e.transient => return Err(AppError::Backend(e)),
+            Err(AppError::Backend(e)) if e.is_transient() => return Err(AppError::Backend(e)),
             Err(e) => out.rejected.push((m, e.to_string())),
         }
     }
@@ -41,16 +40,16 @@ type Recipient = (Option<String>, Option<String>);
 /// The notice a message calls for, and its recipient (from the booking, which keeps the buyer's
 /// contact off Kafka).
 async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
-    let booking_id = m.data["bookingId"].as_str().and_then(|b| Uuid::parse_str(b).ok()).ok_or(AppError::NotFound("booking"))?;
-    let booking = app.bookings.get(booking_id).await?.ok_or(AppError::NotFound("booking"))?;
+    let booking_id = m.data["bookingId"].as_str().and_then(|b| Uuid::parse_str(b).ok()).ok_or(RuleError::invalid("bookingId", "a message without a booking id"))?;
+    let booking = app.bookings.get(booking_id).await?.ok_or(AppError::NotFound(Resource::Booking))?;
     let event = app.event(booking.event_id).await?;
     let notice = if m.kind == REFUND_NOTICE {
         let amount = m.data["amountCents"].as_i64().unwrap_or(booking.total_cents);
         let currency = m.data["currency"].as_str().unwrap_or(&booking.currency);
         refund_notice(&booking, amount, currency, &event.name)
     } else {
-        let status = m.data["status"].as_str().and_then(BookingStatus::parse).ok_or(AppError::NotFound("booking status"))?;
-        booking_notice(&booking, status, &event.name).ok_or(AppError::NotFound("notice"))?
+        let status = m.data["status"].as_str().and_then(BookingStatus::parse).ok_or(RuleError::invalid("status", "a message without a booking status"))?;
+        booking_notice(&booking, status, &event.name).ok_or(RuleError::invalid("status", format!("no notice for a {} booking", status.as_str())))?
     };
     Ok((notice, (booking.contact.email, booking.contact.phone)))
 }
@@ -61,7 +60,7 @@ async fn deliver(app: &App, m: &Envelope, notice: &Notice, (email, phone): &Reci
     for (channel, to) in [("email", email), ("sms", phone)] {
         let Some(to) = to else { continue };
         let key = format!("notify#{}#{channel}", m.id);
-        if !app.ledger.claim(&key, Utc::now()).await? {
+        if !app.claims.claim(&key, app.now()).await? {
             continue;
         }
         let result = match channel {
@@ -69,7 +68,7 @@ async fn deliver(app: &App, m: &Envelope, notice: &Notice, (email, phone): &Reci
             _ => app.notifier.sms(to, &notice.sms).await,
         };
         if let Err(e) = result {
-            app.ledger.release(&key).await?;
+            app.claims.release(&key).await?;
             return Err(e.into());
         }
         tracing::info!(message = %m.id, kind = %m.kind, channel, "notification sent");

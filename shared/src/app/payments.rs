@@ -1,28 +1,24 @@
 //! Payments: charge through the provider, settle in MySQL (which confirms the booking), and apply
 //! the provider's webhooks once each.
 
-use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::change_booking::{after_change, count_change};
 use super::get_booking::get_booking;
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, Resource};
 use crate::domain::payment::{verify_webhook, SignatureError};
-use crate::domain::{BookingStatus, Caller, ChargeOutcome, Payment, PaymentRequest, PaymentStatus, WebhookEvent};
+use crate::domain::{BookingStatus, Caller, ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind};
 use crate::metrics::{self, Metric};
-use crate::ports::{NewPayment, ProviderRefund, Settled};
+use crate::ports::{NewPayment, ProviderRefund, Settled, WebhookReceipt};
 
 /// `POST /payments`. The payment row is written PROCESSING before the provider is called, so a
 /// crash after the charge leaves a record the webhook settles: a paid order is never lost.
-pub async fn create_payment(app: &App, caller: &Caller, request: PaymentRequest) -> AppResult<Payment> {
-    let booking = get_booking(app, caller, request.booking_id).await?;
+pub async fn create_payment(app: &App, caller: &Caller, booking_id: Uuid, method: &str) -> AppResult<Payment> {
+    let booking = get_booking(app, caller, booking_id).await?;
     if booking.user_id != caller.user_id {
-        return Err(AppError::NotFound("booking"));
+        return Err(AppError::NotFound(Resource::Booking));
     }
-    if request.payment_method.is_empty() || request.payment_method.len() > 100 {
-        return Err(crate::domain::RuleError::invalid("paymentMethod", "1-100 characters").into());
-    }
-    let now = Utc::now().trunc_subsecs(3);
+    let now = app.now();
     if booking.status != BookingStatus::Pending || now >= booking.expires_at {
         return Err(AppError::BookingState(if booking.status == BookingStatus::Pending { BookingStatus::Expired } else { booking.status }));
     }
@@ -36,12 +32,12 @@ pub async fn create_payment(app: &App, caller: &Caller, request: PaymentRequest)
         created_at: now,
         user_id: caller.user_id.clone(),
     };
-    match app.bookings.insert_payment(&payment, &request.payment_method).await? {
+    match app.payments.insert(&payment, method).await? {
         NewPayment::Inserted => {}
         NewPayment::InFlight(other) => return Err(AppError::PaymentInFlight(other)),
-        NewPayment::NotPayable(status) => return Err(status.map_or(AppError::NotFound("booking"), AppError::BookingState)),
+        NewPayment::NotPayable(status) => return Err(status.map_or(AppError::NotFound(Resource::Booking), AppError::BookingState)),
     }
-    let outcome = app.payments.charge(&payment, &request.payment_method).await?;
+    let outcome = app.provider.charge(&payment, method).await?;
     settle(app, &mut payment, &outcome, None).await?;
     match outcome {
         ChargeOutcome::Failed(reason) => Err(AppError::PaymentDeclined { payment_id: payment.id, reason }),
@@ -50,16 +46,16 @@ pub async fn create_payment(app: &App, caller: &Caller, request: PaymentRequest)
 }
 
 pub async fn get_payment(app: &App, caller: &Caller, id: Uuid) -> AppResult<Payment> {
-    match app.bookings.get_payment(id).await? {
+    match app.payments.get(id).await? {
         Some(p) if caller.may_see(&p.user_id) => Ok(p),
-        _ => Err(AppError::NotFound("payment")),
+        _ => Err(AppError::NotFound(Resource::Payment)),
     }
 }
 
 /// Settles in MySQL, then does what must follow outside the transaction: seat locks, refunds.
-async fn settle(app: &App, payment: &mut Payment, outcome: &ChargeOutcome, webhook: Option<(&str, &str)>) -> AppResult<Settled> {
-    let now = Utc::now().trunc_subsecs(3);
-    let settled = app.bookings.settle_payment(payment.id, outcome, webhook, now).await?;
+async fn settle(app: &App, payment: &mut Payment, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>) -> AppResult<Settled> {
+    let now = app.now();
+    let settled = app.payments.settle(payment.id, outcome, webhook, now).await?;
     match &settled {
         Settled::Confirmed(b) => {
             metrics::count(Metric::PaymentsSucceeded, 1);
@@ -71,7 +67,7 @@ async fn settle(app: &App, payment: &mut Payment, outcome: &ChargeOutcome, webho
             metrics::count(Metric::PaymentsRefunded, 1);
             after_change(app, b, now).await?;
             payment.status = PaymentStatus::Refunded;
-            app.payments.refund(payment).await?;
+            app.provider.refund(payment).await?;
             tracing::warn!(payment_id = %payment.id, booking_id = %b.id, "payment succeeded too late; refunded");
         }
         Settled::Failed => {
@@ -91,8 +87,8 @@ async fn settle(app: &App, payment: &mut Payment, outcome: &ChargeOutcome, webho
 /// provider says, exactly as its webhook would. Returns how many were settled.
 pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppResult<usize> {
     let mut settled = 0;
-    for (mut payment, method) in app.bookings.stale_payments(Utc::now() - after, limit).await? {
-        let outcome = app.payments.status(&payment, &method).await?;
+    for (mut payment, method) in app.payments.stale(app.now() - after, limit).await? {
+        let outcome = app.provider.status(&payment, &method).await?;
         if outcome == ChargeOutcome::Processing {
             continue;
         }
@@ -106,28 +102,27 @@ pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppRes
 
 /// Whether `body` is signed by the provider now (`Payment-Signature`).
 pub fn authenticate_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
-    verify_webhook(&app.config.webhook_secret, signature, body, Utc::now().timestamp()).map_err(AppError::BadSignature)
+    verify_webhook(&app.config.webhook_secret, signature, body, app.now().timestamp()).map_err(AppError::BadSignature)
 }
 
-/// `POST /payments/webhook`: a signed provider event, applied once.
-pub async fn apply_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<bool> {
+/// `POST /payments/webhook`: the provider's `event`, read from `body`, applied once if `body` is
+/// signed. Only the transitions the contract allows: a success or failure settles a PROCESSING
+/// payment; a refund of a SUCCEEDED payment cancels the booking it paid for.
+pub async fn apply_webhook(app: &App, signature: Option<&str>, body: &[u8], event: ProviderEvent) -> AppResult<bool> {
     authenticate_webhook(app, signature, body)?;
-    let event: WebhookEvent = serde_json::from_slice(body)
-        .map_err(|e| crate::domain::RuleError::invalid("body", format!("not a webhook event: {e}")))?;
-    event.validate()?;
-    let Some(mut payment) = app.bookings.get_payment(event.data.payment_id).await? else {
+    let Some(mut payment) = app.payments.get(event.payment_id).await? else {
         return Ok(false);
     };
-    let hook = Some((event.id.as_str(), event.kind.as_str()));
-    let applied = match event.kind.as_str() {
-        "payment.succeeded" => settle(app, &mut payment, &ChargeOutcome::Succeeded, hook).await? != Settled::Unchanged,
-        "payment.failed" => {
-            let reason = event.data.failure_reason.clone().unwrap_or_else(|| "payment_failed".into());
-            settle(app, &mut payment, &ChargeOutcome::Failed(reason), hook).await? != Settled::Unchanged
+    let hook = WebhookReceipt { id: &event.id, kind: event.kind.as_str() };
+    let applied = match &event.kind {
+        ProviderEventKind::PaymentSucceeded => settle(app, &mut payment, &ChargeOutcome::Succeeded, Some(hook)).await? != Settled::Unchanged,
+        ProviderEventKind::PaymentFailed => {
+            let reason = event.failure_reason.clone().unwrap_or_else(|| "payment_failed".into());
+            settle(app, &mut payment, &ChargeOutcome::Failed(reason), Some(hook)).await? != Settled::Unchanged
         }
-        "refund.succeeded" => {
-            let now = Utc::now().trunc_subsecs(3);
-            match app.bookings.refund_payment(payment.id, (event.id.as_str(), event.kind.as_str()), now).await? {
+        ProviderEventKind::RefundSucceeded => {
+            let now = app.now();
+            match app.payments.apply_refund(payment.id, hook, now).await? {
                 ProviderRefund::Unchanged => false,
                 ProviderRefund::Refunded => true,
                 ProviderRefund::Cancelled(b) => {
@@ -139,9 +134,9 @@ pub async fn apply_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> A
                 }
             }
         }
-        _ => false,
+        ProviderEventKind::Other(_) => false,
     };
-    tracing::info!(webhook_id = %event.id, kind = %event.kind, applied, "webhook");
+    tracing::info!(webhook_id = %event.id, kind = event.kind.as_str(), applied, "webhook");
     Ok(applied)
 }
 

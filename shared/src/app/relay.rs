@@ -6,17 +6,20 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{App, AppResult};
 use crate::domain::message::SEAT_EVENTS;
-use crate::domain::Envelope;
+use crate::domain::{Envelope, MessageKind};
+use crate::ports::BackendError;
 use crate::metrics::{self, Metric};
 
 /// Messages relayed per read, at most.
 const BATCH: usize = 500;
+/// How long a relay keeps the outbox rows it claimed: far longer than a send takes (5 s at most),
+/// short enough that rows a dead relay claimed go out again soon.
+const CLAIM_FOR: chrono::Duration = chrono::Duration::seconds(30);
 
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -25,22 +28,39 @@ pub struct RelayReport {
     pub seat_log: usize,
 }
 
-/// Relays up to `limit` unsent messages; returns how many were sent. With the broker away it sends
-/// nothing and leaves every row for the next run. Two relays at once never take the same rows.
+/// Relays up to `limit` unsent messages; returns how many were sent. Claim (and commit), send
+/// outside any transaction, mark sent: no row lock or pooled connection is held across the send.
+/// What the broker did not take is given back for the next run. Two relays at once never take the
+/// same rows.
 pub async fn relay_outbox(app: &App, limit: u32) -> AppResult<usize> {
-    let sent = crate::adapters::mysql_bookings::relay_outbox(&app.pool, app.publisher.as_ref(), limit).await?;
-    metrics::count(Metric::OutboxRelayed, sent as u64);
-    Ok(sent)
+    let now = app.now();
+    let claimed = app.outbox.claim(limit, now, now + CLAIM_FOR).await?;
+    let messages: Vec<(&str, &str, &str)> = claimed.iter().map(|m| (m.topic.as_str(), m.key.as_str(), m.payload.as_str())).collect();
+    let delivered = app.publisher.publish_in_order(&messages, "outbox relay").await;
+    let (sent, unsent) = claimed.split_at(delivered);
+    app.outbox.mark_sent(&sent.iter().map(|m| m.seq).collect::<Vec<_>>(), app.now()).await?;
+    app.outbox.unclaim(&unsent.iter().map(|m| m.seq).collect::<Vec<_>>()).await?;
+    metrics::count(Metric::OutboxRelayed, sent.len() as u64);
+    Ok(sent.len())
 }
 
 /// Everything unsent, now: the outbox, then every active event's seat log. A broker that is away
 /// is not a failure: what was not sent waits for the next run.
 pub async fn relay(app: &App) -> AppResult<RelayReport> {
     let mut report = RelayReport::default();
-    while let Ok(n) = relay_outbox(app, BATCH as u32).await {
-        report.outbox += n;
-        if n < BATCH {
-            break;
+    loop {
+        match relay_outbox(app, BATCH as u32).await {
+            Ok(n) => {
+                report.outbox += n;
+                if n < BATCH {
+                    break;
+                }
+            }
+            // The seat logs still go out; the outbox waits for the next run.
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox relay paused");
+                break;
+            }
         }
     }
     for event in app.locks.active_events().await? {
@@ -66,25 +86,28 @@ pub async fn relay_for(app: &App, run_for: Duration, every: Duration) -> AppResu
 /// Publishes the event's seat-log entries after the relay's cursor, in order, keyed by the event.
 /// Stops at the first failure; the cursor only moves past what was published.
 async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
-    let mut cursor = app.locks.log_cursor(event).await?;
+    let mut cursor = app.seat_log.cursor(event).await?;
     let mut sent = 0;
     loop {
-        let entries = app.locks.seat_log(event, &cursor, BATCH).await?;
+        let entries = app.seat_log.entries(event, &cursor, BATCH).await?;
         if entries.is_empty() {
             return Ok(sent);
         }
-        let messages: Vec<(String, String)> = entries
+        let messages = entries
             .iter()
-            .map(|(id, fields)| message_of(event, id, fields))
-            .map(|m| (m.key.clone(), serde_json::to_string(&m).unwrap_or_default()))
-            .collect();
+            .map(|(id, fields)| {
+                let m = message_of(event, id, fields)?;
+                let payload = serde_json::to_string(&m).map_err(|e| BackendError::permanent("serializing a seat message", e))?;
+                Ok((m.key, payload))
+            })
+            .collect::<Result<Vec<(String, String)>, BackendError>>()?;
         let batch: Vec<(&str, &str, &str)> = messages.iter().map(|(key, payload)| (SEAT_EVENTS, key.as_str(), payload.as_str())).collect();
         // All in flight at once, in log order (one partition, an idempotent producer keeps it).
         let ok = app.publisher.publish_in_order(&batch, "seat log relay").await;
         sent += ok;
         // The cursor moves past what was published in order, and no further.
         if let Some((last, _)) = ok.checked_sub(1).map(|p| &entries[p]) {
-            app.locks.set_log_cursor(event, last).await?;
+            app.seat_log.set_cursor(event, last).await?;
             cursor = last.clone();
         }
         if ok < entries.len() {
@@ -94,10 +117,13 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
 }
 
 /// The `seat.events` message of one seat-log entry. The same entry always gets the same id, so a
-/// relay that repeats itself is deduped.
-fn message_of(event: Uuid, id: &str, fields: &[(String, String)]) -> Envelope {
+/// relay that repeats itself is deduped. An entry without a known type or a time is an error
+/// (the scripts never write one): it surfaces and stops the event's relay rather than publish a guess.
+fn message_of(event: Uuid, id: &str, fields: &[(String, String)]) -> Result<Envelope, BackendError> {
     let field = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let at = field("at").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or_else(Utc::now);
+    let malformed = |what: &str| BackendError::permanent("relaying the seat log", anyhow::anyhow!("entry {id} of {event} has {what}"));
+    let kind = MessageKind::parse(&field("type")).ok_or_else(|| malformed("no known type"))?;
+    let at = field("at").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_millis).ok_or_else(|| malformed("no time"))?;
     let mut data = serde_json::json!({
         "eventId": event,
         "logPosition": id,
@@ -106,7 +132,7 @@ fn message_of(event: Uuid, id: &str, fields: &[(String, String)]) -> Envelope {
     for (k, v) in fields.iter().filter(|(k, _)| k == "holdId" || k == "bookingId") {
         data[k] = serde_json::json!(v);
     }
-    let mut message = Envelope::new(&field("type"), event, at, data);
+    let mut message = Envelope::new(kind, event, at, data);
     message.id = Uuid::new_v5(&event, id.as_bytes());
-    message
+    Ok(message)
 }

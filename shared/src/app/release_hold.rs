@@ -1,16 +1,15 @@
 //! Release a hold: its seats are free again at once.
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::get_hold::get_hold;
-use super::{App, AppError, AppResult};
+use super::{App, AppError, AppResult, Resource};
 use crate::domain::Caller;
 
 pub async fn release_hold(app: &App, caller: &Caller, id: Uuid) -> AppResult<()> {
     let hold = get_hold(app, caller, id).await?;
-    if !app.locks.release(&hold, Utc::now()).await? {
-        return Err(AppError::NotFound("hold"));
+    if !app.locks.release(&hold, app.now()).await? {
+        return Err(AppError::NotFound(Resource::Hold));
     }
     tracing::info!(hold_id = %id, event_id = %hold.event_id, "hold released");
     Ok(())

@@ -6,7 +6,6 @@
 //! holds are taken off the map in one script; seat-log messages have ids derived from their log
 //! position, so a repeat is a duplicate consumers drop) and when one crashes half-way.
 
-use chrono::Utc;
 use serde::Serialize;
 
 use super::change_booking::expire_due;
@@ -34,10 +33,10 @@ pub struct SweepReport {
 pub const RECONCILE_AFTER_SECONDS: i64 = 120;
 
 pub async fn sweep(app: &App) -> AppResult<SweepReport> {
-    let expired = expire_due(app, Utc::now(), BATCH).await?;
+    let expired = expire_due(app, app.now(), BATCH).await?;
     let reconciled = reconcile(app, chrono::Duration::seconds(RECONCILE_AFTER_SECONDS), BATCH).await?;
     let mut lapsed = 0;
-    let now = Utc::now();
+    let now = app.now();
     for event in app.locks.active_events().await? {
         lapsed += app.locks.reap(event, now).await?;
     }

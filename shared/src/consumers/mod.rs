@@ -12,7 +12,6 @@ pub mod seat_status;
 use aws_lambda_events::event::kafka::KafkaEvent;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::Utc;
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::json;
@@ -82,7 +81,7 @@ pub async fn consume(app: &App, consumer: &str, batch: KafkaEvent, handler: Hand
     }
     let records = messages.len() + poison.len();
     if oldest != i64::MAX {
-        metrics::consumer_lag(consumer, (Utc::now().timestamp_millis() - oldest).max(0) as u64);
+        metrics::consumer_lag(consumer, (app.now().timestamp_millis() - oldest).max(0) as u64);
     }
     let handled = handler(app, messages).await?;
     for (m, reason) in &handled.rejected {
@@ -90,7 +89,7 @@ pub async fn consume(app: &App, consumer: &str, batch: KafkaEvent, handler: Hand
         poison.push(Poison { origin: format!("message {}", m.id), raw, reason: reason.clone() });
     }
     for p in &poison {
-        let letter = json!({ "consumer": consumer, "origin": p.origin, "reason": p.reason, "value": p.raw, "at": Utc::now() });
+        let letter = json!({ "consumer": consumer, "origin": p.origin, "reason": p.reason, "value": p.raw, "at": app.now() });
         tracing::warn!(consumer, origin = %p.origin, reason = %p.reason, "dead-lettered");
         // Losing a poison message is not an option: without the dead-letter topic the batch waits.
         app.publisher.publish(DEAD_LETTER, &p.origin, &letter.to_string()).await.map_err(AppError::Backend)?;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Contact, RuleError};
+use super::Contact;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -99,36 +99,11 @@ pub struct Booking {
     pub version: u64,
 }
 
-/// Body of `POST /bookings`: a hold to turn into a booking, or seats to hold and book at once.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BookingRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seat_ids: Option<Vec<String>>,
-}
-
-/// The two forms of [`BookingRequest`].
+/// Where a new booking's seats come from: the caller's hold, or seats to hold and book at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BookingSource {
     Hold(Uuid),
     Seats { event_id: Uuid, seat_ids: Vec<String> },
-}
-
-impl BookingRequest {
-    pub fn source(self) -> Result<BookingSource, RuleError> {
-        match (self.hold_id, self.event_id, self.seat_ids) {
-            (Some(h), None, None) => Ok(BookingSource::Hold(h)),
-            (None, Some(event_id), Some(seat_ids)) => Ok(BookingSource::Seats { event_id, seat_ids }),
-            (Some(_), _, _) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds, not both")),
-            (None, None, Some(_)) => Err(RuleError::invalid("eventId", "seatIds need an eventId")),
-            (None, Some(_), None) => Err(RuleError::invalid("seatIds", "eventId needs seatIds")),
-            (None, None, None) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds")),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -174,17 +149,5 @@ pub(crate) mod tests {
         assert_eq!(Pending.expire(t + chrono::Duration::seconds(1), t), Transition::Conflict);
         assert_eq!(Confirmed.expire(t, t), Transition::Conflict);
         assert!(Pending.is_live() && Confirmed.is_live() && !Cancelled.is_live() && !Expired.is_live());
-    }
-
-    #[test]
-    fn a_booking_request_has_exactly_one_form() {
-        let h = Uuid::now_v7();
-        let req = |hold: Option<Uuid>, ev: Option<Uuid>, seats: Option<Vec<String>>| BookingRequest { hold_id: hold, event_id: ev, seat_ids: seats };
-        assert_eq!(req(Some(h), None, None).source(), Ok(BookingSource::Hold(h)));
-        assert!(req(Some(h), Some(h), None).source().is_err());
-        assert!(req(None, Some(h), None).source().is_err());
-        assert!(req(None, None, Some(vec![])).source().is_err());
-        assert!(req(None, None, None).source().is_err());
-        assert_eq!(req(None, Some(h), Some(vec!["A-1-1".into()])).source(), Ok(BookingSource::Seats { event_id: h, seat_ids: vec!["A-1-1".into()] }));
     }
 }

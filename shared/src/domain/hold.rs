@@ -11,16 +11,12 @@ use super::RuleError;
 /// A hold can be extended, but never to more than this many TTLs after it was made.
 pub const MAX_HOLD_TTLS: i64 = 3;
 
-/// Body of `POST /events/{eventId}/holds`: explicit seats, or a quantity for best available.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct HoldRequest {
-    #[serde(default)]
-    pub seat_ids: Option<Vec<String>>,
-    #[serde(default)]
-    pub quantity: Option<u32>,
-    #[serde(default)]
-    pub section: Option<String>,
+/// What a hold request asks for: seats by id, or a quantity for best available (in a section, if
+/// given). The request's wire shape is `http`'s; this is what it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldAsk {
+    Seats(Vec<String>),
+    Best { quantity: u32, section: Option<String> },
 }
 
 /// What a valid hold request asks for.
@@ -32,29 +28,25 @@ pub enum SeatChoice {
     Best { quantity: u32, section: Option<String> },
 }
 
-impl HoldRequest {
-    /// Applies the request rules in the contract's order: shape (422), then the seat cap (422).
+impl HoldAsk {
+    /// Applies the event's rules in the contract's order: seats known and not repeated, or a
+    /// quantity of at least one in a section that exists (422), then the seat cap (422).
     pub fn choice(&self, event: &Event) -> Result<SeatChoice, RuleError> {
-        match (&self.seat_ids, self.quantity) {
-            (Some(_), Some(_)) => Err(RuleError::invalid("seatIds", "give seatIds or quantity, not both")),
-            (None, None) => Err(RuleError::invalid("seatIds", "give seatIds or quantity")),
-            (Some(_), None) if self.section.is_some() => {
-                Err(RuleError::invalid("section", "section goes with quantity, not with seatIds"))
-            }
-            (Some(ids), None) => event.requested_seats(ids).map(SeatChoice::Seats),
-            (None, Some(quantity)) => {
-                if quantity == 0 {
+        match self {
+            HoldAsk::Seats(ids) => event.requested_seats(ids).map(SeatChoice::Seats),
+            HoldAsk::Best { quantity, section } => {
+                if *quantity == 0 {
                     return Err(RuleError::invalid("quantity", "must be at least 1"));
                 }
-                if let Some(name) = &self.section {
+                if let Some(name) = section {
                     if event.section(name).is_none() {
                         return Err(RuleError::invalid("section", format!("no section {name:?} in this event")));
                     }
                 }
-                if quantity > event.max_seats_per_order {
-                    return Err(RuleError::SeatLimit { max: event.max_seats_per_order, requested: quantity });
+                if *quantity > event.max_seats_per_order {
+                    return Err(RuleError::SeatLimit { max: event.max_seats_per_order, requested: *quantity });
                 }
-                Ok(SeatChoice::Best { quantity, section: self.section.clone() })
+                Ok(SeatChoice::Best { quantity: *quantity, section: section.clone() })
             }
         }
     }
@@ -123,23 +115,14 @@ mod tests {
     }
 
     #[test]
-    fn a_request_asks_for_seats_or_a_quantity_not_both() {
+    fn a_request_is_checked_against_the_event() {
         let e = event(&[("A", 2, 5)]);
-        let req = |ids: Option<&[&str]>, q: Option<u32>, s: Option<&str>| HoldRequest {
-            seat_ids: ids.map(|v| v.iter().map(|x| x.to_string()).collect()),
-            quantity: q,
-            section: s.map(str::to_string),
-        };
-        assert!(req(Some(&["A-1-1"]), Some(1), None).choice(&e).is_err());
-        assert!(req(None, None, None).choice(&e).is_err());
-        assert!(req(Some(&["A-1-1"]), None, Some("A")).choice(&e).is_err());
-        assert!(req(None, Some(0), None).choice(&e).is_err());
-        assert!(req(None, Some(2), Some("Z")).choice(&e).is_err());
-        assert_eq!(req(None, Some(11), None).choice(&e), Err(RuleError::SeatLimit { max: 10, requested: 11 }));
-        assert_eq!(
-            req(None, Some(2), Some("A")).choice(&e),
-            Ok(SeatChoice::Best { quantity: 2, section: Some("A".into()) })
-        );
-        assert_eq!(req(Some(&["A-1-2"]), None, None).choice(&e), Ok(SeatChoice::Seats(vec![SeatId::new("A", 1, 2)])));
+        let best = |q: u32, s: Option<&str>| HoldAsk::Best { quantity: q, section: s.map(str::to_string) };
+        assert!(best(0, None).choice(&e).is_err());
+        assert!(best(2, Some("Z")).choice(&e).is_err());
+        assert_eq!(best(11, None).choice(&e), Err(RuleError::SeatLimit { max: 10, requested: 11 }));
+        assert_eq!(best(2, Some("A")).choice(&e), Ok(SeatChoice::Best { quantity: 2, section: Some("A".into()) }));
+        assert_eq!(HoldAsk::Seats(vec!["A-1-2".into()]).choice(&e), Ok(SeatChoice::Seats(vec![SeatId::new("A", 1, 2)])));
+        assert!(HoldAsk::Seats(vec!["A-9-1".into()]).choice(&e).is_err());
     }
 }

@@ -13,6 +13,82 @@ pub const PAYMENT_EVENTS: &str = "payment.events";
 /// Where consumers put messages they can never act on, with the reason.
 pub const DEAD_LETTER: &str = "dead.letter";
 
+/// The type of a message: which topic it goes to follows from it, exhaustively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MessageKind {
+    BookingCreated,
+    BookingConfirmed,
+    BookingCancelled,
+    BookingExpired,
+    SeatsHeld,
+    SeatsReleased,
+    SeatsBooked,
+    PaymentSucceeded,
+    PaymentFailed,
+    PaymentRefunded,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 10] = [
+        MessageKind::BookingCreated,
+        MessageKind::BookingConfirmed,
+        MessageKind::BookingCancelled,
+        MessageKind::BookingExpired,
+        MessageKind::SeatsHeld,
+        MessageKind::SeatsReleased,
+        MessageKind::SeatsBooked,
+        MessageKind::PaymentSucceeded,
+        MessageKind::PaymentFailed,
+        MessageKind::PaymentRefunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::BookingCreated => "BookingCreated",
+            MessageKind::BookingConfirmed => "BookingConfirmed",
+            MessageKind::BookingCancelled => "BookingCancelled",
+            MessageKind::BookingExpired => "BookingExpired",
+            MessageKind::SeatsHeld => "SeatsHeld",
+            MessageKind::SeatsReleased => "SeatsReleased",
+            MessageKind::SeatsBooked => "SeatsBooked",
+            MessageKind::PaymentSucceeded => "PaymentSucceeded",
+            MessageKind::PaymentFailed => "PaymentFailed",
+            MessageKind::PaymentRefunded => "PaymentRefunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The topic this type goes to.
+    pub fn topic(self) -> &'static str {
+        match self {
+            MessageKind::BookingCreated | MessageKind::BookingConfirmed | MessageKind::BookingCancelled | MessageKind::BookingExpired => {
+                BOOKING_EVENTS
+            }
+            MessageKind::SeatsHeld | MessageKind::SeatsReleased | MessageKind::SeatsBooked => SEAT_EVENTS,
+            MessageKind::PaymentSucceeded | MessageKind::PaymentFailed | MessageKind::PaymentRefunded => PAYMENT_EVENTS,
+        }
+    }
+
+    /// The status seats take in a seat message; `None` for other types.
+    pub fn seat_status(self) -> Option<SeatStatus> {
+        match self {
+            MessageKind::SeatsHeld => Some(SeatStatus::Held),
+            MessageKind::SeatsReleased => Some(SeatStatus::Available),
+            MessageKind::SeatsBooked => Some(SeatStatus::Booked),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `{id, type, occurredAt, data}`; `key` (the event id of the seats concerned) orders one event's
 /// messages within a partition and is not part of the body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +96,7 @@ pub const DEAD_LETTER: &str = "dead.letter";
 pub struct Envelope {
     pub id: Uuid,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: MessageKind,
     pub occurred_at: DateTime<Utc>,
     pub data: Value,
     #[serde(skip)]
@@ -28,17 +104,13 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    pub fn new(kind: &str, key: Uuid, occurred_at: DateTime<Utc>, data: Value) -> Envelope {
-        Envelope { id: Uuid::now_v7(), kind: kind.to_string(), occurred_at, data, key: key.to_string() }
+    pub fn new(kind: MessageKind, key: Uuid, occurred_at: DateTime<Utc>, data: Value) -> Envelope {
+        Envelope { id: Uuid::now_v7(), kind, occurred_at, data, key: key.to_string() }
     }
 
-    /// The topic of a message type.
+    /// The topic of the message's type.
     pub fn topic(&self) -> &'static str {
-        match self.kind.as_str() {
-            "SeatsHeld" | "SeatsReleased" | "SeatsBooked" => SEAT_EVENTS,
-            "PaymentSucceeded" | "PaymentFailed" | "PaymentRefunded" => PAYMENT_EVENTS,
-            _ => BOOKING_EVENTS,
-        }
+        self.kind.topic()
     }
 }
 
@@ -49,10 +121,10 @@ pub fn announce(b: &Booking, to: BookingStatus, now: DateTime<Utc>) -> Vec<Envel
     let booking = json!({ "bookingId": b.id, "userId": b.user_id, "eventId": b.event_id, "seatIds": b.seat_ids,
         "totalCents": b.total_cents, "currency": b.currency, "status": to });
     let kind = match to {
-        BookingStatus::Pending => "BookingCreated",
-        BookingStatus::Confirmed => "BookingConfirmed",
-        BookingStatus::Cancelled => "BookingCancelled",
-        BookingStatus::Expired => "BookingExpired",
+        BookingStatus::Pending => MessageKind::BookingCreated,
+        BookingStatus::Confirmed => MessageKind::BookingConfirmed,
+        BookingStatus::Cancelled => MessageKind::BookingCancelled,
+        BookingStatus::Expired => MessageKind::BookingExpired,
     };
     vec![Envelope::new(kind, b.event_id, now, booking)]
 }
@@ -88,12 +160,7 @@ impl SeatChange {
     /// The change a `SeatsHeld` / `SeatsReleased` / `SeatsBooked` message describes; `None` for
     /// other types or a message without an event, seats or log position.
     pub fn from_message(m: &Envelope) -> Option<SeatChange> {
-        let status = match m.kind.as_str() {
-            "SeatsHeld" => SeatStatus::Held,
-            "SeatsReleased" => SeatStatus::Available,
-            "SeatsBooked" => SeatStatus::Booked,
-            _ => return None,
-        };
+        let status = m.kind.seat_status()?;
         let seats: Vec<String> = m.data["seatIds"].as_array()?.iter().filter_map(|s| s.as_str().map(String::from)).collect();
         Some(SeatChange {
             event_id: m.data["eventId"].as_str().and_then(|e| Uuid::parse_str(e).ok())?,
@@ -137,7 +204,7 @@ pub fn pushes(event: Uuid, changes: &[SeatChange]) -> Vec<String> {
 }
 
 /// A payment message (`PaymentSucceeded`, `PaymentFailed`, `PaymentRefunded`), keyed by its event.
-pub fn payment_message(kind: &str, p: &Payment, event: Uuid, now: DateTime<Utc>) -> Envelope {
+pub fn payment_message(kind: MessageKind, p: &Payment, event: Uuid, now: DateTime<Utc>) -> Envelope {
     Envelope::new(
         kind,
         event,
@@ -153,28 +220,35 @@ mod tests {
 
     #[test]
     fn each_type_goes_to_its_topic() {
-        let e = |k: &str| Envelope::new(k, Uuid::nil(), Utc::now(), Value::Null);
-        assert_eq!(e("SeatsBooked").topic(), SEAT_EVENTS);
-        assert_eq!(e("BookingConfirmed").topic(), BOOKING_EVENTS);
-        assert_eq!(e("PaymentRefunded").topic(), PAYMENT_EVENTS);
+        let e = |k: MessageKind| Envelope::new(k, Uuid::nil(), Utc::now(), Value::Null);
+        assert_eq!(e(MessageKind::SeatsBooked).topic(), SEAT_EVENTS);
+        assert_eq!(e(MessageKind::BookingConfirmed).topic(), BOOKING_EVENTS);
+        assert_eq!(e(MessageKind::PaymentRefunded).topic(), PAYMENT_EVENTS);
+        for k in MessageKind::ALL {
+            assert_eq!(MessageKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()), "the wire name is the name");
+        }
+        assert_eq!(MessageKind::parse("SeatsStolen"), None);
+        let unknown = json!({ "id": Uuid::nil(), "type": "SeatsStolen", "occurredAt": "2027-01-01T00:00:00Z", "data": {} });
+        assert!(serde_json::from_value::<Envelope>(unknown).is_err(), "an unknown type is refused, not defaulted");
     }
 
     #[test]
     fn a_status_change_announces_only_the_booking() {
         let b = crate::domain::booking::tests::booking();
         let out = announce(&b, BookingStatus::Confirmed, Utc::now());
-        assert_eq!(out.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>(), ["BookingConfirmed"]);
+        assert_eq!(out.iter().map(|m| m.kind).collect::<Vec<_>>(), [MessageKind::BookingConfirmed]);
         assert_eq!(out[0].topic(), BOOKING_EVENTS);
     }
 
     #[test]
     fn seat_log_messages_become_pushes_in_log_order() {
         let event = Uuid::now_v7();
-        let m = |kind: &str, pos: &str| {
+        let m = |kind: MessageKind, pos: &str| {
             Envelope::new(kind, event, Utc::now(), json!({ "eventId": event, "seatIds": ["A-1-1", "A-1-2"], "logPosition": pos }))
         };
-        let held = SeatChange::from_message(&m("SeatsHeld", "1700000000000-1")).unwrap();
-        let booked = SeatChange::from_message(&m("SeatsBooked", "1700000000000-10")).unwrap();
+        let held = SeatChange::from_message(&m(MessageKind::SeatsHeld, "1700000000000-1")).unwrap();
+        let booked = SeatChange::from_message(&m(MessageKind::SeatsBooked, "1700000000000-10")).unwrap();
         assert_eq!(held.status, SeatStatus::Held);
         assert!(held.position < booked.position, "positions compare as numbers, not text");
         let one: Vec<Value> = pushes(event, std::slice::from_ref(&booked)).iter().map(|p| serde_json::from_str(p).unwrap()).collect();
@@ -191,7 +265,7 @@ mod tests {
         assert_eq!(split.len(), 2);
         let total: usize = split.iter().map(|p| serde_json::from_str::<Value>(p).unwrap()["seats"].as_array().unwrap().len()).sum();
         assert_eq!(total, 2 * SEATS_PER_PUSH);
-        assert_eq!(SeatChange::from_message(&m("BookingConfirmed", "1-1")), None);
-        assert_eq!(SeatChange::from_message(&m("SeatsHeld", "garbage")), None);
+        assert_eq!(SeatChange::from_message(&m(MessageKind::BookingConfirmed, "1-1")), None);
+        assert_eq!(SeatChange::from_message(&m(MessageKind::SeatsHeld, "garbage")), None);
     }
 }

@@ -10,12 +10,12 @@ pub mod notification;
 pub mod payment;
 pub mod seat;
 
-pub use booking::{Booking, BookingRequest, BookingSource, BookingStatus, Transition};
+pub use booking::{Booking, BookingSource, BookingStatus, Transition};
 pub use caller::{Caller, Contact};
 pub use event::{Event, EventSpec, Section, SectionSpec};
-pub use hold::{Hold, HoldRequest, SeatChoice};
-pub use message::Envelope;
-pub use payment::{ChargeOutcome, Payment, PaymentRequest, PaymentStatus, WebhookEvent};
+pub use hold::{Hold, HoldAsk, SeatChoice};
+pub use message::{Envelope, MessageKind};
+pub use payment::{ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind};
 pub use seat::{SeatId, SeatStatus};
 
 /// A rule broken by a request: answered 4xx, never retried.

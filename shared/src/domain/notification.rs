@@ -1,6 +1,6 @@
 //! What a buyer is told, and how: the email and SMS templates for booking and refund messages.
 
-use super::{Booking, BookingStatus};
+use super::{Booking, BookingStatus, MessageKind};
 
 /// One message to a buyer: the email's subject and text, and the shorter SMS text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,9 +11,9 @@ pub struct Notice {
 }
 
 /// The booking message types a buyer hears about.
-pub const BOOKING_NOTICES: [&str; 3] = ["BookingConfirmed", "BookingCancelled", "BookingExpired"];
+pub const BOOKING_NOTICES: [MessageKind; 3] = [MessageKind::BookingConfirmed, MessageKind::BookingCancelled, MessageKind::BookingExpired];
 /// The payment message type a buyer hears about.
-pub const REFUND_NOTICE: &str = "PaymentRefunded";
+pub const REFUND_NOTICE: MessageKind = MessageKind::PaymentRefunded;
 
 /// Cents as `12.34 EUR`.
 pub fn money(cents: i64, currency: &str) -> String {

@@ -50,14 +50,6 @@ pub struct Payment {
     pub user_id: String,
 }
 
-/// Body of `POST /payments`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PaymentRequest {
-    pub booking_id: Uuid,
-    pub payment_method: String,
-}
-
 /// What the provider answered to a charge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeOutcome {
@@ -67,42 +59,42 @@ pub enum ChargeOutcome {
     Processing,
 }
 
-/// Body of `POST /payments/webhook`. Unknown fields are refused: a provider message that says more
-/// than this reads is not applied on a guess.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WebhookEvent {
+/// A provider's event, as this system acts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEvent {
+    /// The provider's event id: it takes effect once.
     pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub data: WebhookData,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WebhookData {
+    pub kind: ProviderEventKind,
     pub payment_id: Uuid,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
 }
 
-/// Longest webhook event id, failure reason and type accepted.
-const WEBHOOK_ID_MAX: usize = 255;
+/// The types of provider events; others are received and not applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderEventKind {
+    PaymentSucceeded,
+    PaymentFailed,
+    RefundSucceeded,
+    Other(String),
+}
 
-impl WebhookEvent {
-    /// The event id (what makes it take effect once) is 1-255 printable ASCII characters; the
-    /// type and failure reason are bounded.
-    pub fn validate(&self) -> Result<(), super::RuleError> {
-        if self.id.is_empty() || self.id.len() > WEBHOOK_ID_MAX || !self.id.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(super::RuleError::invalid("id", "1-255 printable ASCII characters"));
+impl ProviderEventKind {
+    pub fn parse(s: &str) -> ProviderEventKind {
+        match s {
+            "payment.succeeded" => ProviderEventKind::PaymentSucceeded,
+            "payment.failed" => ProviderEventKind::PaymentFailed,
+            "refund.succeeded" => ProviderEventKind::RefundSucceeded,
+            other => ProviderEventKind::Other(other.to_string()),
         }
-        if self.kind.is_empty() || self.kind.len() > 64 {
-            return Err(super::RuleError::invalid("type", "1-64 characters"));
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProviderEventKind::PaymentSucceeded => "payment.succeeded",
+            ProviderEventKind::PaymentFailed => "payment.failed",
+            ProviderEventKind::RefundSucceeded => "refund.succeeded",
+            ProviderEventKind::Other(s) => s,
         }
-        if self.data.failure_reason.as_ref().is_some_and(|r| r.len() > WEBHOOK_ID_MAX) {
-            return Err(super::RuleError::invalid("data.failureReason", "at most 255 characters"));
-        }
-        Ok(())
     }
 }
 

@@ -56,13 +56,16 @@ pub enum SeatStatus {
 }
 
 impl SeatStatus {
-    pub fn parse(s: &str) -> Option<SeatStatus> {
-        match s {
-            "AVAILABLE" => Some(SeatStatus::Available),
-            "HELD" => Some(SeatStatus::Held),
-            "BOOKED" => Some(SeatStatus::Booked),
-            _ => None,
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeatStatus::Available => "AVAILABLE",
+            SeatStatus::Held => "HELD",
+            SeatStatus::Booked => "BOOKED",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<SeatStatus> {
+        [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked].into_iter().find(|st| st.as_str() == s)
     }
 }
 

@@ -3,21 +3,20 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::idempotency::once;
 use super::{caller, encode_cursor, json, json_body, page, path_id, path_param, query, HandlerResult, Problem};
 use crate::app::{change_booking, create_booking, get_booking, App};
-use crate::domain::{BookingRequest, BookingStatus};
+use super::bodies::{BookingBody, ConfirmBody};
+use crate::domain::{BookingSource, BookingStatus};
 
 /// `POST /api/v1/bookings` (`Idempotency-Key` honoured): 201 Booking (PENDING).
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     once(&app, &req, &caller.user_id, async {
-        let request: BookingRequest = json_body(&req)?;
-        let booking = create_booking::create_booking(&app, &caller, request).await?;
+        let source = BookingSource::try_from(json_body::<BookingBody>(&req)?)?;
+        let booking = create_booking::create_booking(&app, &caller, source).await?;
         json(201, &booking)
     })
     .await
@@ -30,21 +29,12 @@ pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
     json(200, &booking)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfirmRequest {
-    #[serde(default)]
-    payment_id: Option<String>,
-}
-
 /// `PUT /api/v1/bookings/{id}/confirm` with `{paymentId}`: 200 Booking (CONFIRMED).
 pub async fn confirm(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let id = path_id(&req, "id")?;
-    let body: ConfirmRequest = json_body(&req)?;
-    // An id that is not a UUID names no payment: payment required, like any unknown id.
-    let payment = body.payment_id.and_then(|p| Uuid::parse_str(&p).ok());
-    let booking = change_booking::confirm_booking(&app, &caller, id, payment).await?;
+    let body: ConfirmBody = json_body(&req)?;
+    let booking = change_booking::confirm_booking(&app, &caller, id, body.payment()).await?;
     json(200, &booking)
 }
 

@@ -6,7 +6,8 @@ use lambda_http::Request;
 
 use super::{caller, json, json_body, no_content, path_id, HandlerResult};
 use crate::app::{extend_hold, get_hold, hold_seats, release_hold, App};
-use crate::domain::HoldRequest;
+use super::bodies::HoldBody;
+use crate::domain::HoldAsk;
 
 /// `POST /api/v1/events/{eventId}/holds`: 201 Hold.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
@@ -14,8 +15,8 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     let event_id = path_id(&req, "eventId")?;
     // The contract's order: an unknown event is 404 before the body is looked at.
     app.event(event_id).await?;
-    let request: HoldRequest = json_body(&req)?;
-    let hold = hold_seats::hold_seats(&app, &caller, event_id, request).await?;
+    let ask = HoldAsk::try_from(json_body::<HoldBody>(&req)?)?;
+    let hold = hold_seats::hold_seats(&app, &caller, event_id, ask).await?;
     json(201, &hold)
 }
 

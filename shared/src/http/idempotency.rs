@@ -3,7 +3,6 @@
 
 use std::future::Future;
 
-use chrono::Utc;
 use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
 
@@ -30,7 +29,7 @@ where
     hash.update(b"\n");
     hash.update(req.body().as_ref());
     let fingerprint: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    match app.idempotency.claim(user, key, &fingerprint, Utc::now()).await.map_err(AppError::from)? {
+    match app.idempotency.claim(user, key, &fingerprint, app.now()).await.map_err(AppError::from)? {
         KeyClaim::Claimed => {}
         KeyClaim::Replay(stored) => return replay(stored),
         KeyClaim::Mismatch => {

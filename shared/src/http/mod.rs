@@ -3,6 +3,7 @@
 //! A handler is `async fn(Arc<App>, Request) -> HandlerResult`. The same function runs in the
 //! Lambda binary ([`crate::bootstrap::serve_http`]) and in the local gateway ([`boxed`]).
 
+pub mod bodies;
 pub mod bookings;
 pub mod events;
 pub mod holds;

@@ -6,16 +6,17 @@ use lambda_http::Request;
 use serde_json::json;
 
 use super::idempotency::once;
-use super::{bounded_body, caller, header, json, json_body, path_id, require_json, HandlerResult};
+use super::{bounded_body, caller, header, json, json_body, path_id, HandlerResult};
 use crate::app::{payments, App};
-use crate::domain::PaymentRequest;
+use super::bodies::{PaymentAsk, PaymentBody, WebhookBody};
+use crate::domain::ProviderEvent;
 
 /// `POST /api/v1/payments` (`Idempotency-Key` honoured): 201 Payment; 402 `PAYMENT_DECLINED`.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     once(&app, &req, &caller.user_id, async {
-        let request: PaymentRequest = json_body(&req)?;
-        let payment = payments::create_payment(&app, &caller, request).await?;
+        let ask = PaymentAsk::try_from(json_body::<PaymentBody>(&req)?)?;
+        let payment = payments::create_payment(&app, &caller, ask.booking_id, &ask.method).await?;
         json(201, &payment)
     })
     .await
@@ -30,10 +31,11 @@ pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
 
 /// `POST /api/v1/payments/webhook`: provider callbacks, signed (`Payment-Signature`), no JWT.
 pub async fn webhook(app: Arc<App>, req: Request) -> HandlerResult {
+    let signature = header(&req, "payment-signature");
     let body = bounded_body(&req)?;
     // The signature is the webhook's authorisation: checked before anything else of the request.
-    payments::authenticate_webhook(&app, header(&req, "payment-signature"), body)?;
-    require_json(&req)?;
-    let applied = payments::apply_webhook(&app, header(&req, "payment-signature"), body).await?;
+    payments::authenticate_webhook(&app, signature, body)?;
+    let event = ProviderEvent::try_from(json_body::<WebhookBody>(&req)?)?;
+    let applied = payments::apply_webhook(&app, signature, body, event).await?;
     json(200, &json!({ "received": true, "applied": applied }))
 }

@@ -3,7 +3,8 @@
 use lambda_http::{Body, Response};
 use serde_json::{json, Map, Value};
 
-use crate::app::AppError;
+use crate::app::{AppError, Resource};
+use crate::ports::Fault;
 use crate::domain::RuleError;
 
 /// An error answer: `application/problem+json` with a stable `code`.
@@ -37,16 +38,19 @@ impl Problem {
         Problem::new(422, "VALIDATION_FAILED", "The request is not valid", detail)
     }
 
-    pub fn not_found(what: &str) -> Self {
+    pub fn not_found(what: Resource) -> Self {
         let code = match what {
-            "event" => "EVENT_NOT_FOUND",
-            "hold" => "HOLD_NOT_FOUND",
-            "booking" => "BOOKING_NOT_FOUND",
-            "payment" => "PAYMENT_NOT_FOUND",
-            "route" => "ROUTE_NOT_FOUND",
-            _ => "NOT_FOUND",
+            Resource::Event => "EVENT_NOT_FOUND",
+            Resource::Hold => "HOLD_NOT_FOUND",
+            Resource::Booking => "BOOKING_NOT_FOUND",
+            Resource::Payment => "PAYMENT_NOT_FOUND",
         };
-        Problem::new(404, code, "Not found", format!("no such {what}"))
+        Problem::new(404, code, "Not found", format!("no such {}", what.as_str()))
+    }
+
+    /// A method and path the API does not have.
+    pub fn route_not_found() -> Self {
+        Problem::new(404, "ROUTE_NOT_FOUND", "Not found", "no such route")
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -127,22 +131,24 @@ impl From<AppError> for Problem {
                     .with("paymentId", json!(payment_id))
             }
             AppError::BadSignature(e) => Problem::bad_request("INVALID_SIGNATURE", e.to_string()),
-            AppError::Backend(b) if b.contended => {
-                tracing::warn!(error = %b, "retries ran out under contention");
-                crate::metrics::count(crate::metrics::Metric::ContendedRetriesExhausted, 1);
-                Problem::new(409, "CONCURRENT_UPDATE", "Concurrent update", "the same seats or booking kept changing; try again")
-            }
-            AppError::Backend(b) => {
-                // The cause goes to the log, never to the client.
-                tracing::error!(error = %b, transient = b.transient, "backend failure");
-                if b.transient {
+            // The cause goes to the log, never to the client.
+            AppError::Backend(b) => match b.fault {
+                Fault::Contended => {
+                    tracing::warn!(error = %b, "retries ran out under contention");
+                    crate::metrics::count(crate::metrics::Metric::ContendedRetriesExhausted, 1);
+                    Problem::new(409, "CONCURRENT_UPDATE", "Concurrent update", "the same seats or booking kept changing; try again")
+                }
+                Fault::Transient => {
+                    tracing::error!(error = %b, "backend not answering");
                     let mut p = Problem::new(503, "SERVICE_UNAVAILABLE", "Service unavailable", "a backend is not answering; retry shortly");
                     p.retry_after = Some(1);
                     p
-                } else {
+                }
+                Fault::Permanent => {
+                    tracing::error!(error = %b, "backend failure");
                     Problem::internal()
                 }
-            }
+            },
         }
     }
 }

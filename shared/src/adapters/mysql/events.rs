@@ -1,65 +1,35 @@
-//! The system of record in MySQL (Aurora) through sqlx.
-//!
-//! Migrations in `migrations/` are embedded at build time; [`migrate`] applies them. Queries are
-//! checked at run time (no database is needed to build).
+//! Events, their sections and seats: created all at once, read back, and the seats a live booking
+//! has (to rebuild the seat locks after Redis lost them).
 
 use async_trait::async_trait;
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::mysql::MySqlPool;
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
+use super::{fault, in_list, status};
 use crate::domain::{Event, SeatStatus, Section};
 use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
 
 /// Seats inserted per statement when an event is created.
 const SEAT_INSERT_CHUNK: usize = 2_000;
 
-/// Opens a small pool (one per function instance; see docs/SCALE notes) that connects lazily, so a
-/// cold start never fails just because the database is briefly away.
-pub fn pool(options: MySqlConnectOptions, max_connections: u32) -> MySqlPool {
-    MySqlPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect_lazy_with(options)
-}
-
-/// Applies the embedded migrations.
-pub async fn migrate(pool: &MySqlPool) -> anyhow::Result<()> {
-    sqlx::migrate!("../migrations").run(pool).await?;
-    Ok(())
-}
-
-/// Whether a database error is worth retrying (the server is away, or a pool timeout).
-pub fn is_transient(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
-}
-
-pub(crate) fn fault(context: &str) -> impl FnOnce(sqlx::Error) -> BackendError + '_ {
-    move |e| BackendError::new(context, is_transient(&e), e)
-}
-
 #[derive(Clone)]
-pub struct MySqlEventStore {
+pub struct MySqlEvents {
     pool: MySqlPool,
 }
 
-impl MySqlEventStore {
+impl MySqlEvents {
     pub fn new(pool: MySqlPool) -> Self {
-        MySqlEventStore { pool }
+        MySqlEvents { pool }
     }
 
     async fn sections(&self, ids: &[String]) -> BackendResult<Vec<(String, Section)>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new(
-            "SELECT event_id, name, rows_count, seats_per_row, price_cents, category FROM sections WHERE event_id IN (",
-        );
-        let mut sep = q.separated(", ");
-        for id in ids {
-            sep.push_bind(id);
-        }
-        q.push(") ORDER BY event_id, position");
+        let mut q = QueryBuilder::new("SELECT event_id, name, rows_count, seats_per_row, price_cents, category FROM sections WHERE event_id IN ");
+        in_list(&mut q, ids);
+        q.push(" ORDER BY event_id, position");
         let rows = q.build().fetch_all(&self.pool).await.map_err(fault("reading sections"))?;
         rows.iter()
             .map(|r| {
@@ -84,7 +54,7 @@ impl MySqlEventStore {
             q = q.bind(b);
         }
         let rows = q.bind(limit).fetch_all(&self.pool).await.map_err(fault("reading events"))?;
-        let ids: Vec<String> = rows.iter().filter_map(|r| r.try_get("id").ok()).collect();
+        let ids = rows.iter().map(|r| r.try_get("id")).collect::<Result<Vec<String>, _>>().map_err(fault("decoding events"))?;
         let mut sections = self.sections(&ids).await?;
         let mut events = Vec::with_capacity(rows.len());
         for r in rows {
@@ -92,7 +62,7 @@ impl MySqlEventStore {
             let mine: Vec<Section> = sections.iter().filter(|(e, _)| *e == id).map(|(_, s)| s.clone()).collect();
             sections.retain(|(e, _)| *e != id);
             events.push(Event {
-                id: Uuid::parse_str(&id).map_err(|e| BackendError::new("decoding an event id", false, e))?,
+                id: Uuid::parse_str(&id).map_err(|e| BackendError::permanent("decoding an event id", e))?,
                 name: r.try_get("name").map_err(fault("decoding an event"))?,
                 venue: r.try_get("venue").map_err(fault("decoding an event"))?,
                 starts_at: r.try_get("starts_at").map_err(fault("decoding an event"))?,
@@ -112,7 +82,7 @@ const EVENT_COLUMNS: &str =
     "SELECT id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at FROM events";
 
 #[async_trait]
-impl EventStore for MySqlEventStore {
+impl EventStore for MySqlEvents {
     async fn insert(&self, event: &Event) -> BackendResult<()> {
         let id = event.id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("creating an event"))?;
@@ -190,12 +160,12 @@ impl EventStore for MySqlEventStore {
         .map_err(fault("reading taken seats"))?;
         rows.iter()
             .map(|r| {
-                let status = SeatStatus::parse(&r.try_get::<String, _>("status")?).unwrap_or(SeatStatus::Held);
+                let status = status(r, "status", SeatStatus::parse)?;
                 let booking: Option<String> = r.try_get("booking_id")?;
                 Ok(TakenSeat {
                     seat: r.try_get("seat_id")?,
                     status,
-                    booking: booking.and_then(|b| Uuid::parse_str(&b).ok()),
+                    booking: booking.map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()?,
                     user: r.try_get("user_id")?,
                     until: if status == SeatStatus::Booked { None } else { r.try_get("expires_at")? },
                 })

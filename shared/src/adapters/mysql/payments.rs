@@ -1,0 +1,231 @@
+//! Payments: one in flight per booking, settled with the provider's outcome (a success confirms
+//! its booking in the same transaction), and provider webhooks applied once each (the event id is
+//! recorded in the transaction it takes effect in).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::mysql::{MySqlPool, MySqlRow};
+use sqlx::{MySql, Row, Transaction};
+use uuid::Uuid;
+
+use super::bookings::{apply, locked_booking};
+use super::outbox::enqueue;
+use super::{fault, retry, status, uuid, Abort};
+use crate::domain::message::payment_message;
+use crate::domain::{BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus};
+use crate::ports::{BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt};
+
+pub(super) const PAYMENT_COLUMNS: &str =
+    "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, payment_method FROM payments";
+
+/// The [`PaymentStore`] over one pool.
+#[derive(Clone)]
+pub struct MySqlPayments {
+    pool: MySqlPool,
+}
+
+pub(super) fn payment_row(r: &MySqlRow) -> Result<Payment, sqlx::Error> {
+    Ok(Payment {
+        id: uuid(r, "id")?,
+        booking_id: uuid(r, "booking_id")?,
+        user_id: r.try_get("user_id")?,
+        amount_cents: r.try_get("amount_cents")?,
+        currency: r.try_get("currency")?,
+        status: status(r, "status", PaymentStatus::parse)?,
+        failure_reason: r.try_get("failure_reason")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Moves a locked payment to `status` (with a failure reason, if any) and bumps its version.
+pub(super) async fn set_payment(
+    tx: &mut Transaction<'_, MySql>,
+    p: &mut Payment,
+    status: PaymentStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payments SET status = ?, failure_reason = COALESCE(?, failure_reason), updated_at = ?, version = version + 1 WHERE id = ?")
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now)
+        .bind(p.id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    p.status = status;
+    if let Some(r) = reason {
+        p.failure_reason = Some(r.to_string());
+    }
+    Ok(())
+}
+
+/// Records a provider event as applied; `false` if it was applied before (nothing more to do).
+async fn first_receipt(tx: &mut Transaction<'_, MySql>, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let fresh = sqlx::query("INSERT IGNORE INTO processed_webhooks (id, type, applied_at) VALUES (?, ?, ?)")
+        .bind(webhook.id)
+        .bind(webhook.kind)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(fresh == 1)
+}
+
+impl MySqlPayments {
+    pub fn new(pool: MySqlPool) -> Self {
+        MySqlPayments { pool }
+    }
+
+    /// The booking a payment is for, read without locks, so that rows are then locked
+    /// booking -> payment like everywhere.
+    async fn booking_of(&self, payment: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+        let booking: Option<String> =
+            sqlx::query_scalar("SELECT booking_id FROM payments WHERE id = ?").bind(payment.to_string()).fetch_optional(&self.pool).await?;
+        booking.map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()
+    }
+
+    async fn locked_payment(tx: &mut Transaction<'_, MySql>, id: Uuid) -> Result<Payment, sqlx::Error> {
+        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE")).bind(id.to_string()).fetch_one(&mut **tx).await?;
+        payment_row(&row)
+    }
+    async fn try_settle(&self, id: Uuid, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>, now: DateTime<Utc>) -> Result<Settled, Abort> {
+        let Some(booking_id) = self.booking_of(id).await? else { return Ok(Settled::Unchanged) };
+        let mut tx = self.pool.begin().await.map_err(fault("settling a payment"))?;
+        if let Some(webhook) = webhook {
+            if !first_receipt(&mut tx, webhook, now).await? {
+                return Ok(Settled::Unchanged);
+            }
+        }
+        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else { return Ok(Settled::Unchanged) };
+        let mut p = Self::locked_payment(&mut tx, id).await?;
+        if p.status != PaymentStatus::Processing {
+            tx.commit().await?;
+            return Ok(Settled::Unchanged);
+        }
+        let result = match outcome {
+            ChargeOutcome::Processing => Settled::Unchanged,
+            ChargeOutcome::Failed(reason) => {
+                set_payment(&mut tx, &mut p, PaymentStatus::Failed, Some(reason), now).await?;
+                enqueue(&mut tx, &[payment_message(MessageKind::PaymentFailed, &p, b.event_id, now)]).await?;
+                Settled::Failed
+            }
+            ChargeOutcome::Succeeded => {
+                set_payment(&mut tx, &mut p, PaymentStatus::Succeeded, None, now).await?;
+                enqueue(&mut tx, &[payment_message(MessageKind::PaymentSucceeded, &p, b.event_id, now)]).await?;
+                if b.status == BookingStatus::Pending && now < b.expires_at {
+                    apply(&mut tx, &mut b, BookingStatus::Confirmed, now).await?;
+                    Settled::Confirmed(b)
+                } else {
+                    // Too late: the booking expired (or is being expired now), was cancelled, or
+                    // was paid already. The money goes back; the booking stays as it is.
+                    if b.status == BookingStatus::Pending {
+                        apply(&mut tx, &mut b, BookingStatus::Expired, now).await?;
+                    }
+                    set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
+                    enqueue(&mut tx, &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)]).await?;
+                    Settled::Refunded(b)
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    async fn try_refund(&self, id: Uuid, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> Result<ProviderRefund, Abort> {
+        let Some(booking_id) = self.booking_of(id).await? else { return Ok(ProviderRefund::Unchanged) };
+        let mut tx = self.pool.begin().await.map_err(fault("refunding a payment"))?;
+        if !first_receipt(&mut tx, webhook, now).await? {
+            return Ok(ProviderRefund::Unchanged);
+        }
+        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else { return Ok(ProviderRefund::Unchanged) };
+        let mut p = Self::locked_payment(&mut tx, id).await?;
+        if p.status != PaymentStatus::Succeeded {
+            tx.commit().await?;
+            return Ok(ProviderRefund::Unchanged);
+        }
+        let outcome = if b.status == BookingStatus::Confirmed {
+            // Cancelling refunds the booking's SUCCEEDED payments, this one included, and
+            // announces both changes.
+            apply(&mut tx, &mut b, BookingStatus::Cancelled, now).await?;
+            ProviderRefund::Cancelled(b)
+        } else {
+            set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
+            enqueue(&mut tx, &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)]).await?;
+            ProviderRefund::Refunded
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn try_insert(&self, p: &Payment, method: &str) -> Result<NewPayment, Abort> {
+        let mut tx = self.pool.begin().await.map_err(fault("recording a payment"))?;
+        let row = sqlx::query("SELECT CAST(status AS CHAR) AS status FROM bookings WHERE id = ? FOR UPDATE")
+            .bind(p.booking_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let status = row.map(|r| status(&r, "status", BookingStatus::parse)).transpose()?;
+        if status != Some(BookingStatus::Pending) {
+            return Ok(NewPayment::NotPayable(status));
+        }
+        let live: Option<String> = sqlx::query_scalar("SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1")
+            .bind(p.booking_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(other) = live {
+            return Ok(NewPayment::InFlight(Uuid::parse_str(&other).map_err(|e| sqlx::Error::Decode(Box::new(e)))?));
+        }
+        sqlx::query(
+            "INSERT INTO payments (id, booking_id, user_id, amount_cents, currency, status, payment_method, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, ?)",
+        )
+        .bind(p.id.to_string())
+        .bind(p.booking_id.to_string())
+        .bind(&p.user_id)
+        .bind(p.amount_cents)
+        .bind(&p.currency)
+        .bind(method)
+        .bind(p.created_at)
+        .bind(p.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(NewPayment::Inserted)
+    }
+}
+
+#[async_trait]
+impl PaymentStore for MySqlPayments {
+    async fn insert(&self, p: &Payment, method: &str) -> BackendResult<NewPayment> {
+        retry("recording a payment", || self.try_insert(p, method)).await
+    }
+
+    async fn get(&self, id: Uuid) -> BackendResult<Option<Payment>> {
+        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fault("reading a payment"))?;
+        row.map(|r| payment_row(&r)).transpose().map_err(fault("decoding a payment"))
+    }
+
+    async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>> {
+        let rows = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE status = 'PROCESSING' AND created_at < ? ORDER BY created_at LIMIT ?"))
+            .bind(before)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fault("finding stale payments"))?;
+        rows.iter()
+            .map(|r| Ok((payment_row(r)?, r.try_get::<String, _>("payment_method")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(fault("decoding a payment"))
+    }
+
+    async fn settle(&self, id: Uuid, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>, now: DateTime<Utc>) -> BackendResult<Settled> {
+        retry("settling a payment", || self.try_settle(id, outcome, webhook, now)).await
+    }
+
+    async fn apply_refund(&self, id: Uuid, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> BackendResult<ProviderRefund> {
+        retry("refunding a payment", || self.try_refund(id, webhook, now)).await
+    }
+}

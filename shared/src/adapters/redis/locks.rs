@@ -1,0 +1,212 @@
+//! [`SeatLocks`] over Redis: hold, extend, release, claim for a booking, mark booked, read the
+//! seat map, count, reap lapsed holds, and load the structure from the system of record.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use redis::AsyncCommands;
+use uuid::Uuid;
+
+use super::{fault, from_millis, millis, RedisSeats, BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN};
+use crate::domain::{Booking, Hold, SeatStatus};
+use crate::ports::{BackendError, BackendResult, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot, TakenSeat};
+
+#[async_trait]
+impl SeatLocks for RedisSeats {
+    async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome> {
+        let e = hold.event_id;
+        let ttl_ms = millis(hold.expires_at) - millis(now);
+        let mut inv = self.scripts.hold.prepare_invoke();
+        inv.key(self.key("loaded", e, None))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(&hold.user_id)))
+            .key(self.key("holdrec", e, Some(&hold.id.to_string())))
+            .key(self.log_key(e));
+        for k in self.lock_keys(e, &hold.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(hold.id.to_string())
+            .arg(&hold.user_id)
+            .arg(millis(now))
+            .arg(millis(hold.expires_at))
+            .arg(cap)
+            .arg(e.to_string())
+            .arg(LOG_MAX_LEN);
+        for s in &hold.seat_ids {
+            inv.arg(s);
+        }
+        let mut conn = self.conn().await?;
+        // The hold id must lead to its event for the hold's whole life: written first (in the same
+        // round trip), so there is never a hold that cannot be found. A failed hold leaves only
+        // this short-lived pointer.
+        let holdref_ttl = (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64;
+        let piped: redis::RedisResult<(Vec<String>,)> = redis::pipe()
+            .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+            .ignore()
+            .sadd(self.active_key(), e.to_string())
+            .ignore()
+            .invoke_script(&inv)
+            .query_async(&mut conn)
+            .await;
+        let reply = match piped {
+            Ok((reply,)) => reply,
+            // First use on this server (or after a restart): the script is not cached yet.
+            Err(err) if err.kind() == redis::ErrorKind::NoScriptError => {
+                inv.invoke_async(&mut conn).await.map_err(fault("holding seats"))?
+            }
+            Err(err) => return Err(fault("holding seats")(err)),
+        };
+        match reply.first().map(String::as_str) {
+            Some("OK") => Ok(HoldOutcome::Held),
+            Some("BUSY") => Ok(HoldOutcome::Unavailable(reply[1..].to_vec())),
+            Some("LIMIT") => match reply.get(1).and_then(|c| c.parse().ok()) {
+                Some(current) => Ok(HoldOutcome::OverLimit { current }),
+                None => Err(BackendError::permanent("holding seats", anyhow::anyhow!("LIMIT reply without a count: {reply:?}"))),
+            },
+            Some("NOT_LOADED") => Ok(HoldOutcome::NotLoaded),
+            other => Err(BackendError::permanent("holding seats", anyhow::anyhow!("unexpected script reply {other:?}"))),
+        }
+    }
+
+    async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup> {
+        let mut conn = self.conn().await?;
+        let event: Option<String> = conn.get(self.holdref(hold_id)).await.map_err(fault("finding a hold"))?;
+        let Some(event) = event else {
+            return Ok(HoldLookup::Unknown);
+        };
+        let event = Uuid::parse_str(&event).map_err(|e| BackendError::permanent("finding a hold", e))?;
+        let rec: HashMap<String, String> = conn
+            .hgetall(self.key("holdrec", event, Some(&hold_id.to_string())))
+            .await
+            .map_err(fault("reading a hold"))?;
+        if rec.is_empty() {
+            return Ok(HoldLookup::Expired);
+        }
+        let field = |k: &str| rec.get(k).cloned().unwrap_or_default();
+        let time = |k: &str| field(k).parse::<i64>().ok().and_then(from_millis);
+        match (time("createdAt"), time("expiresAt")) {
+            (Some(created_at), Some(expires_at)) => Ok(HoldLookup::Live(Hold {
+                id: hold_id,
+                event_id: event,
+                user_id: field("userId"),
+                seat_ids: field("seats").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                expires_at,
+                created_at,
+            })),
+            _ => Err(BackendError::permanent("reading a hold", anyhow::anyhow!("hold record {hold_id} is malformed"))),
+        }
+    }
+
+    async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool> {
+        self.move_hold(hold, hold.id, expires_at, false).await
+    }
+
+    async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
+        let freed = self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now).await?;
+        let () = self.conn().await?.del(self.holdref(hold.id)).await.map_err(fault("forgetting a released hold"))?;
+        Ok(freed)
+    }
+
+    async fn claim(&self, hold: &Hold, booking: Uuid, deadline: DateTime<Utc>) -> BackendResult<bool> {
+        let moved = self.move_hold(hold, booking, deadline, true).await?;
+        if moved {
+            let () = self.conn().await?.del(self.holdref(hold.id)).await.map_err(fault("forgetting a claimed hold"))?;
+        }
+        Ok(moved)
+    }
+
+    async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
+        let e = booking.event_id;
+        let mut inv = self.scripts.book.prepare_invoke();
+        inv.key(self.key("held", e, None)).key(self.key("user", e, Some(&booking.user_id))).key(self.log_key(e));
+        for k in self.lock_keys(e, &booking.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(booking.id.to_string()).arg(BOOKED_SCORE).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN);
+        for s in &booking.seat_ids {
+            inv.arg(s);
+        }
+        let _: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("marking seats booked"))?;
+        Ok(())
+    }
+
+    async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
+        self.free(booking.event_id, booking.id, &booking.user_id, &booking.seat_ids, false, now).await.map(|_| ())
+    }
+
+    async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>> {
+        // A plain pipeline, not a script: the reply can be large, and a script would copy it.
+        let (loaded, flat): (bool, Vec<String>) = redis::pipe()
+            .exists(self.key("loaded", event, None))
+            .cmd("ZRANGE")
+            .arg(self.key("held", event, None))
+            .arg(format!("({}", millis(now)))
+            .arg("+inf")
+            .arg("BYSCORE")
+            .arg("WITHSCORES")
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(fault("reading the seat map"))?;
+        if !loaded {
+            return Ok(None);
+        }
+        Ok(Some(SeatSnapshot {
+            taken: flat
+                .chunks_exact(2)
+                .map(|p| {
+                    let booked = p[1].parse::<f64>().is_ok_and(|s| s >= BOOKED_SCORE as f64);
+                    (p[0].clone(), if booked { SeatStatus::Booked } else { SeatStatus::Held })
+                })
+                .collect(),
+        }))
+    }
+
+    async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>> {
+        let reply: Option<Vec<u32>> = self
+            .scripts
+            .counts
+            .key(self.key("loaded", event, None))
+            .key(self.key("held", event, None))
+            .arg(millis(now))
+            .arg(BOOKED_SCORE)
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(fault("counting seats"))?;
+        Ok(reply.and_then(|c| Some((*c.first()?, *c.get(1)?))))
+    }
+
+    async fn active_events(&self) -> BackendResult<Vec<Uuid>> {
+        let ids: Vec<String> = self.conn().await?.smembers(self.active_key()).await.map_err(fault("listing active events"))?;
+        ids.iter().map(|i| Uuid::parse_str(i).map_err(|e| BackendError::permanent("listing active events", e))).collect()
+    }
+
+    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize> {
+        let seats: Vec<String> = self
+            .scripts
+            .reap
+            .key(self.key("held", event, None))
+            .key(self.log_key(event))
+            .arg(millis(now))
+            .arg(event.to_string())
+            .arg(LOG_MAX_LEN)
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(fault("reaping lapsed holds"))?;
+        Ok(seats.len())
+    }
+
+    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>) -> BackendResult<()> {
+        let mut inv = self.scripts.load.prepare_invoke();
+        inv.key(self.key("loaded", event, None)).key(self.key("held", event, None));
+        inv.arg(millis(now)).arg(BOOKED_SCORE);
+        for t in taken {
+            inv.key(self.key("hold", event, Some(&t.seat)));
+            inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
+            let owner = t.booking.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into());
+            inv.arg(&t.seat).arg(owner).arg(t.until.map(millis).unwrap_or(BOOKED_SCORE));
+        }
+        let _: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("loading the seat locks"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,173 @@
+//! Seat locks and the seat log in Redis (ElastiCache): one Lua script per atomic step.
+//!
+//! Every key of one event carries the event id as a hash tag (`hold:{<eventId>}:A-1-1`), so a
+//! multi-seat hold stays one atomic script on a cluster and events spread across shards. Per event:
+//! - `hold:{E}:<seat>`: the lock, valued with the owning hold id, expiring at the hold's expiry;
+//! - `held:{E}`: sorted set seat -> expiry ms (booked seats: [`BOOKED_SCORE`]), the seat map's source;
+//! - `user:{E}:<user>`: sorted set of one user's seats, for the per-order cap;
+//! - `holdrec:{E}:<hold>`: the hold record; `log:{E}`: the stream of seat changes (an outbox);
+//! - `loaded:{E}`: set once the structure mirrors the system of record.
+//!
+//! Reads (the seat map, counts) see a lapsed hold as free the moment its expiry passes, because
+//! they select members of `held:{E}` by score, not by membership.
+//!
+//! `holdref:<hold>` maps a hold id to its event (it lives in its own slot, written first).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use redis::aio::ConnectionManager;
+use redis::Script;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::domain::Hold;
+use crate::ports::{BackendError, BackendResult};
+
+mod locks;
+mod log;
+
+/// Score of a booked seat in `held:{E}`: later than any expiry.
+pub const BOOKED_SCORE: i64 = 1 << 52;
+/// Approximate length the seat log of one event is trimmed to.
+const LOG_MAX_LEN: u32 = 100_000;
+/// How long a hold id keeps pointing to its event after the hold is made, in TTLs: long enough to
+/// tell "expired" from "never existed" for the hold's whole possible life.
+const HOLDREF_TTLS: i64 = 4;
+
+struct Scripts {
+    hold: Script,
+    moves: Script,
+    release: Script,
+    load: Script,
+    book: Script,
+    counts: Script,
+    reap: Script,
+}
+
+/// The [`crate::ports::SeatLocks`] and [`crate::ports::SeatLog`] adapter. Cheap to clone: one
+/// multiplexed, self-reconnecting connection, opened when first used (a function that never
+/// touches Redis never connects to it).
+#[derive(Clone)]
+pub struct RedisSeats {
+    client: redis::Client,
+    conn: Arc<OnceCell<ConnectionManager>>,
+    prefix: String,
+    scripts: Arc<Scripts>,
+}
+
+impl RedisSeats {
+    /// A client of `url` (`redis://` or `rediss://` for TLS); nothing connects yet.
+    pub fn new(url: &str, prefix: impl Into<String>) -> anyhow::Result<Self> {
+        Ok(RedisSeats {
+            client: redis::Client::open(url)?,
+            conn: Arc::new(OnceCell::new()),
+            prefix: prefix.into(),
+            scripts: Arc::new(Scripts {
+                hold: Script::new(include_str!("../../lua/hold.lua")),
+                moves: Script::new(include_str!("../../lua/move.lua")),
+                release: Script::new(include_str!("../../lua/release.lua")),
+                load: Script::new(include_str!("../../lua/load.lua")),
+                book: Script::new(include_str!("../../lua/book.lua")),
+                counts: Script::new(include_str!("../../lua/counts.lua")),
+                reap: Script::new(include_str!("../../lua/reap.lua")),
+            }),
+        })
+    }
+
+    /// The connection, opened on first use; the manager reconnects by itself after Redis restarts.
+    async fn conn(&self) -> BackendResult<ConnectionManager> {
+        let conn = self
+            .conn
+            .get_or_try_init(|| {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(std::time::Duration::from_secs(2))
+                    .set_response_timeout(std::time::Duration::from_secs(2))
+                    .set_number_of_retries(2);
+                ConnectionManager::new_with_config(self.client.clone(), config)
+            })
+            .await
+            .map_err(fault("connecting to Redis"))?;
+        Ok(conn.clone())
+    }
+
+    pub(super) fn key(&self, kind: &str, event: Uuid, rest: Option<&str>) -> String {
+        match rest {
+            Some(rest) => format!("{}{kind}:{{{event}}}:{rest}", self.prefix),
+            None => format!("{}{kind}:{{{event}}}", self.prefix),
+        }
+    }
+
+    /// The set of events with holds to sweep (its own slot; written beside each hold).
+    pub(super) fn active_key(&self) -> String {
+        format!("{}active-events", self.prefix)
+    }
+
+    pub(super) fn holdref(&self, hold: Uuid) -> String {
+        format!("{}holdref:{hold}", self.prefix)
+    }
+
+    /// The seat log stream of an event (read by the relay to Kafka).
+    pub fn log_key(&self, event: Uuid) -> String {
+        self.key("log", event, None)
+    }
+
+    /// Runs `move.lua`: the hold's locks to `owner` until `expires_at`, dropping the record if asked.
+    pub(super) async fn move_hold(&self, hold: &Hold, owner: Uuid, expires_at: DateTime<Utc>, drop_record: bool) -> BackendResult<bool> {
+        let e = hold.event_id;
+        let mut inv = self.scripts.moves.prepare_invoke();
+        inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(&hold.user_id)));
+        for k in self.lock_keys(e, &hold.seat_ids) {
+            inv.key(k);
+        }
+        inv.arg(hold.id.to_string()).arg(owner.to_string()).arg(millis(expires_at)).arg(if drop_record { 1 } else { 0 });
+        for s in &hold.seat_ids {
+            inv.arg(s);
+        }
+        let done: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("moving a hold"))?;
+        Ok(done == 1)
+    }
+
+    /// Runs `release.lua` for an owner (a hold or a booking).
+    pub(super) async fn free(&self, e: Uuid, owner: Uuid, user: &str, seats: &[String], record_required: bool, now: DateTime<Utc>) -> BackendResult<bool> {
+        let mut inv = self.scripts.release.prepare_invoke();
+        inv.key(self.key("holdrec", e, Some(&owner.to_string())))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(user)))
+            .key(self.log_key(e));
+        for k in self.lock_keys(e, seats) {
+            inv.key(k);
+        }
+        inv.arg(owner.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN).arg(if record_required { 1 } else { 0 });
+        for s in seats {
+            inv.arg(s);
+        }
+        let done: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("freeing seats"))?;
+        Ok(done == 1)
+    }
+
+    pub(super) fn lock_keys<'a>(&'a self, event: Uuid, seats: &'a [String]) -> impl Iterator<Item = String> + 'a {
+        seats.iter().map(move |s| self.key("hold", event, Some(s)))
+    }
+}
+
+fn fault(context: &str) -> impl FnOnce(redis::RedisError) -> BackendError + '_ {
+    move |e| {
+        if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal() {
+            BackendError::transient(context, e)
+        } else {
+            BackendError::permanent(context, e)
+        }
+    }
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(ms).single()
+}
+

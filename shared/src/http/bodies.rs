@@ -1,0 +1,213 @@
+//! Request bodies as they travel (camelCase JSON, unknown fields refused), and what they mean:
+//! each turns into the domain's own types with `TryFrom`, applying the rules of shape (one form or
+//! the other, bounded strings). Rules that need the event or the booking stay in the domain.
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::domain::{BookingSource, HoldAsk, ProviderEvent, ProviderEventKind, RuleError};
+
+/// Longest payment method name accepted.
+const METHOD_MAX: usize = 100;
+/// Longest webhook event id and failure reason accepted.
+const WEBHOOK_TEXT_MAX: usize = 255;
+/// Longest webhook event type accepted.
+const WEBHOOK_TYPE_MAX: usize = 64;
+
+/// Body of `POST /events/{eventId}/holds`: explicit seats, or a quantity for best available.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HoldBody {
+    #[serde(default)]
+    pub seat_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    #[serde(default)]
+    pub section: Option<String>,
+}
+
+impl TryFrom<HoldBody> for HoldAsk {
+    type Error = RuleError;
+
+    fn try_from(b: HoldBody) -> Result<HoldAsk, RuleError> {
+        match (b.seat_ids, b.quantity) {
+            (Some(_), Some(_)) => Err(RuleError::invalid("seatIds", "give seatIds or quantity, not both")),
+            (None, None) => Err(RuleError::invalid("seatIds", "give seatIds or quantity")),
+            (Some(_), None) if b.section.is_some() => Err(RuleError::invalid("section", "section goes with quantity, not with seatIds")),
+            (Some(ids), None) => Ok(HoldAsk::Seats(ids)),
+            (None, Some(quantity)) => Ok(HoldAsk::Best { quantity, section: b.section }),
+        }
+    }
+}
+
+/// Body of `POST /bookings`: a hold to turn into a booking, or seats to hold and book at once.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BookingBody {
+    #[serde(default)]
+    pub hold_id: Option<Uuid>,
+    #[serde(default)]
+    pub event_id: Option<Uuid>,
+    #[serde(default)]
+    pub seat_ids: Option<Vec<String>>,
+}
+
+impl TryFrom<BookingBody> for BookingSource {
+    type Error = RuleError;
+
+    fn try_from(b: BookingBody) -> Result<BookingSource, RuleError> {
+        match (b.hold_id, b.event_id, b.seat_ids) {
+            (Some(h), None, None) => Ok(BookingSource::Hold(h)),
+            (None, Some(event_id), Some(seat_ids)) => Ok(BookingSource::Seats { event_id, seat_ids }),
+            (Some(_), _, _) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds, not both")),
+            (None, None, Some(_)) => Err(RuleError::invalid("eventId", "seatIds need an eventId")),
+            (None, Some(_), None) => Err(RuleError::invalid("seatIds", "eventId needs seatIds")),
+            (None, None, None) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds")),
+        }
+    }
+}
+
+/// Body of `PUT /bookings/{id}/confirm`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmBody {
+    #[serde(default)]
+    pub payment_id: Option<String>,
+}
+
+impl ConfirmBody {
+    /// The payment named. An id that is not a UUID names no payment: payment required, like any
+    /// unknown id.
+    pub fn payment(&self) -> Option<Uuid> {
+        self.payment_id.as_deref().and_then(|p| Uuid::parse_str(p).ok())
+    }
+}
+
+/// Body of `POST /payments`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PaymentBody {
+    pub booking_id: Uuid,
+    pub payment_method: String,
+}
+
+/// A payment asked for: the booking, and the provider's name of the method (1-100 characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentAsk {
+    pub booking_id: Uuid,
+    pub method: String,
+}
+
+impl TryFrom<PaymentBody> for PaymentAsk {
+    type Error = RuleError;
+
+    fn try_from(b: PaymentBody) -> Result<PaymentAsk, RuleError> {
+        if b.payment_method.is_empty() || b.payment_method.len() > METHOD_MAX {
+            return Err(RuleError::invalid("paymentMethod", "1-100 characters"));
+        }
+        Ok(PaymentAsk { booking_id: b.booking_id, method: b.payment_method })
+    }
+}
+
+/// Body of `POST /payments/webhook`. Unknown fields are refused: a provider message that says more
+/// than this reads is not applied on a guess.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookBody {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: WebhookData,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookData {
+    pub payment_id: Uuid,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+impl TryFrom<WebhookBody> for ProviderEvent {
+    type Error = RuleError;
+
+    /// The event id (what makes it take effect once) is 1-255 printable ASCII characters; the type
+    /// and failure reason are bounded.
+    fn try_from(b: WebhookBody) -> Result<ProviderEvent, RuleError> {
+        if b.id.is_empty() || b.id.len() > WEBHOOK_TEXT_MAX || !b.id.bytes().all(|c| c.is_ascii_graphic()) {
+            return Err(RuleError::invalid("id", "1-255 printable ASCII characters"));
+        }
+        if b.kind.is_empty() || b.kind.len() > WEBHOOK_TYPE_MAX {
+            return Err(RuleError::invalid("type", "1-64 characters"));
+        }
+        if b.data.failure_reason.as_ref().is_some_and(|r| r.len() > WEBHOOK_TEXT_MAX) {
+            return Err(RuleError::invalid("data.failureReason", "at most 255 characters"));
+        }
+        Ok(ProviderEvent {
+            id: b.id,
+            kind: ProviderEventKind::parse(&b.kind),
+            payment_id: b.data.payment_id,
+            failure_reason: b.data.failure_reason,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hold_request_asks_for_seats_or_a_quantity_not_both() {
+        let req = |ids: Option<&[&str]>, q: Option<u32>, s: Option<&str>| {
+            HoldAsk::try_from(HoldBody {
+                seat_ids: ids.map(|v| v.iter().map(|x| x.to_string()).collect()),
+                quantity: q,
+                section: s.map(str::to_string),
+            })
+        };
+        assert!(req(Some(&["A-1-1"]), Some(1), None).is_err());
+        assert!(req(None, None, None).is_err());
+        assert!(req(Some(&["A-1-1"]), None, Some("A")).is_err());
+        assert_eq!(req(None, Some(2), Some("A")), Ok(HoldAsk::Best { quantity: 2, section: Some("A".into()) }));
+        assert_eq!(req(Some(&["A-1-2"]), None, None), Ok(HoldAsk::Seats(vec!["A-1-2".into()])));
+    }
+
+    #[test]
+    fn a_booking_request_has_exactly_one_form() {
+        let h = Uuid::now_v7();
+        let req = |hold: Option<Uuid>, ev: Option<Uuid>, seats: Option<Vec<String>>| {
+            BookingSource::try_from(BookingBody { hold_id: hold, event_id: ev, seat_ids: seats })
+        };
+        assert_eq!(req(Some(h), None, None), Ok(BookingSource::Hold(h)));
+        assert!(req(Some(h), Some(h), None).is_err());
+        assert!(req(None, Some(h), None).is_err());
+        assert!(req(None, None, Some(vec![])).is_err());
+        assert!(req(None, None, None).is_err());
+        let seats = req(None, Some(h), Some(vec!["A-1-1".into()]));
+        assert_eq!(seats, Ok(BookingSource::Seats { event_id: h, seat_ids: vec!["A-1-1".into()] }));
+    }
+
+    #[test]
+    fn a_payment_method_is_bounded() {
+        let ask = |m: &str| PaymentAsk::try_from(PaymentBody { booking_id: Uuid::nil(), payment_method: m.into() });
+        assert!(ask("").is_err());
+        assert!(ask(&"x".repeat(101)).is_err());
+        assert_eq!(ask("pm_card_visa").map(|a| a.method), Ok("pm_card_visa".to_string()));
+    }
+
+    #[test]
+    fn a_webhook_event_id_is_bounded_printable_ascii() {
+        let body = |id: &str, kind: &str| WebhookBody {
+            id: id.into(),
+            kind: kind.into(),
+            data: WebhookData { payment_id: Uuid::nil(), failure_reason: None },
+        };
+        for bad in ["", "evt 1", "évt", &"x".repeat(256)] {
+            assert!(ProviderEvent::try_from(body(bad, "payment.succeeded")).is_err(), "{bad:?}");
+        }
+        assert!(ProviderEvent::try_from(body("evt_1", "")).is_err());
+        let ok = ProviderEvent::try_from(body("evt_1", "refund.succeeded")).unwrap();
+        assert_eq!(ok.kind, ProviderEventKind::RefundSucceeded);
+        assert_eq!(ProviderEvent::try_from(body("evt_2", "charge.dispute")).unwrap().kind, ProviderEventKind::Other("charge.dispute".into()));
+    }
+}

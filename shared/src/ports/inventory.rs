@@ -1,0 +1,110 @@
+//! Inventory: events and seats in the system of record, the seat locks in front of it, and the
+//! seat log that announces every change of a lock.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::BackendResult;
+use crate::domain::{Booking, Event, Hold, SeatStatus};
+
+/// Events, sections and seats in the system of record (MySQL).
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Stores the event with all its sections and seats, all or nothing.
+    async fn insert(&self, event: &Event) -> BackendResult<()>;
+    async fn get(&self, id: Uuid) -> BackendResult<Option<Event>>;
+    /// Events in creation order, after the cursor event if given.
+    async fn list(&self, after: Option<Uuid>, limit: u32) -> BackendResult<Vec<Event>>;
+    /// Seats the system of record says are taken, for rebuilding the lock structure after Redis
+    /// lost it.
+    async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>>;
+}
+
+/// A seat a live booking has in MySQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenSeat {
+    pub seat: String,
+    pub status: SeatStatus,
+    /// The booking that has it.
+    pub booking: Option<Uuid>,
+    /// That booking's user: a pending booking's seats count toward their seat cap.
+    pub user: Option<String>,
+    /// The payment deadline of a pending booking; `None` once booked.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// What an attempt to hold seats came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldOutcome {
+    Held,
+    /// Some seats are held or booked already: these ones. Nothing was held.
+    Unavailable(Vec<String>),
+    /// The user already has this many seats held or pending for the event. Nothing was held.
+    OverLimit { current: u32 },
+    /// The event's lock structure is not loaded (Redis lost it): load it and try again.
+    NotLoaded,
+}
+
+/// A hold looked up by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldLookup {
+    Live(Hold),
+    /// It existed and lapsed by its TTL.
+    Expired,
+    /// Never existed, released, or long gone.
+    Unknown,
+}
+
+/// Seats of one event that are not available, read in one step.
+#[derive(Debug, Clone, Default)]
+pub struct SeatSnapshot {
+    pub taken: std::collections::HashMap<String, SeatStatus>,
+}
+
+/// Seat locks with TTL (Redis): the fast, all-or-nothing gate in front of the system of record.
+#[async_trait]
+pub trait SeatLocks: Send + Sync {
+    /// Locks every seat of `hold` until `hold.expires_at`, or none; `cap` is the user's per-event
+    /// limit of held plus pending seats.
+    async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome>;
+    async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup>;
+    /// Moves the expiry of a live hold; `false` if it is gone.
+    async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool>;
+    /// Frees the hold's seats; `false` if it was already gone.
+    async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool>;
+    /// Hands a live hold's locks to a pending booking until its payment deadline; `false` if the
+    /// hold is gone or lost a lock.
+    async fn claim(&self, hold: &Hold, booking: Uuid, deadline: DateTime<Utc>) -> BackendResult<bool>;
+    /// Marks a confirmed booking's seats booked for good (they leave the user's cap).
+    async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
+    /// Frees the seats a booking still locks (cancelled, expired, or never committed).
+    async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
+    /// Taken seats of the event now; `None` if the lock structure is not loaded.
+    async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>>;
+    /// How many seats are held and how many booked now, without listing them (O(log n));
+    /// `None` if the lock structure is not loaded.
+    async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>>;
+    /// Events that have had holds since they were last swept clean.
+    async fn active_events(&self) -> BackendResult<Vec<Uuid>>;
+    /// Announces the event's holds that lapsed by their TTL (a SeatsReleased entry in its seat
+    /// log) and takes them off the map; returns how many seats.
+    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize>;
+    /// Loads the event's seats taken in the system of record into the lock structure.
+    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>) -> BackendResult<()>;
+}
+
+/// One entry of an event's seat log: its position (a stream id) and its fields.
+pub type SeatLogEntry = (String, Vec<(String, String)>);
+
+/// Each event's seat log (a Redis stream written by the same scripts that move the locks), and
+/// where the relay to `seat.events` got to in it.
+#[async_trait]
+pub trait SeatLog: Send + Sync {
+    /// Entries of the event after `after` (a stream id), oldest first, at most `count`.
+    async fn entries(&self, event: Uuid, after: &str, count: usize) -> BackendResult<Vec<SeatLogEntry>>;
+    /// Where the relay of the event's seat log got to.
+    async fn cursor(&self, event: Uuid) -> BackendResult<String>;
+    /// Moves the relay's cursor on.
+    async fn set_cursor(&self, event: Uuid, id: &str) -> BackendResult<()>;
+}

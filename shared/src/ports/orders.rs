@@ -1,0 +1,138 @@
+//! Orders: bookings and payments in the system of record, the payment provider, and idempotency
+//! records of retried requests.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::BackendResult;
+use crate::domain::{Booking, BookingStatus, ChargeOutcome, Envelope, Payment};
+
+/// What committing a new booking came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created,
+    /// These seats are not AVAILABLE in MySQL (another live booking has them). Nothing was written.
+    SeatsTaken(Vec<String>),
+}
+
+/// What settling a payment did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled {
+    /// The payment succeeded and confirmed its booking.
+    Confirmed(Booking),
+    /// The payment succeeded but its booking was no longer payable: the payment is REFUNDED.
+    Refunded(Booking),
+    /// The payment failed; the booking stays as it was.
+    Failed,
+    /// It was settled already (or the webhook event was applied before): nothing changed.
+    Unchanged,
+}
+
+/// Bookings in the system of record (MySQL). Each change is one short transaction that locks rows
+/// in a fixed order (booking, its payments, its seats) and writes its outbox messages with it.
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// Takes the seats (versioned rows, checked and bumped) and writes the booking.
+    async fn create(&self, booking: &Booking, outbox: &[Envelope]) -> BackendResult<CreateOutcome>;
+    async fn get(&self, id: Uuid) -> BackendResult<Option<Booking>>;
+    /// A user's bookings, newest first, before the cursor booking if given.
+    async fn list_for_user(&self, user: &str, status: Option<BookingStatus>, before: Option<Uuid>, limit: u32) -> BackendResult<Vec<Booking>>;
+    /// Moves a booking to `to` if it still has `from`: seats follow (BOOKED when confirmed,
+    /// AVAILABLE when cancelled or expired), and its SUCCEEDED payments become REFUNDED when it is
+    /// cancelled. `None` if the booking changed meanwhile; else the booking and the refunded payments.
+    async fn transition(&self, id: Uuid, from: BookingStatus, to: BookingStatus, now: DateTime<Utc>) -> BackendResult<Option<(Booking, Vec<Payment>)>>;
+    /// Pending bookings past their deadline, oldest first.
+    async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>>;
+}
+
+/// A provider's event applied here: its id (which makes it take effect once) and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookReceipt<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+}
+
+/// Payments in the system of record (MySQL), in the same row-lock order as bookings (a payment's
+/// booking first), each change with its outbox messages.
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Records a PROCESSING payment, unless its booking is no longer PENDING or has a payment
+    /// PROCESSING or SUCCEEDED already (one payment in flight per booking: the booking row is
+    /// locked while this is checked).
+    async fn insert(&self, payment: &Payment, method: &str) -> BackendResult<NewPayment>;
+    async fn get(&self, id: Uuid) -> BackendResult<Option<Payment>>;
+    /// Payments still PROCESSING that were created before `before`, oldest first, with their method.
+    async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>>;
+    /// Settles a PROCESSING payment: SUCCEEDED confirms a PENDING booking in the same transaction;
+    /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
+    /// is recorded in the same transaction so that it takes effect once.
+    async fn settle(&self, id: Uuid, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>, now: DateTime<Utc>) -> BackendResult<Settled>;
+    /// Applies a refund the provider made (`refund.succeeded`), once per webhook event: a SUCCEEDED
+    /// payment becomes REFUNDED, and the CONFIRMED booking it paid for is cancelled with it (its
+    /// seats AVAILABLE again) in the same transaction: money back never leaves the seats sold.
+    async fn apply_refund(&self, id: Uuid, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> BackendResult<ProviderRefund>;
+}
+
+/// What recording a new payment came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewPayment {
+    Inserted,
+    /// This payment of the booking is PROCESSING or SUCCEEDED: nothing was written.
+    InFlight(Uuid),
+    /// The booking is not PENDING (or does not exist): nothing was written.
+    NotPayable(Option<BookingStatus>),
+}
+
+/// What a refund made at the provider changed here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderRefund {
+    /// Seen before, unknown, or not a SUCCEEDED payment.
+    Unchanged,
+    /// The payment is REFUNDED; its booking was not live.
+    Refunded,
+    /// The payment is REFUNDED and its booking CANCELLED (seats freed in MySQL; the caller frees
+    /// the seat locks).
+    Cancelled(Booking),
+}
+
+/// A payment service provider.
+#[async_trait]
+pub trait PaymentProvider: Send + Sync {
+    async fn charge(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome>;
+    async fn refund(&self, payment: &Payment) -> BackendResult<()>;
+    /// What the provider knows of a charge made with `method` (reconciliation of a payment left
+    /// PROCESSING): still processing, succeeded, or failed (including never charged).
+    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome>;
+}
+
+/// A stored answer of an idempotent request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// What claiming an idempotency key came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// First use: do the work, then complete or abandon the key.
+    Claimed,
+    /// Done before with the same request: answer this.
+    Replay(StoredResponse),
+    /// Used before with a different request.
+    Mismatch,
+    /// The first request with this key is still running.
+    InProgress,
+}
+
+/// Idempotency records (DynamoDB), scoped per user, kept 24 h.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    async fn claim(&self, user: &str, key: &str, fingerprint: &str, now: DateTime<Utc>) -> BackendResult<KeyClaim>;
+    async fn complete(&self, user: &str, key: &str, response: &StoredResponse) -> BackendResult<()>;
+    /// Gives the key up after a failure a retry may fix.
+    async fn abandon(&self, user: &str, key: &str) -> BackendResult<()>;
+}
+
