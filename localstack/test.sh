@@ -12,6 +12,10 @@ mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"}
 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern 't????????????.*' | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" del >/dev/null
 
 bash "$LOCALSTACK_DIR/lint.sh"
+cd "$REPO_DIR"
+log "rustfmt and clippy (warnings are errors)"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -q -- -D warnings
 # The live page's test drives Debian's chromium through chromedriver.
 command -v chromedriver >/dev/null || { log "installing chromium and chromedriver (for the browser test)"; apt_install chromium chromium-driver; }
 

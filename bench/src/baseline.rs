@@ -10,7 +10,12 @@ use crate::report::Tally;
 
 /// The raw backend limit: a multi-key all-or-nothing lock in one Lua call and its release, straight
 /// at Redis with the same concurrency and seat picks.
-pub async fn redis_baseline(url: &str, seats: u32, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
+pub async fn redis_baseline(
+    url: &str,
+    seats: u32,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
     let lock = redis::Script::new(
         "for i = 1, #KEYS do if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end end \
          for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PX', 600000) end return 1",
@@ -67,12 +72,19 @@ pub async fn redis_baseline(url: &str, seats: u32, concurrency: usize, duration:
 
 /// The raw backend limit of MySQL: a short write transaction (update one row, insert one row,
 /// commit) straight at the server with the same concurrency, in a scratch database.
-pub async fn mysql_baseline(url: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
+pub async fn mysql_baseline(
+    url: &str,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
     use sqlx::mysql::MySqlPoolOptions;
     let admin = sqlx::MySqlPool::connect(url).await?;
     sqlx::query("CREATE DATABASE IF NOT EXISTS bench_baseline").execute(&admin).await?;
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
-    let pool = MySqlPoolOptions::new().max_connections(concurrency as u32).connect(&format!("{base}/bench_baseline")).await?;
+    let pool = MySqlPoolOptions::new()
+        .max_connections(concurrency as u32)
+        .connect(&format!("{base}/bench_baseline"))
+        .await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS rows_a (id INT PRIMARY KEY, v BIGINT NOT NULL DEFAULT 0, version BIGINT NOT NULL DEFAULT 0)").execute(&pool).await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS log_a (id BIGINT AUTO_INCREMENT PRIMARY KEY, row_id INT NOT NULL, at DATETIME(3) NOT NULL)").execute(&pool).await?;
     let mut fill = sqlx::QueryBuilder::new("INSERT IGNORE INTO rows_a (id) ");
@@ -92,8 +104,14 @@ pub async fn mysql_baseline(url: &str, concurrency: usize, duration: Duration) -
                 let t = Instant::now();
                 let r: Result<(), sqlx::Error> = async {
                     let mut tx = pool.begin().await?;
-                    sqlx::query("UPDATE rows_a SET v = v + 1, version = version + 1 WHERE id = ?").bind(id).execute(&mut *tx).await?;
-                    sqlx::query("INSERT INTO log_a (row_id, at) VALUES (?, NOW(3))").bind(id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE rows_a SET v = v + 1, version = version + 1 WHERE id = ?")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("INSERT INTO log_a (row_id, at) VALUES (?, NOW(3))")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await
                 }
                 .await;

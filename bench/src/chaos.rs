@@ -27,7 +27,13 @@ const AFTER: Duration = Duration::from_secs(3);
 const FOR: Duration = Duration::from_secs(8);
 
 async fn sh(cmd: &str) {
-    let status = Command::new("bash").arg("-c").arg(cmd).stdout(Stdio::null()).stderr(Stdio::null()).status().await;
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg(cmd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await;
     if !matches!(status, Ok(s) if s.success()) {
         eprintln!("  chaos: `{cmd}` did not succeed");
     }
@@ -60,7 +66,10 @@ impl Gateway {
         );
         let started = Instant::now();
         while tokio::net::TcpStream::connect(&addr).await.is_err() {
-            anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "the gateway did not start on {addr}");
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(30),
+                "the gateway did not start on {addr}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(())
@@ -74,7 +83,14 @@ impl Gateway {
 }
 
 /// Injects `mode` after [`AFTER`], lifts it after [`FOR`]; returns when the fault is gone.
-pub async fn inject(mode: Mode, gateway: Option<&tokio::sync::Mutex<Gateway>>, url: &str, database: &str, event: &str, stack: &str) {
+pub async fn inject(
+    mode: Mode,
+    gateway: Option<&tokio::sync::Mutex<Gateway>>,
+    url: &str,
+    database: &str,
+    event: &str,
+    stack: &str,
+) {
     tokio::time::sleep(AFTER).await;
     eprintln!("  chaos: {mode:?} begins");
     match mode {
@@ -117,10 +133,20 @@ pub async fn inject(mode: Mode, gateway: Option<&tokio::sync::Mutex<Gateway>>, u
 }
 
 /// Waits until the API answers again; returns how long that took.
-pub async fn serving_again(http: &reqwest::Client, url: &str, token: &str, event: &str) -> Option<Duration> {
+pub async fn serving_again(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    event: &str,
+) -> Option<Duration> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
-        let ok = http.get(format!("{url}/api/v1/events/{event}")).bearer_auth(token).send().await.is_ok_and(|r| r.status().is_success());
+        let ok = http
+            .get(format!("{url}/api/v1/events/{event}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
         if ok {
             return Some(started.elapsed());
         }

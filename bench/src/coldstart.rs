@@ -20,11 +20,19 @@ pub async fn run(dir: &Path, functions: &Path, runs: usize) -> anyhow::Result<()
         .filter(|p| p.is_file())
         .collect();
     functions.sort();
-    anyhow::ensure!(!functions.is_empty(), "no */bootstrap under {} (cargo lambda build --release first)", dir.display());
+    anyhow::ensure!(
+        !functions.is_empty(),
+        "no */bootstrap under {} (cargo lambda build --release first)",
+        dir.display()
+    );
     println!("| function | init p50 | init max | binary size |");
     println!("|---|---|---|---|");
     for bin in functions {
-        let name = bin.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = bin
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let mut times = Vec::new();
         for _ in 0..runs {
             times.push(init_time(&bin, &name).await?);
@@ -62,7 +70,9 @@ async fn init_time(bin: &Path, name: &str) -> anyhow::Result<Duration> {
             let (mut socket, _) = listener.accept().await?;
             let mut buf = vec![0u8; 4096];
             let n = socket.read(&mut buf).await?;
-            if String::from_utf8_lossy(&buf[..n]).starts_with("GET /2018-06-01/runtime/invocation/next") {
+            if String::from_utf8_lossy(&buf[..n])
+                .starts_with("GET /2018-06-01/runtime/invocation/next")
+            {
                 let at = started.elapsed();
                 let _ = socket.shutdown().await;
                 return Ok::<_, std::io::Error>(at);

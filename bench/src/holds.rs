@@ -9,16 +9,27 @@ use serde_json::json;
 
 use crate::report::Tally;
 
-pub async fn holds(url: &str, seats: u32, concurrency: usize, duration: Duration, secret: &str) -> anyhow::Result<()> {
+pub async fn holds(
+    url: &str,
+    seats: u32,
+    concurrency: usize,
+    duration: Duration,
+    secret: &str,
+) -> anyhow::Result<()> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let (event, all) = crate::create_event(&http, url, secret, seats, 10).await?;
     let all = Arc::new(all);
-    println!("hold path: {} seats, {concurrency} concurrent buyers, {}s, through {url}", all.len(), duration.as_secs());
+    println!(
+        "hold path: {} seats, {concurrency} concurrent buyers, {}s, through {url}",
+        all.len(),
+        duration.as_secs()
+    );
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|w| {
-            let (http, url, event, all) = (http.clone(), url.to_string(), event.clone(), all.clone());
+            let (http, url, event, all) =
+                (http.clone(), url.to_string(), event.clone(), all.clone());
             let token = local_gateway::auth::mint(secret, &format!("bench-user-{w}"), false, 3600);
             tokio::spawn(async move {
                 let (mut hold, mut release) = (Tally::default(), Tally::default());
@@ -35,14 +46,22 @@ pub async fn holds(url: &str, seats: u32, concurrency: usize, duration: Duration
                         .json(&json!({ "seatIds": pick }))
                         .send()
                         .await;
-                    let Ok(res) = res else { *hold.by_status.entry(0).or_default() += 1; continue };
+                    let Ok(res) = res else {
+                        *hold.by_status.entry(0).or_default() += 1;
+                        continue;
+                    };
                     let status = res.status().as_u16();
                     let body: serde_json::Value = res.json().await.unwrap_or_default();
                     hold.latencies.push(t.elapsed().as_micros() as u64);
                     *hold.by_status.entry(status).or_default() += 1;
                     if let Some(id) = body["id"].as_str() {
                         let t = Instant::now();
-                        let status = match http.delete(format!("{url}/api/v1/holds/{id}")).bearer_auth(&token).send().await {
+                        let status = match http
+                            .delete(format!("{url}/api/v1/holds/{id}"))
+                            .bearer_auth(&token)
+                            .send()
+                            .await
+                        {
                             Ok(r) => r.status().as_u16(),
                             Err(_) => 0,
                         };
@@ -63,7 +82,9 @@ pub async fn holds(url: &str, seats: u32, concurrency: usize, duration: Duration
     let elapsed = started.elapsed();
     hold.report("hold", elapsed);
     release.report("release", elapsed);
-    println!("hold+release {:.0} req/s", (hold.latencies.len() + release.latencies.len()) as f64 / elapsed.as_secs_f64());
+    println!(
+        "hold+release {:.0} req/s",
+        (hold.latencies.len() + release.latencies.len()) as f64 / elapsed.as_secs_f64()
+    );
     Ok(())
 }
-

@@ -59,7 +59,13 @@ enum Command {
 
 /// Creates an event of one section `A` with at least `seats` seats in rows of 50, through the API.
 /// Returns its id and the seat ids in map order.
-pub async fn create_event(http: &reqwest::Client, url: &str, secret: &str, seats: u32, max_per_order: u32) -> anyhow::Result<(String, Vec<String>)> {
+pub async fn create_event(
+    http: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    seats: u32,
+    max_per_order: u32,
+) -> anyhow::Result<(String, Vec<String>)> {
     use anyhow::Context;
     let per_row = 50u32;
     let rows = seats.div_ceil(per_row);
@@ -89,9 +95,19 @@ async fn main() -> anyhow::Result<()> {
             holds::holds(&cli.url, seats, cli.concurrency, d, &cli.secret).await?;
             baseline::redis_baseline(&cli.redis, seats, cli.concurrency, d).await?;
         }
-        Command::Coldstart { dir, functions, runs } => coldstart::run(&dir, &functions, runs).await?,
+        Command::Coldstart { dir, functions, runs } => {
+            coldstart::run(&dir, &functions, runs).await?
+        }
         Command::Sellout(options) => {
-            let clean = sellout::run(&cli.url, &cli.secret, &cli.redis, &cli.database, cli.concurrency, options).await?;
+            let clean = sellout::run(
+                &cli.url,
+                &cli.secret,
+                &cli.redis,
+                &cli.database,
+                cli.concurrency,
+                options,
+            )
+            .await?;
             if !clean {
                 std::process::exit(1);
             }

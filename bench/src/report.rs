@@ -20,7 +20,13 @@ impl Tally {
     pub fn report(&mut self, name: &str, elapsed: Duration) {
         self.latencies.sort_unstable();
         let n = self.latencies.len();
-        let pct = |p: f64| if n == 0 { 0.0 } else { self.latencies[((n as f64 * p) as usize).min(n - 1)] as f64 / 1000.0 };
+        let pct = |p: f64| {
+            if n == 0 {
+                0.0
+            } else {
+                self.latencies[((n as f64 * p) as usize).min(n - 1)] as f64 / 1000.0
+            }
+        };
         println!(
             "{name:<10} {n:>8} req  {:>9.0} req/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  statuses {:?}",
             n as f64 / elapsed.as_secs_f64(),
@@ -33,9 +39,12 @@ impl Tally {
     }
 }
 
-
 /// Writes an SVG of requests per second and p99 latency per second over the run.
-pub fn chart(path: &str, log: &[(&'static str, u64, u64, u16)], elapsed: Duration) -> anyhow::Result<()> {
+pub fn chart(
+    path: &str,
+    log: &[(&'static str, u64, u64, u16)],
+    elapsed: Duration,
+) -> anyhow::Result<()> {
     let secs = elapsed.as_secs().max(1) as usize + 1;
     let mut per_sec: Vec<Vec<u64>> = vec![Vec::new(); secs];
     for (_, at, lat, _) in log {
@@ -46,7 +55,8 @@ pub fn chart(path: &str, log: &[(&'static str, u64, u64, u16)], elapsed: Duratio
         .iter_mut()
         .map(|v| {
             v.sort_unstable();
-            v.get((v.len() as f64 * 0.99) as usize).or(v.last()).copied().unwrap_or(0) as f64 / 1000.0
+            v.get((v.len() as f64 * 0.99) as usize).or(v.last()).copied().unwrap_or(0) as f64
+                / 1000.0
         })
         .collect();
     let (w, h, pad) = (800.0, 300.0, 40.0);
@@ -55,9 +65,21 @@ pub fn chart(path: &str, log: &[(&'static str, u64, u64, u16)], elapsed: Duratio
         let pts: Vec<String> = ys
             .iter()
             .enumerate()
-            .map(|(i, y)| format!("{:.1},{:.1}", pad + i as f64 * (w - 2.0 * pad) / (ys.len().max(2) - 1) as f64, h - pad - y / max * (h - 2.0 * pad)))
+            .map(|(i, y)| {
+                format!(
+                    "{:.1},{:.1}",
+                    pad + i as f64 * (w - 2.0 * pad) / (ys.len().max(2) - 1) as f64,
+                    h - pad - y / max * (h - 2.0 * pad)
+                )
+            })
             .collect();
-        (format!(r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#, pts.join(" ")), max)
+        (
+            format!(
+                r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#,
+                pts.join(" ")
+            ),
+            max,
+        )
     };
     let (rps_line, rps_max) = line(&rps, "#1f77b4");
     let (p99_line, p99_max) = line(&p99, "#d62728");

@@ -11,8 +11,8 @@ use rand::Rng;
 use serde_json::{json, Value};
 use sqlx::mysql::MySqlPool;
 
-use crate::{baseline, chaos};
 use crate::report::Tally;
+use crate::{baseline, chaos};
 
 #[derive(clap::Args)]
 pub struct Options {
@@ -72,10 +72,19 @@ struct Client {
 impl Client {
     /// One request, as a client would send it: a connection that fails is tried again (up to
     /// 10 s), the way browsers and SDKs retry; the latency counts from the first try.
-    async fn call(&self, kind: &'static str, method: reqwest::Method, path: &str, token: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    async fn call(
+        &self,
+        kind: &'static str,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let t = Instant::now();
         let (status, body) = loop {
-            let mut req = self.http.request(method.clone(), format!("{}{path}", self.url)).bearer_auth(token);
+            let mut req =
+                self.http.request(method.clone(), format!("{}{path}", self.url)).bearer_auth(token);
             if let Some(k) = key {
                 req = req.header("idempotency-key", k);
             }
@@ -87,7 +96,9 @@ impl Client {
                     let s = r.status().as_u16();
                     break (s, r.json().await.unwrap_or(Value::Null));
                 }
-                Err(_) if t.elapsed() < Duration::from_secs(10) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(_) if t.elapsed() < Duration::from_secs(10) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
                 Err(_) => break (0, Value::Null),
             }
         };
@@ -110,8 +121,18 @@ struct Outcomes {
     errors: AtomicU64,
 }
 
-pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurrency: usize, o: Options) -> anyhow::Result<bool> {
-    anyhow::ensure!(o.chaos != Some(chaos::Mode::GatewayKill) || o.gateway.is_some(), "--chaos gateway-kill needs --gateway PATH");
+pub async fn run(
+    url: &str,
+    secret: &str,
+    redis: &str,
+    database: &str,
+    concurrency: usize,
+    o: Options,
+) -> anyhow::Result<bool> {
+    anyhow::ensure!(
+        o.chaos != Some(chaos::Mode::GatewayKill) || o.gateway.is_some(),
+        "--chaos gateway-kill needs --gateway PATH"
+    );
     let gateway = match &o.gateway {
         Some(bin) => Some(tokio::sync::Mutex::new(chaos::Gateway::start(bin, url).await?)),
         None => None,
@@ -129,13 +150,26 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
         // The pipeline is live before the sale starts: a probe hold reaches every viewer.
         let probe = http_probe_hold(url, &viewer_token, &event, &all[all.len() - 1]).await?;
         let took = crate::watch::until_live(&viewers, Duration::from_secs(90)).await?;
-        println!("live viewers: {} subscribed; the first push reached them after {} ms", viewers.len(), took.as_millis());
-        reqwest::Client::new().delete(format!("{url}/api/v1/holds/{probe}")).bearer_auth(&viewer_token).send().await?;
+        println!(
+            "live viewers: {} subscribed; the first push reached them after {} ms",
+            viewers.len(),
+            took.as_millis()
+        );
+        reqwest::Client::new()
+            .delete(format!("{url}/api/v1/holds/{probe}"))
+            .bearer_auth(&viewer_token)
+            .send()
+            .await?;
     }
 
     // Users and idempotency keys are new each run: keys live 24 h.
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    let client = Arc::new(Client { http, url: url.to_string(), started: Instant::now(), log: Mutex::new(Vec::new()) });
+    let client = Arc::new(Client {
+        http,
+        url: url.to_string(),
+        started: Instant::now(),
+        log: Mutex::new(Vec::new()),
+    });
     let outcomes = Arc::new(Outcomes::default());
     let next = Arc::new(AtomicUsize::new(0));
     let o = Arc::new(o);
@@ -147,22 +181,44 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let n = client.log.lock().unwrap().len();
                 let done = next.load(Ordering::Relaxed).min(o.buyers);
-                eprintln!("  {:>4}s  buyers {done:>7}/{}  {:>6} req/s", client.started.elapsed().as_secs(), o.buyers, n - last);
+                eprintln!(
+                    "  {:>4}s  buyers {done:>7}/{}  {:>6} req/s",
+                    client.started.elapsed().as_secs(),
+                    o.buyers,
+                    n - last
+                );
                 last = n;
             }
         })
     };
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, outcomes, next, o, event, secret, run) =
-                (client.clone(), outcomes.clone(), next.clone(), o.clone(), event.clone(), secret.to_string(), run.clone());
+            let (client, outcomes, next, o, event, secret, run) = (
+                client.clone(),
+                outcomes.clone(),
+                next.clone(),
+                o.clone(),
+                event.clone(),
+                secret.to_string(),
+                run.clone(),
+            );
             tokio::spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= o.buyers {
                         break;
                     }
-                    buyer(&client, &outcomes, &o, &event, &secret, seat_count, per_row, &format!("{run}-{i}")).await;
+                    buyer(
+                        &client,
+                        &outcomes,
+                        &o,
+                        &event,
+                        &secret,
+                        seat_count,
+                        per_row,
+                        &format!("{run}-{i}"),
+                    )
+                    .await;
                 }
             })
         })
@@ -181,7 +237,10 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     if o.chaos.is_some() {
         let token = local_gateway::auth::mint(secret, "bench-probe", false, 3600);
         match chaos::serving_again(&client.http, url, &token, &event).await {
-            Some(d) => println!("after the fault: serving again ({} ms after the sale ended)", d.as_millis()),
+            Some(d) => println!(
+                "after the fault: serving again ({} ms after the sale ended)",
+                d.as_millis()
+            ),
             None => println!("after the fault: NOT serving 60 s after the sale ended"),
         }
     }
@@ -206,14 +265,24 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
             .as_array()
             .into_iter()
             .flatten()
-            .map(|s| (s["id"].as_str().unwrap_or_default().to_string(), s["status"].as_str().unwrap_or_default().to_string()))
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap_or_default().to_string(),
+                    s["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
             .collect();
         crate::watch::report(&seen, &actual)
     };
 
     // The report, by kind.
     let log = std::mem::take(&mut *client.log.lock().unwrap());
-    println!("\n{} requests in {:.1}s: {:.0} req/s overall", log.len(), elapsed.as_secs_f64(), log.len() as f64 / elapsed.as_secs_f64());
+    println!(
+        "\n{} requests in {:.1}s: {:.0} req/s overall",
+        log.len(),
+        elapsed.as_secs_f64(),
+        log.len() as f64 / elapsed.as_secs_f64()
+    );
     let mut rates = BTreeMap::new();
     for kind in ["hold", "release", "book", "pay", "webhook", "retry"] {
         let mut t = Tally::default();
@@ -260,8 +329,12 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     .await?;
     println!("seats sold: {sold} of {seat_count}");
     println!("audit: seats in more than one live booking {doubled} (must be 0)");
-    println!("audit: CONFIRMED bookings without exactly one SUCCEEDED payment {unpaid} (must be 0)");
-    println!("audit: SUCCEEDED payments without a confirmed booking or refund {orphan} (must be 0)");
+    println!(
+        "audit: CONFIRMED bookings without exactly one SUCCEEDED payment {unpaid} (must be 0)"
+    );
+    println!(
+        "audit: SUCCEEDED payments without a confirmed booking or refund {orphan} (must be 0)"
+    );
     let clean = doubled == 0 && unpaid == 0 && orphan == 0;
     println!("audit verdict: {}", if clean { "CLEAN" } else { "FAILED" });
 
@@ -270,23 +343,34 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
     let redis_rate = baseline::redis_baseline(redis, seat_count, concurrency, bs).await?;
     let mysql_rate = baseline::mysql_baseline(database, concurrency, bs).await?;
     if let Some(h) = rates.get("hold") {
-        println!("ratio: hold path {h:.0}/s vs raw Redis lock {redis_rate:.0}/s = {:.2}", h / redis_rate);
+        println!(
+            "ratio: hold path {h:.0}/s vs raw Redis lock {redis_rate:.0}/s = {:.2}",
+            h / redis_rate
+        );
     }
     if let Some(b) = rates.get("book") {
-        println!("ratio: booking path {b:.0}/s vs raw MySQL write transaction {mysql_rate:.0}/s = {:.2}", b / mysql_rate);
+        println!(
+            "ratio: booking path {b:.0}/s vs raw MySQL write transaction {mysql_rate:.0}/s = {:.2}",
+            b / mysql_rate
+        );
     }
     if o.chaos.is_some() {
         // Everything the sale wrote must reach Kafka once the broker is back (the relay runs in the gateway).
         let started = Instant::now();
         let mut unsent: i64 = -1;
         while started.elapsed() < Duration::from_secs(60) {
-            unsent = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&db).await?;
+            unsent = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+                .fetch_one(&db)
+                .await?;
             if unsent == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        println!("outbox: {unsent} messages unsent after {} ms (must be 0)", started.elapsed().as_millis());
+        println!(
+            "outbox: {unsent} messages unsent after {} ms (must be 0)",
+            started.elapsed().as_millis()
+        );
         if unsent != 0 {
             return Ok(false);
         }
@@ -298,7 +382,12 @@ pub async fn run(url: &str, secret: &str, redis: &str, database: &str, concurren
 }
 
 /// Holds one seat as `token`'s user; returns the hold id.
-async fn http_probe_hold(url: &str, token: &str, event: &str, seat: &str) -> anyhow::Result<String> {
+async fn http_probe_hold(
+    url: &str,
+    token: &str,
+    event: &str,
+    seat: &str,
+) -> anyhow::Result<String> {
     let res: serde_json::Value = reqwest::Client::new()
         .post(format!("{url}/api/v1/events/{event}/holds"))
         .bearer_auth(token)
@@ -307,11 +396,23 @@ async fn http_probe_hold(url: &str, token: &str, event: &str, seat: &str) -> any
         .await?
         .json()
         .await?;
-    res["id"].as_str().map(String::from).ok_or_else(|| anyhow::anyhow!("the probe hold failed: {res}"))
+    res["id"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| anyhow::anyhow!("the probe hold failed: {res}"))
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &str, seats: u32, per_row: u32, i: &str) {
+async fn buyer(
+    c: &Client,
+    out: &Outcomes,
+    o: &Options,
+    event: &str,
+    secret: &str,
+    seats: u32,
+    per_row: u32,
+    i: &str,
+) {
     use reqwest::Method;
     let token = local_gateway::auth::mint(secret, &format!("buyer-{i}"), false, 3600);
     let (pick, roll): (Value, u32) = {
@@ -321,21 +422,40 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
             // The hot tenth: everyone wants the front rows.
             let hot = (seats / 10).max(n);
             let start = rng.gen_range(0..=hot - n);
-            let ids: Vec<String> = (start..start + n).map(|s| format!("A-{}-{}", s / per_row + 1, s % per_row + 1)).collect();
+            let ids: Vec<String> = (start..start + n)
+                .map(|s| format!("A-{}-{}", s / per_row + 1, s % per_row + 1))
+                .collect();
             json!({ "seatIds": ids })
         } else {
             json!({ "quantity": n })
         };
         (body, rng.gen_range(0..100))
     };
-    let (st, hold) = c.call("hold", Method::POST, &format!("/api/v1/events/{event}/holds"), &token, None, Some(pick)).await;
+    let (st, hold) = c
+        .call(
+            "hold",
+            Method::POST,
+            &format!("/api/v1/events/{event}/holds"),
+            &token,
+            None,
+            Some(pick),
+        )
+        .await;
     if !won(st, out, &out.hold_lost) {
         return;
     }
     let hold_id = hold["id"].as_str().unwrap_or_default().to_string();
     if roll < o.abandon_pct {
         if roll % 2 == 0 {
-            c.call("release", Method::DELETE, &format!("/api/v1/holds/{hold_id}"), &token, None, None).await;
+            c.call(
+                "release",
+                Method::DELETE,
+                &format!("/api/v1/holds/{hold_id}"),
+                &token,
+                None,
+                None,
+            )
+            .await;
         }
         out.abandoned.fetch_add(1, Ordering::Relaxed);
         return;
@@ -344,10 +464,21 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
     let book_key = format!("book-{i}");
     let body = json!({ "holdId": hold_id });
     let keyed = retry || !o.no_keys;
-    let (st, booking) = c.call("book", Method::POST, "/api/v1/bookings", &token, keyed.then_some(book_key.as_str()), Some(body.clone())).await;
+    let (st, booking) = c
+        .call(
+            "book",
+            Method::POST,
+            "/api/v1/bookings",
+            &token,
+            keyed.then_some(book_key.as_str()),
+            Some(body.clone()),
+        )
+        .await;
     if retry {
         out.retried.fetch_add(1, Ordering::Relaxed);
-        let (st2, again) = c.call("retry", Method::POST, "/api/v1/bookings", &token, Some(&book_key), Some(body)).await;
+        let (st2, again) = c
+            .call("retry", Method::POST, "/api/v1/bookings", &token, Some(&book_key), Some(body))
+            .await;
         if st2 != st || again != booking {
             out.retry_mismatch.fetch_add(1, Ordering::Relaxed);
         }
@@ -357,16 +488,36 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
     }
     let booking_id = booking["id"].as_str().unwrap_or_default().to_string();
     let declined = (o.abandon_pct..o.abandon_pct + o.declined_pct).contains(&roll);
-    let late = (o.abandon_pct + o.declined_pct..o.abandon_pct + o.declined_pct + o.late_pct).contains(&roll);
+    let late = (o.abandon_pct + o.declined_pct..o.abandon_pct + o.declined_pct + o.late_pct)
+        .contains(&roll);
     if declined {
-        c.call("pay", Method::POST, "/api/v1/payments", &token, None, Some(json!({ "bookingId": booking_id, "paymentMethod": "pm_card_chargeDeclined" }))).await;
+        c.call(
+            "pay",
+            Method::POST,
+            "/api/v1/payments",
+            &token,
+            None,
+            Some(json!({ "bookingId": booking_id, "paymentMethod": "pm_card_chargeDeclined" })),
+        )
+        .await;
     }
     let method = if late { "pm_card_async" } else { "pm_card_visa" };
     let pay_key = format!("pay-{i}");
     let pay = json!({ "bookingId": booking_id, "paymentMethod": method });
-    let (st, payment) = c.call("pay", Method::POST, "/api/v1/payments", &token, keyed.then_some(pay_key.as_str()), Some(pay.clone())).await;
+    let (st, payment) = c
+        .call(
+            "pay",
+            Method::POST,
+            "/api/v1/payments",
+            &token,
+            keyed.then_some(pay_key.as_str()),
+            Some(pay.clone()),
+        )
+        .await;
     if retry {
-        let (st2, again) = c.call("retry", Method::POST, "/api/v1/payments", &token, Some(&pay_key), Some(pay)).await;
+        let (st2, again) = c
+            .call("retry", Method::POST, "/api/v1/payments", &token, Some(&pay_key), Some(pay))
+            .await;
         if st2 != st || again != payment {
             out.retry_mismatch.fetch_add(1, Ordering::Relaxed);
         }
@@ -380,11 +531,24 @@ async fn buyer(c: &Client, out: &Outcomes, o: &Options, event: &str, secret: &st
         let hook = json!({ "id": format!("evt_{i}"), "type": "payment.succeeded", "data": { "paymentId": pid } }).to_string();
         let sig = booking_core_sign(&o.webhook_secret, &hook);
         let t = Instant::now();
-        let st = match c.http.post(format!("{}/api/v1/payments/webhook", c.url)).header("payment-signature", sig).header("content-type", "application/json").body(hook).send().await {
+        let st = match c
+            .http
+            .post(format!("{}/api/v1/payments/webhook", c.url))
+            .header("payment-signature", sig)
+            .header("content-type", "application/json")
+            .body(hook)
+            .send()
+            .await
+        {
             Ok(r) => r.status().as_u16(),
             Err(_) => 0,
         };
-        c.log.lock().unwrap().push(("webhook", c.started.elapsed().as_millis() as u64, t.elapsed().as_micros() as u64, st));
+        c.log.lock().unwrap().push((
+            "webhook",
+            c.started.elapsed().as_millis() as u64,
+            t.elapsed().as_micros() as u64,
+            st,
+        ));
         out.paid_late.fetch_add(1, Ordering::Relaxed);
     } else if declined {
         out.declined_then_paid.fetch_add(1, Ordering::Relaxed);
@@ -403,5 +567,9 @@ fn won(status: u16, out: &Outcomes, lost: &AtomicU64) -> bool {
 
 /// The provider's `Payment-Signature` for a webhook body, now.
 fn booking_core_sign(secret: &str, body: &str) -> String {
-    booking_core::domain::payment::sign_webhook(secret, chrono::Utc::now().timestamp(), body.as_bytes())
+    booking_core::domain::payment::sign_webhook(
+        secret,
+        chrono::Utc::now().timestamp(),
+        body.as_bytes(),
+    )
 }

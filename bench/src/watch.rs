@@ -41,7 +41,11 @@ impl Watcher {
         let task = tokio::spawn(async move {
             let mut seen = Seen::default();
             loop {
-                let wait = if *stopped.borrow() { Duration::from_secs(2) } else { Duration::from_secs(3600) };
+                let wait = if *stopped.borrow() {
+                    Duration::from_secs(2)
+                } else {
+                    Duration::from_secs(3600)
+                };
                 let next = tokio::select! {
                     m = tokio::time::timeout(wait, stream.next()) => m,
                     _ = stopped.changed() => continue,
@@ -58,11 +62,19 @@ impl Watcher {
                 }
                 seen.messages += 1;
                 count.fetch_add(1, Ordering::Relaxed);
-                if let Some(at) = m["at"].as_str().and_then(|a| chrono::DateTime::parse_from_rfc3339(a).ok()) {
-                    seen.lag_ms.push((chrono::Utc::now().timestamp_millis() - at.timestamp_millis()).max(0) as u64);
+                if let Some(at) =
+                    m["at"].as_str().and_then(|a| chrono::DateTime::parse_from_rfc3339(a).ok())
+                {
+                    seen.lag_ms.push(
+                        (chrono::Utc::now().timestamp_millis() - at.timestamp_millis()).max(0)
+                            as u64,
+                    );
                 }
                 for s in m["seats"].as_array().into_iter().flatten() {
-                    seen.map.insert(s["id"].as_str().unwrap_or_default().to_string(), s["status"].as_str().unwrap_or_default().to_string());
+                    seen.map.insert(
+                        s["id"].as_str().unwrap_or_default().to_string(),
+                        s["status"].as_str().unwrap_or_default().to_string(),
+                    );
                 }
             }
         });
@@ -81,7 +93,10 @@ impl Watcher {
 pub async fn until_live(viewers: &[Watcher], within: Duration) -> anyhow::Result<Duration> {
     let started = Instant::now();
     while viewers.iter().any(|v| v.messages.load(Ordering::Relaxed) == 0) {
-        anyhow::ensure!(started.elapsed() < within, "no push reached the live viewers within {within:?}");
+        anyhow::ensure!(
+            started.elapsed() < within,
+            "no push reached the live viewers within {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(started.elapsed())
@@ -92,13 +107,32 @@ pub async fn until_live(viewers: &[Watcher], within: Duration) -> anyhow::Result
 pub fn report(seen: &[Seen], actual: &HashMap<String, String>) -> bool {
     let mut lag: Vec<u64> = seen.iter().flat_map(|s| s.lag_ms.iter().copied()).collect();
     lag.sort_unstable();
-    let pct = |p: f64| lag.get(((lag.len() as f64 * p) as usize).min(lag.len().saturating_sub(1))).copied().unwrap_or(0);
+    let pct = |p: f64| {
+        lag.get(((lag.len() as f64 * p) as usize).min(lag.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
     let mut all_match = true;
     for (i, s) in seen.iter().enumerate() {
-        let wrong = actual.iter().filter(|(seat, status)| s.map.get(*seat).map(String::as_str).unwrap_or("AVAILABLE") != status.as_str()).count();
+        let wrong = actual
+            .iter()
+            .filter(|(seat, status)| {
+                s.map.get(*seat).map(String::as_str).unwrap_or("AVAILABLE") != status.as_str()
+            })
+            .count();
         all_match &= wrong == 0;
-        println!("live viewer {i}: {} messages, picture {} ({wrong} seats differ from the seat map)", s.messages, if wrong == 0 { "MATCHES" } else { "DIFFERS" });
+        println!(
+            "live viewer {i}: {} messages, picture {} ({wrong} seats differ from the seat map)",
+            s.messages,
+            if wrong == 0 { "MATCHES" } else { "DIFFERS" }
+        );
     }
-    println!("live viewers: change -> screen p50 {} ms, p95 {} ms, p99 {} ms, max {} ms", pct(0.50), pct(0.95), pct(0.99), lag.last().copied().unwrap_or(0));
+    println!(
+        "live viewers: change -> screen p50 {} ms, p95 {} ms, p99 {} ms, max {} ms",
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        lag.last().copied().unwrap_or(0)
+    );
     all_match
 }

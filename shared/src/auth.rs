@@ -29,9 +29,16 @@ pub enum TokenKeys {
 
 impl TokenKeys {
     /// `JWT_JWKS` (the JWKS document) if set, else the shared secret.
-    pub fn new(jwks: Option<&str>, issuer: Option<&str>, secret: &str) -> anyhow::Result<TokenKeys> {
+    pub fn new(
+        jwks: Option<&str>,
+        issuer: Option<&str>,
+        secret: &str,
+    ) -> anyhow::Result<TokenKeys> {
         match jwks {
-            Some(doc) => Ok(TokenKeys::Jwks { keys: serde_json::from_str(doc)?, issuer: issuer.map(String::from) }),
+            Some(doc) => Ok(TokenKeys::Jwks {
+                keys: serde_json::from_str(doc)?,
+                issuer: issuer.map(String::from),
+            }),
             None => Ok(TokenKeys::Shared(secret.to_string())),
         }
     }
@@ -41,7 +48,9 @@ impl TokenKeys {
         const INVALID: &str = "the token is invalid or expired";
         let token = token.trim();
         let (key, mut validation) = match self {
-            TokenKeys::Shared(secret) => (DecodingKey::from_secret(secret.as_bytes()), Validation::new(Algorithm::HS256)),
+            TokenKeys::Shared(secret) => {
+                (DecodingKey::from_secret(secret.as_bytes()), Validation::new(Algorithm::HS256))
+            }
             TokenKeys::Jwks { keys, issuer } => {
                 let header = decode_header(token).map_err(|_| INVALID)?;
                 let jwk = header.kid.as_deref().and_then(|kid| keys.find(kid)).ok_or(INVALID)?;
@@ -57,10 +66,15 @@ impl TokenKeys {
         validation.validate_aud = false;
         validation.validate_nbf = true;
         validation.leeway = 0;
-        let data = decode::<HashMap<String, Value>>(token, &key, &validation).map_err(|_| INVALID)?;
+        let data =
+            decode::<HashMap<String, Value>>(token, &key, &validation).map_err(|_| INVALID)?;
         // A token issued in the future was minted with a wrong clock or to outlive its keys.
         let now = chrono::Utc::now().timestamp();
-        if data.claims.get("iat").is_some_and(|iat| iat.as_i64().is_none_or(|iat| iat > now + CLOCK_SKEW_SECONDS)) {
+        if data
+            .claims
+            .get("iat")
+            .is_some_and(|iat| iat.as_i64().is_none_or(|iat| iat > now + CLOCK_SKEW_SECONDS))
+        {
             return Err(INVALID);
         }
         Ok(flatten(data.claims))
@@ -80,7 +94,11 @@ pub fn flatten(claims: HashMap<String, Value>) -> Claims {
         .filter_map(|(k, v)| {
             let s = match v {
                 Value::Array(items) => {
-                    let parts: Vec<&str> = items.iter().filter_map(Value::as_str).filter(|i| representable(i)).collect();
+                    let parts: Vec<&str> = items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter(|i| representable(i))
+                        .collect();
                     format!("[{}]", parts.join(" "))
                 }
                 _ if k == GROUPS_CLAIM => return None,
@@ -103,7 +121,12 @@ mod tests {
 
     fn sign(secret: &str, claims: Value) -> String {
         use jsonwebtoken::{encode, EncodingKey, Header};
-        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -111,14 +134,22 @@ mod tests {
         let keys = TokenKeys::Shared("s".into());
         let now = chrono::Utc::now().timestamp();
         assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 60, "iat": now}))).is_ok());
-        assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 600, "iat": now + 300}))).is_err());
-        assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 600, "nbf": now + 300}))).is_err());
-        assert!(keys.verify(&sign("s", json!({"sub": "u", "exp": now + 600, "iat": "soon"}))).is_err());
+        assert!(keys
+            .verify(&sign("s", json!({"sub": "u", "exp": now + 600, "iat": now + 300})))
+            .is_err());
+        assert!(keys
+            .verify(&sign("s", json!({"sub": "u", "exp": now + 600, "nbf": now + 300})))
+            .is_err());
+        assert!(keys
+            .verify(&sign("s", json!({"sub": "u", "exp": now + 600, "iat": "soon"})))
+            .is_err());
     }
 
     #[test]
     fn groups_are_rendered_only_from_arrays_of_plain_names() {
-        let flat = |groups: Value| flatten(HashMap::from([(GROUPS_CLAIM.to_string(), groups)])).remove(GROUPS_CLAIM);
+        let flat = |groups: Value| {
+            flatten(HashMap::from([(GROUPS_CLAIM.to_string(), groups)])).remove(GROUPS_CLAIM)
+        };
         assert_eq!(flat(json!(["users", "admin"])), Some("[users admin]".into()));
         assert_eq!(flat(json!(["admin "])), Some("[]".into()));
         assert_eq!(flat(json!(["a dmin", "[admin]", 7])), Some("[]".into()));

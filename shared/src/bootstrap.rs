@@ -19,8 +19,8 @@ use crate::adapters::sandbox::SandboxProvider;
 use crate::app::{App, Ports};
 use crate::auth::TokenKeys;
 use crate::config::Config;
-use crate::ports::Clock;
 use crate::http::{respond, HandlerResult};
+use crate::ports::Clock;
 use crate::ws::{WsRequest, WsResponse};
 
 /// JSON logs through `tracing`, filtered by `RUST_LOG` (default `info`). Safe to call twice.
@@ -63,8 +63,12 @@ pub async fn app(config: Config) -> anyhow::Result<Arc<App>> {
 /// a function connects only to what it uses (a Redis outage does not stop one that never holds a
 /// seat). `clock` is the system's in production; tests pass one they can move.
 pub async fn wire(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-    let token_keys = TokenKeys::new(config.jwt_jwks.as_deref(), config.jwt_issuer.as_deref(), &config.jwt_secret)
-        .map_err(|e| anyhow::anyhow!("JWT_JWKS is not a JWKS document: {e}"))?;
+    let token_keys = TokenKeys::new(
+        config.jwt_jwks.as_deref(),
+        config.jwt_issuer.as_deref(),
+        &config.jwt_secret,
+    )
+    .map_err(|e| anyhow::anyhow!("JWT_JWKS is not a JWKS document: {e}"))?;
     let ports = ports(&config, clock).await?;
     Ok(App::new(config, token_keys, ports))
 }
@@ -124,7 +128,9 @@ where
     let app = app_from_env().await?;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<E>| {
         let (app, job) = (app.clone(), job.clone());
-        async move { job(app, event.payload).await.map_err(|e| lambda_runtime::Error::from(e.to_string())) }
+        async move {
+            job(app, event.payload).await.map_err(|e| lambda_runtime::Error::from(e.to_string()))
+        }
     }))
     .await
 }
@@ -141,7 +147,8 @@ where
 
 /// Runs a Kafka consumer function (an MSK event source mapping): the whole `main` of one.
 pub async fn serve_kafka(function: &'static str) -> Result<(), lambda_runtime::Error> {
-    let consumer = crate::consumers::consumer(function).ok_or_else(|| format!("no consumer called {function}"))?;
+    let consumer = crate::consumers::consumer(function)
+        .ok_or_else(|| format!("no consumer called {function}"))?;
     serve_event(move |app, batch: aws_lambda_events::event::kafka::KafkaEvent| async move {
         crate::consumers::consume(&app, consumer.function, batch, consumer.handler).await
     })

@@ -60,7 +60,11 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let redis_url = match env::var("REDIS_URL").ok().filter(|v| !v.is_empty()) {
             Some(url) => url,
-            None => format!("redis://{}:{}/", var("REDIS_HOST", "127.0.0.1"), parsed::<u16>("REDIS_PORT", 6379)?),
+            None => format!(
+                "redis://{}:{}/",
+                var("REDIS_HOST", "127.0.0.1"),
+                parsed::<u16>("REDIS_PORT", 6379)?
+            ),
         };
         let hold_ttl_seconds = parsed("HOLD_TTL_SECONDS", 600)?;
         let key_prefix = var("KEY_PREFIX", "");
@@ -97,7 +101,13 @@ impl Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("db", &format_args!("{}@{}:{}/{}", self.db_user, self.db_host, self.db_port, self.db_name))
+            .field(
+                "db",
+                &format_args!(
+                    "{}@{}:{}/{}",
+                    self.db_user, self.db_host, self.db_port, self.db_name
+                ),
+            )
             .field("db_password", &"<redacted>")
             .field("db_max_connections", &self.db_max_connections)
             .field("key_prefix", &self.key_prefix)

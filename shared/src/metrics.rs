@@ -129,7 +129,10 @@ pub fn count(metric: Metric, n: u64) {
     }
     COUNTERS[metric as usize].fetch_add(n, Ordering::Relaxed);
     if emf_enabled() {
-        println!("{}", emf_line(metric, n, chrono::Utc::now().timestamp_millis(), &function_name()));
+        println!(
+            "{}",
+            emf_line(metric, n, chrono::Utc::now().timestamp_millis(), &function_name())
+        );
     }
 }
 
@@ -167,7 +170,10 @@ pub fn prometheus() -> String {
     let mut out = String::new();
     for m in Metric::ALL {
         let name = m.prometheus_name();
-        out.push_str(&format!("# TYPE {name} counter\n{name} {}\n", COUNTERS[m as usize].load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "# TYPE {name} counter\n{name} {}\n",
+            COUNTERS[m as usize].load(Ordering::Relaxed)
+        ));
     }
     out.push_str("# TYPE booking_consumer_lag_ms gauge\n");
     for (consumer, ms) in LAG.lock().map(|l| l.clone()).unwrap_or_default() {
@@ -182,7 +188,13 @@ mod tests {
 
     #[test]
     fn an_emf_line_names_its_metric_and_carries_the_value() {
-        let v: serde_json::Value = serde_json::from_str(&emf_line(Metric::HoldsCreated, 3, 1_700_000_000_000, "holds-create")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&emf_line(
+            Metric::HoldsCreated,
+            3,
+            1_700_000_000_000,
+            "holds-create",
+        ))
+        .unwrap();
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "HoldsCreated");
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Booking");
         assert_eq!(v["HoldsCreated"], 3);
@@ -193,6 +205,9 @@ mod tests {
     #[test]
     fn prometheus_names_are_snake_case_totals() {
         assert_eq!(Metric::HoldConflicts.prometheus_name(), "booking_hold_conflicts_total");
-        assert_eq!(Metric::ALL.iter().map(|m| *m as usize).collect::<Vec<_>>(), (0..Metric::ALL.len()).collect::<Vec<_>>());
+        assert_eq!(
+            Metric::ALL.iter().map(|m| *m as usize).collect::<Vec<_>>(),
+            (0..Metric::ALL.len()).collect::<Vec<_>>()
+        );
     }
 }

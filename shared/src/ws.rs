@@ -24,12 +24,19 @@ struct Action {
 }
 
 fn answer(status: i64, body: Option<Value>) -> WsResponse {
-    WsResponse { status_code: status, body: body.map(|b| Body::Text(b.to_string())), ..WsResponse::default() }
+    WsResponse {
+        status_code: status,
+        body: body.map(|b| Body::Text(b.to_string())),
+        ..WsResponse::default()
+    }
 }
 
 fn error(e: AppError) -> WsResponse {
     let p = Problem::from(e);
-    answer(i64::from(p.status), Some(json!({ "type": "error", "status": p.status, "code": p.code, "detail": p.detail })))
+    answer(
+        i64::from(p.status),
+        Some(json!({ "type": "error", "status": p.status, "code": p.code, "detail": p.detail })),
+    )
 }
 
 fn connection(req: &WsRequest) -> String {
@@ -37,8 +44,9 @@ fn connection(req: &WsRequest) -> String {
 }
 
 fn action(req: &WsRequest) -> Result<Action, AppError> {
-    serde_json::from_str(req.body.as_deref().unwrap_or_default())
-        .map_err(|_| crate::domain::RuleError::invalid("body", "must be {\"action\", \"eventId\"}").into())
+    serde_json::from_str(req.body.as_deref().unwrap_or_default()).map_err(|_| {
+        crate::domain::RuleError::invalid("body", "must be {\"action\", \"eventId\"}").into()
+    })
 }
 
 /// `$connect` with `?token=<JWT>[&eventId=<id>]`.
@@ -60,7 +68,9 @@ pub async fn disconnect(app: Arc<App>, req: WsRequest) -> WsResponse {
 /// `{"action":"subscribe","eventId"}`, answered `{"type":"subscribed","eventId"}`.
 pub async fn subscribe(app: Arc<App>, req: WsRequest) -> WsResponse {
     match action(&req) {
-        Ok(a) => answer_action(live::subscribe(&app, &connection(&req), &a.event_id).await, "subscribed"),
+        Ok(a) => {
+            answer_action(live::subscribe(&app, &connection(&req), &a.event_id).await, "subscribed")
+        }
         Err(e) => error(e),
     }
 }
@@ -68,7 +78,10 @@ pub async fn subscribe(app: Arc<App>, req: WsRequest) -> WsResponse {
 /// `{"action":"unsubscribe","eventId"}`, answered `{"type":"unsubscribed","eventId"}`.
 pub async fn unsubscribe(app: Arc<App>, req: WsRequest) -> WsResponse {
     match action(&req) {
-        Ok(a) => answer_action(live::unsubscribe(&app, &connection(&req), &a.event_id).await, "unsubscribed"),
+        Ok(a) => answer_action(
+            live::unsubscribe(&app, &connection(&req), &a.event_id).await,
+            "unsubscribed",
+        ),
         Err(e) => error(e),
     }
 }

@@ -18,11 +18,7 @@ struct Driver {
 
 impl Driver {
     async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = tokio::process::Command::new(
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
         )
@@ -34,10 +30,7 @@ impl Driver {
         .expect("chromedriver runs (localstack/test.sh installs chromium and chromium-driver)");
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -63,10 +56,7 @@ impl Driver {
 
 /// The seat's colour-giving status on the page, once it exists.
 async fn seat_status(page: &Client, seat: &str) -> Option<String> {
-    let el = page
-        .find(Locator::Css(&format!("[data-seat=\"{seat}\"]")))
-        .await
-        .ok()?;
+    let el = page.find(Locator::Css(&format!("[data-seat=\"{seat}\"]"))).await.ok()?;
     el.attr("data-status").await.ok()?
 }
 
@@ -78,10 +68,7 @@ async fn until_shown(page: &Client, seat: &str, status: &str, within: Duration) 
         if now.as_deref() == Some(status) {
             return start.elapsed();
         }
-        assert!(
-            start.elapsed() < within,
-            "{seat} shows {now:?}, not {status}, after {within:?}"
-        );
+        assert!(start.elapsed() < within, "{seat} shows {now:?}, not {status}, after {within:?}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
-
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
@@ -19,11 +18,18 @@ fn template_routes() -> BTreeSet<(String, String, String)> {
         if res["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
-        let binary = res["Metadata"]["BuildProperties"]["Binary"].as_str().expect("every function names its binary").to_string();
+        let binary = res["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("every function names its binary")
+            .to_string();
         for (_, ev) in res["Properties"]["Events"].as_mapping().into_iter().flatten() {
             if ev["Type"].as_str() == Some("HttpApi") {
                 let p = &ev["Properties"];
-                out.insert((binary.clone(), p["Method"].as_str().unwrap().to_uppercase(), p["Path"].as_str().unwrap().to_string()));
+                out.insert((
+                    binary.clone(),
+                    p["Method"].as_str().unwrap().to_uppercase(),
+                    p["Path"].as_str().unwrap().to_string(),
+                ));
             }
         }
     }
@@ -32,14 +38,18 @@ fn template_routes() -> BTreeSet<(String, String, String)> {
 
 #[test]
 fn the_gateway_routes_exactly_what_the_template_deploys() {
-    let gateway: BTreeSet<_> =
-        local_gateway::routes().iter().map(|r| (r.function.to_string(), r.method.to_string(), r.path.to_string())).collect();
+    let gateway: BTreeSet<_> = local_gateway::routes()
+        .iter()
+        .map(|r| (r.function.to_string(), r.method.to_string(), r.path.to_string()))
+        .collect();
     assert_eq!(gateway, template_routes());
 }
 
 /// The binary of every function in template.yaml.
 fn template_functions() -> BTreeSet<String> {
-    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap()).unwrap();
+    let doc: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap())
+            .unwrap();
     doc["Resources"]
         .as_mapping()
         .unwrap()
@@ -56,11 +66,14 @@ fn every_function_folder_is_deployed_and_every_http_one_routed_to_the_handler_it
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(folders, template_functions(), "functions/ and template.yaml differ");
-    let routed: BTreeSet<String> = local_gateway::routes().iter().map(|r| r.function.to_string()).collect();
+    let routed: BTreeSet<String> =
+        local_gateway::routes().iter().map(|r| r.function.to_string()).collect();
     let http: BTreeSet<String> = template_routes().into_iter().map(|(f, _, _)| f).collect();
     assert_eq!(http, routed, "the HTTP functions of template.yaml and the route table differ");
     for r in local_gateway::routes() {
-        let main = std::fs::read_to_string(repo().join("functions").join(r.function).join("src/main.rs")).unwrap();
+        let main =
+            std::fs::read_to_string(repo().join("functions").join(r.function).join("src/main.rs"))
+                .unwrap();
         assert!(
             main.contains(&format!("booking_core::{}", r.handler_path)),
             "functions/{}/src/main.rs does not run {}",
@@ -78,10 +91,16 @@ fn the_openapi_spec_documents_exactly_the_routes_served() {
     let mut spec = BTreeSet::new();
     for (path, item) in doc["paths"].as_mapping().unwrap() {
         for (method, _) in item.as_mapping().unwrap() {
-            spec.insert((method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_string()));
+            spec.insert((
+                method.as_str().unwrap().to_uppercase(),
+                path.as_str().unwrap().to_string(),
+            ));
         }
     }
-    let served: BTreeSet<_> = local_gateway::routes().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    let served: BTreeSet<_> = local_gateway::routes()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
     assert_eq!(spec, served);
     // Every $ref points at something that exists.
     for cap in text.split("$ref: \"#/").skip(1) {
@@ -93,8 +112,16 @@ fn the_openapi_spec_documents_exactly_the_routes_served() {
 
 /// Every `Type` resource of template.yaml.
 fn resources(kind: &str) -> Vec<Value> {
-    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap()).unwrap();
-    doc["Resources"].as_mapping().unwrap().values().filter(|r| r["Type"].as_str() == Some(kind)).cloned().collect()
+    let doc: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap())
+            .unwrap();
+    doc["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some(kind))
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -109,33 +136,67 @@ fn each_consumer_function_reads_the_topics_the_gateway_polls_for_it() {
             .unwrap()
             .values()
             .filter(|e| e["Type"].as_str() == Some("MSK"))
-            .flat_map(|e| e["Properties"]["Topics"].as_sequence().unwrap().iter().map(|t| t.as_str().unwrap().to_string()))
+            .flat_map(|e| {
+                e["Properties"]["Topics"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_string())
+            })
             .collect();
         topics.sort();
         let mut expected: Vec<String> = c.topics.iter().map(|t| t.to_string()).collect();
         expected.sort();
         assert_eq!(topics, expected, "the MSK mappings of {}", c.function);
-        let main = std::fs::read_to_string(repo().join("functions").join(c.function).join("src/main.rs")).unwrap();
-        assert!(main.contains(&format!("serve_kafka(\"{}\")", c.function)), "functions/{}/src/main.rs", c.function);
+        let main =
+            std::fs::read_to_string(repo().join("functions").join(c.function).join("src/main.rs"))
+                .unwrap();
+        assert!(
+            main.contains(&format!("serve_kafka(\"{}\")", c.function)),
+            "functions/{}/src/main.rs",
+            c.function
+        );
     }
 }
 
 #[test]
 fn the_gateway_plays_exactly_the_websocket_routes_the_template_deploys() {
-    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap()).unwrap();
+    let doc: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("template.yaml")).unwrap())
+            .unwrap();
     let mut deployed = BTreeSet::new();
     for route in resources("AWS::ApiGatewayV2::Route") {
         // Route -> integration -> function resource -> its binary.
-        let target = route["Properties"]["Target"].as_str().unwrap().trim_start_matches("integrations/${").trim_end_matches('}').to_string();
-        let uri = doc["Resources"][target.as_str()]["Properties"]["IntegrationUri"].as_str().unwrap().to_string();
+        let target = route["Properties"]["Target"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("integrations/${")
+            .trim_end_matches('}')
+            .to_string();
+        let uri = doc["Resources"][target.as_str()]["Properties"]["IntegrationUri"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let function = uri.split("${").nth(2).unwrap().split('.').next().unwrap().to_string();
-        let binary = doc["Resources"][function.as_str()]["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string();
+        let binary = doc["Resources"][function.as_str()]["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap()
+            .to_string();
         deployed.insert((route["Properties"]["RouteKey"].as_str().unwrap().to_string(), binary));
     }
-    let played: BTreeSet<_> = local_gateway::websocket::ROUTES.iter().map(|r| (r.key.to_string(), r.function.to_string())).collect();
+    let played: BTreeSet<_> = local_gateway::websocket::ROUTES
+        .iter()
+        .map(|r| (r.key.to_string(), r.function.to_string()))
+        .collect();
     assert_eq!(deployed, played);
     for r in &local_gateway::websocket::ROUTES {
-        let main = std::fs::read_to_string(repo().join("functions").join(r.function).join("src/main.rs")).unwrap();
-        assert!(main.contains(&format!("booking_core::{}", r.handler_path)), "functions/{}/src/main.rs", r.function);
+        let main =
+            std::fs::read_to_string(repo().join("functions").join(r.function).join("src/main.rs"))
+                .unwrap();
+        assert!(
+            main.contains(&format!("booking_core::{}", r.handler_path)),
+            "functions/{}/src/main.rs",
+            r.function
+        );
     }
 }

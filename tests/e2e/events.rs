@@ -18,7 +18,10 @@ async fn an_admin_creates_an_event_and_everyone_can_read_it() {
         }))
         .await;
     assert_eq!(e["seatCount"], 210);
-    assert_eq!((e["currency"].as_str(), e["maxSeatsPerOrder"].as_u64(), e["holdTtlSeconds"].as_u64()), (Some("EUR"), Some(6), Some(120)));
+    assert_eq!(
+        (e["currency"].as_str(), e["maxSeatsPerOrder"].as_u64(), e["holdTtlSeconds"].as_u64()),
+        (Some("EUR"), Some(6), Some(120))
+    );
     assert_eq!(e["sections"][1]["category"], "standard");
     let id = e["id"].as_str().unwrap();
     assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 7);
@@ -31,14 +34,19 @@ async fn an_admin_creates_an_event_and_everyone_can_read_it() {
     let map = s.get(&format!("/api/v1/events/{id}/seats"), &s.token("someone")).await;
     let seats = map.body["seats"].as_array().unwrap();
     assert_eq!(seats.len(), 210);
-    assert_eq!(seats[0], json!({ "id": "VIP-1-1", "section": "VIP", "row": 1, "number": 1, "priceCents": 15000, "category": "vip", "status": "AVAILABLE" }));
+    assert_eq!(
+        seats[0],
+        json!({ "id": "VIP-1-1", "section": "VIP", "row": 1, "number": 1, "priceCents": 15000, "category": "vip", "status": "AVAILABLE" })
+    );
     assert_eq!(seats[209]["id"], "B-10-20");
     // MySQL has the same seats as versioned rows.
-    let (rows, versions): (i64, i64) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(version) AS SIGNED) FROM seats WHERE event_id = ?")
-        .bind(id)
-        .fetch_one(&s.db)
-        .await
-        .unwrap();
+    let (rows, versions): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(SUM(version) AS SIGNED) FROM seats WHERE event_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&s.db)
+    .await
+    .unwrap();
     assert_eq!((rows, versions), (210, 0));
 }
 
@@ -46,14 +54,19 @@ async fn an_admin_creates_an_event_and_everyone_can_read_it() {
 async fn only_admins_create_events_and_only_with_a_valid_token() {
     let s = Stack::start().await;
     let body = json!({ "name": "X", "venue": "Y", "startsAt": "2027-01-01T00:00:00Z", "sections": [{ "name": "A", "rows": 1, "seatsPerRow": 1, "priceCents": 1 }] });
-    s.post("/api/v1/events", &s.token("user-1"), body.clone()).await.assert_problem(403, "FORBIDDEN");
-    s.send(Method::POST, "/api/v1/events", None, Some(body.to_string().into_bytes())).await.assert_problem(401, "UNAUTHORIZED");
+    s.post("/api/v1/events", &s.token("user-1"), body.clone())
+        .await
+        .assert_problem(403, "FORBIDDEN");
+    s.send(Method::POST, "/api/v1/events", None, Some(body.to_string().into_bytes()))
+        .await
+        .assert_problem(401, "UNAUTHORIZED");
     let forged = local_gateway::auth::mint("not-the-secret", "admin-1", true, 3600);
     s.post("/api/v1/events", &forged, body.clone()).await.assert_problem(401, "UNAUTHORIZED");
     let expired = local_gateway::auth::mint(SECRET, "admin-1", true, -5);
     s.post("/api/v1/events", &expired, body.clone()).await.assert_problem(401, "UNAUTHORIZED");
     s.get("/api/v1/events", "garbage").await.assert_problem(401, "UNAUTHORIZED");
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events").fetch_one(&s.db).await.unwrap();
+    let (count,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM events").fetch_one(&s.db).await.unwrap();
     assert_eq!(count, 0, "nothing was created");
 }
 
@@ -91,29 +104,45 @@ async fn unknown_routes_events_and_bad_ids_are_4xx() {
     let s = Stack::start().await;
     let t = s.token("u");
     s.get("/api/v1/nothing", &t).await.assert_problem(404, "ROUTE_NOT_FOUND");
-    s.send(Method::PATCH, "/api/v1/events", Some(&t), None).await.assert_problem(404, "ROUTE_NOT_FOUND");
+    s.send(Method::PATCH, "/api/v1/events", Some(&t), None)
+        .await
+        .assert_problem(404, "ROUTE_NOT_FOUND");
     let unknown = uuid::Uuid::now_v7();
     s.get(&format!("/api/v1/events/{unknown}"), &t).await.assert_problem(404, "EVENT_NOT_FOUND");
-    s.get(&format!("/api/v1/events/{unknown}/seats"), &t).await.assert_problem(404, "EVENT_NOT_FOUND");
+    s.get(&format!("/api/v1/events/{unknown}/seats"), &t)
+        .await
+        .assert_problem(404, "EVENT_NOT_FOUND");
     s.get("/api/v1/events/not-a-uuid", &t).await.assert_problem(400, "INVALID_ID");
     s.get("/api/v1/holds/123", &t).await.assert_problem(400, "INVALID_ID");
     let e = s.simple_event(1, 3, 3).await;
-    s.get(&format!("/api/v1/events/{e}/seats?status=SOLD"), &t).await.assert_problem(400, "INVALID_QUERY");
+    s.get(&format!("/api/v1/events/{e}/seats?status=SOLD"), &t)
+        .await
+        .assert_problem(400, "INVALID_QUERY");
 }
 
 #[tokio::test]
 async fn an_event_of_one_hundred_thousand_seats_is_the_limit() {
     let s = Stack::start().await;
-    let section = |name: &str| json!({ "name": name, "rows": 100, "seatsPerRow": 500, "priceCents": 1000 });
+    let section =
+        |name: &str| json!({ "name": name, "rows": 100, "seatsPerRow": 500, "priceCents": 1000 });
     let body = json!({ "name": "Stadium", "venue": "S", "startsAt": "2027-06-01T18:00:00Z", "sections": [section("N"), section("S")] });
     let e = s.create_event(body.clone()).await;
     assert_eq!(e["seatCount"], 100_000);
     let id = e["id"].as_str().unwrap();
-    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM seats WHERE event_id = ?").bind(id).fetch_one(&s.db).await.unwrap();
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM seats WHERE event_id = ?")
+        .bind(id)
+        .fetch_one(&s.db)
+        .await
+        .unwrap();
     assert_eq!(rows, 100_000);
     let statuses = s.seat_statuses(id).await;
     assert_eq!(statuses.len(), 100_000);
     let mut too_big = body;
-    too_big["sections"].as_array_mut().unwrap().push(json!({ "name": "X", "rows": 1, "seatsPerRow": 1, "priceCents": 1 }));
-    s.post("/api/v1/events", &s.admin_token(), too_big).await.assert_problem(422, "VALIDATION_FAILED");
+    too_big["sections"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "X", "rows": 1, "seatsPerRow": 1, "priceCents": 1 }));
+    s.post("/api/v1/events", &s.admin_token(), too_big)
+        .await
+        .assert_problem(422, "VALIDATION_FAILED");
 }

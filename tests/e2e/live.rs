@@ -14,9 +14,13 @@ const WITHIN: Duration = Duration::from_secs(1);
 /// Waits for the consumers to have joined: a hold's push arrives (the first can take a group join).
 async fn warm_up(s: &Stack, ws: &mut WsClient, event: &str, seat: &str) {
     let t = s.token("warm-up");
-    let h = s.post(&format!("/api/v1/events/{event}/holds"), &t, json!({ "seatIds": [seat] })).await;
+    let h =
+        s.post(&format!("/api/v1/events/{event}/holds"), &t, json!({ "seatIds": [seat] })).await;
     assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
-    let m = ws.next(Duration::from_secs(60)).await.expect("the first push arrives once the consumer has joined");
+    let m = ws
+        .next(Duration::from_secs(60))
+        .await
+        .expect("the first push arrives once the consumer has joined");
     assert_eq!(m["seats"], json!([{ "id": seat, "status": "HELD" }]), "{m}");
 }
 
@@ -40,31 +44,58 @@ async fn a_subscriber_sees_every_seat_change_in_order_within_a_second() {
     let mut other = WsClient::connect(&s.ws_url("other", None)).await.expect("connected");
     for _ in 0..2 {
         other.send(json!({ "action": "subscribe", "eventId": e })).await;
-        assert_eq!(other.next(Duration::from_secs(5)).await, Some(json!({ "type": "subscribed", "eventId": e })));
+        assert_eq!(
+            other.next(Duration::from_secs(5)).await,
+            Some(json!({ "type": "subscribed", "eventId": e }))
+        );
     }
     warm_up(&s, &mut ws, &e, "A-1-10").await;
     assert_eq!(other.next(Duration::from_secs(5)).await.unwrap()["seats"][0]["id"], "A-1-10");
 
     let alice = s.token("alice");
     let t = Instant::now();
-    let h = s.post(&format!("/api/v1/events/{e}/holds"), &alice, json!({ "seatIds": ["A-1-1", "A-1-2"] })).await;
+    let h = s
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &alice,
+            json!({ "seatIds": ["A-1-1", "A-1-2"] }),
+        )
+        .await;
     assert_eq!(h.status, StatusCode::CREATED);
     assert_eq!(change(&mut ws, t).await, (vec!["A-1-1".into(), "A-1-2".into()], "HELD".into()));
     let t = Instant::now();
-    let gone = s.send(reqwest::Method::DELETE, &format!("/api/v1/holds/{}", h.body["id"].as_str().unwrap()), Some(&alice), None).await;
+    let gone = s
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/holds/{}", h.body["id"].as_str().unwrap()),
+            Some(&alice),
+            None,
+        )
+        .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
-    assert_eq!(change(&mut ws, t).await, (vec!["A-1-1".into(), "A-1-2".into()], "AVAILABLE".into()));
+    assert_eq!(
+        change(&mut ws, t).await,
+        (vec!["A-1-1".into(), "A-1-2".into()], "AVAILABLE".into())
+    );
     // Hold, book, pay (which confirms), cancel: HELD, BOOKED, AVAILABLE, each pushed once.
     let t = Instant::now();
     let b = s.post("/api/v1/bookings", &alice, json!({ "eventId": e, "seatIds": ["A-1-3"] })).await;
     assert_eq!(b.status, StatusCode::CREATED, "{b:?}");
     assert_eq!(change(&mut ws, t).await, (vec!["A-1-3".into()], "HELD".into()));
     let t = Instant::now();
-    let p = s.post("/api/v1/payments", &alice, json!({ "bookingId": b.body["id"], "paymentMethod": "pm_card_visa" })).await;
+    let p = s
+        .post(
+            "/api/v1/payments",
+            &alice,
+            json!({ "bookingId": b.body["id"], "paymentMethod": "pm_card_visa" }),
+        )
+        .await;
     assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
     assert_eq!(change(&mut ws, t).await, (vec!["A-1-3".into()], "BOOKED".into()));
     let t = Instant::now();
-    let c = s.put(&format!("/api/v1/bookings/{}/cancel", b.body["id"].as_str().unwrap()), &alice, None).await;
+    let c = s
+        .put(&format!("/api/v1/bookings/{}/cancel", b.body["id"].as_str().unwrap()), &alice, None)
+        .await;
     assert_eq!(c.status, StatusCode::OK, "{c:?}");
     assert_eq!(change(&mut ws, t).await, (vec!["A-1-3".into()], "AVAILABLE".into()));
     assert_eq!(ws.next(Duration::from_millis(500)).await, None, "each change once");
@@ -72,20 +103,36 @@ async fn a_subscriber_sees_every_seat_change_in_order_within_a_second() {
     // The other subscriber saw the same five changes in the same order.
     let mut seen = Vec::new();
     while let Some(m) = other.next(Duration::from_millis(500)).await {
-        seen.push((m["seats"][0]["id"].as_str().unwrap().to_string(), m["seats"][0]["status"].as_str().unwrap().to_string()));
+        seen.push((
+            m["seats"][0]["id"].as_str().unwrap().to_string(),
+            m["seats"][0]["status"].as_str().unwrap().to_string(),
+        ));
     }
-    let expected = [("A-1-1", "HELD"), ("A-1-1", "AVAILABLE"), ("A-1-3", "HELD"), ("A-1-3", "BOOKED"), ("A-1-3", "AVAILABLE")];
+    let expected = [
+        ("A-1-1", "HELD"),
+        ("A-1-1", "AVAILABLE"),
+        ("A-1-3", "HELD"),
+        ("A-1-3", "BOOKED"),
+        ("A-1-3", "AVAILABLE"),
+    ];
     assert_eq!(seen, expected.map(|(a, b)| (a.to_string(), b.to_string())));
 
     // After unsubscribing nothing more arrives; a closed connection is forgotten on the next push.
     other.send(json!({ "action": "unsubscribe", "eventId": e })).await;
-    assert_eq!(other.next(Duration::from_secs(5)).await, Some(json!({ "type": "unsubscribed", "eventId": e })));
+    assert_eq!(
+        other.next(Duration::from_secs(5)).await,
+        Some(json!({ "type": "unsubscribed", "eventId": e }))
+    );
     ws.close().await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let h = s.post(&format!("/api/v1/events/{e}/holds"), &alice, json!({ "seatIds": ["A-1-5"] })).await;
+    let h =
+        s.post(&format!("/api/v1/events/{e}/holds"), &alice, json!({ "seatIds": ["A-1-5"] })).await;
     assert_eq!(h.status, StatusCode::CREATED);
     assert_eq!(other.next(Duration::from_secs(1)).await, None);
-    assert!(s.app.connections.subscribers(e.parse().unwrap()).await.unwrap().is_empty(), "no subscriber is left");
+    assert!(
+        s.app.connections.subscribers(e.parse().unwrap()).await.unwrap().is_empty(),
+        "no subscriber is left"
+    );
 }
 
 #[tokio::test]
@@ -93,12 +140,19 @@ async fn websocket_input_is_checked() {
     let s = Stack::start().await;
     let e = s.simple_event(1, 2, 2).await;
     let base = s.base.replace("http://", "ws://");
-    let (status, body) = WsClient::connect(&format!("{base}/ws")).await.err().expect("no token, no connection");
+    let (status, body) =
+        WsClient::connect(&format!("{base}/ws")).await.err().expect("no token, no connection");
     assert_eq!((status, body["code"].as_str()), (401, Some("UNAUTHORIZED")));
     let forged = local_gateway::auth::mint("not-the-secret", "mallory", false, 60);
-    assert_eq!(WsClient::connect(&format!("{base}/ws?token={forged}")).await.err().map(|e| e.0), Some(401));
+    assert_eq!(
+        WsClient::connect(&format!("{base}/ws?token={forged}")).await.err().map(|e| e.0),
+        Some(401)
+    );
     let unknown = uuid::Uuid::now_v7();
-    let (status, body) = WsClient::connect(&s.ws_url("ann", Some(&unknown.to_string()))).await.err().expect("unknown event refused");
+    let (status, body) = WsClient::connect(&s.ws_url("ann", Some(&unknown.to_string())))
+        .await
+        .err()
+        .expect("unknown event refused");
     assert_eq!((status, body["code"].as_str()), (404, Some("EVENT_NOT_FOUND")));
 
     let mut ws = WsClient::connect(&s.ws_url("ann", None)).await.expect("connected");
@@ -118,15 +172,24 @@ async fn websocket_input_is_checked() {
 
 /// The emails the AWS emulator took for `to`: (subject, body).
 async fn emails_to(to: &str) -> Vec<(String, String)> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
+    let data: Value =
+        reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
     data["ses"]["Message"]
         .as_array()
         .cloned()
         .unwrap_or_default()
         .iter()
-        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|d| d == to)))
-        .map(|m| (m["subject"].as_str().unwrap_or_default().to_string(), m["body"].as_str().unwrap_or_default().to_string()))
+        .filter(|m| {
+            m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|d| d == to))
+        })
+        .map(|m| {
+            (
+                m["subject"].as_str().unwrap_or_default().to_string(),
+                m["body"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -165,7 +228,10 @@ async fn read_topic(s: &Stack, topic: &str, want: usize) -> Vec<Vec<u8>> {
     c.subscribe(&[&format!("{}{topic}", s.redis_prefix)]).unwrap();
     let mut out = Vec::new();
     while out.len() < want {
-        let m = tokio::time::timeout(Duration::from_secs(30), c.recv()).await.expect("messages arrive").unwrap();
+        let m = tokio::time::timeout(Duration::from_secs(30), c.recv())
+            .await
+            .expect("messages arrive")
+            .unwrap();
         out.push(rdkafka::Message::payload(&m).unwrap_or_default().to_vec());
     }
     out
@@ -185,24 +251,52 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
         booking_tests::SECRET,
         &json!({ "sub": user, "exp": now + 600, "email": to, "phone_number": "+15555550123" }),
     );
-    let h = s.post(&format!("/api/v1/events/{e}/holds"), &token, json!({ "seatIds": ["A-1-1", "A-1-2"] })).await;
+    let h = s
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &token,
+            json!({ "seatIds": ["A-1-1", "A-1-2"] }),
+        )
+        .await;
     let b = s.post("/api/v1/bookings", &token, json!({ "holdId": h.body["id"] })).await.body;
-    let p = s.post("/api/v1/payments", &token, json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" })).await;
+    let p = s
+        .post(
+            "/api/v1/payments",
+            &token,
+            json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" }),
+        )
+        .await;
     assert_eq!(p.body["status"], "SUCCEEDED", "{p:?}");
     let mails = first_emails_to(&to).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].0, "Your tickets for Test night");
-    assert!(mails[0].1.contains("Seats: A-1-1, A-1-2") && mails[0].1.contains("100.00 USD"), "{}", mails[0].1);
+    assert!(
+        mails[0].1.contains("Seats: A-1-1, A-1-2") && mails[0].1.contains("100.00 USD"),
+        "{}",
+        mails[0].1
+    );
 
     // The BookingConfirmed message, delivered again: produced once more to the topic (the gateway's
     // consumer takes it), and handed to the function twice in one MSK batch.
     let messages = read_topic(&s, "booking.events", 2).await;
-    let confirmed = messages.iter().find(|m| serde_json::from_slice::<Value>(m).unwrap()["type"] == "BookingConfirmed").unwrap().clone();
+    let confirmed = messages
+        .iter()
+        .find(|m| serde_json::from_slice::<Value>(m).unwrap()["type"] == "BookingConfirmed")
+        .unwrap()
+        .clone();
     let raw = String::from_utf8(confirmed.clone()).unwrap();
-    let id = serde_json::from_slice::<Value>(&confirmed).unwrap()["id"].as_str().unwrap().to_string();
+    let id =
+        serde_json::from_slice::<Value>(&confirmed).unwrap()["id"].as_str().unwrap().to_string();
     // Both sends are on record: a claim taken now would mean the SMS was never sent.
     for channel in ["email", "sms"] {
-        assert!(!s.app.claims.claim(&format!("notify#{id}#{channel}"), chrono::Utc::now()).await.unwrap(), "{channel} sent");
+        assert!(
+            !s.app
+                .claims
+                .claim(&format!("notify#{id}#{channel}"), chrono::Utc::now())
+                .await
+                .unwrap(),
+            "{channel} sent"
+        );
     }
     s.app.publisher.publish("booking.events", &e, &raw).await.unwrap();
     let record = |offset: i64| {
@@ -212,7 +306,9 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
     let batch: aws_lambda_events::event::kafka::KafkaEvent =
         serde_json::from_value(json!({ "eventSource": "aws:kafka", "records": { "booking.events-0": [record(1), record(2)] } })).unwrap();
     let consumer = booking_core::consumers::consumer("notifications").unwrap();
-    let report = booking_core::consumers::consume(&s.app, "notifications", batch, consumer.handler).await.unwrap();
+    let report = booking_core::consumers::consume(&s.app, "notifications", batch, consumer.handler)
+        .await
+        .unwrap();
     assert_eq!((report.records, report.done, report.dead_lettered), (2, 0, 0), "{report:?}");
     // Wait until the gateway's consumer has committed past the duplicate (offset 2: created,
     // confirmed, duplicate).
@@ -256,13 +352,20 @@ async fn an_unpaid_booking_past_its_deadline_expires_once_under_racing_sweeps_an
         .execute(&s.db)
         .await
         .unwrap();
-    let (one, two) = tokio::join!(booking_core::app::sweep::sweep(&s.app), booking_core::app::sweep::sweep(&s.app));
+    let (one, two) = tokio::join!(
+        booking_core::app::sweep::sweep(&s.app),
+        booking_core::app::sweep::sweep(&s.app)
+    );
     // Measured from the sweeps' end, as the HTTP changes are from their answer.
     let t = Instant::now();
     assert_eq!(one.unwrap().expired + two.unwrap().expired, 1, "expired once");
-    assert_eq!(change(&mut ws, t).await, (vec!["A-1-1".into(), "A-1-2".into()], "AVAILABLE".into()));
+    assert_eq!(
+        change(&mut ws, t).await,
+        (vec!["A-1-1".into(), "A-1-2".into()], "AVAILABLE".into())
+    );
     assert_eq!(ws.next(Duration::from_millis(500)).await, None, "announced once");
-    let got = s.get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &s.token(&user)).await;
+    let got =
+        s.get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &s.token(&user)).await;
     assert_eq!(got.body["status"], "EXPIRED");
     let map = s.seat_statuses(&e).await;
     assert_eq!((map["A-1-1"].as_str(), map["A-1-2"].as_str()), ("AVAILABLE", "AVAILABLE"));

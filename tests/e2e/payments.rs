@@ -27,13 +27,27 @@ async fn a_retried_request_with_the_same_key_does_the_work_once() {
     let first = s.post_once("/api/v1/bookings", &alice, &key, body.clone()).await;
     assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
     let retry = s.post_once("/api/v1/bookings", &alice, &key, body.clone()).await;
-    assert_eq!((retry.status, &retry.body), (StatusCode::CREATED, &first.body), "the first answer, replayed");
-    let other = s.post_once("/api/v1/bookings", &alice, &key, json!({ "eventId": e, "seatIds": ["A-1-2"] })).await;
+    assert_eq!(
+        (retry.status, &retry.body),
+        (StatusCode::CREATED, &first.body),
+        "the first answer, replayed"
+    );
+    let other = s
+        .post_once("/api/v1/bookings", &alice, &key, json!({ "eventId": e, "seatIds": ["A-1-2"] }))
+        .await;
     other.assert_problem(422, "IDEMPOTENCY_KEY_REUSED");
     // Keys are per user: Bob's same key is his own.
-    let bob = s.post_once("/api/v1/bookings", &s.token("bob"), &key, json!({ "eventId": e, "seatIds": ["A-1-3"] })).await;
+    let bob = s
+        .post_once(
+            "/api/v1/bookings",
+            &s.token("bob"),
+            &key,
+            json!({ "eventId": e, "seatIds": ["A-1-3"] }),
+        )
+        .await;
     assert_eq!(bob.status, StatusCode::CREATED);
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bookings").fetch_one(&s.db).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM bookings").fetch_one(&s.db).await.unwrap();
     assert_eq!(n, 2);
     // Payments too: one charge for many retries.
     let id = first.body["id"].as_str().unwrap();
@@ -42,9 +56,12 @@ async fn a_retried_request_with_the_same_key_does_the_work_once() {
     let p1 = s.post_once("/api/v1/payments", &alice, &pk, pay.clone()).await;
     let p2 = s.post_once("/api/v1/payments", &alice, &pk, pay.clone()).await;
     assert_eq!((p1.status, &p1.body), (p2.status, &p2.body));
-    let (payments,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments").fetch_one(&s.db).await.unwrap();
+    let (payments,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM payments").fetch_one(&s.db).await.unwrap();
     assert_eq!(payments, 1);
-    s.post_once("/api/v1/payments", &alice, &"x".repeat(256), pay).await.assert_problem(400, "INVALID_IDEMPOTENCY_KEY");
+    s.post_once("/api/v1/payments", &alice, &"x".repeat(256), pay)
+        .await
+        .assert_problem(400, "INVALID_IDEMPOTENCY_KEY");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -55,7 +72,15 @@ async fn concurrent_retries_with_one_key_book_once() {
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (s, e, key) = (s.clone(), e.clone(), key.clone());
-            tokio::spawn(async move { s.post_once("/api/v1/bookings", &s.token("alice"), &key, json!({ "eventId": e, "seatIds": ["A-1-1", "A-1-2"] })).await })
+            tokio::spawn(async move {
+                s.post_once(
+                    "/api/v1/bookings",
+                    &s.token("alice"),
+                    &key,
+                    json!({ "eventId": e, "seatIds": ["A-1-1", "A-1-2"] }),
+                )
+                .await
+            })
         })
         .collect();
     let mut created = Vec::new();
@@ -69,7 +94,8 @@ async fn concurrent_retries_with_one_key_book_once() {
     }
     assert!(!created.is_empty());
     assert!(created.iter().all(|id| *id == created[0]), "every 201 is the same booking");
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bookings").fetch_one(&s.db).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM bookings").fetch_one(&s.db).await.unwrap();
     assert_eq!(n, 1);
 }
 
@@ -80,8 +106,18 @@ async fn an_async_payment_settles_through_a_signed_webhook_once() {
     let alice = s.token("alice");
     let b = s.book(&e, "alice", &["A-1-1"]).await;
     let id = b["id"].as_str().unwrap();
-    let p = s.post("/api/v1/payments", &alice, json!({ "bookingId": id, "paymentMethod": "pm_card_async" })).await;
-    assert_eq!((p.status, p.body["status"].as_str()), (StatusCode::CREATED, Some("PROCESSING")), "{p:?}");
+    let p = s
+        .post(
+            "/api/v1/payments",
+            &alice,
+            json!({ "bookingId": id, "paymentMethod": "pm_card_async" }),
+        )
+        .await;
+    assert_eq!(
+        (p.status, p.body["status"].as_str()),
+        (StatusCode::CREATED, Some("PROCESSING")),
+        "{p:?}"
+    );
     let pid = p.body["id"].as_str().unwrap();
     let event = json!({ "id": format!("evt_{}", uuid::Uuid::new_v4()), "type": "payment.succeeded", "data": { "paymentId": pid } });
 
@@ -89,9 +125,18 @@ async fn an_async_payment_settles_through_a_signed_webhook_once() {
     s.webhook(&event, "wrong-secret", now()).await.assert_problem(400, "INVALID_SIGNATURE");
     s.webhook(&event, WEBHOOK_SECRET, now() - 301).await.assert_problem(400, "INVALID_SIGNATURE");
     s.webhook(&event, WEBHOOK_SECRET, now() + 400).await.assert_problem(400, "INVALID_SIGNATURE");
-    let unsigned = s.http.post(format!("{}/api/v1/payments/webhook", s.base)).body(event.to_string()).send().await.unwrap();
+    let unsigned = s
+        .http
+        .post(format!("{}/api/v1/payments/webhook", s.base))
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unsigned.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(s.get(&format!("/api/v1/payments/{pid}"), &alice).await.body["status"], "PROCESSING");
+    assert_eq!(
+        s.get(&format!("/api/v1/payments/{pid}"), &alice).await.body["status"],
+        "PROCESSING"
+    );
     assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &alice).await.body["status"], "PENDING");
 
     let ok = s.webhook(&event, WEBHOOK_SECRET, now()).await;
@@ -99,8 +144,17 @@ async fn an_async_payment_settles_through_a_signed_webhook_once() {
     assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &alice).await.body["status"], "CONFIRMED");
     assert_eq!(s.seat_statuses(&e).await["A-1-1"], "BOOKED");
     let again = s.webhook(&event, WEBHOOK_SECRET, now()).await;
-    assert_eq!((again.status, &again.body["applied"]), (StatusCode::OK, &json!(false)), "each event id takes effect once");
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%\"type\":\"BookingConfirmed\"%'").fetch_one(&s.db).await.unwrap();
+    assert_eq!(
+        (again.status, &again.body["applied"]),
+        (StatusCode::OK, &json!(false)),
+        "each event id takes effect once"
+    );
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%\"type\":\"BookingConfirmed\"%'",
+    )
+    .fetch_one(&s.db)
+    .await
+    .unwrap();
     assert_eq!(n, 1, "confirmed once");
     assert_eq!(s.audit().await, (0, 0, 0));
 }
@@ -112,23 +166,44 @@ async fn a_payment_that_succeeds_after_the_booking_expired_is_refunded() {
     let alice = s.token("alice");
     let b = s.book(&e, "alice", &["A-1-1", "A-1-2"]).await;
     let id = b["id"].as_str().unwrap();
-    let p = s.post("/api/v1/payments", &alice, json!({ "bookingId": id, "paymentMethod": "pm_card_async" })).await;
+    let p = s
+        .post(
+            "/api/v1/payments",
+            &alice,
+            json!({ "bookingId": id, "paymentMethod": "pm_card_async" }),
+        )
+        .await;
     let pid = p.body["id"].as_str().unwrap();
     // The payment deadline passes (moved into the past rather than waited for) and the sweep runs.
-    sqlx::query("UPDATE bookings SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?").bind(id).execute(&s.db).await.unwrap();
-    let expired = booking_core::app::change_booking::expire_due(&s.app, chrono::Utc::now(), 100).await.unwrap();
+    sqlx::query("UPDATE bookings SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?")
+        .bind(id)
+        .execute(&s.db)
+        .await
+        .unwrap();
+    let expired = booking_core::app::change_booking::expire_due(&s.app, chrono::Utc::now(), 100)
+        .await
+        .unwrap();
     assert_eq!(expired, 1);
     assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &alice).await.body["status"], "EXPIRED");
-    assert!(s.seat_statuses(&e).await.values().all(|st| st == "AVAILABLE"), "expired seats are free again");
+    assert!(
+        s.seat_statuses(&e).await.values().all(|st| st == "AVAILABLE"),
+        "expired seats are free again"
+    );
     let late = json!({ "id": format!("evt_{}", uuid::Uuid::new_v4()), "type": "payment.succeeded", "data": { "paymentId": pid } });
     assert_eq!(s.webhook(&late, WEBHOOK_SECRET, now()).await.status, StatusCode::OK);
     assert_eq!(s.get(&format!("/api/v1/payments/{pid}"), &alice).await.body["status"], "REFUNDED");
     assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &alice).await.body["status"], "EXPIRED");
-    s.put(&format!("/api/v1/bookings/{id}/cancel"), &alice, None).await.assert_problem(409, "BOOKING_STATE_CONFLICT");
+    s.put(&format!("/api/v1/bookings/{id}/cancel"), &alice, None)
+        .await
+        .assert_problem(409, "BOOKING_STATE_CONFLICT");
     assert_eq!(s.audit().await, (0, 0, 0));
     // Two sweeps racing over the same due bookings expire each once.
     let b2 = s.book(&e, "bob", &["A-1-3"]).await;
-    sqlx::query("UPDATE bookings SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?").bind(b2["id"].as_str().unwrap()).execute(&s.db).await.unwrap();
+    sqlx::query("UPDATE bookings SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?")
+        .bind(b2["id"].as_str().unwrap())
+        .execute(&s.db)
+        .await
+        .unwrap();
     let (a, c) = tokio::join!(
         booking_core::app::change_booking::expire_due(&s.app, chrono::Utc::now(), 100),
         booking_core::app::change_booking::expire_due(&s.app, chrono::Utc::now(), 100)
@@ -142,19 +217,35 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
     s.create_topics().await;
     let e = s.simple_event(1, 6, 6).await;
     // The broker is away: nothing answers on this address.
-    let away = s.app_with_publisher(KafkaPublisher::new("127.0.0.1:1", &s.redis_prefix).unwrap()).await;
+    let away =
+        s.app_with_publisher(KafkaPublisher::new("127.0.0.1:1", &s.redis_prefix).unwrap()).await;
     for (user, seat) in [("alice", "A-1-1"), ("bob", "A-1-2"), ("carol", "A-1-3")] {
         let b = s.book(&e, user, &[seat]).await;
-        let p = s.post("/api/v1/payments", &s.token(user), json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" })).await;
+        let p = s
+            .post(
+                "/api/v1/payments",
+                &s.token(user),
+                json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" }),
+            )
+            .await;
         assert_eq!(p.body["status"], "SUCCEEDED");
     }
-    assert_eq!(relay_outbox(&away, 100).await.unwrap(), 0, "nothing is sent while the broker is away");
-    let expected: Vec<(String, String)> = sqlx::query_as("SELECT id, topic FROM outbox WHERE sent_at IS NULL ORDER BY seq").fetch_all(&s.db).await.unwrap();
+    assert_eq!(
+        relay_outbox(&away, 100).await.unwrap(),
+        0,
+        "nothing is sent while the broker is away"
+    );
+    let expected: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, topic FROM outbox WHERE sent_at IS NULL ORDER BY seq")
+            .fetch_all(&s.db)
+            .await
+            .unwrap();
     // Seat changes go out through the seat log, not the outbox: one source per change.
     assert_eq!(expected.len(), 3 * 3, "created, payment succeeded, confirmed: per booking");
 
     // It is back: every message goes out, in order, once marked.
-    let back = s.app_with_publisher(KafkaPublisher::new("127.0.0.1:9092", &s.redis_prefix).unwrap()).await;
+    let back =
+        s.app_with_publisher(KafkaPublisher::new("127.0.0.1:9092", &s.redis_prefix).unwrap()).await;
     let mut sent = 0;
     for _ in 0..10 {
         sent += relay_outbox(&back, 100).await.unwrap();
@@ -163,7 +254,10 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
         }
     }
     assert_eq!(sent, expected.len());
-    let (unsent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&s.db).await.unwrap();
+    let (unsent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+        .fetch_one(&s.db)
+        .await
+        .unwrap();
     assert_eq!(unsent, 0);
 
     let consumer: StreamConsumer = rdkafka::ClientConfig::new()
@@ -173,7 +267,10 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
         .set("enable.auto.commit", "false")
         .create()
         .unwrap();
-    let topics: Vec<String> = ["booking.events", "seat.events", "payment.events"].iter().map(|t| format!("{}{t}", s.redis_prefix)).collect();
+    let topics: Vec<String> = ["booking.events", "seat.events", "payment.events"]
+        .iter()
+        .map(|t| format!("{}{t}", s.redis_prefix))
+        .collect();
     consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
     let mut seen = std::collections::BTreeSet::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -227,5 +324,9 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
     assert_eq!(got.body["status"], "CONFIRMED", "a paid order is never lost");
     assert_eq!(s.seat_statuses(&e).await["A-1-1"], "BOOKED");
     assert_eq!(s.audit().await, (0, 0, 0));
-    assert_eq!(booking_core::app::sweep::sweep(&s.app).await.unwrap().reconciled, 0, "settled once");
+    assert_eq!(
+        booking_core::app::sweep::sweep(&s.app).await.unwrap().reconciled,
+        0,
+        "settled once"
+    );
 }

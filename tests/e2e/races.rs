@@ -13,7 +13,8 @@ use serde_json::json;
 async fn overlapping_holds_never_share_a_seat() {
     let s = Arc::new(Stack::start().await);
     let e = s.simple_event(2, 15, 4).await; // 30 seats
-    let seats: Vec<String> = (1..=2).flat_map(|r| (1..=15).map(move |n| format!("A-{r}-{n}"))).collect();
+    let seats: Vec<String> =
+        (1..=2).flat_map(|r| (1..=15).map(move |n| format!("A-{r}-{n}"))).collect();
     let mut tasks = Vec::new();
     for i in 0..400 {
         let (s, e) = (s.clone(), e.clone());
@@ -21,7 +22,13 @@ async fn overlapping_holds_never_share_a_seat() {
         let n = rng.gen_range(1..=4);
         let pick: Vec<String> = seats.choose_multiple(&mut rng, n).cloned().collect();
         tasks.push(tokio::spawn(async move {
-            let a = s.post(&format!("/api/v1/events/{e}/holds"), &s.token(&format!("user-{i}")), json!({ "seatIds": pick })).await;
+            let a = s
+                .post(
+                    &format!("/api/v1/events/{e}/holds"),
+                    &s.token(&format!("user-{i}")),
+                    json!({ "seatIds": pick }),
+                )
+                .await;
             (pick, a)
         }));
     }
@@ -33,7 +40,10 @@ async fn overlapping_holds_never_share_a_seat() {
         match a.status {
             StatusCode::CREATED => {
                 won += 1;
-                assert_eq!(ids(&a.body["seatIds"]).into_iter().collect::<BTreeSet<_>>(), pick.iter().cloned().collect());
+                assert_eq!(
+                    ids(&a.body["seatIds"]).into_iter().collect::<BTreeSet<_>>(),
+                    pick.iter().cloned().collect()
+                );
                 for seat in pick {
                     assert!(owner.insert(seat.clone(), i).is_none(), "{seat} held twice");
                 }
@@ -41,7 +51,10 @@ async fn overlapping_holds_never_share_a_seat() {
             StatusCode::CONFLICT => {
                 lost += 1;
                 let blockers = ids(&a.body["seatIds"]);
-                assert!(!blockers.is_empty() && blockers.iter().all(|b| pick.contains(b)), "409 names seats of the request");
+                assert!(
+                    !blockers.is_empty() && blockers.iter().all(|b| pick.contains(b)),
+                    "409 names seats of the request"
+                );
                 losers_blockers.extend(blockers);
             }
             other => panic!("unexpected {other}: {a:?}"),
@@ -65,7 +78,14 @@ async fn best_available_under_contention_sells_each_seat_once() {
     let tasks: Vec<_> = (0..100)
         .map(|i| {
             let (s, e) = (s.clone(), e.clone());
-            tokio::spawn(async move { s.post(&format!("/api/v1/events/{e}/holds"), &s.token(&format!("buyer-{i}")), json!({ "quantity": 2 })).await })
+            tokio::spawn(async move {
+                s.post(
+                    &format!("/api/v1/events/{e}/holds"),
+                    &s.token(&format!("buyer-{i}")),
+                    json!({ "quantity": 2 }),
+                )
+                .await
+            })
         })
         .collect();
     let mut taken = BTreeSet::new();
@@ -91,7 +111,8 @@ async fn best_available_under_contention_sells_each_seat_once() {
 async fn a_contended_sell_out_sells_each_seat_once_and_every_sale_is_paid_once() {
     let s = Arc::new(Stack::start().await);
     let e = s.simple_event(2, 10, 4).await; // 20 seats, 80 buyers
-    let seats: Vec<String> = (1..=2).flat_map(|r| (1..=10).map(move |n| format!("A-{r}-{n}"))).collect();
+    let seats: Vec<String> =
+        (1..=2).flat_map(|r| (1..=10).map(move |n| format!("A-{r}-{n}"))).collect();
     let tasks: Vec<_> = (0..80)
         .map(|i| {
             let (s, e) = (s.clone(), e.clone());
@@ -104,7 +125,9 @@ async fn a_contended_sell_out_sells_each_seat_once_and_every_sale_is_paid_once()
                 let t = s.token(&format!("fan-{i}"));
                 // Half hold first, half book seats directly; every fourth pays with a declined card first.
                 let booking = if i % 2 == 0 {
-                    let h = s.post(&format!("/api/v1/events/{e}/holds"), &t, json!({ "seatIds": pick })).await;
+                    let h = s
+                        .post(&format!("/api/v1/events/{e}/holds"), &t, json!({ "seatIds": pick }))
+                        .await;
                     if h.status != StatusCode::CREATED {
                         assert_eq!(h.status, StatusCode::CONFLICT, "{h:?}");
                         return None;
@@ -119,13 +142,37 @@ async fn a_contended_sell_out_sells_each_seat_once_and_every_sale_is_paid_once()
                 }
                 let id = booking.body["id"].as_str().unwrap().to_string();
                 if i % 4 == 1 {
-                    let d = s.post("/api/v1/payments", &t, json!({ "bookingId": id, "paymentMethod": "pm_card_chargeDeclined" })).await;
+                    let d = s
+                        .post(
+                            "/api/v1/payments",
+                            &t,
+                            json!({ "bookingId": id, "paymentMethod": "pm_card_chargeDeclined" }),
+                        )
+                        .await;
                     assert_eq!(d.status.as_u16(), 402);
                 }
                 let key = format!("pay-{i}");
-                let p = s.post_once("/api/v1/payments", &t, &key, json!({ "bookingId": id, "paymentMethod": "pm_card_visa" })).await;
-                let retry = s.post_once("/api/v1/payments", &t, &key, json!({ "bookingId": id, "paymentMethod": "pm_card_visa" })).await;
-                assert_eq!((p.status, &p.body), (retry.status, &retry.body), "a retried payment is the same payment");
+                let p = s
+                    .post_once(
+                        "/api/v1/payments",
+                        &t,
+                        &key,
+                        json!({ "bookingId": id, "paymentMethod": "pm_card_visa" }),
+                    )
+                    .await;
+                let retry = s
+                    .post_once(
+                        "/api/v1/payments",
+                        &t,
+                        &key,
+                        json!({ "bookingId": id, "paymentMethod": "pm_card_visa" }),
+                    )
+                    .await;
+                assert_eq!(
+                    (p.status, &p.body),
+                    (retry.status, &retry.body),
+                    "a retried payment is the same payment"
+                );
                 assert_eq!(p.body["status"], "SUCCEEDED", "{p:?}");
                 Some(ids(&booking.body["seatIds"]))
             })
@@ -146,7 +193,15 @@ async fn a_contended_sell_out_sells_each_seat_once_and_every_sale_is_paid_once()
     for (seat, status) in &map {
         assert_eq!(status, if sold.contains(seat) { "BOOKED" } else { "AVAILABLE" }, "{seat}");
     }
-    assert_eq!(s.audit().await, (0, 0, 0), "no seat in two live bookings, every CONFIRMED booking paid exactly once");
-    let (confirmed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bookings WHERE status = 'CONFIRMED'").fetch_one(&s.db).await.unwrap();
+    assert_eq!(
+        s.audit().await,
+        (0, 0, 0),
+        "no seat in two live bookings, every CONFIRMED booking paid exactly once"
+    );
+    let (confirmed,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM bookings WHERE status = 'CONFIRMED'")
+            .fetch_one(&s.db)
+            .await
+            .unwrap();
     assert_eq!(confirmed, orders);
 }

@@ -15,7 +15,12 @@ fn now() -> i64 {
 }
 
 async fn pay(s: &Stack, user: &str, booking: &Value, method: &str) -> booking_tests::Answer {
-    s.post("/api/v1/payments", &s.token(user), json!({ "bookingId": booking["id"], "paymentMethod": method })).await
+    s.post(
+        "/api/v1/payments",
+        &s.token(user),
+        json!({ "bookingId": booking["id"], "paymentMethod": method }),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -34,7 +39,11 @@ async fn a_provider_refund_of_a_confirmed_booking_cancels_it_and_frees_its_seats
     assert_eq!((first.status, &first.body["applied"]), (StatusCode::OK, &json!(true)), "{first:?}");
     let got = s.get(&format!("/api/v1/bookings/{id}"), &ann).await;
     assert_eq!(got.body["status"], "CANCELLED", "money back means the seats are not sold");
-    assert_eq!(s.get(&format!("/api/v1/payments/{}", p.body["id"].as_str().unwrap()), &ann).await.body["status"], "REFUNDED");
+    assert_eq!(
+        s.get(&format!("/api/v1/payments/{}", p.body["id"].as_str().unwrap()), &ann).await.body
+            ["status"],
+        "REFUNDED"
+    );
     let seats = s.seat_statuses(&e).await;
     assert_eq!((seats["A-1-1"].as_str(), seats["A-1-2"].as_str()), ("AVAILABLE", "AVAILABLE"));
     // The seats can be sold again, and a redelivered or second refund event changes nothing.
@@ -65,7 +74,13 @@ async fn concurrent_payments_of_one_booking_charge_at_most_once() {
             .map(|i| {
                 let (s, b) = (s.clone(), b.clone());
                 tokio::spawn(async move {
-                    s.post_once("/api/v1/payments", &s.token("ann"), &format!("k{i}-{}", uuid::Uuid::new_v4()), json!({ "bookingId": b["id"], "paymentMethod": method })).await
+                    s.post_once(
+                        "/api/v1/payments",
+                        &s.token("ann"),
+                        &format!("k{i}-{}", uuid::Uuid::new_v4()),
+                        json!({ "bookingId": b["id"], "paymentMethod": method }),
+                    )
+                    .await
                 })
             })
             .collect();
@@ -74,12 +89,19 @@ async fn concurrent_payments_of_one_booking_charge_at_most_once() {
             let a = t.await.unwrap();
             match a.status {
                 StatusCode::CREATED => created += 1,
-                StatusCode::CONFLICT => assert!(["PAYMENT_IN_PROGRESS", "BOOKING_STATE_CONFLICT"].contains(&a.code()), "{a:?}"),
+                StatusCode::CONFLICT => assert!(
+                    ["PAYMENT_IN_PROGRESS", "BOOKING_STATE_CONFLICT"].contains(&a.code()),
+                    "{a:?}"
+                ),
                 other => panic!("{other}: {a:?}"),
             }
         }
         assert_eq!(created, 1, "{method}: one payment in flight per booking");
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments WHERE booking_id = ?").bind(b["id"].as_str().unwrap()).fetch_one(&s.db).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments WHERE booking_id = ?")
+            .bind(b["id"].as_str().unwrap())
+            .fetch_one(&s.db)
+            .await
+            .unwrap();
         assert_eq!(n, 1, "{method}: the card was charged once");
     }
     assert_eq!(s.audit().await, (0, 0, 0));
@@ -109,11 +131,23 @@ async fn tokens_from_the_future_and_groups_in_the_wrong_shape_are_refused() {
         let token = local_gateway::auth::sign(SECRET, &claims);
         s.get("/api/v1/events", &token).await.assert_problem(401, "UNAUTHORIZED");
     }
-    for groups in [json!("admin"), json!("[admin]"), json!(["admin "]), json!(["users,admin"]), json!([" admin"])] {
-        let token = local_gateway::auth::sign(SECRET, &json!({ "sub": "mallory", "exp": t + 600, "cognito:groups": groups }));
+    for groups in [
+        json!("admin"),
+        json!("[admin]"),
+        json!(["admin "]),
+        json!(["users,admin"]),
+        json!([" admin"]),
+    ] {
+        let token = local_gateway::auth::sign(
+            SECRET,
+            &json!({ "sub": "mallory", "exp": t + 600, "cognito:groups": groups }),
+        );
         s.post("/api/v1/events", &token, event.clone()).await.assert_problem(403, "FORBIDDEN");
     }
-    let admin = local_gateway::auth::sign(SECRET, &json!({ "sub": "root", "exp": t + 600, "cognito:groups": ["users", "admin"] }));
+    let admin = local_gateway::auth::sign(
+        SECRET,
+        &json!({ "sub": "root", "exp": t + 600, "cognito:groups": ["users", "admin"] }),
+    );
     assert_eq!(s.post("/api/v1/events", &admin, event).await.status, StatusCode::CREATED);
 }
 
@@ -122,15 +156,22 @@ async fn authorisation_comes_before_validation_and_every_refusal_is_problem_json
     let s = Stack::start().await;
     let user = s.token("ann");
     // A non-admin learns nothing about what a valid event is.
-    s.send(Method::POST, "/api/v1/events", Some(&user), Some(b"{\"name\": 7}".to_vec())).await.assert_problem(403, "FORBIDDEN");
-    s.send(Method::POST, "/api/v1/events", Some(&user), Some(b"not json".to_vec())).await.assert_problem(403, "FORBIDDEN");
+    s.send(Method::POST, "/api/v1/events", Some(&user), Some(b"{\"name\": 7}".to_vec()))
+        .await
+        .assert_problem(403, "FORBIDDEN");
+    s.send(Method::POST, "/api/v1/events", Some(&user), Some(b"not json".to_vec()))
+        .await
+        .assert_problem(403, "FORBIDDEN");
     // Paths that do not decode: after the token check, as problem+json.
-    s.send(Method::GET, "/api/v1/events/%FF%FE", None, None).await.assert_problem(401, "UNAUTHORIZED");
+    s.send(Method::GET, "/api/v1/events/%FF%FE", None, None)
+        .await
+        .assert_problem(401, "UNAUTHORIZED");
     s.get("/api/v1/events/%FF%FE", &user).await.assert_problem(400, "INVALID_ID");
     s.get("/api/v1/bookings/%C3%28", &user).await.assert_problem(400, "INVALID_ID");
     // A JSON body sent as something else is not read.
     let e = s.simple_event(1, 2, 2).await;
-    for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+    for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+    {
         let res = s
             .http
             .post(format!("{}/api/v1/events/{e}/holds", s.base))
@@ -172,7 +213,11 @@ async fn a_webhook_must_say_exactly_what_the_contract_reads() {
     for body in bad {
         s.webhook(&body, WEBHOOK_SECRET, now()).await.assert_problem(422, "VALIDATION_FAILED");
     }
-    assert_eq!(s.get(&format!("/api/v1/payments/{}", pid.as_str().unwrap()), &s.token("ann")).await.body["status"], "PROCESSING");
+    assert_eq!(
+        s.get(&format!("/api/v1/payments/{}", pid.as_str().unwrap()), &s.token("ann")).await.body
+            ["status"],
+        "PROCESSING"
+    );
 }
 
 #[tokio::test]
@@ -182,8 +227,12 @@ async fn a_booking_past_its_deadline_reads_expired_as_soon_as_its_seats_read_ava
     let ann = s.token("ann");
     let b = s.book(&e, "ann", &["A-1-1"]).await;
     let id = b["id"].as_str().unwrap();
-    // The deadline passes (the sweep has not run).
-    sqlx::query("UPDATE bookings SET expires_at = ? WHERE id = ?").bind(chrono::Utc::now() - chrono::Duration::seconds(1)).bind(id).execute(&s.db).await.unwrap();
+    // The deadline passes by the stack's clock (the sweep has not run).
+    let deadline = chrono::DateTime::parse_from_rfc3339(b["expiresAt"].as_str().unwrap()).unwrap();
+    s.clock.shift(
+        deadline.with_timezone(&chrono::Utc) - chrono::Utc::now() + chrono::Duration::seconds(1),
+    );
+    assert_eq!(s.seat_statuses(&e).await["A-1-1"], "AVAILABLE");
     assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &ann).await.body["status"], "EXPIRED");
     assert_eq!(s.seat_statuses(&e).await["A-1-1"], "AVAILABLE");
     let list = s.get("/api/v1/bookings/users/ann", &ann).await;
@@ -226,13 +275,21 @@ async fn a_burst_of_requests_is_answered_every_one_each_in_its_own_context() {
     })
     .await;
     let statuses = statuses.into_inner().unwrap();
-    let held: Vec<&Value> = logs.iter().filter(|l| l["fields"]["message"] == "seats held" && l["fields"]["event_id"] == json!(e)).collect();
+    let held: Vec<&Value> = logs
+        .iter()
+        .filter(|l| l["fields"]["message"] == "seats held" && l["fields"]["event_id"] == json!(e))
+        .collect();
     assert_eq!(held.len(), 6, "each hold logged once");
     for line in &logs {
-        let requests = line["spans"].as_array().map_or(0, |spans| spans.iter().filter(|sp| sp["name"] == "request").count());
+        let requests = line["spans"]
+            .as_array()
+            .map_or(0, |spans| spans.iter().filter(|sp| sp["name"] == "request").count());
         assert!(requests <= 1, "a log line in several requests' contexts: {line}");
     }
-    assert!(held.iter().all(|l| l["spans"][0]["route"] == "POST /api/v1/events/{eventId}/holds"), "{held:?}");
+    assert!(
+        held.iter().all(|l| l["spans"][0]["route"] == "POST /api/v1/events/{eventId}/holds"),
+        "{held:?}"
+    );
     assert_eq!(statuses.get(&201), Some(&6), "{statuses:?}");
     assert!(statuses.keys().all(|s| [200, 201, 409, 422].contains(s)), "{statuses:?}");
 }

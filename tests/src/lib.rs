@@ -74,7 +74,12 @@ impl Answer {
         assert_eq!(self.content_type, "application/problem+json", "{self:?}");
         assert_eq!(self.code(), code, "{self:?}");
         assert_eq!(self.body["status"], json!(status), "{self:?}");
-        assert!(self.body["title"].is_string() && self.body["type"].is_string() && self.body["detail"].is_string(), "{self:?}");
+        assert!(
+            self.body["title"].is_string()
+                && self.body["type"].is_string()
+                && self.body["detail"].is_string(),
+            "{self:?}"
+        );
     }
 }
 
@@ -88,10 +93,17 @@ impl Stack {
         config.db_name = format!("test_{id}");
         config.key_prefix = format!("t{id}.");
         config.db_max_connections = 16;
-        let root = booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config).database("mysql"), 1);
-        sqlx::query(&format!("CREATE DATABASE `{}`", config.db_name)).execute(&root).await.expect("MySQL answers (is the stack up? bash localstack/stack.sh up)");
+        let root = booking_core::adapters::mysql::pool(
+            booking_core::adapters::mysql::options(&config).database("mysql"),
+            1,
+        );
+        sqlx::query(&format!("CREATE DATABASE `{}`", config.db_name))
+            .execute(&root)
+            .await
+            .expect("MySQL answers (is the stack up? bash localstack/stack.sh up)");
         root.close().await;
-        let db = booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config), 4);
+        let db =
+            booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config), 4);
         booking_core::adapters::mysql::migrate(&db).await.expect("migrations apply");
         let redis_prefix = config.key_prefix.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -100,7 +112,11 @@ impl Stack {
         config.ws_management_endpoint = base.clone();
         config.jwt_secret = SECRET.to_string();
         let clock = Arc::new(ShiftedClock::default());
-        let app = Arc::new(booking_core::bootstrap::wire(config, clock.clone()).await.expect("the configuration is whole"));
+        let app = Arc::new(
+            booking_core::bootstrap::wire(config, clock.clone())
+                .await
+                .expect("the configuration is whole"),
+        );
         let gateway = Gateway::new(app.clone());
         let server = tokio::spawn(async move {
             let _ = local_gateway::serve(gateway, listener).await;
@@ -114,7 +130,11 @@ impl Stack {
     pub async fn start_live(sweep_every: std::time::Duration) -> Stack {
         let s = Stack::start().await;
         s.create_topics().await;
-        local_gateway::spawn_background(s.app.clone(), std::time::Duration::from_millis(100), sweep_every);
+        local_gateway::spawn_background(
+            s.app.clone(),
+            std::time::Duration::from_millis(100),
+            sweep_every,
+        );
         s
     }
 
@@ -136,7 +156,13 @@ impl Stack {
     }
 
     /// Sends a request with an optional bearer token and raw body.
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Answer {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -185,8 +211,13 @@ impl Stack {
     }
 
     /// An [`App`] over this stack's backends and clock, publishing through `publisher` instead.
-    pub async fn app_with_publisher(&self, publisher: impl booking_core::ports::Publisher + 'static) -> App {
-        let mut ports = booking_core::bootstrap::ports(&self.app.config, self.clock.clone()).await.expect("the configuration is whole");
+    pub async fn app_with_publisher(
+        &self,
+        publisher: impl booking_core::ports::Publisher + 'static,
+    ) -> App {
+        let mut ports = booking_core::bootstrap::ports(&self.app.config, self.clock.clone())
+            .await
+            .expect("the configuration is whole");
         ports.publisher = Arc::new(publisher);
         App::new(self.app.config.clone(), self.app.token_keys.clone(), ports)
     }
@@ -194,16 +225,25 @@ impl Stack {
     /// Creates this test's own topics (`<prefix>booking.events`, ...) on the broker.
     pub async fn create_topics(&self) {
         use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-        let admin: AdminClient<_> = rdkafka::ClientConfig::new().set("bootstrap.servers", &self.app.config.kafka_bootstrap_servers).create().unwrap();
-        let names: Vec<String> = ["booking.events", "seat.events", "payment.events", "dead.letter"].iter().map(|t| format!("{}{t}", self.redis_prefix)).collect();
-        let topics: Vec<NewTopic> = names.iter().map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1))).collect();
+        let admin: AdminClient<_> = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", &self.app.config.kafka_bootstrap_servers)
+            .create()
+            .unwrap();
+        let names: Vec<String> = ["booking.events", "seat.events", "payment.events", "dead.letter"]
+            .iter()
+            .map(|t| format!("{}{t}", self.redis_prefix))
+            .collect();
+        let topics: Vec<NewTopic> =
+            names.iter().map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1))).collect();
         admin.create_topics(&topics, &AdminOptions::new()).await.unwrap();
     }
 
     /// Holds `seats` for `user` and books them: the booking's JSON.
     pub async fn book(&self, event: &str, user: &str, seats: &[&str]) -> Value {
         let t = self.token(user);
-        let h = self.post(&format!("/api/v1/events/{event}/holds"), &t, json!({ "seatIds": seats })).await;
+        let h = self
+            .post(&format!("/api/v1/events/{event}/holds"), &t, json!({ "seatIds": seats }))
+            .await;
         assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
         let b = self.post("/api/v1/bookings", &t, json!({ "holdId": h.body["id"] })).await;
         assert_eq!(b.status, StatusCode::CREATED, "{b:?}");
@@ -254,7 +294,9 @@ impl Stack {
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
+            .map(|s| {
+                (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string())
+            })
             .collect()
     }
 }
@@ -263,7 +305,8 @@ impl Stack {
 async fn answer(req: reqwest::RequestBuilder) -> Answer {
     let res = req.send().await.expect("the gateway answers");
     let status = res.status();
-    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type =
+        res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let bytes = res.bytes().await.unwrap_or_default();
     Answer { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
 }
@@ -276,12 +319,16 @@ impl Drop for Stack {
 
 /// Seat ids of a JSON array.
 pub fn ids(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }
 
 /// A WebSocket client of the gateway's `/ws`, reading JSON text messages.
 pub struct WsClient {
-    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 }
 
 impl WsClient {
@@ -290,7 +337,11 @@ impl WsClient {
         match tokio_tungstenite::connect_async(url).await {
             Ok((stream, _)) => Ok(WsClient { stream }),
             Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
-                let body = res.body().as_ref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+                let body = res
+                    .body()
+                    .as_ref()
+                    .and_then(|b| serde_json::from_slice(b).ok())
+                    .unwrap_or(Value::Null);
                 Err((res.status().as_u16(), body))
             }
             Err(e) => panic!("the gateway answers WebSocket handshakes: {e}"),
@@ -299,7 +350,10 @@ impl WsClient {
 
     pub async fn send(&mut self, message: Value) {
         use futures::SinkExt;
-        self.stream.send(tokio_tungstenite::tungstenite::Message::text(message.to_string())).await.expect("the socket is open");
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::text(message.to_string()))
+            .await
+            .expect("the socket is open");
     }
 
     /// The next JSON message within `within`, or `None`.

@@ -7,5 +7,8 @@ const EVERY: Duration = Duration::from_millis(100);
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    booking_core::bootstrap::serve_scheduled(|app| async move { booking_core::app::relay::relay_for(&app, RUN_FOR, EVERY).await }).await
+    booking_core::bootstrap::serve_scheduled(|app| async move {
+        booking_core::app::relay::relay_for(&app, RUN_FOR, EVERY).await
+    })
+    .await
 }

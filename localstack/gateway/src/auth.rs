@@ -20,7 +20,8 @@ pub fn mint(secret: &str, user: &str, admin: bool, ttl_seconds: i64) -> String {
 
 /// Signs any claims (HS256), e.g. a token with a `phone_number`.
 pub fn sign(secret: &str, claims: &serde_json::Value) -> String {
-    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).expect("HS256 signing of a JSON object cannot fail")
+    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .expect("HS256 signing of a JSON object cannot fail")
 }
 
 /// Validates a bearer token and returns its claims flattened to strings, the way API Gateway

@@ -66,9 +66,14 @@ impl Gateway {
 /// `GET /local/token?user=..`: plays the user pool's sign-in for the live page (any user name, never
 /// an admin); only the local gateway has it.
 async fn local_token(secret: String, query: HashMap<String, String>) -> AxumResponse {
-    let user = query.get("user").map(|u| u.trim()).filter(|u| !u.is_empty() && u.len() <= 64 && u.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
+    let user = query.get("user").map(|u| u.trim()).filter(|u| {
+        !u.is_empty()
+            && u.len() <= 64
+            && u.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    });
     match user {
-        Some(u) => axum::Json(json!({ "token": auth::mint(&secret, u, false, 3600), "user": u })).into_response(),
+        Some(u) => axum::Json(json!({ "token": auth::mint(&secret, u, false, 3600), "user": u }))
+            .into_response(),
         None => problem(Problem::validation("user: 1-64 letters, digits, '.', '_' or '-'")),
     }
 }
@@ -84,12 +89,17 @@ pub fn router(gateway: Gateway) -> Router {
         let gw = gateway.clone();
         let route_key = format!("{} {}", route.method, route.path);
         let (handler, authorized) = (route.handler.clone(), route.authorized);
-        let method = axum::routing::MethodFilter::try_from(route.method.clone()).expect("a standard method");
+        let method =
+            axum::routing::MethodFilter::try_from(route.method.clone()).expect("a standard method");
         router = router.route(
             route.path,
-            on(method, move |params: Result<Path<HashMap<String, String>>, PathRejection>, req: AxumRequest| {
-                invoke(gw, handler, route_key, authorized, params.ok().map(|Path(p)| p), req)
-            }),
+            on(
+                method,
+                move |params: Result<Path<HashMap<String, String>>, PathRejection>,
+                      req: AxumRequest| {
+                    invoke(gw, handler, route_key, authorized, params.ok().map(|Path(p)| p), req)
+                },
+            ),
         );
     }
     let not_found = || async { problem(Problem::route_not_found()) };
@@ -99,18 +109,33 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/ws", axum::routing::get(websocket::connect).with_state(ws.clone()))
         .route(
             "/@connections/{id}",
-            axum::routing::post(websocket::post).delete(websocket::delete).get(websocket::get).with_state(ws),
+            axum::routing::post(websocket::post)
+                .delete(websocket::delete)
+                .get(websocket::get)
+                .with_state(ws),
         )
         .route("/live", axum::routing::get(|| async { axum::response::Html(LIVE_PAGE) }))
         .route(
             "/local/token",
-            axum::routing::get(move |axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>| local_token(secret.clone(), q)),
+            axum::routing::get(
+                move |axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>| {
+                    local_token(secret.clone(), q)
+                },
+            ),
         )
-        .route("/openapi.yaml", axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI) }))
+        .route(
+            "/openapi.yaml",
+            axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI) }),
+        )
         .route("/docs", axum::routing::get(|| async { axum::response::Html(SWAGGER_UI) }))
         .route(
             "/metrics",
-            axum::routing::get(|| async { ([("content-type", "text/plain; version=0.0.4")], booking_core::metrics::prometheus()) }),
+            axum::routing::get(|| async {
+                (
+                    [("content-type", "text/plain; version=0.0.4")],
+                    booking_core::metrics::prometheus(),
+                )
+            }),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
@@ -139,16 +164,29 @@ async fn invoke(
     // A path whose parameters do not decode to UTF-8 (`/events/%FF%FE`): after the authorizer,
     // as in API Gateway, and as problem+json like every other refusal.
     let Some(params) = params else {
-        return problem(Problem::bad_request("INVALID_ID", "a path parameter is not valid UTF-8 once decoded"));
+        return problem(Problem::bad_request(
+            "INVALID_ID",
+            "a path parameter is not valid UTF-8 once decoded",
+        ));
     };
     let bytes = match to_bytes(body, GATEWAY_MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => return problem(Problem::new(413, "PAYLOAD_TOO_LARGE", "Payload too large", "the body is too large")),
+        Err(_) => {
+            return problem(Problem::new(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                "Payload too large",
+                "the body is too large",
+            ))
+        }
     };
     let mut headers: HashMap<String, String> = HashMap::new();
     for (name, value) in &parts.headers {
         if let Ok(v) = value.to_str() {
-            headers.entry(name.as_str().to_string()).and_modify(|e| *e = format!("{e},{v}")).or_insert_with(|| v.to_string());
+            headers
+                .entry(name.as_str().to_string())
+                .and_modify(|e| *e = format!("{e},{v}"))
+                .or_insert_with(|| v.to_string());
         }
     }
     let now = chrono::Utc::now();
@@ -211,10 +249,18 @@ fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {
 /// Plays the triggers of the deployment: the relay (`functions/relay`) every `relay_every`, the
 /// sweep (`functions/sweep`) every `sweep_every`, and the MSK event source mappings of the consumer
 /// functions, so that a change reaches WebSocket clients and inboxes within a moment locally.
-pub fn spawn_background(app: Arc<App>, relay_every: std::time::Duration, sweep_every: std::time::Duration) {
+pub fn spawn_background(
+    app: Arc<App>,
+    relay_every: std::time::Duration,
+    sweep_every: std::time::Duration,
+) {
     msk::spawn_consumers(app.clone());
-    every(app.clone(), relay_every, "relay", |app| Box::pin(async move { booking_core::app::relay::relay(&app).await.map(|_| ()) }));
-    every(app, sweep_every, "sweep", |app| Box::pin(async move { booking_core::app::sweep::sweep(&app).await.map(|_| ()) }));
+    every(app.clone(), relay_every, "relay", |app| {
+        Box::pin(async move { booking_core::app::relay::relay(&app).await.map(|_| ()) })
+    });
+    every(app, sweep_every, "sweep", |app| {
+        Box::pin(async move { booking_core::app::sweep::sweep(&app).await.map(|_| ()) })
+    });
 }
 
 /// Runs `job` every `interval` (a schedule's invocations); a failed run waits for the next.
@@ -249,7 +295,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -33,7 +33,10 @@ enum Command {
 }
 
 fn secret() -> String {
-    std::env::var("LOCAL_JWT_SECRET").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| auth::DEFAULT_SECRET.to_string())
+    std::env::var("LOCAL_JWT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| auth::DEFAULT_SECRET.to_string())
 }
 
 #[tokio::main]
@@ -45,7 +48,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let config = booking_core::Config::from_env()?;
-            let pool = booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config), 1);
+            let pool = booking_core::adapters::mysql::pool(
+                booking_core::adapters::mysql::options(&config),
+                1,
+            );
             booking_core::adapters::mysql::migrate(&pool).await?;
             println!("migrations applied to {}", config.db_name);
         }
@@ -57,7 +63,9 @@ async fn main() -> anyhow::Result<()> {
                 config.ws_management_endpoint = format!("http://{addr}");
             }
             let app = booking_core::bootstrap::app(config).await?;
-            let ms = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+            let ms = |name: &str, default: u64| {
+                std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+            };
             local_gateway::spawn_background(
                 app.clone(),
                 std::time::Duration::from_millis(ms("RELAY_INTERVAL_MS", 100)),

@@ -65,7 +65,11 @@ async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()>
         let mut start = TopicPartitionList::new();
         for e in client.committed_offsets(partitions, Duration::from_secs(10))?.elements() {
             // Nothing committed yet: from the oldest record kept.
-            let offset = if let Offset::Offset(o) = e.offset() { Offset::Offset(o) } else { Offset::Beginning };
+            let offset = if let Offset::Offset(o) = e.offset() {
+                Offset::Offset(o)
+            } else {
+                Offset::Beginning
+            };
             start.add_partition_offset(e.topic(), e.partition(), offset)?;
         }
         Ok(start)
@@ -81,7 +85,11 @@ async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()>
         let mut add = |m: &rdkafka::message::BorrowedMessage<'_>| {
             // The function sees the topic names of the deployment, without the local prefix.
             let topic = m.topic().strip_prefix(prefix.as_str()).unwrap_or(m.topic()).to_string();
-            let at = m.timestamp().to_millis().and_then(chrono::DateTime::from_timestamp_millis).unwrap_or_else(chrono::Utc::now);
+            let at = m
+                .timestamp()
+                .to_millis()
+                .and_then(chrono::DateTime::from_timestamp_millis)
+                .unwrap_or_else(chrono::Utc::now);
             records.entry(format!("{topic}-{}", m.partition())).or_default().push(KafkaRecord {
                 topic: Some(topic),
                 partition: i64::from(m.partition()),

@@ -1,8 +1,8 @@
 //! The route table: method and path (as `template.yaml` declares them) to the function that
 //! serves it and the very handler that function's `main` runs. A test keeps the three in step.
 
-use booking_core::http::{self, boxed, BoxHandler};
 use ::http::Method;
+use booking_core::http::{self, boxed, BoxHandler};
 
 pub struct Route {
     /// The function's folder under `functions/` and its logical name in `template.yaml`.
@@ -48,6 +48,9 @@ pub fn routes() -> Vec<Route> {
         route!("bookings-list", GET, "/api/v1/bookings/users/{userId}", bookings::list),
         route!("payments-create", POST, "/api/v1/payments", payments::create),
         route!("payments-get", GET, "/api/v1/payments/{id}", payments::get),
-        Route { authorized: false, ..route!("payments-webhook", POST, "/api/v1/payments/webhook", payments::webhook) },
+        Route {
+            authorized: false,
+            ..route!("payments-webhook", POST, "/api/v1/payments/webhook", payments::webhook)
+        },
     ]
 }

@@ -29,14 +29,40 @@ pub struct WsRoute {
 
 /// The WebSocket API's routes, as template.yaml deploys them (a test compares the two).
 pub const ROUTES: [WsRoute; 4] = [
-    WsRoute { key: "$connect", function: "ws-connect", handler_path: "ws::connect", handler: |a, r| Box::pin(booking_core::ws::connect(a, r)) },
-    WsRoute { key: "$disconnect", function: "ws-disconnect", handler_path: "ws::disconnect", handler: |a, r| Box::pin(booking_core::ws::disconnect(a, r)) },
-    WsRoute { key: "subscribe", function: "ws-subscribe", handler_path: "ws::subscribe", handler: |a, r| Box::pin(booking_core::ws::subscribe(a, r)) },
-    WsRoute { key: "unsubscribe", function: "ws-unsubscribe", handler_path: "ws::unsubscribe", handler: |a, r| Box::pin(booking_core::ws::unsubscribe(a, r)) },
+    WsRoute {
+        key: "$connect",
+        function: "ws-connect",
+        handler_path: "ws::connect",
+        handler: |a, r| Box::pin(booking_core::ws::connect(a, r)),
+    },
+    WsRoute {
+        key: "$disconnect",
+        function: "ws-disconnect",
+        handler_path: "ws::disconnect",
+        handler: |a, r| Box::pin(booking_core::ws::disconnect(a, r)),
+    },
+    WsRoute {
+        key: "subscribe",
+        function: "ws-subscribe",
+        handler_path: "ws::subscribe",
+        handler: |a, r| Box::pin(booking_core::ws::subscribe(a, r)),
+    },
+    WsRoute {
+        key: "unsubscribe",
+        function: "ws-unsubscribe",
+        handler_path: "ws::unsubscribe",
+        handler: |a, r| Box::pin(booking_core::ws::unsubscribe(a, r)),
+    },
 ];
 
 /// Runs the function of route `key` with its WebSocket event; `None` if there is no such route.
-async fn invoke(app: &Arc<App>, key: &str, connection: &str, query: &HashMap<String, String>, body: Option<&str>) -> Option<WsResponse> {
+async fn invoke(
+    app: &Arc<App>,
+    key: &str,
+    connection: &str,
+    query: &HashMap<String, String>,
+    body: Option<&str>,
+) -> Option<WsResponse> {
     let route = ROUTES.iter().find(|r| r.key == key)?;
     let kind = match key {
         "$connect" => "CONNECT",
@@ -89,7 +115,13 @@ pub struct WsState {
 }
 
 /// A WebSocket event as API Gateway sends it to a route's function.
-fn event(route: &str, kind: &str, connection: &str, query: &HashMap<String, String>, body: Option<&str>) -> WsRequest {
+fn event(
+    route: &str,
+    kind: &str,
+    connection: &str,
+    query: &HashMap<String, String>,
+    body: Option<&str>,
+) -> WsRequest {
     let now = chrono::Utc::now().timestamp_millis();
     let mut e = json!({
         "requestContext": {
@@ -118,7 +150,11 @@ fn body_text(r: &WsResponse) -> Option<String> {
 
 /// `GET /ws?token=..[&eventId=..]`: runs `$connect`; a refusal is answered over HTTP with its status
 /// and body, as API Gateway does, and no socket opens.
-pub async fn connect(State(st): State<WsState>, Query(query): Query<HashMap<String, String>>, upgrade: WebSocketUpgrade) -> Response {
+pub async fn connect(
+    State(st): State<WsState>,
+    Query(query): Query<HashMap<String, String>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
     // The connection can be pushed to as soon as `$connect` may have subscribed it: pushes wait in
     // the channel until the socket is up.
@@ -129,8 +165,14 @@ pub async fn connect(State(st): State<WsState>, Query(query): Query<HashMap<Stri
     let answer = invoke(&st.app, "$connect", &id, &query, None).await.unwrap_or_default();
     if !(200..300).contains(&answer.status_code) {
         st.sockets.remove(&id);
-        let status = StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::FORBIDDEN);
-        return (status, [("content-type", "application/json")], body_text(&answer).unwrap_or_default()).into_response();
+        let status =
+            StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::FORBIDDEN);
+        return (
+            status,
+            [("content-type", "application/json")],
+            body_text(&answer).unwrap_or_default(),
+        )
+            .into_response();
     }
     upgrade.on_upgrade(move |socket: WebSocket| async move {
         let (mut sink, mut stream) = socket.split();
@@ -159,7 +201,10 @@ pub async fn connect(State(st): State<WsState>, Query(query): Query<HashMap<Stri
 /// Route selection on `$request.body.action`, as the WebSocket API is configured; the function's
 /// answer body goes back to the client. With no such route API Gateway answers `Forbidden`.
 async fn route(app: &Arc<App>, id: &str, text: &str) -> Option<String> {
-    let action = serde_json::from_str::<Value>(text).ok().and_then(|v| v["action"].as_str().map(String::from)).unwrap_or_default();
+    let action = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v["action"].as_str().map(String::from))
+        .unwrap_or_default();
     // `$connect` and `$disconnect` are not for messages to select.
     let answer = match action.starts_with('$') {
         true => None,
@@ -172,7 +217,12 @@ async fn route(app: &Arc<App>, id: &str, text: &str) -> Option<String> {
 }
 
 fn gone() -> Response {
-    (StatusCode::GONE, [("content-type", "application/json"), ("x-amzn-errortype", "GoneException")], r#"{"message":"Gone"}"#).into_response()
+    (
+        StatusCode::GONE,
+        [("content-type", "application/json"), ("x-amzn-errortype", "GoneException")],
+        r#"{"message":"Gone"}"#,
+    )
+        .into_response()
 }
 
 /// `POST /@connections/{id}`: the Management API's PostToConnection.

@@ -16,7 +16,9 @@ pub struct ManagementApi {
 impl ManagementApi {
     /// A client for the WebSocket API's management endpoint (`WS_MANAGEMENT_ENDPOINT`).
     pub fn new(config: &aws_config::SdkConfig, endpoint: &str) -> Self {
-        let config = aws_sdk_apigatewaymanagement::config::Builder::from(config).endpoint_url(endpoint).build();
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(config)
+            .endpoint_url(endpoint)
+            .build();
         ManagementApi { client: Client::from_conf(config) }
     }
 }
@@ -24,7 +26,13 @@ impl ManagementApi {
 #[async_trait]
 impl Pusher for ManagementApi {
     async fn push(&self, connection: &str, body: &str) -> BackendResult<Pushed> {
-        let sent = self.client.post_to_connection().connection_id(connection).data(Blob::new(body.as_bytes())).send().await;
+        let sent = self
+            .client
+            .post_to_connection()
+            .connection_id(connection)
+            .data(Blob::new(body.as_bytes()))
+            .send()
+            .await;
         match sent {
             Ok(_) => Ok(Pushed::Sent),
             Err(SdkError::ServiceError(e)) if e.err().is_gone_exception() => Ok(Pushed::Gone),

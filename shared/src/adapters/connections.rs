@@ -25,7 +25,11 @@ pub struct DynamoConnections {
 
 impl DynamoConnections {
     pub fn new(config: &aws_config::SdkConfig, table: &str, prefix: &str) -> Self {
-        DynamoConnections { client: Client::new(config), table: table.to_string(), prefix: prefix.to_string() }
+        DynamoConnections {
+            client: Client::new(config),
+            table: table.to_string(),
+            prefix: prefix.to_string(),
+        }
     }
 
     fn id(&self, connection: &str) -> AttributeValue {
@@ -33,7 +37,13 @@ impl DynamoConnections {
     }
 
     /// Every item whose `attribute` (the table's key, or `index`'s) is `value`, all pages.
-    async fn items(&self, index: Option<&str>, attribute: &str, value: AttributeValue, doing: &'static str) -> BackendResult<Vec<Item>> {
+    async fn items(
+        &self,
+        index: Option<&str>,
+        attribute: &str,
+        value: AttributeValue,
+        doing: &'static str,
+    ) -> BackendResult<Vec<Item>> {
         self.client
             .query()
             .table_name(&self.table)
@@ -73,7 +83,12 @@ impl Connections for DynamoConnections {
         Ok(())
     }
 
-    async fn subscribe(&self, connection: &str, event: Uuid, now: DateTime<Utc>) -> BackendResult<()> {
+    async fn subscribe(
+        &self,
+        connection: &str,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<()> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -100,7 +115,8 @@ impl Connections for DynamoConnections {
     }
 
     async fn disconnect(&self, connection: &str) -> BackendResult<()> {
-        let items = self.items(None, "connectionId", self.id(connection), "reading a connection").await?;
+        let items =
+            self.items(None, "connectionId", self.id(connection), "reading a connection").await?;
         for chunk in items.chunks(25) {
             let deletes: Vec<WriteRequest> = chunk
                 .iter()
@@ -113,10 +129,17 @@ impl Connections for DynamoConnections {
                     Some(WriteRequest::builder().delete_request(key).build())
                 })
                 .collect();
-            let mut pending = Some(std::collections::HashMap::from([(self.table.clone(), deletes)]));
+            let mut pending =
+                Some(std::collections::HashMap::from([(self.table.clone(), deletes)]));
             // Items DynamoDB could not take this time come back as unprocessed: send them again.
             while let Some(requests) = pending.filter(|r| r.values().any(|v| !v.is_empty())) {
-                let out = self.client.batch_write_item().set_request_items(Some(requests)).send().await.map_err(fault("removing a connection"))?;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .set_request_items(Some(requests))
+                    .send()
+                    .await
+                    .map_err(fault("removing a connection"))?;
                 pending = out.unprocessed_items;
             }
         }
@@ -125,7 +148,13 @@ impl Connections for DynamoConnections {
 
     async fn subscribers(&self, event: Uuid) -> BackendResult<Vec<String>> {
         let event = AttributeValue::S(format!("{}{event}", self.prefix));
-        let items = self.items(Some(INDEX), "eventId", event, "listing an event's subscribers").await?;
-        Ok(items.iter().filter_map(|i| s(i, "connectionId").strip_prefix(self.prefix.as_str()).map(String::from)).collect())
+        let items =
+            self.items(Some(INDEX), "eventId", event, "listing an event's subscribers").await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| {
+                s(i, "connectionId").strip_prefix(self.prefix.as_str()).map(String::from)
+            })
+            .collect())
     }
 }

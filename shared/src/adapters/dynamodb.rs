@@ -25,11 +25,17 @@ pub struct DynamoIdempotency {
 
 /// Maps an AWS SDK error (any service's: they share the type) to a [`BackendError`]; timeouts,
 /// connection failures and unreadable answers are transient.
-pub(crate) fn fault<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
+pub(crate) fn fault<
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+>(
     context: &'static str,
 ) -> impl FnOnce(SdkError<E, R>) -> BackendError {
     move |e| {
-        let transient = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_));
+        let transient = matches!(
+            e,
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+        );
         let source = anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e));
         if transient {
             BackendError::transient(context, source)
@@ -46,13 +52,19 @@ pub async fn aws_config() -> aws_config::SdkConfig {
 }
 
 /// Whether an SDK error is the service refusing a condition.
-pub(crate) fn condition_failed<R>(e: &SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>) -> bool {
+pub(crate) fn condition_failed<R>(
+    e: &SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>,
+) -> bool {
     matches!(e, SdkError::ServiceError(se) if se.err().is_conditional_check_failed_exception())
 }
 
 impl DynamoIdempotency {
     pub fn new(config: &aws_config::SdkConfig, table: &str, prefix: &str) -> Self {
-        DynamoIdempotency { client: Client::new(config), table: table.to_string(), prefix: prefix.to_string() }
+        DynamoIdempotency {
+            client: Client::new(config),
+            table: table.to_string(),
+            prefix: prefix.to_string(),
+        }
     }
 
     fn pk(&self, user: &str, key: &str) -> AttributeValue {
@@ -70,7 +82,13 @@ pub(crate) fn n(item: &HashMap<String, AttributeValue>, k: &str) -> i64 {
 
 #[async_trait]
 impl IdempotencyStore for DynamoIdempotency {
-    async fn claim(&self, user: &str, key: &str, fingerprint: &str, now: DateTime<Utc>) -> BackendResult<KeyClaim> {
+    async fn claim(
+        &self,
+        user: &str,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> BackendResult<KeyClaim> {
         let put = self
             .client
             .put_item()
@@ -147,7 +165,11 @@ impl IdempotencyStore for DynamoIdempotency {
             .await
             .map(|_| ())
             .or_else(|e| match e {
-                SdkError::ServiceError(ref se) if se.err().is_conditional_check_failed_exception() => Ok(()),
+                SdkError::ServiceError(ref se)
+                    if se.err().is_conditional_check_failed_exception() =>
+                {
+                    Ok(())
+                }
                 e => Err(fault("releasing an idempotency key")(e)),
             })
     }

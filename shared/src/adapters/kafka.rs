@@ -33,17 +33,29 @@ impl KafkaPublisher {
             .set("message.timeout.ms", "5000")
             .set("socket.timeout.ms", "3000")
             .set("linger.ms", "2");
-        Ok(KafkaPublisher { config, producer: OnceLock::new(), last_reset: Mutex::new(Instant::now()), prefix: prefix.to_string() })
+        Ok(KafkaPublisher {
+            config,
+            producer: OnceLock::new(),
+            last_reset: Mutex::new(Instant::now()),
+            prefix: prefix.to_string(),
+        })
     }
 
     /// The producer, made on first use.
     fn producer(&self) -> BackendResult<FutureProducer> {
         if let Some(p) = self.producer.get() {
-            return p.read().map(|p| p.clone()).map_err(|_| BackendError::permanent("publishing", anyhow::anyhow!("producer lock poisoned")));
+            return p.read().map(|p| p.clone()).map_err(|_| {
+                BackendError::permanent("publishing", anyhow::anyhow!("producer lock poisoned"))
+            });
         }
-        let fresh: FutureProducer = self.config.create().map_err(|e| BackendError::transient("starting the Kafka producer", e))?;
+        let fresh: FutureProducer = self
+            .config
+            .create()
+            .map_err(|e| BackendError::transient("starting the Kafka producer", e))?;
         let p = self.producer.get_or_init(|| RwLock::new(fresh));
-        p.read().map(|p| p.clone()).map_err(|_| BackendError::permanent("publishing", anyhow::anyhow!("producer lock poisoned")))
+        p.read().map(|p| p.clone()).map_err(|_| {
+            BackendError::permanent("publishing", anyhow::anyhow!("producer lock poisoned"))
+        })
     }
 
     /// After a broker comes back with a new identity (a restarted or failed-over cluster), an
@@ -52,7 +64,8 @@ impl KafkaPublisher {
     fn reset_if_stuck(&self, error: &KafkaError) {
         let Some(producer) = self.producer.get() else { return };
         let fatal = producer.read().map(|p| p.client().fatal_error().is_some()).unwrap_or(false);
-        let timed_out = matches!(error, KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut));
+        let timed_out =
+            matches!(error, KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut));
         if !(fatal || timed_out) {
             return;
         }
@@ -78,7 +91,10 @@ impl Publisher for KafkaPublisher {
     async fn publish(&self, topic: &str, key: &str, payload: &str) -> BackendResult<()> {
         let topic = format!("{}{topic}", self.prefix);
         let producer = self.producer()?;
-        match producer.send(FutureRecord::to(&topic).key(key).payload(payload), Duration::from_secs(5)).await {
+        match producer
+            .send(FutureRecord::to(&topic).key(key).payload(payload), Duration::from_secs(5))
+            .await
+        {
             Ok(_) => Ok(()),
             Err((e, _)) => {
                 self.reset_if_stuck(&e);

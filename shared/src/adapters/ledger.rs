@@ -22,7 +22,11 @@ pub struct DynamoLedger {
 
 impl DynamoLedger {
     pub fn new(config: &aws_config::SdkConfig, table: &str, prefix: &str) -> Self {
-        DynamoLedger { client: Client::new(config), table: table.to_string(), prefix: prefix.to_string() }
+        DynamoLedger {
+            client: Client::new(config),
+            table: table.to_string(),
+            prefix: prefix.to_string(),
+        }
     }
 
     fn pk(&self, key: &str) -> AttributeValue {
@@ -55,7 +59,13 @@ impl ActionClaims for DynamoLedger {
     }
 
     async fn release(&self, key: &str) -> BackendResult<()> {
-        self.client.delete_item().table_name(&self.table).key("pk", self.pk(key)).send().await.map_err(fault("releasing a notification"))?;
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", self.pk(key))
+            .send()
+            .await
+            .map_err(fault("releasing a notification"))?;
         Ok(())
     }
 }
@@ -85,7 +95,9 @@ impl Watermarks for DynamoLedger {
             .item("logMs", AttributeValue::N(to.0.to_string()))
             .item("logSeq", AttributeValue::N(to.1.to_string()))
             .item("expiresAt", AttributeValue::N((now.timestamp() + KEEP_SECONDS).to_string()))
-            .condition_expression("attribute_not_exists(pk) OR logMs < :ms OR (logMs = :ms AND logSeq < :n)")
+            .condition_expression(
+                "attribute_not_exists(pk) OR logMs < :ms OR (logMs = :ms AND logSeq < :n)",
+            )
             .expression_attribute_values(":ms", AttributeValue::N(to.0.to_string()))
             .expression_attribute_values(":n", AttributeValue::N(to.1.to_string()))
             .send()

@@ -13,7 +13,12 @@ use crate::metrics::{self, Metric};
 const ATTEMPTS: usize = 3;
 
 /// `PUT /bookings/{id}/confirm`: needs a SUCCEEDED payment of this booking.
-pub async fn confirm_booking(app: &App, caller: &Caller, id: Uuid, payment: Option<Uuid>) -> AppResult<Booking> {
+pub async fn confirm_booking(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    payment: Option<Uuid>,
+) -> AppResult<Booking> {
     let booking = get_booking(app, caller, id).await?;
     // A booking that can no longer be confirmed is 409 whatever the payment; otherwise the payment
     // is checked first, even for a booking confirmed already.
@@ -21,7 +26,11 @@ pub async fn confirm_booking(app: &App, caller: &Caller, id: Uuid, payment: Opti
         return Err(AppError::BookingState(booking.status));
     }
     let paid = match payment {
-        Some(p) => app.payments.get(p).await?.is_some_and(|p| p.booking_id == id && p.status == PaymentStatus::Succeeded),
+        Some(p) => app
+            .payments
+            .get(p)
+            .await?
+            .is_some_and(|p| p.booking_id == id && p.status == PaymentStatus::Succeeded),
         None => false,
     };
     if !paid {
@@ -41,7 +50,9 @@ pub async fn cancel_booking(app: &App, caller: &Caller, id: Uuid) -> AppResult<B
 pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<usize> {
     let mut expired = 0;
     for id in app.bookings.due_for_expiry(now, limit).await? {
-        if let Some((b, _)) = app.bookings.transition(id, BookingStatus::Pending, BookingStatus::Expired, now).await? {
+        if let Some((b, _)) =
+            app.bookings.transition(id, BookingStatus::Pending, BookingStatus::Expired, now).await?
+        {
             after_change(app, &b, now).await?;
             count_change(&b);
             tracing::info!(booking_id = %b.id, "booking expired");
@@ -58,7 +69,11 @@ pub async fn expire_if_due(app: &App, booking: Booking) -> AppResult<Booking> {
     if booking.status.expire(booking.expires_at, now) != Transition::To(BookingStatus::Expired) {
         return Ok(booking);
     }
-    match app.bookings.transition(booking.id, BookingStatus::Pending, BookingStatus::Expired, now).await? {
+    match app
+        .bookings
+        .transition(booking.id, BookingStatus::Pending, BookingStatus::Expired, now)
+        .await?
+    {
         Some((b, _)) => {
             after_change(app, &b, now).await?;
             count_change(&b);
@@ -69,7 +84,11 @@ pub async fn expire_if_due(app: &App, booking: Booking) -> AppResult<Booking> {
     }
 }
 
-async fn change(app: &App, mut booking: Booking, rule: fn(BookingStatus) -> Transition) -> AppResult<Booking> {
+async fn change(
+    app: &App,
+    mut booking: Booking,
+    rule: fn(BookingStatus) -> Transition,
+) -> AppResult<Booking> {
     for _ in 0..ATTEMPTS {
         let to = match rule(booking.status) {
             Transition::Unchanged => return Ok(booking),
@@ -88,7 +107,11 @@ async fn change(app: &App, mut booking: Booking, rule: fn(BookingStatus) -> Tran
                 return Ok(b);
             }
             None => {
-                booking = app.bookings.get(booking.id).await?.ok_or(AppError::NotFound(Resource::Booking))?;
+                booking = app
+                    .bookings
+                    .get(booking.id)
+                    .await?
+                    .ok_or(AppError::NotFound(Resource::Booking))?;
             }
         }
     }

@@ -15,7 +15,11 @@ use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, Seat
 use crate::metrics::{self, Metric};
 use crate::ports::CreateOutcome;
 
-pub async fn create_booking(app: &App, caller: &Caller, source: BookingSource) -> AppResult<Booking> {
+pub async fn create_booking(
+    app: &App,
+    caller: &Caller,
+    source: BookingSource,
+) -> AppResult<Booking> {
     let hold = match source {
         BookingSource::Hold(id) => {
             let hold = live_hold(app, caller, id).await?;
@@ -49,7 +53,8 @@ pub async fn create_booking(app: &App, caller: &Caller, source: BookingSource) -
     if !app.locks.claim(&hold, booking.id, booking.expires_at).await? {
         return Err(AppError::HoldExpired);
     }
-    let outcome = app.bookings.create(&booking, &announce(&booking, BookingStatus::Pending, now)).await;
+    let outcome =
+        app.bookings.create(&booking, &announce(&booking, BookingStatus::Pending, now)).await;
     match outcome {
         Ok(CreateOutcome::Created) => {
             metrics::count(Metric::BookingsCreated, 1);

@@ -16,5 +16,8 @@ pub struct Availability {
 pub async fn get_event(app: &App, id: Uuid) -> AppResult<(std::sync::Arc<Event>, Availability)> {
     let event = app.event(id).await?;
     let (held, booked) = app.seat_counts(id).await?;
-    Ok((event.clone(), Availability { available: event.seat_count.saturating_sub(held + booked), held, booked }))
+    Ok((
+        event.clone(),
+        Availability { available: event.seat_count.saturating_sub(held + booked), held, booked },
+    ))
 }

@@ -16,7 +16,12 @@ const ATTEMPTS: u32 = 10;
 const PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(250);
 const RETRY_PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(50);
 
-pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, ask: HoldAsk) -> AppResult<Hold> {
+pub async fn hold_seats(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    ask: HoldAsk,
+) -> AppResult<Hold> {
     let event = app.event(event_id).await?;
     let choice = ask.choice(&event)?;
     let mut last_conflict = Vec::new();
@@ -36,11 +41,13 @@ pub async fn hold_seats(app: &App, caller: &Caller, event_id: Uuid, ask: HoldAsk
                 let age = if attempt == 0 { PICTURE_AGE } else { RETRY_PICTURE_AGE };
                 let mut picture = app.occupancy(&event, age).await?;
                 picture.mark(&event, conflicts.iter().map(String::as_str));
-                let mut options = best_available::candidates(&event, section.as_deref(), *quantity, &picture);
+                let mut options =
+                    best_available::candidates(&event, section.as_deref(), *quantity, &picture);
                 if options.is_empty() && attempt == 0 {
                     // The counts say there is room: look at a newer picture before saying no.
                     picture = app.occupancy(&event, RETRY_PICTURE_AGE).await?;
-                    options = best_available::candidates(&event, section.as_deref(), *quantity, &picture);
+                    options =
+                        best_available::candidates(&event, section.as_deref(), *quantity, &picture);
                 }
                 if options.is_empty() {
                     return Err(AppError::SeatsUnavailable(Vec::new()));

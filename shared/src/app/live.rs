@@ -7,9 +7,21 @@ use super::{App, AppError, AppResult};
 use crate::domain::RuleError;
 
 /// `$connect`: the token must verify; `eventId`, when given, subscribes at once. Returns the user.
-pub async fn connect(app: &App, connection: &str, token: Option<&str>, event: Option<&str>) -> AppResult<String> {
-    let claims = app.token_keys.verify(token.ok_or(AppError::Unauthorized("a token query parameter is required"))?).map_err(AppError::Unauthorized)?;
-    let user = claims.get("sub").filter(|s| !s.is_empty()).ok_or(AppError::Unauthorized("the token has no subject"))?.clone();
+pub async fn connect(
+    app: &App,
+    connection: &str,
+    token: Option<&str>,
+    event: Option<&str>,
+) -> AppResult<String> {
+    let claims = app
+        .token_keys
+        .verify(token.ok_or(AppError::Unauthorized("a token query parameter is required"))?)
+        .map_err(AppError::Unauthorized)?;
+    let user = claims
+        .get("sub")
+        .filter(|s| !s.is_empty())
+        .ok_or(AppError::Unauthorized("the token has no subject"))?
+        .clone();
     let event = match event {
         Some(e) => Some(existing_event(app, e).await?),
         None => None,
@@ -30,7 +42,8 @@ pub async fn subscribe(app: &App, connection: &str, event: &str) -> AppResult<Uu
 }
 
 pub async fn unsubscribe(app: &App, connection: &str, event: &str) -> AppResult<Uuid> {
-    let event = Uuid::parse_str(event).map_err(|_| RuleError::invalid("eventId", "must be a UUID"))?;
+    let event =
+        Uuid::parse_str(event).map_err(|_| RuleError::invalid("eventId", "must be a UUID"))?;
     app.connections.unsubscribe(connection, event).await?;
     Ok(event)
 }

@@ -31,8 +31,9 @@ use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
-    ActionClaims, BackendError, BookingStore, Clock, Connections, EventStore, IdempotencyStore, Notifier, Outbox, PaymentProvider,
-    PaymentStore, Publisher, Pusher, SeatLocks, SeatLog, SeatSnapshot, Watermarks,
+    ActionClaims, BackendError, BookingStore, Clock, Connections, EventStore, IdempotencyStore,
+    Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, SeatLocks, SeatLog,
+    SeatSnapshot, Watermarks,
 };
 
 /// Events kept per instance. Events never change once created, so a cached one is never stale.
@@ -182,7 +183,8 @@ impl App {
         if let Some(e) = self.event_cache.read().ok().and_then(|c| c.get(&id).cloned()) {
             return Ok(e);
         }
-        let event = Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound(Resource::Event))?);
+        let event =
+            Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound(Resource::Event))?);
         remember(&self.event_cache, id, event.clone());
         Ok(event)
     }
@@ -200,17 +202,20 @@ impl App {
             }
             self.load_locks(event).await?;
         }
-        Err(BackendError::transient(what, anyhow::anyhow!("seat locks of {event} would not load")).into())
+        Err(BackendError::transient(what, anyhow::anyhow!("seat locks of {event} would not load"))
+            .into())
     }
 
     /// The event's taken seats now, rebuilding the lock structure from MySQL if Redis lost it.
     pub async fn snapshot(&self, event: Uuid) -> AppResult<SeatSnapshot> {
-        self.read_locks(event, "reading the seat map", || self.locks.snapshot(event, self.now())).await
+        self.read_locks(event, "reading the seat map", || self.locks.snapshot(event, self.now()))
+            .await
     }
 
     /// The turn to refresh one event's picture.
     fn refresh_turn(&self, event: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        if let Some(turn) = self.occupancy_refresh.read().ok().and_then(|m| m.get(&event).cloned()) {
+        if let Some(turn) = self.occupancy_refresh.read().ok().and_then(|m| m.get(&event).cloned())
+        {
             return turn;
         }
         let turn = Arc::new(tokio::sync::Mutex::new(()));

@@ -6,7 +6,9 @@
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult, Handled, Resource};
-use crate::domain::notification::{booking_notice, refund_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE};
+use crate::domain::notification::{
+    booking_notice, refund_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE,
+};
 use crate::domain::{BookingStatus, Envelope, RuleError};
 use crate::metrics::{self, Metric};
 
@@ -23,7 +25,9 @@ pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
                 match sent {
                     Ok(0) => out.skipped += 1,
                     Ok(_) => out.done += 1,
-                    Err(AppError::Backend(e)) if e.is_transient() => return Err(AppError::Backend(e)),
+                    Err(AppError::Backend(e)) if e.is_transient() => {
+                        return Err(AppError::Backend(e))
+                    }
                     Err(e) => out.rejected.push((m, e.to_string())),
                 }
             }
@@ -40,22 +44,37 @@ type Recipient = (Option<String>, Option<String>);
 /// The notice a message calls for, and its recipient (from the booking, which keeps the buyer's
 /// contact off Kafka).
 async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
-    let booking_id = m.data["bookingId"].as_str().and_then(|b| Uuid::parse_str(b).ok()).ok_or(RuleError::invalid("bookingId", "a message without a booking id"))?;
-    let booking = app.bookings.get(booking_id).await?.ok_or(AppError::NotFound(Resource::Booking))?;
+    let booking_id = m.data["bookingId"]
+        .as_str()
+        .and_then(|b| Uuid::parse_str(b).ok())
+        .ok_or(RuleError::invalid("bookingId", "a message without a booking id"))?;
+    let booking =
+        app.bookings.get(booking_id).await?.ok_or(AppError::NotFound(Resource::Booking))?;
     let event = app.event(booking.event_id).await?;
     let notice = if m.kind == REFUND_NOTICE {
         let amount = m.data["amountCents"].as_i64().unwrap_or(booking.total_cents);
         let currency = m.data["currency"].as_str().unwrap_or(&booking.currency);
         refund_notice(&booking, amount, currency, &event.name)
     } else {
-        let status = m.data["status"].as_str().and_then(BookingStatus::parse).ok_or(RuleError::invalid("status", "a message without a booking status"))?;
-        booking_notice(&booking, status, &event.name).ok_or(RuleError::invalid("status", format!("no notice for a {} booking", status.as_str())))?
+        let status = m.data["status"]
+            .as_str()
+            .and_then(BookingStatus::parse)
+            .ok_or(RuleError::invalid("status", "a message without a booking status"))?;
+        booking_notice(&booking, status, &event.name).ok_or(RuleError::invalid(
+            "status",
+            format!("no notice for a {} booking", status.as_str()),
+        ))?
     };
     Ok((notice, (booking.contact.email, booking.contact.phone)))
 }
 
 /// Sends on each channel the buyer has and this message has not used yet; returns how many sent.
-async fn deliver(app: &App, m: &Envelope, notice: &Notice, (email, phone): &Recipient) -> AppResult<usize> {
+async fn deliver(
+    app: &App,
+    m: &Envelope,
+    notice: &Notice,
+    (email, phone): &Recipient,
+) -> AppResult<usize> {
     let mut sent = 0;
     for (channel, to) in [("email", email), ("sms", phone)] {
         let Some(to) = to else { continue };

@@ -7,20 +7,31 @@ use super::change_booking::{after_change, count_change};
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::payment::{verify_webhook, SignatureError};
-use crate::domain::{BookingStatus, Caller, ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind};
+use crate::domain::{
+    BookingStatus, Caller, ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind,
+};
 use crate::metrics::{self, Metric};
 use crate::ports::{NewPayment, ProviderRefund, Settled, WebhookReceipt};
 
 /// `POST /payments`. The payment row is written PROCESSING before the provider is called, so a
 /// crash after the charge leaves a record the webhook settles: a paid order is never lost.
-pub async fn create_payment(app: &App, caller: &Caller, booking_id: Uuid, method: &str) -> AppResult<Payment> {
+pub async fn create_payment(
+    app: &App,
+    caller: &Caller,
+    booking_id: Uuid,
+    method: &str,
+) -> AppResult<Payment> {
     let booking = get_booking(app, caller, booking_id).await?;
     if booking.user_id != caller.user_id {
         return Err(AppError::NotFound(Resource::Booking));
     }
     let now = app.now();
     if booking.status != BookingStatus::Pending || now >= booking.expires_at {
-        return Err(AppError::BookingState(if booking.status == BookingStatus::Pending { BookingStatus::Expired } else { booking.status }));
+        return Err(AppError::BookingState(if booking.status == BookingStatus::Pending {
+            BookingStatus::Expired
+        } else {
+            booking.status
+        }));
     }
     let mut payment = Payment {
         id: Uuid::now_v7(),
@@ -35,12 +46,16 @@ pub async fn create_payment(app: &App, caller: &Caller, booking_id: Uuid, method
     match app.payments.insert(&payment, method).await? {
         NewPayment::Inserted => {}
         NewPayment::InFlight(other) => return Err(AppError::PaymentInFlight(other)),
-        NewPayment::NotPayable(status) => return Err(status.map_or(AppError::NotFound(Resource::Booking), AppError::BookingState)),
+        NewPayment::NotPayable(status) => {
+            return Err(status.map_or(AppError::NotFound(Resource::Booking), AppError::BookingState))
+        }
     }
     let outcome = app.provider.charge(&payment, method).await?;
     settle(app, &mut payment, &outcome, None).await?;
     match outcome {
-        ChargeOutcome::Failed(reason) => Err(AppError::PaymentDeclined { payment_id: payment.id, reason }),
+        ChargeOutcome::Failed(reason) => {
+            Err(AppError::PaymentDeclined { payment_id: payment.id, reason })
+        }
         _ => Ok(payment),
     }
 }
@@ -53,7 +68,12 @@ pub async fn get_payment(app: &App, caller: &Caller, id: Uuid) -> AppResult<Paym
 }
 
 /// Settles in MySQL, then does what must follow outside the transaction: seat locks, refunds.
-async fn settle(app: &App, payment: &mut Payment, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>) -> AppResult<Settled> {
+async fn settle(
+    app: &App,
+    payment: &mut Payment,
+    outcome: &ChargeOutcome,
+    webhook: Option<WebhookReceipt<'_>>,
+) -> AppResult<Settled> {
     let now = app.now();
     let settled = app.payments.settle(payment.id, outcome, webhook, now).await?;
     match &settled {
@@ -102,23 +122,33 @@ pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppRes
 
 /// Whether `body` is signed by the provider now (`Payment-Signature`).
 pub fn authenticate_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
-    verify_webhook(&app.config.webhook_secret, signature, body, app.now().timestamp()).map_err(AppError::BadSignature)
+    verify_webhook(&app.config.webhook_secret, signature, body, app.now().timestamp())
+        .map_err(AppError::BadSignature)
 }
 
 /// `POST /payments/webhook`: the provider's `event`, read from `body`, applied once if `body` is
 /// signed. Only the transitions the contract allows: a success or failure settles a PROCESSING
 /// payment; a refund of a SUCCEEDED payment cancels the booking it paid for.
-pub async fn apply_webhook(app: &App, signature: Option<&str>, body: &[u8], event: ProviderEvent) -> AppResult<bool> {
+pub async fn apply_webhook(
+    app: &App,
+    signature: Option<&str>,
+    body: &[u8],
+    event: ProviderEvent,
+) -> AppResult<bool> {
     authenticate_webhook(app, signature, body)?;
     let Some(mut payment) = app.payments.get(event.payment_id).await? else {
         return Ok(false);
     };
     let hook = WebhookReceipt { id: &event.id, kind: event.kind.as_str() };
     let applied = match &event.kind {
-        ProviderEventKind::PaymentSucceeded => settle(app, &mut payment, &ChargeOutcome::Succeeded, Some(hook)).await? != Settled::Unchanged,
+        ProviderEventKind::PaymentSucceeded => {
+            settle(app, &mut payment, &ChargeOutcome::Succeeded, Some(hook)).await?
+                != Settled::Unchanged
+        }
         ProviderEventKind::PaymentFailed => {
             let reason = event.failure_reason.clone().unwrap_or_else(|| "payment_failed".into());
-            settle(app, &mut payment, &ChargeOutcome::Failed(reason), Some(hook)).await? != Settled::Unchanged
+            settle(app, &mut payment, &ChargeOutcome::Failed(reason), Some(hook)).await?
+                != Settled::Unchanged
         }
         ProviderEventKind::RefundSucceeded => {
             let now = app.now();

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::{App, AppResult};
 use crate::domain::message::SEAT_EVENTS;
 use crate::domain::{Envelope, MessageKind};
-use crate::ports::BackendError;
 use crate::metrics::{self, Metric};
+use crate::ports::BackendError;
 
 /// Messages relayed per read, at most.
 const BATCH: usize = 500;
@@ -35,7 +35,8 @@ pub struct RelayReport {
 pub async fn relay_outbox(app: &App, limit: u32) -> AppResult<usize> {
     let now = app.now();
     let claimed = app.outbox.claim(limit, now, now + CLAIM_FOR).await?;
-    let messages: Vec<(&str, &str, &str)> = claimed.iter().map(|m| (m.topic.as_str(), m.key.as_str(), m.payload.as_str())).collect();
+    let messages: Vec<(&str, &str, &str)> =
+        claimed.iter().map(|m| (m.topic.as_str(), m.key.as_str(), m.payload.as_str())).collect();
     let delivered = app.publisher.publish_in_order(&messages, "outbox relay").await;
     let (sent, unsent) = claimed.split_at(delivered);
     app.outbox.mark_sent(&sent.iter().map(|m| m.seq).collect::<Vec<_>>(), app.now()).await?;
@@ -97,11 +98,15 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
             .iter()
             .map(|(id, fields)| {
                 let m = message_of(event, id, fields)?;
-                let payload = serde_json::to_string(&m).map_err(|e| BackendError::permanent("serializing a seat message", e))?;
+                let payload = serde_json::to_string(&m)
+                    .map_err(|e| BackendError::permanent("serializing a seat message", e))?;
                 Ok((m.key, payload))
             })
             .collect::<Result<Vec<(String, String)>, BackendError>>()?;
-        let batch: Vec<(&str, &str, &str)> = messages.iter().map(|(key, payload)| (SEAT_EVENTS, key.as_str(), payload.as_str())).collect();
+        let batch: Vec<(&str, &str, &str)> = messages
+            .iter()
+            .map(|(key, payload)| (SEAT_EVENTS, key.as_str(), payload.as_str()))
+            .collect();
         // All in flight at once, in log order (one partition, an idempotent producer keeps it).
         let ok = app.publisher.publish_in_order(&batch, "seat log relay").await;
         sent += ok;
@@ -119,11 +124,25 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
 /// The `seat.events` message of one seat-log entry. The same entry always gets the same id, so a
 /// relay that repeats itself is deduped. An entry without a known type or a time is an error
 /// (the scripts never write one): it surfaces and stops the event's relay rather than publish a guess.
-fn message_of(event: Uuid, id: &str, fields: &[(String, String)]) -> Result<Envelope, BackendError> {
-    let field = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let malformed = |what: &str| BackendError::permanent("relaying the seat log", anyhow::anyhow!("entry {id} of {event} has {what}"));
+fn message_of(
+    event: Uuid,
+    id: &str,
+    fields: &[(String, String)],
+) -> Result<Envelope, BackendError> {
+    let field =
+        |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let malformed = |what: &str| {
+        BackendError::permanent(
+            "relaying the seat log",
+            anyhow::anyhow!("entry {id} of {event} has {what}"),
+        )
+    };
     let kind = MessageKind::parse(&field("type")).ok_or_else(|| malformed("no known type"))?;
-    let at = field("at").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_millis).ok_or_else(|| malformed("no time"))?;
+    let at = field("at")
+        .parse::<i64>()
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .ok_or_else(|| malformed("no time"))?;
     let mut data = serde_json::json!({
         "eventId": event,
         "logPosition": id,

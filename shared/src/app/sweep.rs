@@ -34,7 +34,8 @@ pub const RECONCILE_AFTER_SECONDS: i64 = 120;
 
 pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let expired = expire_due(app, app.now(), BATCH).await?;
-    let reconciled = reconcile(app, chrono::Duration::seconds(RECONCILE_AFTER_SECONDS), BATCH).await?;
+    let reconciled =
+        reconcile(app, chrono::Duration::seconds(RECONCILE_AFTER_SECONDS), BATCH).await?;
     let mut lapsed = 0;
     let now = app.now();
     for event in app.locks.active_events().await? {

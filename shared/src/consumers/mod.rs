@@ -33,7 +33,11 @@ pub struct Consumer {
 }
 
 pub const CONSUMERS: [Consumer; 2] = [
-    Consumer { function: "notifications", topics: &[BOOKING_EVENTS, PAYMENT_EVENTS], handler: notifications::handle },
+    Consumer {
+        function: "notifications",
+        topics: &[BOOKING_EVENTS, PAYMENT_EVENTS],
+        handler: notifications::handle,
+    },
     Consumer { function: "seat-status", topics: &[SEAT_EVENTS], handler: seat_status::handle },
 ];
 
@@ -58,7 +62,12 @@ struct Poison {
     reason: String,
 }
 
-pub async fn consume(app: &App, consumer: &str, batch: KafkaEvent, handler: Handler) -> AppResult<ConsumeReport> {
+pub async fn consume(
+    app: &App,
+    consumer: &str,
+    batch: KafkaEvent,
+    handler: Handler,
+) -> AppResult<ConsumeReport> {
     let mut partitions: Vec<_> = batch.records.into_iter().collect();
     partitions.sort_by(|a, b| a.0.cmp(&b.0));
     let (mut messages, mut poison) = (Vec::new(), Vec::new());
@@ -69,12 +78,24 @@ pub async fn consume(app: &App, consumer: &str, batch: KafkaEvent, handler: Hand
             oldest = oldest.min(r.timestamp.0.timestamp_millis());
             let origin = format!("{partition}@{}", r.offset);
             let decoded = r.value.as_deref().map(|v| STANDARD.decode(v).map_err(|e| e.to_string()));
-            match decoded.map(|bytes| bytes.and_then(|b| serde_json::from_slice::<Envelope>(&b).map_err(|e| e.to_string()))) {
+            match decoded.map(|bytes| {
+                bytes
+                    .and_then(|b| serde_json::from_slice::<Envelope>(&b).map_err(|e| e.to_string()))
+            }) {
                 Some(Ok(mut m)) => {
-                    m.key = r.key.as_deref().and_then(|k| STANDARD.decode(k).ok()).and_then(|k| String::from_utf8(k).ok()).unwrap_or_default();
+                    m.key = r
+                        .key
+                        .as_deref()
+                        .and_then(|k| STANDARD.decode(k).ok())
+                        .and_then(|k| String::from_utf8(k).ok())
+                        .unwrap_or_default();
                     messages.push(m);
                 }
-                Some(Err(reason)) => poison.push(Poison { origin, raw: r.value.clone(), reason: format!("not a message: {reason}") }),
+                Some(Err(reason)) => poison.push(Poison {
+                    origin,
+                    raw: r.value.clone(),
+                    reason: format!("not a message: {reason}"),
+                }),
                 None => poison.push(Poison { origin, raw: None, reason: "no value".into() }),
             }
         }
@@ -92,10 +113,25 @@ pub async fn consume(app: &App, consumer: &str, batch: KafkaEvent, handler: Hand
         let letter = json!({ "consumer": consumer, "origin": p.origin, "reason": p.reason, "value": p.raw, "at": app.now() });
         tracing::warn!(consumer, origin = %p.origin, reason = %p.reason, "dead-lettered");
         // Losing a poison message is not an option: without the dead-letter topic the batch waits.
-        app.publisher.publish(DEAD_LETTER, &p.origin, &letter.to_string()).await.map_err(AppError::Backend)?;
+        app.publisher
+            .publish(DEAD_LETTER, &p.origin, &letter.to_string())
+            .await
+            .map_err(AppError::Backend)?;
     }
     metrics::count(Metric::DeadLettered, poison.len() as u64);
-    let report = ConsumeReport { records, done: handled.done, skipped: handled.skipped, dead_lettered: poison.len() };
-    tracing::info!(consumer, records, done = report.done, skipped = report.skipped, dead_lettered = report.dead_lettered, "batch consumed");
+    let report = ConsumeReport {
+        records,
+        done: handled.done,
+        skipped: handled.skipped,
+        dead_lettered: poison.len(),
+    };
+    tracing::info!(
+        consumer,
+        records,
+        done = report.done,
+        skipped = report.skipped,
+        dead_lettered = report.dead_lettered,
+        "batch consumed"
+    );
     Ok(report)
 }

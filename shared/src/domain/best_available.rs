@@ -17,7 +17,11 @@ pub struct Occupancy {
 impl Occupancy {
     /// From the ids of taken seats; ids that name no seat of the event are ignored.
     pub fn new<'a>(event: &Event, taken: impl IntoIterator<Item = &'a str>) -> Occupancy {
-        let rows = event.sections.iter().map(|s| vec![vec![false; s.seats_per_row as usize]; s.rows as usize]).collect();
+        let rows = event
+            .sections
+            .iter()
+            .map(|s| vec![vec![false; s.seats_per_row as usize]; s.rows as usize])
+            .collect();
         let mut o = Occupancy { taken: rows };
         o.mark(event, taken);
         o
@@ -28,7 +32,10 @@ impl Occupancy {
         for id in taken {
             if let Some(seat) = SeatId::parse(id) {
                 if let Some(i) = event.sections.iter().position(|s| s.name == seat.section) {
-                    if let Some(slot) = self.taken[i].get_mut(seat.row as usize - 1).and_then(|r| r.get_mut(seat.number as usize - 1)) {
+                    if let Some(slot) = self.taken[i]
+                        .get_mut(seat.row as usize - 1)
+                        .and_then(|r| r.get_mut(seat.number as usize - 1))
+                    {
                         *slot = true;
                     }
                 }
@@ -47,9 +54,9 @@ pub enum Choice {
 impl Choice {
     pub fn seats(&self, event: &Event) -> Vec<SeatId> {
         match self {
-            Choice::Block { section, row, first, len } => {
-                (*first..first + len).map(|n| SeatId::new(event.sections[*section].name.clone(), *row, n)).collect()
-            }
+            Choice::Block { section, row, first, len } => (*first..first + len)
+                .map(|n| SeatId::new(event.sections[*section].name.clone(), *row, n))
+                .collect(),
             Choice::Split(seats) => seats.clone(),
         }
     }
@@ -59,7 +66,12 @@ impl Choice {
 /// blocks that strand no single seat, then blocks that do, each in map order (earlier sections,
 /// front rows, aisle first). Only when no row has room: one split choice of the first free seats.
 /// Empty when there are not that many free seats at all.
-pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, occupancy: &Occupancy) -> Vec<Choice> {
+pub fn candidates(
+    event: &Event,
+    section: Option<&str>,
+    quantity: u32,
+    occupancy: &Occupancy,
+) -> Vec<Choice> {
     let q = quantity as usize;
     if q == 0 {
         return Vec::new();
@@ -78,7 +90,9 @@ pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, occupancy
             let row = ri as u32 + 1;
             let free: Vec<bool> = taken.iter().map(|t| !t).collect();
             if free_anywhere.len() < q {
-                for (i, _) in free.iter().enumerate().filter(|(_, f)| **f).take(q - free_anywhere.len()) {
+                for (i, _) in
+                    free.iter().enumerate().filter(|(_, f)| **f).take(q - free_anywhere.len())
+                {
                     free_anywhere.push(SeatId::new(s.name.clone(), row, i as u32 + 1));
                 }
             }
@@ -91,14 +105,19 @@ pub fn candidates(event: &Event, section: Option<&str>, quantity: u32, occupancy
                 let ends = if len == q { vec![start] } else { vec![start, start + len - q] };
                 for first in ends {
                     let (left, right) = (first - start, start + len - (first + q));
-                    let choice = Choice::Block { section: si, row, first: first as u32 + 1, len: quantity };
+                    let choice =
+                        Choice::Block { section: si, row, first: first as u32 + 1, len: quantity };
                     blocks.push(((left == 1 || right == 1, row_index, first), choice));
                 }
             }
         }
     }
     if blocks.is_empty() {
-        return if free_anywhere.len() == q { vec![Choice::Split(free_anywhere)] } else { Vec::new() };
+        return if free_anywhere.len() == q {
+            vec![Choice::Split(free_anywhere)]
+        } else {
+            Vec::new()
+        };
     }
     blocks.sort_by_key(|(key, _)| *key);
     blocks.into_iter().map(|(_, c)| c).collect()
@@ -128,12 +147,17 @@ mod tests {
     use super::*;
     use crate::domain::event::tests::event;
 
-/// The best choice of [`candidates`], if any.
-fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<SeatId>) -> Option<Vec<SeatId>> {
-    let ids: Vec<String> = taken.iter().map(ToString::to_string).collect();
-    let occupancy = Occupancy::new(event, ids.iter().map(String::as_str));
-    candidates(event, section, quantity, &occupancy).first().map(|c| c.seats(event))
-}
+    /// The best choice of [`candidates`], if any.
+    fn choose(
+        event: &Event,
+        section: Option<&str>,
+        quantity: u32,
+        taken: &HashSet<SeatId>,
+    ) -> Option<Vec<SeatId>> {
+        let ids: Vec<String> = taken.iter().map(ToString::to_string).collect();
+        let occupancy = Occupancy::new(event, ids.iter().map(String::as_str));
+        candidates(event, section, quantity, &occupancy).first().map(|c| c.seats(event))
+    }
 
     fn taken(ids: &[&str]) -> HashSet<SeatId> {
         ids.iter().map(|s| SeatId::parse(s).unwrap()).collect()
@@ -188,7 +212,10 @@ fn choose(event: &Event, section: Option<&str>, quantity: u32, taken: &HashSet<S
         let ids: Vec<String> = t.iter().map(ToString::to_string).collect();
         let all = candidates(&e, None, 3, &Occupancy::new(&e, ids.iter().map(String::as_str)));
         assert!(all.len() > 3);
-        assert!(all.iter().map(|c| c.seats(&e)).all(|c| c.len() == 3 && c.iter().all(|s| !t.contains(s))));
+        assert!(all
+            .iter()
+            .map(|c| c.seats(&e))
+            .all(|c| c.len() == 3 && c.iter().all(|s| !t.contains(s))));
         assert_eq!(names(all.first().map(|c| c.seats(&e))), ["A-1-1", "A-1-2", "A-1-3"]);
     }
 }

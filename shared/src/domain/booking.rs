@@ -27,9 +27,14 @@ impl BookingStatus {
     }
 
     pub fn parse(s: &str) -> Option<BookingStatus> {
-        [BookingStatus::Pending, BookingStatus::Confirmed, BookingStatus::Cancelled, BookingStatus::Expired]
-            .into_iter()
-            .find(|b| b.as_str() == s)
+        [
+            BookingStatus::Pending,
+            BookingStatus::Confirmed,
+            BookingStatus::Cancelled,
+            BookingStatus::Expired,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
     }
 
     /// Whether the booking holds its seats (PENDING or CONFIRMED).
@@ -62,7 +67,9 @@ impl BookingStatus {
     /// Cancelling: PENDING or CONFIRMED; a CANCELLED one is returned unchanged; EXPIRED conflicts.
     pub fn cancel(self) -> Transition {
         match self {
-            BookingStatus::Pending | BookingStatus::Confirmed => Transition::To(BookingStatus::Cancelled),
+            BookingStatus::Pending | BookingStatus::Confirmed => {
+                Transition::To(BookingStatus::Cancelled)
+            }
             BookingStatus::Cancelled => Transition::Unchanged,
             BookingStatus::Expired => Transition::Conflict,
         }
@@ -122,7 +129,10 @@ pub(crate) mod tests {
             seat_ids: vec!["A-1-1".into(), "A-1-2".into()],
             total_cents: 12_000,
             currency: "EUR".into(),
-            contact: Contact { email: Some("ann@example.com".into()), phone: Some("+4915112345678".into()) },
+            contact: Contact {
+                email: Some("ann@example.com".into()),
+                phone: Some("+4915112345678".into()),
+            },
             expires_at: now + chrono::Duration::minutes(10),
             created_at: now,
             updated_at: now,
@@ -148,6 +158,8 @@ pub(crate) mod tests {
         assert_eq!(Pending.expire(t, t), Transition::To(Expired));
         assert_eq!(Pending.expire(t + chrono::Duration::seconds(1), t), Transition::Conflict);
         assert_eq!(Confirmed.expire(t, t), Transition::Conflict);
-        assert!(Pending.is_live() && Confirmed.is_live() && !Cancelled.is_live() && !Expired.is_live());
+        assert!(
+            Pending.is_live() && Confirmed.is_live() && !Cancelled.is_live() && !Expired.is_live()
+        );
     }
 }

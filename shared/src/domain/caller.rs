@@ -22,9 +22,15 @@ impl Contact {
     /// Keeps the values that look like an address and an E.164 number; anything else is dropped
     /// rather than sent to.
     pub fn new(email: Option<&str>, phone: Option<&str>) -> Contact {
-        let email = email.map(str::trim).filter(|e| e.len() <= 254 && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.')));
+        let email = email.map(str::trim).filter(|e| {
+            e.len() <= 254
+                && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
+        });
         let phone = phone.map(str::trim).filter(|p| {
-            p.len() <= 16 && p.starts_with('+') && p.len() > 8 && p[1..].bytes().all(|b| b.is_ascii_digit())
+            p.len() <= 16
+                && p.starts_with('+')
+                && p.len() > 8
+                && p[1..].bytes().all(|b| b.is_ascii_digit())
         });
         Contact { email: email.map(String::from), phone: phone.map(String::from) }
     }
@@ -55,7 +61,17 @@ mod tests {
         for g in ["[admin]", "[users admin]", "[admin users]"] {
             assert!(Caller::groups_include_admin(g), "{g}");
         }
-        for g in ["", "[]", "[administrators]", "admin", "users,admin", r#"["users","admin"]"#, "[ admin]x", "[\"admin\"]", "[users,admin]"] {
+        for g in [
+            "",
+            "[]",
+            "[administrators]",
+            "admin",
+            "users,admin",
+            r#"["users","admin"]"#,
+            "[ admin]x",
+            "[\"admin\"]",
+            "[users,admin]",
+        ] {
             assert!(!Caller::groups_include_admin(g), "{g}");
         }
     }
@@ -65,13 +81,18 @@ mod tests {
         let user = Caller { user_id: "u1".into(), admin: false, contact: Contact::default() };
         assert!(user.may_see("u1"));
         assert!(!user.may_see("u2"));
-        assert!(Caller { user_id: "a".into(), admin: true, contact: Contact::default() }.may_see("u2"));
+        assert!(
+            Caller { user_id: "a".into(), admin: true, contact: Contact::default() }.may_see("u2")
+        );
     }
 
     #[test]
     fn contact_keeps_only_usable_values() {
         let c = Contact::new(Some(" ann@example.com "), Some("+14155550100"));
-        assert_eq!(c, Contact { email: Some("ann@example.com".into()), phone: Some("+14155550100".into()) });
+        assert_eq!(
+            c,
+            Contact { email: Some("ann@example.com".into()), phone: Some("+14155550100".into()) }
+        );
         assert_eq!(Contact::new(Some("not-an-address"), Some("555-0100")), Contact::default());
         assert_eq!(Contact::new(Some("a@b"), Some("+1")), Contact::default());
     }

@@ -79,7 +79,10 @@ impl EventSpec {
         check_text("venue", &self.venue, 200)?;
         let currency = self.currency.unwrap_or_else(|| "USD".to_string());
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(RuleError::invalid("currency", "must be a three-letter ISO 4217 code such as USD"));
+            return Err(RuleError::invalid(
+                "currency",
+                "must be a three-letter ISO 4217 code such as USD",
+            ));
         }
         let max_seats_per_order = self.max_seats_per_order.unwrap_or(10);
         if !SEATS_PER_ORDER.contains(&max_seats_per_order) {
@@ -112,7 +115,10 @@ impl EventSpec {
                 return Err(RuleError::invalid(field("seatsPerRow"), "must be between 1 and 1000"));
             }
             if !(0..=100_000_000).contains(&s.price_cents) {
-                return Err(RuleError::invalid(field("priceCents"), "must be between 0 and 100000000"));
+                return Err(RuleError::invalid(
+                    field("priceCents"),
+                    "must be between 0 and 100000000",
+                ));
             }
             let category = s.category.unwrap_or_else(|| "standard".to_string());
             check_text(&field("category"), &category, 50)?;
@@ -126,7 +132,10 @@ impl EventSpec {
             });
         }
         if seat_count > MAX_SEATS_PER_EVENT {
-            return Err(RuleError::invalid("sections", format!("at most {MAX_SEATS_PER_EVENT} seats an event; these make {seat_count}")));
+            return Err(RuleError::invalid(
+                "sections",
+                format!("at most {MAX_SEATS_PER_EVENT} seats an event; these make {seat_count}"),
+            ));
         }
         Ok(Event {
             id,
@@ -158,14 +167,17 @@ impl Event {
 
     /// The section a seat id belongs to, if the id names a seat of this event.
     pub fn seat_section(&self, seat: &SeatId) -> Option<&Section> {
-        self.section(&seat.section)
-            .filter(|s| (1..=s.rows).contains(&seat.row) && (1..=s.seats_per_row).contains(&seat.number))
+        self.section(&seat.section).filter(|s| {
+            (1..=s.rows).contains(&seat.row) && (1..=s.seats_per_row).contains(&seat.number)
+        })
     }
 
     /// Every seat, in section order, then row, then number: the order of the seat map.
     pub fn seats(&self) -> impl Iterator<Item = (SeatId, &Section)> + '_ {
         self.sections.iter().flat_map(|s| {
-            (1..=s.rows).flat_map(move |row| (1..=s.seats_per_row).map(move |n| (SeatId::new(s.name.clone(), row, n), s)))
+            (1..=s.rows).flat_map(move |row| {
+                (1..=s.seats_per_row).map(move |n| (SeatId::new(s.name.clone(), row, n), s))
+            })
         })
     }
 
@@ -187,14 +199,18 @@ impl Event {
             return Err(RuleError::UnknownSeats(unknown));
         }
         seats.sort();
-        let mut repeated: Vec<String> = seats.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0].to_string()).collect();
+        let mut repeated: Vec<String> =
+            seats.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0].to_string()).collect();
         repeated.dedup();
         if !repeated.is_empty() {
             return Err(RuleError::RepeatedSeats(repeated));
         }
         // The contract's order: a valid request first, then the seat cap.
         if seats.len() > self.max_seats_per_order as usize {
-            return Err(RuleError::SeatLimit { max: self.max_seats_per_order, requested: seats.len() as u32 });
+            return Err(RuleError::SeatLimit {
+                max: self.max_seats_per_order,
+                requested: seats.len() as u32,
+            });
         }
         Ok(seats)
     }
@@ -219,7 +235,13 @@ pub(crate) mod tests {
             hold_ttl_seconds: None,
             sections: sections
                 .iter()
-                .map(|(n, r, s)| SectionSpec { name: n.to_string(), rows: *r, seats_per_row: *s, price_cents: 5000, category: None })
+                .map(|(n, r, s)| SectionSpec {
+                    name: n.to_string(),
+                    rows: *r,
+                    seats_per_row: *s,
+                    price_cents: 5000,
+                    category: None,
+                })
                 .collect(),
         }
     }
@@ -231,15 +253,23 @@ pub(crate) mod tests {
     #[test]
     fn defaults_are_filled_in() {
         let e = event(&[("A", 2, 3)]);
-        assert_eq!((e.currency.as_str(), e.max_seats_per_order, e.hold_ttl_seconds, e.seat_count), ("USD", 10, 600, 6));
+        assert_eq!(
+            (e.currency.as_str(), e.max_seats_per_order, e.hold_ttl_seconds, e.seat_count),
+            ("USD", 10, 600, 6)
+        );
         assert_eq!(e.sections[0].category, "standard");
     }
 
     #[test]
     fn an_event_holds_at_most_one_hundred_thousand_seats() {
         assert!(spec(&[("A", 100, 1000)]).validate(Uuid::now_v7(), Utc::now(), 600).is_ok());
-        let err = spec(&[("A", 100, 1000), ("B", 1, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).unwrap_err();
-        assert!(matches!(err, RuleError::Invalid { ref field, .. } if field == "sections"), "{err:?}");
+        let err = spec(&[("A", 100, 1000), ("B", 1, 1)])
+            .validate(Uuid::now_v7(), Utc::now(), 600)
+            .unwrap_err();
+        assert!(
+            matches!(err, RuleError::Invalid { ref field, .. } if field == "sections"),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -253,7 +283,9 @@ pub(crate) mod tests {
         s.hold_ttl_seconds = Some(3600);
         assert!(s.validate(Uuid::now_v7(), Utc::now(), 600).is_ok());
         assert!(spec(&[("A-B", 1, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
-        assert!(spec(&[("A", 1, 1), ("A", 1, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+        assert!(spec(&[("A", 1, 1), ("A", 1, 1)])
+            .validate(Uuid::now_v7(), Utc::now(), 600)
+            .is_err());
         assert!(spec(&[("A", 0, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
         assert!(spec(&[]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
     }
@@ -262,16 +294,28 @@ pub(crate) mod tests {
     fn requested_seats_must_exist_and_not_repeat() {
         let e = event(&[("A", 2, 3)]);
         let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(e.requested_seats(&ids(&["A-2-3", "A-1-1"])).unwrap(), vec![SeatId::new("A", 1, 1), SeatId::new("A", 2, 3)]);
-        assert_eq!(e.requested_seats(&ids(&["A-3-1", "B-1-1", "A-1-1"])), Err(RuleError::UnknownSeats(ids(&["A-3-1", "B-1-1"]))));
-        assert_eq!(e.requested_seats(&ids(&["A-1-1", "A-1-2", "A-1-1"])), Err(RuleError::RepeatedSeats(ids(&["A-1-1"]))));
+        assert_eq!(
+            e.requested_seats(&ids(&["A-2-3", "A-1-1"])).unwrap(),
+            vec![SeatId::new("A", 1, 1), SeatId::new("A", 2, 3)]
+        );
+        assert_eq!(
+            e.requested_seats(&ids(&["A-3-1", "B-1-1", "A-1-1"])),
+            Err(RuleError::UnknownSeats(ids(&["A-3-1", "B-1-1"])))
+        );
+        assert_eq!(
+            e.requested_seats(&ids(&["A-1-1", "A-1-2", "A-1-1"])),
+            Err(RuleError::RepeatedSeats(ids(&["A-1-1"])))
+        );
         assert!(matches!(e.requested_seats(&[]), Err(RuleError::Invalid { .. })));
         let big = event(&[("A", 3, 4)]);
         let all: Vec<String> = big.seats().map(|(s, _)| s.to_string()).collect();
         assert_eq!(big.requested_seats(&all), Err(RuleError::SeatLimit { max: 10, requested: 12 }));
         let mut unknown_and_many = all.clone();
         unknown_and_many.push("A-9-9".into());
-        assert_eq!(big.requested_seats(&unknown_and_many), Err(RuleError::UnknownSeats(ids(&["A-9-9"]))));
+        assert_eq!(
+            big.requested_seats(&unknown_and_many),
+            Err(RuleError::UnknownSeats(ids(&["A-9-9"])))
+        );
     }
 
     #[test]

@@ -40,11 +40,17 @@ impl HoldAsk {
                 }
                 if let Some(name) = section {
                     if event.section(name).is_none() {
-                        return Err(RuleError::invalid("section", format!("no section {name:?} in this event")));
+                        return Err(RuleError::invalid(
+                            "section",
+                            format!("no section {name:?} in this event"),
+                        ));
                     }
                 }
                 if *quantity > event.max_seats_per_order {
-                    return Err(RuleError::SeatLimit { max: event.max_seats_per_order, requested: *quantity });
+                    return Err(RuleError::SeatLimit {
+                        max: event.max_seats_per_order,
+                        requested: *quantity,
+                    });
                 }
                 Ok(SeatChoice::Best { quantity: *quantity, section: section.clone() })
             }
@@ -117,12 +123,19 @@ mod tests {
     #[test]
     fn a_request_is_checked_against_the_event() {
         let e = event(&[("A", 2, 5)]);
-        let best = |q: u32, s: Option<&str>| HoldAsk::Best { quantity: q, section: s.map(str::to_string) };
+        let best =
+            |q: u32, s: Option<&str>| HoldAsk::Best { quantity: q, section: s.map(str::to_string) };
         assert!(best(0, None).choice(&e).is_err());
         assert!(best(2, Some("Z")).choice(&e).is_err());
         assert_eq!(best(11, None).choice(&e), Err(RuleError::SeatLimit { max: 10, requested: 11 }));
-        assert_eq!(best(2, Some("A")).choice(&e), Ok(SeatChoice::Best { quantity: 2, section: Some("A".into()) }));
-        assert_eq!(HoldAsk::Seats(vec!["A-1-2".into()]).choice(&e), Ok(SeatChoice::Seats(vec![SeatId::new("A", 1, 2)])));
+        assert_eq!(
+            best(2, Some("A")).choice(&e),
+            Ok(SeatChoice::Best { quantity: 2, section: Some("A".into()) })
+        );
+        assert_eq!(
+            HoldAsk::Seats(vec!["A-1-2".into()]).choice(&e),
+            Ok(SeatChoice::Seats(vec![SeatId::new("A", 1, 2)]))
+        );
         assert!(HoldAsk::Seats(vec!["A-9-1".into()]).choice(&e).is_err());
     }
 }

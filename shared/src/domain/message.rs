@@ -64,11 +64,16 @@ impl MessageKind {
     /// The topic this type goes to.
     pub fn topic(self) -> &'static str {
         match self {
-            MessageKind::BookingCreated | MessageKind::BookingConfirmed | MessageKind::BookingCancelled | MessageKind::BookingExpired => {
-                BOOKING_EVENTS
+            MessageKind::BookingCreated
+            | MessageKind::BookingConfirmed
+            | MessageKind::BookingCancelled
+            | MessageKind::BookingExpired => BOOKING_EVENTS,
+            MessageKind::SeatsHeld | MessageKind::SeatsReleased | MessageKind::SeatsBooked => {
+                SEAT_EVENTS
             }
-            MessageKind::SeatsHeld | MessageKind::SeatsReleased | MessageKind::SeatsBooked => SEAT_EVENTS,
-            MessageKind::PaymentSucceeded | MessageKind::PaymentFailed | MessageKind::PaymentRefunded => PAYMENT_EVENTS,
+            MessageKind::PaymentSucceeded
+            | MessageKind::PaymentFailed
+            | MessageKind::PaymentRefunded => PAYMENT_EVENTS,
         }
     }
 
@@ -161,7 +166,11 @@ impl SeatChange {
     /// other types or a message without an event, seats or log position.
     pub fn from_message(m: &Envelope) -> Option<SeatChange> {
         let status = m.kind.seat_status()?;
-        let seats: Vec<String> = m.data["seatIds"].as_array()?.iter().filter_map(|s| s.as_str().map(String::from)).collect();
+        let seats: Vec<String> = m.data["seatIds"]
+            .as_array()?
+            .iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect();
         Some(SeatChange {
             event_id: m.data["eventId"].as_str().and_then(|e| Uuid::parse_str(e).ok())?,
             position: m.data["logPosition"].as_str().and_then(LogPosition::parse)?,
@@ -170,7 +179,6 @@ impl SeatChange {
             at: m.occurred_at,
         })
     }
-
 }
 
 /// Seats one WebSocket message carries at most (API Gateway takes messages up to 128 KB).
@@ -204,7 +212,12 @@ pub fn pushes(event: Uuid, changes: &[SeatChange]) -> Vec<String> {
 }
 
 /// A payment message (`PaymentSucceeded`, `PaymentFailed`, `PaymentRefunded`), keyed by its event.
-pub fn payment_message(kind: MessageKind, p: &Payment, event: Uuid, now: DateTime<Utc>) -> Envelope {
+pub fn payment_message(
+    kind: MessageKind,
+    p: &Payment,
+    event: Uuid,
+    now: DateTime<Utc>,
+) -> Envelope {
     Envelope::new(
         kind,
         event,
@@ -226,11 +239,18 @@ mod tests {
         assert_eq!(e(MessageKind::PaymentRefunded).topic(), PAYMENT_EVENTS);
         for k in MessageKind::ALL {
             assert_eq!(MessageKind::parse(k.as_str()), Some(k));
-            assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()), "the wire name is the name");
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                json!(k.as_str()),
+                "the wire name is the name"
+            );
         }
         assert_eq!(MessageKind::parse("SeatsStolen"), None);
         let unknown = json!({ "id": Uuid::nil(), "type": "SeatsStolen", "occurredAt": "2027-01-01T00:00:00Z", "data": {} });
-        assert!(serde_json::from_value::<Envelope>(unknown).is_err(), "an unknown type is refused, not defaulted");
+        assert!(
+            serde_json::from_value::<Envelope>(unknown).is_err(),
+            "an unknown type is refused, not defaulted"
+        );
     }
 
     #[test]
@@ -245,25 +265,41 @@ mod tests {
     fn seat_log_messages_become_pushes_in_log_order() {
         let event = Uuid::now_v7();
         let m = |kind: MessageKind, pos: &str| {
-            Envelope::new(kind, event, Utc::now(), json!({ "eventId": event, "seatIds": ["A-1-1", "A-1-2"], "logPosition": pos }))
+            Envelope::new(
+                kind,
+                event,
+                Utc::now(),
+                json!({ "eventId": event, "seatIds": ["A-1-1", "A-1-2"], "logPosition": pos }),
+            )
         };
         let held = SeatChange::from_message(&m(MessageKind::SeatsHeld, "1700000000000-1")).unwrap();
-        let booked = SeatChange::from_message(&m(MessageKind::SeatsBooked, "1700000000000-10")).unwrap();
+        let booked =
+            SeatChange::from_message(&m(MessageKind::SeatsBooked, "1700000000000-10")).unwrap();
         assert_eq!(held.status, SeatStatus::Held);
         assert!(held.position < booked.position, "positions compare as numbers, not text");
-        let one: Vec<Value> = pushes(event, std::slice::from_ref(&booked)).iter().map(|p| serde_json::from_str(p).unwrap()).collect();
+        let one: Vec<Value> = pushes(event, std::slice::from_ref(&booked))
+            .iter()
+            .map(|p| serde_json::from_str(p).unwrap())
+            .collect();
         assert_eq!(one.len(), 1);
         assert_eq!(one[0]["type"], "seats.changed");
-        assert_eq!(one[0]["seats"], json!([{ "id": "A-1-1", "status": "BOOKED" }, { "id": "A-1-2", "status": "BOOKED" }]));
+        assert_eq!(
+            one[0]["seats"],
+            json!([{ "id": "A-1-1", "status": "BOOKED" }, { "id": "A-1-2", "status": "BOOKED" }])
+        );
         // Changes that came together share a message, in order, each seat with its own status.
-        let both: Value = serde_json::from_str(&pushes(event, &[held.clone(), booked.clone()])[0]).unwrap();
+        let both: Value =
+            serde_json::from_str(&pushes(event, &[held.clone(), booked.clone()])[0]).unwrap();
         assert_eq!(both["seats"][0], json!({ "id": "A-1-1", "status": "HELD" }));
         assert_eq!(both["seats"][3], json!({ "id": "A-1-2", "status": "BOOKED" }));
         // A burst larger than one message is split, nothing lost.
         let burst = vec![held; SEATS_PER_PUSH];
         let split = pushes(event, &burst);
         assert_eq!(split.len(), 2);
-        let total: usize = split.iter().map(|p| serde_json::from_str::<Value>(p).unwrap()["seats"].as_array().unwrap().len()).sum();
+        let total: usize = split
+            .iter()
+            .map(|p| serde_json::from_str::<Value>(p).unwrap()["seats"].as_array().unwrap().len())
+            .sum();
         assert_eq!(total, 2 * SEATS_PER_PUSH);
         assert_eq!(SeatChange::from_message(&m(MessageKind::BookingConfirmed, "1-1")), None);
         assert_eq!(SeatChange::from_message(&m(MessageKind::SeatsHeld, "garbage")), None);

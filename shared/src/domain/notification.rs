@@ -11,13 +11,19 @@ pub struct Notice {
 }
 
 /// The booking message types a buyer hears about.
-pub const BOOKING_NOTICES: [MessageKind; 3] = [MessageKind::BookingConfirmed, MessageKind::BookingCancelled, MessageKind::BookingExpired];
+pub const BOOKING_NOTICES: [MessageKind; 3] =
+    [MessageKind::BookingConfirmed, MessageKind::BookingCancelled, MessageKind::BookingExpired];
 /// The payment message type a buyer hears about.
 pub const REFUND_NOTICE: MessageKind = MessageKind::PaymentRefunded;
 
 /// Cents as `12.34 EUR`.
 pub fn money(cents: i64, currency: &str) -> String {
-    format!("{}{}.{:02} {currency}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+    format!(
+        "{}{}.{:02} {currency}",
+        if cents < 0 { "-" } else { "" },
+        cents.abs() / 100,
+        cents.abs() % 100
+    )
 }
 
 /// The notice for a booking now in `status` (as its message said), for an event called `event_name`.
@@ -52,7 +58,9 @@ pub fn refund_notice(b: &Booking, amount_cents: i64, currency: &str, event_name:
     let amount = money(amount_cents, currency);
     Notice {
         subject: format!("Refund of {amount} for {event_name}"),
-        text: format!("We refunded {amount} to your payment method.\n\nBooking reference: {reference}\n"),
+        text: format!(
+            "We refunded {amount} to your payment method.\n\nBooking reference: {reference}\n"
+        ),
         sms: format!("Refunded {amount} for {event_name}. Ref {reference}"),
     }
 }
@@ -67,10 +75,19 @@ mod tests {
         let b = booking();
         let confirmed = booking_notice(&b, BookingStatus::Confirmed, "Opera").unwrap();
         assert_eq!(confirmed.subject, "Your tickets for Opera");
-        assert!(confirmed.text.contains("Seats: A-1-1, A-1-2") && confirmed.text.contains("120.00 EUR"), "{confirmed:?}");
+        assert!(
+            confirmed.text.contains("Seats: A-1-1, A-1-2") && confirmed.text.contains("120.00 EUR"),
+            "{confirmed:?}"
+        );
         assert!(confirmed.sms.len() <= 160, "one SMS segment");
-        assert!(booking_notice(&b, BookingStatus::Expired, "Opera").unwrap().text.contains("not paid"));
-        assert!(booking_notice(&b, BookingStatus::Cancelled, "Opera").unwrap().subject.starts_with("Booking cancelled"));
+        assert!(booking_notice(&b, BookingStatus::Expired, "Opera")
+            .unwrap()
+            .text
+            .contains("not paid"));
+        assert!(booking_notice(&b, BookingStatus::Cancelled, "Opera")
+            .unwrap()
+            .subject
+            .starts_with("Booking cancelled"));
         assert_eq!(booking_notice(&b, BookingStatus::Pending, "Opera"), None);
     }
 
@@ -78,6 +95,9 @@ mod tests {
     fn money_is_written_with_cents() {
         assert_eq!(money(5, "USD"), "0.05 USD");
         assert_eq!(money(123_456, "EUR"), "1234.56 EUR");
-        assert_eq!(refund_notice(&booking(), 12_000, "EUR", "Opera").subject, "Refund of 120.00 EUR for Opera");
+        assert_eq!(
+            refund_notice(&booking(), 12_000, "EUR", "Opera").subject,
+            "Refund of 120.00 EUR for Opera"
+        );
     }
 }

@@ -29,9 +29,14 @@ impl PaymentStatus {
     }
 
     pub fn parse(s: &str) -> Option<PaymentStatus> {
-        [PaymentStatus::Processing, PaymentStatus::Succeeded, PaymentStatus::Failed, PaymentStatus::Refunded]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            PaymentStatus::Processing,
+            PaymentStatus::Succeeded,
+            PaymentStatus::Failed,
+            PaymentStatus::Refunded,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 }
 
@@ -117,7 +122,8 @@ pub fn sign_webhook(secret: &str, t: i64, body: &[u8]) -> String {
 
 /// HMAC-SHA256 over `"<t>.<body>"`.
 fn signer(secret: &str, t: i64, body: &[u8]) -> Hmac<Sha256> {
-    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut m =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     m.update(format!("{t}.").as_bytes());
     m.update(body);
     m
@@ -127,11 +133,19 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
 }
 
 /// Checks `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` against the raw body.
-pub fn verify_webhook(secret: &str, header: Option<&str>, body: &[u8], now: i64) -> Result<(), SignatureError> {
+pub fn verify_webhook(
+    secret: &str,
+    header: Option<&str>,
+    body: &[u8],
+    now: i64,
+) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Malformed)?;
     let (mut t, mut sigs) = (None, Vec::new());
     for part in header.split(',') {
@@ -149,7 +163,9 @@ pub fn verify_webhook(secret: &str, header: Option<&str>, body: &[u8], now: i64)
         return Err(SignatureError::Stale);
     }
     // The MAC's own verify compares in constant time.
-    if sigs.iter().any(|s| decode_hex(s).is_some_and(|tag| signer(secret, t, body).verify_slice(&tag).is_ok())) {
+    if sigs.iter().any(|s| {
+        decode_hex(s).is_some_and(|tag| signer(secret, t, body).verify_slice(&tag).is_ok())
+    }) {
         Ok(())
     } else {
         Err(SignatureError::Mismatch)
@@ -165,18 +181,30 @@ mod tests {
         let body = br#"{"id":"evt_1"}"#;
         let h = sign_webhook("s", 1000, body);
         assert_eq!(verify_webhook("s", Some(&h), body, 1000), Ok(()));
-        assert_eq!(verify_webhook("s", Some(&h), br#"{"id":"evt_2"}"#, 1000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify_webhook("s", Some(&h), br#"{"id":"evt_2"}"#, 1000),
+            Err(SignatureError::Mismatch)
+        );
         assert_eq!(verify_webhook("other", Some(&h), body, 1000), Err(SignatureError::Mismatch));
         assert_eq!(verify_webhook("s", None, body, 1000), Err(SignatureError::Malformed));
         assert_eq!(verify_webhook("s", Some("v1=abc"), body, 1000), Err(SignatureError::Malformed));
-        assert_eq!(verify_webhook("s", Some("t=1000,v1=zz"), body, 1000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify_webhook("s", Some("t=1000,v1=zz"), body, 1000),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
     fn a_signature_older_or_newer_than_five_minutes_is_stale() {
         let body = b"{}";
         assert_eq!(verify_webhook("s", Some(&sign_webhook("s", 1000, body)), body, 1300), Ok(()));
-        assert_eq!(verify_webhook("s", Some(&sign_webhook("s", 1000, body)), body, 1301), Err(SignatureError::Stale));
-        assert_eq!(verify_webhook("s", Some(&sign_webhook("s", 1400, body)), body, 1000), Err(SignatureError::Stale));
+        assert_eq!(
+            verify_webhook("s", Some(&sign_webhook("s", 1000, body)), body, 1301),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify_webhook("s", Some(&sign_webhook("s", 1400, body)), body, 1000),
+            Err(SignatureError::Stale)
+        );
     }
 }

@@ -65,7 +65,9 @@ impl SeatStatus {
     }
 
     pub fn parse(s: &str) -> Option<SeatStatus> {
-        [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked].into_iter().find(|st| st.as_str() == s)
+        [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked]
+            .into_iter()
+            .find(|st| st.as_str() == s)
     }
 }
 
@@ -82,7 +84,21 @@ mod tests {
 
     #[test]
     fn malformed_seat_ids_are_rejected() {
-        for bad in ["", "A", "A-1", "A-1-", "-1-1", "A-0-1", "A-1-0", "A-01-1", "A-1-x", "A-B-1-1", "A--1-1", "A-1-+1", "A-1-9999999"] {
+        for bad in [
+            "",
+            "A",
+            "A-1",
+            "A-1-",
+            "-1-1",
+            "A-0-1",
+            "A-1-0",
+            "A-01-1",
+            "A-1-x",
+            "A-B-1-1",
+            "A--1-1",
+            "A-1-+1",
+            "A-1-9999999",
+        ] {
             assert_eq!(SeatId::parse(bad), None, "{bad:?} should not parse");
         }
     }

@@ -31,9 +31,13 @@ impl TryFrom<HoldBody> for HoldAsk {
 
     fn try_from(b: HoldBody) -> Result<HoldAsk, RuleError> {
         match (b.seat_ids, b.quantity) {
-            (Some(_), Some(_)) => Err(RuleError::invalid("seatIds", "give seatIds or quantity, not both")),
+            (Some(_), Some(_)) => {
+                Err(RuleError::invalid("seatIds", "give seatIds or quantity, not both"))
+            }
             (None, None) => Err(RuleError::invalid("seatIds", "give seatIds or quantity")),
-            (Some(_), None) if b.section.is_some() => Err(RuleError::invalid("section", "section goes with quantity, not with seatIds")),
+            (Some(_), None) if b.section.is_some() => {
+                Err(RuleError::invalid("section", "section goes with quantity, not with seatIds"))
+            }
             (Some(ids), None) => Ok(HoldAsk::Seats(ids)),
             (None, Some(quantity)) => Ok(HoldAsk::Best { quantity, section: b.section }),
         }
@@ -58,11 +62,17 @@ impl TryFrom<BookingBody> for BookingSource {
     fn try_from(b: BookingBody) -> Result<BookingSource, RuleError> {
         match (b.hold_id, b.event_id, b.seat_ids) {
             (Some(h), None, None) => Ok(BookingSource::Hold(h)),
-            (None, Some(event_id), Some(seat_ids)) => Ok(BookingSource::Seats { event_id, seat_ids }),
-            (Some(_), _, _) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds, not both")),
+            (None, Some(event_id), Some(seat_ids)) => {
+                Ok(BookingSource::Seats { event_id, seat_ids })
+            }
+            (Some(_), _, _) => {
+                Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds, not both"))
+            }
             (None, None, Some(_)) => Err(RuleError::invalid("eventId", "seatIds need an eventId")),
             (None, Some(_), None) => Err(RuleError::invalid("seatIds", "eventId needs seatIds")),
-            (None, None, None) => Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds")),
+            (None, None, None) => {
+                Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds"))
+            }
         }
     }
 }
@@ -134,7 +144,10 @@ impl TryFrom<WebhookBody> for ProviderEvent {
     /// The event id (what makes it take effect once) is 1-255 printable ASCII characters; the type
     /// and failure reason are bounded.
     fn try_from(b: WebhookBody) -> Result<ProviderEvent, RuleError> {
-        if b.id.is_empty() || b.id.len() > WEBHOOK_TEXT_MAX || !b.id.bytes().all(|c| c.is_ascii_graphic()) {
+        if b.id.is_empty()
+            || b.id.len() > WEBHOOK_TEXT_MAX
+            || !b.id.bytes().all(|c| c.is_ascii_graphic())
+        {
             return Err(RuleError::invalid("id", "1-255 printable ASCII characters"));
         }
         if b.kind.is_empty() || b.kind.len() > WEBHOOK_TYPE_MAX {
@@ -168,7 +181,10 @@ mod tests {
         assert!(req(Some(&["A-1-1"]), Some(1), None).is_err());
         assert!(req(None, None, None).is_err());
         assert!(req(Some(&["A-1-1"]), None, Some("A")).is_err());
-        assert_eq!(req(None, Some(2), Some("A")), Ok(HoldAsk::Best { quantity: 2, section: Some("A".into()) }));
+        assert_eq!(
+            req(None, Some(2), Some("A")),
+            Ok(HoldAsk::Best { quantity: 2, section: Some("A".into()) })
+        );
         assert_eq!(req(Some(&["A-1-2"]), None, None), Ok(HoldAsk::Seats(vec!["A-1-2".into()])));
     }
 
@@ -189,7 +205,9 @@ mod tests {
 
     #[test]
     fn a_payment_method_is_bounded() {
-        let ask = |m: &str| PaymentAsk::try_from(PaymentBody { booking_id: Uuid::nil(), payment_method: m.into() });
+        let ask = |m: &str| {
+            PaymentAsk::try_from(PaymentBody { booking_id: Uuid::nil(), payment_method: m.into() })
+        };
         assert!(ask("").is_err());
         assert!(ask(&"x".repeat(101)).is_err());
         assert_eq!(ask("pm_card_visa").map(|a| a.method), Ok("pm_card_visa".to_string()));
@@ -208,6 +226,9 @@ mod tests {
         assert!(ProviderEvent::try_from(body("evt_1", "")).is_err());
         let ok = ProviderEvent::try_from(body("evt_1", "refund.succeeded")).unwrap();
         assert_eq!(ok.kind, ProviderEventKind::RefundSucceeded);
-        assert_eq!(ProviderEvent::try_from(body("evt_2", "charge.dispute")).unwrap().kind, ProviderEventKind::Other("charge.dispute".into()));
+        assert_eq!(
+            ProviderEvent::try_from(body("evt_2", "charge.dispute")).unwrap().kind,
+            ProviderEventKind::Other("charge.dispute".into())
+        );
     }
 }

@@ -5,10 +5,13 @@ use std::sync::Arc;
 use lambda_http::Request;
 use serde_json::json;
 
-use super::idempotency::once;
-use super::{caller, encode_cursor, json, json_body, page, path_id, path_param, query, HandlerResult, Problem};
-use crate::app::{change_booking, create_booking, get_booking, App};
 use super::bodies::{BookingBody, ConfirmBody};
+use super::idempotency::once;
+use super::{
+    caller, encode_cursor, json, json_body, page, path_id, path_param, query, HandlerResult,
+    Problem,
+};
+use crate::app::{change_booking, create_booking, get_booking, App};
 use crate::domain::{BookingSource, BookingStatus};
 
 /// `POST /api/v1/bookings` (`Idempotency-Key` honoured): 201 Booking (PENDING).
@@ -50,9 +53,17 @@ pub async fn list(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let user = path_param(&req, "userId");
     let status = query(&req, "status")
-        .map(|s| BookingStatus::parse(&s).ok_or_else(|| Problem::bad_request("INVALID_QUERY", "status must be PENDING, CONFIRMED, CANCELLED or EXPIRED")))
+        .map(|s| {
+            BookingStatus::parse(&s).ok_or_else(|| {
+                Problem::bad_request(
+                    "INVALID_QUERY",
+                    "status must be PENDING, CONFIRMED, CANCELLED or EXPIRED",
+                )
+            })
+        })
         .transpose()?;
     let (limit, before) = page(&req)?;
-    let (items, next) = get_booking::list_bookings(&app, &caller, &user, status, before, limit).await?;
+    let (items, next) =
+        get_booking::list_bookings(&app, &caller, &user, status, before, limit).await?;
     json(200, &json!({ "items": items, "nextCursor": next.map(encode_cursor) }))
 }

@@ -6,7 +6,9 @@ use lambda_http::Request;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{admin, caller, encode_cursor, json, json_body, page, path_id, query, HandlerResult, Problem};
+use super::{
+    admin, caller, encode_cursor, json, json_body, page, path_id, query, HandlerResult, Problem,
+};
 use crate::app::get_event::Availability;
 use crate::app::{create_event, get_event, list_events, seat_map, App};
 use crate::domain::{Event, EventSpec, SeatStatus};
@@ -49,8 +51,9 @@ pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
     let id = path_id(&req, "eventId")?;
     let status = query(&req, "status")
         .map(|s| {
-            SeatStatus::parse(&s)
-                .ok_or_else(|| Problem::bad_request("INVALID_QUERY", "status must be AVAILABLE, HELD or BOOKED"))
+            SeatStatus::parse(&s).ok_or_else(|| {
+                Problem::bad_request("INVALID_QUERY", "status must be AVAILABLE, HELD or BOOKED")
+            })
         })
         .transpose()?;
     let seats = seat_map::seat_map(&app, id, status).await?;

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use lambda_http::Request;
 
+use super::bodies::HoldBody;
 use super::{caller, json, json_body, no_content, path_id, HandlerResult};
 use crate::app::{extend_hold, get_hold, hold_seats, release_hold, App};
-use super::bodies::HoldBody;
 use crate::domain::HoldAsk;
 
 /// `POST /api/v1/events/{eventId}/holds`: 201 Hold.

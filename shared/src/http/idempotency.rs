@@ -19,8 +19,14 @@ where
     let Some(key) = header(req, "idempotency-key") else {
         return work.await;
     };
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b) || b == b' ') {
-        return Err(Problem::bad_request("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1-255 printable ASCII characters"));
+    if key.is_empty()
+        || key.len() > 255
+        || !key.bytes().all(|b| (0x21..=0x7e).contains(&b) || b == b' ')
+    {
+        return Err(Problem::bad_request(
+            "INVALID_IDEMPOTENCY_KEY",
+            "Idempotency-Key must be 1-255 printable ASCII characters",
+        ));
     }
     let mut hash = Sha256::new();
     hash.update(req.method().as_str().as_bytes());
@@ -33,10 +39,20 @@ where
         KeyClaim::Claimed => {}
         KeyClaim::Replay(stored) => return replay(stored),
         KeyClaim::Mismatch => {
-            return Err(Problem::new(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused", "this key was used with a different request"))
+            return Err(Problem::new(
+                422,
+                "IDEMPOTENCY_KEY_REUSED",
+                "Idempotency key reused",
+                "this key was used with a different request",
+            ))
         }
         KeyClaim::InProgress => {
-            return Err(Problem::new(409, "IDEMPOTENCY_IN_PROGRESS", "Request in progress", "a request with this key is still running"))
+            return Err(Problem::new(
+                409,
+                "IDEMPOTENCY_IN_PROGRESS",
+                "Request in progress",
+                "a request with this key is still running",
+            ))
         }
     }
     let response = respond(work.await);
@@ -46,7 +62,12 @@ where
     } else {
         let stored = StoredResponse {
             status,
-            content_type: response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_string(),
+            content_type: response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/json")
+                .to_string(),
             body: match response.body() {
                 Body::Text(t) => t.clone(),
                 Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),

@@ -14,12 +14,12 @@ pub mod problem;
 use std::future::Future;
 use std::sync::Arc;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use futures::future::BoxFuture;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -38,7 +38,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub type HandlerResult = Result<Response<Body>, Problem>;
 
 /// A handler behind one type, as the local gateway's route table holds it.
-pub type BoxHandler = Arc<dyn Fn(Arc<App>, Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+pub type BoxHandler =
+    Arc<dyn Fn(Arc<App>, Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 
 /// Boxes a handler and turns its problems into responses.
 pub fn boxed<F, Fut>(handler: F) -> BoxHandler
@@ -60,13 +61,21 @@ pub fn respond(result: HandlerResult) -> Response<Body> {
 /// The caller the authorizer put in the request context. Without one, 401.
 pub fn caller(req: &Request) -> Result<Caller, Problem> {
     let claims = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims),
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims)
+        }
         _ => None,
     };
     let claims = claims.ok_or_else(|| Problem::unauthorized("a bearer token is required"))?;
-    let user_id = claims.get("sub").filter(|s| !s.is_empty()).ok_or_else(|| Problem::unauthorized("the token has no subject"))?;
+    let user_id = claims
+        .get("sub")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Problem::unauthorized("the token has no subject"))?;
     let admin = claims.get("cognito:groups").is_some_and(|g| Caller::groups_include_admin(g));
-    let contact = Contact::new(claims.get("email").map(String::as_str), claims.get("phone_number").map(String::as_str));
+    let contact = Contact::new(
+        claims.get("email").map(String::as_str),
+        claims.get("phone_number").map(String::as_str),
+    );
     Ok(Caller { user_id: user_id.clone(), admin, contact })
 }
 
@@ -112,17 +121,31 @@ pub fn json_bytes(req: &Request) -> Result<&[u8], Problem> {
 pub fn bounded_body(req: &Request) -> Result<&[u8], Problem> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "Payload too large", format!("bodies are limited to {MAX_BODY_BYTES} bytes")));
+        return Err(Problem::new(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            "Payload too large",
+            format!("bodies are limited to {MAX_BODY_BYTES} bytes"),
+        ));
     }
     Ok(bytes)
 }
 
 /// 415 unless the request's `Content-Type` is JSON.
 pub fn require_json(req: &Request) -> Result<(), Problem> {
-    let media = header(req, "content-type").and_then(|c| c.split(';').next()).map(|m| m.trim().to_ascii_lowercase());
-    let is_json = media.as_deref().is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")));
+    let media = header(req, "content-type")
+        .and_then(|c| c.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    let is_json = media.as_deref().is_some_and(|m| {
+        m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+    });
     if !is_json {
-        return Err(Problem::new(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "the body must be sent as Content-Type: application/json"));
+        return Err(Problem::new(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Unsupported media type",
+            "the body must be sent as Content-Type: application/json",
+        ));
     }
     Ok(())
 }
@@ -162,11 +185,14 @@ pub fn no_content() -> HandlerResult {
 pub fn page(req: &Request) -> Result<(u32, Option<Uuid>), Problem> {
     let limit = match query(req, "limit") {
         None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| Problem::bad_request("INVALID_QUERY", format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?,
+        Some(l) => {
+            l.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
+                Problem::bad_request(
+                    "INVALID_QUERY",
+                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                )
+            })?
+        }
     };
     let cursor = query(req, "cursor").map(|c| decode_cursor(&c)).transpose()?;
     Ok((limit, cursor))
@@ -178,11 +204,9 @@ pub fn encode_cursor(id: Uuid) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<Uuid, Problem> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
-        .ok_or_else(|| Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out"))
+    URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|b| Uuid::from_slice(&b).ok()).ok_or_else(|| {
+        Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
+    })
 }
 
 /// A request header as text.

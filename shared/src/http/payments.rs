@@ -5,10 +5,10 @@ use std::sync::Arc;
 use lambda_http::Request;
 use serde_json::json;
 
+use super::bodies::{PaymentAsk, PaymentBody, WebhookBody};
 use super::idempotency::once;
 use super::{bounded_body, caller, header, json, json_body, path_id, HandlerResult};
 use crate::app::{payments, App};
-use super::bodies::{PaymentAsk, PaymentBody, WebhookBody};
 use crate::domain::ProviderEvent;
 
 /// `POST /api/v1/payments` (`Idempotency-Key` honoured): 201 Payment; 402 `PAYMENT_DECLINED`.

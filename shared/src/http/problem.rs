@@ -4,8 +4,8 @@ use lambda_http::{Body, Response};
 use serde_json::{json, Map, Value};
 
 use crate::app::{AppError, Resource};
-use crate::ports::Fault;
 use crate::domain::RuleError;
+use crate::ports::Fault;
 
 /// An error answer: `application/problem+json` with a stable `code`.
 #[derive(Debug, Clone)]
@@ -21,7 +21,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: u16, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: u16,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Problem { status, code, title, detail: detail.into(), extra: Map::new(), retry_after: None }
     }
 
@@ -63,13 +68,21 @@ impl Problem {
 
     pub fn into_response(self) -> Response<Body> {
         let mut body = Map::new();
-        body.insert("type".into(), json!(format!("https://booking.example/problems/{}", self.code.to_lowercase().replace('_', "-"))));
+        body.insert(
+            "type".into(),
+            json!(format!(
+                "https://booking.example/problems/{}",
+                self.code.to_lowercase().replace('_', "-")
+            )),
+        );
         body.insert("title".into(), json!(self.title));
         body.insert("status".into(), json!(self.status));
         body.insert("detail".into(), json!(self.detail));
         body.insert("code".into(), json!(self.code));
         body.extend(self.extra);
-        let mut builder = Response::builder().status(self.status).header("content-type", "application/problem+json");
+        let mut builder = Response::builder()
+            .status(self.status)
+            .header("content-type", "application/problem+json");
         if let Some(s) = self.retry_after {
             builder = builder.header("retry-after", s.to_string());
         }
@@ -82,15 +95,20 @@ impl Problem {
 impl From<RuleError> for Problem {
     fn from(e: RuleError) -> Self {
         match &e {
-            RuleError::Invalid { field, .. } => Problem::validation(e.to_string()).with("field", json!(field)),
+            RuleError::Invalid { field, .. } => {
+                Problem::validation(e.to_string()).with("field", json!(field))
+            }
             RuleError::UnknownSeats(ids) => {
-                Problem::new(422, "UNKNOWN_SEATS", "Unknown seats", e.to_string()).with("seatIds", json!(ids))
+                Problem::new(422, "UNKNOWN_SEATS", "Unknown seats", e.to_string())
+                    .with("seatIds", json!(ids))
             }
             RuleError::RepeatedSeats(ids) => {
-                Problem::new(422, "REPEATED_SEATS", "Repeated seats", e.to_string()).with("seatIds", json!(ids))
+                Problem::new(422, "REPEATED_SEATS", "Repeated seats", e.to_string())
+                    .with("seatIds", json!(ids))
             }
             RuleError::SeatLimit { max, .. } => {
-                Problem::new(422, "SEAT_LIMIT_EXCEEDED", "Seat limit exceeded", e.to_string()).with("maxSeatsPerOrder", json!(max))
+                Problem::new(422, "SEAT_LIMIT_EXCEEDED", "Seat limit exceeded", e.to_string())
+                    .with("maxSeatsPerOrder", json!(max))
             }
         }
     }
@@ -109,13 +127,22 @@ impl From<AppError> for Problem {
                 } else {
                     format!("held or booked already: {}", ids.join(", "))
                 };
-                Problem::new(409, "SEATS_UNAVAILABLE", "Seats unavailable", detail).with("seatIds", json!(ids))
+                Problem::new(409, "SEATS_UNAVAILABLE", "Seats unavailable", detail)
+                    .with("seatIds", json!(ids))
             }
-            AppError::HoldExpired => Problem::new(410, "HOLD_EXPIRED", "Hold expired", "the hold has expired; its seats are released"),
-            AppError::BookingState(status) => {
-                Problem::new(409, "BOOKING_STATE_CONFLICT", "Booking state conflict", format!("the booking is {}", status.as_str()))
-                    .with("bookingStatus", json!(status.as_str()))
-            }
+            AppError::HoldExpired => Problem::new(
+                410,
+                "HOLD_EXPIRED",
+                "Hold expired",
+                "the hold has expired; its seats are released",
+            ),
+            AppError::BookingState(status) => Problem::new(
+                409,
+                "BOOKING_STATE_CONFLICT",
+                "Booking state conflict",
+                format!("the booking is {}", status.as_str()),
+            )
+            .with("bookingStatus", json!(status.as_str())),
             AppError::PaymentInFlight(id) => Problem::new(
                 409,
                 "PAYMENT_IN_PROGRESS",
@@ -123,24 +150,40 @@ impl From<AppError> for Problem {
                 "another payment of this booking is processing or has succeeded",
             )
             .with("paymentId", json!(id)),
-            AppError::PaymentRequired => {
-                Problem::new(402, "PAYMENT_REQUIRED", "Payment required", "a succeeded payment of this booking is required")
-            }
-            AppError::PaymentDeclined { payment_id, reason } => {
-                Problem::new(402, "PAYMENT_DECLINED", "Payment declined", format!("the payment was declined: {reason}"))
-                    .with("paymentId", json!(payment_id))
-            }
+            AppError::PaymentRequired => Problem::new(
+                402,
+                "PAYMENT_REQUIRED",
+                "Payment required",
+                "a succeeded payment of this booking is required",
+            ),
+            AppError::PaymentDeclined { payment_id, reason } => Problem::new(
+                402,
+                "PAYMENT_DECLINED",
+                "Payment declined",
+                format!("the payment was declined: {reason}"),
+            )
+            .with("paymentId", json!(payment_id)),
             AppError::BadSignature(e) => Problem::bad_request("INVALID_SIGNATURE", e.to_string()),
             // The cause goes to the log, never to the client.
             AppError::Backend(b) => match b.fault {
                 Fault::Contended => {
                     tracing::warn!(error = %b, "retries ran out under contention");
                     crate::metrics::count(crate::metrics::Metric::ContendedRetriesExhausted, 1);
-                    Problem::new(409, "CONCURRENT_UPDATE", "Concurrent update", "the same seats or booking kept changing; try again")
+                    Problem::new(
+                        409,
+                        "CONCURRENT_UPDATE",
+                        "Concurrent update",
+                        "the same seats or booking kept changing; try again",
+                    )
                 }
                 Fault::Transient => {
                     tracing::error!(error = %b, "backend not answering");
-                    let mut p = Problem::new(503, "SERVICE_UNAVAILABLE", "Service unavailable", "a backend is not answering; retry shortly");
+                    let mut p = Problem::new(
+                        503,
+                        "SERVICE_UNAVAILABLE",
+                        "Service unavailable",
+                        "a backend is not answering; retry shortly",
+                    );
                     p.retry_after = Some(1);
                     p
                 }

@@ -14,10 +14,16 @@ local mine = redis.call('ZCARD', KEYS[3])
 if mine + n > tonumber(ARGV[5]) then
   return {'LIMIT', tostring(mine)}
 end
+-- A seat is busy while its lock lives and the map has it taken past `now`: the caller's clock
+-- decides when a hold lapsed, as it does for every read of the map (a lapsed hold the sweep took
+-- off the map is free, whatever is left of its lock).
 local busy = {}
 for i = 1, n do
   if redis.call('EXISTS', KEYS[5 + i]) == 1 then
-    busy[#busy + 1] = ARGV[7 + i]
+    local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[7 + i])
+    if until_ms and tonumber(until_ms) > now then
+      busy[#busy + 1] = ARGV[7 + i]
+    end
   end
 end
 if #busy > 0 then

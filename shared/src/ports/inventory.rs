@@ -41,7 +41,9 @@ pub enum HoldOutcome {
     /// Some seats are held or booked already: these ones. Nothing was held.
     Unavailable(Vec<String>),
     /// The user already has this many seats held or pending for the event. Nothing was held.
-    OverLimit { current: u32 },
+    OverLimit {
+        current: u32,
+    },
     /// The event's lock structure is not loaded (Redis lost it): load it and try again.
     NotLoaded,
 }
@@ -75,13 +77,22 @@ pub trait SeatLocks: Send + Sync {
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool>;
     /// Hands a live hold's locks to a pending booking until its payment deadline; `false` if the
     /// hold is gone or lost a lock.
-    async fn claim(&self, hold: &Hold, booking: Uuid, deadline: DateTime<Utc>) -> BackendResult<bool>;
+    async fn claim(
+        &self,
+        hold: &Hold,
+        booking: Uuid,
+        deadline: DateTime<Utc>,
+    ) -> BackendResult<bool>;
     /// Marks a confirmed booking's seats booked for good (they leave the user's cap).
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Frees the seats a booking still locks (cancelled, expired, or never committed).
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Taken seats of the event now; `None` if the lock structure is not loaded.
-    async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>>;
+    async fn snapshot(
+        &self,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<SeatSnapshot>>;
     /// How many seats are held and how many booked now, without listing them (O(log n));
     /// `None` if the lock structure is not loaded.
     async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>>;
@@ -91,7 +102,8 @@ pub trait SeatLocks: Send + Sync {
     /// log) and takes them off the map; returns how many seats.
     async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize>;
     /// Loads the event's seats taken in the system of record into the lock structure.
-    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>) -> BackendResult<()>;
+    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>)
+        -> BackendResult<()>;
 }
 
 /// One entry of an event's seat log: its position (a stream id) and its fields.
@@ -102,7 +114,12 @@ pub type SeatLogEntry = (String, Vec<(String, String)>);
 #[async_trait]
 pub trait SeatLog: Send + Sync {
     /// Entries of the event after `after` (a stream id), oldest first, at most `count`.
-    async fn entries(&self, event: Uuid, after: &str, count: usize) -> BackendResult<Vec<SeatLogEntry>>;
+    async fn entries(
+        &self,
+        event: Uuid,
+        after: &str,
+        count: usize,
+    ) -> BackendResult<Vec<SeatLogEntry>>;
     /// Where the relay of the event's seat log got to.
     async fn cursor(&self, event: Uuid) -> BackendResult<String>;
     /// Moves the relay's cursor on.

@@ -18,7 +18,10 @@ pub trait Publisher: Send + Sync {
     /// messages of the same key must not overtake a failed one for good (they go again with it;
     /// consumers drop the repeats). The first failure is logged as `what` pausing.
     async fn publish_in_order(&self, messages: &[(&str, &str, &str)], what: &str) -> usize {
-        let results = futures::future::join_all(messages.iter().map(|(topic, key, payload)| self.publish(topic, key, payload))).await;
+        let results = futures::future::join_all(
+            messages.iter().map(|(topic, key, payload)| self.publish(topic, key, payload)),
+        )
+        .await;
         let sent = results.iter().take_while(|r| r.is_ok()).count();
         if let Some(Err(e)) = results.get(sent) {
             tracing::warn!(error = %e, "{what} paused");
@@ -59,7 +62,12 @@ pub struct OutboxMessage {
 #[async_trait]
 pub trait Outbox: Send + Sync {
     /// Claims up to `limit` unsent messages nobody else holds, oldest first, until `until`.
-    async fn claim(&self, limit: u32, now: DateTime<Utc>, until: DateTime<Utc>) -> BackendResult<Vec<OutboxMessage>>;
+    async fn claim(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> BackendResult<Vec<OutboxMessage>>;
     /// Marks messages sent.
     async fn mark_sent(&self, seqs: &[u64], now: DateTime<Utc>) -> BackendResult<()>;
     /// Gives claimed messages back unsent, for the next relay to take at once.
@@ -71,7 +79,12 @@ pub trait Outbox: Send + Sync {
 pub trait Connections: Send + Sync {
     async fn connect(&self, connection: &str, user: &str, now: DateTime<Utc>) -> BackendResult<()>;
     /// Idempotent: subscribing twice is subscribing once.
-    async fn subscribe(&self, connection: &str, event: Uuid, now: DateTime<Utc>) -> BackendResult<()>;
+    async fn subscribe(
+        &self,
+        connection: &str,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<()>;
     async fn unsubscribe(&self, connection: &str, event: Uuid) -> BackendResult<()>;
     /// Forgets the connection and all its subscriptions.
     async fn disconnect(&self, connection: &str) -> BackendResult<()>;

@@ -7,11 +7,16 @@ pub mod messaging;
 pub mod orders;
 
 pub use clock::Clock;
-pub use inventory::{EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog, SeatLogEntry, SeatSnapshot, TakenSeat};
-pub use messaging::{ActionClaims, Connections, Notifier, Outbox, OutboxMessage, Publisher, Pushed, Pusher, Watermarks};
+pub use inventory::{
+    EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog, SeatLogEntry, SeatSnapshot, TakenSeat,
+};
+pub use messaging::{
+    ActionClaims, Connections, Notifier, Outbox, OutboxMessage, Publisher, Pushed, Pusher,
+    Watermarks,
+};
 pub use orders::{
-    BookingStore, CreateOutcome, IdempotencyStore, KeyClaim, NewPayment, PaymentProvider, PaymentStore, ProviderRefund, Settled,
-    StoredResponse, WebhookReceipt,
+    BookingStore, CreateOutcome, IdempotencyStore, KeyClaim, NewPayment, PaymentProvider,
+    PaymentStore, ProviderRefund, Settled, StoredResponse, WebhookReceipt,
 };
 
 pub use crate::domain::message::LogPosition;

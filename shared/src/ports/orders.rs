@@ -37,11 +37,23 @@ pub trait BookingStore: Send + Sync {
     async fn create(&self, booking: &Booking, outbox: &[Envelope]) -> BackendResult<CreateOutcome>;
     async fn get(&self, id: Uuid) -> BackendResult<Option<Booking>>;
     /// A user's bookings, newest first, before the cursor booking if given.
-    async fn list_for_user(&self, user: &str, status: Option<BookingStatus>, before: Option<Uuid>, limit: u32) -> BackendResult<Vec<Booking>>;
+    async fn list_for_user(
+        &self,
+        user: &str,
+        status: Option<BookingStatus>,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> BackendResult<Vec<Booking>>;
     /// Moves a booking to `to` if it still has `from`: seats follow (BOOKED when confirmed,
     /// AVAILABLE when cancelled or expired), and its SUCCEEDED payments become REFUNDED when it is
     /// cancelled. `None` if the booking changed meanwhile; else the booking and the refunded payments.
-    async fn transition(&self, id: Uuid, from: BookingStatus, to: BookingStatus, now: DateTime<Utc>) -> BackendResult<Option<(Booking, Vec<Payment>)>>;
+    async fn transition(
+        &self,
+        id: Uuid,
+        from: BookingStatus,
+        to: BookingStatus,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<(Booking, Vec<Payment>)>>;
     /// Pending bookings past their deadline, oldest first.
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>>;
 }
@@ -63,15 +75,30 @@ pub trait PaymentStore: Send + Sync {
     async fn insert(&self, payment: &Payment, method: &str) -> BackendResult<NewPayment>;
     async fn get(&self, id: Uuid) -> BackendResult<Option<Payment>>;
     /// Payments still PROCESSING that were created before `before`, oldest first, with their method.
-    async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>>;
+    async fn stale(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> BackendResult<Vec<(Payment, String)>>;
     /// Settles a PROCESSING payment: SUCCEEDED confirms a PENDING booking in the same transaction;
     /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
     /// is recorded in the same transaction so that it takes effect once.
-    async fn settle(&self, id: Uuid, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>, now: DateTime<Utc>) -> BackendResult<Settled>;
+    async fn settle(
+        &self,
+        id: Uuid,
+        outcome: &ChargeOutcome,
+        webhook: Option<WebhookReceipt<'_>>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Settled>;
     /// Applies a refund the provider made (`refund.succeeded`), once per webhook event: a SUCCEEDED
     /// payment becomes REFUNDED, and the CONFIRMED booking it paid for is cancelled with it (its
     /// seats AVAILABLE again) in the same transaction: money back never leaves the seats sold.
-    async fn apply_refund(&self, id: Uuid, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> BackendResult<ProviderRefund>;
+    async fn apply_refund(
+        &self,
+        id: Uuid,
+        webhook: WebhookReceipt<'_>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<ProviderRefund>;
 }
 
 /// What recording a new payment came to.
@@ -93,7 +120,7 @@ pub enum ProviderRefund {
     Refunded,
     /// The payment is REFUNDED and its booking CANCELLED (seats freed in MySQL; the caller frees
     /// the seat locks).
-    Cancelled(Booking),
+    Cancelled(Box<Booking>),
 }
 
 /// A payment service provider.
@@ -130,9 +157,15 @@ pub enum KeyClaim {
 /// Idempotency records (DynamoDB), scoped per user, kept 24 h.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    async fn claim(&self, user: &str, key: &str, fingerprint: &str, now: DateTime<Utc>) -> BackendResult<KeyClaim>;
-    async fn complete(&self, user: &str, key: &str, response: &StoredResponse) -> BackendResult<()>;
+    async fn claim(
+        &self,
+        user: &str,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> BackendResult<KeyClaim>;
+    async fn complete(&self, user: &str, key: &str, response: &StoredResponse)
+        -> BackendResult<()>;
     /// Gives the key up after a failure a retry may fix.
     async fn abandon(&self, user: &str, key: &str) -> BackendResult<()>;
 }
-

@@ -14,7 +14,9 @@ use super::outbox::enqueue;
 use super::payments::{payment_row, set_payment, PAYMENT_COLUMNS};
 use super::{duplicate_key, fault, in_list, retry, status, uuid, Abort, Contention};
 use crate::domain::message::{announce, payment_message};
-use crate::domain::{Booking, BookingStatus, Contact, Envelope, MessageKind, Payment, PaymentStatus, SeatStatus};
+use crate::domain::{
+    Booking, BookingStatus, Contact, Envelope, MessageKind, Payment, PaymentStatus, SeatStatus,
+};
 use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome};
 
 const BOOKING_COLUMNS: &str = "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, \
@@ -44,46 +46,73 @@ fn booking_row(r: &MySqlRow) -> Result<Booking, sqlx::Error> {
 }
 
 /// Sets the status of the booking's seats, bumping each row's version, in primary-key order.
-async fn set_seats(tx: &mut Transaction<'_, MySql>, b: &Booking, to: SeatStatus) -> Result<(), sqlx::Error> {
+async fn set_seats(
+    tx: &mut Transaction<'_, MySql>,
+    b: &Booking,
+    to: SeatStatus,
+) -> Result<(), sqlx::Error> {
     let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = ");
-    q.push_bind(to.as_str()).push(", version = version + 1 WHERE event_id = ").push_bind(b.event_id.to_string()).push(" AND seat_id IN ");
+    q.push_bind(to.as_str())
+        .push(", version = version + 1 WHERE event_id = ")
+        .push_bind(b.event_id.to_string())
+        .push(" AND seat_id IN ");
     in_list(&mut q, &b.seat_ids);
     q.build().execute(&mut **tx).await?;
     Ok(())
 }
 
 /// The booking with its seats, its row locked for the rest of the transaction.
-pub(super) async fn locked_booking(tx: &mut Transaction<'_, MySql>, id: Uuid) -> Result<Option<Booking>, sqlx::Error> {
-    let row = sqlx::query(&format!("{BOOKING_COLUMNS} WHERE id = ? FOR UPDATE")).bind(id.to_string()).fetch_optional(&mut **tx).await?;
+pub(super) async fn locked_booking(
+    tx: &mut Transaction<'_, MySql>,
+    id: Uuid,
+) -> Result<Option<Booking>, sqlx::Error> {
+    let row = sqlx::query(&format!("{BOOKING_COLUMNS} WHERE id = ? FOR UPDATE"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let mut b = booking_row(&row)?;
-    b.seat_ids = sqlx::query_scalar("SELECT seat_id FROM booking_seats WHERE booking_id = ? ORDER BY seat_id")
-        .bind(id.to_string())
-        .fetch_all(&mut **tx)
-        .await?;
+    b.seat_ids = sqlx::query_scalar(
+        "SELECT seat_id FROM booking_seats WHERE booking_id = ? ORDER BY seat_id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
     Ok(Some(b))
 }
 
 /// Moves a locked booking to `to` with its seats and outbox messages; refunds its SUCCEEDED
 /// payments when it leaves the live statuses. Returns the refunded payments.
-pub(super) async fn apply(tx: &mut Transaction<'_, MySql>, b: &mut Booking, to: BookingStatus, now: DateTime<Utc>) -> Result<Vec<Payment>, Abort> {
-    sqlx::query("UPDATE bookings SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?")
-        .bind(to.as_str())
-        .bind(now)
-        .bind(b.id.to_string())
-        .execute(&mut **tx)
-        .await?;
+pub(super) async fn apply(
+    tx: &mut Transaction<'_, MySql>,
+    b: &mut Booking,
+    to: BookingStatus,
+    now: DateTime<Utc>,
+) -> Result<Vec<Payment>, Abort> {
+    sqlx::query(
+        "UPDATE bookings SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(b.id.to_string())
+    .execute(&mut **tx)
+    .await?;
     let mut messages = announce(b, to, now);
     let mut refunded = Vec::new();
     if to == BookingStatus::Confirmed {
         set_seats(tx, b, SeatStatus::Booked).await?;
     } else {
         set_seats(tx, b, SeatStatus::Available).await?;
-        sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?").bind(b.id.to_string()).execute(&mut **tx).await?;
-        let rows = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE booking_id = ? AND status = 'SUCCEEDED' FOR UPDATE"))
+        sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
             .bind(b.id.to_string())
-            .fetch_all(&mut **tx)
+            .execute(&mut **tx)
             .await?;
+        let rows = sqlx::query(&format!(
+            "{PAYMENT_COLUMNS} WHERE booking_id = ? AND status = 'SUCCEEDED' FOR UPDATE"
+        ))
+        .bind(b.id.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
         for r in rows {
             let mut p = payment_row(&r)?;
             set_payment(tx, &mut p, PaymentStatus::Refunded, None, now).await?;
@@ -108,14 +137,17 @@ impl MySqlBookings {
         if bookings.is_empty() {
             return Ok(bookings);
         }
-        let mut q = QueryBuilder::new("SELECT booking_id, seat_id FROM booking_seats WHERE booking_id IN ");
+        let mut q =
+            QueryBuilder::new("SELECT booking_id, seat_id FROM booking_seats WHERE booking_id IN ");
         in_list(&mut q, bookings.iter().map(|b| b.id.to_string()));
         q.push(" ORDER BY booking_id, seat_id");
         let rows = q.build().fetch_all(&self.pool).await.map_err(fault("reading booking seats"))?;
         let mut seats: HashMap<String, Vec<String>> = HashMap::new();
         for r in rows {
-            let (b, s): (String, String) =
-                (r.try_get("booking_id").map_err(fault("decoding seats"))?, r.try_get("seat_id").map_err(fault("decoding seats"))?);
+            let (b, s): (String, String) = (
+                r.try_get("booking_id").map_err(fault("decoding seats"))?,
+                r.try_get("seat_id").map_err(fault("decoding seats"))?,
+            );
             seats.entry(b).or_default().push(s);
         }
         for b in &mut bookings {
@@ -124,10 +156,16 @@ impl MySqlBookings {
         Ok(bookings)
     }
 
-    async fn try_create(&self, booking: &Booking, outbox: &[Envelope]) -> Result<CreateOutcome, Abort> {
+    async fn try_create(
+        &self,
+        booking: &Booking,
+        outbox: &[Envelope],
+    ) -> Result<CreateOutcome, Abort> {
         let event = booking.event_id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("booking seats"))?;
-        let mut q = QueryBuilder::new("SELECT seat_id, CAST(status AS CHAR) AS status, version FROM seats WHERE event_id = ");
+        let mut q = QueryBuilder::new(
+            "SELECT seat_id, CAST(status AS CHAR) AS status, version FROM seats WHERE event_id = ",
+        );
         q.push_bind(&event).push(" AND seat_id IN ");
         in_list(&mut q, &booking.seat_ids);
         let rows = q.build().fetch_all(&mut *tx).await?;
@@ -145,7 +183,10 @@ impl MySqlBookings {
             return Ok(CreateOutcome::SeatsTaken(taken));
         }
         if versions.len() != booking.seat_ids.len() {
-            return Err(Abort::Fail(BackendError::permanent("booking seats", anyhow::anyhow!("seats missing from event {event}"))));
+            return Err(Abort::Fail(BackendError::permanent(
+                "booking seats",
+                anyhow::anyhow!("seats missing from event {event}"),
+            )));
         }
         // The optimistic check: every seat still at the version read, and still available.
         // By primary key only (`seat_id IN`): the row-value test alone would make the optimizer
@@ -156,7 +197,11 @@ impl MySqlBookings {
         q.push(" AND status = 'AVAILABLE' AND (seat_id, version) IN (");
         let mut sep = q.separated(", ");
         for (seat, version) in &versions {
-            sep.push("(").push_bind_unseparated(seat).push_unseparated(", ").push_bind_unseparated(*version).push_unseparated(")");
+            sep.push("(")
+                .push_bind_unseparated(seat)
+                .push_unseparated(", ")
+                .push_bind_unseparated(*version)
+                .push_unseparated(")");
         }
         q.push(")");
         let updated = q.build().execute(&mut *tx).await?.rows_affected();
@@ -179,13 +224,16 @@ impl MySqlBookings {
         .bind(booking.updated_at)
         .execute(&mut *tx)
         .await?;
-        let mut q = QueryBuilder::new("INSERT INTO booking_seats (booking_id, event_id, seat_id, live) ");
+        let mut q =
+            QueryBuilder::new("INSERT INTO booking_seats (booking_id, event_id, seat_id, live) ");
         q.push_values(&booking.seat_ids, |mut b, s| {
             b.push_bind(booking.id.to_string()).push_bind(&event).push_bind(s).push_bind(1);
         });
         match q.build().execute(&mut *tx).await {
             Ok(_) => {}
-            Err(e) if duplicate_key(&e) => return Ok(CreateOutcome::SeatsTaken(booking.seat_ids.clone())),
+            Err(e) if duplicate_key(&e) => {
+                return Ok(CreateOutcome::SeatsTaken(booking.seat_ids.clone()))
+            }
             Err(e) => return Err(e.into()),
         }
         enqueue(&mut tx, outbox).await?;
@@ -228,7 +276,13 @@ impl BookingStore for MySqlBookings {
         Ok(self.with_seats(vec![b]).await?.pop())
     }
 
-    async fn list_for_user(&self, user: &str, status: Option<BookingStatus>, before: Option<Uuid>, limit: u32) -> BackendResult<Vec<Booking>> {
+    async fn list_for_user(
+        &self,
+        user: &str,
+        status: Option<BookingStatus>,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> BackendResult<Vec<Booking>> {
         let mut q = QueryBuilder::new(format!("{BOOKING_COLUMNS} WHERE user_id = "));
         q.push_bind(user);
         if let Some(s) = status {
@@ -239,11 +293,21 @@ impl BookingStore for MySqlBookings {
         }
         q.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
         let rows = q.build().fetch_all(&self.pool).await.map_err(fault("listing bookings"))?;
-        let bookings = rows.iter().map(booking_row).collect::<Result<Vec<_>, _>>().map_err(fault("decoding bookings"))?;
+        let bookings = rows
+            .iter()
+            .map(booking_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fault("decoding bookings"))?;
         self.with_seats(bookings).await
     }
 
-    async fn transition(&self, id: Uuid, from: BookingStatus, to: BookingStatus, now: DateTime<Utc>) -> BackendResult<Option<(Booking, Vec<Payment>)>> {
+    async fn transition(
+        &self,
+        id: Uuid,
+        from: BookingStatus,
+        to: BookingStatus,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<(Booking, Vec<Payment>)>> {
         retry("changing a booking", || self.try_transition(id, from, to, now)).await
     }
 
@@ -255,7 +319,9 @@ impl BookingStore for MySqlBookings {
             .await
             .map_err(fault("finding due bookings"))?;
         ids.iter()
-            .map(|i| Uuid::parse_str(i).map_err(|e| BackendError::permanent("decoding a booking id", e)))
+            .map(|i| {
+                Uuid::parse_str(i).map_err(|e| BackendError::permanent("decoding a booking id", e))
+            })
             .collect()
     }
 }

@@ -48,27 +48,42 @@ impl MySqlEvents {
             .map_err(fault("decoding sections"))
     }
 
-    async fn events_where(&self, sql: &str, bind: Option<String>, limit: u32) -> BackendResult<Vec<Event>> {
+    async fn events_where(
+        &self,
+        sql: &str,
+        bind: Option<String>,
+        limit: u32,
+    ) -> BackendResult<Vec<Event>> {
         let mut q = sqlx::query(sql);
         if let Some(b) = bind {
             q = q.bind(b);
         }
         let rows = q.bind(limit).fetch_all(&self.pool).await.map_err(fault("reading events"))?;
-        let ids = rows.iter().map(|r| r.try_get("id")).collect::<Result<Vec<String>, _>>().map_err(fault("decoding events"))?;
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(fault("decoding events"))?;
         let mut sections = self.sections(&ids).await?;
         let mut events = Vec::with_capacity(rows.len());
         for r in rows {
             let id: String = r.try_get("id").map_err(fault("decoding an event"))?;
-            let mine: Vec<Section> = sections.iter().filter(|(e, _)| *e == id).map(|(_, s)| s.clone()).collect();
+            let mine: Vec<Section> =
+                sections.iter().filter(|(e, _)| *e == id).map(|(_, s)| s.clone()).collect();
             sections.retain(|(e, _)| *e != id);
             events.push(Event {
-                id: Uuid::parse_str(&id).map_err(|e| BackendError::permanent("decoding an event id", e))?,
+                id: Uuid::parse_str(&id)
+                    .map_err(|e| BackendError::permanent("decoding an event id", e))?,
                 name: r.try_get("name").map_err(fault("decoding an event"))?,
                 venue: r.try_get("venue").map_err(fault("decoding an event"))?,
                 starts_at: r.try_get("starts_at").map_err(fault("decoding an event"))?,
                 currency: r.try_get("currency").map_err(fault("decoding an event"))?,
-                max_seats_per_order: r.try_get("max_seats_per_order").map_err(fault("decoding an event"))?,
-                hold_ttl_seconds: r.try_get("hold_ttl_seconds").map_err(fault("decoding an event"))?,
+                max_seats_per_order: r
+                    .try_get("max_seats_per_order")
+                    .map_err(fault("decoding an event"))?,
+                hold_ttl_seconds: r
+                    .try_get("hold_ttl_seconds")
+                    .map_err(fault("decoding an event"))?,
                 seat_count: r.try_get("seat_count").map_err(fault("decoding an event"))?,
                 sections: mine,
                 created_at: r.try_get("created_at").map_err(fault("decoding an event"))?,
@@ -117,7 +132,9 @@ impl EventStore for MySqlEvents {
         q.build().execute(&mut *tx).await.map_err(fault("creating sections"))?;
         let seats: Vec<_> = event.seats().collect();
         for chunk in seats.chunks(SEAT_INSERT_CHUNK) {
-            let mut q = QueryBuilder::new("INSERT INTO seats (event_id, seat_id, section, row_no, seat_no, price_cents) ");
+            let mut q = QueryBuilder::new(
+                "INSERT INTO seats (event_id, seat_id, section, row_no, seat_no, price_cents) ",
+            );
             q.push_values(chunk, |mut b, (seat, section)| {
                 b.push_bind(&id)
                     .push_bind(seat.to_string())
@@ -143,7 +160,10 @@ impl EventStore for MySqlEvents {
                 let sql = format!("{EVENT_COLUMNS} WHERE id > ? ORDER BY id LIMIT ?");
                 self.events_where(&sql, Some(after.to_string()), limit).await
             }
-            None => self.events_where(&format!("{EVENT_COLUMNS} ORDER BY id LIMIT ?"), None, limit).await,
+            None => {
+                self.events_where(&format!("{EVENT_COLUMNS} ORDER BY id LIMIT ?"), None, limit)
+                    .await
+            }
         }
     }
 
@@ -165,9 +185,15 @@ impl EventStore for MySqlEvents {
                 Ok(TakenSeat {
                     seat: r.try_get("seat_id")?,
                     status,
-                    booking: booking.map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()?,
+                    booking: booking
+                        .map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+                        .transpose()?,
                     user: r.try_get("user_id")?,
-                    until: if status == SeatStatus::Booked { None } else { r.try_get("expires_at")? },
+                    until: if status == SeatStatus::Booked {
+                        None
+                    } else {
+                        r.try_get("expires_at")?
+                    },
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -36,7 +36,11 @@ const BACKOFF: Duration = Duration::from_millis(4);
 
 /// The connection options of the configured database (TLS as the configuration says).
 pub fn options(config: &Config) -> MySqlConnectOptions {
-    let options = MySqlConnectOptions::new().host(&config.db_host).port(config.db_port).username(&config.db_user).database(&config.db_name);
+    let options = MySqlConnectOptions::new()
+        .host(&config.db_host)
+        .port(config.db_port)
+        .username(&config.db_user)
+        .database(&config.db_name);
     // An empty password means none: MySQL tells the two apart.
     if config.db_password.is_empty() {
         options
@@ -48,7 +52,10 @@ pub fn options(config: &Config) -> MySqlConnectOptions {
 /// Opens a small pool (one per function instance) that connects lazily, so a cold start never
 /// fails just because the database is briefly away.
 pub fn pool(options: MySqlConnectOptions, max_connections: u32) -> MySqlPool {
-    MySqlPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(5)).connect_lazy_with(options)
+    MySqlPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options)
 }
 
 /// Applies the embedded migrations.
@@ -59,17 +66,31 @@ pub async fn migrate(pool: &MySqlPool) -> anyhow::Result<()> {
 
 /// Whether a database error is worth retrying (the server is away, or a pool timeout).
 pub fn is_transient(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
+    matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+    )
 }
 
 /// Maps a sqlx error to a [`BackendError`] saying what was being done.
 pub(crate) fn fault(context: &str) -> impl FnOnce(sqlx::Error) -> BackendError + '_ {
-    move |e| if is_transient(&e) { BackendError::transient(context, e) } else { BackendError::permanent(context, e) }
+    move |e| {
+        if is_transient(&e) {
+            BackendError::transient(context, e)
+        } else {
+            BackendError::permanent(context, e)
+        }
+    }
 }
 
 /// The MySQL error number of a database error.
 fn error_number(e: &sqlx::Error) -> Option<u16> {
-    e.as_database_error().and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()).map(|m| m.number())
+    e.as_database_error()
+        .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+        .map(|m| m.number())
 }
 
 pub(crate) fn duplicate_key(e: &sqlx::Error) -> bool {
@@ -153,7 +174,13 @@ pub(crate) fn uuid(r: &MySqlRow, col: &str) -> Result<Uuid, sqlx::Error> {
 }
 
 /// A status column read with `parse`; a value the code does not know is an error, never a guess.
-pub(crate) fn status<T>(r: &MySqlRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+pub(crate) fn status<T>(
+    r: &MySqlRow,
+    col: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
     let s: String = r.try_get(col)?;
-    parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("{col} {s:?} is not one this code knows").into()))
+    parse(&s).ok_or_else(|| {
+        sqlx::Error::Decode(format!("{col} {s:?} is not one this code knows").into())
+    })
 }

@@ -15,7 +15,10 @@ use crate::ports::{BackendError, BackendResult, Outbox, OutboxMessage};
 
 /// Writes outbox rows in the caller's transaction. A message that does not serialize is an error:
 /// an empty payload is never stored.
-pub(super) async fn enqueue(tx: &mut Transaction<'_, MySql>, messages: &[Envelope]) -> Result<(), Abort> {
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'_, MySql>,
+    messages: &[Envelope],
+) -> Result<(), Abort> {
     if messages.is_empty() {
         return Ok(());
     }
@@ -26,7 +29,11 @@ pub(super) async fn enqueue(tx: &mut Transaction<'_, MySql>, messages: &[Envelop
         .map_err(|e| Abort::Fail(BackendError::permanent("serializing outbox messages", e)))?;
     let mut q = QueryBuilder::new("INSERT INTO outbox (id, topic, msg_key, payload, created_at) ");
     q.push_values(messages.iter().zip(&payloads), |mut b, (m, payload)| {
-        b.push_bind(m.id.to_string()).push_bind(m.topic()).push_bind(&m.key).push_bind(payload).push_bind(m.occurred_at);
+        b.push_bind(m.id.to_string())
+            .push_bind(m.topic())
+            .push_bind(&m.key)
+            .push_bind(payload)
+            .push_bind(m.occurred_at);
     });
     q.build().execute(&mut **tx).await?;
     Ok(())
@@ -46,12 +53,21 @@ impl MySqlOutbox {
 
 #[async_trait]
 impl Outbox for MySqlOutbox {
-    async fn claim(&self, limit: u32, now: DateTime<Utc>, until: DateTime<Utc>) -> BackendResult<Vec<OutboxMessage>> {
+    async fn claim(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> BackendResult<Vec<OutboxMessage>> {
         // READ COMMITTED: lock only the rows claimed, not the gap where new rows go, so bookings
         // never wait for the relay.
         let mut conn = self.pool.acquire().await.map_err(fault("claiming outbox rows"))?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *conn).await.map_err(fault("claiming outbox rows"))?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(fault("claiming outbox rows"))?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            .execute(&mut *conn)
+            .await
+            .map_err(fault("claiming outbox rows"))?;
+        let mut tx =
+            sqlx::Connection::begin(&mut *conn).await.map_err(fault("claiming outbox rows"))?;
         let rows = sqlx::query(
             "SELECT seq, topic, msg_key, payload FROM outbox WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) \
              ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED",
@@ -63,7 +79,14 @@ impl Outbox for MySqlOutbox {
         .map_err(fault("reading the outbox"))?;
         let claimed = rows
             .iter()
-            .map(|r| Ok(OutboxMessage { seq: r.try_get("seq")?, topic: r.try_get("topic")?, key: r.try_get("msg_key")?, payload: r.try_get("payload")? }))
+            .map(|r| {
+                Ok(OutboxMessage {
+                    seq: r.try_get("seq")?,
+                    topic: r.try_get("topic")?,
+                    key: r.try_get("msg_key")?,
+                    payload: r.try_get("payload")?,
+                })
+            })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(fault("decoding the outbox"))?;
         if !claimed.is_empty() {
@@ -91,7 +114,9 @@ impl Outbox for MySqlOutbox {
         if seqs.is_empty() {
             return Ok(());
         }
-        let mut q = QueryBuilder::new("UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND seq IN ");
+        let mut q = QueryBuilder::new(
+            "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND seq IN ",
+        );
         in_list(&mut q, seqs.iter().copied());
         q.build().execute(&self.pool).await.map_err(fault("giving outbox rows back"))?;
         Ok(())

@@ -13,7 +13,9 @@ use super::outbox::enqueue;
 use super::{fault, retry, status, uuid, Abort};
 use crate::domain::message::payment_message;
 use crate::domain::{BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus};
-use crate::ports::{BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt};
+use crate::ports::{
+    BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt,
+};
 
 pub(super) const PAYMENT_COLUMNS: &str =
     "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, payment_method FROM payments";
@@ -60,14 +62,20 @@ pub(super) async fn set_payment(
 }
 
 /// Records a provider event as applied; `false` if it was applied before (nothing more to do).
-async fn first_receipt(tx: &mut Transaction<'_, MySql>, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let fresh = sqlx::query("INSERT IGNORE INTO processed_webhooks (id, type, applied_at) VALUES (?, ?, ?)")
-        .bind(webhook.id)
-        .bind(webhook.kind)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+async fn first_receipt(
+    tx: &mut Transaction<'_, MySql>,
+    webhook: WebhookReceipt<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let fresh = sqlx::query(
+        "INSERT IGNORE INTO processed_webhooks (id, type, applied_at) VALUES (?, ?, ?)",
+    )
+    .bind(webhook.id)
+    .bind(webhook.kind)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
     Ok(fresh == 1)
 }
 
@@ -80,15 +88,32 @@ impl MySqlPayments {
     /// booking -> payment like everywhere.
     async fn booking_of(&self, payment: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
         let booking: Option<String> =
-            sqlx::query_scalar("SELECT booking_id FROM payments WHERE id = ?").bind(payment.to_string()).fetch_optional(&self.pool).await?;
-        booking.map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()
+            sqlx::query_scalar("SELECT booking_id FROM payments WHERE id = ?")
+                .bind(payment.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        booking
+            .map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose()
     }
 
-    async fn locked_payment(tx: &mut Transaction<'_, MySql>, id: Uuid) -> Result<Payment, sqlx::Error> {
-        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE")).bind(id.to_string()).fetch_one(&mut **tx).await?;
+    async fn locked_payment(
+        tx: &mut Transaction<'_, MySql>,
+        id: Uuid,
+    ) -> Result<Payment, sqlx::Error> {
+        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE"))
+            .bind(id.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
         payment_row(&row)
     }
-    async fn try_settle(&self, id: Uuid, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>, now: DateTime<Utc>) -> Result<Settled, Abort> {
+    async fn try_settle(
+        &self,
+        id: Uuid,
+        outcome: &ChargeOutcome,
+        webhook: Option<WebhookReceipt<'_>>,
+        now: DateTime<Utc>,
+    ) -> Result<Settled, Abort> {
         let Some(booking_id) = self.booking_of(id).await? else { return Ok(Settled::Unchanged) };
         let mut tx = self.pool.begin().await.map_err(fault("settling a payment"))?;
         if let Some(webhook) = webhook {
@@ -96,7 +121,9 @@ impl MySqlPayments {
                 return Ok(Settled::Unchanged);
             }
         }
-        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else { return Ok(Settled::Unchanged) };
+        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else {
+            return Ok(Settled::Unchanged);
+        };
         let mut p = Self::locked_payment(&mut tx, id).await?;
         if p.status != PaymentStatus::Processing {
             tx.commit().await?;
@@ -106,12 +133,20 @@ impl MySqlPayments {
             ChargeOutcome::Processing => Settled::Unchanged,
             ChargeOutcome::Failed(reason) => {
                 set_payment(&mut tx, &mut p, PaymentStatus::Failed, Some(reason), now).await?;
-                enqueue(&mut tx, &[payment_message(MessageKind::PaymentFailed, &p, b.event_id, now)]).await?;
+                enqueue(
+                    &mut tx,
+                    &[payment_message(MessageKind::PaymentFailed, &p, b.event_id, now)],
+                )
+                .await?;
                 Settled::Failed
             }
             ChargeOutcome::Succeeded => {
                 set_payment(&mut tx, &mut p, PaymentStatus::Succeeded, None, now).await?;
-                enqueue(&mut tx, &[payment_message(MessageKind::PaymentSucceeded, &p, b.event_id, now)]).await?;
+                enqueue(
+                    &mut tx,
+                    &[payment_message(MessageKind::PaymentSucceeded, &p, b.event_id, now)],
+                )
+                .await?;
                 if b.status == BookingStatus::Pending && now < b.expires_at {
                     apply(&mut tx, &mut b, BookingStatus::Confirmed, now).await?;
                     Settled::Confirmed(b)
@@ -122,7 +157,11 @@ impl MySqlPayments {
                         apply(&mut tx, &mut b, BookingStatus::Expired, now).await?;
                     }
                     set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
-                    enqueue(&mut tx, &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)]).await?;
+                    enqueue(
+                        &mut tx,
+                        &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)],
+                    )
+                    .await?;
                     Settled::Refunded(b)
                 }
             }
@@ -131,13 +170,22 @@ impl MySqlPayments {
         Ok(result)
     }
 
-    async fn try_refund(&self, id: Uuid, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> Result<ProviderRefund, Abort> {
-        let Some(booking_id) = self.booking_of(id).await? else { return Ok(ProviderRefund::Unchanged) };
+    async fn try_refund(
+        &self,
+        id: Uuid,
+        webhook: WebhookReceipt<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<ProviderRefund, Abort> {
+        let Some(booking_id) = self.booking_of(id).await? else {
+            return Ok(ProviderRefund::Unchanged);
+        };
         let mut tx = self.pool.begin().await.map_err(fault("refunding a payment"))?;
         if !first_receipt(&mut tx, webhook, now).await? {
             return Ok(ProviderRefund::Unchanged);
         }
-        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else { return Ok(ProviderRefund::Unchanged) };
+        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else {
+            return Ok(ProviderRefund::Unchanged);
+        };
         let mut p = Self::locked_payment(&mut tx, id).await?;
         if p.status != PaymentStatus::Succeeded {
             tx.commit().await?;
@@ -147,10 +195,11 @@ impl MySqlPayments {
             // Cancelling refunds the booking's SUCCEEDED payments, this one included, and
             // announces both changes.
             apply(&mut tx, &mut b, BookingStatus::Cancelled, now).await?;
-            ProviderRefund::Cancelled(b)
+            ProviderRefund::Cancelled(Box::new(b))
         } else {
             set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
-            enqueue(&mut tx, &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)]).await?;
+            enqueue(&mut tx, &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)])
+                .await?;
             ProviderRefund::Refunded
         };
         tx.commit().await?;
@@ -159,10 +208,12 @@ impl MySqlPayments {
 
     async fn try_insert(&self, p: &Payment, method: &str) -> Result<NewPayment, Abort> {
         let mut tx = self.pool.begin().await.map_err(fault("recording a payment"))?;
-        let row = sqlx::query("SELECT CAST(status AS CHAR) AS status FROM bookings WHERE id = ? FOR UPDATE")
-            .bind(p.booking_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT CAST(status AS CHAR) AS status FROM bookings WHERE id = ? FOR UPDATE",
+        )
+        .bind(p.booking_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
         let status = row.map(|r| status(&r, "status", BookingStatus::parse)).transpose()?;
         if status != Some(BookingStatus::Pending) {
             return Ok(NewPayment::NotPayable(status));
@@ -172,7 +223,9 @@ impl MySqlPayments {
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(other) = live {
-            return Ok(NewPayment::InFlight(Uuid::parse_str(&other).map_err(|e| sqlx::Error::Decode(Box::new(e)))?));
+            return Ok(NewPayment::InFlight(
+                Uuid::parse_str(&other).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            ));
         }
         sqlx::query(
             "INSERT INTO payments (id, booking_id, user_id, amount_cents, currency, status, payment_method, created_at, updated_at) \
@@ -208,7 +261,11 @@ impl PaymentStore for MySqlPayments {
         row.map(|r| payment_row(&r)).transpose().map_err(fault("decoding a payment"))
     }
 
-    async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<(Payment, String)>> {
+    async fn stale(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> BackendResult<Vec<(Payment, String)>> {
         let rows = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE status = 'PROCESSING' AND created_at < ? ORDER BY created_at LIMIT ?"))
             .bind(before)
             .bind(limit)
@@ -221,11 +278,22 @@ impl PaymentStore for MySqlPayments {
             .map_err(fault("decoding a payment"))
     }
 
-    async fn settle(&self, id: Uuid, outcome: &ChargeOutcome, webhook: Option<WebhookReceipt<'_>>, now: DateTime<Utc>) -> BackendResult<Settled> {
+    async fn settle(
+        &self,
+        id: Uuid,
+        outcome: &ChargeOutcome,
+        webhook: Option<WebhookReceipt<'_>>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Settled> {
         retry("settling a payment", || self.try_settle(id, outcome, webhook, now)).await
     }
 
-    async fn apply_refund(&self, id: Uuid, webhook: WebhookReceipt<'_>, now: DateTime<Utc>) -> BackendResult<ProviderRefund> {
+    async fn apply_refund(
+        &self,
+        id: Uuid,
+        webhook: WebhookReceipt<'_>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<ProviderRefund> {
         retry("refunding a payment", || self.try_refund(id, webhook, now)).await
     }
 }

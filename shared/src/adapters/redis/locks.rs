@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::{fault, from_millis, millis, RedisSeats, BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN};
 use crate::domain::{Booking, Hold, SeatStatus};
-use crate::ports::{BackendError, BackendResult, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot, TakenSeat};
+use crate::ports::{
+    BackendError, BackendResult, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot, TakenSeat,
+};
 
 #[async_trait]
 impl SeatLocks for RedisSeats {
@@ -62,20 +64,28 @@ impl SeatLocks for RedisSeats {
             Some("BUSY") => Ok(HoldOutcome::Unavailable(reply[1..].to_vec())),
             Some("LIMIT") => match reply.get(1).and_then(|c| c.parse().ok()) {
                 Some(current) => Ok(HoldOutcome::OverLimit { current }),
-                None => Err(BackendError::permanent("holding seats", anyhow::anyhow!("LIMIT reply without a count: {reply:?}"))),
+                None => Err(BackendError::permanent(
+                    "holding seats",
+                    anyhow::anyhow!("LIMIT reply without a count: {reply:?}"),
+                )),
             },
             Some("NOT_LOADED") => Ok(HoldOutcome::NotLoaded),
-            other => Err(BackendError::permanent("holding seats", anyhow::anyhow!("unexpected script reply {other:?}"))),
+            other => Err(BackendError::permanent(
+                "holding seats",
+                anyhow::anyhow!("unexpected script reply {other:?}"),
+            )),
         }
     }
 
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup> {
         let mut conn = self.conn().await?;
-        let event: Option<String> = conn.get(self.holdref(hold_id)).await.map_err(fault("finding a hold"))?;
+        let event: Option<String> =
+            conn.get(self.holdref(hold_id)).await.map_err(fault("finding a hold"))?;
         let Some(event) = event else {
             return Ok(HoldLookup::Unknown);
         };
-        let event = Uuid::parse_str(&event).map_err(|e| BackendError::permanent("finding a hold", e))?;
+        let event =
+            Uuid::parse_str(&event).map_err(|e| BackendError::permanent("finding a hold", e))?;
         let rec: HashMap<String, String> = conn
             .hgetall(self.key("holdrec", event, Some(&hold_id.to_string())))
             .await
@@ -90,11 +100,18 @@ impl SeatLocks for RedisSeats {
                 id: hold_id,
                 event_id: event,
                 user_id: field("userId"),
-                seat_ids: field("seats").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                seat_ids: field("seats")
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 expires_at,
                 created_at,
             })),
-            _ => Err(BackendError::permanent("reading a hold", anyhow::anyhow!("hold record {hold_id} is malformed"))),
+            _ => Err(BackendError::permanent(
+                "reading a hold",
+                anyhow::anyhow!("hold record {hold_id} is malformed"),
+            )),
         }
     }
 
@@ -103,15 +120,31 @@ impl SeatLocks for RedisSeats {
     }
 
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
-        let freed = self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now).await?;
-        let () = self.conn().await?.del(self.holdref(hold.id)).await.map_err(fault("forgetting a released hold"))?;
+        let freed =
+            self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now).await?;
+        let () = self
+            .conn()
+            .await?
+            .del(self.holdref(hold.id))
+            .await
+            .map_err(fault("forgetting a released hold"))?;
         Ok(freed)
     }
 
-    async fn claim(&self, hold: &Hold, booking: Uuid, deadline: DateTime<Utc>) -> BackendResult<bool> {
+    async fn claim(
+        &self,
+        hold: &Hold,
+        booking: Uuid,
+        deadline: DateTime<Utc>,
+    ) -> BackendResult<bool> {
         let moved = self.move_hold(hold, booking, deadline, true).await?;
         if moved {
-            let () = self.conn().await?.del(self.holdref(hold.id)).await.map_err(fault("forgetting a claimed hold"))?;
+            let () = self
+                .conn()
+                .await?
+                .del(self.holdref(hold.id))
+                .await
+                .map_err(fault("forgetting a claimed hold"))?;
         }
         Ok(moved)
     }
@@ -119,23 +152,38 @@ impl SeatLocks for RedisSeats {
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
         let e = booking.event_id;
         let mut inv = self.scripts.book.prepare_invoke();
-        inv.key(self.key("held", e, None)).key(self.key("user", e, Some(&booking.user_id))).key(self.log_key(e));
+        inv.key(self.key("held", e, None))
+            .key(self.key("user", e, Some(&booking.user_id)))
+            .key(self.log_key(e));
         for k in self.lock_keys(e, &booking.seat_ids) {
             inv.key(k);
         }
-        inv.arg(booking.id.to_string()).arg(BOOKED_SCORE).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN);
+        inv.arg(booking.id.to_string())
+            .arg(BOOKED_SCORE)
+            .arg(millis(now))
+            .arg(e.to_string())
+            .arg(LOG_MAX_LEN);
         for s in &booking.seat_ids {
             inv.arg(s);
         }
-        let _: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("marking seats booked"))?;
+        let _: i64 = inv
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(fault("marking seats booked"))?;
         Ok(())
     }
 
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
-        self.free(booking.event_id, booking.id, &booking.user_id, &booking.seat_ids, false, now).await.map(|_| ())
+        self.free(booking.event_id, booking.id, &booking.user_id, &booking.seat_ids, false, now)
+            .await
+            .map(|_| ())
     }
 
-    async fn snapshot(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<SeatSnapshot>> {
+    async fn snapshot(
+        &self,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<SeatSnapshot>> {
         // A plain pipeline, not a script: the reply can be large, and a script would copy it.
         let (loaded, flat): (bool, Vec<String>) = redis::pipe()
             .exists(self.key("loaded", event, None))
@@ -177,8 +225,17 @@ impl SeatLocks for RedisSeats {
     }
 
     async fn active_events(&self) -> BackendResult<Vec<Uuid>> {
-        let ids: Vec<String> = self.conn().await?.smembers(self.active_key()).await.map_err(fault("listing active events"))?;
-        ids.iter().map(|i| Uuid::parse_str(i).map_err(|e| BackendError::permanent("listing active events", e))).collect()
+        let ids: Vec<String> = self
+            .conn()
+            .await?
+            .smembers(self.active_key())
+            .await
+            .map_err(fault("listing active events"))?;
+        ids.iter()
+            .map(|i| {
+                Uuid::parse_str(i).map_err(|e| BackendError::permanent("listing active events", e))
+            })
+            .collect()
     }
 
     async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize> {
@@ -196,7 +253,12 @@ impl SeatLocks for RedisSeats {
         Ok(seats.len())
     }
 
-    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>) -> BackendResult<()> {
+    async fn load(
+        &self,
+        event: Uuid,
+        taken: &[TakenSeat],
+        now: DateTime<Utc>,
+    ) -> BackendResult<()> {
         let mut inv = self.scripts.load.prepare_invoke();
         inv.key(self.key("loaded", event, None)).key(self.key("held", event, None));
         inv.arg(millis(now)).arg(BOOKED_SCORE);
@@ -206,7 +268,10 @@ impl SeatLocks for RedisSeats {
             let owner = t.booking.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into());
             inv.arg(&t.seat).arg(owner).arg(t.until.map(millis).unwrap_or(BOOKED_SCORE));
         }
-        let _: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("loading the seat locks"))?;
+        let _: i64 = inv
+            .invoke_async(&mut self.conn().await?)
+            .await
+            .map_err(fault("loading the seat locks"))?;
         Ok(())
     }
 }

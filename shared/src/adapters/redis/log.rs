@@ -10,7 +10,12 @@ use crate::ports::{BackendError, BackendResult, SeatLog, SeatLogEntry};
 
 #[async_trait]
 impl SeatLog for RedisSeats {
-    async fn entries(&self, event: Uuid, after: &str, count: usize) -> BackendResult<Vec<SeatLogEntry>> {
+    async fn entries(
+        &self,
+        event: Uuid,
+        after: &str,
+        count: usize,
+    ) -> BackendResult<Vec<SeatLogEntry>> {
         let reply: redis::streams::StreamRangeReply = self
             .conn()
             .await?
@@ -33,12 +38,22 @@ impl SeatLog for RedisSeats {
     }
 
     async fn cursor(&self, event: Uuid) -> BackendResult<String> {
-        let at: Option<String> = self.conn().await?.get(self.key("logpos", event, None)).await.map_err(fault("reading the log cursor"))?;
+        let at: Option<String> = self
+            .conn()
+            .await?
+            .get(self.key("logpos", event, None))
+            .await
+            .map_err(fault("reading the log cursor"))?;
         Ok(at.unwrap_or_else(|| "0-0".to_string()))
     }
 
     async fn set_cursor(&self, event: Uuid, id: &str) -> BackendResult<()> {
-        let () = self.conn().await?.set(self.key("logpos", event, None), id).await.map_err(fault("moving the log cursor"))?;
+        let () = self
+            .conn()
+            .await?
+            .set(self.key("logpos", event, None), id)
+            .await
+            .map_err(fault("moving the log cursor"))?;
         Ok(())
     }
 }

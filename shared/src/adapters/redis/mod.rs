@@ -113,7 +113,13 @@ impl RedisSeats {
     }
 
     /// Runs `move.lua`: the hold's locks to `owner` until `expires_at`, dropping the record if asked.
-    pub(super) async fn move_hold(&self, hold: &Hold, owner: Uuid, expires_at: DateTime<Utc>, drop_record: bool) -> BackendResult<bool> {
+    pub(super) async fn move_hold(
+        &self,
+        hold: &Hold,
+        owner: Uuid,
+        expires_at: DateTime<Utc>,
+        drop_record: bool,
+    ) -> BackendResult<bool> {
         let e = hold.event_id;
         let mut inv = self.scripts.moves.prepare_invoke();
         inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
@@ -122,16 +128,28 @@ impl RedisSeats {
         for k in self.lock_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
-        inv.arg(hold.id.to_string()).arg(owner.to_string()).arg(millis(expires_at)).arg(if drop_record { 1 } else { 0 });
+        inv.arg(hold.id.to_string())
+            .arg(owner.to_string())
+            .arg(millis(expires_at))
+            .arg(if drop_record { 1 } else { 0 });
         for s in &hold.seat_ids {
             inv.arg(s);
         }
-        let done: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("moving a hold"))?;
+        let done: i64 =
+            inv.invoke_async(&mut self.conn().await?).await.map_err(fault("moving a hold"))?;
         Ok(done == 1)
     }
 
     /// Runs `release.lua` for an owner (a hold or a booking).
-    pub(super) async fn free(&self, e: Uuid, owner: Uuid, user: &str, seats: &[String], record_required: bool, now: DateTime<Utc>) -> BackendResult<bool> {
+    pub(super) async fn free(
+        &self,
+        e: Uuid,
+        owner: Uuid,
+        user: &str,
+        seats: &[String],
+        record_required: bool,
+        now: DateTime<Utc>,
+    ) -> BackendResult<bool> {
         let mut inv = self.scripts.release.prepare_invoke();
         inv.key(self.key("holdrec", e, Some(&owner.to_string())))
             .key(self.key("held", e, None))
@@ -140,22 +158,35 @@ impl RedisSeats {
         for k in self.lock_keys(e, seats) {
             inv.key(k);
         }
-        inv.arg(owner.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN).arg(if record_required { 1 } else { 0 });
+        inv.arg(owner.to_string())
+            .arg(millis(now))
+            .arg(e.to_string())
+            .arg(LOG_MAX_LEN)
+            .arg(if record_required { 1 } else { 0 });
         for s in seats {
             inv.arg(s);
         }
-        let done: i64 = inv.invoke_async(&mut self.conn().await?).await.map_err(fault("freeing seats"))?;
+        let done: i64 =
+            inv.invoke_async(&mut self.conn().await?).await.map_err(fault("freeing seats"))?;
         Ok(done == 1)
     }
 
-    pub(super) fn lock_keys<'a>(&'a self, event: Uuid, seats: &'a [String]) -> impl Iterator<Item = String> + 'a {
+    pub(super) fn lock_keys<'a>(
+        &'a self,
+        event: Uuid,
+        seats: &'a [String],
+    ) -> impl Iterator<Item = String> + 'a {
         seats.iter().map(move |s| self.key("hold", event, Some(s)))
     }
 }
 
 fn fault(context: &str) -> impl FnOnce(redis::RedisError) -> BackendError + '_ {
     move |e| {
-        if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal() {
+        if e.is_io_error()
+            || e.is_connection_dropped()
+            || e.is_timeout()
+            || e.is_connection_refusal()
+        {
             BackendError::transient(context, e)
         } else {
             BackendError::permanent(context, e)
@@ -170,4 +201,3 @@ fn millis(t: DateTime<Utc>) -> i64 {
 fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(ms).single()
 }
-
