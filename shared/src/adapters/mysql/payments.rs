@@ -12,7 +12,7 @@ use super::bookings::{apply, locked_booking};
 use super::outbox::enqueue;
 use super::{fault, retry, status, uuid, Abort};
 use crate::domain::message::payment_message;
-use crate::domain::{BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus};
+use crate::domain::{Booking, BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus};
 use crate::ports::{
     BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt,
 };
@@ -61,6 +61,20 @@ pub(super) async fn set_payment(
     Ok(())
 }
 
+/// Moves a locked payment to `status` and announces it (`kind`) in the same transaction.
+async fn move_payment(
+    tx: &mut Transaction<'_, MySql>,
+    p: &mut Payment,
+    status: PaymentStatus,
+    reason: Option<&str>,
+    kind: MessageKind,
+    event: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Abort> {
+    set_payment(tx, p, status, reason, now).await?;
+    enqueue(tx, &[payment_message(kind, p, event, now)]).await
+}
+
 /// Records a provider event as applied; `false` if it was applied before (nothing more to do).
 async fn first_receipt(
     tx: &mut Transaction<'_, MySql>,
@@ -97,6 +111,27 @@ impl MySqlPayments {
             .transpose()
     }
 
+    /// Opens a transaction holding the payment's booking and the payment locked (in that order),
+    /// with the provider event recorded first if there is one; `None` if the payment or booking is
+    /// unknown, or the event was applied before.
+    async fn lock_pair(
+        &self,
+        id: Uuid,
+        webhook: Option<WebhookReceipt<'_>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Transaction<'static, MySql>, Booking, Payment)>, Abort> {
+        let Some(booking_id) = self.booking_of(id).await? else { return Ok(None) };
+        let mut tx = self.pool.begin().await.map_err(fault("settling a payment"))?;
+        if let Some(webhook) = webhook {
+            if !first_receipt(&mut tx, webhook, now).await? {
+                return Ok(None);
+            }
+        }
+        let Some(b) = locked_booking(&mut tx, booking_id).await? else { return Ok(None) };
+        let p = Self::locked_payment(&mut tx, id).await?;
+        Ok(Some((tx, b, p)))
+    }
+
     async fn locked_payment(
         tx: &mut Transaction<'_, MySql>,
         id: Uuid,
@@ -114,17 +149,9 @@ impl MySqlPayments {
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,
     ) -> Result<Settled, Abort> {
-        let Some(booking_id) = self.booking_of(id).await? else { return Ok(Settled::Unchanged) };
-        let mut tx = self.pool.begin().await.map_err(fault("settling a payment"))?;
-        if let Some(webhook) = webhook {
-            if !first_receipt(&mut tx, webhook, now).await? {
-                return Ok(Settled::Unchanged);
-            }
-        }
-        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else {
+        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, webhook, now).await? else {
             return Ok(Settled::Unchanged);
         };
-        let mut p = Self::locked_payment(&mut tx, id).await?;
         if p.status != PaymentStatus::Processing {
             tx.commit().await?;
             return Ok(Settled::Unchanged);
@@ -132,19 +159,27 @@ impl MySqlPayments {
         let result = match outcome {
             ChargeOutcome::Processing => Settled::Unchanged,
             ChargeOutcome::Failed(reason) => {
-                set_payment(&mut tx, &mut p, PaymentStatus::Failed, Some(reason), now).await?;
-                enqueue(
+                move_payment(
                     &mut tx,
-                    &[payment_message(MessageKind::PaymentFailed, &p, b.event_id, now)],
+                    &mut p,
+                    PaymentStatus::Failed,
+                    Some(reason),
+                    MessageKind::PaymentFailed,
+                    b.event_id,
+                    now,
                 )
                 .await?;
                 Settled::Failed
             }
             ChargeOutcome::Succeeded => {
-                set_payment(&mut tx, &mut p, PaymentStatus::Succeeded, None, now).await?;
-                enqueue(
+                move_payment(
                     &mut tx,
-                    &[payment_message(MessageKind::PaymentSucceeded, &p, b.event_id, now)],
+                    &mut p,
+                    PaymentStatus::Succeeded,
+                    None,
+                    MessageKind::PaymentSucceeded,
+                    b.event_id,
+                    now,
                 )
                 .await?;
                 if b.status == BookingStatus::Pending && now < b.expires_at {
@@ -156,10 +191,14 @@ impl MySqlPayments {
                     if b.status == BookingStatus::Pending {
                         apply(&mut tx, &mut b, BookingStatus::Expired, now).await?;
                     }
-                    set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
-                    enqueue(
+                    move_payment(
                         &mut tx,
-                        &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)],
+                        &mut p,
+                        PaymentStatus::Refunded,
+                        None,
+                        MessageKind::PaymentRefunded,
+                        b.event_id,
+                        now,
                     )
                     .await?;
                     Settled::Refunded(b)
@@ -176,17 +215,9 @@ impl MySqlPayments {
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> Result<ProviderRefund, Abort> {
-        let Some(booking_id) = self.booking_of(id).await? else {
+        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, Some(webhook), now).await? else {
             return Ok(ProviderRefund::Unchanged);
         };
-        let mut tx = self.pool.begin().await.map_err(fault("refunding a payment"))?;
-        if !first_receipt(&mut tx, webhook, now).await? {
-            return Ok(ProviderRefund::Unchanged);
-        }
-        let Some(mut b) = locked_booking(&mut tx, booking_id).await? else {
-            return Ok(ProviderRefund::Unchanged);
-        };
-        let mut p = Self::locked_payment(&mut tx, id).await?;
         if p.status != PaymentStatus::Succeeded {
             tx.commit().await?;
             return Ok(ProviderRefund::Unchanged);
@@ -197,9 +228,16 @@ impl MySqlPayments {
             apply(&mut tx, &mut b, BookingStatus::Cancelled, now).await?;
             ProviderRefund::Cancelled(Box::new(b))
         } else {
-            set_payment(&mut tx, &mut p, PaymentStatus::Refunded, None, now).await?;
-            enqueue(&mut tx, &[payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now)])
-                .await?;
+            move_payment(
+                &mut tx,
+                &mut p,
+                PaymentStatus::Refunded,
+                None,
+                MessageKind::PaymentRefunded,
+                b.event_id,
+                now,
+            )
+            .await?;
             ProviderRefund::Refunded
         };
         tx.commit().await?;
