@@ -16,6 +16,8 @@ cd "$REPO_DIR"
 log "rustfmt and clippy (warnings are errors)"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
+# A test starts this function's binary as Lambda would, to see it refuse to start without secrets.
+cargo build -q --locked -p payments-webhook
 # The live page's test drives Debian's chromium through chromedriver.
 command -v chromedriver >/dev/null || { log "installing chromium and chromedriver (for the browser test)"; apt_install chromium chromium-driver; }
 

@@ -16,9 +16,10 @@ use crate::adapters::mysql::{self, MySqlBookings, MySqlEvents, MySqlOutbox, MySq
 use crate::adapters::notify::AwsNotifier;
 use crate::adapters::redis::RedisSeats;
 use crate::adapters::sandbox::SandboxProvider;
+use crate::adapters::secrets::SecretsManager;
 use crate::app::{App, Ports};
 use crate::auth::TokenKeys;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::http::{respond, HandlerResult};
 use crate::ports::Clock;
 use crate::ws::{WsRequest, WsResponse};
@@ -46,11 +47,33 @@ where
         .try_init();
 }
 
-/// Builds the [`App`] from the environment.
-pub async fn app_from_env() -> Result<Arc<App>, lambda_http::Error> {
-    let config = Config::from_env()?;
+/// What every function needs unless it says otherwise: the database.
+pub const DATABASE: &[Secret] = &[Secret::Database];
+
+/// Builds the [`App`] from the environment, with the secrets `needs` resolved and checked: in
+/// Lambda a function without them refuses to start, saying which.
+pub async fn app_from_env(needs: &[Secret]) -> Result<Arc<App>, lambda_http::Error> {
+    let config = config(&crate::config::Env, needs).await?;
     tracing::info!(?config, "cold start");
     Ok(app(config).await?)
+}
+
+/// The configuration from `env`, its secrets read from Secrets Manager by ARN, checked against
+/// `needs` ([`Config::check`]).
+pub async fn config(env: &dyn crate::config::Lookup, needs: &[Secret]) -> anyhow::Result<Config> {
+    let mut config = Config::from_lookup(env)?;
+    if config.webhook_secret_arn.is_some() || config.db_secret_arn.is_some() {
+        let secrets = SecretsManager::new(&aws_config().await);
+        if let Some(arn) = &config.webhook_secret_arn {
+            config.webhook_secret = secrets.string(arn).await?;
+        }
+        if let Some(arn) = &config.db_secret_arn {
+            let db = secrets.db_credentials(arn).await?;
+            (config.db_user, config.db_password) = (db.username, db.password);
+        }
+    }
+    config.check(needs)?;
+    Ok(config)
 }
 
 /// The [`App`] of `config` on the real backends and the system clock.
@@ -106,8 +129,20 @@ where
     F: Fn(Arc<App>, Request) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = HandlerResult> + Send + 'static,
 {
+    serve_http_needing(DATABASE, handler).await
+}
+
+/// [`serve_http`] for a function that needs more secrets than the database's.
+pub async fn serve_http_needing<F, Fut>(
+    needs: &[Secret],
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Arc<App>, Request) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
     init_tracing();
-    let app = app_from_env().await?;
+    let app = app_from_env(needs).await?;
     lambda_http::run(service_fn(move |req: Request| {
         let (app, handler) = (app.clone(), handler.clone());
         async move { Ok::<_, std::convert::Infallible>(respond(handler(app, req).await)) }
@@ -117,7 +152,10 @@ where
 
 /// Runs a function driven by an AWS event of type `E` (a schedule, an MSK batch, a WebSocket
 /// route): a failure is returned to Lambda, so that the trigger's retry runs it again.
-pub async fn serve_event<E, F, Fut, T>(job: F) -> Result<(), lambda_runtime::Error>
+pub async fn serve_event<E, F, Fut, T>(
+    needs: &[Secret],
+    job: F,
+) -> Result<(), lambda_runtime::Error>
 where
     E: serde::de::DeserializeOwned + Send + 'static,
     F: Fn(Arc<App>, E) -> Fut + Send + Sync + Clone + 'static,
@@ -125,7 +163,7 @@ where
     T: serde::Serialize + Send + 'static,
 {
     init_tracing();
-    let app = app_from_env().await?;
+    let app = app_from_env(needs).await?;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<E>| {
         let (app, job) = (app.clone(), job.clone());
         async move {
@@ -142,27 +180,30 @@ where
     Fut: Future<Output = Result<T, crate::app::AppError>> + Send + 'static,
     T: serde::Serialize + Send + 'static,
 {
-    serve_event(move |app, _event: serde_json::Value| job(app)).await
+    serve_event(DATABASE, move |app, _event: serde_json::Value| job(app)).await
 }
 
 /// Runs a Kafka consumer function (an MSK event source mapping): the whole `main` of one.
 pub async fn serve_kafka(function: &'static str) -> Result<(), lambda_runtime::Error> {
     let consumer = crate::consumers::consumer(function)
         .ok_or_else(|| format!("no consumer called {function}"))?;
-    serve_event(move |app, batch: aws_lambda_events::event::kafka::KafkaEvent| async move {
-        crate::consumers::consume(&app, consumer.function, batch, consumer.handler).await
-    })
+    serve_event(
+        consumer.needs,
+        move |app, batch: aws_lambda_events::event::kafka::KafkaEvent| async move {
+            crate::consumers::consume(&app, consumer.function, batch, consumer.handler).await
+        },
+    )
     .await
 }
 
 /// Runs a WebSocket route function: the whole `main` of one. The answer is API Gateway's
 /// integration response (a non-2xx answer to `$connect` refuses the connection).
-pub async fn serve_ws<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+pub async fn serve_ws<F, Fut>(needs: &[Secret], handler: F) -> Result<(), lambda_runtime::Error>
 where
     F: Fn(Arc<App>, WsRequest) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = WsResponse> + Send + 'static,
 {
-    serve_event(move |app, req: WsRequest| {
+    serve_event(needs, move |app, req: WsRequest| {
         let handler = handler.clone();
         async move { Ok::<_, crate::app::AppError>(handler(app, req).await) }
     })

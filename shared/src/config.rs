@@ -1,4 +1,10 @@
 //! One typed configuration, read from the environment once per cold start. Secrets are never logged.
+//!
+//! Locally every value has a default, secrets included. In Lambda (the runtime sets
+//! `AWS_LAMBDA_FUNCTION_NAME`) the configuration fails closed: secrets come from Secrets Manager by
+//! ARN (`PAYMENT_WEBHOOK_SECRET_ARN`, `DB_SECRET_ARN`), never as literal environment values, and a
+//! function refuses to start when a secret it needs is missing or equal to a local default
+//! ([`Config::check`]), saying which.
 
 use std::env;
 use std::fmt;
@@ -38,14 +44,56 @@ pub struct Config {
     pub jwt_jwks: Option<String>,
     /// `JWT_ISSUER`: the issuer JWKS-checked tokens must name.
     pub jwt_issuer: Option<String>,
+    /// Running in AWS Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set): no local defaults for secrets.
+    pub in_lambda: bool,
+    /// `PAYMENT_WEBHOOK_SECRET_ARN`: where the webhook secret is kept (Secrets Manager).
+    pub webhook_secret_arn: Option<String>,
+    /// `DB_SECRET_ARN`: where the database `username` and `password` are kept (Secrets Manager).
+    pub db_secret_arn: Option<String>,
+    /// Secrets given as plain environment values (refused in Lambda).
+    pub literal_secrets: Vec<&'static str>,
 }
 
-fn var(name: &str, default: &str) -> String {
-    env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+/// The local default of `PAYMENT_WEBHOOK_SECRET` (public: in the contract and this repository).
+pub const DEFAULT_WEBHOOK_SECRET: &str = "local-webhook-secret";
+
+/// A secret a function may need at cold start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// `PAYMENT_WEBHOOK_SECRET(_ARN)`: signs the provider's webhooks.
+    WebhookSecret,
+    /// `JWT_JWKS` (+ `JWT_ISSUER`): the keys tokens are checked against where no authorizer does it.
+    TokenKeys,
+    /// `DB_SECRET_ARN`: the database credentials.
+    Database,
 }
 
-fn parsed<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
-    match env::var(name).ok().filter(|v| !v.is_empty()) {
+/// The environment, or any other source of named values (a test's).
+pub trait Lookup {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct Env;
+
+impl Lookup for Env {
+    fn get(&self, name: &str) -> Option<String> {
+        env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Lookup for F {
+    fn get(&self, name: &str) -> Option<String> {
+        self(name).filter(|v| !v.is_empty())
+    }
+}
+
+fn var(env: &dyn Lookup, name: &str, default: &str) -> String {
+    env.get(name).unwrap_or_else(|| default.to_string())
+}
+
+fn parsed<T: std::str::FromStr>(env: &dyn Lookup, name: &str, default: T) -> anyhow::Result<T> {
+    match env.get(name) {
         Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{name}={v:?} is not valid")),
         None => Ok(default),
     }
@@ -56,18 +104,24 @@ impl Config {
     /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
     /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS, CONNECTIONS_TABLE,
     /// NOTIFICATIONS_TABLE, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
-    /// JWT_ISSUER. Defaults suit the local stack.
+    /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, AWS_LAMBDA_FUNCTION_NAME. Defaults suit
+    /// the local stack; the ARNs are resolved by `bootstrap`.
     pub fn from_env() -> anyhow::Result<Config> {
-        let redis_url = match env::var("REDIS_URL").ok().filter(|v| !v.is_empty()) {
+        Config::from_lookup(&Env)
+    }
+
+    /// [`Config::from_env`] over any source of values.
+    pub fn from_lookup(env: &dyn Lookup) -> anyhow::Result<Config> {
+        let redis_url = match env.get("REDIS_URL") {
             Some(url) => url,
             None => format!(
                 "redis://{}:{}/",
-                var("REDIS_HOST", "127.0.0.1"),
-                parsed::<u16>("REDIS_PORT", 6379)?
+                var(env, "REDIS_HOST", "127.0.0.1"),
+                parsed::<u16>(env, "REDIS_PORT", 6379)?
             ),
         };
-        let hold_ttl_seconds = parsed("HOLD_TTL_SECONDS", 600)?;
-        let key_prefix = var("KEY_PREFIX", "");
+        let hold_ttl_seconds = parsed(env, "HOLD_TTL_SECONDS", 600)?;
+        let key_prefix = var(env, "KEY_PREFIX", "");
         if !key_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
             anyhow::bail!("KEY_PREFIX may hold only letters, digits, '.', '_' and '-'");
         }
@@ -75,26 +129,77 @@ impl Config {
             anyhow::bail!("HOLD_TTL_SECONDS must be between 30 and 3600");
         }
         Ok(Config {
-            db_host: var("DB_HOST", "127.0.0.1"),
-            db_port: parsed("DB_PORT", 3306)?,
-            db_name: var("DB_NAME", "booking"),
-            db_user: var("DB_USER", "root"),
-            db_password: env::var("DB_PASSWORD").unwrap_or_default(),
-            db_max_connections: parsed("DB_MAX_CONNECTIONS", 2)?,
+            db_host: var(env, "DB_HOST", "127.0.0.1"),
+            db_port: parsed(env, "DB_PORT", 3306)?,
+            db_name: var(env, "DB_NAME", "booking"),
+            db_user: var(env, "DB_USER", "root"),
+            db_password: env.get("DB_PASSWORD").unwrap_or_default(),
+            db_max_connections: parsed(env, "DB_MAX_CONNECTIONS", 2)?,
             redis_url,
             key_prefix,
-            kafka_bootstrap_servers: var("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-            idempotency_table: var("IDEMPOTENCY_TABLE", "booking-idempotency"),
-            webhook_secret: var("PAYMENT_WEBHOOK_SECRET", "local-webhook-secret"),
+            kafka_bootstrap_servers: var(env, "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            idempotency_table: var(env, "IDEMPOTENCY_TABLE", "booking-idempotency"),
+            webhook_secret: var(env, "PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
             hold_ttl_seconds,
-            connections_table: var("CONNECTIONS_TABLE", "booking-connections"),
-            notifications_table: var("NOTIFICATIONS_TABLE", "booking-notifications"),
-            ws_management_endpoint: var("WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:8080"),
-            notify_from: var("NOTIFY_FROM", "tickets@example.com"),
-            jwt_secret: var("LOCAL_JWT_SECRET", crate::auth::DEFAULT_SECRET),
-            jwt_jwks: env::var("JWT_JWKS").ok().filter(|v| !v.is_empty()),
-            jwt_issuer: env::var("JWT_ISSUER").ok().filter(|v| !v.is_empty()),
+            connections_table: var(env, "CONNECTIONS_TABLE", "booking-connections"),
+            notifications_table: var(env, "NOTIFICATIONS_TABLE", "booking-notifications"),
+            ws_management_endpoint: var(env, "WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:8080"),
+            notify_from: var(env, "NOTIFY_FROM", "tickets@example.com"),
+            jwt_secret: var(env, "LOCAL_JWT_SECRET", crate::auth::DEFAULT_SECRET),
+            jwt_jwks: env.get("JWT_JWKS"),
+            jwt_issuer: env.get("JWT_ISSUER"),
+            in_lambda: env.get("AWS_LAMBDA_FUNCTION_NAME").is_some(),
+            webhook_secret_arn: env.get("PAYMENT_WEBHOOK_SECRET_ARN"),
+            db_secret_arn: env.get("DB_SECRET_ARN"),
+            literal_secrets: ["PAYMENT_WEBHOOK_SECRET", "DB_PASSWORD", "LOCAL_JWT_SECRET"]
+                .into_iter()
+                .filter(|name| env.get(name).is_some())
+                .collect(),
         })
+    }
+}
+
+impl Config {
+    /// Whether this configuration may start a function that needs `needs`. Locally anything
+    /// goes (the defaults are for the local stack). In Lambda: no secret as a literal environment
+    /// value; each secret needed is there (resolved from its ARN) and is not a local default.
+    /// The error names every problem found.
+    pub fn check(&self, needs: &[Secret]) -> anyhow::Result<()> {
+        if !self.in_lambda {
+            return Ok(());
+        }
+        let mut problems: Vec<String> = self
+            .literal_secrets
+            .iter()
+            .map(|name| {
+                format!(
+                    "{name} is set in the environment (secrets come from Secrets Manager by ARN)"
+                )
+            })
+            .collect();
+        for need in needs {
+            match need {
+                Secret::WebhookSecret if self.webhook_secret_arn.is_none() => {
+                    problems.push("PAYMENT_WEBHOOK_SECRET_ARN is not set".into())
+                }
+                Secret::WebhookSecret if self.webhook_secret.is_empty() || self.webhook_secret == DEFAULT_WEBHOOK_SECRET => {
+                    problems.push("the PAYMENT_WEBHOOK_SECRET_ARN secret is empty or the public local default".into())
+                }
+                Secret::TokenKeys if self.jwt_jwks.is_none() || self.jwt_issuer.is_none() => {
+                    problems.push("JWT_JWKS and JWT_ISSUER must be set (the local HS256 secret is never used in AWS)".into())
+                }
+                Secret::Database if self.db_secret_arn.is_none() => problems.push("DB_SECRET_ARN is not set".into()),
+                Secret::Database if self.db_password.is_empty() => {
+                    problems.push("the DB_SECRET_ARN secret has no password".into())
+                }
+                _ => {}
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!("refusing to start in Lambda: {}", problems.join("; "))
+        }
     }
 }
 
@@ -120,6 +225,65 @@ impl fmt::Debug for Config {
             .field("ws_management_endpoint", &self.ws_management_endpoint)
             .field("notify_from", &self.notify_from)
             .field("jwt", &if self.jwt_jwks.is_some() { "JWKS" } else { "LOCAL_JWT_SECRET" })
+            .field("in_lambda", &self.in_lambda)
+            .field("webhook_secret_arn", &self.webhook_secret_arn)
+            .field("db_secret_arn", &self.db_secret_arn)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        Config::from_lookup(&lookup).unwrap()
+    }
+
+    #[test]
+    fn locally_the_defaults_serve() {
+        let c = config(&[]);
+        assert!(!c.in_lambda);
+        assert_eq!(c.webhook_secret, DEFAULT_WEBHOOK_SECRET);
+        assert!(c.check(&[Secret::WebhookSecret, Secret::TokenKeys, Secret::Database]).is_ok());
+    }
+
+    #[test]
+    fn in_lambda_a_missing_or_default_secret_refuses_to_start_and_says_which() {
+        let lambda = [("AWS_LAMBDA_FUNCTION_NAME", "payments-webhook")];
+        let err = config(&lambda)
+            .check(&[Secret::WebhookSecret, Secret::Database])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("PAYMENT_WEBHOOK_SECRET_ARN is not set")
+                && err.contains("DB_SECRET_ARN is not set"),
+            "{err}"
+        );
+        // The public default, resolved from an ARN, is refused too.
+        let mut c =
+            config(&[lambda[0], ("PAYMENT_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:x")]);
+        let err = c.check(&[Secret::WebhookSecret]).unwrap_err().to_string();
+        assert!(err.contains("public local default"), "{err}");
+        c.webhook_secret = "a-real-secret-from-secrets-manager".into();
+        assert!(c.check(&[Secret::WebhookSecret]).is_ok());
+        // A secret as a literal environment value is refused, needed or not.
+        let err = config(&[lambda[0], ("PAYMENT_WEBHOOK_SECRET", "x")])
+            .check(&[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PAYMENT_WEBHOOK_SECRET is set in the environment"), "{err}");
+        let err =
+            config(&[lambda[0], ("LOCAL_JWT_SECRET", "y")]).check(&[]).unwrap_err().to_string();
+        assert!(err.contains("LOCAL_JWT_SECRET"), "{err}");
+        // Code that checks tokens itself needs the user pool's keys, never the local secret.
+        let err = config(&lambda).check(&[Secret::TokenKeys]).unwrap_err().to_string();
+        assert!(err.contains("JWT_JWKS"), "{err}");
+        assert!(config(&[lambda[0], ("JWT_JWKS", "{}"), ("JWT_ISSUER", "https://i")])
+            .check(&[Secret::TokenKeys])
+            .is_ok());
     }
 }

@@ -200,3 +200,34 @@ fn the_gateway_plays_exactly_the_websocket_routes_the_template_deploys() {
         );
     }
 }
+
+/// No secret reaches a function as an environment value: not a literal, not a `{{resolve:...}}`
+/// that CloudFormation would write into the function's configuration for anyone with
+/// `lambda:GetFunctionConfiguration` to read. Secrets travel as ARNs the function reads itself.
+#[test]
+fn no_secret_is_an_environment_value_in_the_template() {
+    let text = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
+    assert!(!text.contains("{{resolve:secretsmanager"), "a resolved secret in template.yaml");
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mut envs = vec![&doc["Globals"]["Function"]["Environment"]["Variables"]];
+    if let Some(resources) = doc["Resources"].as_mapping() {
+        envs.extend(resources.values().map(|r| &r["Properties"]["Environment"]["Variables"]));
+    }
+    let forbidden = ["PAYMENT_WEBHOOK_SECRET", "DB_PASSWORD", "DB_USER", "LOCAL_JWT_SECRET"];
+    for vars in envs.into_iter().filter_map(|v| v.as_mapping()) {
+        for key in vars.keys().filter_map(|k| k.as_str()) {
+            assert!(
+                !forbidden.contains(&key),
+                "{key} is set as an environment value in template.yaml"
+            );
+        }
+    }
+    let webhook =
+        &doc["Resources"]["PaymentsWebhookFunction"]["Properties"]["Environment"]["Variables"];
+    let tagged = |v: &serde_yaml::Value| matches!(v, serde_yaml::Value::Tagged(_));
+    assert!(
+        tagged(&webhook["PAYMENT_WEBHOOK_SECRET_ARN"]),
+        "the webhook function reads its secret by ARN"
+    );
+    assert!(tagged(&doc["Globals"]["Function"]["Environment"]["Variables"]["DB_SECRET_ARN"]));
+}

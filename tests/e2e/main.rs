@@ -10,4 +10,5 @@ mod holds;
 mod live;
 mod payments;
 mod races;
+mod secrets;
 mod security;

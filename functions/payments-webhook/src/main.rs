@@ -1,5 +1,11 @@
 //! `POST /api/v1/payments/webhook`: apply a signed provider webhook, once per event.
+use booking_core::config::Secret;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    booking_core::bootstrap::serve_http(booking_core::http::payments::webhook).await
+    booking_core::bootstrap::serve_http_needing(
+        &[Secret::Database, Secret::WebhookSecret],
+        booking_core::http::payments::webhook,
+    )
+    .await
 }

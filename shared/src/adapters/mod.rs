@@ -10,3 +10,4 @@ pub mod mysql;
 pub mod notify;
 pub mod redis;
 pub mod sandbox;
+pub mod secrets;

@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::app::{App, AppError, AppResult, Handled};
+use crate::config::Secret;
 use crate::domain::message::{BOOKING_EVENTS, DEAD_LETTER, PAYMENT_EVENTS, SEAT_EVENTS};
 use crate::domain::Envelope;
 use crate::metrics::{self, Metric};
@@ -30,6 +31,8 @@ pub struct Consumer {
     pub function: &'static str,
     pub topics: &'static [&'static str],
     pub handler: Handler,
+    /// The secrets it needs at cold start (the broadcaster never touches the database).
+    pub needs: &'static [Secret],
 }
 
 pub const CONSUMERS: [Consumer; 2] = [
@@ -37,8 +40,14 @@ pub const CONSUMERS: [Consumer; 2] = [
         function: "notifications",
         topics: &[BOOKING_EVENTS, PAYMENT_EVENTS],
         handler: notifications::handle,
+        needs: &[Secret::Database],
     },
-    Consumer { function: "seat-status", topics: &[SEAT_EVENTS], handler: seat_status::handle },
+    Consumer {
+        function: "seat-status",
+        topics: &[SEAT_EVENTS],
+        handler: seat_status::handle,
+        needs: &[],
+    },
 ];
 
 /// The consumer of a function folder.
