@@ -29,6 +29,9 @@ pub struct Config {
     pub webhook_secret: String,
     /// Default `holdTtlSeconds` of new events.
     pub hold_ttl_seconds: u32,
+    /// `RATE_LIMIT_WRITES_PER_SECOND`: writes (holds, bookings, payments, ...) one user may make
+    /// per second; more are answered 429 `RATE_LIMITED`. 0 turns the limit off.
+    pub rate_limit_writes: u32,
     /// `CONNECTIONS_TABLE`: WebSocket connections and their subscriptions.
     pub connections_table: String,
     /// `NOTIFICATIONS_TABLE`: what each consumer has done already (sends, pushes).
@@ -141,6 +144,7 @@ impl Config {
             idempotency_table: var(env, "IDEMPOTENCY_TABLE", "booking-idempotency"),
             webhook_secret: var(env, "PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
             hold_ttl_seconds,
+            rate_limit_writes: parsed(env, "RATE_LIMIT_WRITES_PER_SECOND", 20)?,
             connections_table: var(env, "CONNECTIONS_TABLE", "booking-connections"),
             notifications_table: var(env, "NOTIFICATIONS_TABLE", "booking-notifications"),
             ws_management_endpoint: var(env, "WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:8080"),
@@ -220,6 +224,7 @@ impl fmt::Debug for Config {
             .field("idempotency_table", &self.idempotency_table)
             .field("webhook_secret", &"<redacted>")
             .field("hold_ttl_seconds", &self.hold_ttl_seconds)
+            .field("rate_limit_writes", &self.rate_limit_writes)
             .field("connections_table", &self.connections_table)
             .field("notifications_table", &self.notifications_table)
             .field("ws_management_endpoint", &self.ws_management_endpoint)

@@ -27,10 +27,11 @@ pub enum Metric {
     DeadLettered,
     HoldsLapsed,
     PaymentsReconciled,
+    RateLimited,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 20] = [
         Metric::HoldsCreated,
         Metric::HoldConflicts,
         Metric::BookingsCreated,
@@ -50,6 +51,7 @@ impl Metric {
         Metric::DeadLettered,
         Metric::HoldsLapsed,
         Metric::PaymentsReconciled,
+        Metric::RateLimited,
     ];
 
     /// The CloudWatch metric name.
@@ -74,6 +76,7 @@ impl Metric {
             Metric::DeadLettered => "DeadLettered",
             Metric::HoldsLapsed => "HoldsLapsed",
             Metric::PaymentsReconciled => "PaymentsReconciled",
+            Metric::RateLimited => "RateLimited",
         }
     }
 

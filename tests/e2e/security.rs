@@ -68,15 +68,16 @@ async fn concurrent_payments_of_one_booking_charge_at_most_once() {
     let s = Arc::new(Stack::start().await);
     let e = s.simple_event(1, 4, 4).await;
     for method in ["pm_card_visa", "pm_card_async"] {
-        let seat = if method == "pm_card_visa" { "A-1-1" } else { "A-1-2" };
-        let b = s.book(&e, "ann", &[seat]).await;
+        let (seat, user) =
+            if method == "pm_card_visa" { ("A-1-1", "ann") } else { ("A-1-2", "bea") };
+        let b = s.book(&e, user, &[seat]).await;
         let tasks: Vec<_> = (0..8)
             .map(|i| {
                 let (s, b) = (s.clone(), b.clone());
                 tokio::spawn(async move {
                     s.post_once(
                         "/api/v1/payments",
-                        &s.token("ann"),
+                        &s.token(user),
                         &format!("k{i}-{}", uuid::Uuid::new_v4()),
                         json!({ "bookingId": b["id"], "paymentMethod": method }),
                     )
@@ -291,5 +292,102 @@ async fn a_burst_of_requests_is_answered_every_one_each_in_its_own_context() {
         "{held:?}"
     );
     assert_eq!(statuses.get(&201), Some(&6), "{statuses:?}");
-    assert!(statuses.keys().all(|s| [200, 201, 409, 422].contains(s)), "{statuses:?}");
+    // One user's burst of writes also meets the write limit (429).
+    assert!(statuses.keys().all(|s| [200, 201, 409, 422, 429].contains(s)), "{statuses:?}");
+}
+
+/// Moves the stack's clock to just after the start of a one-second window, so that a burst made
+/// now falls in one window.
+fn at_window_start(s: &Stack) {
+    let ms = i64::from(s.app.now().timestamp_subsec_millis());
+    s.clock.shift(chrono::Duration::milliseconds((1_050 - ms) % 1_000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_user_s_burst_of_writes_is_limited_and_others_are_not() {
+    let s = Arc::new(Stack::start().await);
+    let limit = s.app.config.rate_limit_writes as usize;
+    let e = s.simple_event(2, 50, 50).await;
+    at_window_start(&s);
+    let tasks: Vec<_> = (0..2 * limit)
+        .map(|i| {
+            let (s, e) = (s.clone(), e.clone());
+            tokio::spawn(async move {
+                let seat = format!("A-{}-{}", i / 50 + 1, i % 50 + 1);
+                s.post(
+                    &format!("/api/v1/events/{e}/holds"),
+                    &s.token("spammer"),
+                    json!({ "seatIds": [seat] }),
+                )
+                .await
+            })
+        })
+        .collect();
+    let (mut held, mut limited) = (0, 0);
+    for t in tasks {
+        let a = t.await.unwrap();
+        match a.status.as_u16() {
+            201 => held += 1,
+            429 => {
+                a.assert_problem(429, "RATE_LIMITED");
+                limited += 1;
+            }
+            other => panic!("{other}: {a:?}"),
+        }
+    }
+    assert_eq!((held, limited), (limit, limit), "the limit per second, and not one more");
+    // Someone else is not slowed by it; the spammer is let in again in the next window.
+    let other = s
+        .post(&format!("/api/v1/events/{e}/holds"), &s.token("neighbour"), json!({ "quantity": 1 }))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{other:?}");
+    let res = s
+        .http
+        .post(format!("{}/api/v1/events/{e}/holds", s.base))
+        .bearer_auth(s.token("spammer"))
+        .header("content-type", "application/json")
+        .body(json!({ "quantity": 1 }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=1).contains(&retry), "Retry-After {retry}");
+    s.clock.shift(chrono::Duration::seconds(1));
+    let again = s
+        .post(&format!("/api/v1/events/{e}/holds"), &s.token("spammer"), json!({ "quantity": 1 }))
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_holds_never_take_a_user_past_the_seat_cap() {
+    let s = Arc::new(Stack::start().await);
+    let e = s.simple_event(2, 10, 4).await;
+    at_window_start(&s);
+    let tasks: Vec<_> = (0..15)
+        .map(|i| {
+            let (s, e) = (s.clone(), e.clone());
+            tokio::spawn(async move {
+                let seat = format!("A-{}-{}", i / 10 + 1, i % 10 + 1);
+                s.post(
+                    &format!("/api/v1/events/{e}/holds"),
+                    &s.token("greedy"),
+                    json!({ "seatIds": [seat] }),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut held = 0;
+    for t in tasks {
+        let a = t.await.unwrap();
+        match a.status.as_u16() {
+            201 => held += 1,
+            _ => a.assert_problem(422, "SEAT_LIMIT_EXCEEDED"),
+        }
+    }
+    assert_eq!(held, 4, "maxSeatsPerOrder holds, however many race");
+    let taken = s.seat_statuses(&e).await.values().filter(|st| *st == "HELD").count();
+    assert_eq!(taken, 4);
 }

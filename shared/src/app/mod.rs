@@ -10,6 +10,7 @@ pub mod get_booking;
 pub mod get_event;
 pub mod get_hold;
 pub mod hold_seats;
+pub mod limits;
 pub mod list_events;
 pub mod live;
 pub mod notify;
@@ -32,8 +33,8 @@ use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
     ActionClaims, BackendError, BookingStore, Clock, Connections, EventStore, IdempotencyStore,
-    Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, SeatLocks, SeatLog,
-    SeatSnapshot, Watermarks,
+    Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, RateLimiter, SeatLocks,
+    SeatLog, SeatSnapshot, Watermarks,
 };
 
 /// Events kept per instance. Events never change once created, so a cached one is never stale.
@@ -101,6 +102,9 @@ pub enum AppError {
     PaymentDeclined { payment_id: Uuid, reason: String },
     #[error(transparent)]
     BadSignature(crate::domain::payment::SignatureError),
+    /// The user made too many writes in the current window.
+    #[error("too many requests; retry in {retry_after_ms} ms")]
+    RateLimited { retry_after_ms: u64 },
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -136,6 +140,7 @@ pub struct Ports {
     pub watermarks: Arc<dyn Watermarks>,
     pub pusher: Arc<dyn Pusher>,
     pub notifier: Arc<dyn Notifier>,
+    pub limiter: Arc<dyn RateLimiter>,
 }
 
 /// Everything a handler needs, built once per cold start and shared by all requests: the

@@ -8,15 +8,15 @@ use serde_json::json;
 use super::bodies::{BookingBody, ConfirmBody};
 use super::idempotency::once;
 use super::{
-    caller, encode_cursor, json, json_body, page, path_id, path_param, query, HandlerResult,
-    Problem,
+    caller, encode_cursor, json, json_body, page, path_id, path_param, query, writer,
+    HandlerResult, Problem,
 };
 use crate::app::{change_booking, create_booking, get_booking, App};
 use crate::domain::{BookingSource, BookingStatus};
 
 /// `POST /api/v1/bookings` (`Idempotency-Key` honoured): 201 Booking (PENDING).
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    let caller = writer(&app, &req).await?;
     once(&app, &req, &caller.user_id, async {
         let source = BookingSource::try_from(json_body::<BookingBody>(&req)?)?;
         let booking = create_booking::create_booking(&app, &caller, source).await?;
@@ -34,7 +34,7 @@ pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
 
 /// `PUT /api/v1/bookings/{id}/confirm` with `{paymentId}`: 200 Booking (CONFIRMED).
 pub async fn confirm(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    let caller = writer(&app, &req).await?;
     let id = path_id(&req, "id")?;
     let body: ConfirmBody = json_body(&req)?;
     let booking = change_booking::confirm_booking(&app, &caller, id, body.payment()).await?;
@@ -43,7 +43,7 @@ pub async fn confirm(app: Arc<App>, req: Request) -> HandlerResult {
 
 /// `PUT /api/v1/bookings/{id}/cancel`: 200 Booking (CANCELLED).
 pub async fn cancel(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    let caller = writer(&app, &req).await?;
     let booking = change_booking::cancel_booking(&app, &caller, path_id(&req, "id")?).await?;
     json(200, &booking)
 }

@@ -17,6 +17,7 @@ use crate::domain::{Event, EventSpec, SeatStatus};
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     // Authorisation before validation: a non-admin learns nothing about what a valid body is.
     let caller = admin(&req, "only admins may create events")?;
+    crate::app::limits::count_write(&app, &caller.user_id).await?;
     let spec: EventSpec = json_body(&req)?;
     let event = create_event::create_event(&app, &caller, spec).await?;
     json(201, &event)

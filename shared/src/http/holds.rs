@@ -5,13 +5,13 @@ use std::sync::Arc;
 use lambda_http::Request;
 
 use super::bodies::HoldBody;
-use super::{caller, json, json_body, no_content, path_id, HandlerResult};
+use super::{caller, json, json_body, no_content, path_id, writer, HandlerResult};
 use crate::app::{extend_hold, get_hold, hold_seats, release_hold, App};
 use crate::domain::HoldAsk;
 
 /// `POST /api/v1/events/{eventId}/holds`: 201 Hold.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    let caller = writer(&app, &req).await?;
     let event_id = path_id(&req, "eventId")?;
     // The contract's order: an unknown event is 404 before the body is looked at.
     app.event(event_id).await?;
@@ -29,14 +29,14 @@ pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
 
 /// `PUT /api/v1/holds/{holdId}/extend`: 200 Hold; 410 `HOLD_EXPIRED`.
 pub async fn extend(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    let caller = writer(&app, &req).await?;
     let hold = extend_hold::extend_hold(&app, &caller, path_id(&req, "holdId")?).await?;
     json(200, &hold)
 }
 
 /// `DELETE /api/v1/holds/{holdId}`: 204; 404 if unknown or already gone.
 pub async fn release(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    let caller = writer(&app, &req).await?;
     release_hold::release_hold(&app, &caller, path_id(&req, "holdId")?).await?;
     no_content()
 }

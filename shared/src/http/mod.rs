@@ -79,6 +79,14 @@ pub fn caller(req: &Request) -> Result<Caller, Problem> {
     Ok(Caller { user_id: user_id.clone(), admin, contact })
 }
 
+/// The caller of a write: authenticated, then counted against the per-user write limit (429
+/// `RATE_LIMITED` with `Retry-After` past it), before anything of the request is read.
+pub async fn writer(app: &App, req: &Request) -> Result<Caller, Problem> {
+    let caller = caller(req)?;
+    crate::app::limits::count_write(app, &caller.user_id).await?;
+    Ok(caller)
+}
+
 /// The caller, who must be an admin: 401 without a token, 403 otherwise, before anything of the
 /// request is read (authorisation before validation).
 pub fn admin(req: &Request, why: &'static str) -> Result<Caller, Problem> {

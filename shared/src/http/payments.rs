@@ -7,13 +7,13 @@ use serde_json::json;
 
 use super::bodies::{PaymentAsk, PaymentBody, WebhookBody};
 use super::idempotency::once;
-use super::{bounded_body, caller, header, json, json_body, path_id, HandlerResult};
+use super::{bounded_body, caller, header, json, json_body, path_id, writer, HandlerResult};
 use crate::app::{payments, App};
 use crate::domain::ProviderEvent;
 
 /// `POST /api/v1/payments` (`Idempotency-Key` honoured): 201 Payment; 402 `PAYMENT_DECLINED`.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
-    let caller = caller(&req)?;
+    let caller = writer(&app, &req).await?;
     once(&app, &req, &caller.user_id, async {
         let ask = PaymentAsk::try_from(json_body::<PaymentBody>(&req)?)?;
         let payment = payments::create_payment(&app, &caller, ask.booking_id, &ask.method).await?;

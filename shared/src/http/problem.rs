@@ -164,6 +164,16 @@ impl From<AppError> for Problem {
             )
             .with("paymentId", json!(payment_id)),
             AppError::BadSignature(e) => Problem::bad_request("INVALID_SIGNATURE", e.to_string()),
+            AppError::RateLimited { retry_after_ms } => {
+                let mut p = Problem::new(
+                    429,
+                    "RATE_LIMITED",
+                    "Too many requests",
+                    "too many requests from this user; retry later",
+                );
+                p.retry_after = Some(retry_after_ms.div_ceil(1000).max(1) as u32);
+                p
+            }
             // The cause goes to the log, never to the client.
             AppError::Backend(b) => match b.fault {
                 Fault::Contended => {

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod inventory;
+pub mod limits;
 pub mod messaging;
 pub mod orders;
 
@@ -10,6 +11,7 @@ pub use clock::Clock;
 pub use inventory::{
     EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog, SeatLogEntry, SeatSnapshot, TakenSeat,
 };
+pub use limits::{RateDecision, RateLimiter};
 pub use messaging::{
     ActionClaims, Connections, Notifier, Outbox, OutboxMessage, Publisher, Pushed, Pusher,
     Watermarks,

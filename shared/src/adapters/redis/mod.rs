@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::domain::Hold;
 use crate::ports::{BackendError, BackendResult};
 
+mod limits;
 mod locks;
 mod log;
 
@@ -43,6 +44,7 @@ struct Scripts {
     book: Script,
     counts: Script,
     reap: Script,
+    rate: Script,
 }
 
 /// The [`crate::ports::SeatLocks`] and [`crate::ports::SeatLog`] adapter. Cheap to clone: one
@@ -71,6 +73,7 @@ impl RedisSeats {
                 book: Script::new(include_str!("../../lua/book.lua")),
                 counts: Script::new(include_str!("../../lua/counts.lua")),
                 reap: Script::new(include_str!("../../lua/reap.lua")),
+                rate: Script::new(include_str!("../../lua/rate.lua")),
             }),
         })
     }
