@@ -138,6 +138,7 @@ pub fn router(gateway: Gateway) -> Router {
             }),
         )
         .fallback(not_found)
+        // API Gateway HTTP APIs answer a method a path does not have as an unknown route (404).
         .method_not_allowed_fallback(not_found)
 }
 

@@ -14,6 +14,9 @@ pub const SEATS_PER_ORDER: std::ops::RangeInclusive<u32> = 1..=50;
 /// `holdTtlSeconds` bounds.
 pub const HOLD_TTL_SECONDS: std::ops::RangeInclusive<u32> = 30..=3600;
 
+/// The years an event may start in.
+pub const STARTS_AT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
 /// Body of `POST /events`, as the client sent it. Unknown fields are refused, not ignored.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -23,9 +26,9 @@ pub struct EventSpec {
     pub starts_at: DateTime<Utc>,
     #[serde(default)]
     pub currency: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::integral::optional")]
     pub max_seats_per_order: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::integral::optional")]
     pub hold_ttl_seconds: Option<u32>,
     pub sections: Vec<SectionSpec>,
 }
@@ -34,8 +37,11 @@ pub struct EventSpec {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SectionSpec {
     pub name: String,
+    #[serde(deserialize_with = "super::integral::whole")]
     pub rows: u32,
+    #[serde(deserialize_with = "super::integral::whole")]
     pub seats_per_row: u32,
+    #[serde(deserialize_with = "super::integral::whole")]
     pub price_cents: i64,
     #[serde(default)]
     pub category: Option<String>,
@@ -69,6 +75,7 @@ pub struct Section {
 
 impl EventSpec {
     /// Checks every field and fills the defaults; the first broken rule is the answer.
+    /// Checks every rule of a new event; the first broken one is the error.
     pub fn validate(
         self,
         id: Uuid,
@@ -77,6 +84,10 @@ impl EventSpec {
     ) -> Result<Event, RuleError> {
         check_text("name", &self.name, 200)?;
         check_text("venue", &self.venue, 200)?;
+        // Within what every store keeps exactly (MySQL DATETIME starts at year 1000).
+        if !(STARTS_AT_YEARS).contains(&chrono::Datelike::year(&self.starts_at)) {
+            return Err(RuleError::invalid("startsAt", "must be between the years 2000 and 2099"));
+        }
         let currency = self.currency.unwrap_or_else(|| "USD".to_string());
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(RuleError::invalid(

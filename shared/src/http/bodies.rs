@@ -20,7 +20,7 @@ const WEBHOOK_TYPE_MAX: usize = 64;
 pub struct HoldBody {
     #[serde(default)]
     pub seat_ids: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::integral::optional")]
     pub quantity: Option<u32>,
     #[serde(default)]
     pub section: Option<String>,

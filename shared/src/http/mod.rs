@@ -212,7 +212,14 @@ pub fn encode_cursor(id: Uuid) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<Uuid, Problem> {
-    URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|b| Uuid::from_slice(&b).ok()).ok_or_else(|| {
+    // Any 22 base64url characters name a position (the spare bits of the last one are ignored).
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
+    );
+    LENIENT.decode(cursor).ok().and_then(|b| Uuid::from_slice(&b).ok()).ok_or_else(|| {
         Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
     })
 }
