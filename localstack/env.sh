@@ -5,9 +5,19 @@ REPO_DIR="$(dirname "$LOCALSTACK_DIR")"
 STATE_DIR="${STATE_DIR:-$REPO_DIR/.local}"
 mkdir -p "$STATE_DIR/logs" "$STATE_DIR/run"
 
+# TLS material of the local stack (a CA the scripts make, and a certificate for 127.0.0.1).
+TLS_DIR="${TLS_DIR:-/etc/booking-local-tls}"
+# The scripts administer MariaDB as root (the machine's account); the functions connect as an
+# account that MariaDB lets in over TLS only, verifying the server against the local CA.
+export DB_ADMIN_USER="${DB_ADMIN_USER:-root}"
 export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT:-3306}" DB_NAME="${DB_NAME:-booking}"
-export DB_USER="${DB_USER:-root}" DB_PASSWORD="${DB_PASSWORD:-}"
-export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6379}"
+export DB_USER="${DB_USER:-booking_app}" DB_PASSWORD="${DB_PASSWORD-local-db-password}"
+export DB_SSL_MODE="${DB_SSL_MODE:-verify_identity}" DB_SSL_CA="${DB_SSL_CA:-$TLS_DIR/ca.pem}"
+# Redis: the machine's plaintext server on 6379 is left alone; the functions use a TLS-only server
+# with AUTH on 6380 (ElastiCache's in-transit encryption and AUTH token, played locally).
+export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6380}"
+export REDIS_PASSWORD="${REDIS_PASSWORD:-local-redis-password}"
+export REDIS_URL="${REDIS_URL:-rediss://:$REDIS_PASSWORD@$REDIS_HOST:$REDIS_PORT/}" REDIS_CA_FILE="${REDIS_CA_FILE:-$TLS_DIR/ca.pem}"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:5000}"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
@@ -34,6 +44,12 @@ wait_port() {
 }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The MySQL client as the administrator, over TCP.
+mysql_admin() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" ${DB_ADMIN_PASSWORD:+-p"$DB_ADMIN_PASSWORD"} "$@"; }
+
+# redis-cli against the functions' Redis (TLS, AUTH).
+redis_app() { REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$REDIS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }
 
 apt_install() {
   if [ -z "${APT_UPDATED:-}" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi

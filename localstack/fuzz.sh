@@ -16,7 +16,7 @@ fi
 cd "$REPO_DIR"
 cargo build -q --locked -p local-gateway
 export DB_NAME=fuzz KEY_PREFIX=fuzz. GATEWAY_ADDR=127.0.0.1:8093 RATE_LIMIT_WRITES_PER_SECOND=0 RUST_LOG=warn
-mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} -e "DROP DATABASE IF EXISTS fuzz; CREATE DATABASE fuzz"
+mysql_admin -e "DROP DATABASE IF EXISTS fuzz; CREATE DATABASE fuzz"
 gw="$REPO_DIR/target/debug/local-gateway"
 "$gw" migrate >/dev/null
 "$gw" serve >"$STATE_DIR/logs/fuzz-gateway.log" 2>&1 &

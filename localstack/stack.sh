@@ -5,7 +5,48 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-mysql_tcp() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} "$@"; }
+# The local CA and a certificate for 127.0.0.1 / localhost, made once per machine (ten years).
+up_tls() {
+  [ -s "$TLS_DIR/server.pem" ] && [ -s "$TLS_DIR/ca.pem" ] && return 0
+  command -v openssl >/dev/null || apt_install openssl
+  log "making the local CA and server certificate in $TLS_DIR"
+  local tmp; tmp=$(mktemp -d)
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" -days 3650 -subj "/CN=booking local CA" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$tmp/server.key" -out "$tmp/server.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tmp/ext.cnf"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
+    -out "$tmp/server.pem" -days 3650 -extfile "$tmp/ext.cnf" 2>/dev/null
+  as_root mkdir -p "$TLS_DIR"
+  as_root cp "$tmp/ca.pem" "$tmp/server.pem" "$tmp/server.key" "$TLS_DIR/"
+  # MariaDB runs as mysql and must read its key; the CA's own key is not kept.
+  as_root chmod 644 "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem" && as_root chmod 640 "$TLS_DIR/server.key"
+  as_root chgrp "$(id -gn mysql 2>/dev/null || echo root)" "$TLS_DIR/server.key" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+
+mysql_tcp() { mysql_admin "$@"; }
+
+# MariaDB with TLS on, and the functions' account, which it lets in over TLS only.
+mysql_tls() {
+  if [ "$(mysql_tcp -N -e "SHOW VARIABLES LIKE 'have_ssl'" | awk '{print $2}')" != YES ]; then
+    local cnf=/etc/mysql/my.cnf
+    if ! as_root grep -q "booking local stack" "$cnf" 2>/dev/null; then
+      log "turning TLS on in MariaDB ($cnf)"
+      printf '\n# booking local stack: TLS for the functions'"'"' connections\n[mariadbd]\nssl_ca=%s/ca.pem\nssl_cert=%s/server.pem\nssl_key=%s/server.key\n' \
+        "$TLS_DIR" "$TLS_DIR" "$TLS_DIR" | as_root tee -a "$cnf" >/dev/null
+    fi
+    log "restarting MariaDB with TLS"
+    mysql_tcp -e "SHUTDOWN" 2>/dev/null || as_root mysqladmin shutdown 2>/dev/null || true
+    local i; for ((i = 0; i < 600; i++)); do pgrep -x mariadbd >/dev/null || break; sleep 0.1; done
+    as_root mkdir -p /run/mysqld && as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
+    as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+    wait_port "$DB_HOST" "$DB_PORT" 60
+    for ((i = 0; i < 100; i++)); do mysql_tcp -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  mysql_tcp -e "CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD' REQUIRE SSL;
+    ALTER USER '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD' REQUIRE SSL;
+    GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%';"
+}
 
 up_mysql() {
   if ! mysql_tcp -e 'SELECT 1' >/dev/null 2>&1; then
@@ -18,15 +59,16 @@ up_mysql() {
       wait_port "$DB_HOST" "$DB_PORT" 60
     fi
     # A fresh Debian install lets root in only over the socket: allow the empty password over TCP too.
-    if ! mysql_tcp -e 'SELECT 1' >/dev/null 2>&1 && [ "$DB_USER" = root ] && [ -z "$DB_PASSWORD" ]; then
+    if ! mysql_tcp -e 'SELECT 1' >/dev/null 2>&1 && [ "$DB_ADMIN_USER" = root ] && [ -z "${DB_ADMIN_PASSWORD:-}" ]; then
       as_root mysql -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')"
     fi
   fi
+  [ "$DB_SSL_MODE" = disabled ] || mysql_tls
   mysql_tcp -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`"
-  log "MariaDB ready ($DB_HOST:$DB_PORT/$DB_NAME)"
+  log "MariaDB ready ($DB_HOST:$DB_PORT/$DB_NAME, functions as $DB_USER, TLS $DB_SSL_MODE)"
 }
 
-up_redis() {
+up_plain_redis() {
   if ! redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     command -v redis-server >/dev/null || { log "installing Redis"; apt_install redis-server; }
     log "starting Redis"
@@ -36,6 +78,23 @@ up_redis() {
     wait_port "$REDIS_HOST" "$REDIS_PORT"
   fi
   log "Redis ready ($REDIS_HOST:$REDIS_PORT)"
+}
+
+# The functions' Redis: TLS only (no plaintext port) and AUTH, as ElastiCache with in-transit
+# encryption. A plaintext setup (REDIS_URL=redis://...) uses up_plain_redis alone.
+up_redis() {
+  command -v redis-server >/dev/null || { log "installing Redis"; apt_install redis-server; }
+  if [ "${REDIS_URL#rediss://}" = "$REDIS_URL" ]; then up_plain_redis; return; fi
+  if ! redis_app ping >/dev/null 2>&1; then
+    log "starting Redis (TLS only, AUTH) on $REDIS_PORT"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 0 --tls-port "$REDIS_PORT" \
+      --tls-cert-file "$TLS_DIR/server.pem" --tls-key-file "$TLS_DIR/server.key" --tls-ca-cert-file "$TLS_DIR/ca.pem" \
+      --tls-auth-clients no --requirepass "$REDIS_PASSWORD" --save "" --appendonly no \
+      --dir "$STATE_DIR/run" --logfile "$STATE_DIR/logs/redis-tls.log" --pidfile "$STATE_DIR/run/redis-tls.pid"
+    touch "$STATE_DIR/run/redis.started"
+    wait_port "$REDIS_HOST" "$REDIS_PORT"
+  fi
+  log "Redis ready ($REDIS_HOST:$REDIS_PORT, TLS, AUTH)"
 }
 
 up_kafka() {
@@ -93,14 +152,17 @@ stop_pid() {
 
 case "${1:-up}" in
   up)
-    up_mysql; up_redis; up_kafka; up_moto; migrate
+    up_tls; up_mysql; up_redis; up_kafka; up_moto; migrate
     log "stack is up" ;;
   services)
-    up_mysql; up_redis; up_kafka; up_moto ;;
+    up_tls; up_mysql; up_redis; up_kafka; up_moto ;;
   down)
     stop_pid gateway; stop_pid kafka; stop_pid moto
-    if [ -f "$STATE_DIR/run/redis.started" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"; fi
-    if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
+    if [ -f "$STATE_DIR/run/redis.started" ]; then
+      { redis_app shutdown nosave || redis-cli -p "$REDIS_PORT" shutdown nosave; } >/dev/null 2>&1 || true
+      rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"
+    fi
+    if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
     log "stack is down (services that were running before it was started are left running)" ;;
   status)
     for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do

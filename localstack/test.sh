@@ -7,9 +7,9 @@ started=$(date +%s)
 bash "$LOCALSTACK_DIR/stack.sh" up
 
 # Each test makes its own database and Redis key prefix; clear what earlier runs left behind.
-mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} -N -e "SHOW DATABASES LIKE 'test\\_%'" |
-  while read -r db; do mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} -e "DROP DATABASE \`$db\`"; done
-redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern 't????????????.*' | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" del >/dev/null
+mysql_admin -N -e "SHOW DATABASES LIKE 'test\\_%'" |
+  while read -r db; do mysql_admin -e "DROP DATABASE \`$db\`"; done
+redis_app --scan --pattern 't????????????.*' | xargs -r -n 500 env REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$REDIS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" del >/dev/null
 
 bash "$LOCALSTACK_DIR/lint.sh"
 cd "$REPO_DIR"

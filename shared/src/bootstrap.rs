@@ -62,10 +62,16 @@ pub async fn app_from_env(needs: &[Secret]) -> Result<Arc<App>, lambda_http::Err
 /// `needs` ([`Config::check`]).
 pub async fn config(env: &dyn crate::config::Lookup, needs: &[Secret]) -> anyhow::Result<Config> {
     let mut config = Config::from_lookup(env)?;
-    if config.webhook_secret_arn.is_some() || config.db_secret_arn.is_some() {
+    if config.webhook_secret_arn.is_some()
+        || config.db_secret_arn.is_some()
+        || config.redis_auth_secret_arn.is_some()
+    {
         let secrets = SecretsManager::new(&aws_config().await);
         if let Some(arn) = &config.webhook_secret_arn {
             config.webhook_secret = secrets.string(arn).await?;
+        }
+        if let Some(arn) = &config.redis_auth_secret_arn {
+            config.redis_password = Some(secrets.string(arn).await?);
         }
         if let Some(arn) = &config.db_secret_arn {
             let db = secrets.db_credentials(arn).await?;
@@ -100,7 +106,12 @@ pub async fn wire(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> 
 /// with a broker that is away, say).
 pub async fn ports(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ports> {
     let pool = mysql::pool(mysql::options(config), config.db_max_connections);
-    let seats = Arc::new(RedisSeats::new(&config.redis_url, config.key_prefix.as_str())?);
+    let seats = Arc::new(RedisSeats::new(
+        &config.redis_url,
+        config.key_prefix.as_str(),
+        config.redis_ca_file.as_deref(),
+        config.redis_password.as_deref(),
+    )?);
     let aws = aws_config().await;
     let prefix = config.key_prefix.as_str();
     let ledger = Arc::new(DynamoLedger::new(&aws, &config.notifications_table, prefix));

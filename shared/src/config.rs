@@ -19,6 +19,19 @@ pub struct Config {
     /// Connections per instance: 1-2 in a Lambda (Aurora's connection count is the limit),
     /// more in the local gateway, which serves every route from one process.
     pub db_max_connections: u32,
+    /// `DB_SSL_MODE`: `disabled`, `preferred`, `required`, `verify_ca` or `verify_identity`
+    /// (`preferred` locally by default; in Lambda nothing short of `verify_identity` starts).
+    pub db_ssl_mode: String,
+    /// `DB_SSL_CA`: the CA certificate (PEM file) the server's certificate is checked against;
+    /// the public roots when unset (RDS Proxy's certificates chain to them).
+    pub db_ssl_ca: Option<String>,
+    /// `REDIS_CA_FILE`: the CA (PEM file) a `rediss://` server is checked against; the public
+    /// roots when unset (ElastiCache's certificates chain to them).
+    pub redis_ca_file: Option<String>,
+    /// `REDIS_AUTH_SECRET_ARN`: where the Redis AUTH token is kept (Secrets Manager).
+    pub redis_auth_secret_arn: Option<String>,
+    /// The Redis AUTH token read from [`Config::redis_auth_secret_arn`].
+    pub redis_password: Option<String>,
     pub redis_url: String,
     /// Prepended to every Redis key, DynamoDB key and Kafka topic name, so that tests (or
     /// tenants) share one set of servers without meeting. Letters, digits, `.`, `_`, `-`.
@@ -59,6 +72,10 @@ pub struct Config {
 
 /// The local default of `PAYMENT_WEBHOOK_SECRET` (public: in the contract and this repository).
 pub const DEFAULT_WEBHOOK_SECRET: &str = "local-webhook-secret";
+
+/// The values `DB_SSL_MODE` may take.
+pub const DB_SSL_MODES: [&str; 5] =
+    ["disabled", "preferred", "required", "verify_ca", "verify_identity"];
 
 /// A secret a function may need at cold start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,14 +132,20 @@ impl Config {
 
     /// [`Config::from_env`] over any source of values.
     pub fn from_lookup(env: &dyn Lookup) -> anyhow::Result<Config> {
+        // REDIS_TLS=true (ElastiCache in-transit encryption) makes the URL `rediss://`.
         let redis_url = match env.get("REDIS_URL") {
             Some(url) => url,
             None => format!(
-                "redis://{}:{}/",
+                "{}://{}:{}/",
+                if parsed(env, "REDIS_TLS", false)? { "rediss" } else { "redis" },
                 var(env, "REDIS_HOST", "127.0.0.1"),
                 parsed::<u16>(env, "REDIS_PORT", 6379)?
             ),
         };
+        let db_ssl_mode = var(env, "DB_SSL_MODE", "preferred").to_ascii_lowercase();
+        if !DB_SSL_MODES.contains(&db_ssl_mode.as_str()) {
+            anyhow::bail!("DB_SSL_MODE must be one of {}", DB_SSL_MODES.join(", "));
+        }
         let hold_ttl_seconds = parsed(env, "HOLD_TTL_SECONDS", 600)?;
         let key_prefix = var(env, "KEY_PREFIX", "");
         if !key_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
@@ -138,6 +161,11 @@ impl Config {
             db_user: var(env, "DB_USER", "root"),
             db_password: env.get("DB_PASSWORD").unwrap_or_default(),
             db_max_connections: parsed(env, "DB_MAX_CONNECTIONS", 2)?,
+            db_ssl_mode,
+            db_ssl_ca: env.get("DB_SSL_CA"),
+            redis_ca_file: env.get("REDIS_CA_FILE"),
+            redis_auth_secret_arn: env.get("REDIS_AUTH_SECRET_ARN"),
+            redis_password: None,
             redis_url,
             key_prefix,
             kafka_bootstrap_servers: var(env, "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -155,10 +183,21 @@ impl Config {
             in_lambda: env.get("AWS_LAMBDA_FUNCTION_NAME").is_some(),
             webhook_secret_arn: env.get("PAYMENT_WEBHOOK_SECRET_ARN"),
             db_secret_arn: env.get("DB_SECRET_ARN"),
-            literal_secrets: ["PAYMENT_WEBHOOK_SECRET", "DB_PASSWORD", "LOCAL_JWT_SECRET"]
-                .into_iter()
-                .filter(|name| env.get(name).is_some())
-                .collect(),
+            literal_secrets: [
+                "PAYMENT_WEBHOOK_SECRET",
+                "DB_PASSWORD",
+                "LOCAL_JWT_SECRET",
+                "REDIS_PASSWORD",
+            ]
+            .into_iter()
+            .filter(|name| env.get(name).is_some())
+            // A password written into the Redis URL is a literal secret too.
+            .chain(
+                env.get("REDIS_URL")
+                    .filter(|u| u.contains('@'))
+                    .map(|_| "REDIS_URL (with a password)"),
+            )
+            .collect(),
         })
     }
 }
@@ -193,6 +232,9 @@ impl Config {
                     problems.push("JWT_JWKS and JWT_ISSUER must be set (the local HS256 secret is never used in AWS)".into())
                 }
                 Secret::Database if self.db_secret_arn.is_none() => problems.push("DB_SECRET_ARN is not set".into()),
+                Secret::Database if self.db_ssl_mode != "verify_identity" => {
+                    problems.push("DB_SSL_MODE must be verify_identity (TLS to the database, server checked)".into())
+                }
                 Secret::Database if self.db_password.is_empty() => {
                     problems.push("the DB_SECRET_ARN secret has no password".into())
                 }
@@ -233,6 +275,9 @@ impl fmt::Debug for Config {
             .field("in_lambda", &self.in_lambda)
             .field("webhook_secret_arn", &self.webhook_secret_arn)
             .field("db_secret_arn", &self.db_secret_arn)
+            .field("db_ssl_mode", &self.db_ssl_mode)
+            .field("redis_tls", &self.redis_url.starts_with("rediss://"))
+            .field("redis_auth", &self.redis_password.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }
 }

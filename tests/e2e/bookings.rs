@@ -267,11 +267,7 @@ async fn mysql_refuses_a_seat_that_redis_lost_the_lock_of() {
     let first = s.book(&e, "alice", &["A-1-1"]).await;
     // Redis loses the lock of a pending booking's seat (failover, eviction): the fast gate lets a
     // second buyer hold it, and the versioned row in MySQL stops the double booking.
-    let mut redis = redis::Client::open(s.app.config.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = s.redis().await;
     let _: () = redis.del(format!("{}hold:{{{e}}}:A-1-1", s.redis_prefix)).await.unwrap();
     let bob = s.token("bob");
     let h = s

@@ -138,11 +138,7 @@ async fn an_extension_moves_the_expiry_but_never_past_three_ttls() {
     let read = s.get(&format!("/api/v1/holds/{id}"), &alice).await;
     assert_eq!(time(&read.body["expiresAt"]), expires, "the extension is what is stored");
     // The lock itself moved too: Redis expires it at the new time.
-    let mut redis = redis::Client::open(s.app.config.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = s.redis().await;
     let pttl: i64 = redis.pttl(format!("{}hold:{{{e}}}:A-1-1", s.redis_prefix)).await.unwrap();
     let want = (expires - Utc::now()).num_milliseconds();
     assert!(
@@ -297,11 +293,7 @@ async fn holds_keep_working_after_redis_loses_the_event() {
     // Carol has a pending booking of three seats: after the loss they are still hers, and still
     // count toward her cap of four.
     s.book(&e, "carol", &["A-1-6", "A-1-7", "A-1-8"]).await;
-    let mut redis = redis::Client::open(s.app.config.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = s.redis().await;
     let keys: Vec<String> = redis.keys(format!("{}*", s.redis_prefix)).await.unwrap();
     assert!(!keys.is_empty());
     let _: () = redis.del(keys).await.unwrap();

@@ -12,3 +12,4 @@ mod payments;
 mod races;
 mod secrets;
 mod security;
+mod tls;

@@ -38,7 +38,11 @@ async fn secrets_are_read_by_arn_at_cold_start() {
     let webhook = secret("webhook", "whsec-a-real-one").await;
     let db =
         secret("db", r#"{"username":"booking_app","password":"s3cret","engine":"mysql"}"#).await;
-    let env = lambda_env(vec![("PAYMENT_WEBHOOK_SECRET_ARN", webhook), ("DB_SECRET_ARN", db)]);
+    let env = lambda_env(vec![
+        ("PAYMENT_WEBHOOK_SECRET_ARN", webhook),
+        ("DB_SECRET_ARN", db),
+        ("DB_SSL_MODE", "verify_identity".into()),
+    ]);
     let config = booking_core::bootstrap::config(&env, &[Secret::Database, Secret::WebhookSecret])
         .await
         .unwrap();

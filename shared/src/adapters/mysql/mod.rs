@@ -17,7 +17,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use rand::Rng;
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow, MySqlSslMode};
 use sqlx::{MySql, QueryBuilder, Row};
 use uuid::Uuid;
 
@@ -36,11 +36,22 @@ const BACKOFF: Duration = Duration::from_millis(4);
 
 /// The connection options of the configured database (TLS as the configuration says).
 pub fn options(config: &Config) -> MySqlConnectOptions {
-    let options = MySqlConnectOptions::new()
+    let ssl_mode = match config.db_ssl_mode.as_str() {
+        "disabled" => MySqlSslMode::Disabled,
+        "required" => MySqlSslMode::Required,
+        "verify_ca" => MySqlSslMode::VerifyCa,
+        "verify_identity" => MySqlSslMode::VerifyIdentity,
+        _ => MySqlSslMode::Preferred,
+    };
+    let mut options = MySqlConnectOptions::new()
         .host(&config.db_host)
         .port(config.db_port)
         .username(&config.db_user)
-        .database(&config.db_name);
+        .database(&config.db_name)
+        .ssl_mode(ssl_mode);
+    if let Some(ca) = &config.db_ssl_ca {
+        options = options.ssl_ca(ca);
+    }
     // An empty password means none: MySQL tells the two apart.
     if config.db_password.is_empty() {
         options

@@ -59,10 +59,31 @@ pub struct RedisSeats {
 }
 
 impl RedisSeats {
-    /// A client of `url` (`redis://` or `rediss://` for TLS); nothing connects yet.
-    pub fn new(url: &str, prefix: impl Into<String>) -> anyhow::Result<Self> {
+    /// A client of `url` (`redis://`, or `rediss://` for TLS, checked against the CA in `ca_file`
+    /// when given, else the public roots), with the AUTH `password` if any; nothing connects yet.
+    pub fn new(
+        url: &str,
+        prefix: impl Into<String>,
+        ca_file: Option<&str>,
+        password: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let mut info = redis::IntoConnectionInfo::into_connection_info(url)?;
+        if let Some(p) = password {
+            info.redis.password = Some(p.to_string());
+        }
+        let client = match (url.starts_with("rediss://"), ca_file) {
+            (true, Some(ca)) => {
+                let root_cert = std::fs::read(ca)
+                    .map_err(|e| anyhow::anyhow!("reading REDIS_CA_FILE {ca}: {e}"))?;
+                redis::Client::build_with_tls(
+                    info,
+                    redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) },
+                )?
+            }
+            _ => redis::Client::open(info)?,
+        };
         Ok(RedisSeats {
-            client: redis::Client::open(url)?,
+            client,
             conn: Arc::new(OnceCell::new()),
             prefix: prefix.into(),
             scripts: Arc::new(Scripts {
