@@ -220,6 +220,9 @@ impl Config {
                 )
             })
             .collect();
+        if !self.redis_url.starts_with("rediss://") {
+            problems.push("REDIS_TLS must be true (ElastiCache in-transit encryption)".into());
+        }
         for need in needs {
             match need {
                 Secret::WebhookSecret if self.webhook_secret_arn.is_none() => {
@@ -303,7 +306,9 @@ mod tests {
 
     #[test]
     fn in_lambda_a_missing_or_default_secret_refuses_to_start_and_says_which() {
-        let lambda = [("AWS_LAMBDA_FUNCTION_NAME", "payments-webhook")];
+        let lambda = [("AWS_LAMBDA_FUNCTION_NAME", "payments-webhook"), ("REDIS_TLS", "true")];
+        let err = config(&lambda[..1]).check(&[]).unwrap_err().to_string();
+        assert!(err.contains("REDIS_TLS"), "plaintext Redis in Lambda: {err}");
         let err = config(&lambda)
             .check(&[Secret::WebhookSecret, Secret::Database])
             .unwrap_err()
@@ -314,8 +319,11 @@ mod tests {
             "{err}"
         );
         // The public default, resolved from an ARN, is refused too.
-        let mut c =
-            config(&[lambda[0], ("PAYMENT_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:x")]);
+        let mut c = config(&[
+            lambda[0],
+            lambda[1],
+            ("PAYMENT_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:x"),
+        ]);
         let err = c.check(&[Secret::WebhookSecret]).unwrap_err().to_string();
         assert!(err.contains("public local default"), "{err}");
         c.webhook_secret = "a-real-secret-from-secrets-manager".into();
@@ -332,7 +340,7 @@ mod tests {
         // Code that checks tokens itself needs the user pool's keys, never the local secret.
         let err = config(&lambda).check(&[Secret::TokenKeys]).unwrap_err().to_string();
         assert!(err.contains("JWT_JWKS"), "{err}");
-        assert!(config(&[lambda[0], ("JWT_JWKS", "{}"), ("JWT_ISSUER", "https://i")])
+        assert!(config(&[lambda[0], lambda[1], ("JWT_JWKS", "{}"), ("JWT_ISSUER", "https://i")])
             .check(&[Secret::TokenKeys])
             .is_ok());
     }

@@ -42,6 +42,7 @@ async fn secrets_are_read_by_arn_at_cold_start() {
         ("PAYMENT_WEBHOOK_SECRET_ARN", webhook),
         ("DB_SECRET_ARN", db),
         ("DB_SSL_MODE", "verify_identity".into()),
+        ("REDIS_TLS", "true".into()),
     ]);
     let config = booking_core::bootstrap::config(&env, &[Secret::Database, Secret::WebhookSecret])
         .await
