@@ -18,6 +18,8 @@ export DB_SSL_MODE="${DB_SSL_MODE:-verify_identity}" DB_SSL_CA="${DB_SSL_CA:-$TL
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6380}"
 export REDIS_PASSWORD="${REDIS_PASSWORD:-local-redis-password}"
 export REDIS_URL="${REDIS_URL:-rediss://:$REDIS_PASSWORD@$REDIS_HOST:$REDIS_PORT/}" REDIS_CA_FILE="${REDIS_CA_FILE:-$TLS_DIR/ca.pem}"
+# The 3-shard cluster `stack.sh cluster` starts (seed nodes; the client finds the rest).
+REDIS_CLUSTER_URL="redis://:$REDIS_PASSWORD@127.0.0.1:7001/,redis://:$REDIS_PASSWORD@127.0.0.1:7002/,redis://:$REDIS_PASSWORD@127.0.0.1:7003/"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:5000}"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"

@@ -150,17 +150,52 @@ stop_pid() {
   fi
 }
 
+# A 3-shard Redis Cluster (AUTH) on 7001-7003, as ElastiCache cluster mode: the suite's
+# holds, bookings and races run against it too (localstack/test.sh), proving that every multi-key
+# script keeps to one slot. Its URL: $REDIS_CLUSTER_URL.
+up_redis_cluster() {
+  local port started=""
+  for port in 7001 7002 7003; do
+    if ! port_open 127.0.0.1 "$port"; then
+      redis-server --daemonize yes --bind 127.0.0.1 --port "$port" \
+        --requirepass "$REDIS_PASSWORD" --masterauth "$REDIS_PASSWORD" \
+        --cluster-enabled yes --cluster-config-file "$STATE_DIR/run/cluster-$port.conf" --cluster-node-timeout 5000 \
+        --save "" --appendonly no --dir "$STATE_DIR/run" --logfile "$STATE_DIR/logs/redis-$port.log" \
+        --pidfile "$STATE_DIR/run/redis-$port.pid"
+      started=1
+    fi
+  done
+  for port in 7001 7002 7003; do wait_port 127.0.0.1 "$port"; done
+  local cli=(redis-cli -h 127.0.0.1)
+  if ! REDISCLI_AUTH="$REDIS_PASSWORD" "${cli[@]}" -p 7001 cluster info 2>/dev/null | grep -q cluster_state:ok; then
+    log "forming the Redis Cluster (3 shards)"
+    REDISCLI_AUTH="$REDIS_PASSWORD" "${cli[@]}" --cluster create 127.0.0.1:7001 127.0.0.1:7002 127.0.0.1:7003 \
+      --cluster-replicas 0 --cluster-yes >"$STATE_DIR/logs/redis-cluster-create.log" 2>&1
+    local i; for ((i = 0; i < 100; i++)); do
+      REDISCLI_AUTH="$REDIS_PASSWORD" "${cli[@]}" -p 7001 cluster info | grep -q cluster_state:ok && break; sleep 0.1
+    done
+  fi
+  [ -z "$started" ] || touch "$STATE_DIR/run/redis-cluster.started"
+  log "Redis Cluster ready (127.0.0.1:7001-7003, AUTH)"
+}
+
 case "${1:-up}" in
   up)
     up_tls; up_mysql; up_redis; up_kafka; up_moto; migrate
     log "stack is up" ;;
   services)
     up_tls; up_mysql; up_redis; up_kafka; up_moto ;;
+  cluster)
+    up_tls; up_redis_cluster ;;
   down)
     stop_pid gateway; stop_pid kafka; stop_pid moto
     if [ -f "$STATE_DIR/run/redis.started" ]; then
       { redis_app shutdown nosave || redis-cli -p "$REDIS_PORT" shutdown nosave; } >/dev/null 2>&1 || true
       rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"
+    fi
+    if [ -f "$STATE_DIR/run/redis-cluster.started" ]; then
+      for port in 7001 7002 7003; do REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
+      rm -f "$STATE_DIR/run/redis-cluster.started" "$STATE_DIR"/run/cluster-700?.conf; log "stopped the Redis Cluster"
     fi
     if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
     log "stack is down (services that were running before it was started are left running)" ;;
@@ -168,5 +203,5 @@ case "${1:-up}" in
     for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do
       set -- $s; if port_open "$2" "$3"; then echo "$1: up ($2:$3)"; else echo "$1: down"; fi
     done ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|cluster" >&2; exit 2 ;;
 esac

@@ -111,6 +111,7 @@ pub async fn ports(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Por
         config.key_prefix.as_str(),
         config.redis_ca_file.as_deref(),
         config.redis_password.as_deref(),
+        config.redis_cluster,
     )?);
     let aws = aws_config().await;
     let prefix = config.key_prefix.as_str();

@@ -25,6 +25,9 @@ pub struct Config {
     /// `DB_SSL_CA`: the CA certificate (PEM file) the server's certificate is checked against;
     /// the public roots when unset (RDS Proxy's certificates chain to them).
     pub db_ssl_ca: Option<String>,
+    /// `REDIS_CLUSTER`: the Redis is a cluster (ElastiCache cluster mode); `REDIS_URL` may then
+    /// list several seed nodes separated by commas.
+    pub redis_cluster: bool,
     /// `REDIS_CA_FILE`: the CA (PEM file) a `rediss://` server is checked against; the public
     /// roots when unset (ElastiCache's certificates chain to them).
     pub redis_ca_file: Option<String>,
@@ -164,6 +167,7 @@ impl Config {
             db_ssl_mode,
             db_ssl_ca: env.get("DB_SSL_CA"),
             redis_ca_file: env.get("REDIS_CA_FILE"),
+            redis_cluster: parsed(env, "REDIS_CLUSTER", false)?,
             redis_auth_secret_arn: env.get("REDIS_AUTH_SECRET_ARN"),
             redis_password: None,
             redis_url,
@@ -280,6 +284,7 @@ impl fmt::Debug for Config {
             .field("db_secret_arn", &self.db_secret_arn)
             .field("db_ssl_mode", &self.db_ssl_mode)
             .field("redis_tls", &self.redis_url.starts_with("rediss://"))
+            .field("redis_cluster", &self.redis_cluster)
             .field("redis_auth", &self.redis_password.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }

@@ -222,27 +222,19 @@ impl Stack {
         App::new(self.app.config.clone(), self.app.token_keys.clone(), ports)
     }
 
-    /// A connection to the stack's Redis as the functions make it (TLS and AUTH as configured),
-    /// for a test that reaches under the API.
-    pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
+    /// A connection to the stack's Redis as the functions make it (TLS, AUTH, cluster as
+    /// configured), for a test that reaches under the API.
+    pub async fn redis(&self) -> booking_core::adapters::redis::Conn {
         let c = &self.app.config;
-        let mut info =
-            redis::IntoConnectionInfo::into_connection_info(c.redis_url.as_str()).unwrap();
-        if let Some(p) = &c.redis_password {
-            info.redis.password = Some(p.clone());
-        }
-        let client = match &c.redis_ca_file {
-            Some(ca) if c.redis_url.starts_with("rediss://") => {
-                let root_cert = Some(std::fs::read(ca).expect("the local CA"));
-                redis::Client::build_with_tls(
-                    info,
-                    redis::TlsCertificates { client_tls: None, root_cert },
-                )
-                .unwrap()
-            }
-            _ => redis::Client::open(info).unwrap(),
-        };
-        client.get_multiplexed_async_connection().await.expect("Redis answers")
+        let seats = booking_core::adapters::redis::RedisSeats::new(
+            &c.redis_url,
+            "",
+            c.redis_ca_file.as_deref(),
+            c.redis_password.as_deref(),
+            c.redis_cluster,
+        )
+        .expect("the Redis configuration is whole");
+        seats.connection().await.expect("Redis answers")
     }
 
     /// Creates this test's own topics (`<prefix>booking.events`, ...) on the broker.

@@ -27,7 +27,7 @@ impl RateLimiter for RedisSeats {
             .arg(limit)
             .arg(window_ms)
             .arg(left)
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut self.connection().await?)
             .await
             .map_err(fault("counting a request"))?;
         Ok(if wait == 0 {

@@ -38,19 +38,33 @@ impl SeatLocks for RedisSeats {
         for s in &hold.seat_ids {
             inv.arg(s);
         }
-        let mut conn = self.conn().await?;
+        let mut conn = self.connection().await?;
         // The hold id must lead to its event for the hold's whole life: written first (in the same
         // round trip), so there is never a hold that cannot be found. A failed hold leaves only
         // this short-lived pointer.
         let holdref_ttl = (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64;
-        let piped: redis::RedisResult<(Vec<String>,)> = redis::pipe()
-            .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
-            .ignore()
-            .sadd(self.active_key(), e.to_string())
-            .ignore()
-            .invoke_script(&inv)
-            .query_async(&mut conn)
-            .await;
+        let piped: redis::RedisResult<(Vec<String>,)> = if self.is_cluster() {
+            // The pointer and the active set live in slots of their own: on a cluster they go
+            // first, one command each, then the script in the event's slot.
+            let () = conn
+                .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+                .await
+                .map_err(fault("holding seats"))?;
+            let () = conn
+                .sadd(self.active_key(), e.to_string())
+                .await
+                .map_err(fault("holding seats"))?;
+            inv.invoke_async(&mut conn).await.map(|r| (r,))
+        } else {
+            redis::pipe()
+                .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+                .ignore()
+                .sadd(self.active_key(), e.to_string())
+                .ignore()
+                .invoke_script(&inv)
+                .query_async(&mut conn)
+                .await
+        };
         let reply = match piped {
             Ok((reply,)) => reply,
             // First use on this server (or after a restart): the script is not cached yet.
@@ -78,7 +92,7 @@ impl SeatLocks for RedisSeats {
     }
 
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.connection().await?;
         let event: Option<String> =
             conn.get(self.holdref(hold_id)).await.map_err(fault("finding a hold"))?;
         let Some(event) = event else {
@@ -123,7 +137,7 @@ impl SeatLocks for RedisSeats {
         let freed =
             self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now).await?;
         let () = self
-            .conn()
+            .connection()
             .await?
             .del(self.holdref(hold.id))
             .await
@@ -140,7 +154,7 @@ impl SeatLocks for RedisSeats {
         let moved = self.move_hold(hold, booking, deadline, true).await?;
         if moved {
             let () = self
-                .conn()
+                .connection()
                 .await?
                 .del(self.holdref(hold.id))
                 .await
@@ -167,7 +181,7 @@ impl SeatLocks for RedisSeats {
             inv.arg(s);
         }
         let _: i64 = inv
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut self.connection().await?)
             .await
             .map_err(fault("marking seats booked"))?;
         Ok(())
@@ -193,7 +207,7 @@ impl SeatLocks for RedisSeats {
             .arg("+inf")
             .arg("BYSCORE")
             .arg("WITHSCORES")
-            .query_async(&mut self.conn().await?)
+            .query_async(&mut self.connection().await?)
             .await
             .map_err(fault("reading the seat map"))?;
         if !loaded {
@@ -218,7 +232,7 @@ impl SeatLocks for RedisSeats {
             .key(self.key("held", event, None))
             .arg(millis(now))
             .arg(BOOKED_SCORE)
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut self.connection().await?)
             .await
             .map_err(fault("counting seats"))?;
         Ok(reply.and_then(|c| Some((*c.first()?, *c.get(1)?))))
@@ -226,7 +240,7 @@ impl SeatLocks for RedisSeats {
 
     async fn active_events(&self) -> BackendResult<Vec<Uuid>> {
         let ids: Vec<String> = self
-            .conn()
+            .connection()
             .await?
             .smembers(self.active_key())
             .await
@@ -247,7 +261,7 @@ impl SeatLocks for RedisSeats {
             .arg(millis(now))
             .arg(event.to_string())
             .arg(LOG_MAX_LEN)
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut self.connection().await?)
             .await
             .map_err(fault("reaping lapsed holds"))?;
         Ok(seats.len())
@@ -269,7 +283,7 @@ impl SeatLocks for RedisSeats {
             inv.arg(&t.seat).arg(owner).arg(t.until.map(millis).unwrap_or(BOOKED_SCORE));
         }
         let _: i64 = inv
-            .invoke_async(&mut self.conn().await?)
+            .invoke_async(&mut self.connection().await?)
             .await
             .map_err(fault("loading the seat locks"))?;
         Ok(())

@@ -17,7 +17,7 @@ impl SeatLog for RedisSeats {
         count: usize,
     ) -> BackendResult<Vec<SeatLogEntry>> {
         let reply: redis::streams::StreamRangeReply = self
-            .conn()
+            .connection()
             .await?
             .xrange_count(self.log_key(event), format!("({after}"), "+", count)
             .await
@@ -39,7 +39,7 @@ impl SeatLog for RedisSeats {
 
     async fn cursor(&self, event: Uuid) -> BackendResult<String> {
         let at: Option<String> = self
-            .conn()
+            .connection()
             .await?
             .get(self.key("logpos", event, None))
             .await
@@ -49,7 +49,7 @@ impl SeatLog for RedisSeats {
 
     async fn set_cursor(&self, event: Uuid, id: &str) -> BackendResult<()> {
         let () = self
-            .conn()
+            .connection()
             .await?
             .set(self.key("logpos", event, None), id)
             .await

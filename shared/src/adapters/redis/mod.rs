@@ -48,39 +48,106 @@ struct Scripts {
 }
 
 /// The [`crate::ports::SeatLocks`] and [`crate::ports::SeatLog`] adapter. Cheap to clone: one
-/// multiplexed, self-reconnecting connection, opened when first used (a function that never
-/// touches Redis never connects to it).
+/// multiplexed, self-reconnecting connection (to one server, or to every shard of a cluster),
+/// opened when first used (a function that never touches Redis never connects to it).
 #[derive(Clone)]
 pub struct RedisSeats {
-    client: redis::Client,
-    conn: Arc<OnceCell<ConnectionManager>>,
+    client: Client,
+    conn: Arc<OnceCell<Conn>>,
     prefix: String,
     scripts: Arc<Scripts>,
 }
 
+/// One server, or a Redis Cluster (ElastiCache cluster mode).
+#[derive(Clone)]
+enum Client {
+    Single(redis::Client),
+    Cluster(redis::cluster::ClusterClient),
+}
+
+/// A connection to one server or to a cluster: commands and scripts route the same either way
+/// (a cluster by the slot of their first key), pipelines only within one slot.
+#[derive(Clone)]
+pub enum Conn {
+    Single(ConnectionManager),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl redis::aio::ConnectionLike for Conn {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(cmd, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
 impl RedisSeats {
     /// A client of `url` (`redis://`, or `rediss://` for TLS, checked against the CA in `ca_file`
-    /// when given, else the public roots), with the AUTH `password` if any; nothing connects yet.
+    /// when given, else the public roots), with the AUTH `password` if any; with `cluster`, `url`
+    /// lists seed nodes separated by commas. Nothing connects yet.
     pub fn new(
         url: &str,
         prefix: impl Into<String>,
         ca_file: Option<&str>,
         password: Option<&str>,
+        cluster: bool,
     ) -> anyhow::Result<Self> {
-        let mut info = redis::IntoConnectionInfo::into_connection_info(url)?;
-        if let Some(p) = password {
-            info.redis.password = Some(p.to_string());
-        }
-        let client = match (url.starts_with("rediss://"), ca_file) {
-            (true, Some(ca)) => {
-                let root_cert = std::fs::read(ca)
-                    .map_err(|e| anyhow::anyhow!("reading REDIS_CA_FILE {ca}: {e}"))?;
-                redis::Client::build_with_tls(
+        let root_cert = match (url.starts_with("rediss://"), ca_file) {
+            (true, Some(ca)) => Some(
+                std::fs::read(ca)
+                    .map_err(|e| anyhow::anyhow!("reading REDIS_CA_FILE {ca}: {e}"))?,
+            ),
+            _ => None,
+        };
+        let client = if cluster {
+            let seeds: Vec<&str> =
+                url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+            let mut builder = redis::cluster::ClusterClientBuilder::new(seeds)
+                .connection_timeout(std::time::Duration::from_secs(2))
+                .response_timeout(std::time::Duration::from_secs(2));
+            if let Some(p) = password {
+                builder = builder.password(p.to_string());
+            }
+            if let Some(root_cert) = root_cert {
+                builder = builder
+                    .certs(redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) });
+            }
+            Client::Cluster(builder.build()?)
+        } else {
+            let mut info = redis::IntoConnectionInfo::into_connection_info(url)?;
+            if let Some(p) = password {
+                info.redis.password = Some(p.to_string());
+            }
+            Client::Single(match root_cert {
+                Some(root_cert) => redis::Client::build_with_tls(
                     info,
                     redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) },
-                )?
-            }
-            _ => redis::Client::open(info)?,
+                )?,
+                None => redis::Client::open(info)?,
+            })
         };
         Ok(RedisSeats {
             client,
@@ -99,16 +166,31 @@ impl RedisSeats {
         })
     }
 
-    /// The connection, opened on first use; the manager reconnects by itself after Redis restarts.
-    async fn conn(&self) -> BackendResult<ConnectionManager> {
+    /// The connection, opened on first use; it reconnects by itself after Redis restarts (and
+    /// follows a cluster's slots as they move).
+    /// Whether this is a cluster (where a pipeline may not span slots).
+    pub(super) fn is_cluster(&self) -> bool {
+        matches!(self.client, Client::Cluster(_))
+    }
+
+    pub async fn connection(&self) -> BackendResult<Conn> {
         let conn = self
             .conn
-            .get_or_try_init(|| {
-                let config = redis::aio::ConnectionManagerConfig::new()
-                    .set_connection_timeout(std::time::Duration::from_secs(2))
-                    .set_response_timeout(std::time::Duration::from_secs(2))
-                    .set_number_of_retries(2);
-                ConnectionManager::new_with_config(self.client.clone(), config)
+            .get_or_try_init(|| async {
+                match &self.client {
+                    Client::Single(client) => {
+                        let config = redis::aio::ConnectionManagerConfig::new()
+                            .set_connection_timeout(std::time::Duration::from_secs(2))
+                            .set_response_timeout(std::time::Duration::from_secs(2))
+                            .set_number_of_retries(2);
+                        ConnectionManager::new_with_config(client.clone(), config)
+                            .await
+                            .map(Conn::Single)
+                    }
+                    Client::Cluster(client) => {
+                        client.get_async_connection().await.map(Conn::Cluster)
+                    }
+                }
             })
             .await
             .map_err(fault("connecting to Redis"))?;
@@ -159,8 +241,10 @@ impl RedisSeats {
         for s in &hold.seat_ids {
             inv.arg(s);
         }
-        let done: i64 =
-            inv.invoke_async(&mut self.conn().await?).await.map_err(fault("moving a hold"))?;
+        let done: i64 = inv
+            .invoke_async(&mut self.connection().await?)
+            .await
+            .map_err(fault("moving a hold"))?;
         Ok(done == 1)
     }
 
@@ -190,8 +274,10 @@ impl RedisSeats {
         for s in seats {
             inv.arg(s);
         }
-        let done: i64 =
-            inv.invoke_async(&mut self.conn().await?).await.map_err(fault("freeing seats"))?;
+        let done: i64 = inv
+            .invoke_async(&mut self.connection().await?)
+            .await
+            .map_err(fault("freeing seats"))?;
         Ok(done == 1)
     }
 
