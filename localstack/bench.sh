@@ -9,10 +9,15 @@ set -euo pipefail
 # baselines, and the redis-restart chaos mode, mean what they meant. Override to bench over TLS.
 export DB_USER="${DB_USER:-root}" DB_PASSWORD="${DB_PASSWORD-}" DB_SSL_MODE="${DB_SSL_MODE:-disabled}"
 export REDIS_PORT="${REDIS_PORT:-6379}" REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
+# Its own slice of the stack: a database, and a key prefix for Redis keys, DynamoDB keys, Kafka
+# topics and consumer groups, so that it runs beside the gateway `run.sh` started (which would
+# otherwise play the same consumer groups and take the bench's pushes).
+export DB_NAME="${DB_NAME:-bench}" KEY_PREFIX="${KEY_PREFIX:-bench.}"
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$LOCALSTACK_DIR/stack.sh" up
 cd "$REPO_DIR"
 log "building release binaries"
 cargo build -q --release -p local-gateway -p onsale-bench
 export DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-32}" RUST_LOG="${RUST_LOG:-warn}"
-exec target/release/onsale-bench --url http://127.0.0.1:8090 sellout --gateway target/release/local-gateway "$@"
+exec target/release/onsale-bench --url http://127.0.0.1:8090 --database "mysql://root@$DB_HOST:$DB_PORT/$DB_NAME" \
+  sellout --gateway target/release/local-gateway "$@"

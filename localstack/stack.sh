@@ -115,7 +115,8 @@ up_kafka() {
   fi
   grep -v '^#' "$LOCALSTACK_DIR/kafka/topics.txt" | while read -r name parts; do
     [ -n "$name" ] || continue
-    nisshi topic create "$name" --partitions "$parts" --broker "tcp://$host:$port" >/dev/null 2>&1 || true
+    # With KEY_PREFIX (the bench's own slice of the stack), the topics carry it too.
+    nisshi topic create "${KEY_PREFIX:-}$name" --partitions "$parts" --broker "tcp://$host:$port" >/dev/null 2>&1 || true
   done
   log "Kafka ready ($KAFKA_BOOTSTRAP_SERVERS)"
 }
