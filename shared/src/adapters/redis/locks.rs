@@ -109,11 +109,12 @@ impl SeatLocks for RedisSeats {
         }
         let field = |k: &str| rec.get(k).cloned().unwrap_or_default();
         let time = |k: &str| field(k).parse::<i64>().ok().and_then(from_millis);
-        match (time("createdAt"), time("expiresAt")) {
-            (Some(created_at), Some(expires_at)) => Ok(HoldLookup::Live(Hold {
+        // Every field is written by hold.lua: a record without one is an error, not a default.
+        match (time("createdAt"), time("expiresAt"), rec.get("userId").filter(|u| !u.is_empty())) {
+            (Some(created_at), Some(expires_at), Some(user_id)) => Ok(HoldLookup::Live(Hold {
                 id: hold_id,
                 event_id: event,
-                user_id: field("userId"),
+                user_id: user_id.clone(),
                 seat_ids: field("seats")
                     .split(',')
                     .filter(|s| !s.is_empty())
