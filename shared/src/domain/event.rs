@@ -17,33 +17,26 @@ pub const HOLD_TTL_SECONDS: std::ops::RangeInclusive<u32> = 30..=3600;
 /// The years an event may start in.
 pub const STARTS_AT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
 
-/// Body of `POST /events`, as the client sent it. Unknown fields are refused, not ignored.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A new event as asked for, before its rules are applied ([`EventSpec::validate`]); its wire
+/// shape is `http::bodies::EventBody`.
+#[derive(Debug, Clone)]
 pub struct EventSpec {
     pub name: String,
     pub venue: String,
     pub starts_at: DateTime<Utc>,
-    #[serde(default)]
     pub currency: Option<String>,
-    #[serde(default, deserialize_with = "super::integral::optional")]
     pub max_seats_per_order: Option<u32>,
-    #[serde(default, deserialize_with = "super::integral::optional")]
     pub hold_ttl_seconds: Option<u32>,
     pub sections: Vec<SectionSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A section of a new event, as asked for.
+#[derive(Debug, Clone)]
 pub struct SectionSpec {
     pub name: String,
-    #[serde(deserialize_with = "super::integral::whole")]
     pub rows: u32,
-    #[serde(deserialize_with = "super::integral::whole")]
     pub seats_per_row: u32,
-    #[serde(deserialize_with = "super::integral::whole")]
     pub price_cents: i64,
-    #[serde(default)]
     pub category: Option<String>,
 }
 

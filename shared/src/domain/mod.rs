@@ -5,7 +5,6 @@ pub mod booking;
 pub mod caller;
 pub mod event;
 pub mod hold;
-pub mod integral;
 pub mod message;
 pub mod notification;
 pub mod payment;

@@ -5,7 +5,12 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::domain::{BookingSource, HoldAsk, ProviderEvent, ProviderEventKind, RuleError};
+use chrono::{DateTime, Utc};
+
+use super::integral;
+use crate::domain::{
+    BookingSource, EventSpec, HoldAsk, ProviderEvent, ProviderEventKind, RuleError, SectionSpec,
+};
 
 /// Longest payment method name accepted.
 const METHOD_MAX: usize = 100;
@@ -14,13 +19,69 @@ const WEBHOOK_TEXT_MAX: usize = 255;
 /// Longest webhook event type accepted.
 const WEBHOOK_TYPE_MAX: usize = 64;
 
+/// Body of `POST /events`. Unknown fields are refused, not ignored; whole numbers may be written
+/// `1748.0` as JSON Schema allows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventBody {
+    pub name: String,
+    pub venue: String,
+    pub starts_at: DateTime<Utc>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub max_seats_per_order: Option<u32>,
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub hold_ttl_seconds: Option<u32>,
+    pub sections: Vec<SectionBody>,
+}
+
+/// A section of [`EventBody`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SectionBody {
+    pub name: String,
+    #[serde(deserialize_with = "integral::whole")]
+    pub rows: u32,
+    #[serde(deserialize_with = "integral::whole")]
+    pub seats_per_row: u32,
+    #[serde(deserialize_with = "integral::whole")]
+    pub price_cents: i64,
+    #[serde(default)]
+    pub category: Option<String>,
+}
+
+impl From<EventBody> for EventSpec {
+    fn from(b: EventBody) -> EventSpec {
+        EventSpec {
+            name: b.name,
+            venue: b.venue,
+            starts_at: b.starts_at,
+            currency: b.currency,
+            max_seats_per_order: b.max_seats_per_order,
+            hold_ttl_seconds: b.hold_ttl_seconds,
+            sections: b
+                .sections
+                .into_iter()
+                .map(|s| SectionSpec {
+                    name: s.name,
+                    rows: s.rows,
+                    seats_per_row: s.seats_per_row,
+                    price_cents: s.price_cents,
+                    category: s.category,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Body of `POST /events/{eventId}/holds`: explicit seats, or a quantity for best available.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HoldBody {
     #[serde(default)]
     pub seat_ids: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::domain::integral::optional")]
+    #[serde(default, deserialize_with = "integral::optional")]
     pub quantity: Option<u32>,
     #[serde(default)]
     pub section: Option<String>,

@@ -6,6 +6,7 @@ use lambda_http::Request;
 use serde::Serialize;
 use serde_json::json;
 
+use super::bodies::EventBody;
 use super::{
     admin, caller, encode_cursor, json, json_body, page, path_id, query, HandlerResult, Problem,
 };
@@ -18,7 +19,7 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     // Authorisation before validation: a non-admin learns nothing about what a valid body is.
     let caller = admin(&req, "only admins may create events")?;
     crate::app::limits::count_write(&app, &caller.user_id).await?;
-    let spec: EventSpec = json_body(&req)?;
+    let spec = EventSpec::from(json_body::<EventBody>(&req)?);
     let event = create_event::create_event(&app, &caller, spec).await?;
     json(201, &event)
 }

@@ -8,6 +8,7 @@ pub mod bookings;
 pub mod events;
 pub mod holds;
 pub mod idempotency;
+pub mod integral;
 pub mod payments;
 pub mod problem;
 

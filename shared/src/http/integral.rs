@@ -1,4 +1,4 @@
-//! Whole numbers as JSON Schema counts them: `1748` and `1748.0` are the same integer, and a
+//! Whole numbers in request bodies as JSON Schema counts them: `1748` and `1748.0` are the same integer, and a
 //! request that says either means the same thing. Anything with a fraction, or out of range, is
 //! refused (a 422 like any wrong type).
 
