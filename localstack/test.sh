@@ -9,7 +9,8 @@ bash "$LOCALSTACK_DIR/stack.sh" up
 # Each test makes its own database and Redis key prefix; clear what earlier runs left behind.
 mysql_admin -N -e "SHOW DATABASES LIKE 'test\\_%'" |
   while read -r db; do mysql_admin -e "DROP DATABASE \`$db\`"; done
-redis_app --scan --pattern 't????????????.*' | xargs -r -n 500 env REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$REDIS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" del >/dev/null
+redis_app --scan --pattern 't????????????.*' |
+  while mapfile -t -n 500 keys && [ ${#keys[@]} -gt 0 ]; do redis_app del "${keys[@]}" >/dev/null; done
 
 bash "$LOCALSTACK_DIR/lint.sh"
 cd "$REPO_DIR"

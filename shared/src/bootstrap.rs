@@ -53,20 +53,26 @@ pub const DATABASE: &[Secret] = &[Secret::Database];
 /// Builds the [`App`] from the environment, with the secrets `needs` resolved and checked: in
 /// Lambda a function without them refuses to start, saying which.
 pub async fn app_from_env(needs: &[Secret]) -> Result<Arc<App>, lambda_http::Error> {
-    let config = config(&crate::config::Env, needs).await?;
+    // The AWS configuration is loaded once and serves the secrets and every AWS client.
+    let aws = aws_config().await;
+    let config = config(&crate::config::Env, needs, &aws).await?;
     tracing::info!(?config, "cold start");
-    Ok(app(config).await?)
+    Ok(Arc::new(wire_with(config, Arc::new(SystemClock), &aws)?))
 }
 
 /// The configuration from `env`, its secrets read from Secrets Manager by ARN, checked against
 /// `needs` ([`Config::check`]).
-pub async fn config(env: &dyn crate::config::Lookup, needs: &[Secret]) -> anyhow::Result<Config> {
+pub async fn config(
+    env: &dyn crate::config::Lookup,
+    needs: &[Secret],
+    aws: &aws_config::SdkConfig,
+) -> anyhow::Result<Config> {
     let mut config = Config::from_lookup(env)?;
     if config.webhook_secret_arn.is_some()
         || config.db_secret_arn.is_some()
         || config.redis_auth_secret_arn.is_some()
     {
-        let secrets = SecretsManager::new(&aws_config().await);
+        let secrets = SecretsManager::new(aws);
         if let Some(arn) = &config.webhook_secret_arn {
             config.webhook_secret = secrets.string(arn).await?;
         }
@@ -92,19 +98,32 @@ pub async fn app(config: Config) -> anyhow::Result<Arc<App>> {
 /// a function connects only to what it uses (a Redis outage does not stop one that never holds a
 /// seat). `clock` is the system's in production; tests pass one they can move.
 pub async fn wire(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    wire_with(config, clock, &aws_config().await)
+}
+
+/// [`wire`] with the AWS configuration already loaded.
+fn wire_with(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    aws: &aws_config::SdkConfig,
+) -> anyhow::Result<App> {
     let token_keys = TokenKeys::new(
         config.jwt_jwks.as_deref(),
         config.jwt_issuer.as_deref(),
         &config.jwt_secret,
     )
     .map_err(|e| anyhow::anyhow!("JWT_JWKS is not a JWKS document: {e}"))?;
-    let ports = ports(&config, clock).await?;
+    let ports = ports(&config, clock, aws)?;
     Ok(App::new(config, token_keys, ports))
 }
 
 /// The ports [`wire`] gives an [`App`], for a caller that swaps one before building it (a test
 /// with a broker that is away, say).
-pub async fn ports(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ports> {
+pub fn ports(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    aws: &aws_config::SdkConfig,
+) -> anyhow::Result<Ports> {
     let pool = mysql::pool(mysql::options(config), config.db_max_connections);
     let seats = Arc::new(RedisSeats::new(
         &config.redis_url,
@@ -113,9 +132,8 @@ pub async fn ports(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Por
         config.redis_password.as_deref(),
         config.redis_cluster,
     )?);
-    let aws = aws_config().await;
     let prefix = config.key_prefix.as_str();
-    let ledger = Arc::new(DynamoLedger::new(&aws, &config.notifications_table, prefix));
+    let ledger = Arc::new(DynamoLedger::new(aws, &config.notifications_table, prefix));
     Ok(Ports {
         clock,
         events: Arc::new(MySqlEvents::new(pool.clone())),
@@ -125,14 +143,14 @@ pub async fn ports(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Por
         bookings: Arc::new(MySqlBookings::new(pool.clone())),
         payments: Arc::new(MySqlPayments::new(pool.clone())),
         provider: Arc::new(SandboxProvider),
-        idempotency: Arc::new(DynamoIdempotency::new(&aws, &config.idempotency_table, prefix)),
+        idempotency: Arc::new(DynamoIdempotency::new(aws, &config.idempotency_table, prefix)),
         outbox: Arc::new(MySqlOutbox::new(pool)),
         publisher: Arc::new(KafkaPublisher::new(&config.kafka_bootstrap_servers, prefix)?),
-        connections: Arc::new(DynamoConnections::new(&aws, &config.connections_table, prefix)),
+        connections: Arc::new(DynamoConnections::new(aws, &config.connections_table, prefix)),
         claims: ledger.clone(),
         watermarks: ledger,
-        pusher: Arc::new(ManagementApi::new(&aws, &config.ws_management_endpoint)),
-        notifier: Arc::new(AwsNotifier::new(&aws, &config.notify_from)),
+        pusher: Arc::new(ManagementApi::new(aws, &config.ws_management_endpoint)),
+        notifier: Arc::new(AwsNotifier::new(aws, &config.notify_from)),
     })
 }
 

@@ -7,10 +7,13 @@ use std::time::Duration;
 
 use booking_core::config::{Secret, DEFAULT_WEBHOOK_SECRET};
 
+async fn aws() -> aws_config::SdkConfig {
+    booking_core::adapters::dynamodb::aws_config().await
+}
+
 /// Creates a secret in the emulator; returns its ARN.
 async fn secret(name: &str, value: &str) -> String {
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = aws_sdk_secretsmanager::Client::new(&aws);
+    let client = aws_sdk_secretsmanager::Client::new(&aws().await);
     let name = format!("{name}-{}", uuid::Uuid::new_v4().simple());
     let out = client
         .create_secret()
@@ -44,9 +47,13 @@ async fn secrets_are_read_by_arn_at_cold_start() {
         ("DB_SSL_MODE", "verify_identity".into()),
         ("REDIS_TLS", "true".into()),
     ]);
-    let config = booking_core::bootstrap::config(&env, &[Secret::Database, Secret::WebhookSecret])
-        .await
-        .unwrap();
+    let config = booking_core::bootstrap::config(
+        &env,
+        &[Secret::Database, Secret::WebhookSecret],
+        &aws().await,
+    )
+    .await
+    .unwrap();
     assert!(config.in_lambda);
     assert_eq!(config.webhook_secret, "whsec-a-real-one");
     assert_eq!((config.db_user.as_str(), config.db_password.as_str()), ("booking_app", "s3cret"));
@@ -61,7 +68,7 @@ async fn a_secret_that_is_the_public_default_is_refused_even_from_secrets_manage
     let webhook = secret("webhook", DEFAULT_WEBHOOK_SECRET).await;
     let db = secret("db", r#"{"username":"u","password":"p"}"#).await;
     let env = lambda_env(vec![("PAYMENT_WEBHOOK_SECRET_ARN", webhook), ("DB_SECRET_ARN", db)]);
-    let err = booking_core::bootstrap::config(&env, &[Secret::WebhookSecret])
+    let err = booking_core::bootstrap::config(&env, &[Secret::WebhookSecret], &aws().await)
         .await
         .unwrap_err()
         .to_string();

@@ -215,8 +215,8 @@ impl Stack {
         &self,
         publisher: impl booking_core::ports::Publisher + 'static,
     ) -> App {
-        let mut ports = booking_core::bootstrap::ports(&self.app.config, self.clock.clone())
-            .await
+        let aws = booking_core::adapters::dynamodb::aws_config().await;
+        let mut ports = booking_core::bootstrap::ports(&self.app.config, self.clock.clone(), &aws)
             .expect("the configuration is whole");
         ports.publisher = Arc::new(publisher);
         App::new(self.app.config.clone(), self.app.token_keys.clone(), ports)

@@ -120,22 +120,21 @@ pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppRes
     Ok(settled)
 }
 
+/// Proof that a webhook body was signed by the provider: made only by [`authenticate_webhook`],
+/// and asked for by [`apply_webhook`], so an unsigned event cannot be applied.
+pub struct Signed(());
+
 /// Whether `body` is signed by the provider now (`Payment-Signature`).
-pub fn authenticate_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
+pub fn authenticate_webhook(app: &App, signature: Option<&str>, body: &[u8]) -> AppResult<Signed> {
     verify_webhook(&app.config.webhook_secret, signature, body, app.now().timestamp())
+        .map(|()| Signed(()))
         .map_err(AppError::BadSignature)
 }
 
-/// `POST /payments/webhook`: the provider's `event`, read from `body`, applied once if `body` is
-/// signed. Only the transitions the contract allows: a success or failure settles a PROCESSING
-/// payment; a refund of a SUCCEEDED payment cancels the booking it paid for.
-pub async fn apply_webhook(
-    app: &App,
-    signature: Option<&str>,
-    body: &[u8],
-    event: ProviderEvent,
-) -> AppResult<bool> {
-    authenticate_webhook(app, signature, body)?;
+/// `POST /payments/webhook`: the provider's `event`, read from a signed body, applied once. Only
+/// the transitions the contract allows: a success or failure settles a PROCESSING payment; a
+/// refund of a SUCCEEDED payment cancels the booking it paid for.
+pub async fn apply_webhook(app: &App, _signed: Signed, event: ProviderEvent) -> AppResult<bool> {
     let Some(mut payment) = app.payments.get(event.payment_id).await? else {
         return Ok(false);
     };

@@ -117,15 +117,6 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
 }
 
-/// The raw body of a JSON request: 413 past [`MAX_BODY_BYTES`], 415 unless `Content-Type` says
-/// JSON (`application/json` or `application/*+json`, any parameters), so that a form or text post
-/// from another site's page is never read as an API call.
-pub fn json_bytes(req: &Request) -> Result<&[u8], Problem> {
-    let bytes = bounded_body(req)?;
-    require_json(req)?;
-    Ok(bytes)
-}
-
 /// The raw body: 413 past [`MAX_BODY_BYTES`].
 pub fn bounded_body(req: &Request) -> Result<&[u8], Problem> {
     let bytes: &[u8] = req.body().as_ref();
@@ -140,8 +131,9 @@ pub fn bounded_body(req: &Request) -> Result<&[u8], Problem> {
     Ok(bytes)
 }
 
-/// 415 unless the request's `Content-Type` is JSON.
-pub fn require_json(req: &Request) -> Result<(), Problem> {
+/// 415 unless `Content-Type` says JSON (`application/json` or `application/*+json`, any
+/// parameters), so that a form or text post from another site's page is never read as an API call.
+fn require_json(req: &Request) -> Result<(), Problem> {
     let media = header(req, "content-type")
         .and_then(|c| c.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase());
@@ -159,10 +151,11 @@ pub fn require_json(req: &Request) -> Result<(), Problem> {
     Ok(())
 }
 
-/// The JSON body (see [`json_bytes`]): 400 if not JSON, 422 if the wrong shape (wrong types,
-/// missing or unknown fields).
+/// The JSON body: 413 past [`MAX_BODY_BYTES`], 415 unless sent as JSON, 400 if not JSON, 422 if
+/// the wrong shape (wrong types, missing or unknown fields).
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
-    let bytes = json_bytes(req)?;
+    let bytes = bounded_body(req)?;
+    require_json(req)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_request("MALFORMED_JSON", "a JSON body is required"));
     }

@@ -34,8 +34,8 @@ pub async fn webhook(app: Arc<App>, req: Request) -> HandlerResult {
     let signature = header(&req, "payment-signature");
     let body = bounded_body(&req)?;
     // The signature is the webhook's authorisation: checked before anything else of the request.
-    payments::authenticate_webhook(&app, signature, body)?;
+    let signed = payments::authenticate_webhook(&app, signature, body)?;
     let event = ProviderEvent::try_from(json_body::<WebhookBody>(&req)?)?;
-    let applied = payments::apply_webhook(&app, signature, body, event).await?;
+    let applied = payments::apply_webhook(&app, signed, event).await?;
     json(200, &json!({ "received": true, "applied": applied }))
 }
