@@ -2,7 +2,10 @@
 # The on-sale benchmark in one command: starts the stack if needed, builds release binaries, runs a
 # release gateway of its own on 127.0.0.1:8090, and runs `onsale-bench sellout` against it (the
 # default sell-out: 10,000 seats, 100,000 buyers, audit, baselines, chart in target/onsale.svg).
-# Arguments go to the sellout, e.g. `--buyers 20000`, `--no-keys` or `--chaos kafka-stop`.
+# Arguments go to the sellout, e.g. `--buyers 20000`, `--no-keys` or `--chaos kafka-stop`. With
+# `queue` first, the on-sale behind a waiting room instead (`onsale-bench queue`: 100,000 buyers join,
+# the sale opens, admitted buyers buy; then the same crowd without the room), e.g.
+# `bash localstack/bench.sh queue --buyers 20000`.
 set -euo pipefail
 # The bench measures the data path as its earlier figures did: MariaDB as root and the plaintext
 # Redis on 6379 (the TLS servers the test suite uses are left alone), so that its ratios to the raw
@@ -19,5 +22,7 @@ cd "$REPO_DIR"
 log "building release binaries"
 cargo build -q --release -p local-gateway -p onsale-bench
 export DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-32}" RUST_LOG="${RUST_LOG:-warn}"
+mode=sellout
+if [ "${1:-}" = queue ]; then mode=queue; shift; fi
 exec target/release/onsale-bench --url http://127.0.0.1:8090 --database "mysql://root@$DB_HOST:$DB_PORT/$DB_NAME" \
-  sellout --gateway target/release/local-gateway "$@"
+  "$mode" --gateway target/release/local-gateway "$@"

@@ -17,7 +17,8 @@ pub async fn holds(
     secret: &str,
 ) -> anyhow::Result<()> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let (event, all) = crate::create_event(&http, url, secret, seats, 10).await?;
+    let (event, all) =
+        crate::create_event(&http, url, secret, seats, 10, serde_json::json!({})).await?;
     let all = Arc::new(all);
     println!(
         "hold path: {} seats, {concurrency} concurrent buyers, {}s, through {url}",

@@ -8,6 +8,7 @@ mod baseline;
 mod chaos;
 mod coldstart;
 mod holds;
+mod queue;
 mod report;
 mod sellout;
 mod watch;
@@ -44,6 +45,9 @@ enum Command {
     },
     /// The on-sale: N seats, M buyers racing to hold, book and pay; then the audit and baselines.
     Sellout(sellout::Options),
+    /// The on-sale behind a waiting room: joins, the opening, admitted buyers hold, book and pay;
+    /// then the same crowd without the room, and the queue script's raw rate on one shard.
+    Queue(queue::Options),
     /// Init time of each function binary against a local Lambda runtime API, and its size.
     Coldstart {
         /// Where `cargo lambda build --release` put the binaries.
@@ -57,25 +61,31 @@ enum Command {
     },
 }
 
-/// Creates an event of one section `A` with at least `seats` seats in rows of 50, through the API.
-/// Returns its id and the seat ids in map order.
+/// Creates an event of one section `A` with at least `seats` seats in rows of 50, through the API,
+/// with the `extra` fields of the create body (a sales window, a waiting room). Returns its id and
+/// the seat ids in map order.
 pub async fn create_event(
     http: &reqwest::Client,
     url: &str,
     secret: &str,
     seats: u32,
     max_per_order: u32,
+    extra: serde_json::Value,
 ) -> anyhow::Result<(String, Vec<String>)> {
     use anyhow::Context;
     let per_row = 50u32;
     let rows = seats.div_ceil(per_row);
     let admin = local_gateway::auth::mint(secret, "bench-admin", true, 3600);
+    let mut body = serde_json::json!({ "name": "On-sale", "venue": "Bench Arena", "startsAt": "2027-01-01T00:00:00Z",
+        "maxSeatsPerOrder": max_per_order,
+        "sections": [{ "name": "A", "rows": rows, "seatsPerRow": per_row, "priceCents": 5000 }] });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
     let event: serde_json::Value = http
         .post(format!("{url}/api/v1/events"))
         .bearer_auth(&admin)
-        .json(&serde_json::json!({ "name": "On-sale", "venue": "Bench Arena", "startsAt": "2027-01-01T00:00:00Z",
-            "maxSeatsPerOrder": max_per_order,
-            "sections": [{ "name": "A", "rows": rows, "seatsPerRow": per_row, "priceCents": 5000 }] }))
+        .json(&body)
         .send()
         .await
         .context("is the gateway up? bash localstack/run.sh --detach")?
@@ -94,6 +104,20 @@ async fn main() -> anyhow::Result<()> {
             let d = Duration::from_secs(seconds);
             holds::holds(&cli.url, seats, cli.concurrency, d, &cli.secret).await?;
             baseline::redis_baseline(&cli.redis, seats, cli.concurrency, d).await?;
+        }
+        Command::Queue(options) => {
+            let clean = queue::run(
+                &cli.url,
+                &cli.secret,
+                &cli.redis,
+                &cli.database,
+                cli.concurrency,
+                options,
+            )
+            .await?;
+            if !clean {
+                std::process::exit(1);
+            }
         }
         Command::Coldstart { dir, functions, runs } => {
             coldstart::run(&dir, &functions, runs).await?

@@ -138,7 +138,7 @@ pub async fn run(
         None => None,
     };
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let (event, all) = crate::create_event(&http, url, secret, o.seats, 4).await?;
+    let (event, all) = crate::create_event(&http, url, secret, o.seats, 4, json!({})).await?;
     let (per_row, seat_count) = (50u32, all.len() as u32);
     println!("on-sale: {seat_count} seats, {} buyers, {concurrency} at a time, through {url} (event {event})", o.buyers);
     let viewer_token = local_gateway::auth::mint(secret, "bench-viewer", false, 3600);
@@ -311,32 +311,7 @@ pub async fn run(
 
     // The audit, straight from MySQL.
     let db = MySqlPool::connect(database).await?;
-    let (sold, doubled, unpaid, orphan): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT \
-           (SELECT COUNT(*) FROM seats WHERE event_id = ? AND status = 'BOOKED'), \
-           (SELECT COUNT(*) FROM (SELECT bs.seat_id FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id \
-              WHERE bs.event_id = ? AND b.status IN ('PENDING','CONFIRMED') GROUP BY bs.seat_id HAVING COUNT(*) > 1) x), \
-           (SELECT COUNT(*) FROM bookings b WHERE b.event_id = ? AND b.status = 'CONFIRMED' AND \
-              (SELECT COUNT(*) FROM payments p WHERE p.booking_id = b.id AND p.status = 'SUCCEEDED') <> 1), \
-           (SELECT COUNT(*) FROM payments p JOIN bookings b ON b.id = p.booking_id \
-              WHERE b.event_id = ? AND p.status = 'SUCCEEDED' AND b.status <> 'CONFIRMED')",
-    )
-    .bind(&event)
-    .bind(&event)
-    .bind(&event)
-    .bind(&event)
-    .fetch_one(&db)
-    .await?;
-    println!("seats sold: {sold} of {seat_count}");
-    println!("audit: seats in more than one live booking {doubled} (must be 0)");
-    println!(
-        "audit: CONFIRMED bookings without exactly one SUCCEEDED payment {unpaid} (must be 0)"
-    );
-    println!(
-        "audit: SUCCEEDED payments without a confirmed booking or refund {orphan} (must be 0)"
-    );
-    let clean = doubled == 0 && unpaid == 0 && orphan == 0;
-    println!("audit verdict: {}", if clean { "CLEAN" } else { "FAILED" });
+    let clean = audit(&db, &event, seat_count).await?;
 
     // Baselines, now, on this machine.
     let bs = Duration::from_secs(o.baseline_seconds);
@@ -379,6 +354,39 @@ pub async fn run(
     crate::report::chart(&o.chart, &log, elapsed)?;
     println!("chart: {}", o.chart);
     Ok(clean && live_ok)
+}
+
+/// The audit of one event, straight from MySQL, printed: no seat in two live bookings, every
+/// CONFIRMED booking with exactly one SUCCEEDED payment, no SUCCEEDED payment without one.
+/// Returns whether it is clean.
+pub async fn audit(db: &MySqlPool, event: &str, seat_count: u32) -> anyhow::Result<bool> {
+    let (sold, doubled, unpaid, orphan): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM seats WHERE event_id = ? AND status = 'BOOKED'), \
+           (SELECT COUNT(*) FROM (SELECT bs.seat_id FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id \
+              WHERE bs.event_id = ? AND b.status IN ('PENDING','CONFIRMED') GROUP BY bs.seat_id HAVING COUNT(*) > 1) x), \
+           (SELECT COUNT(*) FROM bookings b WHERE b.event_id = ? AND b.status = 'CONFIRMED' AND \
+              (SELECT COUNT(*) FROM payments p WHERE p.booking_id = b.id AND p.status = 'SUCCEEDED') <> 1), \
+           (SELECT COUNT(*) FROM payments p JOIN bookings b ON b.id = p.booking_id \
+              WHERE b.event_id = ? AND p.status = 'SUCCEEDED' AND b.status <> 'CONFIRMED')",
+    )
+    .bind(event)
+    .bind(event)
+    .bind(event)
+    .bind(event)
+    .fetch_one(db)
+    .await?;
+    println!("seats sold: {sold} of {seat_count}");
+    println!("audit: seats in more than one live booking {doubled} (must be 0)");
+    println!(
+        "audit: CONFIRMED bookings without exactly one SUCCEEDED payment {unpaid} (must be 0)"
+    );
+    println!(
+        "audit: SUCCEEDED payments without a confirmed booking or refund {orphan} (must be 0)"
+    );
+    let clean = doubled == 0 && unpaid == 0 && orphan == 0;
+    println!("audit verdict: {}", if clean { "CLEAN" } else { "FAILED" });
+    Ok(clean)
 }
 
 /// Holds one seat as `token`'s user; returns the hold id.

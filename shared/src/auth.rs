@@ -9,6 +9,8 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
+use crate::domain::queue::{AccessClaims, ACCESS_AUDIENCE};
+
 /// The secret when `LOCAL_JWT_SECRET` is not set.
 pub const DEFAULT_SECRET: &str = "local-dev-secret";
 
@@ -114,6 +116,48 @@ fn representable(item: &str) -> bool {
     !item.is_empty() && !item.chars().any(|c| c.is_whitespace() || c == '[' || c == ']')
 }
 
+/// The key of the waiting room's access passes: HS256 JWTs (audience [`ACCESS_AUDIENCE`]) bound to
+/// one user and one event, signed with `QUEUE_TOKEN_SECRET`. A pass proves who was admitted; the
+/// queue's state is still asked whether the admission stands (expired or revoked passes fail there).
+#[derive(Clone)]
+pub struct AccessKey {
+    encoding: jsonwebtoken::EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl AccessKey {
+    pub fn new(secret: &str) -> AccessKey {
+        AccessKey {
+            encoding: jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+        }
+    }
+
+    /// A pass for `claims`.
+    pub fn sign(&self, claims: &AccessClaims) -> Result<String, jsonwebtoken::errors::Error> {
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(Algorithm::HS256), claims, &self.encoding)
+    }
+
+    /// The pass's claims if this key signed it for `user` and `event` and it is not expired at
+    /// `now` (the caller's clock, which tests move).
+    pub fn verify(
+        &self,
+        token: &str,
+        user: &str,
+        event: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<AccessClaims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[ACCESS_AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+        // Expiry is judged below, against the given clock.
+        validation.validate_exp = false;
+        let claims = decode::<AccessClaims>(token.trim(), &self.decoding, &validation).ok()?.claims;
+        (claims.sub == user && claims.evt == event && now.timestamp() < claims.exp)
+            .then_some(claims)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +187,29 @@ mod tests {
         assert!(keys
             .verify(&sign("s", json!({"sub": "u", "exp": now + 600, "iat": "soon"})))
             .is_err());
+    }
+
+    #[test]
+    fn an_access_pass_is_bound_to_its_user_event_key_and_time() {
+        let key = AccessKey::new("k");
+        let event = uuid::Uuid::now_v7();
+        let now = chrono::Utc::now();
+        let claims = AccessClaims {
+            sub: "ann".into(),
+            evt: event,
+            exp: now.timestamp() + 60,
+            aud: ACCESS_AUDIENCE.into(),
+        };
+        let pass = key.sign(&claims).unwrap();
+        assert_eq!(key.verify(&pass, "ann", event, now), Some(claims.clone()));
+        assert_eq!(key.verify(&pass, "bob", event, now), None, "another user's pass");
+        assert_eq!(key.verify(&pass, "ann", uuid::Uuid::now_v7(), now), None, "another event's");
+        let later = now + chrono::Duration::seconds(61);
+        assert_eq!(key.verify(&pass, "ann", event, later), None, "expired");
+        assert_eq!(AccessKey::new("other").verify(&pass, "ann", event, now), None, "forged");
+        // A bearer token of the API, signed with the same secret, is no pass (no audience).
+        let bearer = sign("k", json!({"sub": "ann", "evt": event, "exp": claims.exp}));
+        assert_eq!(key.verify(&bearer, "ann", event, now), None);
     }
 
     #[test]

@@ -49,6 +49,8 @@ where
 
 /// What every function needs unless it says otherwise: the database.
 pub const DATABASE: &[Secret] = &[Secret::Database];
+/// What a function that issues or checks the waiting room's access passes needs.
+pub const QUEUE_PASSES: &[Secret] = &[Secret::Database, Secret::QueueTokenKey];
 
 /// Builds the [`App`] from the environment, with the secrets `needs` resolved and checked: in
 /// Lambda a function without them refuses to start, saying which.
@@ -69,12 +71,16 @@ pub async fn config(
 ) -> anyhow::Result<Config> {
     let mut config = Config::from_lookup(env)?;
     if config.webhook_secret_arn.is_some()
+        || config.queue_token_secret_arn.is_some()
         || config.db_secret_arn.is_some()
         || config.redis_auth_secret_arn.is_some()
     {
         let secrets = SecretsManager::new(aws);
         if let Some(arn) = &config.webhook_secret_arn {
             config.webhook_secret = secrets.string(arn).await?;
+        }
+        if let Some(arn) = &config.queue_token_secret_arn {
+            config.queue_token_secret = secrets.string(arn).await?;
         }
         if let Some(arn) = &config.redis_auth_secret_arn {
             config.redis_password = Some(secrets.string(arn).await?);
@@ -139,7 +145,8 @@ pub fn ports(
         events: Arc::new(MySqlEvents::new(pool.clone())),
         locks: seats.clone(),
         seat_log: seats.clone(),
-        limiter: seats,
+        limiter: seats.clone(),
+        queue: seats,
         bookings: Arc::new(MySqlBookings::new(pool.clone())),
         payments: Arc::new(MySqlPayments::new(pool.clone())),
         provider: Arc::new(SandboxProvider),

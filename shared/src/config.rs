@@ -43,6 +43,13 @@ pub struct Config {
     pub idempotency_table: String,
     /// `PAYMENT_WEBHOOK_SECRET`: signs provider webhooks.
     pub webhook_secret: String,
+    /// `QUEUE_TOKEN_SECRET`: signs the waiting room's access passes (HS256).
+    pub queue_token_secret: String,
+    /// `QUEUE_TOKEN_SECRET_ARN`: where the access-pass secret is kept (Secrets Manager).
+    pub queue_token_secret_arn: Option<String>,
+    /// `RATE_LIMIT_QUEUE_REQUESTS`: joins and polls one user may make per event in 10 seconds;
+    /// more are answered 429 `RATE_LIMITED`. 0 turns the limit off.
+    pub rate_limit_queue: u32,
     /// Default `holdTtlSeconds` of new events.
     pub hold_ttl_seconds: u32,
     /// `RATE_LIMIT_WRITES_PER_SECOND`: writes (holds, bookings, payments, ...) one user may make
@@ -75,6 +82,8 @@ pub struct Config {
 
 /// The local default of `PAYMENT_WEBHOOK_SECRET` (public: in the contract and this repository).
 pub const DEFAULT_WEBHOOK_SECRET: &str = "local-webhook-secret";
+/// The local default of `QUEUE_TOKEN_SECRET` (public: in this repository).
+pub const DEFAULT_QUEUE_TOKEN_SECRET: &str = "local-queue-secret";
 
 /// The values `DB_SSL_MODE` may take.
 pub const DB_SSL_MODES: [&str; 5] =
@@ -89,6 +98,8 @@ pub enum Secret {
     TokenKeys,
     /// `DB_SECRET_ARN`: the database credentials.
     Database,
+    /// `QUEUE_TOKEN_SECRET(_ARN)`: signs and checks the waiting room's access passes.
+    QueueTokenKey,
 }
 
 /// The environment, or any other source of named values (a test's).
@@ -127,7 +138,8 @@ impl Config {
     /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
     /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS, CONNECTIONS_TABLE,
     /// NOTIFICATIONS_TABLE, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
-    /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, AWS_LAMBDA_FUNCTION_NAME. Defaults suit
+    /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, QUEUE_TOKEN_SECRET(_ARN),
+    /// RATE_LIMIT_QUEUE_REQUESTS, AWS_LAMBDA_FUNCTION_NAME. Defaults suit
     /// the local stack; the ARNs are resolved by `bootstrap`.
     pub fn from_env() -> anyhow::Result<Config> {
         Config::from_lookup(&Env)
@@ -175,6 +187,9 @@ impl Config {
             kafka_bootstrap_servers: var(env, "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
             idempotency_table: var(env, "IDEMPOTENCY_TABLE", "booking-idempotency"),
             webhook_secret: var(env, "PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
+            queue_token_secret: var(env, "QUEUE_TOKEN_SECRET", DEFAULT_QUEUE_TOKEN_SECRET),
+            queue_token_secret_arn: env.get("QUEUE_TOKEN_SECRET_ARN"),
+            rate_limit_queue: parsed(env, "RATE_LIMIT_QUEUE_REQUESTS", 20)?,
             hold_ttl_seconds,
             rate_limit_writes: parsed(env, "RATE_LIMIT_WRITES_PER_SECOND", 20)?,
             connections_table: var(env, "CONNECTIONS_TABLE", "booking-connections"),
@@ -189,6 +204,7 @@ impl Config {
             db_secret_arn: env.get("DB_SECRET_ARN"),
             literal_secrets: [
                 "PAYMENT_WEBHOOK_SECRET",
+                "QUEUE_TOKEN_SECRET",
                 "DB_PASSWORD",
                 "LOCAL_JWT_SECRET",
                 "REDIS_PASSWORD",
@@ -235,6 +251,12 @@ impl Config {
                 Secret::WebhookSecret if self.webhook_secret.is_empty() || self.webhook_secret == DEFAULT_WEBHOOK_SECRET => {
                     problems.push("the PAYMENT_WEBHOOK_SECRET_ARN secret is empty or the public local default".into())
                 }
+                Secret::QueueTokenKey if self.queue_token_secret_arn.is_none() => {
+                    problems.push("QUEUE_TOKEN_SECRET_ARN is not set".into())
+                }
+                Secret::QueueTokenKey if self.queue_token_secret.len() < 32 || self.queue_token_secret == DEFAULT_QUEUE_TOKEN_SECRET => {
+                    problems.push("the QUEUE_TOKEN_SECRET_ARN secret is shorter than 32 bytes or the public local default".into())
+                }
                 Secret::TokenKeys if self.jwt_jwks.is_none() || self.jwt_issuer.is_none() => {
                     problems.push("JWT_JWKS and JWT_ISSUER must be set (the local HS256 secret is never used in AWS)".into())
                 }
@@ -272,6 +294,8 @@ impl fmt::Debug for Config {
             .field("kafka_bootstrap_servers", &self.kafka_bootstrap_servers)
             .field("idempotency_table", &self.idempotency_table)
             .field("webhook_secret", &"<redacted>")
+            .field("queue_token_secret", &"<redacted>")
+            .field("rate_limit_queue", &self.rate_limit_queue)
             .field("hold_ttl_seconds", &self.hold_ttl_seconds)
             .field("rate_limit_writes", &self.rate_limit_writes)
             .field("connections_table", &self.connections_table)
@@ -348,5 +372,23 @@ mod tests {
         assert!(config(&[lambda[0], lambda[1], ("JWT_JWKS", "{}"), ("JWT_ISSUER", "https://i")])
             .check(&[Secret::TokenKeys])
             .is_ok());
+    }
+
+    #[test]
+    fn in_lambda_the_access_pass_secret_comes_from_an_arn_and_is_no_default() {
+        let lambda = [("AWS_LAMBDA_FUNCTION_NAME", "holds-create"), ("REDIS_TLS", "true")];
+        let err = config(&lambda).check(&[Secret::QueueTokenKey]).unwrap_err().to_string();
+        assert!(err.contains("QUEUE_TOKEN_SECRET_ARN is not set"), "{err}");
+        let mut c = config(&[lambda[0], lambda[1], ("QUEUE_TOKEN_SECRET_ARN", "arn:x")]);
+        assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "the public default is refused");
+        c.queue_token_secret = "short".into();
+        assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "a short secret is refused");
+        c.queue_token_secret = "x".repeat(32);
+        assert!(c.check(&[Secret::QueueTokenKey]).is_ok());
+        let err = config(&[lambda[0], lambda[1], ("QUEUE_TOKEN_SECRET", "s")])
+            .check(&[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("QUEUE_TOKEN_SECRET is set in the environment"), "{err}");
     }
 }

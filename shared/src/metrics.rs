@@ -28,10 +28,13 @@ pub enum Metric {
     HoldsLapsed,
     PaymentsReconciled,
     RateLimited,
+    QueueJoins,
+    QueueAdmitted,
+    QueueAccessLapsed,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 20] = [
+    pub const ALL: [Metric; 23] = [
         Metric::HoldsCreated,
         Metric::HoldConflicts,
         Metric::BookingsCreated,
@@ -52,6 +55,9 @@ impl Metric {
         Metric::HoldsLapsed,
         Metric::PaymentsReconciled,
         Metric::RateLimited,
+        Metric::QueueJoins,
+        Metric::QueueAdmitted,
+        Metric::QueueAccessLapsed,
     ];
 
     /// The CloudWatch metric name.
@@ -77,6 +83,9 @@ impl Metric {
             Metric::HoldsLapsed => "HoldsLapsed",
             Metric::PaymentsReconciled => "PaymentsReconciled",
             Metric::RateLimited => "RateLimited",
+            Metric::QueueJoins => "QueueJoins",
+            Metric::QueueAdmitted => "QueueAdmitted",
+            Metric::QueueAccessLapsed => "QueueAccessLapsed",
         }
     }
 
@@ -94,31 +103,57 @@ impl Metric {
 }
 
 static COUNTERS: [AtomicU64; Metric::ALL.len()] = [const { AtomicU64::new(0) }; Metric::ALL.len()];
-/// The last consumer lag seen per consumer, in ms.
-static LAG: std::sync::Mutex<Vec<(String, u64)>> = std::sync::Mutex::new(Vec::new());
+/// A value that is read as it stands, per key: EMF with one dimension, and a Prometheus gauge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gauge {
+    /// How old the oldest message of a consumer's batch is (ms), per consumer.
+    ConsumerLag,
+    /// Entries waiting in an event's queue, per event.
+    QueueDepth,
+}
 
-/// Records a consumer's lag: how old the oldest message of the batch it was handed is. An EMF
-/// `ConsumerLag` point (milliseconds, dimension `Consumer`) and the gauge
-/// `booking_consumer_lag_ms{consumer}`.
+impl Gauge {
+    /// (CloudWatch name, unit, dimension, Prometheus name, Prometheus label).
+    fn names(self) -> (&'static str, &'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Gauge::ConsumerLag => {
+                ("ConsumerLag", "Milliseconds", "Consumer", "booking_consumer_lag_ms", "consumer")
+            }
+            Gauge::QueueDepth => ("QueueDepth", "Count", "Event", "booking_queue_depth", "event"),
+        }
+    }
+}
+
+/// The last value of each gauge, per key.
+static GAUGES: std::sync::Mutex<Vec<(Gauge, String, u64)>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a consumer's lag: how old the oldest message of the batch it was handed is.
 pub fn consumer_lag(consumer: &str, ms: u64) {
-    if let Ok(mut lag) = LAG.lock() {
-        match lag.iter_mut().find(|(c, _)| c == consumer) {
-            Some(entry) => entry.1 = ms,
-            None => lag.push((consumer.to_string(), ms)),
+    gauge(Gauge::ConsumerLag, consumer, ms);
+}
+
+/// Records a gauge's value for `key`: an EMF point (dimension named by the gauge) and the
+/// Prometheus gauge `{name}{{label="key"}}`.
+pub fn gauge(gauge: Gauge, key: &str, value: u64) {
+    if let Ok(mut all) = GAUGES.lock() {
+        match all.iter_mut().find(|(g, k, _)| *g == gauge && k == key) {
+            Some(entry) => entry.2 = value,
+            None => all.push((gauge, key.to_string(), value)),
         }
     }
     if emf_enabled() {
+        let (name, unit, dimension, _, _) = gauge.names();
         let line = serde_json::json!({
             "_aws": {
                 "Timestamp": chrono::Utc::now().timestamp_millis(),
                 "CloudWatchMetrics": [{
                     "Namespace": "Booking",
-                    "Dimensions": [["Consumer"]],
-                    "Metrics": [{ "Name": "ConsumerLag", "Unit": "Milliseconds" }]
+                    "Dimensions": [[dimension]],
+                    "Metrics": [{ "Name": name, "Unit": unit }]
                 }]
             },
-            "Consumer": consumer,
-            "ConsumerLag": ms
+            dimension: key,
+            name: value
         });
         println!("{line}");
     }
@@ -178,9 +213,13 @@ pub fn prometheus() -> String {
             COUNTERS[m as usize].load(Ordering::Relaxed)
         ));
     }
-    out.push_str("# TYPE booking_consumer_lag_ms gauge\n");
-    for (consumer, ms) in LAG.lock().map(|l| l.clone()).unwrap_or_default() {
-        out.push_str(&format!("booking_consumer_lag_ms{{consumer=\"{consumer}\"}} {ms}\n"));
+    let gauges = GAUGES.lock().map(|g| g.clone()).unwrap_or_default();
+    for kind in [Gauge::ConsumerLag, Gauge::QueueDepth] {
+        let (_, _, _, name, label) = kind.names();
+        out.push_str(&format!("# TYPE {name} gauge\n"));
+        for (_, key, value) in gauges.iter().filter(|(g, _, _)| *g == kind) {
+            out.push_str(&format!("{name}{{{label}=\"{key}\"}} {value}\n"));
+        }
     }
     out
 }

@@ -130,3 +130,80 @@ async fn the_live_page_follows_other_buyers_and_lets_its_user_hold_and_book() {
     drop(driver);
     assert!(result < Duration::from_secs(1));
 }
+
+/// An attribute of the element `css` on the page, once the element exists.
+async fn attr(page: &Client, css: &str, name: &str) -> Option<String> {
+    page.find(Locator::Css(css)).await.ok()?.attr(name).await.ok()?
+}
+
+/// Waits up to `within` for `attr(css, name)` to be `value`.
+async fn until_attr(page: &Client, css: &str, name: &str, value: &str, within: Duration) {
+    let start = Instant::now();
+    loop {
+        let now = attr(page, css, name).await;
+        if now.as_deref() == Some(value) {
+            return;
+        }
+        assert!(
+            start.elapsed() < within,
+            "{css} has {name}={now:?}, not {value}, after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_buyers_queue_for_the_last_seat_and_the_one_admitted_books_it() {
+    let s = Stack::start_live(Duration::from_secs(3600)).await;
+    let opens = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let ev = s
+        .create_event(
+            json!({ "name": "Queued night", "venue": "Hall", "startsAt": "2027-01-01T20:00:00Z",
+            "onSaleAt": opens, "waitingRoom": { "admissionTtlSeconds": 300 },
+            "sections": [{ "name": "A", "rows": 1, "seatsPerRow": 1, "priceCents": 2500 }] }),
+        )
+        .await;
+    let e = ev["id"].as_str().unwrap().to_string();
+    let driver = Driver::start().await;
+    let (ann, ben) = (driver.browser().await, driver.browser().await);
+    let result = async {
+        for (page, user) in [(&ann, "ann"), (&ben, "ben")] {
+            page.goto(&format!("{}/live?event={e}&token={}", s.base, s.token(user))).await.unwrap();
+            until_attr(page, "#sale", "data-status", "SCHEDULED", Duration::from_secs(20)).await;
+            page.find(Locator::Id("join")).await.unwrap().click().await.unwrap();
+            until_attr(page, "#queue", "data-status", "WAITING", Duration::from_secs(5)).await;
+        }
+        // The sale opens: one seat, so exactly one of the two is admitted; the other waits.
+        s.clock.shift(chrono::Duration::hours(1));
+        let start = Instant::now();
+        let (first, second) = loop {
+            let a = attr(&ann, "#queue", "data-status").await;
+            let b = attr(&ben, "#queue", "data-status").await;
+            match (a.as_deref(), b.as_deref()) {
+                (Some("ADMITTED"), Some("WAITING")) => break (&ann, &ben),
+                (Some("WAITING"), Some("ADMITTED")) => break (&ben, &ann),
+                _ => {}
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "after the opening: {a:?} {b:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        until_attr(first, "#sale", "data-status", "ON_SALE", Duration::from_secs(5)).await;
+        // The admitted buyer picks the seat on the map, holds it (the page sends its pass), books
+        // and pays; the other is told the sale is sold out, keeping their place.
+        first.find(Locator::Css("[data-seat=\"A-1-1\"]")).await.unwrap().click().await.unwrap();
+        first.find(Locator::Id("hold")).await.unwrap().click().await.unwrap();
+        until_shown(first, "A-1-1", "HELD", Duration::from_secs(5)).await;
+        until_attr(second, "#queue", "data-status", "SOLD_OUT", Duration::from_secs(5)).await;
+        first.find(Locator::Id("book")).await.unwrap().click().await.unwrap();
+        until_attr(first, "#bookings li", "data-status", "CONFIRMED", Duration::from_secs(5)).await;
+        until_shown(second, "A-1-1", "BOOKED", Duration::from_secs(5)).await;
+        let held_by_second =
+            second.find(Locator::Id("hold")).await.unwrap().attr("disabled").await.unwrap();
+        assert!(held_by_second.is_some(), "the buyer still waiting cannot hold");
+    }
+    .await;
+    ann.close().await.ok();
+    ben.close().await.ok();
+    drop(driver);
+    result
+}

@@ -185,6 +185,25 @@ impl Stack {
         self.send(Method::PUT, path, Some(token), body.map(|b| b.to_string().into_bytes())).await
     }
 
+    /// A request with extra headers (a `Queue-Token`, say) and an optional JSON body.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_string());
+        }
+        answer(req).await
+    }
+
     /// POST with an `Idempotency-Key`.
     pub async fn post_once(&self, path: &str, token: &str, key: &str, body: Value) -> Answer {
         let res = self

@@ -146,6 +146,19 @@ impl Connections for DynamoConnections {
         Ok(())
     }
 
+    async fn user(&self, connection: &str) -> BackendResult<Option<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("connectionId", self.id(connection))
+            .key("sk", AttributeValue::S("conn".into()))
+            .send()
+            .await
+            .map_err(fault("reading a connection"))?;
+        Ok(out.item.map(|i| s(&i, "userId")).filter(|u| !u.is_empty()))
+    }
+
     async fn subscribers(&self, event: Uuid) -> BackendResult<Vec<String>> {
         let event = AttributeValue::S(format!("{}{event}", self.prefix));
         let items =

@@ -15,10 +15,13 @@ use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, Seat
 use crate::metrics::{self, Metric};
 use crate::ports::CreateOutcome;
 
+/// Books a hold of the caller's, or holds and books seats (then, on a waiting-room event, with the
+/// caller's access pass, `pass`).
 pub async fn create_booking(
     app: &App,
     caller: &Caller,
     source: BookingSource,
+    pass: Option<&str>,
 ) -> AppResult<Booking> {
     let hold = match source {
         BookingSource::Hold(id) => {
@@ -30,7 +33,7 @@ pub async fn create_booking(
             hold
         }
         BookingSource::Seats { event_id, seat_ids } => {
-            hold_seats(app, caller, event_id, HoldAsk::Seats(seat_ids)).await?
+            hold_seats(app, caller, event_id, HoldAsk::Seats(seat_ids), pass).await?
         }
     };
     let event = app.event(hold.event_id).await?;

@@ -13,6 +13,9 @@ pub async fn create_event(app: &App, caller: &Caller, spec: EventSpec) -> AppRes
     app.events.insert(&event).await?;
     // A new event has nothing taken: mark its lock structure loaded now rather than on first use.
     app.locks.load(event.id, &[], app.now()).await?;
+    if event.waiting_room.is_some() {
+        app.queue.register(event.id).await?;
+    }
     tracing::info!(event_id = %event.id, seats = event.seat_count, "event created");
     Ok(event)
 }

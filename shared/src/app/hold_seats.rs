@@ -16,13 +16,19 @@ const ATTEMPTS: u32 = 10;
 const PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(250);
 const RETRY_PICTURE_AGE: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// Holds seats for the caller. On a waiting-room event the caller shows their access pass
+/// (`pass`, the `Queue-Token` header).
 pub async fn hold_seats(
     app: &App,
     caller: &Caller,
     event_id: Uuid,
     ask: HoldAsk,
+    pass: Option<&str>,
 ) -> AppResult<Hold> {
     let event = app.event(event_id).await?;
+    // Nothing is held outside the sales window, nor on a queued sale without an admission.
+    app.on_sale(&event)?;
+    let queued = super::queue::admit(app, caller, &event, pass).await?;
     let choice = ask.choice(&event)?;
     let mut last_conflict = Vec::new();
     // Best available chooses from a recent picture of the event (shared by the instance's
@@ -69,6 +75,9 @@ pub async fn hold_seats(
         };
         match app.locks.hold(&hold, event.max_seats_per_order, now).await? {
             HoldOutcome::Held => {
+                if queued {
+                    super::queue::shopped(app, caller, &event).await;
+                }
                 metrics::count(Metric::HoldsCreated, 1);
                 tracing::info!(hold_id = %hold.id, event_id = %event_id, seats = hold.seat_ids.len(), "seats held");
                 return Ok(hold);

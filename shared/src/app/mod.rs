@@ -15,10 +15,12 @@ pub mod list_events;
 pub mod live;
 pub mod notify;
 pub mod payments;
+pub mod queue;
 pub mod relay;
 pub mod release_hold;
 pub mod seat_map;
 pub mod sweep;
+pub mod update_event;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -27,18 +29,22 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use crate::auth::TokenKeys;
+use crate::auth::{AccessKey, TokenKeys};
 use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
     ActionClaims, BackendError, BookingStore, Clock, Connections, EventStore, IdempotencyStore,
-    Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, RateLimiter, SeatLocks,
-    SeatLog, SeatSnapshot, Watermarks,
+    Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, Queue, RateLimiter,
+    SeatLocks, SeatLog, SeatSnapshot, Watermarks,
 };
 
-/// Events kept per instance. Events never change once created, so a cached one is never stale.
+/// Events kept per instance.
 const EVENT_CACHE_SIZE: usize = 10_000;
+/// How long an instance serves an event from its cache. Sections and seats never change; a change
+/// of name or sales window (`PATCH`) reaches every instance within this time (the instance that
+/// made it at once).
+const EVENT_FRESH_FOR: Duration = Duration::from_secs(2);
 /// Reads of a lost lock structure before giving up (each rebuilds it from MySQL first).
 const LOAD_ATTEMPTS: usize = 3;
 
@@ -59,6 +65,10 @@ pub enum Resource {
     Hold,
     Booking,
     Payment,
+    /// The waiting room of an event that has none.
+    Queue,
+    /// The caller's entry in a queue they never joined.
+    QueueEntry,
 }
 
 impl Resource {
@@ -68,6 +78,8 @@ impl Resource {
             Resource::Hold => "hold",
             Resource::Booking => "booking",
             Resource::Payment => "payment",
+            Resource::Queue => "waiting room",
+            Resource::QueueEntry => "queue entry",
         }
     }
 }
@@ -90,6 +102,12 @@ pub enum AppError {
     SeatsUnavailable(Vec<String>),
     #[error("the hold has expired")]
     HoldExpired,
+    /// A waiting-room event sells only to callers with a valid access pass of their own.
+    #[error("{0}")]
+    QueueTokenRequired(&'static str),
+    /// The event does not sell now (before or after its sales window, or cancelled).
+    #[error("the event is {}, not on sale", .0.as_str())]
+    NotOnSale(crate::domain::SaleStatus),
     /// The booking's status does not allow the change.
     #[error("the booking is {}", .0.as_str())]
     BookingState(crate::domain::BookingStatus),
@@ -141,6 +159,7 @@ pub struct Ports {
     pub pusher: Arc<dyn Pusher>,
     pub notifier: Arc<dyn Notifier>,
     pub limiter: Arc<dyn RateLimiter>,
+    pub queue: Arc<dyn Queue>,
 }
 
 /// Everything a handler needs, built once per cold start and shared by all requests: the
@@ -149,8 +168,10 @@ pub struct Ports {
 pub struct App {
     pub config: Config,
     pub token_keys: TokenKeys,
+    /// Signs and checks the waiting room's access passes.
+    pub access_key: AccessKey,
     ports: Ports,
-    event_cache: RwLock<HashMap<Uuid, Arc<Event>>>,
+    event_cache: RwLock<HashMap<Uuid, (Instant, Arc<Event>)>>,
     occupancy_cache: RwLock<HashMap<Uuid, (Instant, Arc<Occupancy>)>>,
     /// One snapshot read at a time per event and instance: concurrent requests for the same event
     /// wait and share it (a seat map of a large sold-out event is the most expensive read Redis
@@ -169,6 +190,7 @@ impl std::ops::Deref for App {
 impl App {
     pub fn new(config: Config, token_keys: TokenKeys, ports: Ports) -> App {
         App {
+            access_key: AccessKey::new(&config.queue_token_secret),
             config,
             token_keys,
             ports,
@@ -183,15 +205,33 @@ impl App {
         self.clock.now().trunc_subsecs(3)
     }
 
-    /// The event, from this instance's cache or the store; [`AppError::NotFound`] if none.
+    /// The event, from this instance's cache (if younger than [`EVENT_FRESH_FOR`]) or the store;
+    /// [`AppError::NotFound`] if none.
     pub async fn event(&self, id: Uuid) -> AppResult<Arc<Event>> {
-        if let Some(e) = self.event_cache.read().ok().and_then(|c| c.get(&id).cloned()) {
+        let cached = self.event_cache.read().ok().and_then(|c| c.get(&id).cloned());
+        if let Some((_, e)) = cached.filter(|(at, _)| at.elapsed() < EVENT_FRESH_FOR) {
             return Ok(e);
         }
         let event =
             Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound(Resource::Event))?);
-        remember(&self.event_cache, id, event.clone());
+        remember(&self.event_cache, id, (Instant::now(), event.clone()));
         Ok(event)
+    }
+
+    /// The event as it is now, in the store (and this instance's cache from now on).
+    pub async fn fresh_event(&self, id: Uuid) -> AppResult<Arc<Event>> {
+        if let Ok(mut c) = self.event_cache.write() {
+            c.remove(&id);
+        }
+        self.event(id).await
+    }
+
+    /// Whether the event sells now: 409 `NOT_ON_SALE` otherwise.
+    pub fn on_sale(&self, event: &Event) -> AppResult<()> {
+        match event.sale_status(self.now()) {
+            crate::domain::SaleStatus::OnSale => Ok(()),
+            other => Err(AppError::NotOnSale(other)),
+        }
     }
 
     /// Runs a read of the event's lock structure, rebuilding the structure from MySQL when the read

@@ -1,6 +1,6 @@
 //! The scheduled sweep (an EventBridge schedule in AWS, a timer in the local gateway): expires
 //! PENDING bookings past their deadline, settles payments left PROCESSING with what the provider
-//! says, announces holds that lapsed in Redis, relays each event's seat log to `seat.events` and
+//! says, announces holds that lapsed in Redis, advances every waiting room's admission, relays each event's seat log to `seat.events` and
 //! outbox rows left unsent. Safe when two sweeps overlap (bookings
 //! move under row locks and only from PENDING; outbox rows are claimed with `SKIP LOCKED`; lapsed
 //! holds are taken off the map in one script; seat-log messages have ids derived from their log
@@ -27,6 +27,8 @@ pub struct SweepReport {
     pub seat_log: usize,
     /// Payments left PROCESSING, settled with what the provider says.
     pub reconciled: usize,
+    /// Buyers admitted from waiting rooms since the last sweep.
+    pub admitted: usize,
 }
 
 /// How long a payment may stay PROCESSING before the sweep asks the provider about it.
@@ -41,10 +43,11 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     for event in app.locks.active_events().await? {
         lapsed += app.locks.reap(event, now).await?;
     }
+    let admitted = super::queue::advance_all(app).await? as usize;
     let RelayReport { outbox: relayed, seat_log } = relay(app).await?;
     crate::metrics::count(crate::metrics::Metric::HoldsLapsed, lapsed as u64);
     crate::metrics::count(crate::metrics::Metric::PaymentsReconciled, reconciled as u64);
-    let report = SweepReport { expired, relayed, lapsed, seat_log, reconciled };
-    tracing::info!(expired, relayed, lapsed, seat_log, reconciled, "sweep");
+    let report = SweepReport { expired, relayed, lapsed, seat_log, reconciled, admitted };
+    tracing::info!(expired, relayed, lapsed, seat_log, reconciled, admitted, "sweep");
     Ok(report)
 }

@@ -16,6 +16,11 @@ pub const HOLD_TTL_SECONDS: std::ops::RangeInclusive<u32> = 30..=3600;
 
 /// The years an event may start in.
 pub const STARTS_AT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+/// `waitingRoom.admissionTtlSeconds` bounds and default.
+pub const ADMISSION_TTL_SECONDS: std::ops::RangeInclusive<u32> = 60..=3600;
+pub const DEFAULT_ADMISSION_TTL_SECONDS: u32 = 600;
+/// `waitingRoom.admitPerMinute` bounds.
+pub const ADMIT_PER_MINUTE: std::ops::RangeInclusive<u32> = 1..=1_000_000;
 
 /// A new event as asked for, before its rules are applied ([`EventSpec::validate`]); its wire
 /// shape is `http::bodies::EventBody`.
@@ -27,7 +32,27 @@ pub struct EventSpec {
     pub currency: Option<String>,
     pub max_seats_per_order: Option<u32>,
     pub hold_ttl_seconds: Option<u32>,
+    pub on_sale_at: Option<DateTime<Utc>>,
+    pub sales_end_at: Option<DateTime<Utc>>,
+    pub waiting_room: Option<WaitingRoomSpec>,
     pub sections: Vec<SectionSpec>,
+}
+
+/// The waiting room of a new event, as asked for.
+#[derive(Debug, Clone, Default)]
+pub struct WaitingRoomSpec {
+    pub admit_per_minute: Option<u32>,
+    pub admission_ttl_seconds: Option<u32>,
+}
+
+/// A change to an event (`PATCH`): only these fields ever change; sections and seats never do.
+#[derive(Debug, Clone, Default)]
+pub struct EventPatch {
+    pub name: Option<String>,
+    pub venue: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub on_sale_at: Option<DateTime<Utc>>,
+    pub sales_end_at: Option<DateTime<Utc>>,
 }
 
 /// A section of a new event, as asked for.
@@ -40,7 +65,8 @@ pub struct SectionSpec {
     pub category: Option<String>,
 }
 
-/// An event as stored and served. Immutable once created, which is why instances may cache it.
+/// An event as stored and served. Its sections and seats never change; its name, venue, start and
+/// sales window may ([`EventPatch`], under `version`), which is why instances cache it only briefly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
@@ -53,7 +79,44 @@ pub struct Event {
     pub hold_ttl_seconds: u32,
     pub seat_count: u32,
     pub sections: Vec<Section>,
+    pub on_sale_at: DateTime<Utc>,
+    pub sales_end_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub waiting_room: Option<WaitingRoom>,
     pub created_at: DateTime<Utc>,
+    /// Bumped by every change; not part of the contract.
+    #[serde(skip)]
+    pub version: u64,
+}
+
+/// An event's waiting room: it sells only to buyers the queue admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingRoom {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub admit_per_minute: Option<u32>,
+    pub admission_ttl_seconds: u32,
+}
+
+/// Where an event's sale stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SaleStatus {
+    Scheduled,
+    OnSale,
+    Ended,
+    Cancelled,
+}
+
+impl SaleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaleStatus::Scheduled => "SCHEDULED",
+            SaleStatus::OnSale => "ON_SALE",
+            SaleStatus::Ended => "ENDED",
+            SaleStatus::Cancelled => "CANCELLED",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +159,10 @@ impl EventSpec {
         if !HOLD_TTL_SECONDS.contains(&hold_ttl_seconds) {
             return Err(RuleError::invalid("holdTtlSeconds", "must be between 30 and 3600"));
         }
+        let on_sale_at = self.on_sale_at.unwrap_or(now);
+        let sales_end_at = self.sales_end_at.unwrap_or(self.starts_at);
+        check_window(on_sale_at, sales_end_at, self.sales_end_at.is_some())?;
+        let waiting_room = self.waiting_room.map(WaitingRoomSpec::validate).transpose()?;
         if self.sections.is_empty() {
             return Err(RuleError::invalid("sections", "at least one section is required"));
         }
@@ -151,8 +218,90 @@ impl EventSpec {
             hold_ttl_seconds,
             seat_count: seat_count as u32,
             sections,
+            on_sale_at,
+            sales_end_at,
+            waiting_room,
             created_at: now,
+            version: 0,
         })
+    }
+}
+
+impl WaitingRoomSpec {
+    fn validate(self) -> Result<WaitingRoom, RuleError> {
+        let admission_ttl_seconds =
+            self.admission_ttl_seconds.unwrap_or(DEFAULT_ADMISSION_TTL_SECONDS);
+        if !ADMISSION_TTL_SECONDS.contains(&admission_ttl_seconds) {
+            return Err(RuleError::invalid(
+                "waitingRoom.admissionTtlSeconds",
+                "must be between 60 and 3600",
+            ));
+        }
+        if self.admit_per_minute.is_some_and(|n| !ADMIT_PER_MINUTE.contains(&n)) {
+            return Err(RuleError::invalid(
+                "waitingRoom.admitPerMinute",
+                "must be between 1 and 1000000",
+            ));
+        }
+        Ok(WaitingRoom { admit_per_minute: self.admit_per_minute, admission_ttl_seconds })
+    }
+}
+
+/// The sales window's rule: it ends after it opens, within the years any store keeps.
+fn check_window(
+    on_sale_at: DateTime<Utc>,
+    sales_end_at: DateTime<Utc>,
+    end_given: bool,
+) -> Result<(), RuleError> {
+    for (field, t) in [("onSaleAt", on_sale_at), ("salesEndAt", sales_end_at)] {
+        if !STARTS_AT_YEARS.contains(&chrono::Datelike::year(&t)) {
+            return Err(RuleError::invalid(field, "must be between the years 2000 and 2099"));
+        }
+    }
+    if sales_end_at <= on_sale_at {
+        let what = if end_given { "salesEndAt" } else { "salesEndAt (by default startsAt)" };
+        return Err(RuleError::invalid("salesEndAt", format!("{what} must be after onSaleAt")));
+    }
+    Ok(())
+}
+
+impl EventPatch {
+    /// Whether the patch changes nothing at all (an empty body).
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.venue.is_none()
+            && self.starts_at.is_none()
+            && self.on_sale_at.is_none()
+            && self.sales_end_at.is_none()
+    }
+
+    /// The event with the patch applied, if the result keeps every rule.
+    pub fn apply(self, event: &Event) -> Result<Event, RuleError> {
+        if self.is_empty() {
+            return Err(RuleError::invalid("body", "name at least one field to change"));
+        }
+        let mut e = event.clone();
+        if let Some(name) = self.name {
+            check_text("name", &name, 200)?;
+            e.name = name;
+        }
+        if let Some(venue) = self.venue {
+            check_text("venue", &venue, 200)?;
+            e.venue = venue;
+        }
+        if let Some(starts_at) = self.starts_at {
+            if !STARTS_AT_YEARS.contains(&chrono::Datelike::year(&starts_at)) {
+                return Err(RuleError::invalid(
+                    "startsAt",
+                    "must be between the years 2000 and 2099",
+                ));
+            }
+            e.starts_at = starts_at;
+        }
+        e.on_sale_at = self.on_sale_at.unwrap_or(e.on_sale_at);
+        e.sales_end_at = self.sales_end_at.unwrap_or(e.sales_end_at);
+        check_window(e.on_sale_at, e.sales_end_at, true)?;
+        Ok(e)
     }
 }
 
@@ -165,6 +314,17 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), RuleError> {
 }
 
 impl Event {
+    /// Where the sale stands at `now`: before the window, in it, or after it.
+    pub fn sale_status(&self, now: DateTime<Utc>) -> SaleStatus {
+        if now < self.on_sale_at {
+            SaleStatus::Scheduled
+        } else if now < self.sales_end_at {
+            SaleStatus::OnSale
+        } else {
+            SaleStatus::Ended
+        }
+    }
+
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
     }
@@ -233,10 +393,13 @@ pub(crate) mod tests {
         EventSpec {
             name: "Gala".into(),
             venue: "Hall".into(),
-            starts_at: Utc::now(),
+            starts_at: Utc::now() + chrono::Duration::days(30),
             currency: None,
             max_seats_per_order: None,
             hold_ttl_seconds: None,
+            on_sale_at: None,
+            sales_end_at: None,
+            waiting_room: None,
             sections: sections
                 .iter()
                 .map(|(n, r, s)| SectionSpec {
@@ -320,6 +483,58 @@ pub(crate) mod tests {
             big.requested_seats(&unknown_and_many),
             Err(RuleError::UnknownSeats(ids(&["A-9-9"])))
         );
+    }
+
+    #[test]
+    fn the_sales_window_defaults_to_creation_until_the_start_and_must_not_be_empty() {
+        let now = Utc::now();
+        let s = spec(&[("A", 1, 1)]);
+        let e = s.clone().validate(Uuid::now_v7(), now, 600).unwrap();
+        assert_eq!((e.on_sale_at, e.sales_end_at), (now, s.starts_at));
+        assert_eq!(e.sale_status(now - chrono::Duration::seconds(1)), SaleStatus::Scheduled);
+        assert_eq!(e.sale_status(now), SaleStatus::OnSale);
+        assert_eq!(e.sale_status(s.starts_at), SaleStatus::Ended);
+        // An event that starts before it would go on sale has no window.
+        let mut past = s.clone();
+        past.starts_at = now - chrono::Duration::days(1);
+        let err = past.validate(Uuid::now_v7(), now, 600).unwrap_err();
+        assert!(matches!(err, RuleError::Invalid { ref field, .. } if field == "salesEndAt"));
+        let mut empty = s.clone();
+        empty.on_sale_at = Some(now + chrono::Duration::hours(1));
+        empty.sales_end_at = Some(now + chrono::Duration::hours(1));
+        assert!(empty.validate(Uuid::now_v7(), now, 600).is_err());
+    }
+
+    #[test]
+    fn a_patch_keeps_the_window_rule_and_changes_only_what_it_names() {
+        let e = event(&[("A", 1, 2)]);
+        let later = e.sales_end_at + chrono::Duration::hours(1);
+        let moved = EventPatch { on_sale_at: Some(later), ..Default::default() }.apply(&e);
+        assert!(moved.is_err(), "opening after the end is refused");
+        let renamed =
+            EventPatch { name: Some("Gala II".into()), ..Default::default() }.apply(&e).unwrap();
+        assert_eq!(
+            (renamed.name.as_str(), renamed.sections.clone()),
+            ("Gala II", e.sections.clone())
+        );
+        assert!(EventPatch::default().apply(&e).is_err(), "an empty patch is refused");
+    }
+
+    #[test]
+    fn a_waiting_room_gets_its_defaults_and_bounds() {
+        let mut s = spec(&[("A", 1, 1)]);
+        s.waiting_room = Some(WaitingRoomSpec::default());
+        let e = s.clone().validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
+        assert_eq!(
+            e.waiting_room,
+            Some(WaitingRoom { admit_per_minute: None, admission_ttl_seconds: 600 })
+        );
+        s.waiting_room =
+            Some(WaitingRoomSpec { admit_per_minute: None, admission_ttl_seconds: Some(59) });
+        assert!(s.clone().validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+        s.waiting_room =
+            Some(WaitingRoomSpec { admit_per_minute: Some(0), admission_ttl_seconds: None });
+        assert!(s.validate(Uuid::now_v7(), Utc::now(), 600).is_err());
     }
 
     #[test]

@@ -8,11 +8,14 @@ pub mod hold;
 pub mod message;
 pub mod notification;
 pub mod payment;
+pub mod queue;
 pub mod seat;
 
 pub use booking::{Booking, BookingSource, BookingStatus, Transition};
 pub use caller::{Caller, Contact};
-pub use event::{Event, EventSpec, Section, SectionSpec};
+pub use event::{
+    Event, EventPatch, EventSpec, SaleStatus, Section, SectionSpec, WaitingRoom, WaitingRoomSpec,
+};
 pub use hold::{Hold, HoldAsk, SeatChoice};
 pub use message::{Envelope, MessageKind};
 pub use payment::{ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind};

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::integral;
 use crate::domain::{
-    BookingSource, EventSpec, HoldAsk, ProviderEvent, ProviderEventKind, RuleError, SectionSpec,
+    BookingSource, EventPatch, EventSpec, HoldAsk, ProviderEvent, ProviderEventKind, RuleError,
+    SectionSpec, WaitingRoomSpec,
 };
 
 /// Longest payment method name accepted.
@@ -33,7 +34,51 @@ pub struct EventBody {
     pub max_seats_per_order: Option<u32>,
     #[serde(default, deserialize_with = "integral::optional")]
     pub hold_ttl_seconds: Option<u32>,
+    #[serde(default)]
+    pub on_sale_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub sales_end_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub waiting_room: Option<WaitingRoomBody>,
     pub sections: Vec<SectionBody>,
+}
+
+/// `waitingRoom` of [`EventBody`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WaitingRoomBody {
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub admit_per_minute: Option<u32>,
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub admission_ttl_seconds: Option<u32>,
+}
+
+/// Body of `PATCH /events/{eventId}`: the fields that may change, each optional.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventPatchBody {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub venue: Option<String>,
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub on_sale_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub sales_end_at: Option<DateTime<Utc>>,
+}
+
+impl From<EventPatchBody> for EventPatch {
+    fn from(b: EventPatchBody) -> EventPatch {
+        EventPatch {
+            name: b.name,
+            venue: b.venue,
+            starts_at: b.starts_at,
+            on_sale_at: b.on_sale_at,
+            sales_end_at: b.sales_end_at,
+        }
+    }
 }
 
 /// A section of [`EventBody`].
@@ -60,6 +105,12 @@ impl From<EventBody> for EventSpec {
             currency: b.currency,
             max_seats_per_order: b.max_seats_per_order,
             hold_ttl_seconds: b.hold_ttl_seconds,
+            on_sale_at: b.on_sale_at,
+            sales_end_at: b.sales_end_at,
+            waiting_room: b.waiting_room.map(|w| WaitingRoomSpec {
+                admit_per_minute: w.admit_per_minute,
+                admission_ttl_seconds: w.admission_ttl_seconds,
+            }),
             sections: b
                 .sections
                 .into_iter()

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::bodies::{BookingBody, ConfirmBody};
 use super::idempotency::once;
 use super::{
-    caller, encode_cursor, json, json_body, page, path_id, path_param, query, writer,
-    HandlerResult, Problem,
+    caller, encode_cursor, header, json, json_body, page, path_id, path_param, query, writer,
+    HandlerResult, Problem, QUEUE_TOKEN_HEADER,
 };
 use crate::app::{change_booking, create_booking, get_booking, App};
 use crate::domain::{BookingSource, BookingStatus};
@@ -19,7 +19,8 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = writer(&app, &req).await?;
     once(&app, &req, &caller.user_id, async {
         let source = BookingSource::try_from(json_body::<BookingBody>(&req)?)?;
-        let booking = create_booking::create_booking(&app, &caller, source).await?;
+        let pass = header(&req, QUEUE_TOKEN_HEADER);
+        let booking = create_booking::create_booking(&app, &caller, source, pass).await?;
         json(201, &booking)
     })
     .await

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use lambda_http::Request;
 
 use super::bodies::HoldBody;
-use super::{caller, json, json_body, no_content, path_id, writer, HandlerResult};
+use super::{
+    caller, header, json, json_body, no_content, path_id, writer, HandlerResult, QUEUE_TOKEN_HEADER,
+};
 use crate::app::{extend_hold, get_hold, hold_seats, release_hold, App};
 use crate::domain::HoldAsk;
 
@@ -16,7 +18,8 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     // The contract's order: an unknown event is 404 before the body is looked at.
     app.event(event_id).await?;
     let ask = HoldAsk::try_from(json_body::<HoldBody>(&req)?)?;
-    let hold = hold_seats::hold_seats(&app, &caller, event_id, ask).await?;
+    let pass = header(&req, QUEUE_TOKEN_HEADER);
+    let hold = hold_seats::hold_seats(&app, &caller, event_id, ask, pass).await?;
     json(201, &hold)
 }
 

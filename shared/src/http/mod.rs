@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod integral;
 pub mod payments;
 pub mod problem;
+pub mod queue;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -32,6 +33,9 @@ use crate::domain::{Caller, Contact};
 /// Page size of a list when the client gives none, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
+
+/// The header an admitted buyer's access pass travels in.
+pub const QUEUE_TOKEN_HEADER: &str = "queue-token";
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

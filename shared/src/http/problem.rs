@@ -49,6 +49,8 @@ impl Problem {
             Resource::Hold => "HOLD_NOT_FOUND",
             Resource::Booking => "BOOKING_NOT_FOUND",
             Resource::Payment => "PAYMENT_NOT_FOUND",
+            Resource::Queue => "QUEUE_NOT_FOUND",
+            Resource::QueueEntry => "QUEUE_ENTRY_NOT_FOUND",
         };
         Problem::new(404, code, "Not found", format!("no such {}", what.as_str()))
     }
@@ -136,6 +138,16 @@ impl From<AppError> for Problem {
                 "Hold expired",
                 "the hold has expired; its seats are released",
             ),
+            AppError::QueueTokenRequired(why) => {
+                Problem::new(403, "QUEUE_TOKEN_REQUIRED", "Queue token required", why)
+            }
+            AppError::NotOnSale(status) => Problem::new(
+                409,
+                "NOT_ON_SALE",
+                "Not on sale",
+                format!("the event is {}: it does not sell now", status.as_str()),
+            )
+            .with("saleStatus", json!(status.as_str())),
             AppError::BookingState(status) => Problem::new(
                 409,
                 "BOOKING_STATE_CONFLICT",

@@ -13,6 +13,9 @@ use crate::domain::{Booking, Event, Hold, SeatStatus};
 pub trait EventStore: Send + Sync {
     /// Stores the event with all its sections and seats, all or nothing.
     async fn insert(&self, event: &Event) -> BackendResult<()>;
+    /// Stores the event's changeable fields if its row is still at `event.version` (then bumped);
+    /// false if another change came first.
+    async fn update(&self, event: &Event) -> BackendResult<bool>;
     async fn get(&self, id: Uuid) -> BackendResult<Option<Event>>;
     /// Events in creation order, after the cursor event if given.
     async fn list(&self, after: Option<Uuid>, limit: u32) -> BackendResult<Vec<Event>>;

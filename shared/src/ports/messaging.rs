@@ -89,6 +89,8 @@ pub trait Connections: Send + Sync {
     /// Forgets the connection and all its subscriptions.
     async fn disconnect(&self, connection: &str) -> BackendResult<()>;
     /// The connections subscribed to an event.
+    /// The user a connection was opened by, if it is still there.
+    async fn user(&self, connection: &str) -> BackendResult<Option<String>>;
     async fn subscribers(&self, event: Uuid) -> BackendResult<Vec<String>>;
 }
 

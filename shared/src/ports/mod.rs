@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod limits;
 pub mod messaging;
 pub mod orders;
+pub mod queue;
 
 pub use clock::Clock;
 pub use inventory::{
@@ -20,6 +21,7 @@ pub use orders::{
     BookingStore, CreateOutcome, IdempotencyStore, KeyClaim, NewPayment, PaymentProvider,
     PaymentStore, ProviderRefund, Settled, StoredResponse, WebhookReceipt,
 };
+pub use queue::{Advanced, Queue, QueueAnswer, QueueTotals, RequestLimit};
 
 pub use crate::domain::message::LogPosition;
 

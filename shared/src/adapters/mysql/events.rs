@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::{fault, in_list, status};
-use crate::domain::{Event, SeatStatus, Section};
+use crate::domain::{Event, SeatStatus, Section, WaitingRoom};
 use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
 
 /// Seats inserted per statement when an event is created.
@@ -86,15 +86,27 @@ impl MySqlEvents {
                     .map_err(fault("decoding an event"))?,
                 seat_count: r.try_get("seat_count").map_err(fault("decoding an event"))?,
                 sections: mine,
+                on_sale_at: r.try_get("on_sale_at").map_err(fault("decoding an event"))?,
+                sales_end_at: r.try_get("sales_end_at").map_err(fault("decoding an event"))?,
+                waiting_room: waiting_room(&r).map_err(fault("decoding an event"))?,
                 created_at: r.try_get("created_at").map_err(fault("decoding an event"))?,
+                version: r.try_get("version").map_err(fault("decoding an event"))?,
             });
         }
         Ok(events)
     }
 }
 
+/// The waiting room of an event row: there is one when its admission TTL is set.
+fn waiting_room(r: &sqlx::mysql::MySqlRow) -> Result<Option<WaitingRoom>, sqlx::Error> {
+    let ttl: Option<u32> = r.try_get("admission_ttl_seconds")?;
+    let admit_per_minute: Option<u32> = r.try_get("admit_per_minute")?;
+    Ok(ttl.map(|admission_ttl_seconds| WaitingRoom { admit_per_minute, admission_ttl_seconds }))
+}
+
 const EVENT_COLUMNS: &str =
-    "SELECT id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at FROM events";
+    "SELECT id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at, \
+     on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds, version FROM events";
 
 #[async_trait]
 impl EventStore for MySqlEvents {
@@ -102,8 +114,9 @@ impl EventStore for MySqlEvents {
         let id = event.id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("creating an event"))?;
         sqlx::query(
-            "INSERT INTO events (id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at, \
+             on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&event.name)
@@ -114,6 +127,10 @@ impl EventStore for MySqlEvents {
         .bind(event.hold_ttl_seconds)
         .bind(event.seat_count)
         .bind(event.created_at)
+        .bind(event.on_sale_at)
+        .bind(event.sales_end_at)
+        .bind(event.waiting_room.and_then(|w| w.admit_per_minute))
+        .bind(event.waiting_room.map(|w| w.admission_ttl_seconds))
         .execute(&mut *tx)
         .await
         .map_err(fault("creating an event"))?;
@@ -147,6 +164,24 @@ impl EventStore for MySqlEvents {
         }
         tx.commit().await.map_err(fault("creating an event"))?;
         Ok(())
+    }
+
+    async fn update(&self, event: &Event) -> BackendResult<bool> {
+        let done = sqlx::query(
+            "UPDATE events SET name = ?, venue = ?, starts_at = ?, on_sale_at = ?, sales_end_at = ?, version = version + 1 \
+             WHERE id = ? AND version = ?",
+        )
+        .bind(&event.name)
+        .bind(&event.venue)
+        .bind(event.starts_at)
+        .bind(event.on_sale_at)
+        .bind(event.sales_end_at)
+        .bind(event.id.to_string())
+        .bind(event.version)
+        .execute(&self.pool)
+        .await
+        .map_err(fault("changing an event"))?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Event>> {

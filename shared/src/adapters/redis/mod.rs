@@ -27,6 +27,7 @@ use crate::ports::{BackendError, BackendResult};
 mod limits;
 mod locks;
 mod log;
+mod queue;
 
 /// Score of a booked seat in `held:{E}`: later than any expiry.
 pub const BOOKED_SCORE: i64 = 1 << 52;
@@ -45,6 +46,7 @@ struct Scripts {
     counts: Script,
     reap: Script,
     rate: Script,
+    queue: Script,
 }
 
 /// The [`crate::ports::SeatLocks`] and [`crate::ports::SeatLog`] adapter. Cheap to clone: one
@@ -162,6 +164,7 @@ impl RedisSeats {
                 counts: Script::new(include_str!("../../lua/counts.lua")),
                 reap: Script::new(include_str!("../../lua/reap.lua")),
                 rate: Script::new(include_str!("../../lua/rate.lua")),
+                queue: Script::new(include_str!("../../lua/queue.lua")),
             }),
         })
     }

@@ -1,0 +1,220 @@
+//! The waiting room: join, my entry, stats, the access pass holds and bookings show, and the
+//! schedule's admission step.
+//!
+//! Fairness: everyone who joined before `onSaleAt` gets a place by a keyed pseudo-random
+//! permutation whose 128-bit seed is drawn by the first queue step at or after `onSaleAt` (no seed,
+//! so no order, exists before); later joiners line up behind in arrival order. Admission moves one
+//! counter (`servedUpTo`) in position order, as far as the seats neither held nor booked allow
+//! minus the admitted buyers still shopping, and the `admitPerMinute` cap. All of it in `queue.lua`.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{App, AppError, AppResult, Resource};
+use crate::domain::queue::{AccessClaims, QueueEntry, QueuePlace, QueueStats, QueueStatus};
+use crate::domain::{Caller, Event, SaleStatus};
+use crate::metrics::{self, Metric};
+use crate::ports::{QueueAnswer, RequestLimit};
+
+/// The window joins and polls are counted in (`RATE_LIMIT_QUEUE_REQUESTS` a window).
+const WINDOW_MS: u64 = 10_000;
+/// How long after its sales end the schedule keeps looking at a queue.
+const KEEP_AFTER_END: chrono::Duration = chrono::Duration::hours(1);
+
+fn limit(app: &App) -> RequestLimit {
+    RequestLimit { requests: app.config.rate_limit_queue, window_ms: WINDOW_MS }
+}
+
+/// The event, which must have a waiting room (404 otherwise: there is no queue to join).
+async fn queued_event(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Event>> {
+    let event = app.event(id).await?;
+    if event.waiting_room.is_none() {
+        return Err(AppError::NotFound(Resource::Queue));
+    }
+    Ok(event)
+}
+
+/// The entry a queue answer describes, with a fresh access pass while admitted.
+fn entry(app: &App, event: &Event, user: &str, answer: QueueAnswer) -> AppResult<QueueEntry> {
+    let place = match answer {
+        QueueAnswer::Place(place) => place,
+        QueueAnswer::NotJoined => return Err(AppError::NotFound(Resource::QueueEntry)),
+        QueueAnswer::Limited { retry_after_ms } => {
+            metrics::count(Metric::RateLimited, 1);
+            return Err(AppError::RateLimited { retry_after_ms });
+        }
+        QueueAnswer::Closed => return Err(AppError::NotOnSale(SaleStatus::Ended)),
+    };
+    describe(app, event, user, &place, app.now())
+}
+
+fn describe(
+    app: &App,
+    event: &Event,
+    user: &str,
+    place: &QueuePlace,
+    now: DateTime<Utc>,
+) -> AppResult<QueueEntry> {
+    let room = event.waiting_room.ok_or(AppError::NotFound(Resource::Queue))?;
+    let (status, until) = place.status(&room, now);
+    let access_token = match (status, until) {
+        (QueueStatus::Admitted, Some(until)) => Some(
+            app.access_key
+                .sign(&AccessClaims {
+                    sub: user.to_string(),
+                    evt: event.id,
+                    // Whole seconds, rounded up; the queue's own check is exact to the ms.
+                    exp: (until.timestamp_millis() + 999).div_euclid(1000),
+                    aud: crate::domain::queue::ACCESS_AUDIENCE.to_string(),
+                })
+                .map_err(|e| crate::ports::BackendError::permanent("signing an access pass", e))?,
+        ),
+        _ => None,
+    };
+    Ok(QueueEntry {
+        event_id: event.id,
+        user_id: user.to_string(),
+        status,
+        position: place.position,
+        joined_at: place.joined_at,
+        admitted_at: place.admitted_at.filter(|_| until.is_some()),
+        access_token,
+        access_expires_at: until,
+    })
+}
+
+/// `POST .../queue`: the caller's entry, and whether this call created it.
+pub async fn join(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<(QueueEntry, bool)> {
+    let event = queued_event(app, event_id).await?;
+    let now = app.now();
+    if matches!(event.sale_status(now), SaleStatus::Ended | SaleStatus::Cancelled) {
+        return Err(AppError::NotOnSale(event.sale_status(now)));
+    }
+    let answer = app.queue.join(&event, &caller.user_id, now, limit(app)).await?;
+    let created = matches!(answer, QueueAnswer::Place(p) if p.created);
+    if created {
+        metrics::count(Metric::QueueJoins, 1);
+    }
+    Ok((entry(app, &event, &caller.user_id, answer)?, created))
+}
+
+/// `GET .../queue`: the caller's entry (404 if they never joined).
+pub async fn my_entry(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<QueueEntry> {
+    let event = queued_event(app, event_id).await?;
+    let answer = app.queue.poll(&event, &caller.user_id, app.now(), limit(app)).await?;
+    entry(app, &event, &caller.user_id, answer)
+}
+
+/// `GET .../queue/stats` (admins).
+pub async fn stats(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<QueueStats> {
+    if !caller.admin {
+        return Err(AppError::Forbidden("only admins may read queue statistics"));
+    }
+    let event = queued_event(app, event_id).await?;
+    let t = app.queue.totals(&event, app.now()).await?;
+    Ok(QueueStats::new(t.joined, t.served_up_to, t.sold_out, t.admitted))
+}
+
+/// `DELETE .../queue/{userId}` (admins): removes an admitted user; their pass stops working at
+/// once and their place no longer counts against the seats.
+pub async fn remove(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    user: &str,
+) -> AppResult<QueueEntry> {
+    if !caller.admin {
+        return Err(AppError::Forbidden("only admins may remove queue entries"));
+    }
+    let event = queued_event(app, event_id).await?;
+    let answer = app.queue.revoke(&event, user, app.now()).await?;
+    tracing::info!(event_id = %event_id, user, "queue entry removed");
+    entry(app, &event, user, answer)
+}
+
+/// What a hold on the event needs from the waiting room: nothing (no waiting room), or the
+/// caller's valid access pass (`Queue-Token`) for an admission that stands: 403
+/// `QUEUE_TOKEN_REQUIRED` otherwise. Returns whether the caller came through the queue.
+pub async fn admit(
+    app: &App,
+    caller: &Caller,
+    event: &Event,
+    pass: Option<&str>,
+) -> AppResult<bool> {
+    let Some(room) = event.waiting_room else { return Ok(false) };
+    let now = app.now();
+    let pass = pass.ok_or(AppError::QueueTokenRequired("a Queue-Token header is required"))?;
+    app.access_key.verify(pass, &caller.user_id, event.id, now).ok_or(
+        AppError::QueueTokenRequired("the Queue-Token is not a valid pass of this user and event"),
+    )?;
+    match app.queue.check(event, &caller.user_id, now).await? {
+        QueueAnswer::Place(place) if place.status(&room, now).0 == QueueStatus::Admitted => {
+            Ok(true)
+        }
+        _ => Err(AppError::QueueTokenRequired("the admission has expired or was revoked")),
+    }
+}
+
+/// After an admitted buyer's hold: they no longer count against the seats left for admission.
+pub async fn shopped(app: &App, caller: &Caller, event: &Event) {
+    if let Err(e) = app.queue.used(event, &caller.user_id, app.now()).await {
+        tracing::warn!(event_id = %event.id, error = %e, "marking an admitted buyer as shopping");
+    }
+}
+
+/// Sends `queue.changed` to every subscriber of the event who has an entry in its queue, with
+/// their own status and position. A connection that is gone is forgotten; a failed push is
+/// skipped (the page polls too).
+async fn tell_subscribers(app: &App, event: &Event, served_up_to: u64) -> AppResult<()> {
+    let now = app.now();
+    let mut sent = 0;
+    for connection in app.connections.subscribers(event.id).await? {
+        let Some(user) = app.connections.user(&connection).await? else { continue };
+        let QueueAnswer::Place(place) = app.queue.check(event, &user, now).await? else { continue };
+        let entry = describe(app, event, &user, &place, now)?;
+        let body = serde_json::json!({ "type": "queue.changed", "eventId": event.id,
+            "status": entry.status, "position": entry.position, "servedUpTo": served_up_to })
+        .to_string();
+        match app.pusher.push(&connection, &body).await {
+            Ok(crate::ports::Pushed::Sent) => sent += 1,
+            Ok(crate::ports::Pushed::Gone) => app.connections.disconnect(&connection).await?,
+            Err(e) => tracing::warn!(connection, error = %e, "queue push failed"),
+        }
+    }
+    tracing::info!(event_id = %event.id, served_up_to, sent, "queue changes pushed");
+    Ok(())
+}
+
+/// The schedule's step: advances the admission of every event with a queue; returns the number
+/// admitted since the last step.
+pub async fn advance_all(app: &App) -> AppResult<u64> {
+    let now = app.now();
+    let mut admitted = 0;
+    for id in app.queue.queued_events().await? {
+        let event = match app.event(id).await {
+            Ok(e) => e,
+            Err(AppError::NotFound(_)) => {
+                app.queue.unregister(id).await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if now > event.sales_end_at + KEEP_AFTER_END {
+            app.queue.unregister(id).await?;
+            continue;
+        }
+        let step = app.queue.advance(&event, now).await?;
+        if step.changed {
+            tell_subscribers(app, &event, step.served_up_to).await?;
+        }
+        admitted += step.admitted;
+        metrics::count(Metric::QueueAdmitted, step.admitted);
+        metrics::count(Metric::QueueAccessLapsed, step.lapsed);
+        metrics::gauge(
+            metrics::Gauge::QueueDepth,
+            &id.to_string(),
+            step.joined.saturating_sub(step.served_up_to),
+        );
+    }
+    Ok(admitted)
+}

@@ -1,0 +1,181 @@
+//! The waiting room's rules: what a buyer's queue entry says at a moment, given what the queue
+//! keeps (their place, how far it has been served, when they were admitted), and the access pass
+//! an admitted buyer shows when they hold seats.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::event::WaitingRoom;
+
+/// Where a buyer stands in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QueueStatus {
+    /// In line (before the opening: without a position yet).
+    Waiting,
+    /// May buy until `accessExpiresAt`.
+    Admitted,
+    /// The access window closed (or the buyer was removed).
+    Expired,
+    /// Nothing is left to sell now; waiting again if seats come back.
+    SoldOut,
+}
+
+impl QueueStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueStatus::Waiting => "WAITING",
+            QueueStatus::Admitted => "ADMITTED",
+            QueueStatus::Expired => "EXPIRED",
+            QueueStatus::SoldOut => "SOLD_OUT",
+        }
+    }
+}
+
+/// One buyer's place as the queue keeps it (a read of the queue's state, in one step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuePlace {
+    /// Whether this read created the entry (a first join).
+    pub created: bool,
+    pub joined_at: DateTime<Utc>,
+    /// 1-based; `None` for an early joiner before the opening's shuffle.
+    pub position: Option<u64>,
+    /// Every position up to this one has been admitted.
+    pub served_up_to: u64,
+    /// Nothing was left to sell when the queue last looked.
+    pub sold_out: bool,
+    /// When the admission that reached this position happened.
+    pub admitted_at: Option<DateTime<Utc>>,
+    /// Removed from the queue by the server: the access is revoked.
+    pub removed: bool,
+}
+
+/// A buyer's queue entry as served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueEntry {
+    pub event_id: Uuid,
+    pub user_id: String,
+    pub status: QueueStatus,
+    pub position: Option<u64>,
+    pub joined_at: DateTime<Utc>,
+    pub admitted_at: Option<DateTime<Utc>>,
+    pub access_token: Option<String>,
+    pub access_expires_at: Option<DateTime<Utc>>,
+}
+
+impl QueuePlace {
+    /// The entry's status at `now` and, when admitted, until when its access lasts.
+    pub fn status(
+        &self,
+        room: &WaitingRoom,
+        now: DateTime<Utc>,
+    ) -> (QueueStatus, Option<DateTime<Utc>>) {
+        match (self.position, self.admitted_at) {
+            (Some(p), Some(at)) if p <= self.served_up_to => {
+                let until = at + Duration::seconds(i64::from(room.admission_ttl_seconds));
+                if self.removed || now >= until {
+                    (QueueStatus::Expired, Some(until))
+                } else {
+                    (QueueStatus::Admitted, Some(until))
+                }
+            }
+            (Some(_), _) if self.sold_out => (QueueStatus::SoldOut, None),
+            _ => (QueueStatus::Waiting, None),
+        }
+    }
+}
+
+/// Counts of an event's queue (`GET .../queue/stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStats {
+    pub waiting: u64,
+    pub admitted: u64,
+    pub sold_out: u64,
+    pub served_up_to: u64,
+    pub joined: u64,
+}
+
+impl QueueStats {
+    /// From the queue's totals: everyone past `served_up_to` waits, or is sold out.
+    pub fn new(joined: u64, served_up_to: u64, sold_out: bool, admitted: u64) -> QueueStats {
+        let behind = joined.saturating_sub(served_up_to);
+        QueueStats {
+            waiting: if sold_out { 0 } else { behind },
+            admitted,
+            sold_out: if sold_out { behind } else { 0 },
+            served_up_to,
+            joined,
+        }
+    }
+}
+
+/// The claims of an access pass: bound to a user and an event, valid until `exp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// The user.
+    pub sub: String,
+    /// The event.
+    pub evt: Uuid,
+    /// Until when (seconds since the epoch; rounded up from the access window's end).
+    pub exp: i64,
+    /// Always [`ACCESS_AUDIENCE`]: a pass is no bearer token of any other kind.
+    pub aud: String,
+}
+
+/// The audience of access passes.
+pub const ACCESS_AUDIENCE: &str = "queue-access";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(position: Option<u64>, served: u64, admitted_at: Option<i64>) -> QueuePlace {
+        QueuePlace {
+            created: false,
+            joined_at: DateTime::from_timestamp(0, 0).unwrap(),
+            position,
+            served_up_to: served,
+            sold_out: false,
+            admitted_at: admitted_at.map(|s| DateTime::from_timestamp(s, 0).unwrap()),
+            removed: false,
+        }
+    }
+
+    const ROOM: WaitingRoom = WaitingRoom { admit_per_minute: None, admission_ttl_seconds: 600 };
+
+    #[test]
+    fn an_entry_waits_then_is_admitted_for_its_window_then_expires() {
+        let t = |s| DateTime::from_timestamp(s, 0).unwrap();
+        assert_eq!(place(None, 0, None).status(&ROOM, t(10)).0, QueueStatus::Waiting);
+        assert_eq!(place(Some(5), 4, None).status(&ROOM, t(10)).0, QueueStatus::Waiting);
+        let admitted = place(Some(5), 7, Some(100));
+        assert_eq!(admitted.status(&ROOM, t(699)), (QueueStatus::Admitted, Some(t(700))));
+        assert_eq!(admitted.status(&ROOM, t(700)).0, QueueStatus::Expired);
+        let removed = QueuePlace { removed: true, ..admitted };
+        assert_eq!(removed.status(&ROOM, t(101)).0, QueueStatus::Expired);
+    }
+
+    #[test]
+    fn sold_out_applies_to_those_still_waiting_only() {
+        let now = DateTime::from_timestamp(150, 0).unwrap();
+        let waiting = QueuePlace { sold_out: true, ..place(Some(9), 4, None) };
+        assert_eq!(waiting.status(&ROOM, now).0, QueueStatus::SoldOut);
+        let admitted = QueuePlace { sold_out: true, ..place(Some(3), 4, Some(100)) };
+        assert_eq!(admitted.status(&ROOM, now).0, QueueStatus::Admitted);
+        let early = QueuePlace { sold_out: true, ..place(None, 0, None) };
+        assert_eq!(early.status(&ROOM, now).0, QueueStatus::Waiting);
+    }
+
+    #[test]
+    fn stats_split_those_behind_the_served_position() {
+        assert_eq!(
+            QueueStats::new(10, 4, false, 3),
+            QueueStats { waiting: 6, admitted: 3, sold_out: 0, served_up_to: 4, joined: 10 }
+        );
+        assert_eq!(QueueStats::new(10, 4, true, 3).sold_out, 6);
+        assert_eq!(QueueStats::new(3, 4, true, 3).waiting, 0);
+    }
+}
