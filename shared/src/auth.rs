@@ -158,6 +158,52 @@ impl AccessKey {
     }
 }
 
+/// The events' ticket keys. Each event has its own Ed25519 key pair, derived from one master secret
+/// (`TICKET_KEY_SECRET`, from Secrets Manager in AWS) and the event id by HMAC-SHA256: no private
+/// key is stored anywhere or ever leaves the functions that sign; a scanner gets the public key only.
+#[derive(Clone)]
+pub struct TicketKeys {
+    master: Vec<u8>,
+}
+
+impl TicketKeys {
+    pub fn new(master: &str) -> TicketKeys {
+        TicketKeys { master: master.as_bytes().to_vec() }
+    }
+
+    fn signing_key(&self, event: uuid::Uuid) -> ed25519_dalek::SigningKey {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.master)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"ticket-key/v1/");
+        mac.update(event.as_bytes());
+        let seed: [u8; 32] = mac.finalize().into_bytes().into();
+        ed25519_dalek::SigningKey::from_bytes(&seed)
+    }
+
+    /// The event's public key (32 bytes), which scanners check codes with.
+    pub fn public_key(&self, event: uuid::Uuid) -> [u8; 32] {
+        self.signing_key(event).verifying_key().to_bytes()
+    }
+
+    /// The printable code of a ticket: the same every time (Ed25519 signatures are deterministic).
+    pub fn code(&self, ticket: uuid::Uuid, event: uuid::Uuid, seat: &str) -> String {
+        use ed25519_dalek::Signer;
+        let payload = crate::domain::ticket::payload(ticket, event, seat);
+        let signature = self.signing_key(event).sign(&payload).to_bytes();
+        crate::domain::ticket::encode(&payload, &signature)
+    }
+
+    /// What a code says, if it is a code signed with its event's key.
+    pub fn verify(&self, code: &str) -> Option<crate::domain::ticket::CodeParts> {
+        let parts = crate::domain::ticket::parse(code)?;
+        let key = self.signing_key(parts.event_id).verifying_key();
+        let signature = ed25519_dalek::Signature::from_bytes(&parts.signature);
+        key.verify_strict(&parts.payload, &signature).ok()?;
+        Some(parts)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +256,24 @@ mod tests {
         // A bearer token of the API, signed with the same secret, is no pass (no audience).
         let bearer = sign("k", json!({"sub": "ann", "evt": event, "exp": claims.exp}));
         assert_eq!(key.verify(&bearer, "ann", event, now), None);
+    }
+
+    #[test]
+    fn a_ticket_code_verifies_with_its_events_key_only() {
+        let keys = TicketKeys::new("master");
+        let (t, e) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let code = keys.code(t, e, "A-1-1");
+        assert_eq!(code, keys.code(t, e, "A-1-1"), "codes are deterministic");
+        let parts = keys.verify(&code).unwrap();
+        assert_eq!((parts.ticket_id, parts.event_id, parts.seat_id.as_str()), (t, e, "A-1-1"));
+        assert!(TicketKeys::new("other").verify(&code).is_none(), "another master's key");
+        assert_ne!(keys.public_key(e), keys.public_key(uuid::Uuid::now_v7()), "one key per event");
+        // A code whose payload was changed (another seat) no longer verifies.
+        let forged = crate::domain::ticket::encode(
+            &crate::domain::ticket::payload(t, e, "A-1-2"),
+            &crate::domain::ticket::parse(&code).unwrap().signature,
+        );
+        assert!(keys.verify(&forged).is_none());
     }
 
     #[test]

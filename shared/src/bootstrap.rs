@@ -12,7 +12,9 @@ use crate::adapters::connections::DynamoConnections;
 use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
 use crate::adapters::kafka::KafkaPublisher;
 use crate::adapters::ledger::DynamoLedger;
-use crate::adapters::mysql::{self, MySqlBookings, MySqlEvents, MySqlOutbox, MySqlPayments};
+use crate::adapters::mysql::{
+    self, MySqlBookings, MySqlEvents, MySqlOutbox, MySqlPayments, MySqlTickets,
+};
 use crate::adapters::notify::AwsNotifier;
 use crate::adapters::redis::RedisSeats;
 use crate::adapters::sandbox::SandboxProvider;
@@ -51,6 +53,8 @@ where
 pub const DATABASE: &[Secret] = &[Secret::Database];
 /// What a function that issues or checks the waiting room's access passes needs.
 pub const QUEUE_PASSES: &[Secret] = &[Secret::Database, Secret::QueueTokenKey];
+/// What a function that makes or checks ticket codes needs.
+pub const TICKETS: &[Secret] = &[Secret::Database, Secret::TicketKey];
 
 /// Builds the [`App`] from the environment, with the secrets `needs` resolved and checked: in
 /// Lambda a function without them refuses to start, saying which.
@@ -72,6 +76,7 @@ pub async fn config(
     let mut config = Config::from_lookup(env)?;
     if config.webhook_secret_arn.is_some()
         || config.queue_token_secret_arn.is_some()
+        || config.ticket_key_secret_arn.is_some()
         || config.db_secret_arn.is_some()
         || config.redis_auth_secret_arn.is_some()
     {
@@ -81,6 +86,9 @@ pub async fn config(
         }
         if let Some(arn) = &config.queue_token_secret_arn {
             config.queue_token_secret = secrets.string(arn).await?;
+        }
+        if let Some(arn) = &config.ticket_key_secret_arn {
+            config.ticket_key_secret = secrets.string(arn).await?;
         }
         if let Some(arn) = &config.redis_auth_secret_arn {
             config.redis_password = Some(secrets.string(arn).await?);
@@ -143,6 +151,7 @@ pub fn ports(
     Ok(Ports {
         clock,
         events: Arc::new(MySqlEvents::new(pool.clone())),
+        tickets: Arc::new(MySqlTickets::new(pool.clone())),
         locks: seats.clone(),
         seat_log: seats.clone(),
         limiter: seats.clone(),

@@ -47,6 +47,10 @@ pub struct Config {
     pub queue_token_secret: String,
     /// `QUEUE_TOKEN_SECRET_ARN`: where the access-pass secret is kept (Secrets Manager).
     pub queue_token_secret_arn: Option<String>,
+    /// `TICKET_KEY_SECRET`: the master secret every event's Ed25519 ticket key is derived from.
+    pub ticket_key_secret: String,
+    /// `TICKET_KEY_SECRET_ARN`: where the ticket master secret is kept (Secrets Manager).
+    pub ticket_key_secret_arn: Option<String>,
     /// `RATE_LIMIT_QUEUE_REQUESTS`: joins and polls one user may make per event in 10 seconds;
     /// more are answered 429 `RATE_LIMITED`. 0 turns the limit off.
     pub rate_limit_queue: u32,
@@ -84,6 +88,8 @@ pub struct Config {
 pub const DEFAULT_WEBHOOK_SECRET: &str = "local-webhook-secret";
 /// The local default of `QUEUE_TOKEN_SECRET` (public: in this repository).
 pub const DEFAULT_QUEUE_TOKEN_SECRET: &str = "local-queue-secret";
+/// The local default of `TICKET_KEY_SECRET` (public: in this repository).
+pub const DEFAULT_TICKET_KEY_SECRET: &str = "local-ticket-secret";
 
 /// The values `DB_SSL_MODE` may take.
 pub const DB_SSL_MODES: [&str; 5] =
@@ -100,6 +106,8 @@ pub enum Secret {
     Database,
     /// `QUEUE_TOKEN_SECRET(_ARN)`: signs and checks the waiting room's access passes.
     QueueTokenKey,
+    /// `TICKET_KEY_SECRET(_ARN)`: the master of the events' ticket keys.
+    TicketKey,
 }
 
 /// The environment, or any other source of named values (a test's).
@@ -138,7 +146,7 @@ impl Config {
     /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
     /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS, CONNECTIONS_TABLE,
     /// NOTIFICATIONS_TABLE, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
-    /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, QUEUE_TOKEN_SECRET(_ARN),
+    /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, QUEUE_TOKEN_SECRET(_ARN), TICKET_KEY_SECRET(_ARN),
     /// RATE_LIMIT_QUEUE_REQUESTS, AWS_LAMBDA_FUNCTION_NAME. Defaults suit
     /// the local stack; the ARNs are resolved by `bootstrap`.
     pub fn from_env() -> anyhow::Result<Config> {
@@ -189,6 +197,8 @@ impl Config {
             webhook_secret: var(env, "PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
             queue_token_secret: var(env, "QUEUE_TOKEN_SECRET", DEFAULT_QUEUE_TOKEN_SECRET),
             queue_token_secret_arn: env.get("QUEUE_TOKEN_SECRET_ARN"),
+            ticket_key_secret: var(env, "TICKET_KEY_SECRET", DEFAULT_TICKET_KEY_SECRET),
+            ticket_key_secret_arn: env.get("TICKET_KEY_SECRET_ARN"),
             rate_limit_queue: parsed(env, "RATE_LIMIT_QUEUE_REQUESTS", 20)?,
             hold_ttl_seconds,
             rate_limit_writes: parsed(env, "RATE_LIMIT_WRITES_PER_SECOND", 20)?,
@@ -205,6 +215,7 @@ impl Config {
             literal_secrets: [
                 "PAYMENT_WEBHOOK_SECRET",
                 "QUEUE_TOKEN_SECRET",
+                "TICKET_KEY_SECRET",
                 "DB_PASSWORD",
                 "LOCAL_JWT_SECRET",
                 "REDIS_PASSWORD",
@@ -257,6 +268,12 @@ impl Config {
                 Secret::QueueTokenKey if self.queue_token_secret.len() < 32 || self.queue_token_secret == DEFAULT_QUEUE_TOKEN_SECRET => {
                     problems.push("the QUEUE_TOKEN_SECRET_ARN secret is shorter than 32 bytes or the public local default".into())
                 }
+                Secret::TicketKey if self.ticket_key_secret_arn.is_none() => {
+                    problems.push("TICKET_KEY_SECRET_ARN is not set".into())
+                }
+                Secret::TicketKey if self.ticket_key_secret.len() < 32 || self.ticket_key_secret == DEFAULT_TICKET_KEY_SECRET => {
+                    problems.push("the TICKET_KEY_SECRET_ARN secret is shorter than 32 bytes or the public local default".into())
+                }
                 Secret::TokenKeys if self.jwt_jwks.is_none() || self.jwt_issuer.is_none() => {
                     problems.push("JWT_JWKS and JWT_ISSUER must be set (the local HS256 secret is never used in AWS)".into())
                 }
@@ -295,6 +312,7 @@ impl fmt::Debug for Config {
             .field("idempotency_table", &self.idempotency_table)
             .field("webhook_secret", &"<redacted>")
             .field("queue_token_secret", &"<redacted>")
+            .field("ticket_key_secret", &"<redacted>")
             .field("rate_limit_queue", &self.rate_limit_queue)
             .field("hold_ttl_seconds", &self.hold_ttl_seconds)
             .field("rate_limit_writes", &self.rate_limit_writes)
@@ -385,6 +403,12 @@ mod tests {
         assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "a short secret is refused");
         c.queue_token_secret = "x".repeat(32);
         assert!(c.check(&[Secret::QueueTokenKey]).is_ok());
+        let err = config(&lambda).check(&[Secret::TicketKey]).unwrap_err().to_string();
+        assert!(err.contains("TICKET_KEY_SECRET_ARN is not set"), "{err}");
+        let mut t = config(&[lambda[0], lambda[1], ("TICKET_KEY_SECRET_ARN", "arn:t")]);
+        assert!(t.check(&[Secret::TicketKey]).is_err(), "the public default is refused");
+        t.ticket_key_secret = "t".repeat(32);
+        assert!(t.check(&[Secret::TicketKey]).is_ok());
         let err = config(&[lambda[0], lambda[1], ("QUEUE_TOKEN_SECRET", "s")])
             .check(&[])
             .unwrap_err()

@@ -207,3 +207,72 @@ async fn two_buyers_queue_for_the_last_seat_and_the_one_admitted_books_it() {
     drop(driver);
     result
 }
+
+#[tokio::test]
+async fn the_door_page_admits_a_ticket_once_and_refuses_a_revoked_one() {
+    let s = Stack::start().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let paid = |seats: &'static [&'static str]| {
+        let (s, e) = (&s, e.clone());
+        async move {
+            let b = s.book(&e, "vera", seats).await;
+            let id = b["id"].as_str().unwrap().to_string();
+            let p = s.post("/api/v1/payments", &s.token("vera"), json!({ "bookingId": id, "paymentMethod": "pm_card_visa" })).await;
+            assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
+            let t = s.get(&format!("/api/v1/bookings/{id}/tickets"), &s.token("vera")).await;
+            (id, t.body["items"][0]["code"].as_str().unwrap().to_string())
+        }
+    };
+    let (_, good) = paid(&["A-1-2"]).await;
+    let (cancelled, revoked) = paid(&["A-1-3"]).await;
+    let c = s.put(&format!("/api/v1/bookings/{cancelled}/cancel"), &s.token("vera"), None).await;
+    assert_eq!(c.status, StatusCode::OK);
+    let driver = Driver::start().await;
+    let page = driver.browser().await;
+    let result = async {
+        page.goto(&format!("{}/door?event={e}&gate=north", s.base)).await.unwrap();
+        page.find(Locator::Id("user")).await.unwrap().send_keys("steward-1").await.unwrap();
+        page.find(Locator::Css("#signin button")).await.unwrap().click().await.unwrap();
+        until_text(&page, "#who", "signed in as steward-1 (staff)").await;
+        let scan = |code: String| {
+            let page = &page;
+            async move {
+                let input = page.find(Locator::Id("code")).await.unwrap();
+                input.send_keys(&format!("{code}\n")).await.unwrap();
+            }
+        };
+        scan(good.clone()).await;
+        until_attr(&page, "#result", "data-result", "ADMITTED", Duration::from_secs(5)).await;
+        assert_eq!(page.find(Locator::Id("seat")).await.unwrap().text().await.unwrap(), "A-1-2");
+        let colour = page.execute("return getComputedStyle(document.getElementById('result')).backgroundColor", vec![]).await.unwrap();
+        assert_eq!(colour, json!("rgb(26, 127, 55)"), "admitted is green");
+        scan(good.clone()).await;
+        until_attr(&page, "#result", "data-result", "ALREADY_IN", Duration::from_secs(5)).await;
+        assert!(page.find(Locator::Id("detail")).await.unwrap().text().await.unwrap().contains("gate north"));
+        scan(revoked.clone()).await;
+        until_attr(&page, "#result", "data-result", "REVOKED", Duration::from_secs(5)).await;
+        assert_eq!(page.find(Locator::Id("seat")).await.unwrap().text().await.unwrap(), "A-1-3");
+        scan("not-a-ticket".into()).await;
+        until_attr(&page, "#result", "data-result", "INVALID", Duration::from_secs(5)).await;
+    }
+    .await;
+    page.close().await.ok();
+    drop(driver);
+    result
+}
+
+/// Waits up to 5 s for the element's text to be `text`.
+async fn until_text(page: &Client, css: &str, text: &str) {
+    let start = Instant::now();
+    loop {
+        let now = match page.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.ok(),
+            Err(_) => None,
+        };
+        if now.as_deref() == Some(text) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "{css} reads {now:?}, not {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

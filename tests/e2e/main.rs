@@ -14,4 +14,5 @@ mod races;
 mod sales;
 mod secrets;
 mod security;
+mod tickets;
 mod tls;

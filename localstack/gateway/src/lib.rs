@@ -47,6 +47,8 @@ const SWAGGER_UI: &str = r##"<!doctype html>
 
 /// The live seat-map page, served at `/live`.
 const LIVE_PAGE: &str = include_str!("live.html");
+/// The door page: staff scan tickets (a client of `POST /api/v1/checkins`).
+const DOOR_PAGE: &str = include_str!("door.html");
 
 /// Gateway settings.
 #[derive(Clone)]
@@ -63,8 +65,8 @@ impl Gateway {
     }
 }
 
-/// `GET /local/token?user=..`: plays the user pool's sign-in for the live page (any user name, never
-/// an admin); only the local gateway has it.
+/// `GET /local/token?user=..[&role=staff]`: plays the user pool's sign-in for the buyer's page and
+/// the door page (any user name, a buyer or door staff, never an admin); only the local gateway has it.
 async fn local_token(secret: String, query: HashMap<String, String>) -> AxumResponse {
     let user = query.get("user").map(|u| u.trim()).filter(|u| {
         !u.is_empty()
@@ -72,8 +74,13 @@ async fn local_token(secret: String, query: HashMap<String, String>) -> AxumResp
             && u.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
     });
     match user {
-        Some(u) => axum::Json(json!({ "token": auth::mint(&secret, u, false, 3600), "user": u }))
-            .into_response(),
+        Some(u) => {
+            let token = match query.get("role").map(String::as_str) {
+                Some("staff") => auth::mint_staff(&secret, u, 3600),
+                _ => auth::mint(&secret, u, false, 3600),
+            };
+            axum::Json(json!({ "token": token, "user": u })).into_response()
+        }
         None => problem(Problem::validation("user: 1-64 letters, digits, '.', '_' or '-'")),
     }
 }
@@ -115,6 +122,7 @@ pub fn router(gateway: Gateway) -> Router {
                 .with_state(ws),
         )
         .route("/live", axum::routing::get(|| async { axum::response::Html(LIVE_PAGE) }))
+        .route("/door", axum::routing::get(|| async { axum::response::Html(DOOR_PAGE) }))
         .route(
             "/local/token",
             axum::routing::get(

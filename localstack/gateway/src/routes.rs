@@ -51,6 +51,13 @@ pub fn routes() -> Vec<Route> {
         route!("bookings-confirm", PUT, "/api/v1/bookings/{id}/confirm", bookings::confirm),
         route!("bookings-cancel", PUT, "/api/v1/bookings/{id}/cancel", bookings::cancel),
         route!("bookings-list", GET, "/api/v1/bookings/users/{userId}", bookings::list),
+        route!("tickets-booking", GET, "/api/v1/bookings/{id}/tickets", tickets::for_booking),
+        route!("tickets-user", GET, "/api/v1/users/{userId}/tickets", tickets::for_user),
+        route!("tickets-qr", GET, "/api/v1/tickets/{ticketId}/qr.svg", tickets::qr),
+        route!("tickets-transfer", POST, "/api/v1/tickets/{ticketId}/transfer", tickets::transfer),
+        route!("checkin-key", GET, "/api/v1/events/{eventId}/checkin-key", tickets::checkin_key),
+        route!("checkin-list", GET, "/api/v1/events/{eventId}/checkin-list", tickets::checkin_list),
+        route!("checkins-create", POST, "/api/v1/checkins", tickets::checkin),
         route!("payments-create", POST, "/api/v1/payments", payments::create),
         route!("payments-get", GET, "/api/v1/payments/{id}", payments::get),
         Route {

@@ -20,6 +20,7 @@ pub mod relay;
 pub mod release_hold;
 pub mod seat_map;
 pub mod sweep;
+pub mod tickets;
 pub mod update_event;
 
 use std::collections::HashMap;
@@ -29,14 +30,14 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use crate::auth::{AccessKey, TokenKeys};
+use crate::auth::{AccessKey, TicketKeys, TokenKeys};
 use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
     ActionClaims, BackendError, BookingStore, Clock, Connections, EventStore, IdempotencyStore,
     Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, Queue, RateLimiter,
-    SeatLocks, SeatLog, SeatSnapshot, Watermarks,
+    SeatLocks, SeatLog, SeatSnapshot, TicketStore, Watermarks,
 };
 
 /// Events kept per instance.
@@ -69,6 +70,7 @@ pub enum Resource {
     Queue,
     /// The caller's entry in a queue they never joined.
     QueueEntry,
+    Ticket,
 }
 
 impl Resource {
@@ -80,6 +82,7 @@ impl Resource {
             Resource::Payment => "payment",
             Resource::Queue => "waiting room",
             Resource::QueueEntry => "queue entry",
+            Resource::Ticket => "ticket",
         }
     }
 }
@@ -102,6 +105,14 @@ pub enum AppError {
     SeatsUnavailable(Vec<String>),
     #[error("the hold has expired")]
     HoldExpired,
+    /// A scan at the door that does not admit: the code is no ticket (422 `INVALID_TICKET`), or the
+    /// ticket cannot come in (409 `WRONG_EVENT`, `TICKET_REVOKED`, `ALREADY_CHECKED_IN`,
+    /// `NOT_CHECKED_IN`).
+    #[error("{0:?}")]
+    Scan(crate::domain::ticket::Refusal),
+    /// The ticket's state forbids the change (409 `ALREADY_CHECKED_IN`, `TICKET_REVOKED`).
+    #[error("the ticket is {}", .0.as_str())]
+    TicketState(crate::domain::ticket::TicketStatus),
     /// A waiting-room event sells only to callers with a valid access pass of their own.
     #[error("{0}")]
     QueueTokenRequired(&'static str),
@@ -160,6 +171,7 @@ pub struct Ports {
     pub notifier: Arc<dyn Notifier>,
     pub limiter: Arc<dyn RateLimiter>,
     pub queue: Arc<dyn Queue>,
+    pub tickets: Arc<dyn TicketStore>,
 }
 
 /// Everything a handler needs, built once per cold start and shared by all requests: the
@@ -170,6 +182,8 @@ pub struct App {
     pub token_keys: TokenKeys,
     /// Signs and checks the waiting room's access passes.
     pub access_key: AccessKey,
+    /// Makes and checks ticket codes (each event's Ed25519 key).
+    pub ticket_keys: TicketKeys,
     ports: Ports,
     event_cache: RwLock<HashMap<Uuid, (Instant, Arc<Event>)>>,
     occupancy_cache: RwLock<HashMap<Uuid, (Instant, Arc<Occupancy>)>>,
@@ -191,6 +205,7 @@ impl App {
     pub fn new(config: Config, token_keys: TokenKeys, ports: Ports) -> App {
         App {
             access_key: AccessKey::new(&config.queue_token_secret),
+            ticket_keys: TicketKeys::new(&config.ticket_key_secret),
             config,
             token_keys,
             ports,

@@ -60,10 +60,19 @@ async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
             .as_str()
             .and_then(BookingStatus::parse)
             .ok_or(RuleError::invalid("status", "a message without a booking status"))?;
-        booking_notice(&booking, status, &event.name).ok_or(RuleError::invalid(
-            "status",
-            format!("no notice for a {} booking", status.as_str()),
-        ))?
+        let mut notice = booking_notice(&booking, status, &event.name).ok_or(
+            RuleError::invalid("status", format!("no notice for a {} booking", status.as_str())),
+        )?;
+        if status == BookingStatus::Confirmed {
+            // The tickets, written by the transaction that confirmed the booking: show the code
+            // (or its QR code, `GET /api/v1/tickets/{id}/qr.svg`) at the door.
+            notice.text.push_str("\n\nYour tickets (show the code at the door):\n");
+            for t in app.tickets.for_booking(booking.id).await? {
+                let t = app.ticket(t);
+                notice.text.push_str(&format!("  {} ({}): {}\n", t.seat_id, t.status.as_str(), t.code));
+            }
+        }
+        notice
     };
     Ok((notice, (booking.contact.email, booking.contact.phone)))
 }

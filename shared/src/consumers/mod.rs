@@ -40,7 +40,8 @@ pub const CONSUMERS: [Consumer; 2] = [
         function: "notifications",
         topics: &[BOOKING_EVENTS, PAYMENT_EVENTS],
         handler: notifications::handle,
-        needs: &[Secret::Database],
+        // Emails of confirmed bookings carry the tickets' codes.
+        needs: &[Secret::Database, Secret::TicketKey],
     },
     Consumer {
         function: "seat-status",

@@ -7,6 +7,8 @@ pub struct Caller {
     pub user_id: String,
     /// `cognito:groups` contains `admin`.
     pub admin: bool,
+    /// `cognito:groups` contains `staff` (scans tickets at the door).
+    pub staff: bool,
     /// Where the caller's notifications go.
     pub contact: Contact,
 }
@@ -42,13 +44,18 @@ impl Caller {
         self.admin || self.user_id == owner
     }
 
+    /// Whether the caller may scan tickets: staff, or an admin (who may do everything staff may).
+    pub fn door_staff(&self) -> bool {
+        self.staff || self.admin
+    }
+
     /// Reads `cognito:groups` exactly as API Gateway renders an array claim: `[admin users]`,
     /// names separated by one space. Any other shape grants nothing.
-    pub fn groups_include_admin(groups: &str) -> bool {
+    pub fn groups_include(groups: &str, group: &str) -> bool {
         groups
             .strip_prefix('[')
             .and_then(|g| g.strip_suffix(']'))
-            .is_some_and(|list| list.split(' ').any(|g| g == "admin"))
+            .is_some_and(|list| list.split(' ').any(|g| g == group))
     }
 }
 
@@ -59,7 +66,7 @@ mod tests {
     #[test]
     fn admin_group_is_read_only_in_the_form_api_gateway_uses() {
         for g in ["[admin]", "[users admin]", "[admin users]"] {
-            assert!(Caller::groups_include_admin(g), "{g}");
+            assert!(Caller::groups_include(g, "admin"), "{g}");
         }
         for g in [
             "",
@@ -72,17 +79,17 @@ mod tests {
             "[\"admin\"]",
             "[users,admin]",
         ] {
-            assert!(!Caller::groups_include_admin(g), "{g}");
+            assert!(!Caller::groups_include(g, "admin"), "{g}");
         }
     }
 
     #[test]
     fn only_owners_and_admins_see_a_resource() {
-        let user = Caller { user_id: "u1".into(), admin: false, contact: Contact::default() };
+        let user = Caller { user_id: "u1".into(), admin: false, staff: false, contact: Contact::default() };
         assert!(user.may_see("u1"));
         assert!(!user.may_see("u2"));
         assert!(
-            Caller { user_id: "a".into(), admin: true, contact: Contact::default() }.may_see("u2")
+            Caller { user_id: "a".into(), admin: true, staff: false, contact: Contact::default() }.may_see("u2")
         );
     }
 

@@ -10,6 +10,7 @@ pub mod notification;
 pub mod payment;
 pub mod queue;
 pub mod seat;
+pub mod ticket;
 
 pub use booking::{Booking, BookingSource, BookingStatus, Transition};
 pub use caller::{Caller, Contact};

@@ -344,3 +344,68 @@ mod tests {
         );
     }
 }
+
+/// Longest user id a transfer may name, and longest gate name and nonce of a scan.
+const USER_ID_MAX: usize = 128;
+const GATE_MAX: usize = 64;
+const NONCE_MAX: usize = 64;
+
+/// Body of `POST /tickets/{ticketId}/transfer`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransferBody {
+    pub to_user_id: String,
+}
+
+impl TransferBody {
+    /// The receiving user: 1-128 printable characters.
+    pub fn to_user(self) -> Result<String, RuleError> {
+        let u = self.to_user_id;
+        if u.trim().is_empty() || u.chars().count() > USER_ID_MAX || u.chars().any(char::is_control) {
+            return Err(RuleError::invalid("toUserId", "1-128 printable characters"));
+        }
+        Ok(u)
+    }
+}
+
+/// Body of `POST /checkins`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckinBody {
+    pub event_id: Uuid,
+    pub code: String,
+    pub gate: String,
+    #[serde(default)]
+    pub direction: Option<crate::domain::ticket::Direction>,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    /// When an offline scanner read the code (default: now).
+    #[serde(default)]
+    pub scanned_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<CheckinBody> for crate::domain::ticket::Scan {
+    type Error = RuleError;
+
+    fn try_from(b: CheckinBody) -> Result<Self, RuleError> {
+        if b.code.len() > crate::domain::ticket::CODE_MAX {
+            return Err(RuleError::invalid("code", "at most 512 characters"));
+        }
+        if b.gate.trim().is_empty() || b.gate.chars().count() > GATE_MAX || b.gate.chars().any(char::is_control) {
+            return Err(RuleError::invalid("gate", "1-64 printable characters"));
+        }
+        if let Some(n) = &b.nonce {
+            if n.is_empty() || n.len() > NONCE_MAX || !n.bytes().all(|c| c.is_ascii_graphic()) {
+                return Err(RuleError::invalid("nonce", "1-64 printable ASCII characters"));
+            }
+        }
+        Ok(crate::domain::ticket::Scan {
+            event_id: b.event_id,
+            code: b.code,
+            gate: b.gate,
+            direction: b.direction.unwrap_or_default(),
+            nonce: b.nonce,
+            scanned_at: b.scanned_at,
+        })
+    }
+}

@@ -12,6 +12,7 @@ pub mod integral;
 pub mod payments;
 pub mod problem;
 pub mod queue;
+pub mod tickets;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -76,12 +77,13 @@ pub fn caller(req: &Request) -> Result<Caller, Problem> {
         .get("sub")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Problem::unauthorized("the token has no subject"))?;
-    let admin = claims.get("cognito:groups").is_some_and(|g| Caller::groups_include_admin(g));
+    let groups = claims.get("cognito:groups").map(String::as_str).unwrap_or_default();
+    let (admin, staff) = (Caller::groups_include(groups, "admin"), Caller::groups_include(groups, "staff"));
     let contact = Contact::new(
         claims.get("email").map(String::as_str),
         claims.get("phone_number").map(String::as_str),
     );
-    Ok(Caller { user_id: user_id.clone(), admin, contact })
+    Ok(Caller { user_id: user_id.clone(), admin, staff, contact })
 }
 
 /// The caller of a write: authenticated, then counted against the per-user write limit (429

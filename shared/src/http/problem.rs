@@ -51,6 +51,7 @@ impl Problem {
             Resource::Payment => "PAYMENT_NOT_FOUND",
             Resource::Queue => "QUEUE_NOT_FOUND",
             Resource::QueueEntry => "QUEUE_ENTRY_NOT_FOUND",
+            Resource::Ticket => "TICKET_NOT_FOUND",
         };
         Problem::new(404, code, "Not found", format!("no such {}", what.as_str()))
     }
@@ -69,6 +70,18 @@ impl Problem {
     }
 
     pub fn into_response(self) -> Response<Body> {
+        let body = self.body();
+        let mut builder = Response::builder()
+            .status(self.status)
+            .header("content-type", "application/problem+json");
+        if let Some(s) = self.retry_after {
+            builder = builder.header("retry-after", s.to_string());
+        }
+        builder.body(Body::from(body)).unwrap_or_else(|_| Response::new(Body::Empty))
+    }
+
+    /// The problem+json document.
+    pub fn body(&self) -> String {
         let mut body = Map::new();
         body.insert(
             "type".into(),
@@ -81,16 +94,48 @@ impl Problem {
         body.insert("status".into(), json!(self.status));
         body.insert("detail".into(), json!(self.detail));
         body.insert("code".into(), json!(self.code));
-        body.extend(self.extra);
-        let mut builder = Response::builder()
-            .status(self.status)
-            .header("content-type", "application/problem+json");
-        if let Some(s) = self.retry_after {
-            builder = builder.header("retry-after", s.to_string());
+        body.extend(self.extra.clone());
+        Value::Object(body).to_string()
+    }
+}
+
+impl From<crate::domain::ticket::Refusal> for Problem {
+    fn from(r: crate::domain::ticket::Refusal) -> Self {
+        use crate::domain::ticket::Refusal;
+        match r {
+            Refusal::Invalid => Problem::new(
+                422,
+                "INVALID_TICKET",
+                "Invalid ticket",
+                "the code is not a ticket signed by this event's key",
+            ),
+            Refusal::WrongEvent => Problem::new(
+                409,
+                "WRONG_EVENT",
+                "Wrong event",
+                "a real ticket, but of another event",
+            ),
+            Refusal::Revoked => Problem::new(
+                409,
+                "TICKET_REVOKED",
+                "Ticket revoked",
+                "the ticket was revoked (cancelled or transferred)",
+            ),
+            Refusal::AlreadyIn { gate, at } => Problem::new(
+                409,
+                "ALREADY_CHECKED_IN",
+                "Already checked in",
+                format!("checked in at gate {gate} at {}", at.to_rfc3339()),
+            )
+            .with("gate", json!(gate))
+            .with("at", json!(at)),
+            Refusal::NotIn => Problem::new(
+                409,
+                "NOT_CHECKED_IN",
+                "Not checked in",
+                "an out scan of a ticket that is not in",
+            ),
         }
-        builder
-            .body(Body::from(Value::Object(body).to_string()))
-            .unwrap_or_else(|_| Response::new(Body::Empty))
     }
 }
 
@@ -138,6 +183,14 @@ impl From<AppError> for Problem {
                 "Hold expired",
                 "the hold has expired; its seats are released",
             ),
+            AppError::Scan(refusal) => refusal.into(),
+            AppError::TicketState(status) => {
+                let code = match status {
+                    crate::domain::ticket::TicketStatus::Revoked => "TICKET_REVOKED",
+                    _ => "ALREADY_CHECKED_IN",
+                };
+                Problem::new(409, code, "Ticket state conflict", format!("the ticket is {}", status.as_str()))
+            }
             AppError::QueueTokenRequired(why) => {
                 Problem::new(403, "QUEUE_TOKEN_REQUIRED", "Queue token required", why)
             }

@@ -7,6 +7,7 @@ pub mod limits;
 pub mod messaging;
 pub mod orders;
 pub mod queue;
+pub mod tickets;
 
 pub use clock::Clock;
 pub use inventory::{
@@ -22,6 +23,7 @@ pub use orders::{
     PaymentStore, ProviderRefund, Settled, StoredResponse, WebhookReceipt,
 };
 pub use queue::{Advanced, Queue, QueueAnswer, QueueTotals, RequestLimit};
+pub use tickets::{TicketChanges, TicketStore, Transferred};
 
 pub use crate::domain::message::LogPosition;
 

@@ -81,8 +81,9 @@ pub(super) async fn locked_booking(
     Ok(Some(b))
 }
 
-/// Moves a locked booking to `to` with its seats and outbox messages; refunds its SUCCEEDED
-/// payments when it leaves the live statuses. Returns the refunded payments.
+/// Moves a locked booking to `to` with its seats and outbox messages; issues its tickets when it
+/// becomes CONFIRMED; refunds its SUCCEEDED payments and revokes its tickets when it leaves the live
+/// statuses. Returns the refunded payments.
 pub(super) async fn apply(
     tx: &mut Transaction<'_, MySql>,
     b: &mut Booking,
@@ -101,8 +102,10 @@ pub(super) async fn apply(
     let mut refunded = Vec::new();
     if to == BookingStatus::Confirmed {
         set_seats(tx, b, SeatStatus::Booked).await?;
+        super::tickets::issue(tx, b, now).await?;
     } else {
         set_seats(tx, b, SeatStatus::Available).await?;
+        super::tickets::revoke(tx, b.id, now).await?;
         sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
             .bind(b.id.to_string())
             .execute(&mut **tx)

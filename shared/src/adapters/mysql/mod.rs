@@ -1,5 +1,5 @@
 //! The system of record in MySQL (Aurora) through sqlx, one file per job: events and seats,
-//! bookings, payments (with the provider webhooks they apply), and the outbox.
+//! bookings, payments (with the provider webhooks they apply), tickets and scans, and the outbox.
 //!
 //! Every change is one short transaction with no network call inside. Rows are locked in one order
 //! everywhere (booking, then its payments, then its seats by primary key), so transactions queue
@@ -12,6 +12,7 @@ mod bookings;
 mod events;
 mod outbox;
 mod payments;
+mod tickets;
 
 use std::future::Future;
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub use bookings::MySqlBookings;
 pub use events::MySqlEvents;
 pub use outbox::MySqlOutbox;
 pub use payments::MySqlPayments;
+pub use tickets::MySqlTickets;
 
 use crate::config::Config;
 use crate::ports::{BackendError, BackendResult};

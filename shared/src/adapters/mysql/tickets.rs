@@ -1,0 +1,358 @@
+//! Tickets and scans: issued and revoked inside the booking transactions (`issue`, `revoke`),
+//! read, scanned (one conditional UPDATE per scan) and transferred here.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::mysql::{MySqlPool, MySqlRow};
+use sqlx::{MySql, Row, Transaction};
+use uuid::Uuid;
+
+use super::{fault, status, uuid};
+use crate::domain::ticket::{Scan, ScanResult, StoredTicket, TicketStatus};
+use crate::domain::Booking;
+use crate::ports::{BackendResult, TicketChanges, TicketStore, Transferred};
+
+const TICKET_COLUMNS: &str = "SELECT id, booking_id, event_id, seat_id, holder_user_id, \
+    CAST(status AS CHAR) AS status, checked_in_at, checkin_gate, created_at FROM tickets";
+
+fn ticket_row(r: &MySqlRow) -> Result<StoredTicket, sqlx::Error> {
+    Ok(StoredTicket {
+        id: uuid(r, "id")?,
+        booking_id: uuid(r, "booking_id")?,
+        event_id: uuid(r, "event_id")?,
+        seat_id: r.try_get("seat_id")?,
+        holder_user_id: r.try_get("holder_user_id")?,
+        status: status(r, "status", TicketStatus::parse)?,
+        checked_in_at: r.try_get("checked_in_at")?,
+        checkin_gate: r.try_get("checkin_gate")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// One VALID ticket per seat of a booking that is becoming CONFIRMED (in its transaction).
+pub(super) async fn issue(
+    tx: &mut Transaction<'_, MySql>,
+    b: &Booking,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut q = sqlx::QueryBuilder::new(
+        "INSERT INTO tickets (id, booking_id, event_id, seat_id, holder_user_id, status, live, created_at, updated_at) ",
+    );
+    q.push_values(&b.seat_ids, |mut row, seat| {
+        row.push_bind(Uuid::now_v7().to_string())
+            .push_bind(b.id.to_string())
+            .push_bind(b.event_id.to_string())
+            .push_bind(seat)
+            .push_bind(&b.user_id)
+            .push_bind("VALID")
+            .push_bind(1)
+            .push_bind(now)
+            .push_bind(now);
+    });
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Revokes the live tickets of a booking that is being cancelled (in its transaction).
+pub(super) async fn revoke(
+    tx: &mut Transaction<'_, MySql>,
+    booking: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ?, updated_at = ?, version = version + 1 \
+         WHERE booking_id = ? AND live = 1",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(booking.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct MySqlTickets {
+    pool: MySqlPool,
+}
+
+impl MySqlTickets {
+    pub fn new(pool: MySqlPool) -> Self {
+        MySqlTickets { pool }
+    }
+
+    async fn many(&self, sql: &str, binds: Vec<String>, what: &str) -> BackendResult<Vec<StoredTicket>> {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(fault(what))?;
+        rows.iter().map(ticket_row).collect::<Result<_, _>>().map_err(fault(what))
+    }
+}
+
+/// A stored answer of an earlier scan with the same nonce.
+async fn replay(
+    conn: &mut sqlx::MySqlConnection,
+    staff: &str,
+    nonce: &str,
+) -> Result<Option<ScanResult>, sqlx::Error> {
+    let row = sqlx::query("SELECT status, answer FROM checkins WHERE staff_id = ? AND nonce = ?")
+        .bind(staff)
+        .bind(nonce)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(ScanResult::Replay {
+            status: r.try_get::<u16, _>("status")?,
+            body: r.try_get("answer")?,
+        })
+    })
+    .transpose()
+}
+
+#[async_trait]
+impl TicketStore for MySqlTickets {
+    async fn get(&self, id: Uuid) -> BackendResult<Option<StoredTicket>> {
+        Ok(self
+            .many(&format!("{TICKET_COLUMNS} WHERE id = ?"), vec![id.to_string()], "reading a ticket")
+            .await?
+            .pop())
+    }
+
+    async fn for_booking(&self, booking: Uuid) -> BackendResult<Vec<StoredTicket>> {
+        self.many(
+            &format!("{TICKET_COLUMNS} WHERE booking_id = ? ORDER BY seat_id, id"),
+            vec![booking.to_string()],
+            "reading a booking's tickets",
+        )
+        .await
+    }
+
+    async fn for_holder(
+        &self,
+        user: &str,
+        event: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> BackendResult<Vec<StoredTicket>> {
+        let mut sql = format!("{TICKET_COLUMNS} WHERE holder_user_id = ?");
+        let mut binds = vec![user.to_string()];
+        if let Some(e) = event {
+            sql.push_str(" AND event_id = ?");
+            binds.push(e.to_string());
+        }
+        if let Some(a) = after {
+            sql.push_str(" AND id > ?");
+            binds.push(a.to_string());
+        }
+        sql.push_str(&format!(" ORDER BY id LIMIT {}", limit.min(1000)));
+        self.many(&sql, binds, "reading a user's tickets").await
+    }
+
+    async fn scan(
+        &self,
+        ticket: Uuid,
+        scan: &Scan,
+        staff: &str,
+        now: DateTime<Utc>,
+        answer: &(dyn Fn(&ScanResult) -> (u16, String) + Send + Sync),
+    ) -> BackendResult<ScanResult> {
+        let what = "scanning a ticket";
+        let mut tx = self.pool.begin().await.map_err(fault(what))?;
+        if let Some(nonce) = &scan.nonce {
+            if let Some(r) = replay(&mut *tx, staff, nonce).await.map_err(fault(what))? {
+                return Ok(r);
+            }
+        }
+        let id = ticket.to_string();
+        // The conditional write: only one scan moves a ticket out of the state it expects.
+        let (from, to) = match scan.direction {
+            crate::domain::ticket::Direction::In => ("VALID", "CHECKED_IN"),
+            crate::domain::ticket::Direction::Out => ("CHECKED_IN", "VALID"),
+        };
+        let moved = sqlx::query(
+            "UPDATE tickets SET status = ?, checked_in_at = IF(? = 'CHECKED_IN', ?, checked_in_at), \
+             checkin_gate = IF(? = 'CHECKED_IN', ?, checkin_gate), updated_at = ?, version = version + 1 \
+             WHERE id = ? AND status = ?",
+        )
+        .bind(to)
+        .bind(to)
+        .bind(now)
+        .bind(to)
+        .bind(&scan.gate)
+        .bind(now)
+        .bind(&id)
+        .bind(from)
+        .execute(&mut *tx)
+        .await
+        .map_err(fault(what))?
+        .rows_affected()
+            == 1;
+        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE id = ?"))
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fault(what))?;
+        let current = row.as_ref().map(ticket_row).transpose().map_err(fault(what))?;
+        let result = match (current, moved, scan.direction) {
+            (None, _, _) => ScanResult::Unknown,
+            (Some(t), true, crate::domain::ticket::Direction::In) => ScanResult::Admitted(t),
+            (Some(t), true, crate::domain::ticket::Direction::Out) => ScanResult::Exited(t),
+            (Some(t), false, _) if t.status == TicketStatus::Revoked => ScanResult::Revoked,
+            (Some(t), false, crate::domain::ticket::Direction::In) => ScanResult::AlreadyIn {
+                gate: t.checkin_gate.unwrap_or_default(),
+                at: t.checked_in_at.unwrap_or(now),
+            },
+            (Some(_), false, crate::domain::ticket::Direction::Out) => ScanResult::NotIn,
+        };
+        let (status, body) = answer(&result);
+        let recorded = sqlx::query(
+            "INSERT INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(scan.event_id.to_string())
+        .bind(&id)
+        .bind(staff)
+        .bind(&scan.gate)
+        .bind(scan.direction.as_str())
+        .bind(&scan.nonce)
+        .bind(result_name(&result))
+        .bind(status)
+        .bind(&body)
+        .bind(scan.scanned_at.unwrap_or(now))
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match recorded {
+            Ok(_) => {
+                tx.commit().await.map_err(fault(what))?;
+                Ok(result)
+            }
+            // The same nonce, scanned at the same moment: that scan's answer is the answer.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                tx.rollback().await.map_err(fault(what))?;
+                let mut conn = self.pool.acquire().await.map_err(fault(what))?;
+                let nonce = scan.nonce.as_deref().unwrap_or_default();
+                replay(&mut *conn, staff, nonce)
+                    .await
+                    .map_err(fault(what))?
+                    .ok_or_else(|| crate::ports::BackendError::transient(what, anyhow::anyhow!("a racing scan's answer vanished")))
+            }
+            Err(e) => Err(fault(what)(e)),
+        }
+    }
+
+    async fn record_refusal(
+        &self,
+        scan: &Scan,
+        staff: &str,
+        result: &str,
+        status: u16,
+        now: DateTime<Utc>,
+    ) -> BackendResult<()> {
+        sqlx::query(
+            "INSERT IGNORE INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
+             VALUES (?, NULL, ?, ?, ?, ?, ?, ?, '', ?, ?)",
+        )
+        .bind(scan.event_id.to_string())
+        .bind(staff)
+        .bind(&scan.gate)
+        .bind(scan.direction.as_str())
+        .bind(&scan.nonce)
+        .bind(result)
+        .bind(status)
+        .bind(scan.scanned_at.unwrap_or(now))
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(fault("recording a scan"))?;
+        Ok(())
+    }
+
+    async fn transfer(
+        &self,
+        ticket: Uuid,
+        from: &str,
+        to: &str,
+        new_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Transferred> {
+        let what = "transferring a ticket";
+        let mut tx = self.pool.begin().await.map_err(fault(what))?;
+        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE id = ? FOR UPDATE"))
+            .bind(ticket.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fault(what))?;
+        let Some(old) = row.as_ref().map(ticket_row).transpose().map_err(fault(what))? else {
+            return Ok(Transferred::NotFound);
+        };
+        if old.holder_user_id != from {
+            return Ok(Transferred::NotFound);
+        }
+        match old.status {
+            TicketStatus::CheckedIn => return Ok(Transferred::CheckedIn),
+            TicketStatus::Revoked => return Ok(Transferred::Revoked),
+            TicketStatus::Valid => {}
+        }
+        sqlx::query(
+            "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(ticket.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        sqlx::query(
+            "INSERT INTO tickets (id, booking_id, event_id, seat_id, holder_user_id, status, live, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, 'VALID', 1, ?, ?)",
+        )
+        .bind(new_id.to_string())
+        .bind(old.booking_id.to_string())
+        .bind(old.event_id.to_string())
+        .bind(&old.seat_id)
+        .bind(to)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        tx.commit().await.map_err(fault(what))?;
+        Ok(Transferred::Done(StoredTicket {
+            id: new_id,
+            holder_user_id: to.to_string(),
+            status: TicketStatus::Valid,
+            checked_in_at: None,
+            checkin_gate: None,
+            created_at: now,
+            ..old
+        }))
+    }
+
+    async fn changes(&self, event: Uuid, since: DateTime<Utc>) -> BackendResult<TicketChanges> {
+        let all = self
+            .many(
+                &format!(
+                    "{TICKET_COLUMNS} WHERE event_id = ? AND updated_at >= ? AND status IN ('REVOKED', 'CHECKED_IN') ORDER BY updated_at, id"
+                ),
+                vec![event.to_string(), since.format("%Y-%m-%d %H:%M:%S%.3f").to_string()],
+                "reading ticket changes",
+            )
+            .await?;
+        let (revoked, used) = all.into_iter().partition(|t| t.status == TicketStatus::Revoked);
+        Ok(TicketChanges { revoked, used })
+    }
+}
+
+fn result_name(r: &ScanResult) -> &'static str {
+    match r {
+        ScanResult::Admitted(_) => "ADMITTED",
+        ScanResult::Exited(_) => "EXITED",
+        ScanResult::AlreadyIn { .. } => "ALREADY_CHECKED_IN",
+        ScanResult::NotIn => "NOT_CHECKED_IN",
+        ScanResult::Revoked => "TICKET_REVOKED",
+        ScanResult::Replay { .. } => "REPLAY",
+        ScanResult::Unknown => "UNKNOWN_TICKET",
+    }
+}

@@ -1,0 +1,114 @@
+//! Tickets: read by their holder (or an admin), rendered as QR codes, transferred, and scanned at
+//! the door by staff. Tickets are issued and revoked by the booking transactions themselves.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{App, AppError, AppResult, Resource};
+use crate::domain::ticket::{Refusal, Scan, ScanResult, StoredTicket, Ticket, TicketStatus};
+use crate::domain::Caller;
+use crate::ports::{TicketChanges, Transferred};
+
+impl App {
+    /// The ticket with its code.
+    pub fn ticket(&self, t: StoredTicket) -> Ticket {
+        let code = self.ticket_keys.code(t.id, t.event_id, &t.seat_id);
+        t.with_code(code)
+    }
+}
+
+/// `GET /bookings/{id}/tickets`: the booking's owner or an admin.
+pub async fn booking_tickets(app: &App, caller: &Caller, booking: Uuid) -> AppResult<Vec<Ticket>> {
+    let b = app.bookings.get(booking).await?.ok_or(AppError::NotFound(Resource::Booking))?;
+    if !caller.may_see(&b.user_id) {
+        return Err(AppError::NotFound(Resource::Booking));
+    }
+    Ok(app.tickets.for_booking(booking).await?.into_iter().map(|t| app.ticket(t)).collect())
+}
+
+/// `GET /users/{userId}/tickets?eventId=`: that user or an admin (403 otherwise), a page at a time.
+pub async fn user_tickets(
+    app: &App,
+    caller: &Caller,
+    user: &str,
+    event: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: u32,
+) -> AppResult<(Vec<Ticket>, Option<Uuid>)> {
+    if !caller.may_see(user) {
+        return Err(AppError::Forbidden("only the user themselves or an admin may list their tickets"));
+    }
+    let mut page = app.tickets.for_holder(user, event, after, limit + 1).await?;
+    let more = page.len() > limit as usize;
+    page.truncate(limit as usize);
+    let next = if more { page.last().map(|t| t.id) } else { None };
+    Ok((page.into_iter().map(|t| app.ticket(t)).collect(), next))
+}
+
+/// One ticket for its holder or an admin (anyone else: 404).
+pub async fn holders_ticket(app: &App, caller: &Caller, id: Uuid) -> AppResult<Ticket> {
+    let t = app.tickets.get(id).await?.ok_or(AppError::NotFound(Resource::Ticket))?;
+    if !caller.may_see(&t.holder_user_id) {
+        return Err(AppError::NotFound(Resource::Ticket));
+    }
+    Ok(app.ticket(t))
+}
+
+/// `POST /tickets/{id}/transfer`: the holder gives a VALID ticket to `to`; the old code is revoked.
+pub async fn transfer(app: &App, caller: &Caller, id: Uuid, to: &str) -> AppResult<Ticket> {
+    match app.tickets.transfer(id, &caller.user_id, to, Uuid::now_v7(), app.now()).await? {
+        Transferred::Done(t) => {
+            tracing::info!(ticket_id = %id, new_ticket_id = %t.id, from = caller.user_id, to, "ticket transferred");
+            Ok(app.ticket(t))
+        }
+        Transferred::NotFound => Err(AppError::NotFound(Resource::Ticket)),
+        Transferred::CheckedIn => Err(AppError::TicketState(TicketStatus::CheckedIn)),
+        Transferred::Revoked => Err(AppError::TicketState(TicketStatus::Revoked)),
+    }
+}
+
+/// `GET /events/{id}/checkin-list?since=` (staff): what an offline scanner needs to know.
+pub async fn changes(
+    app: &App,
+    caller: &Caller,
+    event: Uuid,
+    since: DateTime<Utc>,
+) -> AppResult<(TicketChanges, DateTime<Utc>)> {
+    if !caller.door_staff() {
+        return Err(AppError::Forbidden("only door staff may read the check-in list"));
+    }
+    app.event(event).await?;
+    // Read "now" before the changes: a change made while reading is in the next list too.
+    let at = app.now();
+    Ok((app.tickets.changes(event, since).await?, at))
+}
+
+/// `POST /checkins` (staff): checks the code's signature first, then moves the ticket with one
+/// conditional write. `render` makes the answer (status and body) of an outcome; it is stored
+/// with the scan, so that a retry with the same nonce gets the same answer.
+pub async fn check_in(
+    app: &App,
+    caller: &Caller,
+    scan: Scan,
+    render: &(dyn Fn(&ScanResult) -> (u16, String) + Send + Sync),
+) -> AppResult<ScanResult> {
+    if !caller.door_staff() {
+        return Err(AppError::Forbidden("only door staff may scan tickets"));
+    }
+    app.event(scan.event_id).await?;
+    let now = app.now();
+    let parts = match app.ticket_keys.verify(&scan.code) {
+        Some(parts) if parts.event_id == scan.event_id => parts,
+        other => {
+            let (refusal, name, status) = match other {
+                None => (Refusal::Invalid, "INVALID_TICKET", 422),
+                Some(_) => (Refusal::WrongEvent, "WRONG_EVENT", 409),
+            };
+            app.tickets.record_refusal(&scan, &caller.user_id, name, status, now).await?;
+            return Err(AppError::Scan(refusal));
+        }
+    };
+    let result = app.tickets.scan(parts.ticket_id, &scan, &caller.user_id, now, render).await?;
+    tracing::info!(ticket_id = %parts.ticket_id, gate = scan.gate, staff = caller.user_id, ?result, "scan");
+    Ok(result)
+}
