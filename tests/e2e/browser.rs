@@ -217,7 +217,13 @@ async fn the_door_page_admits_a_ticket_once_and_refuses_a_revoked_one() {
         async move {
             let b = s.book(&e, "vera", seats).await;
             let id = b["id"].as_str().unwrap().to_string();
-            let p = s.post("/api/v1/payments", &s.token("vera"), json!({ "bookingId": id, "paymentMethod": "pm_card_visa" })).await;
+            let p = s
+                .post(
+                    "/api/v1/payments",
+                    &s.token("vera"),
+                    json!({ "bookingId": id, "paymentMethod": "pm_card_visa" }),
+                )
+                .await;
             assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
             let t = s.get(&format!("/api/v1/bookings/{id}/tickets"), &s.token("vera")).await;
             (id, t.body["items"][0]["code"].as_str().unwrap().to_string())
@@ -244,11 +250,24 @@ async fn the_door_page_admits_a_ticket_once_and_refuses_a_revoked_one() {
         scan(good.clone()).await;
         until_attr(&page, "#result", "data-result", "ADMITTED", Duration::from_secs(5)).await;
         assert_eq!(page.find(Locator::Id("seat")).await.unwrap().text().await.unwrap(), "A-1-2");
-        let colour = page.execute("return getComputedStyle(document.getElementById('result')).backgroundColor", vec![]).await.unwrap();
+        let colour = page
+            .execute(
+                "return getComputedStyle(document.getElementById('result')).backgroundColor",
+                vec![],
+            )
+            .await
+            .unwrap();
         assert_eq!(colour, json!("rgb(26, 127, 55)"), "admitted is green");
         scan(good.clone()).await;
         until_attr(&page, "#result", "data-result", "ALREADY_IN", Duration::from_secs(5)).await;
-        assert!(page.find(Locator::Id("detail")).await.unwrap().text().await.unwrap().contains("gate north"));
+        assert!(page
+            .find(Locator::Id("detail"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("gate north"));
         scan(revoked.clone()).await;
         until_attr(&page, "#result", "data-result", "REVOKED", Duration::from_secs(5)).await;
         assert_eq!(page.find(Locator::Id("seat")).await.unwrap().text().await.unwrap(), "A-1-3");

@@ -276,7 +276,8 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
         mails[0].1
     );
     // The email carries the tickets: each seat's code, the same the API serves.
-    let tickets = s.get(&format!("/api/v1/bookings/{}/tickets", b["id"].as_str().unwrap()), &token).await;
+    let tickets =
+        s.get(&format!("/api/v1/bookings/{}/tickets", b["id"].as_str().unwrap()), &token).await;
     for t in tickets.body["items"].as_array().unwrap() {
         let code = t["code"].as_str().unwrap();
         assert!(mails[0].1.contains(code), "the email carries {code}: {}", mails[0].1);

@@ -13,13 +13,17 @@ async fn paid(s: &Stack, event: &str, user: &str, seats: &[&str]) -> String {
     let b = s.book(event, user, seats).await;
     let id = b["id"].as_str().unwrap().to_string();
     let p = s
-        .post("/api/v1/payments", &s.token(user), json!({ "bookingId": id, "paymentMethod": "pm_card_visa" }))
+        .post(
+            "/api/v1/payments",
+            &s.token(user),
+            json!({ "bookingId": id, "paymentMethod": "pm_card_visa" }),
+        )
         .await;
     assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
     id
 }
 
-fn staff(s: &Stack, who: &str) -> String {
+fn staff(who: &str) -> String {
     local_gateway::auth::mint_staff(booking_tests::SECRET, who, 3600)
 }
 
@@ -65,7 +69,13 @@ async fn a_paid_booking_gets_one_signed_ticket_per_seat() {
         .assert_problem(404, "BOOKING_NOT_FOUND");
     // The QR code.
     let id = items[0]["id"].as_str().unwrap();
-    let qr = s.http.get(format!("{}/api/v1/tickets/{id}/qr.svg", s.base)).bearer_auth(&t).send().await.unwrap();
+    let qr = s
+        .http
+        .get(format!("{}/api/v1/tickets/{id}/qr.svg", s.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(qr.status(), StatusCode::OK);
     assert_eq!(qr.headers()["content-type"], "image/svg+xml");
     assert!(qr.text().await.unwrap().contains("<svg"), "an SVG image");
@@ -74,7 +84,8 @@ async fn a_paid_booking_gets_one_signed_ticket_per_seat() {
         .assert_problem(404, "TICKET_NOT_FOUND");
     // A pending booking has none.
     let pending = s.book(&e, "tess", &["A-1-3"]).await;
-    let none = s.get(&format!("/api/v1/bookings/{}/tickets", pending["id"].as_str().unwrap()), &t).await;
+    let none =
+        s.get(&format!("/api/v1/bookings/{}/tickets", pending["id"].as_str().unwrap()), &t).await;
     assert_eq!(none.body["items"], json!([]));
 }
 
@@ -89,8 +100,12 @@ async fn gates_racing_on_one_ticket_admit_it_exactly_once() {
     let answers = futures::future::join_all((0..GATES).map(|g| {
         let (s, code, e) = (&s, code.clone(), e.clone());
         async move {
-            scan(s, &staff(s, &format!("steward-{g}")), json!({ "eventId": e, "code": code, "gate": format!("gate-{g}") }))
-                .await
+            scan(
+                s,
+                &staff(&format!("steward-{g}")),
+                json!({ "eventId": e, "code": code, "gate": format!("gate-{g}") }),
+            )
+            .await
         }
     }))
     .await;
@@ -103,12 +118,15 @@ async fn gates_racing_on_one_ticket_admit_it_exactly_once() {
         a.assert_problem(409, "ALREADY_CHECKED_IN");
         assert_eq!(a.body["gate"], first.body["gate"], "the refusal names the first scan's gate");
     }
-    let scans: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkins").fetch_one(&s.db).await.unwrap();
+    let scans: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM checkins").fetch_one(&s.db).await.unwrap();
     assert_eq!(scans, GATES as i64, "every scan is recorded");
 
     // Out, then in again; a retry with the same nonce gets the first answer, even after a change.
-    let door = staff(&s, "steward-0");
-    let out = scan(&s, &door, json!({ "eventId": e, "code": code, "gate": "exit", "direction": "out" })).await;
+    let door = staff("steward-0");
+    let out =
+        scan(&s, &door, json!({ "eventId": e, "code": code, "gate": "exit", "direction": "out" }))
+            .await;
     assert_eq!(out.body["result"], "EXITED", "{out:?}");
     scan(&s, &door, json!({ "eventId": e, "code": code, "gate": "exit", "direction": "out" }))
         .await
@@ -117,14 +135,24 @@ async fn gates_racing_on_one_ticket_admit_it_exactly_once() {
     let again = scan(&s, &door, body.clone()).await;
     assert_eq!(again.body["result"], "ADMITTED", "{again:?}");
     let retry = scan(&s, &door, body).await;
-    assert_eq!((retry.status, &retry.body), (again.status, &again.body), "the same nonce, the same answer");
+    assert_eq!(
+        (retry.status, &retry.body),
+        (again.status, &again.body),
+        "the same nonce, the same answer"
+    );
 
     // Codes that are not tickets, and tickets of another event.
     let forged = code.replace("T1.", "T1.A");
-    scan(&s, &door, json!({ "eventId": e, "code": forged, "gate": "g" })).await.assert_problem(422, "INVALID_TICKET");
-    scan(&s, &door, json!({ "eventId": e, "code": "hello", "gate": "g" })).await.assert_problem(422, "INVALID_TICKET");
+    scan(&s, &door, json!({ "eventId": e, "code": forged, "gate": "g" }))
+        .await
+        .assert_problem(422, "INVALID_TICKET");
+    scan(&s, &door, json!({ "eventId": e, "code": "hello", "gate": "g" }))
+        .await
+        .assert_problem(422, "INVALID_TICKET");
     let other = s.simple_event(1, 1, 1).await;
-    scan(&s, &door, json!({ "eventId": other, "code": code, "gate": "g" })).await.assert_problem(409, "WRONG_EVENT");
+    scan(&s, &door, json!({ "eventId": other, "code": code, "gate": "g" }))
+        .await
+        .assert_problem(409, "WRONG_EVENT");
     // Buyers do not scan (authorisation before the body is read).
     scan(&s, &s.token("gus"), json!({ "nonsense": true })).await.assert_problem(403, "FORBIDDEN");
 }
@@ -137,37 +165,69 @@ async fn a_transfer_reissues_the_code_and_a_cancel_revokes_it() {
     let booking = paid(&s, &e, "amy", &["A-1-1", "A-1-2"]).await;
     let list = s.get(&format!("/api/v1/bookings/{booking}/tickets"), &s.token("amy")).await;
     let (t1, t2) = (list.body["items"][0].clone(), list.body["items"][1].clone());
-    let door = staff(&s, "door");
+    let door = staff("door");
 
     // Amy gives A-1-1 to Ben: a new ticket and code; the old code is revoked.
     let path = |t: &Value| format!("/api/v1/tickets/{}/transfer", t["id"].as_str().unwrap());
-    s.post(&path(&t1), &s.token("ben"), json!({ "toUserId": "cat" })).await.assert_problem(404, "TICKET_NOT_FOUND");
+    s.post(&path(&t1), &s.token("ben"), json!({ "toUserId": "cat" }))
+        .await
+        .assert_problem(404, "TICKET_NOT_FOUND");
     let moved = s.post(&path(&t1), &s.token("amy"), json!({ "toUserId": "ben" })).await;
     assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
-    assert_eq!((moved.body["holderUserId"].as_str(), moved.body["seatId"].as_str()), (Some("ben"), Some("A-1-1")));
+    assert_eq!(
+        (moved.body["holderUserId"].as_str(), moved.body["seatId"].as_str()),
+        (Some("ben"), Some("A-1-1"))
+    );
     assert_ne!(moved.body["code"], t1["code"]);
     let bens = s.get("/api/v1/users/ben/tickets", &s.token("ben")).await;
     assert_eq!(bens.body["items"][0]["id"], moved.body["id"]);
-    s.post(&path(&t1), &s.token("amy"), json!({ "toUserId": "cat" })).await.assert_problem(409, "TICKET_REVOKED");
-    scan(&s, &door, json!({ "eventId": e, "code": t1["code"], "gate": "g" })).await.assert_problem(409, "TICKET_REVOKED");
-    let ok = scan(&s, &door, json!({ "eventId": e, "code": moved.body["code"], "gate": "g" })).await;
+    s.post(&path(&t1), &s.token("amy"), json!({ "toUserId": "cat" }))
+        .await
+        .assert_problem(409, "TICKET_REVOKED");
+    scan(&s, &door, json!({ "eventId": e, "code": t1["code"], "gate": "g" }))
+        .await
+        .assert_problem(409, "TICKET_REVOKED");
+    let ok =
+        scan(&s, &door, json!({ "eventId": e, "code": moved.body["code"], "gate": "g" })).await;
     assert_eq!(ok.body["result"], "ADMITTED", "{ok:?}");
     s.post(&path(&moved.body), &s.token("ben"), json!({ "toUserId": "cat" }))
         .await
         .assert_problem(409, "ALREADY_CHECKED_IN");
 
     // The offline list: the revoked code and the used one.
-    let list = s.get(&format!("/api/v1/events/{e}/checkin-list?since={}", since.to_rfc3339()), &door).await;
+    let list = s
+        .get(
+            &format!(
+                "/api/v1/events/{e}/checkin-list?since={}",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            ),
+            &door,
+        )
+        .await;
     assert_eq!(list.status, StatusCode::OK, "{list:?}");
     assert_eq!(list.body["revoked"], json!([t1["code"]]));
     assert_eq!(list.body["used"][0]["code"], moved.body["code"]);
     assert_eq!(list.body["used"][0]["gate"], "g");
-    s.get(&format!("/api/v1/events/{e}/checkin-list"), &s.token("amy")).await.assert_problem(403, "FORBIDDEN");
+    s.get(&format!("/api/v1/events/{e}/checkin-list"), &s.token("amy"))
+        .await
+        .assert_problem(403, "FORBIDDEN");
 
     // Amy cancels the booking: every ticket of it is revoked, the transferred one too.
     let c = s.put(&format!("/api/v1/bookings/{booking}/cancel"), &s.token("amy"), None).await;
     assert_eq!(c.status, StatusCode::OK, "{c:?}");
-    scan(&s, &door, json!({ "eventId": e, "code": t2["code"], "gate": "g" })).await.assert_problem(409, "TICKET_REVOKED");
-    let after = s.send(Method::GET, &format!("/api/v1/bookings/{booking}/tickets"), Some(&s.token("amy")), None).await;
-    assert!(after.body["items"].as_array().unwrap().iter().all(|t| t["status"] == "REVOKED"), "{after:?}");
+    scan(&s, &door, json!({ "eventId": e, "code": t2["code"], "gate": "g" }))
+        .await
+        .assert_problem(409, "TICKET_REVOKED");
+    let after = s
+        .send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}/tickets"),
+            Some(&s.token("amy")),
+            None,
+        )
+        .await;
+    assert!(
+        after.body["items"].as_array().unwrap().iter().all(|t| t["status"] == "REVOKED"),
+        "{after:?}"
+    );
 }

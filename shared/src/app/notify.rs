@@ -69,7 +69,12 @@ async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
             notice.text.push_str("\n\nYour tickets (show the code at the door):\n");
             for t in app.tickets.for_booking(booking.id).await? {
                 let t = app.ticket(t);
-                notice.text.push_str(&format!("  {} ({}): {}\n", t.seat_id, t.status.as_str(), t.code));
+                notice.text.push_str(&format!(
+                    "  {} ({}): {}\n",
+                    t.seat_id,
+                    t.status.as_str(),
+                    t.code
+                ));
             }
         }
         notice

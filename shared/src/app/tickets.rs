@@ -36,7 +36,9 @@ pub async fn user_tickets(
     limit: u32,
 ) -> AppResult<(Vec<Ticket>, Option<Uuid>)> {
     if !caller.may_see(user) {
-        return Err(AppError::Forbidden("only the user themselves or an admin may list their tickets"));
+        return Err(AppError::Forbidden(
+            "only the user themselves or an admin may list their tickets",
+        ));
     }
     let mut page = app.tickets.for_holder(user, event, after, limit + 1).await?;
     let more = page.len() > limit as usize;
@@ -90,7 +92,7 @@ pub async fn check_in(
     app: &App,
     caller: &Caller,
     scan: Scan,
-    render: &(dyn Fn(&ScanResult) -> (u16, String) + Send + Sync),
+    render: &crate::ports::tickets::RenderScan,
 ) -> AppResult<ScanResult> {
     if !caller.door_staff() {
         return Err(AppError::Forbidden("only door staff may scan tickets"));

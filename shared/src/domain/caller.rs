@@ -85,12 +85,21 @@ mod tests {
 
     #[test]
     fn only_owners_and_admins_see_a_resource() {
-        let user = Caller { user_id: "u1".into(), admin: false, staff: false, contact: Contact::default() };
+        let user = Caller {
+            user_id: "u1".into(),
+            admin: false,
+            staff: false,
+            contact: Contact::default(),
+        };
         assert!(user.may_see("u1"));
         assert!(!user.may_see("u2"));
-        assert!(
-            Caller { user_id: "a".into(), admin: true, staff: false, contact: Contact::default() }.may_see("u2")
-        );
+        assert!(Caller {
+            user_id: "a".into(),
+            admin: true,
+            staff: false,
+            contact: Contact::default()
+        }
+        .may_see("u2"));
     }
 
     #[test]

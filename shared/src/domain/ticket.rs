@@ -176,12 +176,18 @@ pub enum ScanResult {
     /// Out: the ticket may come in again.
     Exited(StoredTicket),
     /// In again without an out: who scanned it first, and when.
-    AlreadyIn { gate: String, at: DateTime<Utc> },
+    AlreadyIn {
+        gate: String,
+        at: DateTime<Utc>,
+    },
     /// Out without being in.
     NotIn,
     Revoked,
     /// The same nonce was scanned before: its first answer (status, body).
-    Replay { status: u16, body: String },
+    Replay {
+        status: u16,
+        body: String,
+    },
     /// The code's ticket does not exist (a real signature over an id this system never issued).
     Unknown,
 }
@@ -214,7 +220,9 @@ mod tests {
         let parts = parse(&code).unwrap();
         assert_eq!((parts.ticket_id, parts.event_id, parts.seat_id.as_str()), (t, e, "A-12-7"));
         assert_eq!((parts.payload, parts.signature), (p, [7u8; 64]));
-        for bad in ["", "T1", "T1.x.y", "T2.AAAA.AAAA", &format!("{code}.x"), &code[..code.len() - 3]] {
+        for bad in
+            ["", "T1", "T1.x.y", "T2.AAAA.AAAA", &format!("{code}.x"), &code[..code.len() - 3]]
+        {
             assert_eq!(parse(bad), None, "{bad}");
         }
         assert_eq!(parse(&"T1.".repeat(300)), None);

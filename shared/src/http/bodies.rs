@@ -361,7 +361,8 @@ impl TransferBody {
     /// The receiving user: 1-128 printable characters.
     pub fn to_user(self) -> Result<String, RuleError> {
         let u = self.to_user_id;
-        if u.trim().is_empty() || u.chars().count() > USER_ID_MAX || u.chars().any(char::is_control) {
+        if u.trim().is_empty() || u.chars().count() > USER_ID_MAX || u.chars().any(char::is_control)
+        {
             return Err(RuleError::invalid("toUserId", "1-128 printable characters"));
         }
         Ok(u)
@@ -391,7 +392,10 @@ impl TryFrom<CheckinBody> for crate::domain::ticket::Scan {
         if b.code.len() > crate::domain::ticket::CODE_MAX {
             return Err(RuleError::invalid("code", "at most 512 characters"));
         }
-        if b.gate.trim().is_empty() || b.gate.chars().count() > GATE_MAX || b.gate.chars().any(char::is_control) {
+        if b.gate.trim().is_empty()
+            || b.gate.chars().count() > GATE_MAX
+            || b.gate.chars().any(char::is_control)
+        {
             return Err(RuleError::invalid("gate", "1-64 printable characters"));
         }
         if let Some(n) = &b.nonce {

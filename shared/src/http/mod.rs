@@ -78,7 +78,8 @@ pub fn caller(req: &Request) -> Result<Caller, Problem> {
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Problem::unauthorized("the token has no subject"))?;
     let groups = claims.get("cognito:groups").map(String::as_str).unwrap_or_default();
-    let (admin, staff) = (Caller::groups_include(groups, "admin"), Caller::groups_include(groups, "staff"));
+    let (admin, staff) =
+        (Caller::groups_include(groups, "admin"), Caller::groups_include(groups, "staff"));
     let contact = Contact::new(
         claims.get("email").map(String::as_str),
         claims.get("phone_number").map(String::as_str),

@@ -189,7 +189,12 @@ impl From<AppError> for Problem {
                     crate::domain::ticket::TicketStatus::Revoked => "TICKET_REVOKED",
                     _ => "ALREADY_CHECKED_IN",
                 };
-                Problem::new(409, code, "Ticket state conflict", format!("the ticket is {}", status.as_str()))
+                Problem::new(
+                    409,
+                    code,
+                    "Ticket state conflict",
+                    format!("the ticket is {}", status.as_str()),
+                )
             }
             AppError::QueueTokenRequired(why) => {
                 Problem::new(403, "QUEUE_TOKEN_REQUIRED", "Queue token required", why)

@@ -42,14 +42,15 @@ pub async fn for_user(app: Arc<App>, req: Request) -> HandlerResult {
 pub async fn qr(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let ticket = tickets::holders_ticket(&app, &caller, path_id(&req, "ticketId")?).await?;
-    let svg = qrcode::QrCode::with_error_correction_level(ticket.code.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| {
-            tracing::error!(error = %e, "rendering a QR code");
-            Problem::internal()
-        })?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .build();
+    let svg =
+        qrcode::QrCode::with_error_correction_level(ticket.code.as_bytes(), qrcode::EcLevel::M)
+            .map_err(|e| {
+                tracing::error!(error = %e, "rendering a QR code");
+                Problem::internal()
+            })?
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(240, 240)
+            .build();
     Response::builder()
         .status(200)
         .header("content-type", "image/svg+xml")
@@ -128,9 +129,15 @@ pub async fn checkin(app: Arc<App>, req: Request) -> HandlerResult {
 }
 
 /// The answer to a scan's outcome: its status and body.
-fn answer(app: &App, r: &ScanResult, gate: &str, at: chrono::DateTime<chrono::Utc>) -> (u16, String) {
+fn answer(
+    app: &App,
+    r: &ScanResult,
+    gate: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (u16, String) {
     let ok = |result: &str, t: &crate::domain::ticket::StoredTicket| {
-        let body = json!({ "result": result, "ticket": app.ticket(t.clone()), "gate": gate, "at": at });
+        let body =
+            json!({ "result": result, "ticket": app.ticket(t.clone()), "gate": gate, "at": at });
         (200, body.to_string())
     };
     let refusal = match r {

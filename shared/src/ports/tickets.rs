@@ -9,6 +9,9 @@ use uuid::Uuid;
 use super::BackendResult;
 use crate::domain::ticket::{Scan, ScanResult, StoredTicket};
 
+/// Makes the answer (status, body) a scan's outcome gets; stored with the scan.
+pub type RenderScan = dyn Fn(&ScanResult) -> (u16, String) + Send + Sync;
+
 /// What a transfer came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transferred {
@@ -48,7 +51,7 @@ pub trait TicketStore: Send + Sync {
         scan: &Scan,
         staff: &str,
         now: DateTime<Utc>,
-        answer: &(dyn Fn(&ScanResult) -> (u16, String) + Send + Sync),
+        answer: &RenderScan,
     ) -> BackendResult<ScanResult>;
     /// Records a scan that never reached a ticket (a bad code, another event's ticket).
     async fn record_refusal(

@@ -80,7 +80,12 @@ impl MySqlTickets {
         MySqlTickets { pool }
     }
 
-    async fn many(&self, sql: &str, binds: Vec<String>, what: &str) -> BackendResult<Vec<StoredTicket>> {
+    async fn many(
+        &self,
+        sql: &str,
+        binds: Vec<String>,
+        what: &str,
+    ) -> BackendResult<Vec<StoredTicket>> {
         let mut q = sqlx::query(sql);
         for b in binds {
             q = q.bind(b);
@@ -114,7 +119,11 @@ async fn replay(
 impl TicketStore for MySqlTickets {
     async fn get(&self, id: Uuid) -> BackendResult<Option<StoredTicket>> {
         Ok(self
-            .many(&format!("{TICKET_COLUMNS} WHERE id = ?"), vec![id.to_string()], "reading a ticket")
+            .many(
+                &format!("{TICKET_COLUMNS} WHERE id = ?"),
+                vec![id.to_string()],
+                "reading a ticket",
+            )
             .await?
             .pop())
     }
@@ -155,7 +164,7 @@ impl TicketStore for MySqlTickets {
         scan: &Scan,
         staff: &str,
         now: DateTime<Utc>,
-        answer: &(dyn Fn(&ScanResult) -> (u16, String) + Send + Sync),
+        answer: &crate::ports::tickets::RenderScan,
     ) -> BackendResult<ScanResult> {
         let what = "scanning a ticket";
         let mut tx = self.pool.begin().await.map_err(fault(what))?;
@@ -206,6 +215,7 @@ impl TicketStore for MySqlTickets {
             (Some(_), false, crate::domain::ticket::Direction::Out) => ScanResult::NotIn,
         };
         let (status, body) = answer(&result);
+        let name = result_name(&result);
         let recorded = sqlx::query(
             "INSERT INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -216,7 +226,7 @@ impl TicketStore for MySqlTickets {
         .bind(&scan.gate)
         .bind(scan.direction.as_str())
         .bind(&scan.nonce)
-        .bind(result_name(&result))
+        .bind(name)
         .bind(status)
         .bind(&body)
         .bind(scan.scanned_at.unwrap_or(now))
@@ -233,10 +243,12 @@ impl TicketStore for MySqlTickets {
                 tx.rollback().await.map_err(fault(what))?;
                 let mut conn = self.pool.acquire().await.map_err(fault(what))?;
                 let nonce = scan.nonce.as_deref().unwrap_or_default();
-                replay(&mut *conn, staff, nonce)
-                    .await
-                    .map_err(fault(what))?
-                    .ok_or_else(|| crate::ports::BackendError::transient(what, anyhow::anyhow!("a racing scan's answer vanished")))
+                replay(&mut *conn, staff, nonce).await.map_err(fault(what))?.ok_or_else(|| {
+                    crate::ports::BackendError::transient(
+                        what,
+                        anyhow::anyhow!("a racing scan's answer vanished"),
+                    )
+                })
             }
             Err(e) => Err(fault(what)(e)),
         }
