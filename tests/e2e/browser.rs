@@ -110,6 +110,19 @@ async fn the_live_page_follows_other_buyers_and_lets_its_user_hold_and_book() {
         until_shown(&page, "A-1-4", "BOOKED", Duration::from_secs(2)).await;
         let bookings = s.get("/api/v1/bookings/users/carol", &s.token("carol")).await;
         assert_eq!(bookings.body["items"][0]["status"], "CONFIRMED", "{bookings:?}");
+        // The page shows the booking's two tickets with their QR codes, drawn.
+        let start = Instant::now();
+        loop {
+            let drawn = page
+                .execute("return [...document.querySelectorAll('#tickets .ticket img')].filter(i => i.complete && i.naturalWidth > 0).length", vec![])
+                .await
+                .unwrap();
+            if drawn == json!(2) {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(5), "QR codes drawn: {drawn}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
 
         // API Gateway drops the connection (idle, or after two hours): the page reconnects and
         // resyncs, and a change made while it was away shows.

@@ -26,10 +26,14 @@ pub enum MessageKind {
     PaymentSucceeded,
     PaymentFailed,
     PaymentRefunded,
+    TicketsIssued,
+    TicketCheckedIn,
+    TicketTransferred,
+    TicketRevoked,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 14] = [
         MessageKind::BookingCreated,
         MessageKind::BookingConfirmed,
         MessageKind::BookingCancelled,
@@ -40,6 +44,10 @@ impl MessageKind {
         MessageKind::PaymentSucceeded,
         MessageKind::PaymentFailed,
         MessageKind::PaymentRefunded,
+        MessageKind::TicketsIssued,
+        MessageKind::TicketCheckedIn,
+        MessageKind::TicketTransferred,
+        MessageKind::TicketRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +62,10 @@ impl MessageKind {
             MessageKind::PaymentSucceeded => "PaymentSucceeded",
             MessageKind::PaymentFailed => "PaymentFailed",
             MessageKind::PaymentRefunded => "PaymentRefunded",
+            MessageKind::TicketsIssued => "TicketsIssued",
+            MessageKind::TicketCheckedIn => "TicketCheckedIn",
+            MessageKind::TicketTransferred => "TicketTransferred",
+            MessageKind::TicketRevoked => "TicketRevoked",
         }
     }
 
@@ -68,6 +80,11 @@ impl MessageKind {
             | MessageKind::BookingConfirmed
             | MessageKind::BookingCancelled
             | MessageKind::BookingExpired => BOOKING_EVENTS,
+            // A booking's tickets travel with the booking's messages (keyed by event, in order).
+            MessageKind::TicketsIssued
+            | MessageKind::TicketCheckedIn
+            | MessageKind::TicketTransferred
+            | MessageKind::TicketRevoked => BOOKING_EVENTS,
             MessageKind::SeatsHeld | MessageKind::SeatsReleased | MessageKind::SeatsBooked => {
                 SEAT_EVENTS
             }

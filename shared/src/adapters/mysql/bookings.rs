@@ -102,10 +102,10 @@ pub(super) async fn apply(
     let mut refunded = Vec::new();
     if to == BookingStatus::Confirmed {
         set_seats(tx, b, SeatStatus::Booked).await?;
-        super::tickets::issue(tx, b, now).await?;
+        messages.push(super::tickets::issue(tx, b, now).await?);
     } else {
         set_seats(tx, b, SeatStatus::Available).await?;
-        super::tickets::revoke(tx, b.id, now).await?;
+        messages.extend(super::tickets::revoke(tx, b, now).await?);
         sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
             .bind(b.id.to_string())
             .execute(&mut **tx)

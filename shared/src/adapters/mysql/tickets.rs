@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::{fault, status, uuid};
 use crate::domain::ticket::{Scan, ScanResult, StoredTicket, TicketStatus};
-use crate::domain::Booking;
-use crate::ports::{BackendResult, TicketChanges, TicketStore, Transferred};
+use crate::domain::{Booking, Envelope, MessageKind};
+use crate::ports::{BackendError, BackendResult, TicketChanges, TicketStore, Transferred};
+use serde_json::json;
 
 const TICKET_COLUMNS: &str = "SELECT id, booking_id, event_id, seat_id, holder_user_id, \
     CAST(status AS CHAR) AS status, checked_in_at, checkin_gate, created_at FROM tickets";
@@ -29,17 +30,19 @@ fn ticket_row(r: &MySqlRow) -> Result<StoredTicket, sqlx::Error> {
     })
 }
 
-/// One VALID ticket per seat of a booking that is becoming CONFIRMED (in its transaction).
+/// One VALID ticket per seat of a booking that is becoming CONFIRMED (in its transaction), and
+/// the `TicketsIssued` message that announces them.
 pub(super) async fn issue(
     tx: &mut Transaction<'_, MySql>,
     b: &Booking,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Envelope, sqlx::Error> {
+    let tickets: Vec<(Uuid, &String)> = b.seat_ids.iter().map(|s| (Uuid::now_v7(), s)).collect();
     let mut q = sqlx::QueryBuilder::new(
         "INSERT INTO tickets (id, booking_id, event_id, seat_id, holder_user_id, status, live, created_at, updated_at) ",
     );
-    q.push_values(&b.seat_ids, |mut row, seat| {
-        row.push_bind(Uuid::now_v7().to_string())
+    q.push_values(&tickets, |mut row, (id, seat)| {
+        row.push_bind(id.to_string())
             .push_bind(b.id.to_string())
             .push_bind(b.event_id.to_string())
             .push_bind(seat)
@@ -50,15 +53,35 @@ pub(super) async fn issue(
             .push_bind(now);
     });
     q.build().execute(&mut **tx).await?;
-    Ok(())
+    let issued: Vec<_> = tickets
+        .iter()
+        .map(|(id, seat)| json!({ "ticketId": id, "seatId": seat, "holderUserId": b.user_id }))
+        .collect();
+    Ok(Envelope::new(
+        MessageKind::TicketsIssued,
+        b.event_id,
+        now,
+        json!({ "bookingId": b.id, "eventId": b.event_id, "tickets": issued }),
+    ))
 }
 
-/// Revokes the live tickets of a booking that is being cancelled (in its transaction).
+/// Revokes the live tickets of a booking that is being cancelled (in its transaction); the
+/// `TicketRevoked` message if there were any.
 pub(super) async fn revoke(
     tx: &mut Transaction<'_, MySql>,
-    booking: Uuid,
+    b: &Booking,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Option<Envelope>, sqlx::Error> {
+    let booking = b.id;
+    let live: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE booking_id = ? AND live = 1 ORDER BY id FOR UPDATE",
+    )
+    .bind(booking.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    if live.is_empty() {
+        return Ok(None);
+    }
     sqlx::query(
         "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ?, updated_at = ?, version = version + 1 \
          WHERE booking_id = ? AND live = 1",
@@ -68,7 +91,24 @@ pub(super) async fn revoke(
     .bind(booking.to_string())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(Some(Envelope::new(
+        MessageKind::TicketRevoked,
+        b.event_id,
+        now,
+        json!({ "bookingId": booking, "eventId": b.event_id, "ticketIds": live, "reason": "BOOKING_CANCELLED" }),
+    )))
+}
+
+/// Writes messages to the outbox inside a ticket transaction.
+async fn announce(
+    tx: &mut Transaction<'_, MySql>,
+    messages: &[Envelope],
+    what: &str,
+) -> BackendResult<()> {
+    super::outbox::enqueue(tx, messages).await.map_err(|e| match e {
+        super::Abort::Fail(b) => b,
+        super::Abort::Retry(_) => BackendError::transient(what, anyhow::anyhow!("lock contention")),
+    })
 }
 
 pub struct MySqlTickets {
@@ -169,7 +209,7 @@ impl TicketStore for MySqlTickets {
         let what = "scanning a ticket";
         let mut tx = self.pool.begin().await.map_err(fault(what))?;
         if let Some(nonce) = &scan.nonce {
-            if let Some(r) = replay(&mut *tx, staff, nonce).await.map_err(fault(what))? {
+            if let Some(r) = replay(&mut tx, staff, nonce).await.map_err(fault(what))? {
                 return Ok(r);
             }
         }
@@ -216,6 +256,17 @@ impl TicketStore for MySqlTickets {
         };
         let (status, body) = answer(&result);
         let name = result_name(&result);
+        if let ScanResult::Admitted(t) | ScanResult::Exited(t) = &result {
+            let m = Envelope::new(
+                MessageKind::TicketCheckedIn,
+                t.event_id,
+                now,
+                json!({ "ticketId": t.id, "bookingId": t.booking_id, "eventId": t.event_id, "seatId": t.seat_id,
+                    "gate": scan.gate, "direction": scan.direction.as_str(), "staffId": staff, "at": now,
+                    "scannedAt": scan.scanned_at.unwrap_or(now) }),
+            );
+            announce(&mut tx, &[m], what).await?;
+        }
         let recorded = sqlx::query(
             "INSERT INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -243,7 +294,7 @@ impl TicketStore for MySqlTickets {
                 tx.rollback().await.map_err(fault(what))?;
                 let mut conn = self.pool.acquire().await.map_err(fault(what))?;
                 let nonce = scan.nonce.as_deref().unwrap_or_default();
-                replay(&mut *conn, staff, nonce).await.map_err(fault(what))?.ok_or_else(|| {
+                replay(&mut conn, staff, nonce).await.map_err(fault(what))?.ok_or_else(|| {
                     crate::ports::BackendError::transient(
                         what,
                         anyhow::anyhow!("a racing scan's answer vanished"),
@@ -330,6 +381,14 @@ impl TicketStore for MySqlTickets {
         .execute(&mut *tx)
         .await
         .map_err(fault(what))?;
+        let m = Envelope::new(
+            MessageKind::TicketTransferred,
+            old.event_id,
+            now,
+            json!({ "ticketId": old.id, "newTicketId": new_id, "bookingId": old.booking_id, "eventId": old.event_id,
+                "seatId": old.seat_id, "fromUserId": from, "toUserId": to }),
+        );
+        announce(&mut tx, &[m], what).await?;
         tx.commit().await.map_err(fault(what))?;
         Ok(Transferred::Done(StoredTicket {
             id: new_id,
