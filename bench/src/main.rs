@@ -6,6 +6,7 @@
 
 mod baseline;
 mod chaos;
+mod checkins;
 mod coldstart;
 mod holds;
 mod queue;
@@ -48,6 +49,8 @@ enum Command {
     /// The on-sale behind a waiting room: joins, the opening, admitted buyers hold, book and pay;
     /// then the same crowd without the room, and the queue script's raw rate on one shard.
     Queue(queue::Options),
+    /// The door under load: tickets sold, then scanned once each, then one ticket by everyone.
+    Checkins(checkins::Options),
     /// Init time of each function binary against a local Lambda runtime API, and its size.
     Coldstart {
         /// Where `cargo lambda build --release` put the binaries.
@@ -116,6 +119,11 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             if !clean {
+                std::process::exit(1);
+            }
+        }
+        Command::Checkins(options) => {
+            if !checkins::run(&cli.url, &cli.secret, cli.concurrency, options).await? {
                 std::process::exit(1);
             }
         }

@@ -241,7 +241,11 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
             .await
             .unwrap();
     // Seat changes go out through the seat log, not the outbox: one source per change.
-    assert_eq!(expected.len(), 3 * 3, "created, payment succeeded, confirmed: per booking");
+    assert_eq!(
+        expected.len(),
+        3 * 4,
+        "created, payment succeeded, confirmed, tickets issued: per booking"
+    );
 
     // It is back: every message goes out, in order, once marked.
     let back =

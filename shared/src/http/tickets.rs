@@ -27,6 +27,9 @@ pub async fn for_booking(app: Arc<App>, req: Request) -> HandlerResult {
 pub async fn for_user(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let user = path_param(&req, "userId");
+    if user.is_empty() || user.len() > 255 {
+        return Err(Problem::bad_request("INVALID_ID", "userId must be 1-255 bytes"));
+    }
     let event = query(&req, "eventId")
         .map(|e| {
             uuid::Uuid::parse_str(&e)
