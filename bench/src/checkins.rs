@@ -24,7 +24,13 @@ pub struct Options {
     gateway: Option<String>,
 }
 
-pub async fn run(url: &str, secret: &str, concurrency: usize, o: Options) -> anyhow::Result<bool> {
+pub async fn run(
+    url: &str,
+    secret: &str,
+    database: &str,
+    concurrency: usize,
+    o: Options,
+) -> anyhow::Result<bool> {
     let gateway = match &o.gateway {
         Some(bin) => Some(tokio::sync::Mutex::new(crate::chaos::Gateway::start(bin, url).await?)),
         None => None,
@@ -156,6 +162,7 @@ pub async fn run(url: &str, secret: &str, concurrency: usize, o: Options) -> any
         .collect();
     futures::future::join_all(workers).await;
     let took = started.elapsed();
+    let took_many = took;
     let mut many = std::mem::take(&mut *many.lock().unwrap());
     let admitted = many.by_status.get(&200).copied().unwrap_or(0);
     many.report("scan many", took);
@@ -204,5 +211,13 @@ pub async fn run(url: &str, secret: &str, concurrency: usize, o: Options) -> any
         one.latencies.len() as f64 / took.as_secs_f64()
     );
     crate::chaos::stop(gateway).await;
+    let raw =
+        crate::baseline::mysql_baseline(database, concurrency, Duration::from_secs(o.seconds))
+            .await?;
+    println!(
+        "ratio: check-ins on many tickets {:.0}/s vs raw MySQL write transaction {raw:.0}/s = {:.2}",
+        admitted as f64 / took_many.as_secs_f64(),
+        admitted as f64 / took_many.as_secs_f64() / raw
+    );
     Ok(admitted == codes.len() as u64 && admitted_once == 1)
 }

@@ -123,7 +123,9 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Checkins(options) => {
-            if !checkins::run(&cli.url, &cli.secret, cli.concurrency, options).await? {
+            if !checkins::run(&cli.url, &cli.secret, &cli.database, cli.concurrency, options)
+                .await?
+            {
                 std::process::exit(1);
             }
         }

@@ -11,6 +11,7 @@ mod live;
 mod payments;
 mod queue;
 mod races;
+mod report;
 mod sales;
 mod secrets;
 mod security;

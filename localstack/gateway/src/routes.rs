@@ -37,6 +37,7 @@ pub fn routes() -> Vec<Route> {
         route!("events-list", GET, "/api/v1/events", events::list),
         route!("events-get", GET, "/api/v1/events/{eventId}", events::get),
         route!("events-update", PATCH, "/api/v1/events/{eventId}", events::update),
+        route!("events-report", GET, "/api/v1/events/{eventId}/report", events::report),
         route!("seats-get", GET, "/api/v1/events/{eventId}/seats", events::seats),
         route!("queue-join", POST, "/api/v1/events/{eventId}/queue", queue::join),
         route!("queue-get", GET, "/api/v1/events/{eventId}/queue", queue::get),

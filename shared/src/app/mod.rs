@@ -18,6 +18,7 @@ pub mod payments;
 pub mod queue;
 pub mod relay;
 pub mod release_hold;
+pub mod report;
 pub mod seat_map;
 pub mod sweep;
 pub mod tickets;

@@ -9,6 +9,7 @@ pub mod message;
 pub mod notification;
 pub mod payment;
 pub mod queue;
+pub mod report;
 pub mod seat;
 pub mod ticket;
 

@@ -51,6 +51,13 @@ pub async fn update(app: Arc<App>, req: Request) -> HandlerResult {
     json(200, &EventView::new(&app, &event))
 }
 
+/// `GET /api/v1/events/{eventId}/report` (admin): 200 the sales report.
+pub async fn report(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may read sales reports")?;
+    let report = crate::app::report::sales_report(&app, &caller, path_id(&req, "eventId")?).await?;
+    json(200, &report)
+}
+
 /// `GET /api/v1/events?limit=&cursor=`: 200 `{items, nextCursor}`.
 pub async fn list(app: Arc<App>, req: Request) -> HandlerResult {
     caller(&req)?;

@@ -17,6 +17,8 @@ pub trait EventStore: Send + Sync {
     /// false if another change came first.
     async fn update(&self, event: &Event) -> BackendResult<bool>;
     async fn get(&self, id: Uuid) -> BackendResult<Option<Event>>;
+    /// The event's sales report (without its queue), read in one consistent snapshot.
+    async fn sales(&self, event: Uuid) -> BackendResult<crate::domain::report::SalesReport>;
     /// Events in creation order, after the cursor event if given.
     async fn list(&self, after: Option<Uuid>, limit: u32) -> BackendResult<Vec<Event>>;
     /// Seats the system of record says are taken, for rebuilding the lock structure after Redis

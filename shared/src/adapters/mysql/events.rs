@@ -7,6 +7,7 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::{fault, in_list, status};
+use crate::domain::report::{BookingCounts, CategorySales, SalesReport, SeatCounts};
 use crate::domain::{Event, SeatStatus, Section, WaitingRoom};
 use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
 
@@ -182,6 +183,108 @@ impl EventStore for MySqlEvents {
         .await
         .map_err(fault("changing an event"))?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn sales(&self, event: Uuid) -> BackendResult<SalesReport> {
+        let what = "reading the sales report";
+        let id = event.to_string();
+        // One snapshot (REPEATABLE READ): the figures agree with each other.
+        let mut tx = self.pool.begin().await.map_err(fault(what))?;
+        let mut report = SalesReport {
+            event_id: event,
+            seats: SeatCounts::default(),
+            bookings: BookingCounts::default(),
+            revenue_cents: 0,
+            refunded_cents: 0,
+            categories: Vec::new(),
+            checked_in: 0,
+            queue: None,
+        };
+        let seats: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT CAST(status AS CHAR), COUNT(*) FROM seats WHERE event_id = ? GROUP BY status",
+        )
+        .bind(&id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        for (status, n) in seats {
+            let n = n.max(0) as u64;
+            match status.as_str() {
+                "AVAILABLE" => report.seats.available = n,
+                "HELD" => report.seats.held = n,
+                "BOOKED" => report.seats.booked = n,
+                "BLOCKED" => report.seats.blocked = n,
+                other => {
+                    return Err(BackendError::permanent(
+                        what,
+                        anyhow::anyhow!("seat status {other}"),
+                    ))
+                }
+            }
+        }
+        let bookings: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT CAST(status AS CHAR), COUNT(*), CAST(COALESCE(SUM(total_cents), 0) AS SIGNED) \
+             FROM bookings WHERE event_id = ? GROUP BY status",
+        )
+        .bind(&id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        for (status, n, total) in bookings {
+            let n = n.max(0) as u64;
+            match status.as_str() {
+                "PENDING" => report.bookings.pending = n,
+                "CONFIRMED" => {
+                    report.bookings.confirmed = n;
+                    report.revenue_cents = total;
+                }
+                "CANCELLED" => report.bookings.cancelled = n,
+                "EXPIRED" => report.bookings.expired = n,
+                other => {
+                    return Err(BackendError::permanent(
+                        what,
+                        anyhow::anyhow!("booking status {other}"),
+                    ))
+                }
+            }
+        }
+        report.refunded_cents = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(p.amount_cents), 0) AS SIGNED) FROM payments p \
+             JOIN bookings b ON b.id = p.booking_id WHERE b.event_id = ? AND p.status = 'REFUNDED'",
+        )
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        let categories: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT sec.category, COUNT(*), CAST(COALESCE(SUM(s.price_cents), 0) AS SIGNED) FROM bookings b \
+             JOIN booking_seats bs ON bs.booking_id = b.id \
+             JOIN seats s ON s.event_id = bs.event_id AND s.seat_id = bs.seat_id \
+             JOIN sections sec ON sec.event_id = s.event_id AND sec.name = s.section \
+             WHERE b.event_id = ? AND b.status = 'CONFIRMED' GROUP BY sec.category ORDER BY sec.category",
+        )
+        .bind(&id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        report.categories = categories
+            .into_iter()
+            .map(|(category, booked, revenue_cents)| CategorySales {
+                category,
+                booked: booked.max(0) as u64,
+                revenue_cents,
+            })
+            .collect();
+        let checked_in: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND status = 'CHECKED_IN'",
+        )
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        report.checked_in = checked_in.max(0) as u64;
+        tx.commit().await.map_err(fault(what))?;
+        Ok(report)
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Event>> {
