@@ -317,14 +317,37 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
         .await
         .unwrap();
     assert_eq!((report.records, report.done, report.dead_lettered), (2, 0, 0), "{report:?}");
-    // Wait until the gateway's consumer has committed past the duplicate (offset 2: created,
-    // confirmed, duplicate).
+    // Wait until the gateway's consumer has committed past the duplicate (offset 3: created,
+    // confirmed, tickets issued, duplicate).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while committed(&s, "notifications", "booking.events") < 3 && Instant::now() < deadline {
+    while committed(&s, "notifications", "booking.events") < 4 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(committed(&s, "notifications", "booking.events") >= 3, "the duplicate was consumed");
+    assert!(committed(&s, "notifications", "booking.events") >= 4, "the duplicate was consumed");
     assert_eq!(emails_to(&to).await.len(), 1, "still exactly one email");
+
+    // Giving a ticket away tells the buyer.
+    let tickets =
+        s.get(&format!("/api/v1/bookings/{}/tickets", b["id"].as_str().unwrap()), &token).await;
+    let ticket = tickets.body["items"][0]["id"].as_str().unwrap().to_string();
+    let moved = s
+        .post(
+            &format!("/api/v1/tickets/{ticket}/transfer"),
+            &token,
+            json!({ "toUserId": "friend" }),
+        )
+        .await;
+    assert_eq!(moved.status, reqwest::StatusCode::OK, "{moved:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emails_to(&to).await.len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mails = emails_to(&to).await;
+    assert!(
+        mails.iter().any(|(subject, body)| subject == "Ticket transferred: Test night"
+            && body.contains("friend")),
+        "{mails:?}"
+    );
 }
 
 #[tokio::test]

@@ -170,6 +170,10 @@ async fn a_transfer_reissues_the_code_and_a_cancel_revokes_it() {
 
     // Amy gives A-1-1 to Ben: a new ticket and code; the old code is revoked.
     let path = |t: &Value| format!("/api/v1/tickets/{}/transfer", t["id"].as_str().unwrap());
+    // Someone else's ticket: 404, before the body is looked at.
+    s.post(&path(&t1), &s.token("ben"), json!({ "toUserId": 7 }))
+        .await
+        .assert_problem(404, "TICKET_NOT_FOUND");
     s.post(&path(&t1), &s.token("ben"), json!({ "toUserId": "cat" }))
         .await
         .assert_problem(404, "TICKET_NOT_FOUND");

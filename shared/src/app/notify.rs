@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::{App, AppError, AppResult, Handled, Resource};
 use crate::domain::notification::{
-    booking_notice, refund_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE,
+    booking_notice, refund_notice, transfer_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE,
+    TRANSFER_NOTICE,
 };
 use crate::domain::{BookingStatus, Envelope, RuleError};
 use crate::metrics::{self, Metric};
@@ -15,12 +16,16 @@ use crate::metrics::{self, Metric};
 pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
     let mut out = Handled::default();
     for m in messages {
-        if !BOOKING_NOTICES.contains(&m.kind) && m.kind != REFUND_NOTICE {
+        if !BOOKING_NOTICES.contains(&m.kind)
+            && m.kind != REFUND_NOTICE
+            && m.kind != TRANSFER_NOTICE
+        {
             out.skipped += 1;
             continue;
         }
         match notice_of(app, &m).await {
-            Ok((notice, to)) => {
+            Ok(None) => out.skipped += 1,
+            Ok(Some((notice, to))) => {
                 let sent = deliver(app, &m, &notice, &to).await;
                 match sent {
                     Ok(0) => out.skipped += 1,
@@ -42,8 +47,8 @@ pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
 type Recipient = (Option<String>, Option<String>);
 
 /// The notice a message calls for, and its recipient (from the booking, which keeps the buyer's
-/// contact off Kafka).
-async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
+/// contact off Kafka); `None` when it calls for none.
+async fn notice_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipient)>> {
     let booking_id = m.data["bookingId"]
         .as_str()
         .and_then(|b| Uuid::parse_str(b).ok())
@@ -51,7 +56,16 @@ async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
     let booking =
         app.bookings.get(booking_id).await?.ok_or(AppError::NotFound(Resource::Booking))?;
     let event = app.event(booking.event_id).await?;
-    let notice = if m.kind == REFUND_NOTICE {
+    let notice = if m.kind == TRANSFER_NOTICE {
+        // The buyer of the booking is told when they gave a ticket away (a later holder's own
+        // transfer reaches nobody: a user id gives no address without a user directory).
+        if m.data["fromUserId"].as_str() != Some(booking.user_id.as_str()) {
+            return Ok(None);
+        }
+        let seat = m.data["seatId"].as_str().unwrap_or_default();
+        let to = m.data["toUserId"].as_str().unwrap_or_default();
+        transfer_notice(&booking, seat, to, &event.name)
+    } else if m.kind == REFUND_NOTICE {
         let amount = m.data["amountCents"].as_i64().unwrap_or(booking.total_cents);
         let currency = m.data["currency"].as_str().unwrap_or(&booking.currency);
         refund_notice(&booking, amount, currency, &event.name)
@@ -79,7 +93,7 @@ async fn notice_of(app: &App, m: &Envelope) -> AppResult<(Notice, Recipient)> {
         }
         notice
     };
-    Ok((notice, (booking.contact.email, booking.contact.phone)))
+    Ok(Some((notice, (booking.contact.email, booking.contact.phone))))
 }
 
 /// Sends on each channel the buyer has and this message has not used yet; returns how many sent.

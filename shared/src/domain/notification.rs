@@ -15,6 +15,20 @@ pub const BOOKING_NOTICES: [MessageKind; 3] =
     [MessageKind::BookingConfirmed, MessageKind::BookingCancelled, MessageKind::BookingExpired];
 /// The payment message type a buyer hears about.
 pub const REFUND_NOTICE: MessageKind = MessageKind::PaymentRefunded;
+/// The ticket message type the buyer who gave a ticket away hears about.
+pub const TRANSFER_NOTICE: MessageKind = MessageKind::TicketTransferred;
+
+/// The notice to the buyer who gave the ticket for `seat` to `to_user`.
+pub fn transfer_notice(b: &Booking, seat: &str, to_user: &str, event_name: &str) -> Notice {
+    let reference = &b.id.simple().to_string()[..12];
+    Notice {
+        subject: format!("Ticket transferred: {event_name}"),
+        text: format!(
+            "Your ticket for seat {seat} now belongs to {to_user}; its old code no longer admits.\nBooking reference: {reference}\n"
+        ),
+        sms: format!("Ticket {seat} for {event_name} transferred to {to_user}. Ref {reference}"),
+    }
+}
 
 /// Cents as `12.34 EUR`.
 pub fn money(cents: i64, currency: &str) -> String {

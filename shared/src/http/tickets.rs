@@ -66,6 +66,8 @@ pub async fn qr(app: Arc<App>, req: Request) -> HandlerResult {
 pub async fn transfer(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = writer(&app, &req).await?;
     let id = path_id(&req, "ticketId")?;
+    // Authorisation before validation: someone else's ticket is 404 whatever the body says.
+    tickets::holders_ticket(&app, &caller, id).await?;
     let to = json_body::<TransferBody>(&req)?.to_user()?;
     let ticket = tickets::transfer(&app, &caller, id, &to).await?;
     json(200, &ticket)
