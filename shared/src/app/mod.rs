@@ -50,6 +50,9 @@ const EVENT_FRESH_FOR: Duration = Duration::from_secs(2);
 /// Reads of a lost lock structure before giving up (each rebuilds it from MySQL first).
 const LOAD_ATTEMPTS: usize = 3;
 
+/// Per-event turns: one refresh of a cached entry at a time.
+type Turns = RwLock<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>;
+
 /// Puts a value in one of the instance's per-event caches, emptying it when it is full.
 fn remember<V>(cache: &RwLock<HashMap<Uuid, V>>, id: Uuid, value: V) {
     if let Ok(mut cache) = cache.write() {
@@ -191,7 +194,11 @@ pub struct App {
     /// One snapshot read at a time per event and instance: concurrent requests for the same event
     /// wait and share it (a seat map of a large sold-out event is the most expensive read Redis
     /// serves), while other events go on.
-    occupancy_refresh: RwLock<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    occupancy_refresh: Turns,
+    /// One read of an event from the store at a time per event and instance: when an event's
+    /// cached copy goes stale under a burst, one request reads it and the others wait for it,
+    /// instead of all of them asking MySQL at once.
+    event_refresh: Turns,
 }
 
 impl std::ops::Deref for App {
@@ -213,6 +220,7 @@ impl App {
             event_cache: RwLock::new(HashMap::new()),
             occupancy_cache: RwLock::new(HashMap::new()),
             occupancy_refresh: RwLock::new(HashMap::new()),
+            event_refresh: RwLock::new(HashMap::new()),
         }
     }
 
@@ -224,8 +232,20 @@ impl App {
     /// The event, from this instance's cache (if younger than [`EVENT_FRESH_FOR`]) or the store;
     /// [`AppError::NotFound`] if none.
     pub async fn event(&self, id: Uuid) -> AppResult<Arc<Event>> {
-        let cached = self.event_cache.read().ok().and_then(|c| c.get(&id).cloned());
-        if let Some((_, e)) = cached.filter(|(at, _)| at.elapsed() < EVENT_FRESH_FOR) {
+        let cached = || {
+            self.event_cache
+                .read()
+                .ok()
+                .and_then(|c| c.get(&id).cloned())
+                .filter(|(at, _)| at.elapsed() < EVENT_FRESH_FOR)
+                .map(|(_, e)| e)
+        };
+        if let Some(e) = cached() {
+            return Ok(e);
+        }
+        let turn = Self::refresh_turn(&self.event_refresh, id);
+        let _turn = turn.lock().await;
+        if let Some(e) = cached() {
             return Ok(e);
         }
         let event =
@@ -273,14 +293,13 @@ impl App {
             .await
     }
 
-    /// The turn to refresh one event's picture.
-    fn refresh_turn(&self, event: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        if let Some(turn) = self.occupancy_refresh.read().ok().and_then(|m| m.get(&event).cloned())
-        {
+    /// The turn to refresh one event's entry in one of the per-event caches (`turns`).
+    fn refresh_turn(turns: &Turns, event: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        if let Some(turn) = turns.read().ok().and_then(|m| m.get(&event).cloned()) {
             return turn;
         }
         let turn = Arc::new(tokio::sync::Mutex::new(()));
-        match self.occupancy_refresh.write() {
+        match turns.write() {
             Ok(mut m) => {
                 if m.len() >= EVENT_CACHE_SIZE {
                     m.clear();
@@ -305,7 +324,7 @@ impl App {
         if let Some(o) = cached() {
             return Ok(o);
         }
-        let turn = self.refresh_turn(event.id);
+        let turn = Self::refresh_turn(&self.occupancy_refresh, event.id);
         let _turn = turn.lock().await;
         if let Some(o) = cached() {
             return Ok(o);
