@@ -364,7 +364,7 @@ pub async fn audit(db: &MySqlPool, event: &str, seat_count: u32) -> anyhow::Resu
         "SELECT \
            (SELECT COUNT(*) FROM seats WHERE event_id = ? AND status = 'BOOKED'), \
            (SELECT COUNT(*) FROM (SELECT bs.seat_id FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id \
-              WHERE bs.event_id = ? AND b.status IN ('PENDING','CONFIRMED') GROUP BY bs.seat_id HAVING COUNT(*) > 1) x), \
+              WHERE bs.event_id = ? AND b.status IN ('PENDING','CONFIRMED') AND bs.released_at IS NULL GROUP BY bs.seat_id HAVING COUNT(*) > 1) x), \
            (SELECT COUNT(*) FROM bookings b WHERE b.event_id = ? AND b.status = 'CONFIRMED' AND \
               (SELECT COUNT(*) FROM payments p WHERE p.booking_id = b.id AND p.status = 'SUCCEEDED') <> 1), \
            (SELECT COUNT(*) FROM payments p JOIN bookings b ON b.id = p.booking_id \

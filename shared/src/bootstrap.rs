@@ -13,7 +13,7 @@ use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
 use crate::adapters::kafka::KafkaPublisher;
 use crate::adapters::ledger::DynamoLedger;
 use crate::adapters::mysql::{
-    self, MySqlBookings, MySqlEvents, MySqlOutbox, MySqlPayments, MySqlTickets,
+    self, MySqlBookings, MySqlEvents, MySqlHistory, MySqlOutbox, MySqlPayments, MySqlTickets,
 };
 use crate::adapters::notify::AwsNotifier;
 use crate::adapters::redis::RedisSeats;
@@ -148,17 +148,21 @@ pub fn ports(
     )?);
     let prefix = config.key_prefix.as_str();
     let ledger = Arc::new(DynamoLedger::new(aws, &config.notifications_table, prefix));
+    let events = Arc::new(MySqlEvents::new(pool.clone()));
     Ok(Ports {
         clock,
-        events: Arc::new(MySqlEvents::new(pool.clone())),
+        events: events.clone(),
+        cancellations: events.clone(),
+        blocks: events,
         tickets: Arc::new(MySqlTickets::new(pool.clone())),
+        history: Arc::new(MySqlHistory::new(pool.clone())),
         locks: seats.clone(),
         seat_log: seats.clone(),
         limiter: seats.clone(),
         queue: seats,
         bookings: Arc::new(MySqlBookings::new(pool.clone())),
         payments: Arc::new(MySqlPayments::new(pool.clone())),
-        provider: Arc::new(SandboxProvider),
+        provider: Arc::new(SandboxProvider::new(pool.clone())),
         idempotency: Arc::new(DynamoIdempotency::new(aws, &config.idempotency_table, prefix)),
         outbox: Arc::new(MySqlOutbox::new(pool)),
         publisher: Arc::new(KafkaPublisher::new(&config.kafka_bootstrap_servers, prefix)?),

@@ -308,3 +308,68 @@ async fn until_text(page: &Client, css: &str, text: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn the_organiser_view_blocks_seats_reads_the_report_and_cancels_after_a_preview() {
+    let s = Stack::start().await;
+    let e = s.simple_event(1, 6, 4).await;
+    let b = s.book(&e, "vera", &["A-1-3"]).await;
+    let p = s
+        .post(
+            "/api/v1/payments",
+            &s.token("vera"),
+            json!({ "bookingId": b["id"], "paymentMethod": "pm_card_visa" }),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
+    let driver = Driver::start().await;
+    let page = driver.browser().await;
+    let result = async {
+        page.goto(&format!("{}/live?event={e}&token={}", s.base, s.admin_token())).await.unwrap();
+        until_text(&page, "#who", "signed in as admin-1 (organiser)").await;
+        until_shown(&page, "A-1-1", "AVAILABLE", Duration::from_secs(10)).await;
+        let click = |css: String| {
+            let page = &page;
+            async move { page.find(Locator::Css(&css)).await.unwrap().click().await.unwrap() }
+        };
+        // Block two seats with a reason.
+        click("[data-seat=\"A-1-1\"]".into()).await;
+        click("[data-seat=\"A-1-2\"]".into()).await;
+        page.find(Locator::Id("block-reason")).await.unwrap().send_keys("camera").await.unwrap();
+        click("#block".into()).await;
+        until_shown(&page, "A-1-2", "BLOCKED", Duration::from_secs(5)).await;
+        let map = s.seat_statuses(&e).await;
+        assert_eq!((map["A-1-1"].as_str(), map["A-1-2"].as_str()), ("BLOCKED", "BLOCKED"));
+        // The report, as MySQL has it.
+        click("#report-show".into()).await;
+        until_text(&page, "td[data-figure=\"seats blocked\"]", "2").await;
+        until_text(&page, "td[data-figure=\"revenue\"]", "50.00").await;
+        // Put one back.
+        click("[data-seat=\"A-1-1\"]".into()).await;
+        click("#unblock".into()).await;
+        until_shown(&page, "A-1-1", "AVAILABLE", Duration::from_secs(5)).await;
+        assert_eq!(s.seat_statuses(&e).await["A-1-1"], "AVAILABLE");
+        // Cancel: first what it will do, then done, then its progress to the end.
+        click("#cancel-preview".into()).await;
+        until_text(
+            &page,
+            "#cancel-preview-text",
+            "This cancels 1 bookings (1 paid) and refunds 50.00.",
+        )
+        .await;
+        let still = s.get(&format!("/api/v1/events/{e}"), &s.token("vera")).await;
+        assert_eq!(still.body["saleStatus"], "ON_SALE", "the preview changes nothing");
+        click("#cancel-confirm".into()).await;
+        until_attr(&page, "#sale", "data-status", "CANCELLED", Duration::from_secs(5)).await;
+        booking_core::app::cancel_event::run(&s.app).await.unwrap();
+        until_attr(&page, "#cancel-progress", "data-done", "yes", Duration::from_secs(10)).await;
+        until_text(&page, "#cancel-progress", "Cancelled: 1 bookings cancelled, 50.00 refunded.")
+            .await;
+        let vera = s.get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &s.token("vera")).await;
+        assert_eq!(vera.body["status"], "CANCELLED");
+    }
+    .await;
+    page.close().await.ok();
+    drop(driver);
+    result
+}

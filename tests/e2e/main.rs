@@ -8,6 +8,7 @@ mod contract;
 mod events;
 mod holds;
 mod live;
+mod organiser;
 mod payments;
 mod queue;
 mod races;

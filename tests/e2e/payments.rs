@@ -310,6 +310,7 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
         status: PaymentStatus::Processing,
         failure_reason: None,
         created_at: chrono::Utc::now() - chrono::Duration::seconds(age_seconds),
+        refunded_cents: 0,
     };
     let charged = payment(&b, 180);
     s.app.payments.insert(&charged, "pm_card_visa").await.unwrap();

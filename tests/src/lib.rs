@@ -291,7 +291,7 @@ impl Stack {
         sqlx::query_as(
             "SELECT \
                (SELECT COUNT(*) FROM (SELECT bs.event_id, bs.seat_id FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id \
-                  WHERE b.status IN ('PENDING','CONFIRMED') GROUP BY bs.event_id, bs.seat_id HAVING COUNT(*) > 1) x), \
+                  WHERE b.status IN ('PENDING','CONFIRMED') AND bs.released_at IS NULL GROUP BY bs.event_id, bs.seat_id HAVING COUNT(*) > 1) x), \
                (SELECT COUNT(*) FROM bookings b WHERE b.status = 'CONFIRMED' AND \
                   (SELECT COUNT(*) FROM payments p WHERE p.booking_id = b.id AND p.status = 'SUCCEEDED') <> 1), \
                (SELECT COUNT(*) FROM payments p JOIN bookings b ON b.id = p.booking_id WHERE p.status = 'SUCCEEDED' AND b.status <> 'CONFIRMED')",

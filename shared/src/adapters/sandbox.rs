@@ -1,14 +1,27 @@
-//! The local payment sandbox: the outcome follows the payment method, as in common card test modes.
+//! The local payment sandbox: the outcome follows the payment method, as in common card test modes;
+//! refunds are kept in the sandbox's own book (`sandbox_refunds`), one per idempotency key, as a
+//! provider would keep them, so tests can see what the "provider" refunded and how often it was asked.
 
 use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::MySqlPool;
 
-use crate::domain::{ChargeOutcome, Payment};
-use crate::ports::{BackendResult, PaymentProvider};
+use crate::domain::{ChargeOutcome, Payment, Refund};
+use crate::ports::{BackendError, BackendResult, PaymentProvider};
 
 /// `pm_card_visa` succeeds, `pm_card_chargeDeclined` fails, `pm_card_async` settles later through
 /// the webhook; any other method is declined as unknown.
-#[derive(Debug, Clone, Default)]
-pub struct SandboxProvider;
+#[derive(Debug, Clone)]
+pub struct SandboxProvider {
+    book: MySqlPool,
+}
+
+impl SandboxProvider {
+    /// A sandbox keeping its book of refunds in `book`.
+    pub fn new(book: MySqlPool) -> Self {
+        SandboxProvider { book }
+    }
+}
 
 #[async_trait]
 impl PaymentProvider for SandboxProvider {
@@ -27,8 +40,20 @@ impl PaymentProvider for SandboxProvider {
         self.charge(payment, method).await
     }
 
-    async fn refund(&self, payment: &Payment) -> BackendResult<()> {
-        tracing::info!(payment_id = %payment.id, amount_cents = payment.amount_cents, "sandbox refund");
+    /// One refund per idempotency key: asking again only counts the request.
+    async fn refund(&self, refund: &Refund) -> BackendResult<()> {
+        sqlx::query(
+            "INSERT INTO sandbox_refunds (idempotency_key, payment_id, amount_cents, created_at) VALUES (?, ?, ?, ?) \
+             ON DUPLICATE KEY UPDATE requests = requests + 1",
+        )
+        .bind(refund.id.to_string())
+        .bind(refund.payment_id.to_string())
+        .bind(refund.amount_cents)
+        .bind(Utc::now())
+        .execute(&self.book)
+        .await
+        .map_err(|e| BackendError::transient("refunding at the sandbox provider", e))?;
+        tracing::info!(refund_id = %refund.id, payment_id = %refund.payment_id, amount_cents = refund.amount_cents, "sandbox refund");
         Ok(())
     }
 }

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
-use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, Transition};
+use crate::domain::history::SYSTEM;
+use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, RuleError, Transition};
+use crate::ports::SeatsCancelled;
 use crate::metrics::{self, Metric};
 
 /// Attempts when another request changes the booking between the read and the write.
@@ -36,13 +38,50 @@ pub async fn confirm_booking(
     if !paid {
         return Err(AppError::PaymentRequired);
     }
-    change(app, booking, BookingStatus::confirm).await
+    change(app, booking, BookingStatus::confirm, &caller.user_id).await
 }
 
 /// `PUT /bookings/{id}/cancel`: frees the seats and refunds a paid booking.
 pub async fn cancel_booking(app: &App, caller: &Caller, id: Uuid) -> AppResult<Booking> {
     let booking = get_booking(app, caller, id).await?;
-    change(app, booking, BookingStatus::cancel).await
+    change(app, booking, BookingStatus::cancel, &caller.user_id).await
+}
+
+/// `PUT /bookings/{id}/cancel` with `seatIds`: gives some of the booking's seats back (owner or
+/// admin). The seats are on sale again at once, their tickets revoked, a paid booking refunded
+/// their share.
+pub async fn cancel_seats(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    seat_ids: &[String],
+) -> AppResult<Booking> {
+    let booking = get_booking(app, caller, id).await?;
+    let event = app.event(booking.event_id).await?;
+    let seats: Vec<String> =
+        event.requested_seats(seat_ids)?.iter().map(ToString::to_string).collect();
+    let now = app.now();
+    match app.bookings.cancel_seats(id, &seats, now, &caller.user_id).await? {
+        SeatsCancelled::Done { booking, freed, refunds } => {
+            app.locks.free_booking(&Booking { seat_ids: freed, ..booking.clone() }, now).await?;
+            super::refunds::send(app, &refunds).await;
+            tracing::info!(booking_id = %id, seats = seats.len(), "booking seats cancelled");
+            Ok(booking)
+        }
+        SeatsCancelled::NotFound => Err(AppError::NotFound(Resource::Booking)),
+        SeatsCancelled::State(s) => Err(AppError::BookingState(s)),
+        SeatsCancelled::InFlight(p) => Err(AppError::PaymentInFlight(p)),
+        SeatsCancelled::NotItsSeats(seats) => Err(RuleError::invalid(
+            "seatIds",
+            format!("not seats of this booking: {}", seats.join(", ")),
+        )
+        .into()),
+        SeatsCancelled::AllSeats => Err(RuleError::invalid(
+            "seatIds",
+            "every seat of the booking: cancel the booking instead (no body)",
+        )
+        .into()),
+    }
 }
 
 /// The sweep: every PENDING booking past its deadline becomes EXPIRED and frees its seats. Safe to
@@ -51,7 +90,7 @@ pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<
     let mut expired = 0;
     for id in app.bookings.due_for_expiry(now, limit).await? {
         if let Some((b, _)) =
-            app.bookings.transition(id, BookingStatus::Pending, BookingStatus::Expired, now).await?
+            app.bookings.transition(id, BookingStatus::Pending, BookingStatus::Expired, now, SYSTEM).await?
         {
             after_change(app, &b, now).await?;
             count_change(&b);
@@ -71,7 +110,7 @@ pub async fn expire_if_due(app: &App, booking: Booking) -> AppResult<Booking> {
     }
     match app
         .bookings
-        .transition(booking.id, BookingStatus::Pending, BookingStatus::Expired, now)
+        .transition(booking.id, BookingStatus::Pending, BookingStatus::Expired, now, SYSTEM)
         .await?
     {
         Some((b, _)) => {
@@ -88,6 +127,7 @@ async fn change(
     app: &App,
     mut booking: Booking,
     rule: fn(BookingStatus) -> Transition,
+    actor: &str,
 ) -> AppResult<Booking> {
     for _ in 0..ATTEMPTS {
         let to = match rule(booking.status) {
@@ -96,13 +136,11 @@ async fn change(
             Transition::To(to) => to,
         };
         let now = app.now();
-        match app.bookings.transition(booking.id, booking.status, to, now).await? {
-            Some((b, refunded)) => {
+        match app.bookings.transition(booking.id, booking.status, to, now, actor).await? {
+            Some((b, refunds)) => {
                 after_change(app, &b, now).await?;
                 count_change(&b);
-                for p in refunded {
-                    app.provider.refund(&p).await?;
-                }
+                super::refunds::send(app, &refunds).await;
                 tracing::info!(booking_id = %b.id, status = b.status.as_str(), "booking changed");
                 return Ok(b);
             }

@@ -11,7 +11,7 @@ use super::get_hold::live_hold;
 use super::hold_seats::hold_seats;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::message::announce;
-use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, SeatId};
+use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, SaleStatus, SeatId};
 use crate::metrics::{self, Metric};
 use crate::ports::CreateOutcome;
 
@@ -37,6 +37,10 @@ pub async fn create_booking(
         }
     };
     let event = app.event(hold.event_id).await?;
+    // A hold taken on sale may be booked after the sale ended, never once the event is cancelled.
+    if event.cancelled_at.is_some() {
+        return Err(AppError::NotOnSale(SaleStatus::Cancelled));
+    }
     let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
     let now = app.now();
     let booking = Booking {
@@ -63,6 +67,10 @@ pub async fn create_booking(
             metrics::count(Metric::BookingsCreated, 1);
             tracing::info!(booking_id = %booking.id, event_id = %booking.event_id, seats = booking.seat_ids.len(), "booking created");
             Ok(booking)
+        }
+        Ok(CreateOutcome::Closed) => {
+            app.locks.free_booking(&booking, now).await?;
+            Err(AppError::NotOnSale(SaleStatus::Cancelled))
         }
         Ok(CreateOutcome::SeatsTaken(seats)) => {
             metrics::count(Metric::BookingConflicts, 1);

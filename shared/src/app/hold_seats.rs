@@ -5,7 +5,9 @@ use rand::Rng;
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
-use crate::domain::{best_available, Caller, Hold, HoldAsk, RuleError, SeatChoice, SeatId};
+use crate::domain::{
+    best_available, Caller, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice, SeatId,
+};
 use crate::metrics::{self, Metric};
 use crate::ports::HoldOutcome;
 
@@ -90,6 +92,7 @@ pub async fn hold_seats(
                 .into())
             }
             HoldOutcome::NotLoaded => app.load_locks(event_id).await?,
+            HoldOutcome::Closed => return Err(AppError::NotOnSale(SaleStatus::Cancelled)),
             HoldOutcome::Unavailable(busy) => {
                 metrics::count(Metric::HoldConflicts, 1);
                 if matches!(choice, SeatChoice::Seats(_)) {

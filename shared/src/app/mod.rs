@@ -1,7 +1,9 @@
 //! Use cases, one file each, over the ports. [`App`] is what a function instance builds once
 //! (`bootstrap` picks the adapters); nothing here names a database, queue or AWS type.
 
+pub mod blocks;
 pub mod broadcast;
+pub mod cancel_event;
 pub mod change_booking;
 pub mod create_booking;
 pub mod create_event;
@@ -9,6 +11,7 @@ pub mod extend_hold;
 pub mod get_booking;
 pub mod get_event;
 pub mod get_hold;
+pub mod history;
 pub mod hold_seats;
 pub mod limits;
 pub mod list_events;
@@ -16,6 +19,7 @@ pub mod live;
 pub mod notify;
 pub mod payments;
 pub mod queue;
+pub mod refunds;
 pub mod relay;
 pub mod release_hold;
 pub mod report;
@@ -36,7 +40,8 @@ use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
-    ActionClaims, BackendError, BookingStore, Clock, Connections, EventStore, IdempotencyStore,
+    ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, Connections, EventStore, History,
+    IdempotencyStore,
     Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, Queue, RateLimiter,
     SeatLocks, SeatLog, SeatSnapshot, TicketStore, Watermarks,
 };
@@ -75,6 +80,7 @@ pub enum Resource {
     /// The caller's entry in a queue they never joined.
     QueueEntry,
     Ticket,
+    Seat,
 }
 
 impl Resource {
@@ -87,6 +93,7 @@ impl Resource {
             Resource::Queue => "waiting room",
             Resource::QueueEntry => "queue entry",
             Resource::Ticket => "ticket",
+            Resource::Seat => "seat",
         }
     }
 }
@@ -176,6 +183,9 @@ pub struct Ports {
     pub limiter: Arc<dyn RateLimiter>,
     pub queue: Arc<dyn Queue>,
     pub tickets: Arc<dyn TicketStore>,
+    pub history: Arc<dyn History>,
+    pub cancellations: Arc<dyn Cancellations>,
+    pub blocks: Arc<dyn Blocks>,
 }
 
 /// Everything a handler needs, built once per cold start and shared by all requests: the

@@ -41,6 +41,7 @@ pub async fn create_payment(
         status: PaymentStatus::Processing,
         failure_reason: None,
         created_at: now,
+        refunded_cents: 0,
         user_id: caller.user_id.clone(),
     };
     match app.payments.insert(&payment, method).await? {
@@ -83,11 +84,10 @@ async fn settle(
             count_change(b);
             payment.status = PaymentStatus::Succeeded;
         }
-        Settled::Refunded(b) => {
-            metrics::count(Metric::PaymentsRefunded, 1);
+        Settled::Refunded(b, refunds) => {
             after_change(app, b, now).await?;
             payment.status = PaymentStatus::Refunded;
-            app.provider.refund(payment).await?;
+            super::refunds::send(app, refunds).await;
             tracing::warn!(payment_id = %payment.id, booking_id = %b.id, "payment succeeded too late; refunded");
         }
         Settled::Failed => {

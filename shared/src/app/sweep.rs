@@ -1,8 +1,10 @@
 //! The scheduled sweep (an EventBridge schedule in AWS, a timer in the local gateway): expires
 //! PENDING bookings past their deadline, settles payments left PROCESSING with what the provider
-//! says, announces holds that lapsed in Redis, advances every waiting room's admission, relays each event's seat log to `seat.events` and
-//! outbox rows left unsent. Safe when two sweeps overlap (bookings
-//! move under row locks and only from PENDING; outbox rows are claimed with `SKIP LOCKED`; lapsed
+//! says, sends refunds their requests did not get through, works on cancelled events (the cancel
+//! job: `cancel_event`), announces holds that lapsed in Redis, advances every waiting room's
+//! admission, relays each event's seat log to `seat.events` and outbox rows left unsent. Safe
+//! when two sweeps overlap (refunds carry their own idempotency key; the cancel job is safe twice;
+//! bookings move under row locks and only from PENDING; outbox rows are claimed with `SKIP LOCKED`; lapsed
 //! holds are taken off the map in one script; seat-log messages have ids derived from their log
 //! position, so a repeat is a duplicate consumers drop) and when one crashes half-way.
 
@@ -10,6 +12,7 @@ use serde::Serialize;
 
 use super::change_booking::expire_due;
 use super::payments::reconcile;
+use super::refunds::send_due;
 use super::relay::{relay, RelayReport};
 use super::{App, AppResult};
 
@@ -29,7 +32,14 @@ pub struct SweepReport {
     pub reconciled: usize,
     /// Buyers admitted from waiting rooms since the last sweep.
     pub admitted: usize,
+    /// Refunds sent that their own request had not got through.
+    pub refunds: usize,
+    /// Bookings of cancelled events cancelled by the cancel job.
+    pub event_cancels: usize,
 }
+
+/// How long a refund is left to the request that owed it before the sweep sends it.
+pub const REFUND_AFTER_SECONDS: i64 = 30;
 
 /// How long a payment may stay PROCESSING before the sweep asks the provider about it.
 pub const RECONCILE_AFTER_SECONDS: i64 = 120;
@@ -38,6 +48,9 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let expired = expire_due(app, app.now(), BATCH).await?;
     let reconciled =
         reconcile(app, chrono::Duration::seconds(RECONCILE_AFTER_SECONDS), BATCH).await?;
+    let refunds =
+        send_due(app, None, chrono::Duration::seconds(REFUND_AFTER_SECONDS), BATCH).await?;
+    let event_cancels = super::cancel_event::run(app).await?;
     let mut lapsed = 0;
     let now = app.now();
     for event in app.locks.active_events().await? {
@@ -47,7 +60,16 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let RelayReport { outbox: relayed, seat_log } = relay(app).await?;
     crate::metrics::count(crate::metrics::Metric::HoldsLapsed, lapsed as u64);
     crate::metrics::count(crate::metrics::Metric::PaymentsReconciled, reconciled as u64);
-    let report = SweepReport { expired, relayed, lapsed, seat_log, reconciled, admitted };
-    tracing::info!(expired, relayed, lapsed, seat_log, reconciled, admitted, "sweep");
+    let report = SweepReport {
+        expired,
+        relayed,
+        lapsed,
+        seat_log,
+        reconciled,
+        admitted,
+        refunds,
+        event_cancels,
+    };
+    tracing::info!(expired, relayed, lapsed, seat_log, reconciled, admitted, refunds, event_cancels, "sweep");
     Ok(report)
 }

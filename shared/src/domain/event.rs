@@ -84,6 +84,9 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub waiting_room: Option<WaitingRoom>,
     pub created_at: DateTime<Utc>,
+    /// When an admin cancelled the event: it stops selling at once, for good.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// Bumped by every change; not part of the contract.
     #[serde(skip)]
     pub version: u64,
@@ -222,6 +225,7 @@ impl EventSpec {
             sales_end_at,
             waiting_room,
             created_at: now,
+            cancelled_at: None,
             version: 0,
         })
     }
@@ -316,7 +320,9 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), RuleError> {
 impl Event {
     /// Where the sale stands at `now`: before the window, in it, or after it.
     pub fn sale_status(&self, now: DateTime<Utc>) -> SaleStatus {
-        if now < self.on_sale_at {
+        if self.cancelled_at.is_some() {
+            SaleStatus::Cancelled
+        } else if now < self.on_sale_at {
             SaleStatus::Scheduled
         } else if now < self.sales_end_at {
             SaleStatus::OnSale

@@ -20,9 +20,12 @@ pub enum MessageKind {
     BookingConfirmed,
     BookingCancelled,
     BookingExpired,
+    /// Some of a live booking's seats were cancelled (the rest stays).
+    BookingSeatsCancelled,
     SeatsHeld,
     SeatsReleased,
     SeatsBooked,
+    SeatsBlocked,
     PaymentSucceeded,
     PaymentFailed,
     PaymentRefunded,
@@ -33,14 +36,16 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 14] = [
+    pub const ALL: [MessageKind; 16] = [
         MessageKind::BookingCreated,
         MessageKind::BookingConfirmed,
         MessageKind::BookingCancelled,
         MessageKind::BookingExpired,
+        MessageKind::BookingSeatsCancelled,
         MessageKind::SeatsHeld,
         MessageKind::SeatsReleased,
         MessageKind::SeatsBooked,
+        MessageKind::SeatsBlocked,
         MessageKind::PaymentSucceeded,
         MessageKind::PaymentFailed,
         MessageKind::PaymentRefunded,
@@ -56,9 +61,11 @@ impl MessageKind {
             MessageKind::BookingConfirmed => "BookingConfirmed",
             MessageKind::BookingCancelled => "BookingCancelled",
             MessageKind::BookingExpired => "BookingExpired",
+            MessageKind::BookingSeatsCancelled => "BookingSeatsCancelled",
             MessageKind::SeatsHeld => "SeatsHeld",
             MessageKind::SeatsReleased => "SeatsReleased",
             MessageKind::SeatsBooked => "SeatsBooked",
+            MessageKind::SeatsBlocked => "SeatsBlocked",
             MessageKind::PaymentSucceeded => "PaymentSucceeded",
             MessageKind::PaymentFailed => "PaymentFailed",
             MessageKind::PaymentRefunded => "PaymentRefunded",
@@ -79,15 +86,17 @@ impl MessageKind {
             MessageKind::BookingCreated
             | MessageKind::BookingConfirmed
             | MessageKind::BookingCancelled
-            | MessageKind::BookingExpired => BOOKING_EVENTS,
+            | MessageKind::BookingExpired
+            | MessageKind::BookingSeatsCancelled => BOOKING_EVENTS,
             // A booking's tickets travel with the booking's messages (keyed by event, in order).
             MessageKind::TicketsIssued
             | MessageKind::TicketCheckedIn
             | MessageKind::TicketTransferred
             | MessageKind::TicketRevoked => BOOKING_EVENTS,
-            MessageKind::SeatsHeld | MessageKind::SeatsReleased | MessageKind::SeatsBooked => {
-                SEAT_EVENTS
-            }
+            MessageKind::SeatsHeld
+            | MessageKind::SeatsReleased
+            | MessageKind::SeatsBooked
+            | MessageKind::SeatsBlocked => SEAT_EVENTS,
             MessageKind::PaymentSucceeded
             | MessageKind::PaymentFailed
             | MessageKind::PaymentRefunded => PAYMENT_EVENTS,
@@ -100,6 +109,7 @@ impl MessageKind {
             MessageKind::SeatsHeld => Some(SeatStatus::Held),
             MessageKind::SeatsReleased => Some(SeatStatus::Available),
             MessageKind::SeatsBooked => Some(SeatStatus::Booked),
+            MessageKind::SeatsBlocked => Some(SeatStatus::Blocked),
             _ => None,
         }
     }
@@ -240,7 +250,8 @@ pub fn payment_message(
         event,
         now,
         json!({ "paymentId": p.id, "bookingId": p.booking_id, "userId": p.user_id, "amountCents": p.amount_cents,
-            "currency": p.currency, "failureReason": p.failure_reason }),
+            "currency": p.currency, "failureReason": p.failure_reason, "status": p.status,
+            "refundedCents": p.refunded_cents }),
     )
 }
 

@@ -4,6 +4,7 @@ pub mod best_available;
 pub mod booking;
 pub mod caller;
 pub mod event;
+pub mod history;
 pub mod hold;
 pub mod message;
 pub mod notification;
@@ -20,7 +21,9 @@ pub use event::{
 };
 pub use hold::{Hold, HoldAsk, SeatChoice};
 pub use message::{Envelope, MessageKind};
-pub use payment::{ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind};
+pub use payment::{
+    ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind, Refund,
+};
 pub use seat::{SeatId, SeatStatus};
 
 /// A rule broken by a request: answered 4xx, never retried.

@@ -51,8 +51,25 @@ pub struct Payment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// What has been given back so far (a partial cancel refunds its seats' share; the payment
+    /// stays SUCCEEDED until all of it is refunded).
+    pub refunded_cents: i64,
     #[serde(skip)]
     pub user_id: String,
+}
+
+/// Money owed back on a payment, decided in the transaction that cancelled what it paid for and
+/// sent to the provider afterwards; its id is the provider's idempotency key, so sending it again
+/// (after a crash, or by two senders at once) refunds once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    pub id: Uuid,
+    pub payment_id: Uuid,
+    pub booking_id: Uuid,
+    pub event_id: Uuid,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub reason: String,
 }
 
 /// What the provider answered to a charge.

@@ -51,3 +51,31 @@ pub struct SalesReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueueStats>,
 }
+
+/// What cancelling an event would do now (`?dryRun=true`): the live bookings it would cancel, how
+/// many of them are CONFIRMED, and what it would refund.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelPreview {
+    pub bookings: u64,
+    pub confirmed: u64,
+    pub refund_cents: i64,
+}
+
+/// Where the cancel job of a cancelled event stands: served on the event as `cancellation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelProgress {
+    pub cancelled_at: chrono::DateTime<chrono::Utc>,
+    pub cancelled_by: String,
+    /// When every booking was cancelled and every refund sent; absent while the job runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Live bookings still to cancel.
+    pub bookings_left: u64,
+    /// Refunds owed and not yet taken by the provider.
+    pub refunds_pending: u64,
+    /// Bookings the cancel has cancelled so far, and what it refunded.
+    pub bookings_cancelled: u64,
+    pub refunded_cents: i64,
+}

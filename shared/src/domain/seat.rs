@@ -53,6 +53,8 @@ pub enum SeatStatus {
     Available,
     Held,
     Booked,
+    /// Taken off sale by an admin (a kill for a camera, the sound desk, house seats).
+    Blocked,
 }
 
 impl SeatStatus {
@@ -61,11 +63,12 @@ impl SeatStatus {
             SeatStatus::Available => "AVAILABLE",
             SeatStatus::Held => "HELD",
             SeatStatus::Booked => "BOOKED",
+            SeatStatus::Blocked => "BLOCKED",
         }
     }
 
     pub fn parse(s: &str) -> Option<SeatStatus> {
-        [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked]
+        [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked, SeatStatus::Blocked]
             .into_iter()
             .find(|st| st.as_str() == s)
     }

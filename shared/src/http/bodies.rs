@@ -413,3 +413,19 @@ impl TryFrom<CheckinBody> for crate::domain::ticket::Scan {
         })
     }
 }
+
+/// Body of `POST /events/{eventId}/blocks`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BlockBody {
+    pub seat_ids: Vec<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Body of `DELETE /events/{eventId}/blocks` and of a partial `PUT /bookings/{id}/cancel`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeatsBody {
+    pub seat_ids: Vec<String>,
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use lambda_http::Request;
 use serde_json::json;
 
-use super::bodies::{BookingBody, ConfirmBody};
+use super::bodies::{BookingBody, ConfirmBody, SeatsBody};
 use super::idempotency::once;
 use super::{
     caller, encode_cursor, header, json, json_body, page, path_id, path_param, query, writer,
@@ -42,11 +42,26 @@ pub async fn confirm(app: Arc<App>, req: Request) -> HandlerResult {
     json(200, &booking)
 }
 
-/// `PUT /api/v1/bookings/{id}/cancel`: 200 Booking (CANCELLED).
+/// `PUT /api/v1/bookings/{id}/cancel`: 200 Booking (CANCELLED); with a body `{seatIds}`, those
+/// seats only (the booking stays, with the rest).
 pub async fn cancel(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = writer(&app, &req).await?;
-    let booking = change_booking::cancel_booking(&app, &caller, path_id(&req, "id")?).await?;
+    let id = path_id(&req, "id")?;
+    let booking = if super::bounded_body(&req)?.iter().all(u8::is_ascii_whitespace) {
+        change_booking::cancel_booking(&app, &caller, id).await?
+    } else {
+        let body: SeatsBody = json_body(&req)?;
+        change_booking::cancel_seats(&app, &caller, id, &body.seat_ids).await?
+    };
     json(200, &booking)
+}
+
+/// `GET /api/v1/bookings/{id}/history`: 200 `{items: [Change]}` (owner, admin).
+pub async fn history(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = caller(&req)?;
+    let items =
+        crate::app::history::booking_history(&app, &caller, path_id(&req, "id")?).await?;
+    json(200, &serde_json::json!({ "items": items }))
 }
 
 /// `GET /api/v1/bookings/users/{userId}?status=&limit=&cursor=`: 200 `{items, nextCursor}`.

@@ -6,15 +6,19 @@ use lambda_http::Request;
 use serde::Serialize;
 use serde_json::json;
 
-use super::bodies::{EventBody, EventPatchBody};
+use super::bodies::{BlockBody, EventBody, EventPatchBody, SeatsBody};
 use super::{
     admin, caller, encode_cursor, json, json_body, page, path_id, query, HandlerResult, Problem,
 };
 use crate::app::get_event::Availability;
-use crate::app::{create_event, get_event, list_events, seat_map, update_event, App};
+use crate::app::{
+    blocks, cancel_event, create_event, get_event, list_events, seat_map, update_event, App,
+};
+use crate::domain::report::CancelProgress;
 use crate::domain::{Event, EventPatch, EventSpec, SaleStatus, SeatStatus};
 
-/// An Event as served: the stored event, where its sale stands now, and (one event) availability.
+/// An Event as served: the stored event, where its sale stands now, (one event) availability, and
+/// (a cancelled event) how far its cancel got.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EventView<'a> {
@@ -23,11 +27,30 @@ struct EventView<'a> {
     sale_status: SaleStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     availability: Option<Availability>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancellation: Option<CancelProgress>,
 }
 
 impl<'a> EventView<'a> {
     fn new(app: &App, event: &'a Event) -> Self {
-        EventView { event, sale_status: event.sale_status(app.now()), availability: None }
+        EventView {
+            event,
+            sale_status: event.sale_status(app.now()),
+            availability: None,
+            cancellation: None,
+        }
+    }
+
+    /// With the cancel's progress, if the event is cancelled.
+    async fn with_cancellation(mut self, app: &App) -> Result<EventView<'a>, Problem> {
+        if self.event.cancelled_at.is_some() {
+            self.cancellation = app
+                .cancellations
+                .progress(self.event.id)
+                .await
+                .map_err(crate::app::AppError::from)?;
+        }
+        Ok(self)
     }
 }
 
@@ -72,7 +95,58 @@ pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
     caller(&req)?;
     let id = path_id(&req, "eventId")?;
     let (event, availability) = get_event::get_event(&app, id).await?;
-    json(200, &EventView { availability: Some(availability), ..EventView::new(&app, &event) })
+    let view = EventView { availability: Some(availability), ..EventView::new(&app, &event) };
+    json(200, &view.with_cancellation(&app).await?)
+}
+
+/// `POST /api/v1/events/{eventId}/cancel?dryRun=` (admin): 202 Event (CANCELLED, with its
+/// cancel's progress); with `dryRun=true`, 200 `{bookings, confirmed, refundCents}` and nothing
+/// changes.
+pub async fn cancel(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may cancel events")?;
+    let id = path_id(&req, "eventId")?;
+    let dry_run = match query(&req, "dryRun").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(Problem::validation("dryRun: true or false")),
+    };
+    crate::app::limits::count_write(&app, &caller.user_id).await?;
+    match cancel_event::cancel_event(&app, &caller, id, dry_run).await? {
+        cancel_event::Cancelled::Preview(p) => json(200, &p),
+        cancel_event::Cancelled::Event(e) => {
+            json(202, &EventView::new(&app, &e).with_cancellation(&app).await?)
+        }
+    }
+}
+
+/// `POST /api/v1/events/{eventId}/blocks` (admin): 200 `{seatIds}` blocked.
+pub async fn block(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may block seats")?;
+    let id = path_id(&req, "eventId")?;
+    crate::app::limits::count_write(&app, &caller.user_id).await?;
+    let body: BlockBody = json_body(&req)?;
+    let reason = body.reason.unwrap_or_default();
+    let seats = blocks::block(&app, &caller, id, &body.seat_ids, &reason).await?;
+    json(200, &json!({ "seatIds": seats }))
+}
+
+/// `DELETE /api/v1/events/{eventId}/blocks` (admin): 200 `{seatIds}` back on sale.
+pub async fn unblock(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may unblock seats")?;
+    let id = path_id(&req, "eventId")?;
+    crate::app::limits::count_write(&app, &caller.user_id).await?;
+    let body: SeatsBody = json_body(&req)?;
+    let seats = blocks::unblock(&app, &caller, id, &body.seat_ids).await?;
+    json(200, &json!({ "seatIds": seats }))
+}
+
+/// `GET /api/v1/events/{eventId}/seats/{seatId}/history` (admin): 200 `{items: [Change]}`.
+pub async fn seat_history(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may read a seat's history")?;
+    let id = path_id(&req, "eventId")?;
+    let seat = super::path_param(&req, "seatId");
+    let items = crate::app::history::seat_history(&app, &caller, id, &seat).await?;
+    json(200, &json!({ "items": items }))
 }
 
 /// `GET /api/v1/events/{eventId}/seats?status=`: 200 `{eventId, seats}`.

@@ -52,6 +52,7 @@ impl Problem {
             Resource::Queue => "QUEUE_NOT_FOUND",
             Resource::QueueEntry => "QUEUE_ENTRY_NOT_FOUND",
             Resource::Ticket => "TICKET_NOT_FOUND",
+            Resource::Seat => "SEAT_NOT_FOUND",
         };
         Problem::new(404, code, "Not found", format!("no such {}", what.as_str()))
     }

@@ -3,9 +3,13 @@
 --       6.. one lock key per seat (value: hold id), in the same order as the seat ids in ARGV.
 -- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
 --       8.. seat ids.
--- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'NOT_LOADED'}.
-if redis.call('EXISTS', KEYS[1]) == 0 then
+-- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'NOT_LOADED'} | {'CLOSED'} (a cancelled
+-- event: block.lua closed it).
+local loaded = redis.call('GET', KEYS[1])
+if not loaded then
   return {'NOT_LOADED'}
+elseif loaded == 'closed' then
+  return {'CLOSED'}
 end
 local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = #KEYS - 5

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::BackendResult;
-use crate::domain::{Booking, Event, Hold, SeatStatus};
+use crate::domain::report::{CancelPreview, CancelProgress};
+use crate::domain::{Booking, BookingStatus, Event, Hold, SeatStatus};
 
 /// Events, sections and seats in the system of record (MySQL).
 #[async_trait]
@@ -24,6 +25,51 @@ pub trait EventStore: Send + Sync {
     /// Seats the system of record says are taken, for rebuilding the lock structure after Redis
     /// lost it.
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>>;
+}
+
+/// Cancelling an event in the system of record: the mark that stops its sales, and what the cancel
+/// job needs to find its work and say how far it got.
+#[async_trait]
+pub trait Cancellations: Send + Sync {
+    /// Marks the event cancelled by `actor`; `false` if it was cancelled already (nothing changes).
+    async fn cancel(&self, event: Uuid, actor: &str, now: DateTime<Utc>) -> BackendResult<bool>;
+    /// What cancelling the event would do now.
+    async fn preview(&self, event: Uuid) -> BackendResult<CancelPreview>;
+    /// Cancelled events whose job is not finished, oldest cancel first.
+    async fn unfinished(&self, limit: u32) -> BackendResult<Vec<Uuid>>;
+    /// Live (PENDING or CONFIRMED) bookings of the event with their status, at most `limit`.
+    async fn live_bookings(
+        &self,
+        event: Uuid,
+        limit: u32,
+    ) -> BackendResult<Vec<(Uuid, BookingStatus)>>;
+    /// How far the cancel of a cancelled event got; `None` if it is not cancelled.
+    async fn progress(&self, event: Uuid) -> BackendResult<Option<CancelProgress>>;
+    /// Marks the job finished if nothing is left (no live booking, no unsent refund); whether it is.
+    async fn finish(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<bool>;
+}
+
+/// Blocked seats in the system of record, each change recorded in the seat's history.
+#[async_trait]
+pub trait Blocks: Send + Sync {
+    /// Blocks the seats if every one is AVAILABLE (or BLOCKED already), all or none; else the
+    /// seats that are neither.
+    async fn block(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        reason: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Result<(), Vec<String>>>;
+    /// Puts the BLOCKED ones of the seats back on sale; returns them.
+    async fn unblock(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>>;
 }
 
 /// A seat a live booking has in MySQL.
@@ -50,6 +96,18 @@ pub enum HoldOutcome {
         current: u32,
     },
     /// The event's lock structure is not loaded (Redis lost it): load it and try again.
+    NotLoaded,
+    /// The event was cancelled: nothing is held any more.
+    Closed,
+}
+
+/// What an attempt to block seats came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockOutcome {
+    Blocked,
+    /// Some seats are held or booked: these ones. Nothing was blocked.
+    Busy(Vec<String>),
+    /// The event's lock structure is not loaded: load it and try again.
     NotLoaded,
 }
 
@@ -106,6 +164,24 @@ pub trait SeatLocks: Send + Sync {
     /// Announces the event's holds that lapsed by their TTL (a SeatsReleased entry in its seat
     /// log) and takes them off the map; returns how many seats.
     async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize>;
+    /// Takes seats off sale, all or none (seats blocked already count as done).
+    async fn block(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<BlockOutcome>;
+    /// Puts blocked seats back on sale; returns those that were blocked.
+    async fn unblock(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>>;
+    /// Closes a cancelled event to new holds for good; `false` if its structure is not loaded.
+    async fn close(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<bool>;
+    /// The event's live holds (not the seats of pending bookings).
+    async fn live_holds(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Vec<Hold>>;
     /// Loads the event's seats taken in the system of record into the lock structure.
     async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>)
         -> BackendResult<()>;

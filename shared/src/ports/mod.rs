@@ -2,6 +2,7 @@
 //! and `bootstrap` picks which. A use case names ports only, so it runs as well against fakes.
 
 pub mod clock;
+pub mod history;
 pub mod inventory;
 pub mod limits;
 pub mod messaging;
@@ -10,8 +11,9 @@ pub mod queue;
 pub mod tickets;
 
 pub use clock::Clock;
+pub use history::History;
 pub use inventory::{
-    EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog, SeatLogEntry, SeatSnapshot, TakenSeat,
+    BlockOutcome, Blocks, Cancellations, EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog, SeatLogEntry, SeatSnapshot, TakenSeat,
 };
 pub use limits::{RateDecision, RateLimiter};
 pub use messaging::{
@@ -20,7 +22,7 @@ pub use messaging::{
 };
 pub use orders::{
     BookingStore, CreateOutcome, IdempotencyStore, KeyClaim, NewPayment, PaymentProvider,
-    PaymentStore, ProviderRefund, Settled, StoredResponse, WebhookReceipt,
+    PaymentStore, ProviderRefund, SeatsCancelled, Settled, StoredResponse, WebhookReceipt,
 };
 pub use queue::{Advanced, Queue, QueueAnswer, QueueTotals, RequestLimit};
 pub use tickets::{TicketChanges, TicketStore, Transferred};

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::BackendResult;
-use crate::domain::{Booking, BookingStatus, ChargeOutcome, Envelope, Payment};
+use crate::domain::{Booking, BookingStatus, ChargeOutcome, Envelope, Payment, Refund};
 
 /// What committing a new booking came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,25 @@ pub enum CreateOutcome {
     Created,
     /// These seats are not AVAILABLE in MySQL (another live booking has them). Nothing was written.
     SeatsTaken(Vec<String>),
+    /// The event was cancelled (read under a shared lock of its row, so a cancel committing at the
+    /// same moment either sees this booking or refuses it). Nothing was written.
+    Closed,
+}
+
+/// What cancelling some of a booking's seats came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeatsCancelled {
+    /// Done: the booking as it is now (its kept seats), the seats freed, the refunds owed.
+    Done { booking: Booking, freed: Vec<String>, refunds: Vec<Refund> },
+    NotFound,
+    /// Only a PENDING or CONFIRMED booking has seats to give back.
+    State(BookingStatus),
+    /// A payment of the booking is PROCESSING: its amount would no longer be the total.
+    InFlight(Uuid),
+    /// These seats are not the booking's.
+    NotItsSeats(Vec<String>),
+    /// Every seat of the booking: that is a cancel of the booking.
+    AllSeats,
 }
 
 /// What settling a payment did.
@@ -21,8 +40,9 @@ pub enum CreateOutcome {
 pub enum Settled {
     /// The payment succeeded and confirmed its booking.
     Confirmed(Booking),
-    /// The payment succeeded but its booking was no longer payable: the payment is REFUNDED.
-    Refunded(Booking),
+    /// The payment succeeded but its booking was no longer payable: the payment is REFUNDED
+    /// (these refunds are owed).
+    Refunded(Booking, Vec<Refund>),
     /// The payment failed; the booking stays as it was.
     Failed,
     /// It was settled already (or the webhook event was applied before): nothing changed.
@@ -44,16 +64,28 @@ pub trait BookingStore: Send + Sync {
         before: Option<Uuid>,
         limit: u32,
     ) -> BackendResult<Vec<Booking>>;
-    /// Moves a booking to `to` if it still has `from`: seats follow (BOOKED when confirmed,
-    /// AVAILABLE when cancelled or expired), and its SUCCEEDED payments become REFUNDED when it is
-    /// cancelled. `None` if the booking changed meanwhile; else the booking and the refunded payments.
+    /// Moves a booking to `to` if it still has `from`, recorded as made by `actor`: seats follow
+    /// (BOOKED when confirmed, AVAILABLE when cancelled or expired), and what is left of its
+    /// SUCCEEDED payments is owed back when it leaves the live statuses. `None` if the booking
+    /// changed meanwhile; else the booking and the refunds owed (to send with [`PaymentProvider`]).
     async fn transition(
         &self,
         id: Uuid,
         from: BookingStatus,
         to: BookingStatus,
         now: DateTime<Utc>,
-    ) -> BackendResult<Option<(Booking, Vec<Payment>)>>;
+        actor: &str,
+    ) -> BackendResult<Option<(Booking, Vec<Refund>)>>;
+    /// Cancels some of a live booking's seats (a non-empty subset, not all of them), recorded as made
+    /// by `actor`: they are AVAILABLE again, their tickets revoked, the booking's total is the kept
+    /// seats', and a CONFIRMED booking's payment owes back their share; all in one transaction.
+    async fn cancel_seats(
+        &self,
+        id: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> BackendResult<SeatsCancelled>;
     /// Pending bookings past their deadline, oldest first.
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>>;
 }
@@ -99,6 +131,16 @@ pub trait PaymentStore: Send + Sync {
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> BackendResult<ProviderRefund>;
+    /// Refunds owed and not yet sent to the provider, oldest first: those created before `before`,
+    /// of `event` only when given.
+    async fn unsent_refunds(
+        &self,
+        event: Option<Uuid>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> BackendResult<Vec<Refund>>;
+    /// Records that the provider took the refund.
+    async fn refund_sent(&self, id: Uuid, now: DateTime<Utc>) -> BackendResult<()>;
 }
 
 /// What recording a new payment came to.
@@ -127,7 +169,9 @@ pub enum ProviderRefund {
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
     async fn charge(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome>;
-    async fn refund(&self, payment: &Payment) -> BackendResult<()>;
+    /// Gives `refund` back; the provider applies one refund per `refund.id` (its idempotency key),
+    /// however often it is asked.
+    async fn refund(&self, refund: &Refund) -> BackendResult<()>;
     /// What the provider knows of a charge made with `method` (reconciliation of a payment left
     /// PROCESSING): still processing, succeeded, or failed (including never charged).
     async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome>;

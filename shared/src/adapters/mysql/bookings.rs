@@ -11,13 +11,13 @@ use sqlx::{MySql, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
 use super::outbox::enqueue;
-use super::payments::{payment_row, set_payment, PAYMENT_COLUMNS};
+use super::payments::{owe_refund, payment_row, PAYMENT_COLUMNS};
 use super::{duplicate_key, fault, in_list, retry, status, uuid, Abort, Contention};
-use crate::domain::message::{announce, payment_message};
+use crate::domain::message::announce;
 use crate::domain::{
-    Booking, BookingStatus, Contact, Envelope, MessageKind, Payment, PaymentStatus, SeatStatus,
+    Booking, BookingStatus, Contact, Envelope, MessageKind, PaymentStatus, Refund, SeatStatus,
 };
-use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome};
+use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, SeatsCancelled};
 
 const BOOKING_COLUMNS: &str = "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, \
      contact_phone, expires_at, created_at, updated_at, version FROM bookings";
@@ -73,7 +73,7 @@ pub(super) async fn locked_booking(
     let Some(row) = row else { return Ok(None) };
     let mut b = booking_row(&row)?;
     b.seat_ids = sqlx::query_scalar(
-        "SELECT seat_id FROM booking_seats WHERE booking_id = ? ORDER BY seat_id",
+        "SELECT seat_id FROM booking_seats WHERE booking_id = ? AND released_at IS NULL ORDER BY seat_id",
     )
     .bind(id.to_string())
     .fetch_all(&mut **tx)
@@ -81,15 +81,16 @@ pub(super) async fn locked_booking(
     Ok(Some(b))
 }
 
-/// Moves a locked booking to `to` with its seats and outbox messages; issues its tickets when it
-/// becomes CONFIRMED; refunds its SUCCEEDED payments and revokes its tickets when it leaves the live
-/// statuses. Returns the refunded payments.
+/// Moves a locked booking to `to` with its seats, outbox messages and history (made by `actor`);
+/// issues its tickets when it becomes CONFIRMED; owes back what is left of its SUCCEEDED payments
+/// and revokes its tickets when it leaves the live statuses. Returns the refunds owed.
 pub(super) async fn apply(
     tx: &mut Transaction<'_, MySql>,
     b: &mut Booking,
     to: BookingStatus,
     now: DateTime<Utc>,
-) -> Result<Vec<Payment>, Abort> {
+    actor: &str,
+) -> Result<Vec<Refund>, Abort> {
     sqlx::query(
         "UPDATE bookings SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
     )
@@ -105,7 +106,7 @@ pub(super) async fn apply(
         messages.push(super::tickets::issue(tx, b, now).await?);
     } else {
         set_seats(tx, b, SeatStatus::Available).await?;
-        messages.extend(super::tickets::revoke(tx, b, now).await?);
+        messages.extend(super::tickets::revoke(tx, b, None, now).await?);
         sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
             .bind(b.id.to_string())
             .execute(&mut **tx)
@@ -116,14 +117,15 @@ pub(super) async fn apply(
         .bind(b.id.to_string())
         .fetch_all(&mut **tx)
         .await?;
+        enqueue(tx, &messages, actor).await?;
+        messages.clear();
         for r in rows {
             let mut p = payment_row(&r)?;
-            set_payment(tx, &mut p, PaymentStatus::Refunded, None, now).await?;
-            messages.push(payment_message(MessageKind::PaymentRefunded, &p, b.event_id, now));
-            refunded.push(p);
+            let left = p.amount_cents - p.refunded_cents;
+            refunded.push(owe_refund(tx, &mut p, b.event_id, left, "BOOKING_CANCELLED", actor, now).await?);
         }
     }
-    enqueue(tx, &messages).await?;
+    enqueue(tx, &messages, actor).await?;
     b.status = to;
     b.updated_at = now;
     b.version += 1;
@@ -141,7 +143,7 @@ impl MySqlBookings {
             return Ok(bookings);
         }
         let mut q =
-            QueryBuilder::new("SELECT booking_id, seat_id FROM booking_seats WHERE booking_id IN ");
+            QueryBuilder::new("SELECT booking_id, seat_id FROM booking_seats WHERE released_at IS NULL AND booking_id IN ");
         in_list(&mut q, bookings.iter().map(|b| b.id.to_string()));
         q.push(" ORDER BY booking_id, seat_id");
         let rows = q.build().fetch_all(&self.pool).await.map_err(fault("reading booking seats"))?;
@@ -166,6 +168,14 @@ impl MySqlBookings {
     ) -> Result<CreateOutcome, Abort> {
         let event = booking.event_id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("booking seats"))?;
+        let cancelled: Option<Option<DateTime<Utc>>> =
+            sqlx::query_scalar("SELECT cancelled_at FROM events WHERE id = ? LOCK IN SHARE MODE")
+                .bind(&event)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if cancelled.flatten().is_some() {
+            return Ok(CreateOutcome::Closed);
+        }
         let mut q = QueryBuilder::new(
             "SELECT seat_id, CAST(status AS CHAR) AS status, version FROM seats WHERE event_id = ",
         );
@@ -239,9 +249,94 @@ impl MySqlBookings {
             }
             Err(e) => return Err(e.into()),
         }
-        enqueue(&mut tx, outbox).await?;
+        enqueue(&mut tx, outbox, &booking.user_id).await?;
         tx.commit().await?;
         Ok(CreateOutcome::Created)
+    }
+
+    async fn try_cancel_seats(
+        &self,
+        id: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<SeatsCancelled, Abort> {
+        let mut tx = self.pool.begin().await.map_err(fault("cancelling seats"))?;
+        let Some(mut b) = locked_booking(&mut tx, id).await? else {
+            return Ok(SeatsCancelled::NotFound);
+        };
+        if !matches!(b.status, BookingStatus::Pending | BookingStatus::Confirmed) {
+            return Ok(SeatsCancelled::State(b.status));
+        }
+        let foreign: Vec<String> = seats.iter().filter(|s| !b.seat_ids.contains(s)).cloned().collect();
+        if !foreign.is_empty() {
+            return Ok(SeatsCancelled::NotItsSeats(foreign));
+        }
+        if seats.len() >= b.seat_ids.len() {
+            return Ok(SeatsCancelled::AllSeats);
+        }
+        let payments = sqlx::query(&format!(
+            "{PAYMENT_COLUMNS} WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') ORDER BY created_at FOR UPDATE"
+        ))
+        .bind(b.id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(payment_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        if let Some(p) = payments.iter().find(|p| p.status == PaymentStatus::Processing) {
+            return Ok(SeatsCancelled::InFlight(p.id));
+        }
+        let event = b.event_id.to_string();
+        let mut q = QueryBuilder::new(
+            "SELECT CAST(COALESCE(SUM(price_cents), 0) AS SIGNED) FROM seats WHERE event_id = ",
+        );
+        q.push_bind(&event).push(" AND seat_id IN ");
+        in_list(&mut q, seats);
+        let share: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
+        let freed = Booking { seat_ids: seats.to_vec(), ..b.clone() };
+        set_seats(&mut tx, &freed, SeatStatus::Available).await?;
+        let mut q = QueryBuilder::new("UPDATE booking_seats SET live = NULL, released_at = ");
+        q.push_bind(now).push(" WHERE booking_id = ").push_bind(b.id.to_string());
+        q.push(" AND seat_id IN ");
+        in_list(&mut q, seats);
+        q.build().execute(&mut *tx).await?;
+        sqlx::query("UPDATE bookings SET total_cents = total_cents - ?, updated_at = ?, version = version + 1 WHERE id = ?")
+            .bind(share)
+            .bind(now)
+            .bind(b.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        b.total_cents -= share;
+        b.updated_at = now;
+        b.version += 1;
+        b.seat_ids.retain(|s| !seats.contains(s));
+        let mut messages = vec![Envelope::new(
+            MessageKind::BookingSeatsCancelled,
+            b.event_id,
+            now,
+            serde_json::json!({ "bookingId": b.id, "userId": b.user_id, "eventId": b.event_id, "seatIds": seats,
+                "keptSeatIds": b.seat_ids, "totalCents": b.total_cents, "currency": b.currency,
+                "status": b.status, "cancelledCents": share }),
+        )];
+        messages.extend(super::tickets::revoke(&mut tx, &b, Some(seats), now).await?);
+        enqueue(&mut tx, &messages, actor).await?;
+        // A paid booking gets the seats' share back, from its succeeded payment(s) in order.
+        let mut refunds = Vec::new();
+        let mut owed = share;
+        for mut p in payments {
+            let left = p.amount_cents - p.refunded_cents;
+            if owed <= 0 || left <= 0 {
+                continue;
+            }
+            let amount = owed.min(left);
+            refunds.push(
+                owe_refund(&mut tx, &mut p, b.event_id, amount, "PARTIAL_CANCEL", actor, now).await?,
+            );
+            owed -= amount;
+        }
+        tx.commit().await?;
+        Ok(SeatsCancelled::Done { booking: b, freed: seats.to_vec(), refunds })
     }
 
     async fn try_transition(
@@ -250,13 +345,14 @@ impl MySqlBookings {
         from: BookingStatus,
         to: BookingStatus,
         now: DateTime<Utc>,
-    ) -> Result<Option<(Booking, Vec<Payment>)>, Abort> {
+        actor: &str,
+    ) -> Result<Option<(Booking, Vec<Refund>)>, Abort> {
         let mut tx = self.pool.begin().await.map_err(fault("changing a booking"))?;
         let Some(mut b) = locked_booking(&mut tx, id).await? else { return Ok(None) };
         if b.status != from {
             return Ok(None);
         }
-        let refunded = apply(&mut tx, &mut b, to, now).await?;
+        let refunded = apply(&mut tx, &mut b, to, now, actor).await?;
         tx.commit().await?;
         Ok(Some((b, refunded)))
     }
@@ -310,8 +406,19 @@ impl BookingStore for MySqlBookings {
         from: BookingStatus,
         to: BookingStatus,
         now: DateTime<Utc>,
-    ) -> BackendResult<Option<(Booking, Vec<Payment>)>> {
-        retry("changing a booking", || self.try_transition(id, from, to, now)).await
+        actor: &str,
+    ) -> BackendResult<Option<(Booking, Vec<Refund>)>> {
+        retry("changing a booking", || self.try_transition(id, from, to, now, actor)).await
+    }
+
+    async fn cancel_seats(
+        &self,
+        id: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> BackendResult<SeatsCancelled> {
+        retry("cancelling seats", || self.try_cancel_seats(id, seats, now, actor)).await
     }
 
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>> {

@@ -16,7 +16,7 @@ const SEAT_INSERT_CHUNK: usize = 2_000;
 
 #[derive(Clone)]
 pub struct MySqlEvents {
-    pool: MySqlPool,
+    pub(super) pool: MySqlPool,
 }
 
 impl MySqlEvents {
@@ -91,6 +91,7 @@ impl MySqlEvents {
                 sales_end_at: r.try_get("sales_end_at").map_err(fault("decoding an event"))?,
                 waiting_room: waiting_room(&r).map_err(fault("decoding an event"))?,
                 created_at: r.try_get("created_at").map_err(fault("decoding an event"))?,
+                cancelled_at: r.try_get("cancelled_at").map_err(fault("decoding an event"))?,
                 version: r.try_get("version").map_err(fault("decoding an event"))?,
             });
         }
@@ -107,7 +108,7 @@ fn waiting_room(r: &sqlx::mysql::MySqlRow) -> Result<Option<WaitingRoom>, sqlx::
 
 const EVENT_COLUMNS: &str =
     "SELECT id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at, \
-     on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds, version FROM events";
+     on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds, cancelled_at, version FROM events";
 
 #[async_trait]
 impl EventStore for MySqlEvents {
@@ -249,8 +250,8 @@ impl EventStore for MySqlEvents {
             }
         }
         report.refunded_cents = sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(p.amount_cents), 0) AS SIGNED) FROM payments p \
-             JOIN bookings b ON b.id = p.booking_id WHERE b.event_id = ? AND p.status = 'REFUNDED'",
+            "SELECT CAST(COALESCE(SUM(p.refunded_cents), 0) AS SIGNED) FROM payments p \
+             JOIN bookings b ON b.id = p.booking_id WHERE b.event_id = ?",
         )
         .bind(&id)
         .fetch_one(&mut *tx)
@@ -258,7 +259,7 @@ impl EventStore for MySqlEvents {
         .map_err(fault(what))?;
         let categories: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT sec.category, COUNT(*), CAST(COALESCE(SUM(s.price_cents), 0) AS SIGNED) FROM bookings b \
-             JOIN booking_seats bs ON bs.booking_id = b.id \
+             JOIN booking_seats bs ON bs.booking_id = b.id AND bs.released_at IS NULL \
              JOIN seats s ON s.event_id = bs.event_id AND s.seat_id = bs.seat_id \
              JOIN sections sec ON sec.event_id = s.event_id AND sec.name = s.section \
              WHERE b.event_id = ? AND b.status = 'CONFIRMED' GROUP BY sec.category ORDER BY sec.category",

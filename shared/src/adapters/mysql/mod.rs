@@ -10,6 +10,8 @@
 
 mod bookings;
 mod events;
+mod history;
+mod organiser;
 mod outbox;
 mod payments;
 mod tickets;
@@ -24,6 +26,7 @@ use uuid::Uuid;
 
 pub use bookings::MySqlBookings;
 pub use events::MySqlEvents;
+pub use history::MySqlHistory;
 pub use outbox::MySqlOutbox;
 pub use payments::MySqlPayments;
 pub use tickets::MySqlTickets;

@@ -10,18 +10,22 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{MySql, QueryBuilder, Row, Transaction};
 
 use super::{fault, in_list, Abort};
+use crate::domain::history::Change;
 use crate::domain::Envelope;
 use crate::ports::{BackendError, BackendResult, Outbox, OutboxMessage};
 
-/// Writes outbox rows in the caller's transaction. A message that does not serialize is an error:
-/// an empty payload is never stored.
+/// Writes outbox rows in the caller's transaction, and the history of what they announce (made by
+/// `actor`). A message that does not serialize is an error: an empty payload is never stored.
 pub(super) async fn enqueue(
     tx: &mut Transaction<'_, MySql>,
     messages: &[Envelope],
+    actor: &str,
 ) -> Result<(), Abort> {
     if messages.is_empty() {
         return Ok(());
     }
+    let changes: Vec<Change> = messages.iter().filter_map(|m| Change::of(m, actor)).collect();
+    super::history::record(tx, &changes).await?;
     let payloads = messages
         .iter()
         .map(serde_json::to_string)

@@ -12,13 +12,16 @@ use super::bookings::{apply, locked_booking};
 use super::outbox::enqueue;
 use super::{fault, retry, status, uuid, Abort};
 use crate::domain::message::payment_message;
-use crate::domain::{Booking, BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus};
+use crate::domain::history::PROVIDER;
+use crate::domain::{
+    Booking, BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus, Refund,
+};
 use crate::ports::{
     BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt,
 };
 
 pub(super) const PAYMENT_COLUMNS: &str =
-    "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, payment_method FROM payments";
+    "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, refunded_cents, payment_method FROM payments";
 
 /// The [`PaymentStore`] over one pool.
 #[derive(Clone)]
@@ -36,6 +39,7 @@ pub(super) fn payment_row(r: &MySqlRow) -> Result<Payment, sqlx::Error> {
         status: status(r, "status", PaymentStatus::parse)?,
         failure_reason: r.try_get("failure_reason")?,
         created_at: r.try_get("created_at")?,
+        refunded_cents: r.try_get("refunded_cents")?,
     })
 }
 
@@ -62,6 +66,7 @@ pub(super) async fn set_payment(
 }
 
 /// Moves a locked payment to `status` and announces it (`kind`) in the same transaction.
+#[allow(clippy::too_many_arguments)]
 async fn move_payment(
     tx: &mut Transaction<'_, MySql>,
     p: &mut Payment,
@@ -69,10 +74,65 @@ async fn move_payment(
     reason: Option<&str>,
     kind: MessageKind,
     event: Uuid,
+    actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Abort> {
     set_payment(tx, p, status, reason, now).await?;
-    enqueue(tx, &[payment_message(kind, p, event, now)]).await
+    enqueue(tx, &[payment_message(kind, p, event, now)], actor).await
+}
+
+/// Owes back `amount` of a locked SUCCEEDED payment, in the transaction that decided it: the
+/// refund row (sent to the provider after the commit, under its id as idempotency key), the
+/// payment's refunded total (REFUNDED once it reaches the amount) and the `PaymentRefunded` message.
+pub(super) async fn owe_refund(
+    tx: &mut Transaction<'_, MySql>,
+    p: &mut Payment,
+    event: Uuid,
+    amount: i64,
+    why: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Refund, Abort> {
+    let refund = Refund {
+        id: Uuid::now_v7(),
+        payment_id: p.id,
+        booking_id: p.booking_id,
+        event_id: event,
+        amount_cents: amount,
+        currency: p.currency.clone(),
+        reason: why.to_string(),
+    };
+    sqlx::query(
+        "INSERT INTO refunds (id, payment_id, booking_id, event_id, amount_cents, currency, reason, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(refund.id.to_string())
+    .bind(p.id.to_string())
+    .bind(p.booking_id.to_string())
+    .bind(event.to_string())
+    .bind(amount)
+    .bind(&p.currency)
+    .bind(why)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    p.refunded_cents += amount;
+    if p.refunded_cents >= p.amount_cents {
+        p.status = PaymentStatus::Refunded;
+    }
+    sqlx::query("UPDATE payments SET status = ?, refunded_cents = ?, updated_at = ?, version = version + 1 WHERE id = ?")
+        .bind(p.status.as_str())
+        .bind(p.refunded_cents)
+        .bind(now)
+        .bind(p.id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    let mut m = payment_message(MessageKind::PaymentRefunded, p, event, now);
+    m.data["refundId"] = serde_json::json!(refund.id);
+    m.data["refundCents"] = serde_json::json!(amount);
+    m.data["reason"] = serde_json::json!(why);
+    enqueue(tx, &[m], actor).await?;
+    Ok(refund)
 }
 
 /// Records a provider event as applied; `false` if it was applied before (nothing more to do).
@@ -166,6 +226,7 @@ impl MySqlPayments {
                     Some(reason),
                     MessageKind::PaymentFailed,
                     b.event_id,
+                    PROVIDER,
                     now,
                 )
                 .await?;
@@ -179,29 +240,29 @@ impl MySqlPayments {
                     None,
                     MessageKind::PaymentSucceeded,
                     b.event_id,
+                    PROVIDER,
                     now,
                 )
                 .await?;
                 if b.status == BookingStatus::Pending && now < b.expires_at {
-                    apply(&mut tx, &mut b, BookingStatus::Confirmed, now).await?;
+                    apply(&mut tx, &mut b, BookingStatus::Confirmed, now, PROVIDER).await?;
                     Settled::Confirmed(b)
                 } else {
-                    // Too late: the booking expired (or is being expired now), was cancelled, or
-                    // was paid already. The money goes back; the booking stays as it is.
+                    // Too late: the booking expired (or is being expired now: that refunds its
+                    // succeeded payments, this one included), was cancelled, or was paid already.
+                    // The money goes back; the booking stays as it is.
+                    let mut refunds = Vec::new();
                     if b.status == BookingStatus::Pending {
-                        apply(&mut tx, &mut b, BookingStatus::Expired, now).await?;
+                        refunds = apply(&mut tx, &mut b, BookingStatus::Expired, now, PROVIDER).await?;
                     }
-                    move_payment(
-                        &mut tx,
-                        &mut p,
-                        PaymentStatus::Refunded,
-                        None,
-                        MessageKind::PaymentRefunded,
-                        b.event_id,
-                        now,
-                    )
-                    .await?;
-                    Settled::Refunded(b)
+                    if !refunds.iter().any(|r| r.payment_id == p.id) {
+                        let amount = p.amount_cents;
+                        refunds.push(
+                            owe_refund(&mut tx, &mut p, b.event_id, amount, "LATE_PAYMENT", PROVIDER, now)
+                                .await?,
+                        );
+                    }
+                    Settled::Refunded(b, refunds)
                 }
             }
         };
@@ -222,22 +283,28 @@ impl MySqlPayments {
             tx.commit().await?;
             return Ok(ProviderRefund::Unchanged);
         }
+        // The provider gave the money back already: the payment is REFUNDED in full, and nothing is
+        // owed (no refund row). A booking it paid for is cancelled, which refunds nothing more.
+        sqlx::query("UPDATE payments SET refunded_cents = amount_cents WHERE id = ?")
+            .bind(p.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        p.refunded_cents = p.amount_cents;
+        move_payment(
+            &mut tx,
+            &mut p,
+            PaymentStatus::Refunded,
+            None,
+            MessageKind::PaymentRefunded,
+            b.event_id,
+            PROVIDER,
+            now,
+        )
+        .await?;
         let outcome = if b.status == BookingStatus::Confirmed {
-            // Cancelling refunds the booking's SUCCEEDED payments, this one included, and
-            // announces both changes.
-            apply(&mut tx, &mut b, BookingStatus::Cancelled, now).await?;
+            apply(&mut tx, &mut b, BookingStatus::Cancelled, now, PROVIDER).await?;
             ProviderRefund::Cancelled(Box::new(b))
         } else {
-            move_payment(
-                &mut tx,
-                &mut p,
-                PaymentStatus::Refunded,
-                None,
-                MessageKind::PaymentRefunded,
-                b.event_id,
-                now,
-            )
-            .await?;
             ProviderRefund::Refunded
         };
         tx.commit().await?;
@@ -333,5 +400,47 @@ impl PaymentStore for MySqlPayments {
         now: DateTime<Utc>,
     ) -> BackendResult<ProviderRefund> {
         retry("refunding a payment", || self.try_refund(id, webhook, now)).await
+    }
+
+    async fn unsent_refunds(
+        &self,
+        event: Option<Uuid>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> BackendResult<Vec<Refund>> {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT id, payment_id, booking_id, event_id, amount_cents, currency, reason FROM refunds \
+             WHERE sent_at IS NULL AND created_at < ",
+        );
+        q.push_bind(before);
+        if let Some(e) = event {
+            q.push(" AND event_id = ").push_bind(e.to_string());
+        }
+        q.push(" ORDER BY created_at LIMIT ").push_bind(limit);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(fault("finding unsent refunds"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(Refund {
+                    id: uuid(r, "id")?,
+                    payment_id: uuid(r, "payment_id")?,
+                    booking_id: uuid(r, "booking_id")?,
+                    event_id: uuid(r, "event_id")?,
+                    amount_cents: r.try_get("amount_cents")?,
+                    currency: r.try_get("currency")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(fault("decoding a refund"))
+    }
+
+    async fn refund_sent(&self, id: Uuid, now: DateTime<Utc>) -> BackendResult<()> {
+        sqlx::query("UPDATE refunds SET sent_at = COALESCE(sent_at, ?), attempts = attempts + 1 WHERE id = ?")
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(fault("marking a refund sent"))?;
+        Ok(())
     }
 }

@@ -65,37 +65,45 @@ pub(super) async fn issue(
     ))
 }
 
-/// Revokes the live tickets of a booking that is being cancelled (in its transaction); the
-/// `TicketRevoked` message if there were any.
+/// Revokes the live tickets of a booking's seats that are being cancelled (in its transaction): all
+/// of them, or those of `seats` only; the `TicketRevoked` message if there were any.
 pub(super) async fn revoke(
     tx: &mut Transaction<'_, MySql>,
     b: &Booking,
+    seats: Option<&[String]>,
     now: DateTime<Utc>,
 ) -> Result<Option<Envelope>, sqlx::Error> {
     let booking = b.id;
-    let live: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM tickets WHERE booking_id = ? AND live = 1 ORDER BY id FOR UPDATE",
-    )
-    .bind(booking.to_string())
-    .fetch_all(&mut **tx)
-    .await?;
-    if live.is_empty() {
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT id, seat_id FROM tickets WHERE live = 1 AND booking_id = ",
+    );
+    q.push_bind(booking.to_string());
+    if let Some(seats) = seats {
+        q.push(" AND seat_id IN ");
+        super::in_list(&mut q, seats);
+    }
+    q.push(" ORDER BY id FOR UPDATE");
+    let rows = q.build().fetch_all(&mut **tx).await?;
+    if rows.is_empty() {
         return Ok(None);
     }
-    sqlx::query(
-        "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ?, updated_at = ?, version = version + 1 \
-         WHERE booking_id = ? AND live = 1",
-    )
-    .bind(now)
-    .bind(now)
-    .bind(booking.to_string())
-    .execute(&mut **tx)
-    .await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut seat_ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        ids.push(r.try_get::<String, _>("id")?);
+        seat_ids.push(r.try_get::<String, _>("seat_id")?);
+    }
+    let mut q = sqlx::QueryBuilder::new("UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ");
+    q.push_bind(now).push(", updated_at = ").push_bind(now);
+    q.push(", version = version + 1 WHERE id IN ");
+    super::in_list(&mut q, &ids);
+    q.build().execute(&mut **tx).await?;
     Ok(Some(Envelope::new(
         MessageKind::TicketRevoked,
         b.event_id,
         now,
-        json!({ "bookingId": booking, "eventId": b.event_id, "ticketIds": live, "reason": "BOOKING_CANCELLED" }),
+        json!({ "bookingId": booking, "eventId": b.event_id, "ticketIds": ids, "seatIds": seat_ids,
+            "reason": "BOOKING_CANCELLED" }),
     )))
 }
 
@@ -104,8 +112,9 @@ async fn announce(
     tx: &mut Transaction<'_, MySql>,
     messages: &[Envelope],
     what: &str,
+    actor: &str,
 ) -> BackendResult<()> {
-    super::outbox::enqueue(tx, messages).await.map_err(|e| match e {
+    super::outbox::enqueue(tx, messages, actor).await.map_err(|e| match e {
         super::Abort::Fail(b) => b,
         super::Abort::Retry(_) => BackendError::transient(what, anyhow::anyhow!("lock contention")),
     })
@@ -265,7 +274,7 @@ impl TicketStore for MySqlTickets {
                     "gate": scan.gate, "direction": scan.direction.as_str(), "staffId": staff, "at": now,
                     "scannedAt": scan.scanned_at.unwrap_or(now) }),
             );
-            announce(&mut tx, &[m], what).await?;
+            announce(&mut tx, &[m], what, staff).await?;
         }
         let recorded = sqlx::query(
             "INSERT INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
@@ -388,7 +397,7 @@ impl TicketStore for MySqlTickets {
             json!({ "ticketId": old.id, "newTicketId": new_id, "bookingId": old.booking_id, "eventId": old.event_id,
                 "seatId": old.seat_id, "fromUserId": from, "toUserId": to }),
         );
-        announce(&mut tx, &[m], what).await?;
+        announce(&mut tx, &[m], what, from).await?;
         tx.commit().await.map_err(fault(what))?;
         Ok(Transferred::Done(StoredTicket {
             id: new_id,

@@ -8,10 +8,13 @@ use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 use uuid::Uuid;
 
-use super::{fault, from_millis, millis, RedisSeats, BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN};
+use super::{
+    fault, from_millis, millis, RedisSeats, BLOCKED_SCORE, BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN,
+};
 use crate::domain::{Booking, Hold, SeatStatus};
 use crate::ports::{
-    BackendError, BackendResult, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot, TakenSeat,
+    BackendError, BackendResult, BlockOutcome, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot,
+    TakenSeat,
 };
 
 #[async_trait]
@@ -84,6 +87,7 @@ impl SeatLocks for RedisSeats {
                 )),
             },
             Some("NOT_LOADED") => Ok(HoldOutcome::NotLoaded),
+            Some("CLOSED") => Ok(HoldOutcome::Closed),
             other => Err(BackendError::permanent(
                 "holding seats",
                 anyhow::anyhow!("unexpected script reply {other:?}"),
@@ -218,8 +222,15 @@ impl SeatLocks for RedisSeats {
             taken: flat
                 .chunks_exact(2)
                 .map(|p| {
-                    let booked = p[1].parse::<f64>().is_ok_and(|s| s >= BOOKED_SCORE as f64);
-                    (p[0].clone(), if booked { SeatStatus::Booked } else { SeatStatus::Held })
+                    let score = p[1].parse::<f64>().unwrap_or(0.0);
+                    let status = if score >= BLOCKED_SCORE as f64 {
+                        SeatStatus::Blocked
+                    } else if score >= BOOKED_SCORE as f64 {
+                        SeatStatus::Booked
+                    } else {
+                        SeatStatus::Held
+                    };
+                    (p[0].clone(), status)
                 })
                 .collect(),
         }))
@@ -268,6 +279,66 @@ impl SeatLocks for RedisSeats {
         Ok(seats.len())
     }
 
+    async fn block(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<BlockOutcome> {
+        let reply = self.blocks("block", event, seats, now).await?;
+        Ok(match reply.first().map(String::as_str) {
+            Some("OK") => BlockOutcome::Blocked,
+            Some("BUSY") => BlockOutcome::Busy(reply[1..].to_vec()),
+            _ => BlockOutcome::NotLoaded,
+        })
+    }
+
+    async fn unblock(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        let mut reply = self.blocks("unblock", event, seats, now).await?;
+        Ok(if reply.first().map(String::as_str) == Some("OK") { reply.split_off(1) } else { Vec::new() })
+    }
+
+    async fn close(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<bool> {
+        let reply = self.blocks("close", event, &[], now).await?;
+        Ok(reply.first().map(String::as_str) == Some("OK"))
+    }
+
+    async fn live_holds(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Vec<Hold>> {
+        let mut conn = self.connection().await?;
+        let seats: Vec<String> = redis::cmd("ZRANGE")
+            .arg(self.key("held", event, None))
+            .arg(format!("({}", millis(now)))
+            .arg(format!("({BOOKED_SCORE}"))
+            .arg("BYSCORE")
+            .query_async(&mut conn)
+            .await
+            .map_err(fault("listing holds"))?;
+        if seats.is_empty() {
+            return Ok(Vec::new());
+        }
+        let owners: Vec<Option<String>> = conn
+            .mget(self.lock_keys(event, &seats).collect::<Vec<_>>())
+            .await
+            .map_err(fault("listing holds"))?;
+        let mut ids: Vec<Uuid> =
+            owners.into_iter().flatten().filter_map(|o| Uuid::parse_str(&o).ok()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut holds = Vec::new();
+        // Owners are holds or pending bookings: only a hold has a record.
+        for id in ids {
+            if let HoldLookup::Live(h) = self.get(id).await? {
+                holds.push(h);
+            }
+        }
+        Ok(holds)
+    }
+
     async fn load(
         &self,
         event: Uuid,
@@ -280,8 +351,14 @@ impl SeatLocks for RedisSeats {
         for t in taken {
             inv.key(self.key("hold", event, Some(&t.seat)));
             inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
-            let owner = t.booking.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into());
-            inv.arg(&t.seat).arg(owner).arg(t.until.map(millis).unwrap_or(BOOKED_SCORE));
+            let (owner, score) = match (t.status, t.booking) {
+                (SeatStatus::Blocked, _) => ("blocked".to_string(), BLOCKED_SCORE),
+                (_, b) => (
+                    b.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into()),
+                    t.until.map(millis).unwrap_or(BOOKED_SCORE),
+                ),
+            };
+            inv.arg(&t.seat).arg(owner).arg(score);
         }
         let _: i64 = inv
             .invoke_async(&mut self.connection().await?)

@@ -3,7 +3,8 @@
 //! Every key of one event carries the event id as a hash tag (`hold:{<eventId>}:A-1-1`), so a
 //! multi-seat hold stays one atomic script on a cluster and events spread across shards. Per event:
 //! - `hold:{E}:<seat>`: the lock, valued with the owning hold id, expiring at the hold's expiry;
-//! - `held:{E}`: sorted set seat -> expiry ms (booked seats: [`BOOKED_SCORE`]), the seat map's source;
+//! - `held:{E}`: sorted set seat -> expiry ms (booked seats: [`BOOKED_SCORE`], blocked ones:
+//!   [`BLOCKED_SCORE`], their lock valued `blocked`), the seat map's source;
 //! - `user:{E}:<user>`: sorted set of one user's seats, for the per-order cap;
 //! - `holdrec:{E}:<hold>`: the hold record; `log:{E}`: the stream of seat changes (an outbox);
 //! - `loaded:{E}`: set once the structure mirrors the system of record.
@@ -31,6 +32,8 @@ mod queue;
 
 /// Score of a booked seat in `held:{E}`: later than any expiry.
 pub const BOOKED_SCORE: i64 = 1 << 52;
+/// Score of a blocked seat in `held:{E}`: later than any booked one (and still exact in a double).
+pub const BLOCKED_SCORE: i64 = 1 << 53;
 /// Approximate length the seat log of one event is trimmed to.
 const LOG_MAX_LEN: u32 = 100_000;
 /// How long a hold id keeps pointing to its event after the hold is made, in TTLs: long enough to
@@ -45,6 +48,7 @@ struct Scripts {
     book: Script,
     counts: Script,
     reap: Script,
+    block: Script,
     rate: Script,
     queue: Script,
 }
@@ -163,6 +167,7 @@ impl RedisSeats {
                 book: Script::new(include_str!("../../lua/book.lua")),
                 counts: Script::new(include_str!("../../lua/counts.lua")),
                 reap: Script::new(include_str!("../../lua/reap.lua")),
+                block: Script::new(include_str!("../../lua/block.lua")),
                 rate: Script::new(include_str!("../../lua/rate.lua")),
                 queue: Script::new(include_str!("../../lua/queue.lua")),
             }),
@@ -282,6 +287,32 @@ impl RedisSeats {
             .await
             .map_err(fault("freeing seats"))?;
         Ok(done == 1)
+    }
+
+    /// Runs block.lua (`mode`: block, unblock, close) over the seats.
+    pub(super) async fn blocks(
+        &self,
+        mode: &str,
+        event: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        let mut inv = self.scripts.block.prepare_invoke();
+        inv.key(self.key("loaded", event, None))
+            .key(self.key("held", event, None))
+            .key(self.log_key(event));
+        for k in self.lock_keys(event, seats) {
+            inv.key(k);
+        }
+        inv.arg(mode)
+            .arg(millis(now))
+            .arg(event.to_string())
+            .arg(LOG_MAX_LEN)
+            .arg(BLOCKED_SCORE);
+        for s in seats {
+            inv.arg(s);
+        }
+        inv.invoke_async(&mut self.connection().await?).await.map_err(fault("blocking seats"))
     }
 
     pub(super) fn lock_keys<'a>(

@@ -1,0 +1,114 @@
+//! History: changes written in the transaction of what they record ([`record`], called by the
+//! outbox's `enqueue` for every message about a booking or seats, and by blocks), read back by
+//! booking or by seat, oldest first. Nothing here updates or deletes a change.
+
+use async_trait::async_trait;
+use sqlx::mysql::{MySqlPool, MySqlRow};
+use sqlx::{MySql, QueryBuilder, Row, Transaction};
+use uuid::Uuid;
+
+use super::{fault, uuid};
+use crate::domain::history::Change;
+use crate::ports::{BackendResult, History};
+
+/// Changes served per read, at most (a booking or seat with more shows its first ones).
+const MAX_CHANGES: u32 = 1000;
+
+/// Writes the changes, and each under every seat it touched, in the caller's transaction.
+pub(super) async fn record(
+    tx: &mut Transaction<'_, MySql>,
+    changes: &[Change],
+) -> Result<(), sqlx::Error> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::new(
+        "INSERT INTO history (id, event_id, booking_id, at, type, actor, data) ",
+    );
+    q.push_values(changes, |mut b, c| {
+        b.push_bind(c.id.to_string())
+            .push_bind(c.event_id.to_string())
+            .push_bind(c.booking_id.map(|b| b.to_string()))
+            .push_bind(c.at)
+            .push_bind(&c.kind)
+            .push_bind(&c.actor)
+            .push_bind(c.data.to_string());
+    });
+    q.build().execute(&mut **tx).await?;
+    let seats: Vec<(&Change, &String)> =
+        changes.iter().flat_map(|c| c.seats.iter().map(move |s| (c, s))).collect();
+    if !seats.is_empty() {
+        let mut q =
+            QueryBuilder::new("INSERT INTO history_seats (event_id, seat_id, at, history_id) ");
+        q.push_values(seats, |mut b, (c, seat)| {
+            b.push_bind(c.event_id.to_string())
+                .push_bind(seat)
+                .push_bind(c.at)
+                .push_bind(c.id.to_string());
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+fn change_row(r: &MySqlRow) -> Result<Change, sqlx::Error> {
+    let data: String = r.try_get("data")?;
+    let booking: Option<String> = r.try_get("booking_id")?;
+    Ok(Change {
+        id: uuid(r, "id")?,
+        event_id: uuid(r, "event_id")?,
+        booking_id: booking
+            .map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose()?,
+        seats: Vec::new(),
+        at: r.try_get("at")?,
+        kind: r.try_get("type")?,
+        actor: r.try_get("actor")?,
+        data: serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+    })
+}
+
+const CHANGE_COLUMNS: &str = "SELECT h.id, h.event_id, h.booking_id, h.at, h.type, h.actor, h.data FROM history h";
+
+/// The [`History`] over one pool.
+#[derive(Clone)]
+pub struct MySqlHistory {
+    pool: MySqlPool,
+}
+
+impl MySqlHistory {
+    pub fn new(pool: MySqlPool) -> Self {
+        MySqlHistory { pool }
+    }
+
+    async fn read(&self, sql: &str, binds: &[String]) -> BackendResult<Vec<Change>> {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.bind(MAX_CHANGES).fetch_all(&self.pool).await.map_err(fault("reading history"))?;
+        rows.iter().map(change_row).collect::<Result<_, _>>().map_err(fault("decoding history"))
+    }
+}
+
+#[async_trait]
+impl History for MySqlHistory {
+    async fn of_booking(&self, booking: Uuid) -> BackendResult<Vec<Change>> {
+        self.read(
+            &format!("{CHANGE_COLUMNS} WHERE h.booking_id = ? ORDER BY h.at, h.id LIMIT ?"),
+            &[booking.to_string()],
+        )
+        .await
+    }
+
+    async fn of_seat(&self, event: Uuid, seat: &str) -> BackendResult<Vec<Change>> {
+        self.read(
+            &format!(
+                "{CHANGE_COLUMNS} JOIN history_seats s ON s.history_id = h.id \
+                 WHERE s.event_id = ? AND s.seat_id = ? ORDER BY s.at, s.history_id LIMIT ?"
+            ),
+            &[event.to_string(), seat.to_string()],
+        )
+        .await
+    }
+}

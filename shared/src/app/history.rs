@@ -1,0 +1,30 @@
+//! The history of a booking (its owner, admins) and of a seat (admins): every change as the system
+//! of record wrote it, oldest first.
+
+use uuid::Uuid;
+
+use super::get_booking::get_booking;
+use super::{App, AppError, AppResult, Resource};
+use crate::domain::history::Change;
+use crate::domain::{Caller, SeatId};
+
+pub async fn booking_history(app: &App, caller: &Caller, id: Uuid) -> AppResult<Vec<Change>> {
+    get_booking(app, caller, id).await?;
+    Ok(app.history.of_booking(id).await?)
+}
+
+pub async fn seat_history(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    seat: &str,
+) -> AppResult<Vec<Change>> {
+    if !caller.admin {
+        return Err(AppError::Forbidden("only admins may read a seat's history"));
+    }
+    let event = app.event(event_id).await?;
+    if SeatId::parse(seat).and_then(|s| event.seat_section(&s).map(|_| ())).is_none() {
+        return Err(AppError::NotFound(Resource::Seat));
+    }
+    Ok(app.history.of_seat(event_id, seat).await?)
+}
