@@ -406,8 +406,9 @@ pub async fn queue_baseline(redis: &str, concurrency: usize, time: Duration) -> 
         waiting_room: Some(booking_core::domain::WaitingRoomSpec::default()),
         sections: vec![booking_core::domain::SectionSpec {
             name: "A".into(),
-            rows: 100,
-            seats_per_row: 100,
+            rows: Some(100),
+            seats_per_row: Some(100),
+            capacity: None,
             price_cents: 1,
             category: None,
         }],

@@ -41,6 +41,25 @@ pub async fn hold_seats(
     for attempt in 0..ATTEMPTS {
         let seats: Vec<SeatId> = match &choice {
             SeatChoice::Seats(seats) => seats.clone(),
+            // Standing room: any free places will do, so each buyer takes a random sample of
+            // them and racing buyers rarely collide; the hold script stays the judge.
+            SeatChoice::Places { quantity, section } => {
+                let age = if attempt == 0 { PICTURE_AGE } else { RETRY_PICTURE_AGE };
+                let mut picture = app.occupancy(&event, age).await?;
+                picture.mark(&event, conflicts.iter().map(String::as_str));
+                let free = best_available::free_places(&event, section, &picture);
+                if free.len() < *quantity as usize {
+                    return Err(AppError::SeatsUnavailable(Vec::new()));
+                }
+                let mut rng = rand::thread_rng();
+                let mut picked: Vec<SeatId> =
+                    rand::seq::index::sample(&mut rng, free.len(), *quantity as usize)
+                        .into_iter()
+                        .map(|i| free[i].clone())
+                        .collect();
+                picked.sort();
+                picked
+            }
             SeatChoice::Best { quantity, section } => {
                 // Sold out (or nearly) is answered from the counts, without reading the seats.
                 if app.free_seats(&event).await? < *quantity {

@@ -7,8 +7,9 @@
 use super::event::Event;
 use super::seat::SeatId;
 
-/// Which seats are taken, row by row: `taken[section][row - 1][number - 1]`. Built from a lock
-/// snapshot; cheap to scan for a 100,000-seat venue.
+/// Which seats are taken, row by row: `taken[section][row - 1][number - 1]` (a general-admission
+/// section is one row of its places). Built from a lock snapshot; cheap to scan for a
+/// 100,000-seat venue.
 #[derive(Debug, Clone)]
 pub struct Occupancy {
     taken: Vec<Vec<Vec<bool>>>,
@@ -20,7 +21,10 @@ impl Occupancy {
         let rows = event
             .sections
             .iter()
-            .map(|s| vec![vec![false; s.seats_per_row as usize]; s.rows as usize])
+            .map(|s| match s.capacity {
+                Some(c) => vec![vec![false; c as usize]],
+                None => vec![vec![false; s.seats_per_row as usize]; s.rows as usize],
+            })
             .collect();
         let mut o = Occupancy { taken: rows };
         o.mark(event, taken);
@@ -32,8 +36,13 @@ impl Occupancy {
         for id in taken {
             if let Some(seat) = SeatId::parse(id) {
                 if let Some(i) = event.sections.iter().position(|s| s.name == seat.section) {
+                    let row = match (event.sections[i].capacity, seat.row) {
+                        (Some(_), 0) => 0,
+                        (None, r) if r > 0 => r as usize - 1,
+                        _ => continue,
+                    };
                     if let Some(slot) = self.taken[i]
-                        .get_mut(seat.row as usize - 1)
+                        .get_mut(row)
                         .and_then(|r| r.get_mut(seat.number as usize - 1))
                     {
                         *slot = true;
@@ -62,7 +71,22 @@ impl Choice {
     }
 }
 
-/// Every way to seat `quantity` buyers together on free seats (in `section` if given), best first:
+/// The free places of a general-admission section, in order; empty for a seated or unknown one.
+pub fn free_places(event: &Event, section: &str, occupancy: &Occupancy) -> Vec<SeatId> {
+    let Some(i) = event.sections.iter().position(|s| s.name == section && s.capacity.is_some())
+    else {
+        return Vec::new();
+    };
+    occupancy.taken[i][0]
+        .iter()
+        .enumerate()
+        .filter(|(_, taken)| !**taken)
+        .map(|(n, _)| SeatId::place(section, n as u32 + 1))
+        .collect()
+}
+
+/// Every way to seat `quantity` buyers together on free seats (in `section` if given; general
+/// admission never, see [`free_places`]), best first:
 /// blocks that strand no single seat, then blocks that do, each in map order (earlier sections,
 /// front rows, aisle first). Only when no row has room: one split choice of the first free seats.
 /// Empty when there are not that many free seats at all.
@@ -81,7 +105,7 @@ pub fn candidates(
     let mut free_anywhere: Vec<SeatId> = Vec::new();
     let mut row_index = 0usize;
     for (si, s) in event.sections.iter().enumerate() {
-        if section.is_some_and(|name| name != s.name) {
+        if section.is_some_and(|name| name != s.name) || s.capacity.is_some() {
             row_index += s.rows as usize;
             continue;
         }

@@ -59,8 +59,10 @@ pub struct EventPatch {
 #[derive(Debug, Clone)]
 pub struct SectionSpec {
     pub name: String,
-    pub rows: u32,
-    pub seats_per_row: u32,
+    /// Seated: `rows` x `seats_per_row`; general admission: `capacity` instead.
+    pub rows: Option<u32>,
+    pub seats_per_row: Option<u32>,
+    pub capacity: Option<u32>,
     pub price_cents: i64,
     pub category: Option<String>,
 }
@@ -122,12 +124,23 @@ impl SaleStatus {
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Section {
     pub name: String,
+    /// 0 in a general-admission section (not served then).
+    #[serde(skip_serializing_if = "is_zero", default)]
     pub rows: u32,
+    #[serde(skip_serializing_if = "is_zero", default)]
     pub seats_per_row: u32,
+    /// A general-admission section (standing, no seat numbers) sells this many places,
+    /// `{section}-{n}` for n in 1..=capacity.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub capacity: Option<u32>,
     pub price_cents: i64,
     pub category: String,
 }
@@ -182,12 +195,41 @@ impl EventSpec {
             if sections.iter().any(|o| o.name == s.name) {
                 return Err(RuleError::invalid(field("name"), "section names must be unique"));
             }
-            if s.rows == 0 || s.rows > 1000 {
-                return Err(RuleError::invalid(field("rows"), "must be between 1 and 1000"));
-            }
-            if s.seats_per_row == 0 || s.seats_per_row > 1000 {
-                return Err(RuleError::invalid(field("seatsPerRow"), "must be between 1 and 1000"));
-            }
+            let (rows, seats_per_row) = match (s.capacity, s.rows, s.seats_per_row) {
+                (Some(c), None, None) => {
+                    if c == 0 || u64::from(c) > MAX_SEATS_PER_EVENT {
+                        return Err(RuleError::invalid(
+                            field("capacity"),
+                            format!("must be between 1 and {MAX_SEATS_PER_EVENT}"),
+                        ));
+                    }
+                    (0, 0)
+                }
+                (Some(_), _, _) => {
+                    return Err(RuleError::invalid(
+                        field("capacity"),
+                        "a general-admission section has a capacity instead of rows and seatsPerRow",
+                    ))
+                }
+                (None, Some(rows), Some(per_row)) => {
+                    if rows == 0 || rows > 1000 {
+                        return Err(RuleError::invalid(field("rows"), "must be between 1 and 1000"));
+                    }
+                    if per_row == 0 || per_row > 1000 {
+                        return Err(RuleError::invalid(
+                            field("seatsPerRow"),
+                            "must be between 1 and 1000",
+                        ));
+                    }
+                    (rows, per_row)
+                }
+                (None, _, _) => {
+                    return Err(RuleError::invalid(
+                        field("rows"),
+                        "rows and seatsPerRow, or a capacity (general admission), are required",
+                    ))
+                }
+            };
             if !(0..=100_000_000).contains(&s.price_cents) {
                 return Err(RuleError::invalid(
                     field("priceCents"),
@@ -196,11 +238,13 @@ impl EventSpec {
             }
             let category = s.category.unwrap_or_else(|| "standard".to_string());
             check_text(&field("category"), &category, 50)?;
-            seat_count += u64::from(s.rows) * u64::from(s.seats_per_row);
+            seat_count +=
+                u64::from(rows) * u64::from(seats_per_row) + u64::from(s.capacity.unwrap_or(0));
             sections.push(Section {
                 name: s.name,
-                rows: s.rows,
-                seats_per_row: s.seats_per_row,
+                rows,
+                seats_per_row,
+                capacity: s.capacity,
                 price_cents: s.price_cents,
                 category,
             });
@@ -335,19 +379,25 @@ impl Event {
         self.sections.iter().find(|s| s.name == name)
     }
 
-    /// The section a seat id belongs to, if the id names a seat of this event.
+    /// The section a seat id belongs to, if the id names a seat (or a general-admission place,
+    /// row 0) of this event.
     pub fn seat_section(&self, seat: &SeatId) -> Option<&Section> {
-        self.section(&seat.section).filter(|s| {
-            (1..=s.rows).contains(&seat.row) && (1..=s.seats_per_row).contains(&seat.number)
+        self.section(&seat.section).filter(|s| match s.capacity {
+            Some(c) => seat.row == 0 && (1..=c).contains(&seat.number),
+            None => (1..=s.rows).contains(&seat.row) && (1..=s.seats_per_row).contains(&seat.number),
         })
     }
 
-    /// Every seat, in section order, then row, then number: the order of the seat map.
+    /// Every seat and general-admission place, in section order, then row, then number: the order
+    /// of the seat map.
     pub fn seats(&self) -> impl Iterator<Item = (SeatId, &Section)> + '_ {
         self.sections.iter().flat_map(|s| {
-            (1..=s.rows).flat_map(move |row| {
-                (1..=s.seats_per_row).map(move |n| (SeatId::new(s.name.clone(), row, n), s))
-            })
+            let places = s.capacity.unwrap_or(0);
+            (1..=s.rows)
+                .flat_map(move |row| {
+                    (1..=s.seats_per_row).map(move |n| (SeatId::new(s.name.clone(), row, n), s))
+                })
+                .chain((1..=places).map(move |n| (SeatId::place(s.name.clone(), n), s)))
         })
     }
 
@@ -410,8 +460,9 @@ pub(crate) mod tests {
                 .iter()
                 .map(|(n, r, s)| SectionSpec {
                     name: n.to_string(),
-                    rows: *r,
-                    seats_per_row: *s,
+                    rows: Some(*r),
+                    seats_per_row: Some(*s),
+                    capacity: None,
                     price_cents: 5000,
                     category: None,
                 })

@@ -24,8 +24,10 @@ pub enum HoldAsk {
 pub enum SeatChoice {
     /// These seats, sorted, all of the event, none repeated.
     Seats(Vec<SeatId>),
-    /// The best `quantity` available seats, in `section` if given.
+    /// The best `quantity` available seats, in `section` if given (seated sections only).
     Best { quantity: u32, section: Option<String> },
+    /// `quantity` places of a general-admission section.
+    Places { quantity: u32, section: String },
 }
 
 impl HoldAsk {
@@ -52,7 +54,12 @@ impl HoldAsk {
                         requested: *quantity,
                     });
                 }
-                Ok(SeatChoice::Best { quantity: *quantity, section: section.clone() })
+                Ok(match section {
+                    Some(name) if event.section(name).is_some_and(|s| s.capacity.is_some()) => {
+                        SeatChoice::Places { quantity: *quantity, section: name.clone() }
+                    }
+                    _ => SeatChoice::Best { quantity: *quantity, section: section.clone() },
+                })
             }
         }
     }

@@ -1,10 +1,12 @@
-//! Seat identity (`{section}-{row}-{number}`) and the three statuses a client sees.
+//! Seat identity (`{section}-{row}-{number}`, or `{section}-{n}` for a general-admission place) and
+//! the statuses a client sees.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A seat's id within its event: section name, row and number, both counted from 1.
+/// A seat's id within its event: section name, row and number, both counted from 1; a
+/// general-admission place has row 0 and is written without it (`FLOOR-12`).
 ///
 /// Section names never contain `-` (see [`crate::domain::event`]), so the id parses unambiguously.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,12 +21,21 @@ impl SeatId {
         SeatId { section: section.into(), row, number }
     }
 
-    /// Parses `A-3-12`; `None` for anything else (the caller reports it as an unknown seat).
+    /// A general-admission place: `{section}-{n}`.
+    pub fn place(section: impl Into<String>, number: u32) -> Self {
+        SeatId { section: section.into(), row: 0, number }
+    }
+
+    /// Parses `A-3-12` (a seat) or `FLOOR-12` (a general-admission place); `None` for anything
+    /// else (the caller reports it as an unknown seat).
     pub fn parse(s: &str) -> Option<SeatId> {
         let mut parts = s.rsplitn(3, '-');
         let number = parse_positive(parts.next()?)?;
-        let row = parse_positive(parts.next()?)?;
-        let section = parts.next()?;
+        let middle = parts.next()?;
+        let (section, row) = match parts.next() {
+            Some(section) => (section, parse_positive(middle)?),
+            None => (middle, 0),
+        };
         if section.is_empty() || section.contains('-') {
             return None;
         }
@@ -42,7 +53,11 @@ fn parse_positive(s: &str) -> Option<u32> {
 
 impl fmt::Display for SeatId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{}", self.section, self.row, self.number)
+        if self.row == 0 {
+            write!(f, "{}-{}", self.section, self.number)
+        } else {
+            write!(f, "{}-{}-{}", self.section, self.row, self.number)
+        }
     }
 }
 
@@ -83,6 +98,9 @@ mod tests {
         let id = SeatId::new("VIP", 3, 12);
         assert_eq!(id.to_string(), "VIP-3-12");
         assert_eq!(SeatId::parse("VIP-3-12"), Some(id));
+        let place = SeatId::place("FLOOR", 7);
+        assert_eq!(place.to_string(), "FLOOR-7");
+        assert_eq!(SeatId::parse("FLOOR-7"), Some(place));
     }
 
     #[test]
@@ -90,7 +108,8 @@ mod tests {
         for bad in [
             "",
             "A",
-            "A-1",
+            "A-0",
+            "-1",
             "A-1-",
             "-1-1",
             "A-0-1",
@@ -101,6 +120,7 @@ mod tests {
             "A--1-1",
             "A-1-+1",
             "A-1-9999999",
+            "A-9999999",
         ] {
             assert_eq!(SeatId::parse(bad), None, "{bad:?} should not parse");
         }

@@ -86,10 +86,13 @@ impl From<EventPatchBody> for EventPatch {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SectionBody {
     pub name: String,
-    #[serde(deserialize_with = "integral::whole")]
-    pub rows: u32,
-    #[serde(deserialize_with = "integral::whole")]
-    pub seats_per_row: u32,
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub rows: Option<u32>,
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub seats_per_row: Option<u32>,
+    /// General admission: a capacity instead of rows and seats per row.
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub capacity: Option<u32>,
     #[serde(deserialize_with = "integral::whole")]
     pub price_cents: i64,
     #[serde(default)]
@@ -118,6 +121,7 @@ impl From<EventBody> for EventSpec {
                     name: s.name,
                     rows: s.rows,
                     seats_per_row: s.seats_per_row,
+                    capacity: s.capacity,
                     price_cents: s.price_cents,
                     category: s.category,
                 })

@@ -156,10 +156,10 @@ pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
     let status = query(&req, "status")
         .map(|s| {
             SeatStatus::parse(&s).ok_or_else(|| {
-                Problem::bad_request("INVALID_QUERY", "status must be AVAILABLE, HELD or BOOKED")
+                Problem::bad_request("INVALID_QUERY", "status must be AVAILABLE, HELD, BOOKED or BLOCKED")
             })
         })
         .transpose()?;
-    let seats = seat_map::seat_map(&app, id, status).await?;
-    json(200, &json!({ "eventId": id, "seats": seats }))
+    let (seats, areas) = seat_map::seat_map(&app, id, status).await?;
+    json(200, &json!({ "eventId": id, "seats": seats, "generalAdmission": areas }))
 }

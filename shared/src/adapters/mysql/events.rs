@@ -28,7 +28,7 @@ impl MySqlEvents {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new("SELECT event_id, name, rows_count, seats_per_row, price_cents, category FROM sections WHERE event_id IN ");
+        let mut q = QueryBuilder::new("SELECT event_id, name, rows_count, seats_per_row, capacity, price_cents, category FROM sections WHERE event_id IN ");
         in_list(&mut q, ids);
         q.push(" ORDER BY event_id, position");
         let rows = q.build().fetch_all(&self.pool).await.map_err(fault("reading sections"))?;
@@ -40,6 +40,7 @@ impl MySqlEvents {
                         name: r.try_get("name")?,
                         rows: r.try_get("rows_count")?,
                         seats_per_row: r.try_get("seats_per_row")?,
+                        capacity: r.try_get("capacity")?,
                         price_cents: r.try_get("price_cents")?,
                         category: r.try_get("category")?,
                     },
@@ -137,7 +138,7 @@ impl EventStore for MySqlEvents {
         .await
         .map_err(fault("creating an event"))?;
         let mut q = QueryBuilder::new(
-            "INSERT INTO sections (event_id, position, name, rows_count, seats_per_row, price_cents, category) ",
+            "INSERT INTO sections (event_id, position, name, rows_count, seats_per_row, capacity, price_cents, category) ",
         );
         q.push_values(event.sections.iter().enumerate(), |mut b, (i, s)| {
             b.push_bind(&id)
@@ -145,6 +146,7 @@ impl EventStore for MySqlEvents {
                 .push_bind(&s.name)
                 .push_bind(s.rows)
                 .push_bind(s.seats_per_row)
+                .push_bind(s.capacity)
                 .push_bind(s.price_cents)
                 .push_bind(&s.category);
         });
