@@ -14,6 +14,7 @@ use crate::adapters::kafka::KafkaPublisher;
 use crate::adapters::ledger::DynamoLedger;
 use crate::adapters::mysql::{
     self, MySqlBookings, MySqlEvents, MySqlHistory, MySqlOutbox, MySqlPayments, MySqlTickets,
+    MySqlWaitlist,
 };
 use crate::adapters::notify::AwsNotifier;
 use crate::adapters::redis::RedisSeats;
@@ -156,6 +157,7 @@ pub fn ports(
         blocks: events,
         tickets: Arc::new(MySqlTickets::new(pool.clone())),
         history: Arc::new(MySqlHistory::new(pool.clone())),
+        waitlist: Arc::new(MySqlWaitlist::new(pool.clone())),
         locks: seats.clone(),
         seat_log: seats.clone(),
         limiter: seats.clone(),

@@ -365,7 +365,9 @@ async fn the_organiser_view_blocks_seats_reads_the_report_and_cancels_after_a_pr
         until_attr(&page, "#cancel-progress", "data-done", "yes", Duration::from_secs(10)).await;
         until_text(&page, "#cancel-progress", "Cancelled: 1 bookings cancelled, 50.00 refunded.")
             .await;
-        let vera = s.get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &s.token("vera")).await;
+        let vera = s
+            .get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &s.token("vera"))
+            .await;
         assert_eq!(vera.body["status"], "CANCELLED");
     }
     .await;

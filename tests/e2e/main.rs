@@ -18,3 +18,4 @@ mod secrets;
 mod security;
 mod tickets;
 mod tls;
+mod waitlist;

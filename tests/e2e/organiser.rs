@@ -35,9 +35,11 @@ async fn scalar(s: &Stack, sql: &str, event: &str) -> i64 {
 async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_killed_and_run_twice() {
     let s = Stack::start().await;
     let e = s
-        .create_event(json!({ "name": "Called off", "venue": "Hall", "startsAt": "2027-01-01T20:00:00Z",
+        .create_event(
+            json!({ "name": "Called off", "venue": "Hall", "startsAt": "2027-01-01T20:00:00Z",
             "maxSeatsPerOrder": 4,
-            "sections": [{ "name": "A", "rows": 25, "seatsPerRow": 20, "priceCents": PRICE }] }))
+            "sections": [{ "name": "A", "rows": 25, "seatsPerRow": 20, "priceCents": PRICE }] }),
+        )
         .await["id"]
         .as_str()
         .unwrap()
@@ -61,7 +63,11 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
         .await;
     // A hold nobody booked yet.
     let late = s
-        .post(&format!("/api/v1/events/{e}/holds"), &s.token("late"), json!({ "seatIds": ["A-25-1"] }))
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &s.token("late"),
+            json!({ "seatIds": ["A-25-1"] }),
+        )
         .await;
     assert_eq!(late.status, StatusCode::CREATED, "{late:?}");
 
@@ -69,7 +75,9 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
     s.post(&format!("/api/v1/events/{e}/cancel?dryRun=true"), &s.token("buyer1"), json!({}))
         .await
         .assert_problem(403, "FORBIDDEN");
-    let dry = s.post(&format!("/api/v1/events/{e}/cancel?dryRun=true"), &s.admin_token(), json!({})).await;
+    let dry = s
+        .post(&format!("/api/v1/events/{e}/cancel?dryRun=true"), &s.admin_token(), json!({}))
+        .await;
     assert_eq!(dry.status, StatusCode::OK, "{dry:?}");
     let refund_cents = 150 * SEATS as i64 * PRICE;
     assert_eq!(dry.body, json!({ "bookings": 240, "confirmed": 150, "refundCents": refund_cents }));
@@ -105,10 +113,8 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
     assert!(after_kill < 240, "the job was stopped before the end ({after_kill})");
     // Then two jobs at once, batch by batch, until it is finished.
     for _ in 0..20 {
-        let (a, b) = tokio::join!(
-            cancel_event::work(&s.app, id, 50),
-            cancel_event::work(&s.app, id, 50)
-        );
+        let (a, b) =
+            tokio::join!(cancel_event::work(&s.app, id, 50), cancel_event::work(&s.app, id, 50));
         a.unwrap();
         b.unwrap();
         if s.app.cancellations.finish(id, s.app.now()).await.unwrap() {
@@ -133,15 +139,29 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
     .await
     .unwrap();
     assert_eq!(per_payment.len(), 150);
-    assert!(per_payment.iter().all(|(_, n, cents)| *n == 1 && *cents == SEATS as i64 * PRICE), "{per_payment:?}");
+    assert!(
+        per_payment.iter().all(|(_, n, cents)| *n == 1 && *cents == SEATS as i64 * PRICE),
+        "{per_payment:?}"
+    );
     assert_eq!(per_payment.iter().map(|p| p.2).sum::<i64>(), refund_cents, "what the dry run said");
-    assert_eq!(scalar(&s, "SELECT COUNT(*) FROM refunds WHERE event_id = ? AND sent_at IS NULL", &e).await, 0);
-    assert_eq!(scalar(&s, "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND live = 1", &e).await, 0);
     assert_eq!(
-        scalar(&s, "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND status = 'REVOKED'", &e).await,
+        scalar(&s, "SELECT COUNT(*) FROM refunds WHERE event_id = ? AND sent_at IS NULL", &e).await,
+        0
+    );
+    assert_eq!(
+        scalar(&s, "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND live = 1", &e).await,
+        0
+    );
+    assert_eq!(
+        scalar(&s, "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND status = 'REVOKED'", &e)
+            .await,
         150 * SEATS as i64
     );
-    assert_eq!(scalar(&s, "SELECT COUNT(*) FROM seats WHERE event_id = ? AND status <> 'AVAILABLE'", &e).await, 0);
+    assert_eq!(
+        scalar(&s, "SELECT COUNT(*) FROM seats WHERE event_id = ? AND status <> 'AVAILABLE'", &e)
+            .await,
+        0
+    );
     assert!(s.seat_statuses(&e).await.values().all(|st| st == "AVAILABLE"), "holds released too");
     // Every buyer is told: one BookingCancelled message per booking, in the outbox with it.
     assert_eq!(
@@ -155,7 +175,12 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
     let progress = &ev.body["cancellation"];
     assert!(progress["completedAt"].is_string(), "{ev:?}");
     assert_eq!(
-        (&progress["bookingsLeft"], &progress["refundsPending"], &progress["bookingsCancelled"], &progress["refundedCents"]),
+        (
+            &progress["bookingsLeft"],
+            &progress["refundsPending"],
+            &progress["bookingsCancelled"],
+            &progress["refundedCents"]
+        ),
         (&json!(0), &json!(0), &json!(240), &json!(refund_cents))
     );
     let again = s.post(&format!("/api/v1/events/{e}/cancel"), &s.admin_token(), json!({})).await;
@@ -165,19 +190,36 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
 
     // A paid booking's history tells the whole story, the cancel's part by the system.
     let paid = &bookings.iter().find(|b| b["userId"] == "buyer0").unwrap();
-    let h = s.get(&format!("/api/v1/bookings/{}/history", paid["id"].as_str().unwrap()), &s.token("buyer0")).await;
+    let h = s
+        .get(
+            &format!("/api/v1/bookings/{}/history", paid["id"].as_str().unwrap()),
+            &s.token("buyer0"),
+        )
+        .await;
     assert_eq!(h.status, StatusCode::OK, "{h:?}");
-    let types: Vec<&str> = h.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> =
+        h.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
-        ["BookingCreated", "PaymentSucceeded", "BookingConfirmed", "TicketsIssued", "BookingCancelled", "TicketRevoked", "PaymentRefunded"],
+        [
+            "BookingCreated",
+            "PaymentSucceeded",
+            "BookingConfirmed",
+            "TicketsIssued",
+            "BookingCancelled",
+            "TicketRevoked",
+            "PaymentRefunded"
+        ],
         "{h:?}"
     );
     assert_eq!(h.body["items"][0]["actor"], "buyer0");
     assert_eq!(h.body["items"][4]["actor"], "system");
-    s.get(&format!("/api/v1/bookings/{}/history", paid["id"].as_str().unwrap()), &s.token("buyer1"))
-        .await
-        .assert_problem(404, "BOOKING_NOT_FOUND");
+    s.get(
+        &format!("/api/v1/bookings/{}/history", paid["id"].as_str().unwrap()),
+        &s.token("buyer1"),
+    )
+    .await
+    .assert_problem(404, "BOOKING_NOT_FOUND");
 }
 
 #[tokio::test]
@@ -186,22 +228,41 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
     let e = s.simple_event(1, 10, 6).await;
     let mut ws = WsClient::connect(&s.ws_url("watcher", Some(&e))).await.expect("connected");
     // The first push can take a consumer group join.
-    let warm = s.post(&format!("/api/v1/events/{e}/holds"), &s.token("warm"), json!({ "seatIds": ["A-1-10"] })).await;
+    let warm = s
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &s.token("warm"),
+            json!({ "seatIds": ["A-1-10"] }),
+        )
+        .await;
     assert_eq!(warm.status, StatusCode::CREATED);
     ws.next(Duration::from_secs(60)).await.expect("the first push");
 
     let path = format!("/api/v1/events/{e}/blocks");
     let admin = s.admin_token();
-    s.post(&path, &s.token("ann"), json!({ "seatIds": ["A-1-1"] })).await.assert_problem(403, "FORBIDDEN");
-    s.post(&path, &admin, json!({ "seatIds": ["Z-9-9"] })).await.assert_problem(422, "UNKNOWN_SEATS");
+    s.post(&path, &s.token("ann"), json!({ "seatIds": ["A-1-1"] }))
+        .await
+        .assert_problem(403, "FORBIDDEN");
+    s.post(&path, &admin, json!({ "seatIds": ["Z-9-9"] }))
+        .await
+        .assert_problem(422, "UNKNOWN_SEATS");
     // A held seat cannot be blocked, and nothing of an all-or-none block happens then.
     s.post(&path, &admin, json!({ "seatIds": ["A-1-2", "A-1-10"], "reason": "camera" }))
         .await
         .assert_problem(409, "SEATS_UNAVAILABLE");
-    let b = s.post(&path, &admin, json!({ "seatIds": ["A-1-2", "A-1-1"], "reason": "camera" })).await;
-    assert_eq!((b.status, &b.body), (StatusCode::OK, &json!({ "seatIds": ["A-1-1", "A-1-2"] })), "{b:?}");
+    let b =
+        s.post(&path, &admin, json!({ "seatIds": ["A-1-2", "A-1-1"], "reason": "camera" })).await;
+    assert_eq!(
+        (b.status, &b.body),
+        (StatusCode::OK, &json!({ "seatIds": ["A-1-1", "A-1-2"] })),
+        "{b:?}"
+    );
     let m = ws.next(Duration::from_secs(5)).await.expect("a push");
-    assert_eq!(m["seats"], json!([{ "id": "A-1-1", "status": "BLOCKED" }, { "id": "A-1-2", "status": "BLOCKED" }]), "{m}");
+    assert_eq!(
+        m["seats"],
+        json!([{ "id": "A-1-1", "status": "BLOCKED" }, { "id": "A-1-2", "status": "BLOCKED" }]),
+        "{m}"
+    );
     // Blocking again is the same block.
     assert_eq!(s.post(&path, &admin, json!({ "seatIds": ["A-1-1"] })).await.status, StatusCode::OK);
 
@@ -210,13 +271,22 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
     s.post(&format!("/api/v1/events/{e}/holds"), &s.token("ann"), json!({ "seatIds": ["A-1-1"] }))
         .await
         .assert_problem(409, "SEATS_UNAVAILABLE");
-    let best = s.post(&format!("/api/v1/events/{e}/holds"), &s.token("ann"), json!({ "quantity": 2 })).await;
+    let best = s
+        .post(&format!("/api/v1/events/{e}/holds"), &s.token("ann"), json!({ "quantity": 2 }))
+        .await;
     assert_eq!(best.status, StatusCode::CREATED);
-    assert!(!booking_tests::ids(&best.body["seatIds"]).iter().any(|x| x == "A-1-1" || x == "A-1-2"), "{best:?}");
+    assert!(
+        !booking_tests::ids(&best.body["seatIds"]).iter().any(|x| x == "A-1-1" || x == "A-1-2"),
+        "{best:?}"
+    );
 
     // Redis loses the event: the map is rebuilt from MySQL with the blocks.
     let mut r = s.redis().await;
-    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{}*{{{e}}}*", s.redis_prefix)).query_async(&mut r).await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}*{{{e}}}*", s.redis_prefix))
+        .query_async(&mut r)
+        .await
+        .unwrap();
     let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut r).await.unwrap();
     assert_eq!(s.seat_statuses(&e).await["A-1-2"], "BLOCKED");
     s.post(&format!("/api/v1/events/{e}/holds"), &s.token("bob"), json!({ "seatIds": ["A-1-2"] }))
@@ -224,19 +294,39 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
         .assert_problem(409, "SEATS_UNAVAILABLE");
 
     // Put back: on sale again.
-    let u = s.send_with(Method::DELETE, &path, &admin, Some(json!({ "seatIds": ["A-1-1", "A-1-2", "A-1-3"] })), &[]).await;
-    assert_eq!((u.status, &u.body), (StatusCode::OK, &json!({ "seatIds": ["A-1-1", "A-1-2"] })), "{u:?}");
+    let u = s
+        .send_with(
+            Method::DELETE,
+            &path,
+            &admin,
+            Some(json!({ "seatIds": ["A-1-1", "A-1-2", "A-1-3"] })),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (u.status, &u.body),
+        (StatusCode::OK, &json!({ "seatIds": ["A-1-1", "A-1-2"] })),
+        "{u:?}"
+    );
     assert_eq!(s.seat_statuses(&e).await["A-1-1"], "AVAILABLE");
     let booked = s.book(&e, "cid", &["A-1-1"]).await;
 
     // The seat's history: blocked, put back, booked, each with who did it.
-    s.get(&format!("/api/v1/events/{e}/seats/A-1-1/history"), &s.token("cid")).await.assert_problem(403, "FORBIDDEN");
-    s.get(&format!("/api/v1/events/{e}/seats/Q-1-1/history"), &admin).await.assert_problem(404, "SEAT_NOT_FOUND");
+    s.get(&format!("/api/v1/events/{e}/seats/A-1-1/history"), &s.token("cid"))
+        .await
+        .assert_problem(403, "FORBIDDEN");
+    s.get(&format!("/api/v1/events/{e}/seats/Q-1-1/history"), &admin)
+        .await
+        .assert_problem(404, "SEAT_NOT_FOUND");
     let h = s.get(&format!("/api/v1/events/{e}/seats/A-1-1/history"), &admin).await;
     assert_eq!(h.status, StatusCode::OK, "{h:?}");
     let items = h.body["items"].as_array().unwrap();
-    let seen: Vec<(&str, &str)> = items.iter().map(|c| (c["type"].as_str().unwrap(), c["actor"].as_str().unwrap())).collect();
-    assert_eq!(seen, [("SeatsBlocked", "admin-1"), ("SeatsUnblocked", "admin-1"), ("BookingCreated", "cid")]);
+    let seen: Vec<(&str, &str)> =
+        items.iter().map(|c| (c["type"].as_str().unwrap(), c["actor"].as_str().unwrap())).collect();
+    assert_eq!(
+        seen,
+        [("SeatsBlocked", "admin-1"), ("SeatsUnblocked", "admin-1"), ("BookingCreated", "cid")]
+    );
     assert_eq!(items[0]["data"]["reason"], "camera");
     assert_eq!(items[2]["data"]["bookingId"], booked["id"]);
 }
@@ -251,18 +341,37 @@ async fn a_partial_cancel_frees_those_seats_refunds_their_share_and_revokes_thei
     let cancel = format!("/api/v1/bookings/{id}/cancel");
     let ann = s.token("ann");
 
-    s.put(&cancel, &s.token("bob"), Some(json!({ "seatIds": ["A-1-1"] }))).await.assert_problem(404, "BOOKING_NOT_FOUND");
-    s.put(&cancel, &ann, Some(json!({ "seatIds": ["A-1-4"] }))).await.assert_problem(422, "VALIDATION_FAILED");
-    s.put(&cancel, &ann, Some(json!({ "seatIds": ["A-1-1", "A-1-2", "A-1-3"] }))).await.assert_problem(422, "VALIDATION_FAILED");
+    s.put(&cancel, &s.token("bob"), Some(json!({ "seatIds": ["A-1-1"] })))
+        .await
+        .assert_problem(404, "BOOKING_NOT_FOUND");
+    s.put(&cancel, &ann, Some(json!({ "seatIds": ["A-1-4"] })))
+        .await
+        .assert_problem(422, "VALIDATION_FAILED");
+    s.put(&cancel, &ann, Some(json!({ "seatIds": ["A-1-1", "A-1-2", "A-1-3"] })))
+        .await
+        .assert_problem(422, "VALIDATION_FAILED");
 
     let c = s.put(&cancel, &ann, Some(json!({ "seatIds": ["A-1-2"] }))).await;
     assert_eq!(c.status, StatusCode::OK, "{c:?}");
-    assert_eq!((&c.body["status"], &c.body["seatIds"], &c.body["totalCents"]), (&json!("CONFIRMED"), &json!(["A-1-1", "A-1-3"]), &json!(10000)));
+    assert_eq!(
+        (&c.body["status"], &c.body["seatIds"], &c.body["totalCents"]),
+        (&json!("CONFIRMED"), &json!(["A-1-1", "A-1-3"]), &json!(10000))
+    );
     let p = s.get(&format!("/api/v1/payments/{}", payment["id"].as_str().unwrap()), &ann).await;
-    assert_eq!((&p.body["status"], &p.body["refundedCents"]), (&json!("SUCCEEDED"), &json!(5000)), "{p:?}");
+    assert_eq!(
+        (&p.body["status"], &p.body["refundedCents"]),
+        (&json!("SUCCEEDED"), &json!(5000)),
+        "{p:?}"
+    );
     let tickets = s.get(&format!("/api/v1/bookings/{id}/tickets"), &ann).await;
-    let by_seat: std::collections::BTreeMap<String, String> = tickets.body["items"].as_array().unwrap().iter()
-        .map(|t| (t["seatId"].as_str().unwrap().to_string(), t["status"].as_str().unwrap().to_string())).collect();
+    let by_seat: std::collections::BTreeMap<String, String> = tickets.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (t["seatId"].as_str().unwrap().to_string(), t["status"].as_str().unwrap().to_string())
+        })
+        .collect();
     assert_eq!(by_seat["A-1-2"], "REVOKED");
     assert_eq!((by_seat["A-1-1"].as_str(), by_seat["A-1-3"].as_str()), ("VALID", "VALID"));
     // The seat is on sale again, for anyone.
@@ -275,8 +384,11 @@ async fn a_partial_cancel_frees_those_seats_refunds_their_share_and_revokes_thei
     sqlx::query("UPDATE refunds SET sent_at = NULL").execute(&s.db).await.unwrap();
     s.clock.shift(chrono::Duration::seconds(booking_core::app::sweep::REFUND_AFTER_SECONDS + 1));
     assert_eq!(booking_core::app::sweep::sweep(&s.app).await.unwrap().refunds, 1);
-    let (rows, requests): (i64, i64) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(requests) AS SIGNED) FROM sandbox_refunds")
-        .fetch_one(&s.db).await.unwrap();
+    let (rows, requests): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), CAST(SUM(requests) AS SIGNED) FROM sandbox_refunds")
+            .fetch_one(&s.db)
+            .await
+            .unwrap();
     assert_eq!((rows, requests), (1, 2));
 
     // Cancelling the rest refunds the rest: the payment is REFUNDED, in full, in two refunds.
@@ -284,22 +396,51 @@ async fn a_partial_cancel_frees_those_seats_refunds_their_share_and_revokes_thei
     assert_eq!(rest.body["status"], "CANCELLED", "{rest:?}");
     let p = s.get(&format!("/api/v1/payments/{}", payment["id"].as_str().unwrap()), &ann).await;
     assert_eq!((&p.body["status"], &p.body["refundedCents"]), (&json!("REFUNDED"), &json!(15000)));
-    let total: i64 = sqlx::query_scalar("SELECT CAST(SUM(amount_cents) AS SIGNED) FROM sandbox_refunds").fetch_one(&s.db).await.unwrap();
+    let total: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(amount_cents) AS SIGNED) FROM sandbox_refunds")
+            .fetch_one(&s.db)
+            .await
+            .unwrap();
     assert_eq!(total, 15000);
     let h = s.get(&format!("/api/v1/bookings/{id}/history"), &ann).await;
-    let types: Vec<&str> = h.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> =
+        h.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
-        ["BookingCreated", "PaymentSucceeded", "BookingConfirmed", "TicketsIssued", "BookingSeatsCancelled", "TicketRevoked",
-         "PaymentRefunded", "BookingCancelled", "TicketRevoked", "PaymentRefunded"]
+        [
+            "BookingCreated",
+            "PaymentSucceeded",
+            "BookingConfirmed",
+            "TicketsIssued",
+            "BookingSeatsCancelled",
+            "TicketRevoked",
+            "PaymentRefunded",
+            "BookingCancelled",
+            "TicketRevoked",
+            "PaymentRefunded"
+        ]
     );
 
     // A pending booking gives seats back before it is paid: the payment charges the kept seats.
     let pending = s.book(&e, "cid", &["A-1-5", "A-1-6"]).await;
-    let c = s.put(&format!("/api/v1/bookings/{}/cancel", pending["id"].as_str().unwrap()), &s.token("cid"), Some(json!({ "seatIds": ["A-1-6"] }))).await;
-    assert_eq!((&c.body["status"], &c.body["totalCents"]), (&json!("PENDING"), &json!(5000)), "{c:?}");
+    let c = s
+        .put(
+            &format!("/api/v1/bookings/{}/cancel", pending["id"].as_str().unwrap()),
+            &s.token("cid"),
+            Some(json!({ "seatIds": ["A-1-6"] })),
+        )
+        .await;
+    assert_eq!(
+        (&c.body["status"], &c.body["totalCents"]),
+        (&json!("PENDING"), &json!(5000)),
+        "{c:?}"
+    );
     let paid = pay(&s, &c.body).await;
     assert_eq!(paid["amountCents"], 5000);
     let report = s.get(&format!("/api/v1/events/{e}/report"), &s.admin_token()).await;
-    assert_eq!((&report.body["revenueCents"], &report.body["refundedCents"]), (&json!(5000), &json!(15000)), "{report:?}");
+    assert_eq!(
+        (&report.body["revenueCents"], &report.body["refundedCents"]),
+        (&json!(5000), &json!(15000)),
+        "{report:?}"
+    );
 }

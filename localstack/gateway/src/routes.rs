@@ -48,6 +48,9 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/events/{eventId}/seats/{seatId}/history",
             events::seat_history
         ),
+        route!("waitlist-join", POST, "/api/v1/events/{eventId}/waitlist", waitlist::join),
+        route!("waitlist-get", GET, "/api/v1/events/{eventId}/waitlist", waitlist::get),
+        route!("waitlist-leave", DELETE, "/api/v1/events/{eventId}/waitlist", waitlist::leave),
         route!("queue-join", POST, "/api/v1/events/{eventId}/queue", queue::join),
         route!("queue-get", GET, "/api/v1/events/{eventId}/queue", queue::get),
         route!("queue-stats", GET, "/api/v1/events/{eventId}/queue/stats", queue::stats),

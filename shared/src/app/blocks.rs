@@ -17,11 +17,15 @@ pub const MAX_REASON: usize = 200;
 /// The seat ids of a request: known seats of the event, none repeated, at most [`MAX_SEATS`].
 fn seats_of(app_event: &crate::domain::Event, ids: &[String]) -> AppResult<Vec<String>> {
     if ids.is_empty() || ids.len() > MAX_SEATS {
-        return Err(RuleError::invalid("seatIds", format!("between 1 and {MAX_SEATS} seats")).into());
+        return Err(
+            RuleError::invalid("seatIds", format!("between 1 and {MAX_SEATS} seats")).into()
+        );
     }
     let unknown: Vec<String> = ids
         .iter()
-        .filter(|s| SeatId::parse(s).and_then(|id| app_event.seat_section(&id).map(|_| ())).is_none())
+        .filter(|s| {
+            SeatId::parse(s).and_then(|id| app_event.seat_section(&id).map(|_| ())).is_none()
+        })
         .cloned()
         .collect();
     if !unknown.is_empty() {

@@ -8,8 +8,8 @@ use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::history::SYSTEM;
 use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, RuleError, Transition};
-use crate::ports::SeatsCancelled;
 use crate::metrics::{self, Metric};
+use crate::ports::SeatsCancelled;
 
 /// Attempts when another request changes the booking between the read and the write.
 const ATTEMPTS: usize = 3;
@@ -64,6 +64,7 @@ pub async fn cancel_seats(
     match app.bookings.cancel_seats(id, &seats, now, &caller.user_id).await? {
         SeatsCancelled::Done { booking, freed, refunds } => {
             app.locks.free_booking(&Booking { seat_ids: freed, ..booking.clone() }, now).await?;
+            super::waitlist::after_free(app, booking.event_id).await;
             super::refunds::send(app, &refunds).await;
             tracing::info!(booking_id = %id, seats = seats.len(), "booking seats cancelled");
             Ok(booking)
@@ -89,8 +90,10 @@ pub async fn cancel_seats(
 pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<usize> {
     let mut expired = 0;
     for id in app.bookings.due_for_expiry(now, limit).await? {
-        if let Some((b, _)) =
-            app.bookings.transition(id, BookingStatus::Pending, BookingStatus::Expired, now, SYSTEM).await?
+        if let Some((b, _)) = app
+            .bookings
+            .transition(id, BookingStatus::Pending, BookingStatus::Expired, now, SYSTEM)
+            .await?
         {
             after_change(app, &b, now).await?;
             count_change(&b);
@@ -171,7 +174,10 @@ pub fn count_change(b: &Booking) {
 pub async fn after_change(app: &App, b: &Booking, now: DateTime<Utc>) -> AppResult<()> {
     match b.status {
         BookingStatus::Confirmed => app.locks.mark_booked(b, now).await?,
-        BookingStatus::Cancelled | BookingStatus::Expired => app.locks.free_booking(b, now).await?,
+        BookingStatus::Cancelled | BookingStatus::Expired => {
+            app.locks.free_booking(b, now).await?;
+            super::waitlist::after_free(app, b.event_id).await;
+        }
         BookingStatus::Pending => {}
     }
     Ok(())

@@ -60,8 +60,10 @@ pub async fn create_booking(
     if !app.locks.claim(&hold, booking.id, booking.expires_at).await? {
         return Err(AppError::HoldExpired);
     }
-    let outcome =
-        app.bookings.create(&booking, &announce(&booking, BookingStatus::Pending, now)).await;
+    let outcome = app
+        .bookings
+        .create(&booking, hold.id, &announce(&booking, BookingStatus::Pending, now))
+        .await;
     match outcome {
         Ok(CreateOutcome::Created) => {
             metrics::count(Metric::BookingsCreated, 1);

@@ -27,6 +27,7 @@ pub mod seat_map;
 pub mod sweep;
 pub mod tickets;
 pub mod update_event;
+pub mod waitlist;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -40,10 +41,10 @@ use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
-    ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, Connections, EventStore, History,
-    IdempotencyStore,
-    Notifier, Outbox, PaymentProvider, PaymentStore, Publisher, Pusher, Queue, RateLimiter,
-    SeatLocks, SeatLog, SeatSnapshot, TicketStore, Watermarks,
+    ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, Connections,
+    EventStore, History, IdempotencyStore, Notifier, Outbox, PaymentProvider, PaymentStore,
+    Publisher, Pusher, Queue, RateLimiter, SeatLocks, SeatLog, SeatSnapshot, TicketStore, Waitlist,
+    Watermarks,
 };
 
 /// Events kept per instance.
@@ -81,6 +82,8 @@ pub enum Resource {
     QueueEntry,
     Ticket,
     Seat,
+    /// The caller's entry in a waitlist they never joined (or left).
+    WaitlistEntry,
 }
 
 impl Resource {
@@ -94,6 +97,7 @@ impl Resource {
             Resource::QueueEntry => "queue entry",
             Resource::Ticket => "ticket",
             Resource::Seat => "seat",
+            Resource::WaitlistEntry => "waitlist entry",
         }
     }
 }
@@ -186,6 +190,7 @@ pub struct Ports {
     pub history: Arc<dyn History>,
     pub cancellations: Arc<dyn Cancellations>,
     pub blocks: Arc<dyn Blocks>,
+    pub waitlist: Arc<dyn Waitlist>,
 }
 
 /// Everything a handler needs, built once per cold start and shared by all requests: the

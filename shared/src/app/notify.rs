@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::{App, AppError, AppResult, Handled, Resource};
 use crate::domain::notification::{
-    booking_notice, refund_notice, transfer_notice, Notice, BOOKING_NOTICES, REFUND_NOTICE,
-    TRANSFER_NOTICE,
+    booking_notice, offer_notice, refund_notice, transfer_notice, Notice, BOOKING_NOTICES,
+    OFFER_NOTICE, REFUND_NOTICE, TRANSFER_NOTICE,
 };
 use crate::domain::{BookingStatus, Envelope, RuleError};
 use crate::metrics::{self, Metric};
@@ -19,6 +19,7 @@ pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
         if !BOOKING_NOTICES.contains(&m.kind)
             && m.kind != REFUND_NOTICE
             && m.kind != TRANSFER_NOTICE
+            && m.kind != OFFER_NOTICE
         {
             out.skipped += 1;
             continue;
@@ -49,6 +50,9 @@ type Recipient = (Option<String>, Option<String>);
 /// The notice a message calls for, and its recipient (from the booking, which keeps the buyer's
 /// contact off Kafka); `None` when it calls for none.
 async fn notice_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipient)>> {
+    if m.kind == OFFER_NOTICE {
+        return offer_of(app, m).await;
+    }
     let booking_id = m.data["bookingId"]
         .as_str()
         .and_then(|b| Uuid::parse_str(b).ok())
@@ -94,6 +98,25 @@ async fn notice_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipie
         notice
     };
     Ok(Some((notice, (booking.contact.email, booking.contact.phone))))
+}
+
+/// The notice of a waitlist offer, to the contact the user gave when joining (kept off Kafka).
+async fn offer_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipient)>> {
+    let field = |k: &str| m.data[k].as_str().unwrap_or_default().to_string();
+    let event_id = Uuid::parse_str(&field("eventId"))
+        .map_err(|_| RuleError::invalid("eventId", "an offer without an event id"))?;
+    let Some(entry) = app.waitlist.get(event_id, &field("userId")).await? else {
+        return Ok(None);
+    };
+    let event = app.event(event_id).await?;
+    let seats: Vec<String> = m.data["seatIds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect();
+    let notice = offer_notice(&event.name, &seats, &field("holdId"), &field("expiresAt"));
+    Ok(Some((notice, (entry.contact.email, entry.contact.phone))))
 }
 
 /// Sends on each channel the buyer has and this message has not used yet; returns how many sent.

@@ -17,7 +17,9 @@ pub async fn send(app: &App, refunds: &[Refund]) -> usize {
         match app.provider.refund(r).await {
             Ok(()) => match app.payments.refund_sent(r.id, app.now()).await {
                 Ok(()) => sent += 1,
-                Err(e) => tracing::warn!(refund_id = %r.id, error = %e, "refund sent but not marked; it is sent again"),
+                Err(e) => {
+                    tracing::warn!(refund_id = %r.id, error = %e, "refund sent but not marked; it is sent again")
+                }
             },
             Err(e) => {
                 tracing::warn!(refund_id = %r.id, payment_id = %r.payment_id, error = %e, "refund not sent yet")

@@ -12,5 +12,6 @@ pub async fn release_hold(app: &App, caller: &Caller, id: Uuid) -> AppResult<()>
         return Err(AppError::NotFound(Resource::Hold));
     }
     tracing::info!(hold_id = %id, event_id = %hold.event_id, "hold released");
+    super::waitlist::after_free(app, hold.event_id).await;
     Ok(())
 }

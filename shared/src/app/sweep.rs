@@ -1,7 +1,8 @@
 //! The scheduled sweep (an EventBridge schedule in AWS, a timer in the local gateway): expires
 //! PENDING bookings past their deadline, settles payments left PROCESSING with what the provider
 //! says, sends refunds their requests did not get through, works on cancelled events (the cancel
-//! job: `cancel_event`), announces holds that lapsed in Redis, advances every waiting room's
+//! job: `cancel_event`), announces holds that lapsed in Redis, lapses waitlist offers not taken and
+//! offers freed seats to waitlists, advances every waiting room's
 //! admission, relays each event's seat log to `seat.events` and outbox rows left unsent. Safe
 //! when two sweeps overlap (refunds carry their own idempotency key; the cancel job is safe twice;
 //! bookings move under row locks and only from PENDING; outbox rows are claimed with `SKIP LOCKED`; lapsed
@@ -36,6 +37,8 @@ pub struct SweepReport {
     pub refunds: usize,
     /// Bookings of cancelled events cancelled by the cancel job.
     pub event_cancels: usize,
+    /// Freed seats offered to waitlisted buyers.
+    pub offers: usize,
 }
 
 /// How long a refund is left to the request that owed it before the sweep sends it.
@@ -56,6 +59,7 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     for event in app.locks.active_events().await? {
         lapsed += app.locks.reap(event, now).await?;
     }
+    let offers = super::waitlist::sweep(app).await?;
     let admitted = super::queue::advance_all(app).await? as usize;
     let RelayReport { outbox: relayed, seat_log } = relay(app).await?;
     crate::metrics::count(crate::metrics::Metric::HoldsLapsed, lapsed as u64);
@@ -69,7 +73,19 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
         admitted,
         refunds,
         event_cancels,
+        offers,
     };
-    tracing::info!(expired, relayed, lapsed, seat_log, reconciled, admitted, refunds, event_cancels, "sweep");
+    tracing::info!(
+        expired,
+        relayed,
+        lapsed,
+        seat_log,
+        reconciled,
+        admitted,
+        refunds,
+        event_cancels,
+        offers,
+        "sweep"
+    );
     Ok(report)
 }

@@ -41,9 +41,8 @@ impl Occupancy {
                         (None, r) if r > 0 => r as usize - 1,
                         _ => continue,
                     };
-                    if let Some(slot) = self.taken[i]
-                        .get_mut(row)
-                        .and_then(|r| r.get_mut(seat.number as usize - 1))
+                    if let Some(slot) =
+                        self.taken[i].get_mut(row).and_then(|r| r.get_mut(seat.number as usize - 1))
                     {
                         *slot = true;
                     }

@@ -205,15 +205,16 @@ impl EventSpec {
                     }
                     (0, 0)
                 }
-                (Some(_), _, _) => {
-                    return Err(RuleError::invalid(
-                        field("capacity"),
-                        "a general-admission section has a capacity instead of rows and seatsPerRow",
-                    ))
-                }
+                (Some(_), _, _) => return Err(RuleError::invalid(
+                    field("capacity"),
+                    "a general-admission section has a capacity instead of rows and seatsPerRow",
+                )),
                 (None, Some(rows), Some(per_row)) => {
                     if rows == 0 || rows > 1000 {
-                        return Err(RuleError::invalid(field("rows"), "must be between 1 and 1000"));
+                        return Err(RuleError::invalid(
+                            field("rows"),
+                            "must be between 1 and 1000",
+                        ));
                     }
                     if per_row == 0 || per_row > 1000 {
                         return Err(RuleError::invalid(
@@ -384,7 +385,9 @@ impl Event {
     pub fn seat_section(&self, seat: &SeatId) -> Option<&Section> {
         self.section(&seat.section).filter(|s| match s.capacity {
             Some(c) => seat.row == 0 && (1..=c).contains(&seat.number),
-            None => (1..=s.rows).contains(&seat.row) && (1..=s.seats_per_row).contains(&seat.number),
+            None => {
+                (1..=s.rows).contains(&seat.row) && (1..=s.seats_per_row).contains(&seat.number)
+            }
         })
     }
 

@@ -39,7 +39,8 @@ impl Change {
     /// message about neither, or without an event.
     pub fn of(m: &Envelope, actor: &str) -> Option<Change> {
         let d = &m.data;
-        let event_id = d["eventId"].as_str().or(Some(m.key.as_str())).and_then(|e| e.parse().ok())?;
+        let event_id =
+            d["eventId"].as_str().or(Some(m.key.as_str())).and_then(|e| e.parse().ok())?;
         let booking_id = d["bookingId"].as_str().and_then(|b| b.parse().ok());
         let mut seats: Vec<String> = d["seatIds"]
             .as_array()
@@ -128,7 +129,8 @@ mod tests {
         let c = Change::of(&scan, "steward").unwrap();
         assert_eq!((c.booking_id, c.seats.as_slice()), (None, &["C-1-1".to_string()][..]));
 
-        let other = Envelope::new(MessageKind::PaymentFailed, event, now, json!({ "paymentId": 1 }));
+        let other =
+            Envelope::new(MessageKind::PaymentFailed, event, now, json!({ "paymentId": 1 }));
         assert_eq!(Change::of(&other, PROVIDER), None);
     }
 }

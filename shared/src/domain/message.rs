@@ -33,10 +33,12 @@ pub enum MessageKind {
     TicketCheckedIn,
     TicketTransferred,
     TicketRevoked,
+    /// Freed seats held for a waitlisted user (the notice of the offer).
+    WaitlistOffered,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 16] = [
+    pub const ALL: [MessageKind; 17] = [
         MessageKind::BookingCreated,
         MessageKind::BookingConfirmed,
         MessageKind::BookingCancelled,
@@ -53,6 +55,7 @@ impl MessageKind {
         MessageKind::TicketCheckedIn,
         MessageKind::TicketTransferred,
         MessageKind::TicketRevoked,
+        MessageKind::WaitlistOffered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +76,7 @@ impl MessageKind {
             MessageKind::TicketCheckedIn => "TicketCheckedIn",
             MessageKind::TicketTransferred => "TicketTransferred",
             MessageKind::TicketRevoked => "TicketRevoked",
+            MessageKind::WaitlistOffered => "WaitlistOffered",
         }
     }
 
@@ -92,7 +96,8 @@ impl MessageKind {
             MessageKind::TicketsIssued
             | MessageKind::TicketCheckedIn
             | MessageKind::TicketTransferred
-            | MessageKind::TicketRevoked => BOOKING_EVENTS,
+            | MessageKind::TicketRevoked
+            | MessageKind::WaitlistOffered => BOOKING_EVENTS,
             MessageKind::SeatsHeld
             | MessageKind::SeatsReleased
             | MessageKind::SeatsBooked

@@ -13,6 +13,7 @@ pub mod queue;
 pub mod report;
 pub mod seat;
 pub mod ticket;
+pub mod waitlist;
 
 pub use booking::{Booking, BookingSource, BookingStatus, Transition};
 pub use caller::{Caller, Contact};

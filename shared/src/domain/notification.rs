@@ -17,6 +17,22 @@ pub const BOOKING_NOTICES: [MessageKind; 3] =
 pub const REFUND_NOTICE: MessageKind = MessageKind::PaymentRefunded;
 /// The ticket message type the buyer who gave a ticket away hears about.
 pub const TRANSFER_NOTICE: MessageKind = MessageKind::TicketTransferred;
+/// The waitlist message type the waiting buyer hears about.
+pub const OFFER_NOTICE: MessageKind = MessageKind::WaitlistOffered;
+
+/// The notice of seats held for a waitlisted buyer until `until` (RFC 3339).
+pub fn offer_notice(event_name: &str, seats: &[String], hold: &str, until: &str) -> Notice {
+    let seats = seats.join(", ");
+    Notice {
+        subject: format!("Seats for you: {event_name}"),
+        text: format!(
+            "Seats came free for {event_name} and are held for you: {seats}.
+Book them before {until}              (the hold {hold}), or they go to the next person waiting.
+"
+        ),
+        sms: format!("{event_name}: {seats} held for you until {until}. Book with hold {hold}."),
+    }
+}
 
 /// The notice to the buyer who gave the ticket for `seat` to `to_user`.
 pub fn transfer_notice(b: &Booking, seat: &str, to_user: &str, event_name: &str) -> Notice {

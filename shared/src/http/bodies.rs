@@ -433,3 +433,13 @@ pub struct BlockBody {
 pub struct SeatsBody {
     pub seat_ids: Vec<String>,
 }
+
+/// Body of `POST /events/{eventId}/waitlist`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WaitlistBody {
+    #[serde(deserialize_with = "integral::whole")]
+    pub quantity: u32,
+    #[serde(default)]
+    pub section: Option<String>,
+}

@@ -59,8 +59,7 @@ pub async fn cancel(app: Arc<App>, req: Request) -> HandlerResult {
 /// `GET /api/v1/bookings/{id}/history`: 200 `{items: [Change]}` (owner, admin).
 pub async fn history(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
-    let items =
-        crate::app::history::booking_history(&app, &caller, path_id(&req, "id")?).await?;
+    let items = crate::app::history::booking_history(&app, &caller, path_id(&req, "id")?).await?;
     json(200, &serde_json::json!({ "items": items }))
 }
 

@@ -156,7 +156,10 @@ pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
     let status = query(&req, "status")
         .map(|s| {
             SeatStatus::parse(&s).ok_or_else(|| {
-                Problem::bad_request("INVALID_QUERY", "status must be AVAILABLE, HELD, BOOKED or BLOCKED")
+                Problem::bad_request(
+                    "INVALID_QUERY",
+                    "status must be AVAILABLE, HELD, BOOKED or BLOCKED",
+                )
             })
         })
         .transpose()?;

@@ -13,6 +13,7 @@ pub mod payments;
 pub mod problem;
 pub mod queue;
 pub mod tickets;
+pub mod waitlist;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -53,6 +53,7 @@ impl Problem {
             Resource::QueueEntry => "QUEUE_ENTRY_NOT_FOUND",
             Resource::Ticket => "TICKET_NOT_FOUND",
             Resource::Seat => "SEAT_NOT_FOUND",
+            Resource::WaitlistEntry => "WAITLIST_ENTRY_NOT_FOUND",
         };
         Problem::new(404, code, "Not found", format!("no such {}", what.as_str()))
     }

@@ -9,11 +9,13 @@ pub mod messaging;
 pub mod orders;
 pub mod queue;
 pub mod tickets;
+pub mod waitlist;
 
 pub use clock::Clock;
 pub use history::History;
 pub use inventory::{
-    BlockOutcome, Blocks, Cancellations, EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog, SeatLogEntry, SeatSnapshot, TakenSeat,
+    BlockOutcome, Blocks, Cancellations, EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog,
+    SeatLogEntry, SeatSnapshot, TakenSeat,
 };
 pub use limits::{RateDecision, RateLimiter};
 pub use messaging::{
@@ -26,6 +28,7 @@ pub use orders::{
 };
 pub use queue::{Advanced, Queue, QueueAnswer, QueueTotals, RequestLimit};
 pub use tickets::{TicketChanges, TicketStore, Transferred};
+pub use waitlist::Waitlist;
 
 pub use crate::domain::message::LogPosition;
 

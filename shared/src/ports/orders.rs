@@ -23,7 +23,11 @@ pub enum CreateOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SeatsCancelled {
     /// Done: the booking as it is now (its kept seats), the seats freed, the refunds owed.
-    Done { booking: Booking, freed: Vec<String>, refunds: Vec<Refund> },
+    Done {
+        booking: Booking,
+        freed: Vec<String>,
+        refunds: Vec<Refund>,
+    },
     NotFound,
     /// Only a PENDING or CONFIRMED booking has seats to give back.
     State(BookingStatus),
@@ -53,8 +57,14 @@ pub enum Settled {
 /// in a fixed order (booking, its payments, its seats) and writes its outbox messages with it.
 #[async_trait]
 pub trait BookingStore: Send + Sync {
-    /// Takes the seats (versioned rows, checked and bumped) and writes the booking.
-    async fn create(&self, booking: &Booking, outbox: &[Envelope]) -> BackendResult<CreateOutcome>;
+    /// Takes the seats (versioned rows, checked and bumped) and writes the booking made from
+    /// `hold` (a waitlist offer of that hold is accepted with it).
+    async fn create(
+        &self,
+        booking: &Booking,
+        hold: Uuid,
+        outbox: &[Envelope],
+    ) -> BackendResult<CreateOutcome>;
     async fn get(&self, id: Uuid) -> BackendResult<Option<Booking>>;
     /// A user's bookings, newest first, before the cursor booking if given.
     async fn list_for_user(

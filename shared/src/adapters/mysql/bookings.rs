@@ -122,7 +122,9 @@ pub(super) async fn apply(
         for r in rows {
             let mut p = payment_row(&r)?;
             let left = p.amount_cents - p.refunded_cents;
-            refunded.push(owe_refund(tx, &mut p, b.event_id, left, "BOOKING_CANCELLED", actor, now).await?);
+            refunded.push(
+                owe_refund(tx, &mut p, b.event_id, left, "BOOKING_CANCELLED", actor, now).await?,
+            );
         }
     }
     enqueue(tx, &messages, actor).await?;
@@ -164,6 +166,7 @@ impl MySqlBookings {
     async fn try_create(
         &self,
         booking: &Booking,
+        hold: Uuid,
         outbox: &[Envelope],
     ) -> Result<CreateOutcome, Abort> {
         let event = booking.event_id.to_string();
@@ -250,6 +253,12 @@ impl MySqlBookings {
             Err(e) => return Err(e.into()),
         }
         enqueue(&mut tx, outbox, &booking.user_id).await?;
+        // A hold the waitlist offered is booked: the offer is accepted, in the same step.
+        sqlx::query("UPDATE waitlist SET status = 'ACCEPTED', updated_at = ?, version = version + 1 WHERE hold_id = ? AND status = 'OFFERED'")
+            .bind(booking.created_at)
+            .bind(hold.to_string())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(CreateOutcome::Created)
     }
@@ -268,7 +277,8 @@ impl MySqlBookings {
         if !matches!(b.status, BookingStatus::Pending | BookingStatus::Confirmed) {
             return Ok(SeatsCancelled::State(b.status));
         }
-        let foreign: Vec<String> = seats.iter().filter(|s| !b.seat_ids.contains(s)).cloned().collect();
+        let foreign: Vec<String> =
+            seats.iter().filter(|s| !b.seat_ids.contains(s)).cloned().collect();
         if !foreign.is_empty() {
             return Ok(SeatsCancelled::NotItsSeats(foreign));
         }
@@ -331,7 +341,8 @@ impl MySqlBookings {
             }
             let amount = owed.min(left);
             refunds.push(
-                owe_refund(&mut tx, &mut p, b.event_id, amount, "PARTIAL_CANCEL", actor, now).await?,
+                owe_refund(&mut tx, &mut p, b.event_id, amount, "PARTIAL_CANCEL", actor, now)
+                    .await?,
             );
             owed -= amount;
         }
@@ -360,8 +371,13 @@ impl MySqlBookings {
 
 #[async_trait]
 impl BookingStore for MySqlBookings {
-    async fn create(&self, booking: &Booking, outbox: &[Envelope]) -> BackendResult<CreateOutcome> {
-        retry("booking seats", || self.try_create(booking, outbox)).await
+    async fn create(
+        &self,
+        booking: &Booking,
+        hold: Uuid,
+        outbox: &[Envelope],
+    ) -> BackendResult<CreateOutcome> {
+        retry("booking seats", || self.try_create(booking, hold, outbox)).await
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Booking>> {

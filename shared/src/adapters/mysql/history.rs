@@ -22,9 +22,8 @@ pub(super) async fn record(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut q = QueryBuilder::new(
-        "INSERT INTO history (id, event_id, booking_id, at, type, actor, data) ",
-    );
+    let mut q =
+        QueryBuilder::new("INSERT INTO history (id, event_id, booking_id, at, type, actor, data) ");
     q.push_values(changes, |mut b, c| {
         b.push_bind(c.id.to_string())
             .push_bind(c.event_id.to_string())
@@ -68,7 +67,8 @@ fn change_row(r: &MySqlRow) -> Result<Change, sqlx::Error> {
     })
 }
 
-const CHANGE_COLUMNS: &str = "SELECT h.id, h.event_id, h.booking_id, h.at, h.type, h.actor, h.data FROM history h";
+const CHANGE_COLUMNS: &str =
+    "SELECT h.id, h.event_id, h.booking_id, h.at, h.type, h.actor, h.data FROM history h";
 
 /// The [`History`] over one pool.
 #[derive(Clone)]
@@ -86,7 +86,8 @@ impl MySqlHistory {
         for b in binds {
             q = q.bind(b);
         }
-        let rows = q.bind(MAX_CHANGES).fetch_all(&self.pool).await.map_err(fault("reading history"))?;
+        let rows =
+            q.bind(MAX_CHANGES).fetch_all(&self.pool).await.map_err(fault("reading history"))?;
         rows.iter().map(change_row).collect::<Result<_, _>>().map_err(fault("decoding history"))
     }
 }

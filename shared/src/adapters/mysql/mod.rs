@@ -15,6 +15,7 @@ mod organiser;
 mod outbox;
 mod payments;
 mod tickets;
+mod waitlist;
 
 use std::future::Future;
 use std::time::Duration;
@@ -30,6 +31,7 @@ pub use history::MySqlHistory;
 pub use outbox::MySqlOutbox;
 pub use payments::MySqlPayments;
 pub use tickets::MySqlTickets;
+pub use waitlist::MySqlWaitlist;
 
 use crate::config::Config;
 use crate::ports::{BackendError, BackendResult};

@@ -62,7 +62,9 @@ impl Cancellations for MySqlEvents {
         .await
         .map_err(fault("finding cancelled events"))?;
         ids.iter()
-            .map(|i| Uuid::parse_str(i).map_err(|e| BackendError::permanent("decoding an event id", e)))
+            .map(|i| {
+                Uuid::parse_str(i).map_err(|e| BackendError::permanent("decoding an event id", e))
+            })
             .collect()
     }
 
@@ -180,7 +182,8 @@ async fn set_blocked(
     to: SeatStatus,
     change: Change,
 ) -> Result<(), sqlx::Error> {
-    let reason = (to == SeatStatus::Blocked).then(|| change.data["reason"].as_str().unwrap_or("").to_string());
+    let reason = (to == SeatStatus::Blocked)
+        .then(|| change.data["reason"].as_str().unwrap_or("").to_string());
     let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = ");
     q.push_bind(to.as_str())
         .push(", block_reason = ")

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::bookings::{apply, locked_booking};
 use super::outbox::enqueue;
 use super::{fault, retry, status, uuid, Abort};
-use crate::domain::message::payment_message;
 use crate::domain::history::PROVIDER;
+use crate::domain::message::payment_message;
 use crate::domain::{
     Booking, BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus, Refund,
 };
@@ -253,13 +253,22 @@ impl MySqlPayments {
                     // The money goes back; the booking stays as it is.
                     let mut refunds = Vec::new();
                     if b.status == BookingStatus::Pending {
-                        refunds = apply(&mut tx, &mut b, BookingStatus::Expired, now, PROVIDER).await?;
+                        refunds =
+                            apply(&mut tx, &mut b, BookingStatus::Expired, now, PROVIDER).await?;
                     }
                     if !refunds.iter().any(|r| r.payment_id == p.id) {
                         let amount = p.amount_cents;
                         refunds.push(
-                            owe_refund(&mut tx, &mut p, b.event_id, amount, "LATE_PAYMENT", PROVIDER, now)
-                                .await?,
+                            owe_refund(
+                                &mut tx,
+                                &mut p,
+                                b.event_id,
+                                amount,
+                                "LATE_PAYMENT",
+                                PROVIDER,
+                                now,
+                            )
+                            .await?,
                         );
                     }
                     Settled::Refunded(b, refunds)
@@ -417,7 +426,8 @@ impl PaymentStore for MySqlPayments {
             q.push(" AND event_id = ").push_bind(e.to_string());
         }
         q.push(" ORDER BY created_at LIMIT ").push_bind(limit);
-        let rows = q.build().fetch_all(&self.pool).await.map_err(fault("finding unsent refunds"))?;
+        let rows =
+            q.build().fetch_all(&self.pool).await.map_err(fault("finding unsent refunds"))?;
         rows.iter()
             .map(|r| {
                 Ok(Refund {

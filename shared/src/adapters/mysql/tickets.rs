@@ -74,9 +74,8 @@ pub(super) async fn revoke(
     now: DateTime<Utc>,
 ) -> Result<Option<Envelope>, sqlx::Error> {
     let booking = b.id;
-    let mut q = sqlx::QueryBuilder::new(
-        "SELECT id, seat_id FROM tickets WHERE live = 1 AND booking_id = ",
-    );
+    let mut q =
+        sqlx::QueryBuilder::new("SELECT id, seat_id FROM tickets WHERE live = 1 AND booking_id = ");
     q.push_bind(booking.to_string());
     if let Some(seats) = seats {
         q.push(" AND seat_id IN ");
@@ -93,7 +92,9 @@ pub(super) async fn revoke(
         ids.push(r.try_get::<String, _>("id")?);
         seat_ids.push(r.try_get::<String, _>("seat_id")?);
     }
-    let mut q = sqlx::QueryBuilder::new("UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ");
+    let mut q = sqlx::QueryBuilder::new(
+        "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ",
+    );
     q.push_bind(now).push(", updated_at = ").push_bind(now);
     q.push(", version = version + 1 WHERE id IN ");
     super::in_list(&mut q, &ids);

@@ -300,7 +300,11 @@ impl SeatLocks for RedisSeats {
         now: DateTime<Utc>,
     ) -> BackendResult<Vec<String>> {
         let mut reply = self.blocks("unblock", event, seats, now).await?;
-        Ok(if reply.first().map(String::as_str) == Some("OK") { reply.split_off(1) } else { Vec::new() })
+        Ok(if reply.first().map(String::as_str) == Some("OK") {
+            reply.split_off(1)
+        } else {
+            Vec::new()
+        })
     }
 
     async fn close(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<bool> {

@@ -304,11 +304,7 @@ impl RedisSeats {
         for k in self.lock_keys(event, seats) {
             inv.key(k);
         }
-        inv.arg(mode)
-            .arg(millis(now))
-            .arg(event.to_string())
-            .arg(LOG_MAX_LEN)
-            .arg(BLOCKED_SCORE);
+        inv.arg(mode).arg(millis(now)).arg(event.to_string()).arg(LOG_MAX_LEN).arg(BLOCKED_SCORE);
         for s in seats {
             inv.arg(s);
         }
