@@ -51,6 +51,10 @@ pub struct Options {
     /// Run this gateway binary as the bench's own child (needed for `--chaos gateway-kill`).
     #[arg(long)]
     gateway: Option<String>,
+    /// Sell one general-admission area of `--seats` places (buyers ask for 1-4 places of it)
+    /// instead of a seated hall.
+    #[arg(long)]
+    ga: bool,
     /// Live viewers: WebSocket clients following the event's seat map (none under chaos).
     #[arg(long, default_value_t = 4)]
     viewers: usize,
@@ -138,7 +142,13 @@ pub async fn run(
         None => None,
     };
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let (event, all) = crate::create_event(&http, url, secret, o.seats, 4, json!({})).await?;
+    let (event, all) = if o.ga {
+        let area = json!({ "sections": [{ "name": GA_AREA, "capacity": o.seats, "priceCents": 5000, "category": "standing" }] });
+        let (event, _) = crate::create_event(&http, url, secret, o.seats, 4, area).await?;
+        (event, (1..=o.seats).map(|n| format!("{GA_AREA}-{n}")).collect::<Vec<_>>())
+    } else {
+        crate::create_event(&http, url, secret, o.seats, 4, json!({})).await?
+    };
     let (per_row, seat_count) = (50u32, all.len() as u32);
     println!("on-sale: {seat_count} seats, {} buyers, {concurrency} at a time, through {url} (event {event})", o.buyers);
     let viewer_token = local_gateway::auth::mint(secret, "bench-viewer", false, 3600);
@@ -261,18 +271,25 @@ pub async fn run(
             .await?
             .json()
             .await?;
-        let actual = map["seats"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| {
-                (
-                    s["id"].as_str().unwrap_or_default().to_string(),
-                    s["status"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        crate::watch::report(&seen, &actual)
+        if o.ga {
+            // An area's places are counted, not listed: each viewer's picture must count the same.
+            let area = &map["generalAdmission"][0];
+            let count = |k: &str| area[k].as_u64().unwrap_or(u64::MAX) as usize;
+            crate::watch::report_counts(&seen, count("held"), count("booked"))
+        } else {
+            let actual = map["seats"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    (
+                        s["id"].as_str().unwrap_or_default().to_string(),
+                        s["status"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            crate::watch::report(&seen, &actual)
+        }
     };
 
     // The report, by kind.
@@ -410,6 +427,9 @@ async fn http_probe_hold(
         .ok_or_else(|| anyhow::anyhow!("the probe hold failed: {res}"))
 }
 
+/// The general-admission area of `--ga`.
+const GA_AREA: &str = "FLOOR";
+
 #[allow(clippy::too_many_arguments)]
 async fn buyer(
     c: &Client,
@@ -426,7 +446,9 @@ async fn buyer(
     let (pick, roll): (Value, u32) = {
         let mut rng = rand::thread_rng();
         let n = rng.gen_range(1..=4u32);
-        let body = if rng.gen_range(0..100) < o.hot_pct {
+        let body = if o.ga {
+            json!({ "quantity": n, "section": GA_AREA })
+        } else if rng.gen_range(0..100) < o.hot_pct {
             // The hot tenth: everyone wants the front rows.
             let hot = (seats / 10).max(n);
             let start = rng.gen_range(0..=hot - n);

@@ -102,6 +102,24 @@ pub async fn until_live(viewers: &[Watcher], within: Duration) -> anyhow::Result
     Ok(started.elapsed())
 }
 
+/// Prints the viewers' report for a general-admission sale: whether each one's picture counts
+/// `held` and `booked` places as the seat map does.
+pub fn report_counts(seen: &[Seen], held: usize, booked: usize) -> bool {
+    let mut all_match = true;
+    for (i, s) in seen.iter().enumerate() {
+        let count = |st: &str| s.map.values().filter(|v| v.as_str() == st).count();
+        let (h, b) = (count("HELD"), count("BOOKED"));
+        let ok = (h, b) == (held, booked);
+        all_match &= ok;
+        println!(
+            "live viewer {i}: {} messages, {h} held and {b} booked places, {} (the map: {held} and {booked})",
+            s.messages,
+            if ok { "MATCHES" } else { "DIFFERS" }
+        );
+    }
+    all_match
+}
+
 /// Prints the viewers' report and whether each one's picture equals `actual` (seat -> status).
 /// Seats a viewer never heard about are AVAILABLE in its picture, as the map was when it subscribed.
 pub fn report(seen: &[Seen], actual: &HashMap<String, String>) -> bool {
