@@ -43,13 +43,26 @@ pub struct SalesReport {
     pub bookings: BookingCounts,
     /// The sum of CONFIRMED bookings' `totalCents`.
     pub revenue_cents: i64,
-    /// Everything refunded: the amounts of REFUNDED payments.
+    /// Everything refunded, whole and partial.
     pub refunded_cents: i64,
     pub categories: Vec<CategorySales>,
     /// Tickets in the venue now.
     pub checked_in: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueueStats>,
+    /// The waitlist's entries by status, when it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waitlist: Option<WaitlistCounts>,
+}
+
+/// Waitlist entries by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WaitlistCounts {
+    pub waiting: u64,
+    pub offered: u64,
+    pub accepted: u64,
+    pub expired: u64,
+    pub left: u64,
 }
 
 /// What cancelling an event would do now (`?dryRun=true`): the live bookings it would cancel, how

@@ -7,7 +7,9 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::{fault, in_list, status};
-use crate::domain::report::{BookingCounts, CategorySales, SalesReport, SeatCounts};
+use crate::domain::report::{
+    BookingCounts, CategorySales, SalesReport, SeatCounts, WaitlistCounts,
+};
 use crate::domain::{Event, SeatStatus, Section, WaitingRoom};
 use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
 
@@ -202,6 +204,7 @@ impl EventStore for MySqlEvents {
             categories: Vec::new(),
             checked_in: 0,
             queue: None,
+            waitlist: None,
         };
         let seats: Vec<(String, i64)> = sqlx::query_as(
             "SELECT CAST(status AS CHAR), COUNT(*) FROM seats WHERE event_id = ? GROUP BY status",
@@ -286,6 +289,27 @@ impl EventStore for MySqlEvents {
         .await
         .map_err(fault(what))?;
         report.checked_in = checked_in.max(0) as u64;
+        let line: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT CAST(status AS CHAR), COUNT(*) FROM waitlist WHERE event_id = ? GROUP BY status",
+        )
+        .bind(&id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        if !line.is_empty() {
+            let mut w = WaitlistCounts::default();
+            for (status, n) in line {
+                let n = n.max(0) as u64;
+                match status.as_str() {
+                    "WAITING" => w.waiting = n,
+                    "OFFERED" => w.offered = n,
+                    "ACCEPTED" => w.accepted = n,
+                    "EXPIRED" => w.expired = n,
+                    _ => w.left = n,
+                }
+            }
+            report.waitlist = Some(w);
+        }
         tx.commit().await.map_err(fault(what))?;
         Ok(report)
     }
