@@ -14,19 +14,6 @@ use serde_json::{json, Value};
 const SEATS: usize = 2;
 const PRICE: i64 = 5000;
 
-async fn pay(s: &Stack, booking: &Value) -> Value {
-    let user = booking["userId"].as_str().unwrap();
-    let p = s
-        .post(
-            "/api/v1/payments",
-            &s.token(user),
-            json!({ "bookingId": booking["id"], "paymentMethod": "pm_card_visa" }),
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
-    p.body
-}
-
 async fn scalar(s: &Stack, sql: &str, event: &str) -> i64 {
     sqlx::query_scalar(sql).bind(event).fetch_one(&s.db).await.unwrap()
 }
@@ -53,7 +40,7 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
                 let seats = [format!("A-{row}-{n}"), format!("A-{row}-{}", n + 1)];
                 let b = s.book(e, &format!("buyer{i}"), &[&seats[0], &seats[1]]).await;
                 if i < 150 {
-                    pay(s, &b).await;
+                    s.pay(&b).await;
                 }
                 b
             }
@@ -281,13 +268,7 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
     );
 
     // Redis loses the event: the map is rebuilt from MySQL with the blocks.
-    let mut r = s.redis().await;
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}*{{{e}}}*", s.redis_prefix))
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut r).await.unwrap();
+    s.forget_in_redis(&e).await;
     assert_eq!(s.seat_statuses(&e).await["A-1-2"], "BLOCKED");
     s.post(&format!("/api/v1/events/{e}/holds"), &s.token("bob"), json!({ "seatIds": ["A-1-2"] }))
         .await
@@ -337,7 +318,7 @@ async fn a_partial_cancel_frees_those_seats_refunds_their_share_and_revokes_thei
     let e = s.simple_event(1, 10, 6).await;
     let b = s.book(&e, "ann", &["A-1-1", "A-1-2", "A-1-3"]).await;
     let id = b["id"].as_str().unwrap().to_string();
-    let payment = pay(&s, &b).await;
+    let payment = s.pay(&b).await;
     let cancel = format!("/api/v1/bookings/{id}/cancel");
     let ann = s.token("ann");
 
@@ -435,7 +416,7 @@ async fn a_partial_cancel_frees_those_seats_refunds_their_share_and_revokes_thei
         (&json!("PENDING"), &json!(5000)),
         "{c:?}"
     );
-    let paid = pay(&s, &c.body).await;
+    let paid = s.pay(&c.body).await;
     assert_eq!(paid["amountCents"], 5000);
     let report = s.get(&format!("/api/v1/events/{e}/report"), &s.admin_token()).await;
     assert_eq!(

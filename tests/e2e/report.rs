@@ -13,26 +13,13 @@ async fn the_report_counts_what_mysql_holds_by_category() {
                          { "name": "G", "rows": 2, "seatsPerRow": 5, "priceCents": 2500 }] }))
         .await;
     let e = ev["id"].as_str().unwrap();
-    let pay = |booking: serde_json::Value, user: &'static str| {
-        let s = &s;
-        async move {
-            let p = s
-                .post(
-                    "/api/v1/payments",
-                    &s.token(user),
-                    json!({ "bookingId": booking["id"], "paymentMethod": "pm_card_visa" }),
-                )
-                .await;
-            assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
-        }
-    };
     // Confirmed: 2 VIP (200.00) + 3 standard (75.00); pending: 1 standard; cancelled after payment
     // (refunded 50.00): 2 standard.
-    pay(s.book(e, "ann", &["V-1-1", "V-1-2"]).await, "ann").await;
-    pay(s.book(e, "bob", &["G-1-1", "G-1-2", "G-1-3"]).await, "bob").await;
+    s.pay(&s.book(e, "ann", &["V-1-1", "V-1-2"]).await).await;
+    s.pay(&s.book(e, "bob", &["G-1-1", "G-1-2", "G-1-3"]).await).await;
     s.book(e, "cid", &["G-2-1"]).await;
     let refunded = s.book(e, "dee", &["G-2-2", "G-2-3"]).await;
-    pay(refunded.clone(), "dee").await;
+    s.pay(&refunded).await;
     let c = s
         .put(
             &format!("/api/v1/bookings/{}/cancel", refunded["id"].as_str().unwrap()),

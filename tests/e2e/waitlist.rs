@@ -75,13 +75,7 @@ async fn a_standing_area_never_sells_past_its_capacity_even_across_a_redis_resta
 
     // Two waves of 150 buyers racing for 20 places, Redis losing the event between them.
     let mut sold = wave(&s, &e, 0, 150).await;
-    let mut r = s.redis().await;
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}*{{{e}}}*", s.redis_prefix))
-        .query_async(&mut r)
-        .await
-        .unwrap();
-    let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut r).await.unwrap();
+    s.forget_in_redis(&e).await;
     sold.extend(wave(&s, &e, 150, 150).await);
 
     let distinct: BTreeSet<&String> = sold.iter().collect();
@@ -162,14 +156,7 @@ async fn freed_seats_go_to_the_oldest_waiting_buyer_then_the_next_then_back_on_s
         .unwrap()
         .to_string();
     let ann = s.book(&e, "ann", &["A-1-1"]).await;
-    let pay = s
-        .post(
-            "/api/v1/payments",
-            &s.token("ann"),
-            json!({ "bookingId": ann["id"], "paymentMethod": "pm_card_visa" }),
-        )
-        .await;
-    assert_eq!(pay.status, StatusCode::CREATED);
+    s.pay(&ann).await;
     let bob = s.book(&e, "bob", &["A-1-2"]).await;
 
     let path = format!("/api/v1/events/{e}/waitlist");
@@ -230,14 +217,7 @@ async fn freed_seats_go_to_the_oldest_waiting_buyer_then_the_next_then_back_on_s
         .await;
     assert_eq!(b.status, StatusCode::CREATED, "{b:?}");
     assert_eq!(entry(&s, &e, "cid").await["status"], "ACCEPTED");
-    let paid = s
-        .post(
-            "/api/v1/payments",
-            &s.token("cid"),
-            json!({ "bookingId": b.body["id"], "paymentMethod": "pm_card_visa" }),
-        )
-        .await;
-    assert_eq!(paid.status, StatusCode::CREATED);
+    s.pay(&b.body).await;
 
     // Ann cancels (refunded): her seat goes to dee, who lets it lapse; then to fay.
     let c = s

@@ -284,6 +284,31 @@ impl Stack {
         b.body
     }
 
+    /// Makes Redis lose everything of the event (as a restart without persistence does).
+    pub async fn forget_in_redis(&self, event: &str) {
+        let mut r = self.redis().await;
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*{{{event}}}*", self.redis_prefix))
+            .query_async(&mut r)
+            .await
+            .unwrap();
+        let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut r).await.unwrap();
+    }
+
+    /// Pays a booking (its owner, the test card); panics unless 201. Returns the Payment.
+    pub async fn pay(&self, booking: &Value) -> Value {
+        let user = booking["userId"].as_str().expect("a booking");
+        let p = self
+            .post(
+                "/api/v1/payments",
+                &self.token(user),
+                json!({ "bookingId": booking["id"], "paymentMethod": "pm_card_visa" }),
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::CREATED, "{p:?}");
+        p.body
+    }
+
     /// The audit a sell-out must pass, read straight from MySQL: seats in more than one live
     /// booking, CONFIRMED bookings without exactly one SUCCEEDED payment, and SUCCEEDED payments
     /// whose booking is not CONFIRMED. All three must be 0.

@@ -75,17 +75,6 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
         event_cancels,
         offers,
     };
-    tracing::info!(
-        expired,
-        relayed,
-        lapsed,
-        seat_log,
-        reconciled,
-        admitted,
-        refunds,
-        event_cancels,
-        offers,
-        "sweep"
-    );
+    tracing::info!(?report, "sweep");
     Ok(report)
 }

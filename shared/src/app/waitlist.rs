@@ -41,9 +41,8 @@ pub async fn join(
     section: Option<String>,
 ) -> AppResult<(WaitlistEntry, bool)> {
     let event = app.event(event_id).await?;
-    match event.sale_status(app.now()) {
-        s @ (SaleStatus::Ended | SaleStatus::Cancelled) => return Err(AppError::NotOnSale(s)),
-        _ => {}
+    if let s @ (SaleStatus::Ended | SaleStatus::Cancelled) = event.sale_status(app.now()) {
+        return Err(AppError::NotOnSale(s));
     }
     if quantity == 0 {
         return Err(RuleError::invalid("quantity", "must be at least 1").into());

@@ -24,7 +24,7 @@ pub enum CreateOutcome {
 pub enum SeatsCancelled {
     /// Done: the booking as it is now (its kept seats), the seats freed, the refunds owed.
     Done {
-        booking: Booking,
+        booking: Box<Booking>,
         freed: Vec<String>,
         refunds: Vec<Refund>,
     },

@@ -347,7 +347,7 @@ impl MySqlBookings {
             owed -= amount;
         }
         tx.commit().await?;
-        Ok(SeatsCancelled::Done { booking: b, freed: seats.to_vec(), refunds })
+        Ok(SeatsCancelled::Done { booking: Box::new(b), freed: seats.to_vec(), refunds })
     }
 
     async fn try_transition(
