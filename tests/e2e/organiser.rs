@@ -299,17 +299,31 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
     s.get(&format!("/api/v1/events/{e}/seats/Q-1-1/history"), &admin)
         .await
         .assert_problem(404, "SEAT_NOT_FOUND");
-    let h = s.get(&format!("/api/v1/events/{e}/seats/A-1-1/history"), &admin).await;
+    // The hold before the booking lives in Redis: the relay (every 100 ms here) archives it.
+    let history = format!("/api/v1/events/{e}/seats/A-1-1/history");
+    let mut h = s.get(&history, &admin).await;
+    for _ in 0..100 {
+        if h.body["items"].as_array().is_some_and(|i| i.iter().any(|c| c["type"] == "SeatsHeld")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        h = s.get(&history, &admin).await;
+    }
     assert_eq!(h.status, StatusCode::OK, "{h:?}");
     let items = h.body["items"].as_array().unwrap();
     let seen: Vec<(&str, &str)> =
         items.iter().map(|c| (c["type"].as_str().unwrap(), c["actor"].as_str().unwrap())).collect();
     assert_eq!(
         seen,
-        [("SeatsBlocked", "admin-1"), ("SeatsUnblocked", "admin-1"), ("BookingCreated", "cid")]
+        [
+            ("SeatsBlocked", "admin-1"),
+            ("SeatsUnblocked", "admin-1"),
+            ("SeatsHeld", "cid"),
+            ("BookingCreated", "cid")
+        ]
     );
     assert_eq!(items[0]["data"]["reason"], "camera");
-    assert_eq!(items[2]["data"]["bookingId"], booked["id"]);
+    assert_eq!(items[3]["data"]["bookingId"], booked["id"]);
 }
 
 #[tokio::test]

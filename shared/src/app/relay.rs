@@ -10,6 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{App, AppResult};
+use crate::domain::history::{Change, SYSTEM};
 use crate::domain::message::SEAT_EVENTS;
 use crate::domain::{Envelope, MessageKind};
 use crate::metrics::{self, Metric};
@@ -100,12 +101,20 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
                 let m = message_of(event, id, fields)?;
                 let payload = serde_json::to_string(&m)
                     .map_err(|e| BackendError::permanent("serializing a seat message", e))?;
-                Ok((m.key, payload))
+                Ok((m, payload))
             })
-            .collect::<Result<Vec<(String, String)>, BackendError>>()?;
+            .collect::<Result<Vec<(Envelope, String)>, BackendError>>()?;
+        // Holds and releases live in Redis only: their record goes into the history before the
+        // cursor passes them (again after a repeat: the history keeps one per log entry).
+        let changes: Vec<Change> = messages
+            .iter()
+            .filter(|(m, _)| matches!(m.kind, MessageKind::SeatsHeld | MessageKind::SeatsReleased))
+            .filter_map(|(m, _)| Change::of(m, m.data["userId"].as_str().unwrap_or(SYSTEM)))
+            .collect();
+        app.history.archive(&changes).await?;
         let batch: Vec<(&str, &str, &str)> = messages
             .iter()
-            .map(|(key, payload)| (SEAT_EVENTS, key.as_str(), payload.as_str()))
+            .map(|(m, payload)| (SEAT_EVENTS, m.key.as_str(), payload.as_str()))
             .collect();
         // All in flight at once, in log order (one partition, an idempotent producer keeps it).
         let ok = app.publisher.publish_in_order(&batch, "seat log relay").await;
@@ -148,7 +157,8 @@ fn message_of(
         "logPosition": id,
         "seatIds": field("seats").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
     });
-    for (k, v) in fields.iter().filter(|(k, _)| k == "holdId" || k == "bookingId") {
+    for (k, v) in fields.iter().filter(|(k, _)| k == "holdId" || k == "bookingId" || k == "userId")
+    {
         data[k] = serde_json::json!(v);
     }
     let mut message = Envelope::new(kind, event, at, data);

@@ -26,6 +26,7 @@ pub enum MessageKind {
     SeatsReleased,
     SeatsBooked,
     SeatsBlocked,
+    SeatsUnblocked,
     PaymentSucceeded,
     PaymentFailed,
     PaymentRefunded,
@@ -38,7 +39,7 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 17] = [
+    pub const ALL: [MessageKind; 18] = [
         MessageKind::BookingCreated,
         MessageKind::BookingConfirmed,
         MessageKind::BookingCancelled,
@@ -48,6 +49,7 @@ impl MessageKind {
         MessageKind::SeatsReleased,
         MessageKind::SeatsBooked,
         MessageKind::SeatsBlocked,
+        MessageKind::SeatsUnblocked,
         MessageKind::PaymentSucceeded,
         MessageKind::PaymentFailed,
         MessageKind::PaymentRefunded,
@@ -69,6 +71,7 @@ impl MessageKind {
             MessageKind::SeatsReleased => "SeatsReleased",
             MessageKind::SeatsBooked => "SeatsBooked",
             MessageKind::SeatsBlocked => "SeatsBlocked",
+            MessageKind::SeatsUnblocked => "SeatsUnblocked",
             MessageKind::PaymentSucceeded => "PaymentSucceeded",
             MessageKind::PaymentFailed => "PaymentFailed",
             MessageKind::PaymentRefunded => "PaymentRefunded",
@@ -101,7 +104,8 @@ impl MessageKind {
             MessageKind::SeatsHeld
             | MessageKind::SeatsReleased
             | MessageKind::SeatsBooked
-            | MessageKind::SeatsBlocked => SEAT_EVENTS,
+            | MessageKind::SeatsBlocked
+            | MessageKind::SeatsUnblocked => SEAT_EVENTS,
             MessageKind::PaymentSucceeded
             | MessageKind::PaymentFailed
             | MessageKind::PaymentRefunded => PAYMENT_EVENTS,
@@ -115,6 +119,7 @@ impl MessageKind {
             MessageKind::SeatsReleased => Some(SeatStatus::Available),
             MessageKind::SeatsBooked => Some(SeatStatus::Booked),
             MessageKind::SeatsBlocked => Some(SeatStatus::Blocked),
+            MessageKind::SeatsUnblocked => Some(SeatStatus::Available),
             _ => None,
         }
     }

@@ -51,7 +51,7 @@ else
     end
   end
   if #changed > 0 then
-    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'SeatsReleased', 'eventId', ARGV[3],
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'SeatsUnblocked', 'eventId', ARGV[3],
       'seats', table.concat(changed, ','), 'at', ARGV[2])
   end
 end

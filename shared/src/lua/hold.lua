@@ -54,5 +54,5 @@ if #lapsed > 0 then
     'seats', table.concat(lapsed, ','), 'at', now)
 end
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'type', 'SeatsHeld', 'eventId', ARGV[6],
-  'seats', list, 'holdId', ARGV[1], 'at', now)
+  'seats', list, 'holdId', ARGV[1], 'userId', ARGV[2], 'at', now)
 return {'OK'}

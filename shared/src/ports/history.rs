@@ -12,4 +12,6 @@ pub trait History: Send + Sync {
     async fn of_booking(&self, booking: Uuid) -> BackendResult<Vec<Change>>;
     /// The seat's changes, oldest first.
     async fn of_seat(&self, event: Uuid, seat: &str) -> BackendResult<Vec<Change>>;
+    /// Records changes made elsewhere (holds and releases, in Redis's seat log), once each by id.
+    async fn archive(&self, changes: &[Change]) -> BackendResult<()>;
 }

@@ -19,11 +19,21 @@ pub(super) async fn record(
     tx: &mut Transaction<'_, MySql>,
     changes: &[Change],
 ) -> Result<(), sqlx::Error> {
+    write(tx, changes, "INSERT").await
+}
+
+/// [`record`] with `verb` (`INSERT IGNORE` keeps what is there already).
+async fn write(
+    tx: &mut Transaction<'_, MySql>,
+    changes: &[Change],
+    verb: &str,
+) -> Result<(), sqlx::Error> {
     if changes.is_empty() {
         return Ok(());
     }
-    let mut q =
-        QueryBuilder::new("INSERT INTO history (id, event_id, booking_id, at, type, actor, data) ");
+    let mut q = QueryBuilder::new(format!(
+        "{verb} INTO history (id, event_id, booking_id, at, type, actor, data) "
+    ));
     q.push_values(changes, |mut b, c| {
         b.push_bind(c.id.to_string())
             .push_bind(c.event_id.to_string())
@@ -37,8 +47,9 @@ pub(super) async fn record(
     let seats: Vec<(&Change, &String)> =
         changes.iter().flat_map(|c| c.seats.iter().map(move |s| (c, s))).collect();
     if !seats.is_empty() {
-        let mut q =
-            QueryBuilder::new("INSERT INTO history_seats (event_id, seat_id, at, history_id) ");
+        let mut q = QueryBuilder::new(format!(
+            "{verb} INTO history_seats (event_id, seat_id, at, history_id) "
+        ));
         q.push_values(seats, |mut b, (c, seat)| {
             b.push_bind(c.event_id.to_string())
                 .push_bind(seat)
@@ -100,6 +111,15 @@ impl History for MySqlHistory {
             &[booking.to_string()],
         )
         .await
+    }
+
+    async fn archive(&self, changes: &[Change]) -> BackendResult<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(fault("archiving seat changes"))?;
+        write(&mut tx, changes, "INSERT IGNORE").await.map_err(fault("archiving seat changes"))?;
+        tx.commit().await.map_err(fault("archiving seat changes"))
     }
 
     async fn of_seat(&self, event: Uuid, seat: &str) -> BackendResult<Vec<Change>> {
