@@ -333,3 +333,19 @@ async fn a_subscriber_in_the_queue_is_told_when_their_entry_changes() {
     seen.sort();
     assert_eq!(seen, [(1, "ADMITTED".to_string()), (2, "WAITING".to_string())]);
 }
+
+#[tokio::test]
+async fn a_cancelled_event_admits_nobody_and_takes_no_joins() {
+    let s = Stack::start().await;
+    let ev = queued_event(&s, 10, json!({ "admissionTtlSeconds": 600 })).await;
+    for i in 0..3 {
+        assert_eq!(join(&s, &ev, &format!("d{i}")).await.status, StatusCode::CREATED);
+    }
+    let c = s.post(&format!("/api/v1/events/{ev}/cancel"), &s.admin_token(), json!({})).await;
+    assert_eq!(c.status, StatusCode::ACCEPTED, "{c:?}");
+    s.clock.shift(Duration::hours(1));
+    // The opening comes and goes: the room's schedule admits nobody.
+    assert_eq!(booking_core::app::queue::advance_all(&s.app).await.unwrap(), 0);
+    join(&s, &ev, "late").await.assert_problem(409, "NOT_ON_SALE");
+    hold(&s, &ev, "d0", "A-1-1", None).await.assert_problem(409, "NOT_ON_SALE");
+}

@@ -199,7 +199,9 @@ pub async fn advance_all(app: &App) -> AppResult<u64> {
             }
             Err(e) => return Err(e),
         };
-        if now > event.sales_end_at + KEEP_AFTER_END {
+        // A cancelled event admits nobody any more (its holds are refused anyway), and an ended
+        // one stops being advanced a while after its end.
+        if event.cancelled_at.is_some() || now > event.sales_end_at + KEEP_AFTER_END {
             app.queue.unregister(id).await?;
             continue;
         }
