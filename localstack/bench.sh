@@ -6,7 +6,9 @@
 # `queue` first, the on-sale behind a waiting room instead (`onsale-bench queue`: 100,000 buyers join,
 # the sale opens, admitted buyers buy; then the same crowd without the room), e.g.
 # `bash localstack/bench.sh queue --buyers 20000`. With `checkins`, the door: tickets sold, each
-# scanned once, then one ticket scanned by every steward at once (`onsale-bench checkins`).
+# scanned once, then one ticket scanned by every steward at once (`onsale-bench checkins`). With
+# `bookings`, the booking path's capacity: holds made first, then all booked at once, then all paid
+# (`onsale-bench bookings --holds 2000 [--keys]`).
 set -euo pipefail
 # The bench measures the data path as its earlier figures did: MariaDB as root and the plaintext
 # Redis on 6379 (the TLS servers the test suite uses are left alone), so that its ratios to the raw
@@ -24,6 +26,6 @@ log "building release binaries"
 cargo build -q --release -p local-gateway -p onsale-bench
 export DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-32}" RUST_LOG="${RUST_LOG:-warn}"
 mode=sellout
-case "${1:-}" in queue|checkins) mode=$1; shift ;; esac
+case "${1:-}" in queue|checkins|bookings) mode=$1; shift ;; esac
 exec target/release/onsale-bench --url http://127.0.0.1:8090 --database "mysql://root@$DB_HOST:$DB_PORT/$DB_NAME" \
   "$mode" --gateway target/release/local-gateway "$@"

@@ -5,6 +5,7 @@
 //! `cargo run --release -p onsale-bench -- sellout` and `... -- holds`.
 
 mod baseline;
+mod bookings;
 mod chaos;
 mod checkins;
 mod coldstart;
@@ -51,6 +52,8 @@ enum Command {
     Queue(queue::Options),
     /// The door under load: tickets sold, then scanned once each, then one ticket by everyone.
     Checkins(checkins::Options),
+    /// The booking path's capacity: many holds made first, then all booked at once, then all paid.
+    Bookings(bookings::Options),
     /// Init time of each function binary against a local Lambda runtime API, and its size.
     Coldstart {
         /// Where `cargo lambda build --release` put the binaries.
@@ -124,6 +127,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Checkins(options) => {
             if !checkins::run(&cli.url, &cli.secret, &cli.database, cli.concurrency, options)
+                .await?
+            {
+                std::process::exit(1);
+            }
+        }
+        Command::Bookings(options) => {
+            if !bookings::run(&cli.url, &cli.secret, &cli.database, cli.concurrency, options)
                 .await?
             {
                 std::process::exit(1);
