@@ -46,6 +46,17 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// The bench's own gateway when a binary is given (the shape `stop` takes).
+    pub async fn maybe(
+        bin: &Option<String>,
+        url: &str,
+    ) -> anyhow::Result<Option<tokio::sync::Mutex<Gateway>>> {
+        Ok(match bin {
+            Some(bin) => Some(tokio::sync::Mutex::new(Gateway::start(bin, url).await?)),
+            None => None,
+        })
+    }
+
     pub async fn start(bin: &str, url: &str) -> anyhow::Result<Gateway> {
         let mut g = Gateway { bin: bin.to_string(), child: None };
         g.spawn(url).await?;

@@ -31,10 +31,7 @@ pub async fn run(
     concurrency: usize,
     o: Options,
 ) -> anyhow::Result<bool> {
-    let gateway = match &o.gateway {
-        Some(bin) => Some(tokio::sync::Mutex::new(crate::chaos::Gateway::start(bin, url).await?)),
-        None => None,
-    };
+    let gateway = crate::chaos::Gateway::maybe(&o.gateway, url).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let (event, seats) = crate::create_event(&http, url, secret, o.tickets, 4, json!({})).await?;
     let seats: Vec<String> = seats.into_iter().take(o.tickets as usize).collect();

@@ -137,10 +137,7 @@ pub async fn run(
         o.chaos != Some(chaos::Mode::GatewayKill) || o.gateway.is_some(),
         "--chaos gateway-kill needs --gateway PATH"
     );
-    let gateway = match &o.gateway {
-        Some(bin) => Some(tokio::sync::Mutex::new(chaos::Gateway::start(bin, url).await?)),
-        None => None,
-    };
+    let gateway = chaos::Gateway::maybe(&o.gateway, url).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let (event, all) = if o.ga {
         let area = json!({ "sections": [{ "name": GA_AREA, "capacity": o.seats, "priceCents": 5000, "category": "standing" }] });

@@ -14,6 +14,11 @@ use serde_json::{json, Value};
 const SEATS: usize = 2;
 const PRICE: i64 = 5000;
 
+/// The `type` of each Change of a history answer, in order.
+fn kinds(h: &booking_tests::Answer) -> Vec<&str> {
+    h.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect()
+}
+
 async fn scalar(s: &Stack, sql: &str, event: &str) -> i64 {
     sqlx::query_scalar(sql).bind(event).fetch_one(&s.db).await.unwrap()
 }
@@ -184,8 +189,7 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
         )
         .await;
     assert_eq!(h.status, StatusCode::OK, "{h:?}");
-    let types: Vec<&str> =
-        h.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    let types = kinds(&h);
     assert_eq!(
         types,
         [
@@ -398,8 +402,7 @@ async fn a_partial_cancel_frees_those_seats_refunds_their_share_and_revokes_thei
             .unwrap();
     assert_eq!(total, 15000);
     let h = s.get(&format!("/api/v1/bookings/{id}/history"), &ann).await;
-    let types: Vec<&str> =
-        h.body["items"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    let types = kinds(&h);
     assert_eq!(
         types,
         [
