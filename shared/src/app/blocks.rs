@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
-use crate::domain::{Caller, RuleError, SeatId};
+use crate::domain::{Caller, Event, RuleError};
 use crate::ports::BlockOutcome;
 
 /// Seats per block or unblock request, at most.
@@ -14,30 +14,16 @@ pub const MAX_SEATS: usize = 1000;
 /// Characters of a block's reason, at most.
 pub const MAX_REASON: usize = 200;
 
-/// The seat ids of a request: known seats of the event, none repeated, at most [`MAX_SEATS`].
-fn seats_of(app_event: &crate::domain::Event, ids: &[String]) -> AppResult<Vec<String>> {
+/// The seat ids of a request: at most [`MAX_SEATS`], known seats of the event, none repeated;
+/// in text order.
+fn seats_of(event: &Event, ids: &[String]) -> AppResult<Vec<String>> {
     if ids.is_empty() || ids.len() > MAX_SEATS {
         return Err(
             RuleError::invalid("seatIds", format!("between 1 and {MAX_SEATS} seats")).into()
         );
     }
-    let unknown: Vec<String> = ids
-        .iter()
-        .filter(|s| {
-            SeatId::parse(s).and_then(|id| app_event.seat_section(&id).map(|_| ())).is_none()
-        })
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        return Err(RuleError::UnknownSeats(unknown).into());
-    }
-    let mut seats = ids.to_vec();
+    let mut seats: Vec<String> = event.known_seats(ids)?.iter().map(ToString::to_string).collect();
     seats.sort();
-    let before = seats.len();
-    seats.dedup();
-    if seats.len() != before {
-        return Err(RuleError::RepeatedSeats(Vec::new()).into());
-    }
     Ok(seats)
 }
 
@@ -57,21 +43,17 @@ pub async fn block(
     if reason.chars().count() > MAX_REASON {
         return Err(RuleError::invalid("reason", format!("at most {MAX_REASON} characters")).into());
     }
-    let mut outcome = app.locks.block(event_id, &seats, app.now()).await?;
-    if outcome == BlockOutcome::NotLoaded {
-        app.load_locks(event_id).await?;
-        outcome = app.locks.block(event_id, &seats, app.now()).await?;
-    }
-    match outcome {
-        BlockOutcome::Blocked => {}
-        BlockOutcome::Busy(busy) => return Err(AppError::SeatsUnavailable(busy)),
-        BlockOutcome::NotLoaded => {
-            return Err(crate::ports::BackendError::transient(
-                "blocking seats",
-                anyhow::anyhow!("the seat map of {event_id} is not loaded"),
-            )
-            .into())
-        }
+    let blocked = app
+        .read_locks(event_id, "blocking seats", || async {
+            Ok(match app.locks.block(event_id, &seats, app.now()).await? {
+                BlockOutcome::Blocked => Some(Ok(())),
+                BlockOutcome::Busy(busy) => Some(Err(busy)),
+                BlockOutcome::NotLoaded => None,
+            })
+        })
+        .await?;
+    if let Err(busy) = blocked {
+        return Err(AppError::SeatsUnavailable(busy));
     }
     match app.blocks.block(event_id, &seats, reason, &caller.user_id, app.now()).await {
         Ok(Ok(())) => {

@@ -55,20 +55,28 @@ pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled>
 /// Pushes the messages to one connection in order; returns how many it took.
 async fn push_all(app: &App, connection: &str, pushes: &[String]) -> usize {
     for (i, body) in pushes.iter().enumerate() {
-        match app.pusher.push(connection, body).await {
-            Ok(Pushed::Sent) => {}
-            Ok(Pushed::Gone) => {
-                metrics::count(Metric::ConnectionsGone, 1);
-                if let Err(e) = app.connections.disconnect(connection).await {
-                    tracing::warn!(connection, error = %e, "forgetting a gone connection");
-                }
-                return i;
-            }
-            Err(e) => {
-                tracing::warn!(connection, error = %e, "push failed; the client resyncs on reconnect");
-                return i;
-            }
+        if !push(app, connection, body).await {
+            return i;
         }
     }
     pushes.len()
+}
+
+/// Pushes one message to one connection; whether it took it. A connection that is gone is
+/// forgotten; any other failure is logged (the client resyncs when it reconnects, or polls).
+pub async fn push(app: &App, connection: &str, body: &str) -> bool {
+    match app.pusher.push(connection, body).await {
+        Ok(Pushed::Sent) => true,
+        Ok(Pushed::Gone) => {
+            metrics::count(Metric::ConnectionsGone, 1);
+            if let Err(e) = app.connections.disconnect(connection).await {
+                tracing::warn!(connection, error = %e, "forgetting a gone connection");
+            }
+            false
+        }
+        Err(e) => {
+            tracing::warn!(connection, error = %e, "push failed");
+            false
+        }
+    }
 }

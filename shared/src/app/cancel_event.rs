@@ -55,12 +55,10 @@ pub async fn cancel_event(
 
 /// Closes the event's seat map to new holds (again, if Redis lost the mark with the map).
 async fn close(app: &App, event: Uuid) -> AppResult<()> {
-    let now = app.now();
-    if !app.locks.close(event, now).await? {
-        app.load_locks(event).await?;
-        app.locks.close(event, now).await?;
-    }
-    Ok(())
+    app.read_locks(event, "closing the seat map", || async {
+        Ok(app.locks.close(event, app.now()).await?.then_some(()))
+    })
+    .await
 }
 
 /// The cancel job's run over every unfinished cancelled event; returns the bookings it cancelled.

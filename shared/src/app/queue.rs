@@ -175,10 +175,8 @@ async fn tell_subscribers(app: &App, event: &Event, served_up_to: u64) -> AppRes
         let body = serde_json::json!({ "type": "queue.changed", "eventId": event.id,
             "status": entry.status, "position": entry.position, "servedUpTo": served_up_to })
         .to_string();
-        match app.pusher.push(&connection, &body).await {
-            Ok(crate::ports::Pushed::Sent) => sent += 1,
-            Ok(crate::ports::Pushed::Gone) => app.connections.disconnect(&connection).await?,
-            Err(e) => tracing::warn!(connection, error = %e, "queue push failed"),
+        if super::broadcast::push(app, &connection, &body).await {
+            sent += 1;
         }
     }
     tracing::info!(event_id = %event.id, served_up_to, sent, "queue changes pushed");

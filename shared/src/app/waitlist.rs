@@ -214,11 +214,8 @@ async fn tell(app: &App, event: &Event, user: &str, offer: &Offer) {
     .to_string();
     let Ok(connections) = app.connections.subscribers(event.id).await else { return };
     for c in connections {
-        if app.connections.user(&c).await.ok().flatten().as_deref() != Some(user) {
-            continue;
-        }
-        if let Err(e) = app.pusher.push(&c, &body).await {
-            tracing::warn!(connection = c, error = %e, "waitlist push failed");
+        if app.connections.user(&c).await.ok().flatten().as_deref() == Some(user) {
+            super::broadcast::push(app, &c, &body).await;
         }
     }
 }

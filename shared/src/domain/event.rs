@@ -407,6 +407,19 @@ impl Event {
     /// Parses and checks the seat ids of a request: all known, none repeated, within the order cap.
     /// Returns them sorted, the fixed order in which they are locked.
     pub fn requested_seats(&self, ids: &[String]) -> Result<Vec<SeatId>, RuleError> {
+        let seats = self.known_seats(ids)?;
+        // The contract's order: a valid request first, then the seat cap.
+        if seats.len() > self.max_seats_per_order as usize {
+            return Err(RuleError::SeatLimit {
+                max: self.max_seats_per_order,
+                requested: seats.len() as u32,
+            });
+        }
+        Ok(seats)
+    }
+
+    /// Parses and checks seat ids: at least one, all of this event, none repeated; sorted.
+    pub fn known_seats(&self, ids: &[String]) -> Result<Vec<SeatId>, RuleError> {
         if ids.is_empty() {
             return Err(RuleError::invalid("seatIds", "at least one seat is required"));
         }
@@ -427,13 +440,6 @@ impl Event {
         repeated.dedup();
         if !repeated.is_empty() {
             return Err(RuleError::RepeatedSeats(repeated));
-        }
-        // The contract's order: a valid request first, then the seat cap.
-        if seats.len() > self.max_seats_per_order as usize {
-            return Err(RuleError::SeatLimit {
-                max: self.max_seats_per_order,
-                requested: seats.len() as u32,
-            });
         }
         Ok(seats)
     }

@@ -111,14 +111,15 @@ pub(super) async fn apply(
             .bind(b.id.to_string())
             .execute(&mut **tx)
             .await?;
+    }
+    enqueue(tx, &messages, actor).await?;
+    if to != BookingStatus::Confirmed {
         let rows = sqlx::query(&format!(
             "{PAYMENT_COLUMNS} WHERE booking_id = ? AND status = 'SUCCEEDED' FOR UPDATE"
         ))
         .bind(b.id.to_string())
         .fetch_all(&mut **tx)
         .await?;
-        enqueue(tx, &messages, actor).await?;
-        messages.clear();
         for r in rows {
             let mut p = payment_row(&r)?;
             let left = p.amount_cents - p.refunded_cents;
@@ -127,7 +128,6 @@ pub(super) async fn apply(
             );
         }
     }
-    enqueue(tx, &messages, actor).await?;
     b.status = to;
     b.updated_at = now;
     b.version += 1;
