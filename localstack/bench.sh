@@ -8,7 +8,9 @@
 # `bash localstack/bench.sh queue --buyers 20000`. With `checkins`, the door: tickets sold, each
 # scanned once, then one ticket scanned by every steward at once (`onsale-bench checkins`). With
 # `bookings`, the booking path's capacity: holds made first, then all booked at once, then all paid
-# (`onsale-bench bookings --holds 2000 [--keys]`).
+# (`onsale-bench bookings --holds 2000 [--keys]`). With `reads`, the seat map's read rate: each view
+# of a 10,000-seat event under `wrk -t2 -c32` (`onsale-bench reads`; wrk from Debian's packages).
+# With `dynamo`, the idempotency store's rate on moto and on dynoxide side by side.
 set -euo pipefail
 # The bench measures the data path as its earlier figures did: MariaDB as root and the plaintext
 # Redis on 6379 (the TLS servers the test suite uses are left alone), so that its ratios to the raw
@@ -26,6 +28,14 @@ log "building release binaries"
 cargo build -q --release -p local-gateway -p onsale-bench
 export DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-32}" RUST_LOG="${RUST_LOG:-warn}"
 mode=sellout
-case "${1:-}" in queue|checkins|bookings) mode=$1; shift ;; esac
+case "${1:-}" in queue|checkins|bookings|reads) mode=$1; shift ;; esac
+if [ "$mode" = reads ] && ! command -v wrk >/dev/null; then
+  log "installing wrk (Debian)"; apt_install wrk
+fi
+if [ "${1:-}" = dynamo ]; then
+  shift
+  exec target/release/onsale-bench dynamo --endpoint "moto=$AWS_ENDPOINT_URL" \
+    --endpoint "dynoxide=$AWS_ENDPOINT_URL_DYNAMODB" "$@"
+fi
 exec target/release/onsale-bench --url http://127.0.0.1:8090 --database "mysql://root@$DB_HOST:$DB_PORT/$DB_NAME" \
   "$mode" --gateway target/release/local-gateway "$@"

@@ -11,8 +11,10 @@ import sys
 import boto3
 
 endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+# DynamoDB may have an emulator of its own (stack.sh: dynoxide), as the SDKs read it.
+ddb_endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
 folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "dynamodb")
-ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ.get("AWS_REGION", "us-east-1"))
+ddb = boto3.client("dynamodb", endpoint_url=ddb_endpoint, region_name=os.environ.get("AWS_REGION", "us-east-1"))
 existing = set(ddb.list_tables()["TableNames"])
 for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
     spec = json.load(open(path))

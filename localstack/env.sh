@@ -22,6 +22,10 @@ export REDIS_URL="${REDIS_URL:-rediss://:$REDIS_PASSWORD@$REDIS_HOST:$REDIS_PORT
 REDIS_CLUSTER_URL="redis://:$REDIS_PASSWORD@127.0.0.1:7001/,redis://:$REDIS_PASSWORD@127.0.0.1:7002/,redis://:$REDIS_PASSWORD@127.0.0.1:7003/"
 export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:5000}"
+# DynamoDB alone goes to dynoxide (a Rust emulator on SQLite in memory): idempotency claims, consumer
+# dedupe and WebSocket connections at a rate moto, one Python process, cannot serve
+# (docs/PERFORMANCE.md, `onsale-bench dynamo`). Everything else (Secrets Manager, SES, SNS) is moto.
+export AWS_ENDPOINT_URL_DYNAMODB="${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:5001}"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_EC2_METADATA_DISABLED=true
@@ -32,6 +36,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 VENV="$STATE_DIR/venv"
 MOTO_VERSION=5.2.5
 NISSHI_VERSION=0.7.0-pre.2
+DYNOXIDE_VERSION=3.2.0
 
 log() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
 

@@ -121,6 +121,25 @@ up_kafka() {
   log "Kafka ready ($KAFKA_BOOTSTRAP_SERVERS)"
 }
 
+up_dynamodb() {
+  local hostport=${AWS_ENDPOINT_URL_DYNAMODB#http://}
+  if ! command -v dynoxide >/dev/null; then
+    command -v cc >/dev/null || apt_install build-essential
+    log "building the DynamoDB emulator dynoxide $DYNOXIDE_VERSION from crates.io (a few minutes, once per machine)"
+    cargo install dynoxide-rs --version "$DYNOXIDE_VERSION" --locked --no-default-features \
+      --features native-sqlite,http-server,cli >"$STATE_DIR/logs/dynoxide-install.log" 2>&1 \
+      || { tail -30 "$STATE_DIR/logs/dynoxide-install.log"; exit 1; }
+  fi
+  if ! port_open "${hostport%%:*}" "${hostport##*:}"; then
+    log "starting the DynamoDB emulator (dynoxide, in memory)"
+    setsid nohup dynoxide serve --host "${hostport%%:*}" --port "${hostport##*:}" --log quiet \
+      >"$STATE_DIR/logs/dynoxide.log" 2>&1 &
+    echo $! >"$STATE_DIR/run/dynoxide.pid"
+    wait_port "${hostport%%:*}" "${hostport##*:}"
+  fi
+  log "DynamoDB emulator ready ($AWS_ENDPOINT_URL_DYNAMODB)"
+}
+
 up_moto() {
   if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
     log "installing moto $MOTO_VERSION (AWS emulator) into $VENV"
@@ -182,14 +201,14 @@ up_redis_cluster() {
 
 case "${1:-up}" in
   up)
-    up_tls; up_mysql; up_redis; up_kafka; up_moto; migrate
+    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto; migrate
     log "stack is up" ;;
   services)
-    up_tls; up_mysql; up_redis; up_kafka; up_moto ;;
+    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto ;;
   cluster)
     up_tls; up_redis_cluster ;;
   down)
-    stop_pid gateway; stop_pid kafka; stop_pid moto
+    stop_pid gateway; stop_pid kafka; stop_pid dynoxide; stop_pid moto
     if [ -f "$STATE_DIR/run/redis.started" ]; then
       { redis_app shutdown nosave || redis-cli -p "$REDIS_PORT" shutdown nosave; } >/dev/null 2>&1 || true
       rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"
@@ -201,7 +220,7 @@ case "${1:-up}" in
     if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
     log "stack is down (services that were running before it was started are left running)" ;;
   status)
-    for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do
+    for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "dynoxide 127.0.0.1 ${AWS_ENDPOINT_URL_DYNAMODB##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do
       set -- $s; if port_open "$2" "$3"; then echo "$1: up ($2:$3)"; else echo "$1: down"; fi
     done ;;
   *) echo "usage: $0 up|down|status|cluster" >&2; exit 2 ;;

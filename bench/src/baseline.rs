@@ -130,3 +130,86 @@ pub async fn mysql_baseline(
     tally.report("mysql tx", elapsed);
     Ok(tally.latencies.len() as f64 / elapsed.as_secs_f64())
 }
+
+/// The idempotency store's rate on each DynamoDB endpoint (`name=url`): `concurrency` workers
+/// claim a new key and complete it with a stored answer (what a keyed booking or payment does),
+/// through the product's own adapter; the table is created where missing.
+pub async fn dynamo(
+    endpoints: &[String],
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<()> {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    use booking_core::ports::{IdempotencyStore, StoredResponse};
+    let table = "bench-idempotency";
+    for endpoint in endpoints {
+        let (name, url) = endpoint.split_once('=').unwrap_or(("dynamodb", endpoint.as_str()));
+        // As the stack points the functions at DynamoDB: the service's own endpoint variable.
+        std::env::set_var("AWS_ENDPOINT_URL_DYNAMODB", url);
+        let config = booking_core::adapters::dynamodb::aws_config().await;
+        let client = aws_sdk_dynamodb::Client::new(&config);
+        let tables = client.list_tables().send().await?.table_names.unwrap_or_default();
+        if !tables.iter().any(|t| t == table) {
+            client
+                .create_table()
+                .table_name(table)
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name("pk")
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()?,
+                )
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("pk")
+                        .key_type(KeyType::Hash)
+                        .build()?,
+                )
+                .billing_mode(BillingMode::PayPerRequest)
+                .send()
+                .await?;
+        }
+        let store =
+            Arc::new(booking_core::adapters::dynamodb::DynamoIdempotency::new(&config, table, ""));
+        let answer = StoredResponse {
+            status: 201,
+            content_type: "application/json".into(),
+            body: serde_json::json!({ "id": uuid::Uuid::new_v4(), "status": "PENDING", "seatIds": ["A-1-1", "A-1-2"] })
+                .to_string(),
+        };
+        let deadline = Instant::now() + duration;
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|w| {
+                let (store, answer) = (store.clone(), answer.clone());
+                tokio::spawn(async move {
+                    let mut tally = Tally::default();
+                    let user = format!("bench-{w}");
+                    while Instant::now() < deadline {
+                        let key = uuid::Uuid::new_v4().to_string();
+                        let t = Instant::now();
+                        let claimed = store.claim(&user, &key, "fp", chrono::Utc::now()).await;
+                        let done = match claimed {
+                            Ok(_) => store.complete(&user, &key, &answer).await.is_ok(),
+                            Err(_) => false,
+                        };
+                        tally.latencies.push(t.elapsed().as_micros() as u64);
+                        *tally.by_status.entry(if done { 200 } else { 500 }).or_default() += 1;
+                    }
+                    tally
+                })
+            })
+            .collect();
+        let mut all = Tally::default();
+        for t in tasks {
+            all.merge(t.await?);
+        }
+        println!(
+            "DynamoDB idempotency claim + complete on {name} ({url}), {concurrency} at a time:"
+        );
+        all.report("pair", started.elapsed());
+    }
+    Ok(())
+}

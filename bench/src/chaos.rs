@@ -101,9 +101,10 @@ pub async fn inject(
     database: &str,
     event: &str,
     stack: &str,
-) {
+) -> (Instant, Instant) {
     tokio::time::sleep(AFTER).await;
     eprintln!("  chaos: {mode:?} begins");
+    let began = Instant::now();
     match mode {
         Mode::RedisRestart => {
             sh("redis-cli -h 127.0.0.1 -p 6379 shutdown nosave").await;
@@ -141,6 +142,7 @@ pub async fn inject(
         }
     }
     eprintln!("  chaos: {mode:?} lifted");
+    (began, Instant::now())
 }
 
 /// Waits until the API answers again; returns how long that took.

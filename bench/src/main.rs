@@ -11,6 +11,7 @@ mod checkins;
 mod coldstart;
 mod holds;
 mod queue;
+mod reads;
 mod report;
 mod sellout;
 mod watch;
@@ -54,6 +55,16 @@ enum Command {
     Checkins(checkins::Options),
     /// The booking path's capacity: many holds made first, then all booked at once, then all paid.
     Bookings(bookings::Options),
+    /// The seat map's read rate: each view of a 10,000-seat event under `wrk -t2 -c32`.
+    Reads(reads::Options),
+    /// The idempotency store's claim + complete rate on each DynamoDB endpoint given
+    /// (`--endpoint moto=http://127.0.0.1:5000 --endpoint dynoxide=http://127.0.0.1:5001`).
+    Dynamo {
+        #[arg(long = "endpoint", required = true)]
+        endpoints: Vec<String>,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Init time of each function binary against a local Lambda runtime API, and its size.
     Coldstart {
         /// Where `cargo lambda build --release` put the binaries.
@@ -110,6 +121,10 @@ async fn main() -> anyhow::Result<()> {
             let d = Duration::from_secs(seconds);
             holds::holds(&cli.url, seats, cli.concurrency, d, &cli.secret).await?;
             baseline::redis_baseline(&cli.redis, seats, cli.concurrency, d).await?;
+        }
+        Command::Reads(options) => reads::run(&cli.url, &cli.secret, options).await?,
+        Command::Dynamo { endpoints, seconds } => {
+            baseline::dynamo(&endpoints, cli.concurrency, Duration::from_secs(seconds)).await?;
         }
         Command::Queue(options) => {
             let clean = queue::run(

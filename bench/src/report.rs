@@ -39,68 +39,145 @@ impl Tally {
     }
 }
 
-/// Writes an SVG of requests per second and p99 latency per second over the run.
+/// A fault injected during the run: its name and when it began and ended, in seconds of the run.
+pub struct Fault {
+    pub name: String,
+    pub began: f64,
+    pub lifted: f64,
+}
+
+/// Draws the run over time (plotters): requests per second of each kind above, p50 and p99
+/// latency of all requests (log scale) below, a shaded band where a chaos fault was in force.
+/// Writes `path` (SVG), and the same as PNG beside it when `rsvg-convert` (Debian's librsvg2-bin)
+/// is installed.
 pub fn chart(
     path: &str,
     log: &[(&'static str, u64, u64, u16)],
     elapsed: Duration,
+    fault: Option<&Fault>,
 ) -> anyhow::Result<()> {
-    let secs = elapsed.as_secs().max(1) as usize + 1;
+    use plotters::prelude::*;
+    let secs = elapsed.as_secs() as usize + 1;
+    let mut kinds: Vec<&str> = log.iter().map(|e| e.0).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut per_kind = vec![vec![0u64; secs]; kinds.len()];
     let mut per_sec: Vec<Vec<u64>> = vec![Vec::new(); secs];
-    for (_, at, lat, _) in log {
-        per_sec[(*at / 1000) as usize].push(*lat);
+    for (kind, at, lat, _) in log {
+        let s = ((*at / 1000) as usize).min(secs - 1);
+        if let Ok(k) = kinds.binary_search(kind) {
+            per_kind[k][s] += 1;
+        }
+        per_sec[s].push(*lat);
     }
-    let rps: Vec<f64> = per_sec.iter().map(|v| v.len() as f64).collect();
-    let p99: Vec<f64> = per_sec
-        .iter_mut()
-        .map(|v| {
-            v.sort_unstable();
-            v.get((v.len() as f64 * 0.99) as usize).or(v.last()).copied().unwrap_or(0) as f64
-                / 1000.0
-        })
-        .collect();
-    let (w, h, pad) = (800.0, 300.0, 40.0);
-    let line = |ys: &[f64], colour: &str| {
-        let max = ys.iter().cloned().fold(1.0, f64::max);
-        let pts: Vec<String> = ys
-            .iter()
-            .enumerate()
-            .map(|(i, y)| {
-                format!(
-                    "{:.1},{:.1}",
-                    pad + i as f64 * (w - 2.0 * pad) / (ys.len().max(2) - 1) as f64,
-                    h - pad - y / max * (h - 2.0 * pad)
-                )
-            })
-            .collect();
-        (
-            format!(
-                r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#,
-                pts.join(" ")
-            ),
-            max,
-        )
+    let pct = |v: &mut Vec<u64>, p: f64| -> Option<f64> {
+        v.sort_unstable();
+        v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1)))
+            .map(|us| (*us as f64 / 1000.0).max(0.01))
     };
-    let (rps_line, rps_max) = line(&rps, "#1f77b4");
-    let (p99_line, p99_max) = line(&p99, "#d62728");
-    let svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="white"/>
-<line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="#888"/><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{b}" stroke="#888"/>
-{rps_line}
-{p99_line}
-<text x="{pad}" y="20" fill="#1f77b4">requests/s (max {rps_max:.0})</text>
-<text x="300" y="20" fill="#d62728">p99 latency ms (max {p99_max:.1})</text>
-<text x="{r}" y="{tb}" text-anchor="end">{secs} s</text>
-</svg>
-"##,
-        b = h - pad,
-        r = w - pad,
-        tb = h - pad + 16.0
-    );
+    let p50: Vec<(f64, f64)> = per_sec
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(s, v)| pct(v, 0.5).map(|ms| (s as f64 + 0.5, ms)))
+        .collect();
+    let p99: Vec<(f64, f64)> = per_sec
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(s, v)| pct(v, 0.99).map(|ms| (s as f64 + 0.5, ms)))
+        .collect();
     if let Some(dir) = std::path::Path::new(path).parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, svg)?;
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::new(path, (1000, 640)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (top, bottom) = root.split_vertically(330);
+        let x_max = secs as f64;
+        let rps_max = per_kind.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+        let mut upper = ChartBuilder::on(&top)
+            .caption("Requests per second, by kind", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..x_max, 0f64..rps_max)?;
+        upper
+            .configure_mesh()
+            .x_desc("seconds since the sale opened")
+            .y_desc("requests/s")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
+        let shade = |lo: f64, hi: f64| {
+            fault.map(|f| {
+                Rectangle::new(
+                    [(f.began, lo), (f.lifted, hi)],
+                    RGBColor(255, 200, 120).mix(0.35).filled(),
+                )
+            })
+        };
+        if let (Some(band), Some(f)) = (shade(0.0, rps_max), fault) {
+            upper.draw_series(std::iter::once(band))?.label(format!("chaos: {}", f.name)).legend(
+                |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 15, y + 5)], RGBColor(255, 200, 120).filled())
+                },
+            );
+        }
+        for (k, kind) in kinds.iter().enumerate() {
+            let colour = Palette99::pick(k).to_rgba();
+            upper
+                .draw_series(LineSeries::new(
+                    per_kind[k].iter().enumerate().map(|(s, n)| (s as f64 + 0.5, *n as f64)),
+                    colour.stroke_width(2),
+                ))?
+                .label(kind.to_string())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 15, y)], colour.stroke_width(2))
+                });
+        }
+        upper
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+
+        let lat_max = p99.iter().map(|p| p.1).fold(1.0, f64::max) * 2.0;
+        let mut lower = ChartBuilder::on(&bottom)
+            .caption("Latency of all requests, per second (log scale)", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..x_max, (0.1f64..lat_max).log_scale())?;
+        lower
+            .configure_mesh()
+            .x_desc("seconds since the sale opened")
+            .y_desc("ms")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v}"))
+            .draw()?;
+        if let Some(band) = shade(0.1, lat_max) {
+            lower.draw_series(std::iter::once(band))?;
+        }
+        lower
+            .draw_series(LineSeries::new(p50.iter().copied(), BLUE.stroke_width(2)))?
+            .label("p50")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 15, y)], BLUE.stroke_width(2)));
+        lower
+            .draw_series(LineSeries::new(p99.iter().copied(), RED.stroke_width(2)))?
+            .label("p99")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 15, y)], RED.stroke_width(2)));
+        lower
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| anyhow::anyhow!("drawing {path}: {e}"))?;
+    let png = std::path::Path::new(path).with_extension("png");
+    match std::process::Command::new("rsvg-convert").arg("-o").arg(&png).arg(path).status() {
+        Ok(s) if s.success() => println!("chart: {path} and {}", png.display()),
+        _ => println!("chart: {path} (PNG needs rsvg-convert: apt-get install librsvg2-bin)"),
+    }
     Ok(())
 }

@@ -231,11 +231,17 @@ pub async fn run(
         })
         .collect();
     let fault = async {
-        if let Some(mode) = o.chaos {
+        let mode = o.chaos?;
+        let (began, lifted) =
             chaos::inject(mode, gateway.as_ref(), url, database, &event, &o.stack).await;
-        }
+        let at = |t: Instant| t.duration_since(client.started).as_secs_f64();
+        Some(crate::report::Fault {
+            name: format!("{mode:?}"),
+            began: at(began),
+            lifted: at(lifted),
+        })
     };
-    let (_, results) = tokio::join!(fault, futures::future::join_all(workers));
+    let (fault, results) = tokio::join!(fault, futures::future::join_all(workers));
     for r in results {
         r?;
     }
@@ -365,7 +371,7 @@ pub async fn run(
         }
     }
     chaos::stop(gateway).await;
-    crate::report::chart(&o.chart, &log, elapsed)?;
+    crate::report::chart(&o.chart, &log, elapsed, fault.as_ref())?;
     println!("chart: {}", o.chart);
     Ok(clean && live_ok)
 }

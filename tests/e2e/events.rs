@@ -146,3 +146,108 @@ async fn an_event_of_one_hundred_thousand_seats_is_the_limit() {
         .await
         .assert_problem(422, "VALIDATION_FAILED");
 }
+
+/// A raw GET of the seat map with `view` and extra headers: status, headers, body bytes.
+async fn seat_view(
+    s: &Stack,
+    e: &str,
+    view: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut req = s
+        .http
+        .get(format!("{}/api/v1/events/{e}/seats?view={view}", s.base))
+        .bearer_auth(s.token("viewer"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, headers, res.bytes().await.unwrap().to_vec())
+}
+
+fn etag(headers: &reqwest::header::HeaderMap) -> String {
+    headers["etag"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_seat_map_comes_as_a_layout_and_compact_statuses_with_etags_and_gzip() {
+    use std::io::Read;
+    let s = Stack::start().await;
+    let e = s.simple_event(2, 5, 10).await;
+
+    // The layout: the seats in map order without statuses, cacheable.
+    let (status, headers, body) = seat_view(&s, &e, "layout", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["cache-control"].to_str().unwrap().starts_with("public"));
+    let layout: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let seats = layout["seats"].as_array().unwrap();
+    assert_eq!(seats.len(), 10);
+    assert_eq!(
+        seats[0],
+        json!({ "id": "A-1-1", "section": "A", "row": 1, "number": 1, "priceCents": 5000, "category": "standard" })
+    );
+    let (status, _, _) = seat_view(&s, &e, "layout", &[("if-none-match", &etag(&headers))]).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED, "an unchanged layout is not sent again");
+
+    // The statuses: one character per layout seat.
+    let (status, headers, body) = seat_view(&s, &e, "status", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let before: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(before["statuses"], "AAAAAAAAAA");
+    let first_tag = etag(&headers);
+    let (status, again, body) =
+        seat_view(&s, &e, "status", &[("if-none-match", &format!("W/\"x\", {first_tag}"))]).await;
+    assert_eq!((status, body.len()), (StatusCode::NOT_MODIFIED, 0));
+    assert_eq!(etag(&again), first_tag);
+
+    // A hold shows within the view's freshness (250 ms), under a new tag; the old tag gets 200.
+    let h = s
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &s.token("h"),
+            json!({ "seatIds": ["A-1-2", "A-2-5"] }),
+        )
+        .await;
+    assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    let after = loop {
+        let (status, headers, body) =
+            seat_view(&s, &e, "status", &[("if-none-match", &first_tag)]).await;
+        if status == StatusCode::OK {
+            assert_ne!(etag(&headers), first_tag);
+            break serde_json::from_slice::<serde_json::Value>(&body).unwrap();
+        }
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        assert!(std::time::Instant::now() < deadline, "the hold never reached the status view");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(after["statuses"], "AHAAAAAAAH");
+    assert!(after["asOf"].as_str().unwrap() >= before["asOf"].as_str().unwrap());
+
+    // gzip for a client that accepts it: the same JSON.
+    let (status, headers, zipped) =
+        seat_view(&s, &e, "status", &[("accept-encoding", "gzip")]).await;
+    assert_eq!((status, headers["content-encoding"].to_str().unwrap()), (StatusCode::OK, "gzip"));
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&zipped[..]).read_to_string(&mut plain).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&plain).unwrap()["statuses"],
+        "AHAAAAAAAH"
+    );
+
+    // The contract's whole map: an entity tag too, and 304 while nothing changed.
+    let (status, headers, body) = seat_view(&s, &e, "full", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let full: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(full["seats"][1]["status"], "HELD");
+    let (status, _, _) = seat_view(&s, &e, "full", &[("if-none-match", &etag(&headers))]).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+    s.get(&format!("/api/v1/events/{e}/seats?view=compact"), &s.token("v"))
+        .await
+        .assert_problem(400, "INVALID_QUERY");
+    let same =
+        s.get(&format!("/api/v1/events/{e}/seats?view=status&status=HELD"), &s.token("v")).await;
+    assert_eq!(same.body["statuses"], "AHAAAAAAAH", "status filters the whole map only");
+}

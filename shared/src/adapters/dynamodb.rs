@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
@@ -104,24 +105,35 @@ impl IdempotencyStore for DynamoIdempotency {
             .expression_attribute_values(":stale", AttributeValue::N((now.timestamp() - STALE_CLAIM_SECONDS).to_string()))
             .expression_attribute_values(":fp", AttributeValue::S(fingerprint.into()))
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            // A refused claim brings the record that refused it: a retry is one call, not two.
+            .return_values_on_condition_check_failure(
+                ReturnValuesOnConditionCheckFailure::AllOld,
+            )
             .send()
             .await;
-        match put {
+        let refused_by = match put {
             Ok(_) => return Ok(KeyClaim::Claimed),
-            Err(e) if condition_failed(&e) => {}
+            Err(e) if condition_failed(&e) => match e.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(c) => c.item,
+                _ => None,
+            },
             Err(e) => return Err(fault("claiming an idempotency key")(e)),
-        }
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", self.pk(user, key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("reading an idempotency key"))?
-            .item
-            .unwrap_or_default();
+        };
+        let item = match refused_by {
+            Some(item) => item,
+            // An emulator that does not return it: read it.
+            None => self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key("pk", self.pk(user, key))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(fault("reading an idempotency key"))?
+                .item
+                .unwrap_or_default(),
+        };
         if s(&item, "fingerprint") != fingerprint {
             return Ok(KeyClaim::Mismatch);
         }

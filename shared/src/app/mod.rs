@@ -8,6 +8,7 @@ pub mod change_booking;
 pub mod create_booking;
 pub mod create_event;
 pub mod extend_hold;
+pub mod fresh;
 pub mod get_booking;
 pub mod get_event;
 pub mod get_hold;
@@ -29,12 +30,13 @@ pub mod tickets;
 pub mod update_event;
 pub mod waitlist;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
+
+use fresh::Fresh;
 
 use crate::auth::{AccessKey, TicketKeys, TokenKeys};
 use crate::config::Config;
@@ -47,27 +49,12 @@ use crate::ports::{
     Watermarks,
 };
 
-/// Events kept per instance.
-const EVENT_CACHE_SIZE: usize = 10_000;
 /// How long an instance serves an event from its cache. Sections and seats never change; a change
 /// of name or sales window (`PATCH`) reaches every instance within this time (the instance that
 /// made it at once).
 const EVENT_FRESH_FOR: Duration = Duration::from_secs(2);
 /// Reads of a lost lock structure before giving up (each rebuilds it from MySQL first).
 const LOAD_ATTEMPTS: usize = 3;
-
-/// Per-event turns: one refresh of a cached entry at a time.
-type Turns = RwLock<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>;
-
-/// Puts a value in one of the instance's per-event caches, emptying it when it is full.
-fn remember<V>(cache: &RwLock<HashMap<Uuid, V>>, id: Uuid, value: V) {
-    if let Ok(mut cache) = cache.write() {
-        if cache.len() >= EVENT_CACHE_SIZE {
-            cache.clear();
-        }
-        cache.insert(id, value);
-    }
-}
 
 /// What a request named that does not exist (or that the caller may not see).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,16 +191,13 @@ pub struct App {
     /// Makes and checks ticket codes (each event's Ed25519 key).
     pub ticket_keys: TicketKeys,
     ports: Ports,
-    event_cache: RwLock<HashMap<Uuid, (Instant, Arc<Event>)>>,
-    occupancy_cache: RwLock<HashMap<Uuid, (Instant, Arc<Occupancy>)>>,
-    /// One snapshot read at a time per event and instance: concurrent requests for the same event
-    /// wait and share it (a seat map of a large sold-out event is the most expensive read Redis
-    /// serves), while other events go on.
-    occupancy_refresh: Turns,
-    /// One read of an event from the store at a time per event and instance: when an event's
-    /// cached copy goes stale under a burst, one request reads it and the others wait for it,
-    /// instead of all of them asking MySQL at once.
-    event_refresh: Turns,
+    events_kept: Fresh<Event>,
+    /// The taken seats best available starts from (a snapshot of a large sold-out event is the
+    /// most expensive read Redis serves: one per event and instance at a time).
+    occupancy_kept: Fresh<Occupancy>,
+    /// The seat map's encoded views (`seat_map`): layouts, and statuses a moment old.
+    layouts_kept: Fresh<seat_map::Encoded>,
+    statuses_kept: Fresh<seat_map::Encoded>,
 }
 
 impl std::ops::Deref for App {
@@ -232,10 +216,10 @@ impl App {
             config,
             token_keys,
             ports,
-            event_cache: RwLock::new(HashMap::new()),
-            occupancy_cache: RwLock::new(HashMap::new()),
-            occupancy_refresh: RwLock::new(HashMap::new()),
-            event_refresh: RwLock::new(HashMap::new()),
+            events_kept: Fresh::default(),
+            occupancy_kept: Fresh::default(),
+            layouts_kept: Fresh::default(),
+            statuses_kept: Fresh::default(),
         }
     }
 
@@ -247,33 +231,16 @@ impl App {
     /// The event, from this instance's cache (if younger than [`EVENT_FRESH_FOR`]) or the store;
     /// [`AppError::NotFound`] if none.
     pub async fn event(&self, id: Uuid) -> AppResult<Arc<Event>> {
-        let cached = || {
-            self.event_cache
-                .read()
-                .ok()
-                .and_then(|c| c.get(&id).cloned())
-                .filter(|(at, _)| at.elapsed() < EVENT_FRESH_FOR)
-                .map(|(_, e)| e)
-        };
-        if let Some(e) = cached() {
-            return Ok(e);
-        }
-        let turn = Self::refresh_turn(&self.event_refresh, id);
-        let _turn = turn.lock().await;
-        if let Some(e) = cached() {
-            return Ok(e);
-        }
-        let event =
-            Arc::new(self.events.get(id).await?.ok_or(AppError::NotFound(Resource::Event))?);
-        remember(&self.event_cache, id, (Instant::now(), event.clone()));
-        Ok(event)
+        self.events_kept
+            .get_or_load(id, EVENT_FRESH_FOR, || async {
+                self.events.get(id).await?.ok_or(AppError::NotFound(Resource::Event))
+            })
+            .await
     }
 
     /// The event as it is now, in the store (and this instance's cache from now on).
     pub async fn fresh_event(&self, id: Uuid) -> AppResult<Arc<Event>> {
-        if let Ok(mut c) = self.event_cache.write() {
-            c.remove(&id);
-        }
+        self.events_kept.forget(id);
         self.event(id).await
     }
 
@@ -308,46 +275,17 @@ impl App {
             .await
     }
 
-    /// The turn to refresh one event's entry in one of the per-event caches (`turns`).
-    fn refresh_turn(turns: &Turns, event: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        if let Some(turn) = turns.read().ok().and_then(|m| m.get(&event).cloned()) {
-            return turn;
-        }
-        let turn = Arc::new(tokio::sync::Mutex::new(()));
-        match turns.write() {
-            Ok(mut m) => {
-                if m.len() >= EVENT_CACHE_SIZE {
-                    m.clear();
-                }
-                m.entry(event).or_insert(turn).clone()
-            }
-            Err(_) => turn,
-        }
-    }
-
     /// The event's taken seats as best available sees them: this instance's picture if it is
     /// younger than `max_age`, else a new snapshot (read once for all who wait for it).
     pub async fn occupancy(&self, event: &Event, max_age: Duration) -> AppResult<Occupancy> {
-        let cached = || {
-            self.occupancy_cache
-                .read()
-                .ok()
-                .and_then(|c| c.get(&event.id).cloned())
-                .filter(|(at, _)| at.elapsed() < max_age)
-                .map(|(_, o)| (*o).clone())
-        };
-        if let Some(o) = cached() {
-            return Ok(o);
-        }
-        let turn = Self::refresh_turn(&self.occupancy_refresh, event.id);
-        let _turn = turn.lock().await;
-        if let Some(o) = cached() {
-            return Ok(o);
-        }
-        let snapshot = self.snapshot(event.id).await?;
-        let o = Occupancy::new(event, snapshot.taken.keys().map(String::as_str));
-        remember(&self.occupancy_cache, event.id, (Instant::now(), Arc::new(o.clone())));
-        Ok(o)
+        let o = self
+            .occupancy_kept
+            .get_or_load(event.id, max_age, || async {
+                let snapshot = self.snapshot(event.id).await?;
+                Ok(Occupancy::new(event, snapshot.taken.keys().map(String::as_str)))
+            })
+            .await?;
+        Ok((*o).clone())
     }
 
     /// Held and booked seat counts of the event now (O(log n) in Redis), loading its lock

@@ -1,11 +1,78 @@
 //! The seat map: every seat of an event with its status now, and each general-admission section's
-//! counts (its places are not listed one by one).
+//! counts (its places are not listed one by one). Besides the contract's whole map, two views for
+//! clients that load it often (every viewer at once when an on-sale opens): the layout, which never
+//! changes, and the statuses, one character per seat of the layout, encoded once per instance and
+//! moment and served to everyone who asks in between.
 
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{App, AppResult};
-use crate::domain::SeatStatus;
+use crate::domain::{Event, SeatStatus};
+use crate::ports::SeatSnapshot;
+
+/// How old the statuses an instance serves may be: a burst of viewers costs Redis one read per
+/// instance and this long; the WebSocket carries every change in between.
+pub const STATUS_FRESH_FOR: Duration = Duration::from_millis(250);
+/// How long an instance keeps an event's layout (it never changes; this bounds memory only).
+const LAYOUT_KEPT_FOR: Duration = Duration::from_secs(600);
+
+/// An answer serialized once and served many times: its JSON, the same gzip'd, and an entity tag
+/// that changes with the content.
+#[derive(Debug)]
+pub struct Encoded {
+    pub json: Vec<u8>,
+    /// Kept for the views served often; the whole map compresses on demand.
+    pub gzip: Option<Vec<u8>>,
+    pub tag: String,
+}
+
+impl Encoded {
+    /// `value` encoded, tagged by its whole content.
+    pub fn new<T: Serialize>(value: &T, keep_gzip: bool) -> AppResult<Encoded> {
+        Self::tagged(value, None::<()>, keep_gzip)
+    }
+
+    /// `value` encoded, tagged by `key` where given (what matters of it: a view re-read with the
+    /// same statuses keeps its tag though its `asOf` moved), else by its whole content.
+    pub fn tagged<T: Serialize, K: Hash>(
+        value: &T,
+        key: Option<K>,
+        keep_gzip: bool,
+    ) -> AppResult<Encoded> {
+        let json = serde_json::to_vec(value).map_err(|e| {
+            super::AppError::Backend(crate::ports::BackendError::permanent(
+                "encoding the seat map",
+                anyhow::Error::from(e),
+            ))
+        })?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        match key {
+            Some(k) => k.hash(&mut hasher),
+            None => json.hash(&mut hasher),
+        }
+        let tag = format!("{:016x}", hasher.finish());
+        let gzip = keep_gzip.then(|| gzip(&json, flate2::Compression::default()));
+        Ok(Encoded { json, gzip, tag })
+    }
+
+    /// The gzip'd JSON: the kept copy, or compressed now (fast).
+    pub fn gzipped(&self) -> Vec<u8> {
+        self.gzip.clone().unwrap_or_else(|| gzip(&self.json, flate2::Compression::fast()))
+    }
+}
+
+fn gzip(bytes: &[u8], level: flate2::Compression) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), level);
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(bytes);
+    e.finish().unwrap_or_default()
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -17,6 +84,76 @@ pub struct SeatView {
     pub price_cents: i64,
     pub category: String,
     pub status: SeatStatus,
+}
+
+/// The contract's seat map.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatMap {
+    pub event_id: Uuid,
+    pub seats: Vec<SeatView>,
+    pub general_admission: Vec<AreaView>,
+}
+
+/// A seat in the layout: everything but its status.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LayoutSeat<'a> {
+    id: String,
+    section: &'a str,
+    row: u32,
+    number: u32,
+    price_cents: i64,
+    category: &'a str,
+}
+
+/// A general-admission section in the layout.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LayoutArea<'a> {
+    section: &'a str,
+    capacity: u32,
+    price_cents: i64,
+    category: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Layout<'a> {
+    event_id: Uuid,
+    seats: Vec<LayoutSeat<'a>>,
+    general_admission: Vec<LayoutArea<'a>>,
+}
+
+/// A general-admission section's counts in the statuses view.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AreaCounts<'a> {
+    section: &'a str,
+    available: u32,
+    held: u32,
+    booked: u32,
+}
+
+/// The statuses view: `statuses[i]` is the status of `seats[i]` of the layout.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Statuses<'a> {
+    event_id: Uuid,
+    /// When Redis was read: a push with a later `at` is newer than this view.
+    as_of: DateTime<Utc>,
+    statuses: String,
+    general_admission: Vec<AreaCounts<'a>>,
+}
+
+/// A status as one character of the statuses view.
+pub fn status_char(status: SeatStatus) -> char {
+    match status {
+        SeatStatus::Available => 'A',
+        SeatStatus::Held => 'H',
+        SeatStatus::Booked => 'B',
+        SeatStatus::Blocked => 'X',
+    }
 }
 
 /// A general-admission section's places by status.
@@ -35,42 +172,9 @@ pub struct AreaView {
 /// All seats in map order, or only those with `status`, and the general-admission sections'
 /// counts. Statuses come from one atomic read of the lock structure, so a held seat never shows
 /// AVAILABLE nor a free one HELD.
-pub async fn seat_map(
-    app: &App,
-    id: Uuid,
-    status: Option<SeatStatus>,
-) -> AppResult<(Vec<SeatView>, Vec<AreaView>)> {
+pub async fn seat_map(app: &App, id: Uuid, status: Option<SeatStatus>) -> AppResult<SeatMap> {
     let event = app.event(id).await?;
     let snapshot = app.snapshot(id).await?;
-    let areas = event
-        .sections
-        .iter()
-        .filter_map(|s| {
-            let capacity = s.capacity?;
-            let mut area = AreaView {
-                section: s.name.clone(),
-                capacity,
-                available: capacity,
-                held: 0,
-                booked: 0,
-                price_cents: s.price_cents,
-                category: s.category.clone(),
-            };
-            let prefix = format!("{}-", s.name);
-            for (place, st) in &snapshot.taken {
-                // A place is `{section}-{n}`; a seat of another section has two dashes.
-                if place.strip_prefix(&prefix).is_some_and(|n| !n.contains('-')) {
-                    match st {
-                        SeatStatus::Held => area.held += 1,
-                        SeatStatus::Booked => area.booked += 1,
-                        _ => {}
-                    }
-                    area.available -= 1;
-                }
-            }
-            Some(area)
-        })
-        .collect();
     let seats = event
         .seats()
         .filter(|(_, section)| section.capacity.is_none())
@@ -88,5 +192,114 @@ pub async fn seat_map(
             })
         })
         .collect();
-    Ok((seats, areas))
+    Ok(SeatMap { event_id: id, seats, general_admission: areas(&event, &snapshot) })
+}
+
+/// The layout: every seat (in the order of the statuses view) and general-admission section
+/// without statuses. It never changes; each instance encodes it once.
+pub async fn layout_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encoded>> {
+    let event = app.event(id).await?;
+    app.layouts_kept
+        .get_or_load(id, LAYOUT_KEPT_FOR, || async {
+            let layout = Layout {
+                event_id: id,
+                seats: event
+                    .seats()
+                    .filter(|(_, section)| section.capacity.is_none())
+                    .map(|(seat, section)| LayoutSeat {
+                        id: seat.to_string(),
+                        section: &section.name,
+                        row: seat.row,
+                        number: seat.number,
+                        price_cents: section.price_cents,
+                        category: &section.category,
+                    })
+                    .collect(),
+                general_admission: event
+                    .sections
+                    .iter()
+                    .filter_map(|s| {
+                        Some(LayoutArea {
+                            section: &s.name,
+                            capacity: s.capacity?,
+                            price_cents: s.price_cents,
+                            category: &s.category,
+                        })
+                    })
+                    .collect(),
+            };
+            Encoded::new(&layout, true)
+        })
+        .await
+}
+
+/// The statuses now, at most [`STATUS_FRESH_FOR`] old: one character per seat of the layout and
+/// each general-admission section's counts, read from one atomic snapshot.
+pub async fn status_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encoded>> {
+    let event = app.event(id).await?;
+    app.statuses_kept
+        .get_or_load(id, STATUS_FRESH_FOR, || async {
+            let as_of = app.now();
+            let snapshot = app.snapshot(id).await?;
+            let statuses = event
+                .seats()
+                .filter(|(_, section)| section.capacity.is_none())
+                .map(|(seat, _)| {
+                    let st = snapshot.taken.get(&seat.to_string()).copied();
+                    status_char(st.unwrap_or(SeatStatus::Available))
+                })
+                .collect();
+            let general_admission = areas(&event, &snapshot)
+                .into_iter()
+                .zip(event.sections.iter().filter(|s| s.capacity.is_some()))
+                .map(|(a, s)| AreaCounts {
+                    section: &s.name,
+                    available: a.available,
+                    held: a.held,
+                    booked: a.booked,
+                })
+                .collect();
+            let view = Statuses { event_id: id, as_of, statuses, general_admission };
+            let counts: Vec<_> =
+                view.general_admission.iter().map(|a| (a.available, a.held, a.booked)).collect();
+            Encoded::tagged(&view, Some((&view.statuses, counts)), true)
+        })
+        .await
+}
+
+/// Each general-admission section's places by status, in section order, from one pass over the
+/// taken seats.
+fn areas(event: &Event, snapshot: &SeatSnapshot) -> Vec<AreaView> {
+    let mut areas: Vec<AreaView> = event
+        .sections
+        .iter()
+        .filter_map(|s| {
+            let capacity = s.capacity?;
+            Some(AreaView {
+                section: s.name.clone(),
+                capacity,
+                available: capacity,
+                held: 0,
+                booked: 0,
+                price_cents: s.price_cents,
+                category: s.category.clone(),
+            })
+        })
+        .collect();
+    if areas.is_empty() {
+        return areas;
+    }
+    for (place, st) in &snapshot.taken {
+        // A place is `{section}-{n}` (a seat `{section}-{row}-{n}` names no area).
+        let Some((section, _)) = place.rsplit_once('-') else { continue };
+        if let Some(area) = areas.iter_mut().find(|a| a.section == section) {
+            match st {
+                SeatStatus::Held => area.held += 1,
+                SeatStatus::Booked => area.booked += 1,
+                _ => {}
+            }
+            area.available = area.available.saturating_sub(1);
+        }
+    }
+    areas
 }

@@ -149,7 +149,10 @@ pub async fn seat_history(app: Arc<App>, req: Request) -> HandlerResult {
     json(200, &json!({ "items": items }))
 }
 
-/// `GET /api/v1/events/{eventId}/seats?status=`: 200 `{eventId, seats}`.
+/// `GET /api/v1/events/{eventId}/seats?status=&view=`: 200 the whole map `{eventId, seats,
+/// generalAdmission}`; `view=layout` the seats without statuses (cacheable for good);
+/// `view=status` one status character per layout seat, a moment old. Each with an `ETag` (304 for
+/// a matching `If-None-Match`), gzip'd for a client that accepts it.
 pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
     caller(&req)?;
     let id = path_id(&req, "eventId")?;
@@ -163,6 +166,24 @@ pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
             })
         })
         .transpose()?;
-    let (seats, areas) = seat_map::seat_map(&app, id, status).await?;
-    json(200, &json!({ "eventId": id, "seats": seats, "generalAdmission": areas }))
+    // `status` filters the whole map only; the compact views are the same for everyone.
+    match query(&req, "view").as_deref() {
+        None | Some("full") => {}
+        Some("layout") => {
+            let layout = seat_map::layout_view(&app, id).await?;
+            return super::encoded(&req, &layout, "public, max-age=86400");
+        }
+        Some("status") => {
+            let statuses = seat_map::status_view(&app, id).await?;
+            return super::encoded(&req, &statuses, "public, max-age=1");
+        }
+        Some(_) => {
+            return Err(Problem::bad_request(
+                "INVALID_QUERY",
+                "view must be full, layout or status",
+            ))
+        }
+    }
+    let map = seat_map::seat_map(&app, id, status).await?;
+    super::encoded(&req, &seat_map::Encoded::new(&map, false)?, "no-cache")
 }

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 pub use problem::Problem;
 
+use crate::app::seat_map::Encoded;
 use crate::app::App;
 use crate::domain::{Caller, Contact};
 
@@ -184,6 +185,36 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> HandlerResult {
         .header("content-type", "application/json")
         .body(Body::from(body))
         .map_err(|_| Problem::internal())
+}
+
+/// A JSON answer encoded beforehand, with its entity tag: 304 and no body when the client's
+/// `If-None-Match` names it, gzip'd when the client accepts gzip.
+pub fn encoded(req: &Request, answer: &Encoded, cache_control: &str) -> HandlerResult {
+    let tag = format!("\"{}\"", answer.tag);
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let builder = Response::builder()
+        .header("etag", &tag)
+        .header("cache-control", cache_control)
+        .header("vary", "accept-encoding");
+    let matches = header("if-none-match").is_some_and(|h| {
+        h.split(',').map(|t| t.trim()).any(|t| t == "*" || t.trim_start_matches("W/") == tag)
+    });
+    if matches {
+        return builder.status(304).body(Body::Empty).map_err(|_| Problem::internal());
+    }
+    let builder = builder.status(200).header("content-type", "application/json");
+    let gzip = header("accept-encoding").is_some_and(|h| {
+        h.split(',').any(|c| {
+            let mut parts = c.split(';').map(str::trim);
+            parts.next() == Some("gzip") && parts.all(|q| q != "q=0" && q != "q=0.0")
+        })
+    });
+    let response = if gzip {
+        builder.header("content-encoding", "gzip").body(Body::Binary(answer.gzipped()))
+    } else {
+        builder.body(Body::Text(String::from_utf8_lossy(&answer.json).into_owned()))
+    };
+    response.map_err(|_| Problem::internal())
 }
 
 /// An empty answer (204).
