@@ -93,13 +93,13 @@ pub fn chart(
         root.fill(&WHITE)?;
         let (top, bottom) = root.split_vertically(330);
         let x_max = secs as f64;
-        let rps_max = per_kind.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+        let rps_max = per_kind.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 2.0;
         let mut upper = ChartBuilder::on(&top)
-            .caption("Requests per second, by kind", ("sans-serif", 18))
+            .caption("Requests per second, by kind (log scale)", ("sans-serif", 18))
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(60)
-            .build_cartesian_2d(0f64..x_max, 0f64..rps_max)?;
+            .build_cartesian_2d(0f64..x_max, (1f64..rps_max).log_scale())?;
         upper
             .configure_mesh()
             .x_desc("seconds since the sale opened")
@@ -115,7 +115,7 @@ pub fn chart(
                 )
             })
         };
-        if let (Some(band), Some(f)) = (shade(0.0, rps_max), fault) {
+        if let (Some(band), Some(f)) = (shade(1.0, rps_max), fault) {
             upper.draw_series(std::iter::once(band))?.label(format!("chaos: {}", f.name)).legend(
                 |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 15, y + 5)], RGBColor(255, 200, 120).filled())
@@ -126,7 +126,12 @@ pub fn chart(
             let colour = Palette99::pick(k).to_rgba();
             upper
                 .draw_series(LineSeries::new(
-                    per_kind[k].iter().enumerate().map(|(s, n)| (s as f64 + 0.5, *n as f64)),
+                    // A second without requests of the kind is left out (log scale).
+                    per_kind[k]
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(s, n)| (s as f64 + 0.5, *n as f64)),
                     colour.stroke_width(2),
                 ))?
                 .label(kind.to_string())

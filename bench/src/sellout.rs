@@ -372,7 +372,6 @@ pub async fn run(
     }
     chaos::stop(gateway).await;
     crate::report::chart(&o.chart, &log, elapsed, fault.as_ref())?;
-    println!("chart: {}", o.chart);
     Ok(clean && live_ok)
 }
 

@@ -82,6 +82,8 @@ pub async fn join(
         created_at: now,
         contact: caller.contact.clone(),
     };
+    // The marker first: no entry is ever in line unmarked (`after_free`).
+    app.locks.mark_line(event_id).await?;
     let (entry, created) = app.waitlist.join(&wanted).await?;
     if created {
         tracing::info!(event_id = %event_id, user = %caller.user_id, quantity, "joined the waitlist");
@@ -201,6 +203,12 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
 /// [`offer_free`] right after a step that freed seats of the event: what fails is logged (the
 /// step itself succeeded) and left to the sweep.
 pub async fn after_free(app: &App, event_id: Uuid) {
+    // Most events never have a line: one Redis lookup instead of a MySQL query per release.
+    match app.locks.has_line(event_id).await {
+        Ok(false) => return,
+        Ok(true) => {}
+        Err(e) => tracing::warn!(event_id = %event_id, error = %e, "looking for a waitlist line"),
+    }
     if let Err(e) = offer_free(app, event_id).await {
         tracing::warn!(event_id = %event_id, error = %e, "offering freed seats failed; the sweep offers them");
     }

@@ -161,6 +161,11 @@ pub trait SeatLocks: Send + Sync {
     async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>>;
     /// Events that have had holds since they were last swept clean.
     async fn active_events(&self) -> BackendResult<Vec<Uuid>>;
+    /// Marks that the event has had a waitlist line (set by a join, never cleared): the seats a
+    /// release frees are offered from MySQL only for such events, and the sweep offers for all
+    /// (so a marker Redis lost costs a moment, not an offer).
+    async fn mark_line(&self, event: Uuid) -> BackendResult<()>;
+    async fn has_line(&self, event: Uuid) -> BackendResult<bool>;
     /// Announces the event's holds that lapsed by their TTL (a SeatsReleased entry in its seat
     /// log) and takes them off the map; returns how many seats.
     async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize>;

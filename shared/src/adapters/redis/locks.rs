@@ -264,6 +264,22 @@ impl SeatLocks for RedisSeats {
             .collect()
     }
 
+    async fn mark_line(&self, event: Uuid) -> BackendResult<()> {
+        self.connection()
+            .await?
+            .set::<_, _, ()>(self.key("line", event, None), 1)
+            .await
+            .map_err(fault("marking a waitlist line"))
+    }
+
+    async fn has_line(&self, event: Uuid) -> BackendResult<bool> {
+        self.connection()
+            .await?
+            .exists(self.key("line", event, None))
+            .await
+            .map_err(fault("looking for a waitlist line"))
+    }
+
     async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize> {
         let seats: Vec<String> = self
             .scripts
