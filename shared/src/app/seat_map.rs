@@ -303,3 +303,47 @@ fn areas(event: &Event, snapshot: &SeatSnapshot) -> Vec<AreaView> {
     }
     areas
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::tests::spec;
+    use crate::domain::SectionSpec;
+
+    #[test]
+    fn areas_count_their_own_places_and_nothing_else() {
+        let mut s = spec(&[("A", 2, 3)]);
+        for name in ["FLOOR", "PIT"] {
+            s.sections.push(SectionSpec {
+                name: name.into(),
+                rows: None,
+                seats_per_row: None,
+                capacity: Some(5),
+                price_cents: 3000,
+                category: None,
+            });
+        }
+        let event = s.validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
+        let taken = [
+            ("FLOOR-1", SeatStatus::Held),
+            ("FLOOR-3", SeatStatus::Booked),
+            ("FLOOR-4", SeatStatus::Blocked),
+            ("PIT-5", SeatStatus::Booked),
+            // A seat of a seated section, and one whose section is no area.
+            ("A-1-1", SeatStatus::Held),
+            ("FLOOR-2-1", SeatStatus::Held),
+        ];
+        let snapshot =
+            SeatSnapshot { taken: taken.iter().map(|(id, st)| (id.to_string(), *st)).collect() };
+        let counts: Vec<_> = areas(&event, &snapshot)
+            .iter()
+            .map(|a| (a.section.clone(), a.available, a.held, a.booked))
+            .collect();
+        assert_eq!(counts, [("FLOOR".into(), 2, 1, 1), ("PIT".to_string(), 4, 0, 1)]);
+        assert_eq!(
+            [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked, SeatStatus::Blocked]
+                .map(status_char),
+            ['A', 'H', 'B', 'X']
+        );
+    }
+}
