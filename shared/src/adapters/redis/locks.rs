@@ -139,15 +139,9 @@ impl SeatLocks for RedisSeats {
     }
 
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
-        let freed =
-            self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now).await?;
-        let () = self
-            .connection()
-            .await?
-            .del(self.holdref(hold.id))
+        let pointer = Some(self.holdref(hold.id));
+        self.free_then(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now, pointer)
             .await
-            .map_err(fault("forgetting a released hold"))?;
-        Ok(freed)
     }
 
     async fn claim(

@@ -266,6 +266,23 @@ impl RedisSeats {
         record_required: bool,
         now: DateTime<Utc>,
     ) -> BackendResult<bool> {
+        self.free_then(e, owner, user, seats, record_required, now, None).await
+    }
+
+    /// [`Self::free`], then deletes `then` (a hold's pointer) whatever the script answered: in the
+    /// same round trip where the keys share a server (not on a cluster: the pointer has a slot of
+    /// its own).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn free_then(
+        &self,
+        e: Uuid,
+        owner: Uuid,
+        user: &str,
+        seats: &[String],
+        record_required: bool,
+        now: DateTime<Utc>,
+        then: Option<String>,
+    ) -> BackendResult<bool> {
         let mut inv = self.scripts.release.prepare_invoke();
         inv.key(self.key("holdrec", e, Some(&owner.to_string())))
             .key(self.key("held", e, None))
@@ -282,10 +299,27 @@ impl RedisSeats {
         for s in seats {
             inv.arg(s);
         }
-        let done: i64 = inv
-            .invoke_async(&mut self.connection().await?)
-            .await
-            .map_err(fault("freeing seats"))?;
+        let mut conn = self.connection().await?;
+        let piped = then.as_ref().filter(|_| !self.is_cluster());
+        let reply: redis::RedisResult<(i64,)> = match piped {
+            Some(key) => {
+                redis::pipe().invoke_script(&inv).del(key).ignore().query_async(&mut conn).await
+            }
+            None => inv.invoke_async(&mut conn).await.map(|d| (d,)),
+        };
+        let (done, deleted) = match reply {
+            Ok((done,)) => (done, piped.is_some()),
+            // First use on this server (or after a restart): the script is not cached yet.
+            Err(err) if err.kind() == redis::ErrorKind::NoScriptError => {
+                (inv.invoke_async(&mut conn).await.map_err(fault("freeing seats"))?, false)
+            }
+            Err(err) => return Err(fault("freeing seats")(err)),
+        };
+        if let Some(key) = then.filter(|_| !deleted) {
+            let () = redis::AsyncCommands::del(&mut conn, key)
+                .await
+                .map_err(fault("forgetting a released hold"))?;
+        }
         Ok(done == 1)
     }
 
