@@ -189,60 +189,74 @@ async fn invoke(
             ))
         }
     };
-    let mut headers: HashMap<String, String> = HashMap::new();
-    for (name, value) in &parts.headers {
-        if let Ok(v) = value.to_str() {
-            headers
-                .entry(name.as_str().to_string())
-                .and_modify(|e| *e = format!("{e},{v}"))
-                .or_insert_with(|| v.to_string());
-        }
-    }
-    let now = chrono::Utc::now();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut context = json!({
-        "accountId": "000000000000",
-        "apiId": "local",
-        "domainName": headers.get("host").cloned().unwrap_or_else(|| "127.0.0.1".into()),
-        "domainPrefix": "local",
-        "http": {
-            "method": parts.method.as_str(),
-            "path": parts.uri.path(),
-            "protocol": "HTTP/1.1",
-            "sourceIp": "127.0.0.1",
-            "userAgent": headers.get("user-agent").cloned().unwrap_or_default(),
-        },
-        "requestId": request_id,
-        "routeKey": route_key,
-        "stage": "$default",
-        "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-        "timeEpoch": now.timestamp_millis(),
-    });
-    if let Some(claims) = claims {
-        context["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
-    }
-    let event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": parts.uri.path(),
-        "rawQueryString": parts.uri.query().unwrap_or(""),
-        "headers": headers,
-        "requestContext": context,
-        "pathParameters": params,
-        "body": base64::engine::general_purpose::STANDARD.encode(&bytes),
-        "isBase64Encoded": true,
-    });
-    let request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = %e, "building the API Gateway event");
-            return problem(Problem::internal());
-        }
-    };
+    let request = api_gateway_event(&parts, &route_key, &request_id, claims, params, &bytes);
     // The span follows the future (never `enter()` across an await: the task moves between
     // threads and one request's span would leak into another's, or be closed under it).
     let span = tracing::info_span!("request", request_id = %request_id, route = %route_key);
     lambda_to_axum(handler(gw.app.clone(), request).instrument(span).await)
+}
+
+/// The API Gateway HTTP API (payload 2.0) event of a request, as the Lambda runtime would hand it to
+/// `lambda_http` (built as the struct, not through its JSON: the same `Request` comes out, without
+/// a serialization and a parse per request): repeated headers joined with commas, the body as text
+/// when it is UTF-8 and base64 otherwise, the authorizer's claims in the context.
+fn api_gateway_event(
+    parts: &http::request::Parts,
+    route_key: &str,
+    request_id: &str,
+    claims: Option<booking_core::auth::Claims>,
+    params: HashMap<String, String>,
+    bytes: &[u8],
+) -> lambda_http::Request {
+    use aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+        ApiGatewayV2httpRequest,
+    };
+    let mut headers = http::HeaderMap::new();
+    for name in parts.headers.keys() {
+        let values: Vec<&str> =
+            parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+        if let Ok(v) = http::HeaderValue::from_str(&values.join(",")) {
+            headers.insert(name.clone(), v);
+        }
+    }
+    let now = chrono::Utc::now();
+    let mut event = ApiGatewayV2httpRequest::default();
+    let context = &mut event.request_context;
+    context.account_id = Some("000000000000".into());
+    context.apiid = Some("local".into());
+    context.domain_name =
+        Some(headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string());
+    context.domain_prefix = Some("local".into());
+    context.http.method = parts.method.clone();
+    context.http.path = Some(parts.uri.path().to_string());
+    context.http.protocol = Some("HTTP/1.1".into());
+    context.http.source_ip = Some("127.0.0.1".into());
+    context.http.user_agent =
+        headers.get("user-agent").and_then(|h| h.to_str().ok()).map(str::to_string);
+    context.request_id = Some(request_id.to_string());
+    context.route_key = Some(route_key.to_string());
+    context.stage = Some("$default".into());
+    context.time = Some(now.format("%d/%b/%Y:%H:%M:%S +0000").to_string());
+    context.time_epoch = now.timestamp_millis();
+    if let Some(claims) = claims {
+        let jwt = ApiGatewayRequestAuthorizerJwtDescription { claims, ..Default::default() };
+        context.authorizer =
+            Some(ApiGatewayRequestAuthorizer { jwt: Some(jwt), ..Default::default() });
+    }
+    event.version = Some("2.0".into());
+    event.route_key = Some(route_key.to_string());
+    event.raw_path = Some(parts.uri.path().to_string());
+    event.raw_query_string = Some(parts.uri.query().unwrap_or("").to_string());
+    event.http_method = parts.method.clone();
+    event.headers = headers;
+    event.path_parameters = params;
+    (event.body, event.is_base64_encoded) = match std::str::from_utf8(bytes) {
+        Ok(text) => (Some(text.to_string()), false),
+        Err(_) => (Some(base64::engine::general_purpose::STANDARD.encode(bytes)), true),
+    };
+    lambda_http::request::LambdaRequest::ApiGatewayV2(event).into()
 }
 
 fn lambda_to_axum(res: lambda_http::Response<Body>) -> AxumResponse {
