@@ -140,8 +140,7 @@ impl SeatLocks for RedisSeats {
 
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
         let pointer = Some(self.holdref(hold.id));
-        self.free_then(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now, pointer)
-            .await
+        self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now, pointer).await
     }
 
     async fn claim(
@@ -187,9 +186,17 @@ impl SeatLocks for RedisSeats {
     }
 
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
-        self.free(booking.event_id, booking.id, &booking.user_id, &booking.seat_ids, false, now)
-            .await
-            .map(|_| ())
+        self.free(
+            booking.event_id,
+            booking.id,
+            &booking.user_id,
+            &booking.seat_ids,
+            false,
+            now,
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn snapshot(

@@ -256,24 +256,11 @@ impl RedisSeats {
         Ok(done == 1)
     }
 
-    /// Runs `release.lua` for an owner (a hold or a booking).
-    pub(super) async fn free(
-        &self,
-        e: Uuid,
-        owner: Uuid,
-        user: &str,
-        seats: &[String],
-        record_required: bool,
-        now: DateTime<Utc>,
-    ) -> BackendResult<bool> {
-        self.free_then(e, owner, user, seats, record_required, now, None).await
-    }
-
-    /// [`Self::free`], then deletes `then` (a hold's pointer) whatever the script answered: in the
-    /// same round trip where the keys share a server (not on a cluster: the pointer has a slot of
-    /// its own).
+    /// Runs `release.lua` for an owner (a hold or a booking), then deletes `then` (a hold's
+    /// pointer) whatever the script answered: in the same round trip where the keys share a server
+    /// (not on a cluster: the pointer has a slot of its own).
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn free_then(
+    pub(super) async fn free(
         &self,
         e: Uuid,
         owner: Uuid,
