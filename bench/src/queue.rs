@@ -36,6 +36,9 @@ pub struct Options {
     /// Run this gateway binary as the bench's own child.
     #[arg(long)]
     gateway: Option<String>,
+    /// The room over time (waiting, admitted, sold out), drawn here (SVG; PNG beside it).
+    #[arg(long, default_value = "target/queue.svg")]
+    chart: String,
 }
 
 /// One request: (kind, latency µs, status).
@@ -174,17 +177,31 @@ pub async fn run(
     let sold_out = Arc::new(AtomicBool::new(false));
     let sold_out_after = Arc::new(AtomicU64::new(0));
     let bought = Arc::new(AtomicU64::new(0));
+    // The room's counts every 250 ms, for the chart: (seconds since the opening, stats).
+    let room: Arc<Mutex<Vec<(f64, Value)>>> = Arc::default();
     let monitor = {
-        let (client, event, sold_out, sold_out_after, admin) = (
+        let (client, event, sold_out, sold_out_after, admin, room) = (
             client.clone(),
             event.clone(),
             sold_out.clone(),
             sold_out_after.clone(),
             admin.clone(),
+            room.clone(),
         );
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_millis(250)).await;
+                let stats = client
+                    .http
+                    .get(format!("{}/api/v1/events/{event}/queue/stats", client.url))
+                    .bearer_auth(&admin)
+                    .send()
+                    .await;
+                if let Ok(stats) = stats {
+                    if let Ok(v) = stats.json::<Value>().await {
+                        room.lock().unwrap().push((opened.elapsed().as_secs_f64(), v));
+                    }
+                }
                 let Ok(r) = client
                     .http
                     .get(format!("{}/api/v1/events/{event}", client.url))
@@ -276,6 +293,13 @@ pub async fn run(
         .collect();
     futures::future::join_all(workers).await;
     monitor.abort();
+    {
+        let room = room.lock().unwrap();
+        if let (Some(first), Some(last)) = (room.first(), room.last()) {
+            println!("room at {:.2} s: {}; at {:.2} s: {}", first.0, first.1, last.0, last.1);
+        }
+        crate::report::room_chart(&o.chart, &room)?;
+    }
     let sale_time = opened.elapsed();
     let sold_after = sold_out_after.load(Ordering::Relaxed);
     println!(

@@ -179,10 +179,71 @@ pub fn chart(
         Ok(())
     };
     draw().map_err(|e| anyhow::anyhow!("drawing {path}: {e}"))?;
+    to_png(path);
+    Ok(())
+}
+
+/// Draws a waiting room over time: buyers waiting (the queue's depth), admitted so far (the
+/// serving counter) and found sold out, from the stats sampled during the run.
+pub fn room_chart(path: &str, samples: &[(f64, serde_json::Value)]) -> anyhow::Result<()> {
+    use plotters::prelude::*;
+    let series = |field: &str| -> Vec<(f64, f64)> {
+        samples.iter().filter_map(|(t, v)| v[field].as_f64().map(|n| (*t, n))).collect()
+    };
+    // Wider lines first, so that a line under another (equal counts) still shows.
+    let lines = [
+        ("joined", series("joined"), BLACK, 6),
+        ("admitted so far (servedUpTo)", series("servedUpTo"), GREEN, 5),
+        ("waiting (the queue's depth)", series("waiting"), BLUE, 2),
+        ("found sold out", series("soldOut"), RED, 2),
+    ];
+    let x_max = samples.last().map_or(1.0, |s| s.0).max(1.0);
+    let y_max = lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)).fold(1.0, f64::max) * 1.1;
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::new(path, (1000, 400)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("The waiting room from the opening", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("seconds since the sale opened")
+            .y_desc("buyers")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
+        for (name, points, colour, width) in lines {
+            chart
+                .draw_series(LineSeries::new(points, colour.stroke_width(width)))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 15, y)], colour.stroke_width(width))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| anyhow::anyhow!("drawing {path}: {e}"))?;
+    to_png(path);
+    Ok(())
+}
+
+/// The PNG beside an SVG, where `rsvg-convert` (Debian's librsvg2-bin) is installed.
+fn to_png(path: &str) {
     let png = std::path::Path::new(path).with_extension("png");
     match std::process::Command::new("rsvg-convert").arg("-o").arg(&png).arg(path).status() {
         Ok(s) if s.success() => println!("chart: {path} and {}", png.display()),
         _ => println!("chart: {path} (PNG needs rsvg-convert: apt-get install librsvg2-bin)"),
     }
-    Ok(())
 }
