@@ -94,11 +94,7 @@ pub fn chart(
         let (top, bottom) = root.split_vertically(330);
         let x_max = secs as f64;
         let rps_max = per_kind.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 2.0;
-        let mut upper = ChartBuilder::on(&top)
-            .caption("Requests per second, by kind (log scale)", ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(60)
+        let mut upper = panel(&top, "Requests per second, by kind (log scale)")
             .build_cartesian_2d(0f64..x_max, (1f64..rps_max).log_scale())?;
         upper
             .configure_mesh()
@@ -146,11 +142,7 @@ pub fn chart(
             .draw()?;
 
         let lat_max = p99.iter().map(|p| p.1).fold(1.0, f64::max) * 2.0;
-        let mut lower = ChartBuilder::on(&bottom)
-            .caption("Latency of all requests, per second (log scale)", ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(60)
+        let mut lower = panel(&bottom, "Latency of all requests, per second (log scale)")
             .build_cartesian_2d(0f64..x_max, (0.1f64..lat_max).log_scale())?;
         lower
             .configure_mesh()
@@ -205,11 +197,7 @@ pub fn room_chart(path: &str, samples: &[(f64, serde_json::Value)]) -> anyhow::R
     let draw = || -> Result<(), Box<dyn std::error::Error>> {
         let root = SVGBackend::new(path, (1000, 400)).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("The waiting room from the opening", ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(70)
+        let mut chart = panel(&root, "The waiting room from the opening")
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
         chart
             .configure_mesh()
@@ -246,4 +234,18 @@ fn to_png(path: &str) {
         Ok(s) if s.success() => println!("chart: {path} and {}", png.display()),
         _ => println!("chart: {path} (PNG needs rsvg-convert: apt-get install librsvg2-bin)"),
     }
+}
+
+/// A chart's frame as every chart here has it: its caption, margins and room for the axes' labels.
+fn panel<'a, 'b, DB: plotters::prelude::DrawingBackend>(
+    area: &'a plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    caption: &str,
+) -> plotters::prelude::ChartBuilder<'a, 'b, DB> {
+    let mut builder = plotters::prelude::ChartBuilder::on(area);
+    builder
+        .caption(caption, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(70);
+    builder
 }
