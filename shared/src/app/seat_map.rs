@@ -126,7 +126,7 @@ struct Layout<'a> {
 }
 
 /// A general-admission section's counts in the statuses view.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct AreaCounts<'a> {
     section: &'a str,
@@ -176,8 +176,7 @@ pub async fn seat_map(app: &App, id: Uuid, status: Option<SeatStatus>) -> AppRes
     let event = app.event(id).await?;
     let snapshot = app.snapshot(id).await?;
     let seats = event
-        .seats()
-        .filter(|(_, section)| section.capacity.is_none())
+        .seated()
         .filter_map(|(seat, section)| {
             let key = seat.to_string();
             let st = snapshot.taken.get(&key).copied().unwrap_or(SeatStatus::Available);
@@ -204,8 +203,7 @@ pub async fn layout_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encode
             let layout = Layout {
                 event_id: id,
                 seats: event
-                    .seats()
-                    .filter(|(_, section)| section.capacity.is_none())
+                    .seated()
                     .map(|(seat, section)| LayoutSeat {
                         id: seat.to_string(),
                         section: &section.name,
@@ -242,27 +240,24 @@ pub async fn status_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encode
             let as_of = app.now();
             let snapshot = app.snapshot(id).await?;
             let statuses = event
-                .seats()
-                .filter(|(_, section)| section.capacity.is_none())
+                .seated()
                 .map(|(seat, _)| {
                     let st = snapshot.taken.get(&seat.to_string()).copied();
                     status_char(st.unwrap_or(SeatStatus::Available))
                 })
                 .collect();
-            let general_admission = areas(&event, &snapshot)
-                .into_iter()
-                .zip(event.sections.iter().filter(|s| s.capacity.is_some()))
-                .map(|(a, s)| AreaCounts {
-                    section: &s.name,
+            let areas = areas(&event, &snapshot);
+            let general_admission = areas
+                .iter()
+                .map(|a| AreaCounts {
+                    section: &a.section,
                     available: a.available,
                     held: a.held,
                     booked: a.booked,
                 })
                 .collect();
             let view = Statuses { event_id: id, as_of, statuses, general_admission };
-            let counts: Vec<_> =
-                view.general_admission.iter().map(|a| (a.available, a.held, a.booked)).collect();
-            Encoded::tagged(&view, Some((&view.statuses, counts)), true)
+            Encoded::tagged(&view, Some((&view.statuses, &view.general_admission)), true)
         })
         .await
 }

@@ -404,6 +404,12 @@ impl Event {
         })
     }
 
+    /// The numbered seats of the seated sections, in map order: what the seat map lists one by one
+    /// (a general-admission section's places are counted instead).
+    pub fn seated(&self) -> impl Iterator<Item = (SeatId, &Section)> + '_ {
+        self.seats().filter(|(_, section)| section.capacity.is_none())
+    }
+
     /// Parses and checks the seat ids of a request: all known, none repeated, within the order cap.
     /// Returns them sorted, the fixed order in which they are locked.
     pub fn requested_seats(&self, ids: &[String]) -> Result<Vec<SeatId>, RuleError> {

@@ -9,7 +9,8 @@ use redis::AsyncCommands;
 use uuid::Uuid;
 
 use super::{
-    fault, from_millis, millis, RedisSeats, BLOCKED_SCORE, BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN,
+    fault, from_millis, millis, piped_script, RedisSeats, BLOCKED_SCORE, BOOKED_SCORE,
+    HOLDREF_TTLS, LOG_MAX_LEN,
 };
 use crate::domain::{Booking, Hold, SeatStatus};
 use crate::ports::{
@@ -46,7 +47,7 @@ impl SeatLocks for RedisSeats {
         // round trip), so there is never a hold that cannot be found. A failed hold leaves only
         // this short-lived pointer.
         let holdref_ttl = (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64;
-        let piped: redis::RedisResult<(Vec<String>,)> = if self.is_cluster() {
+        let reply: Vec<String> = if self.is_cluster() {
             // The pointer and the active set live in slots of their own: on a cluster they go
             // first, one command each, then the script in the event's slot.
             let () = conn
@@ -57,25 +58,17 @@ impl SeatLocks for RedisSeats {
                 .sadd(self.active_key(), e.to_string())
                 .await
                 .map_err(fault("holding seats"))?;
-            inv.invoke_async(&mut conn).await.map(|r| (r,))
+            inv.invoke_async(&mut conn).await
         } else {
-            redis::pipe()
-                .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+            let mut pipe = redis::pipe();
+            pipe.set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
                 .ignore()
                 .sadd(self.active_key(), e.to_string())
                 .ignore()
-                .invoke_script(&inv)
-                .query_async(&mut conn)
-                .await
-        };
-        let reply = match piped {
-            Ok((reply,)) => reply,
-            // First use on this server (or after a restart): the script is not cached yet.
-            Err(err) if err.kind() == redis::ErrorKind::NoScriptError => {
-                inv.invoke_async(&mut conn).await.map_err(fault("holding seats"))?
-            }
-            Err(err) => return Err(fault("holding seats")(err)),
-        };
+                .invoke_script(&inv);
+            piped_script(&mut conn, &pipe, &inv).await
+        }
+        .map_err(fault("holding seats"))?;
         match reply.first().map(String::as_str) {
             Some("OK") => Ok(HoldOutcome::Held),
             Some("BUSY") => Ok(HoldOutcome::Unavailable(reply[1..].to_vec())),

@@ -71,6 +71,24 @@ enum Client {
     Cluster(redis::cluster::ClusterClient),
 }
 
+/// Runs `pipe`, which invokes `script` among other commands, in one round trip and answers the
+/// script's reply. A server that has not cached the script yet (its first use, or after a restart)
+/// refuses only the script, the other commands having run (a pipeline is not a transaction); the
+/// script then runs on its own, which loads it.
+pub(super) async fn piped_script<T: redis::FromRedisValue>(
+    conn: &mut Conn,
+    pipe: &redis::Pipeline,
+    script: &redis::ScriptInvocation<'_>,
+) -> redis::RedisResult<T> {
+    match pipe.query_async::<(T,)>(conn).await {
+        Ok((reply,)) => Ok(reply),
+        Err(err) if err.kind() == redis::ErrorKind::NoScriptError => {
+            script.invoke_async(conn).await
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// A connection to one server or to a cluster: commands and scripts route the same either way
 /// (a cluster by the slot of their first key), pipelines only within one slot.
 #[derive(Clone)]
@@ -287,22 +305,16 @@ impl RedisSeats {
             inv.arg(s);
         }
         let mut conn = self.connection().await?;
-        let piped = then.as_ref().filter(|_| !self.is_cluster());
-        let reply: redis::RedisResult<(i64,)> = match piped {
+        let done: i64 = match then.as_ref().filter(|_| !self.is_cluster()) {
             Some(key) => {
-                redis::pipe().invoke_script(&inv).del(key).ignore().query_async(&mut conn).await
+                let mut pipe = redis::pipe();
+                pipe.invoke_script(&inv).del(key).ignore();
+                piped_script(&mut conn, &pipe, &inv).await
             }
-            None => inv.invoke_async(&mut conn).await.map(|d| (d,)),
-        };
-        let (done, deleted) = match reply {
-            Ok((done,)) => (done, piped.is_some()),
-            // First use on this server (or after a restart): the script is not cached yet.
-            Err(err) if err.kind() == redis::ErrorKind::NoScriptError => {
-                (inv.invoke_async(&mut conn).await.map_err(fault("freeing seats"))?, false)
-            }
-            Err(err) => return Err(fault("freeing seats")(err)),
-        };
-        if let Some(key) = then.filter(|_| !deleted) {
+            None => inv.invoke_async(&mut conn).await,
+        }
+        .map_err(fault("freeing seats"))?;
+        if let Some(key) = then.filter(|_| self.is_cluster()) {
             let () = redis::AsyncCommands::del(&mut conn, key)
                 .await
                 .map_err(fault("forgetting a released hold"))?;
