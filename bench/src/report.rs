@@ -170,9 +170,7 @@ pub fn chart(
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| anyhow::anyhow!("drawing {path}: {e}"))?;
-    to_png(path);
-    Ok(())
+    render(path, draw)
 }
 
 /// Draws a waiting room over time: buyers waiting (the queue's depth), admitted so far (the
@@ -222,6 +220,14 @@ pub fn room_chart(path: &str, samples: &[(f64, serde_json::Value)]) -> anyhow::R
         root.present()?;
         Ok(())
     };
+    render(path, draw)
+}
+
+/// Draws a chart into `path` (SVG), then the PNG beside it.
+fn render(
+    path: &str,
+    draw: impl FnOnce() -> Result<(), Box<dyn std::error::Error>>,
+) -> anyhow::Result<()> {
     draw().map_err(|e| anyhow::anyhow!("drawing {path}: {e}"))?;
     to_png(path);
     Ok(())
