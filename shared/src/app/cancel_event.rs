@@ -80,6 +80,12 @@ pub async fn work(app: &App, event: Uuid, batch: u32) -> AppResult<usize> {
     }
     let mut cancelled = 0;
     for (id, status) in app.cancellations.live_bookings(event, batch).await? {
+        // The seats first: the map is closed to holds, so freeing them before the commit sells
+        // nothing twice, and a run killed between the two leaves no seat taken in Redis for a
+        // booking MySQL has cancelled (the next run cancels it and frees again, which is a no-op).
+        if let Some(b) = app.bookings.get(id).await? {
+            app.locks.free_booking(&b, app.now()).await?;
+        }
         let now = app.now();
         if let Some((b, owed)) =
             app.bookings.transition(id, status, BookingStatus::Cancelled, now, SYSTEM).await?
