@@ -20,7 +20,12 @@ export REDIS_PASSWORD="${REDIS_PASSWORD:-local-redis-password}"
 export REDIS_URL="${REDIS_URL:-rediss://:$REDIS_PASSWORD@$REDIS_HOST:$REDIS_PORT/}" REDIS_CA_FILE="${REDIS_CA_FILE:-$TLS_DIR/ca.pem}"
 # The 3-shard cluster `stack.sh cluster` starts (seed nodes; the client finds the rest).
 REDIS_CLUSTER_URL="redis://:$REDIS_PASSWORD@127.0.0.1:7001/,redis://:$REDIS_PASSWORD@127.0.0.1:7002/,redis://:$REDIS_PASSWORD@127.0.0.1:7003/"
-export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
+# Kafka as MSK's IAM listener (port 9098): the functions speak TLS to `msk-gate`, which checks their
+# SASL/OAUTHBEARER MSK IAM token (signed with the AWS key below) before passing them through to
+# the broker, nisshi, listening in plaintext on KAFKA_BROKER_ADDR and advertising the gate.
+export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9098}"
+export KAFKA_SECURITY="${KAFKA_SECURITY:-iam}" KAFKA_CA_FILE="${KAFKA_CA_FILE:-$TLS_DIR/ca.pem}"
+KAFKA_BROKER_ADDR="${KAFKA_BROKER_ADDR:-127.0.0.1:9092}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:5000}"
 # DynamoDB alone goes to dynoxide (a Rust emulator on SQLite in memory): idempotency claims, consumer
 # dedupe and WebSocket connections at a rate moto, one Python process, cannot serve

@@ -97,28 +97,40 @@ up_redis() {
   log "Redis ready ($REDIS_HOST:$REDIS_PORT, TLS, AUTH)"
 }
 
+# Kafka: the broker (nisshi) listens in plaintext on KAFKA_BROKER_ADDR and advertises
+# KAFKA_BOOTSTRAP_SERVERS, where msk-gate (localstack/msk-gate) plays MSK's IAM listener: TLS with
+# the local certificate, then an MSK IAM token, checked, before anything reaches the broker.
 up_kafka() {
   local host=${KAFKA_BOOTSTRAP_SERVERS%%:*} port=${KAFKA_BOOTSTRAP_SERVERS##*:}
+  local inner_host=${KAFKA_BROKER_ADDR%%:*} inner_port=${KAFKA_BROKER_ADDR##*:}
   if ! command -v nisshi >/dev/null; then
     command -v cc >/dev/null && command -v make >/dev/null || apt_install build-essential
     log "building the Kafka broker nisshi $NISSHI_VERSION from crates.io (about 10 minutes, once per machine)"
     cargo install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
       >"$STATE_DIR/logs/nisshi-install.log" 2>&1 || { tail -30 "$STATE_DIR/logs/nisshi-install.log"; exit 1; }
   fi
-  if ! port_open "$host" "$port"; then
+  if ! port_open "$inner_host" "$inner_port"; then
     log "starting Kafka broker (nisshi)"
     # setsid: a Ctrl-C meant for run.sh's gateway must not reach the services.
-    setsid nohup nisshi broker --listener-url "tcp://$host:$port" --advertised-listener-url "tcp://$host:$port" \
+    setsid nohup nisshi broker --listener-url "tcp://$KAFKA_BROKER_ADDR" --advertised-listener-url "tcp://$host:$port" \
       --storage-engine memory://tansu/ >"$STATE_DIR/logs/kafka.log" 2>&1 &
     echo $! >"$STATE_DIR/run/kafka.pid"
+    wait_port "$inner_host" "$inner_port"
+  fi
+  if ! port_open "$host" "$port"; then
+    log "building and starting msk-gate (TLS + MSK IAM auth in front of the broker)"
+    (cd "$REPO_DIR" && cargo build -q --locked -p msk-gate) || exit 1
+    setsid nohup "$REPO_DIR/target/debug/msk-gate" --listen "$host:$port" --broker "$KAFKA_BROKER_ADDR" \
+      --cert "$TLS_DIR/server.pem" --key "$TLS_DIR/server.key" >"$STATE_DIR/logs/msk-gate.log" 2>&1 &
+    echo $! >"$STATE_DIR/run/msk-gate.pid"
     wait_port "$host" "$port"
   fi
   grep -v '^#' "$LOCALSTACK_DIR/kafka/topics.txt" | while read -r name parts; do
     [ -n "$name" ] || continue
     # With KEY_PREFIX (the bench's own slice of the stack), the topics carry it too.
-    nisshi topic create "${KEY_PREFIX:-}$name" --partitions "$parts" --broker "tcp://$host:$port" >/dev/null 2>&1 || true
+    nisshi topic create "${KEY_PREFIX:-}$name" --partitions "$parts" --broker "tcp://$KAFKA_BROKER_ADDR" >/dev/null 2>&1 || true
   done
-  log "Kafka ready ($KAFKA_BOOTSTRAP_SERVERS)"
+  log "Kafka ready ($KAFKA_BOOTSTRAP_SERVERS: TLS, MSK IAM auth; broker on $KAFKA_BROKER_ADDR)"
 }
 
 up_dynamodb() {
@@ -208,7 +220,7 @@ case "${1:-up}" in
   cluster)
     up_tls; up_redis_cluster ;;
   down)
-    stop_pid gateway; stop_pid kafka; stop_pid dynoxide; stop_pid moto
+    stop_pid gateway; stop_pid msk-gate; stop_pid kafka; stop_pid dynoxide; stop_pid moto
     if [ -f "$STATE_DIR/run/redis.started" ]; then
       { redis_app shutdown nosave || redis-cli -p "$REDIS_PORT" shutdown nosave; } >/dev/null 2>&1 || true
       rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"
@@ -220,7 +232,7 @@ case "${1:-up}" in
     if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
     log "stack is down (services that were running before it was started are left running)" ;;
   status)
-    for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "dynoxide 127.0.0.1 ${AWS_ENDPOINT_URL_DYNAMODB##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do
+    for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BROKER_ADDR%%:*} ${KAFKA_BROKER_ADDR##*:}" "msk-gate ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "dynoxide 127.0.0.1 ${AWS_ENDPOINT_URL_DYNAMODB##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do
       set -- $s; if port_open "$2" "$3"; then echo "$1: up ($2:$3)"; else echo "$1: down"; fi
     done ;;
   *) echo "usage: $0 up|down|status|cluster" >&2; exit 2 ;;

@@ -10,7 +10,7 @@ use crate::adapters::apigw::ManagementApi;
 use crate::adapters::clock::SystemClock;
 use crate::adapters::connections::DynamoConnections;
 use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
-use crate::adapters::kafka::KafkaPublisher;
+use crate::adapters::kafka::{Kafka, KafkaPublisher};
 use crate::adapters::ledger::DynamoLedger;
 use crate::adapters::mysql::{
     self, MySqlBookings, MySqlEvents, MySqlHistory, MySqlOutbox, MySqlPayments, MySqlTickets,
@@ -167,7 +167,7 @@ pub fn ports(
         provider: Arc::new(SandboxProvider::new(pool.clone())),
         idempotency: Arc::new(DynamoIdempotency::new(aws, &config.idempotency_table, prefix)),
         outbox: Arc::new(MySqlOutbox::new(pool)),
-        publisher: Arc::new(KafkaPublisher::new(&config.kafka_bootstrap_servers, prefix)?),
+        publisher: Arc::new(KafkaPublisher::new(Kafka::new(config), prefix)),
         connections: Arc::new(DynamoConnections::new(aws, &config.connections_table, prefix)),
         claims: ledger.clone(),
         watermarks: ledger,

@@ -40,6 +40,13 @@ pub struct Config {
     /// tenants) share one set of servers without meeting. Letters, digits, `.`, `_`, `-`.
     pub key_prefix: String,
     pub kafka_bootstrap_servers: String,
+    /// `KAFKA_SECURITY`: how the functions reach the brokers (in Lambda only `iam` starts).
+    pub kafka_security: KafkaSecurity,
+    /// `KAFKA_CA_FILE`: the CA (PEM file) the brokers' certificates are checked against; the
+    /// system's roots when unset (MSK's certificates chain to Amazon's public roots).
+    pub kafka_ca_file: Option<String>,
+    /// `AWS_REGION`: the region MSK IAM tokens are signed for.
+    pub aws_region: String,
     pub idempotency_table: String,
     /// `PAYMENT_WEBHOOK_SECRET`: signs provider webhooks.
     pub webhook_secret: String,
@@ -90,6 +97,30 @@ pub const DEFAULT_WEBHOOK_SECRET: &str = "local-webhook-secret";
 pub const DEFAULT_QUEUE_TOKEN_SECRET: &str = "local-queue-secret";
 /// The local default of `TICKET_KEY_SECRET` (public: in this repository).
 pub const DEFAULT_TICKET_KEY_SECRET: &str = "local-ticket-secret";
+
+/// How the functions reach Kafka (`KAFKA_SECURITY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KafkaSecurity {
+    /// `plaintext`: no TLS, no authentication (a broker on the same machine).
+    Plaintext,
+    /// `tls`: TLS, the brokers' certificates checked; no client authentication.
+    Tls,
+    /// `iam`: TLS and SASL/OAUTHBEARER with MSK IAM tokens signed by the function's role (MSK's
+    /// port 9098; the local stack's `msk-gate` plays it).
+    Iam,
+}
+
+impl std::str::FromStr for KafkaSecurity {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "plaintext" => Ok(KafkaSecurity::Plaintext),
+            "tls" => Ok(KafkaSecurity::Tls),
+            "iam" => Ok(KafkaSecurity::Iam),
+            _ => anyhow::bail!("KAFKA_SECURITY must be plaintext, tls or iam"),
+        }
+    }
+}
 
 /// The values `DB_SSL_MODE` may take.
 pub const DB_SSL_MODES: [&str; 5] =
@@ -143,7 +174,8 @@ fn parsed<T: std::str::FromStr>(env: &dyn Lookup, name: &str, default: T) -> any
 
 impl Config {
     /// Reads the environment: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_MAX_CONNECTIONS,
-    /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS,
+    /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY,
+    /// KAFKA_CA_FILE, AWS_REGION,
     /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS, CONNECTIONS_TABLE,
     /// NOTIFICATIONS_TABLE, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
     /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, QUEUE_TOKEN_SECRET(_ARN), TICKET_KEY_SECRET(_ARN),
@@ -193,6 +225,9 @@ impl Config {
             redis_url,
             key_prefix,
             kafka_bootstrap_servers: var(env, "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            kafka_security: var(env, "KAFKA_SECURITY", "plaintext").parse()?,
+            kafka_ca_file: env.get("KAFKA_CA_FILE"),
+            aws_region: var(env, "AWS_REGION", "us-east-1"),
             idempotency_table: var(env, "IDEMPOTENCY_TABLE", "booking-idempotency"),
             webhook_secret: var(env, "PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
             queue_token_secret: var(env, "QUEUE_TOKEN_SECRET", DEFAULT_QUEUE_TOKEN_SECRET),
@@ -254,6 +289,9 @@ impl Config {
         if !self.redis_url.starts_with("rediss://") {
             problems.push("REDIS_TLS must be true (ElastiCache in-transit encryption)".into());
         }
+        if self.kafka_security != KafkaSecurity::Iam {
+            problems.push("KAFKA_SECURITY must be iam (MSK over TLS with IAM auth)".into());
+        }
         for need in needs {
             match need {
                 Secret::WebhookSecret if self.webhook_secret_arn.is_none() => {
@@ -309,6 +347,7 @@ impl fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("key_prefix", &self.key_prefix)
             .field("kafka_bootstrap_servers", &self.kafka_bootstrap_servers)
+            .field("kafka_security", &self.kafka_security)
             .field("idempotency_table", &self.idempotency_table)
             .field("webhook_secret", &"<redacted>")
             .field("queue_token_secret", &"<redacted>")
@@ -353,9 +392,17 @@ mod tests {
 
     #[test]
     fn in_lambda_a_missing_or_default_secret_refuses_to_start_and_says_which() {
-        let lambda = [("AWS_LAMBDA_FUNCTION_NAME", "payments-webhook"), ("REDIS_TLS", "true")];
+        let lambda = [
+            ("AWS_LAMBDA_FUNCTION_NAME", "payments-webhook"),
+            ("REDIS_TLS", "true"),
+            ("KAFKA_SECURITY", "iam"),
+        ];
         let err = config(&lambda[..1]).check(&[]).unwrap_err().to_string();
         assert!(err.contains("REDIS_TLS"), "plaintext Redis in Lambda: {err}");
+        assert!(err.contains("KAFKA_SECURITY must be iam"), "plaintext Kafka in Lambda: {err}");
+        let tls_only = config(&[lambda[0], lambda[1], ("KAFKA_SECURITY", "tls")]);
+        assert!(tls_only.check(&[]).unwrap_err().to_string().contains("KAFKA_SECURITY"));
+        assert!(config(&lambda).check(&[]).is_ok());
         let err = config(&lambda)
             .check(&[Secret::WebhookSecret, Secret::Database])
             .unwrap_err()
@@ -369,6 +416,7 @@ mod tests {
         let mut c = config(&[
             lambda[0],
             lambda[1],
+            lambda[2],
             ("PAYMENT_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:x"),
         ]);
         let err = c.check(&[Secret::WebhookSecret]).unwrap_err().to_string();
@@ -387,17 +435,27 @@ mod tests {
         // Code that checks tokens itself needs the user pool's keys, never the local secret.
         let err = config(&lambda).check(&[Secret::TokenKeys]).unwrap_err().to_string();
         assert!(err.contains("JWT_JWKS"), "{err}");
-        assert!(config(&[lambda[0], lambda[1], ("JWT_JWKS", "{}"), ("JWT_ISSUER", "https://i")])
-            .check(&[Secret::TokenKeys])
-            .is_ok());
+        assert!(config(&[
+            lambda[0],
+            lambda[1],
+            lambda[2],
+            ("JWT_JWKS", "{}"),
+            ("JWT_ISSUER", "https://i")
+        ])
+        .check(&[Secret::TokenKeys])
+        .is_ok());
     }
 
     #[test]
     fn in_lambda_the_access_pass_secret_comes_from_an_arn_and_is_no_default() {
-        let lambda = [("AWS_LAMBDA_FUNCTION_NAME", "holds-create"), ("REDIS_TLS", "true")];
+        let lambda = [
+            ("AWS_LAMBDA_FUNCTION_NAME", "holds-create"),
+            ("REDIS_TLS", "true"),
+            ("KAFKA_SECURITY", "iam"),
+        ];
         let err = config(&lambda).check(&[Secret::QueueTokenKey]).unwrap_err().to_string();
         assert!(err.contains("QUEUE_TOKEN_SECRET_ARN is not set"), "{err}");
-        let mut c = config(&[lambda[0], lambda[1], ("QUEUE_TOKEN_SECRET_ARN", "arn:x")]);
+        let mut c = config(&[lambda[0], lambda[1], lambda[2], ("QUEUE_TOKEN_SECRET_ARN", "arn:x")]);
         assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "the public default is refused");
         c.queue_token_secret = "short".into();
         assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "a short secret is refused");
@@ -405,11 +463,11 @@ mod tests {
         assert!(c.check(&[Secret::QueueTokenKey]).is_ok());
         let err = config(&lambda).check(&[Secret::TicketKey]).unwrap_err().to_string();
         assert!(err.contains("TICKET_KEY_SECRET_ARN is not set"), "{err}");
-        let mut t = config(&[lambda[0], lambda[1], ("TICKET_KEY_SECRET_ARN", "arn:t")]);
+        let mut t = config(&[lambda[0], lambda[1], lambda[2], ("TICKET_KEY_SECRET_ARN", "arn:t")]);
         assert!(t.check(&[Secret::TicketKey]).is_err(), "the public default is refused");
         t.ticket_key_secret = "t".repeat(32);
         assert!(t.check(&[Secret::TicketKey]).is_ok());
-        let err = config(&[lambda[0], lambda[1], ("QUEUE_TOKEN_SECRET", "s")])
+        let err = config(&[lambda[0], lambda[1], lambda[2], ("QUEUE_TOKEN_SECRET", "s")])
             .check(&[])
             .unwrap_err()
             .to_string();

@@ -1,5 +1,6 @@
 //! Seat holds over HTTP: all or nothing, owners only, extension cap, release, expiry, seat cap.
 
+use booking_core::adapters::kafka::MskContext;
 use booking_tests::{ids, Stack};
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
@@ -180,12 +181,9 @@ async fn a_lapsed_hold_frees_its_seats_by_itself() {
     assert_eq!((report.lapsed, report.seat_log), (2, 2), "{report:?}");
     let again = booking_core::app::sweep::sweep(&s.app).await.unwrap();
     assert_eq!((again.lapsed, again.seat_log), (0, 0), "a second sweep finds nothing new");
-    let consumer: rdkafka::consumer::StreamConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &s.app.config.kafka_bootstrap_servers)
-        .set("group.id", format!("{}seats", s.redis_prefix))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
+    let group = format!("{}seats", s.redis_prefix);
+    let consumer: rdkafka::consumer::StreamConsumer<MskContext> =
+        s.kafka().client(&[("group.id", &group), ("auto.offset.reset", "earliest")]).unwrap();
     rdkafka::consumer::Consumer::subscribe(&consumer, &[&format!("{}seat.events", s.redis_prefix)])
         .unwrap();
     let mut kinds = Vec::new();

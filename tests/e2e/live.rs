@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use booking_core::adapters::kafka::MskContext;
 use booking_tests::{Stack, WsClient};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -205,11 +206,8 @@ async fn first_emails_to(to: &str) -> Vec<(String, String)> {
 /// The offset `group` has committed on partition 0 of this test's `topic`.
 fn committed(s: &Stack, group: &str, topic: &str) -> i64 {
     use rdkafka::consumer::{BaseConsumer, Consumer};
-    let c: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &s.app.config.kafka_bootstrap_servers)
-        .set("group.id", format!("{}{group}", s.redis_prefix))
-        .create()
-        .unwrap();
+    let group = format!("{}{group}", s.redis_prefix);
+    let c: BaseConsumer<MskContext> = s.kafka().client(&[("group.id", &group)]).unwrap();
     let mut tpl = rdkafka::TopicPartitionList::new();
     tpl.add_partition(&format!("{}{topic}", s.redis_prefix), 0);
     let got = c.committed_offsets(tpl, Duration::from_secs(10)).unwrap();
@@ -219,12 +217,9 @@ fn committed(s: &Stack, group: &str, topic: &str) -> i64 {
 /// The raw messages on this test's `topic` so far.
 async fn read_topic(s: &Stack, topic: &str, want: usize) -> Vec<Vec<u8>> {
     use rdkafka::consumer::{Consumer, StreamConsumer};
-    let c: StreamConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &s.app.config.kafka_bootstrap_servers)
-        .set("group.id", format!("{}reader-{}", s.redis_prefix, uuid::Uuid::new_v4()))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
+    let group = format!("{}reader-{}", s.redis_prefix, uuid::Uuid::new_v4());
+    let c: StreamConsumer<MskContext> =
+        s.kafka().client(&[("group.id", &group), ("auto.offset.reset", "earliest")]).unwrap();
     c.subscribe(&[&format!("{}{topic}", s.redis_prefix)]).unwrap();
     let mut out = Vec::new();
     while out.len() < want {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use booking_core::adapters::kafka::KafkaPublisher;
+use booking_core::adapters::kafka::{Kafka, KafkaPublisher, MskContext};
 use booking_core::app::relay::relay_outbox;
 use booking_tests::Stack;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -217,8 +217,8 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
     s.create_topics().await;
     let e = s.simple_event(1, 6, 6).await;
     // The broker is away: nothing answers on this address.
-    let away =
-        s.app_with_publisher(KafkaPublisher::new("127.0.0.1:1", &s.redis_prefix).unwrap()).await;
+    let nowhere = Kafka::at("127.0.0.1:1", &s.app.config);
+    let away = s.app_with_publisher(KafkaPublisher::new(nowhere, &s.redis_prefix)).await;
     for (user, seat) in [("alice", "A-1-1"), ("bob", "A-1-2"), ("carol", "A-1-3")] {
         let b = s.book(&e, user, &[seat]).await;
         let p = s
@@ -248,8 +248,7 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
     );
 
     // It is back: every message goes out, in order, once marked.
-    let back =
-        s.app_with_publisher(KafkaPublisher::new("127.0.0.1:9092", &s.redis_prefix).unwrap()).await;
+    let back = s.app_with_publisher(KafkaPublisher::new(s.kafka(), &s.redis_prefix)).await;
     let mut sent = 0;
     for _ in 0..10 {
         sent += relay_outbox(&back, 100).await.unwrap();
@@ -264,12 +263,14 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
         .unwrap();
     assert_eq!(unsent, 0);
 
-    let consumer: StreamConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", "127.0.0.1:9092")
-        .set("group.id", format!("{}audit", s.redis_prefix))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
+    let group = format!("{}audit", s.redis_prefix);
+    let consumer: StreamConsumer<MskContext> = s
+        .kafka()
+        .client(&[
+            ("group.id", &group),
+            ("auto.offset.reset", "earliest"),
+            ("enable.auto.commit", "false"),
+        ])
         .unwrap();
     let topics: Vec<String> = ["booking.events", "seat.events", "payment.events"]
         .iter()

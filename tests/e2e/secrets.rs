@@ -46,6 +46,7 @@ async fn secrets_are_read_by_arn_at_cold_start() {
         ("DB_SECRET_ARN", db),
         ("DB_SSL_MODE", "verify_identity".into()),
         ("REDIS_TLS", "true".into()),
+        ("KAFKA_SECURITY", "iam".into()),
     ]);
     let config = booking_core::bootstrap::config(
         &env,

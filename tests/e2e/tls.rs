@@ -1,5 +1,6 @@
 //! The local stack requires TLS of the functions as AWS does (RDS Proxy `RequireTLS`, ElastiCache
-//! in-transit encryption with AUTH): every suite connection is encrypted, and plaintext is refused.
+//! in-transit encryption with AUTH, MSK over TLS with IAM auth): every suite connection is
+//! encrypted, and plaintext is refused.
 
 use booking_tests::Stack;
 use sqlx::{ConnectOptions, Row};
@@ -56,4 +57,48 @@ async fn the_functions_talk_tls_with_auth_to_redis_and_plaintext_is_refused() {
     let mut conn = anonymous.get_multiplexed_async_connection().await.unwrap();
     let err = redis::cmd("PING").query_async::<String>(&mut conn).await.unwrap_err();
     assert!(err.to_string().contains("NOAUTH"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_functions_talk_tls_with_iam_auth_to_kafka_and_anything_less_is_refused() {
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_credential_types::Credentials;
+    use booking_core::adapters::kafka::{Kafka, MskContext};
+    use booking_core::config::KafkaSecurity;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use std::time::Duration;
+
+    let s = Stack::start().await;
+    s.create_topics().await;
+    let c = s.app.config.clone();
+    assert_eq!(c.kafka_security, KafkaSecurity::Iam, "the local stack plays MSK's IAM listener");
+    let topic = format!("{}booking.events", s.redis_prefix);
+    // What a client of `kafka` learns of the test's topic, or why it learnt nothing.
+    let lookup = |kafka: Kafka| {
+        let topic = topic.clone();
+        tokio::task::spawn_blocking(move || -> Result<usize, String> {
+            let client: BaseConsumer<MskContext> = kafka.client(&[]).map_err(|e| e.to_string())?;
+            let metadata = client
+                .fetch_metadata(Some(&topic), Duration::from_secs(5))
+                .map_err(|e| e.to_string())?;
+            Ok(metadata.topics().iter().map(|t| t.partitions().len()).sum())
+        })
+    };
+    assert_eq!(lookup(s.kafka()).await.unwrap(), Ok(1), "TLS with a valid IAM token gets in");
+    // Plaintext to the same address: no TLS, no answer.
+    let mut plain = c.clone();
+    plain.kafka_security = KafkaSecurity::Plaintext;
+    assert!(lookup(Kafka::new(&plain)).await.unwrap().is_err(), "plaintext was answered");
+    // TLS without authenticating: nothing but the handshake is answered.
+    let mut tls_only = c.clone();
+    tls_only.kafka_security = KafkaSecurity::Tls;
+    assert!(lookup(Kafka::new(&tls_only)).await.unwrap().is_err(), "TLS without a token got in");
+    // A well-formed token signed with a key the cluster does not know.
+    let forged = Credentials::new("local", "not-the-secret", None, None, "intruder");
+    let forger = s.kafka().signed_by(SharedCredentialsProvider::new(forged));
+    assert!(lookup(forger).await.unwrap().is_err(), "a forged token got in");
+    // A certificate the client's CA did not sign is refused by the client.
+    let mut other_ca = c.clone();
+    other_ca.kafka_ca_file = Some("/etc/ssl/certs/ca-certificates.crt".into());
+    assert!(lookup(Kafka::new(&other_ca)).await.unwrap().is_err(), "the broker was not checked");
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use booking_core::adapters::clock::ShiftedClock;
+use booking_core::adapters::kafka::{Kafka, MskContext};
 use booking_core::{App, Config};
 use local_gateway::{auth, Gateway};
 use reqwest::{Method, StatusCode};
@@ -256,13 +257,15 @@ impl Stack {
         seats.connection().await.expect("Redis answers")
     }
 
+    /// The stack's Kafka, reached as the functions reach it (TLS and IAM auth locally).
+    pub fn kafka(&self) -> Kafka {
+        Kafka::new(&self.app.config)
+    }
+
     /// Creates this test's own topics (`<prefix>booking.events`, ...) on the broker.
     pub async fn create_topics(&self) {
         use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-        let admin: AdminClient<_> = rdkafka::ClientConfig::new()
-            .set("bootstrap.servers", &self.app.config.kafka_bootstrap_servers)
-            .create()
-            .unwrap();
+        let admin: AdminClient<MskContext> = self.kafka().client(&[]).unwrap();
         let names: Vec<String> = ["booking.events", "seat.events", "payment.events", "dead.letter"]
             .iter()
             .map(|t| format!("{}{t}", self.redis_prefix))

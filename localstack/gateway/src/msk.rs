@@ -11,6 +11,7 @@ use aws_lambda_events::encodings::MillisecondTimestamp;
 use aws_lambda_events::event::kafka::{KafkaEvent, KafkaRecord};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use booking_core::adapters::kafka::{Kafka, MskContext};
 use booking_core::consumers::{consume, Consumer, CONSUMERS};
 use booking_core::App;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, StreamConsumer};
@@ -42,18 +43,18 @@ pub fn spawn_consumers(app: Arc<App>) {
 
 async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()> {
     let prefix = app.config.key_prefix.clone();
-    let mut config = rdkafka::ClientConfig::new();
-    config
-        .set("bootstrap.servers", &app.config.kafka_bootstrap_servers)
-        .set("group.id", format!("{prefix}{}", consumer.function))
-        .set("enable.auto.commit", "false");
+    let kafka = Kafka::new(&app.config);
+    let group = format!("{prefix}{}", consumer.function);
+    let settings = [("group.id", group.as_str()), ("enable.auto.commit", "false")];
     // The partitions are assigned, not balanced: the gateway is each group's only member, and a
     // group join (which waits out the session of a killed gateway's member) would hold pushes back
     // for tens of seconds. Offsets are still the group's: read at start, committed after each batch.
     let topics: Vec<String> = consumer.topics.iter().map(|t| format!("{prefix}{t}")).collect();
-    let lookup = config.clone();
+    let lookup = (kafka.clone(), group.clone());
     let start = tokio::task::spawn_blocking(move || -> anyhow::Result<TopicPartitionList> {
-        let client: BaseConsumer = lookup.create()?;
+        let (kafka, group) = lookup;
+        let client: BaseConsumer<MskContext> =
+            kafka.client(&[("group.id", group.as_str()), ("enable.auto.commit", "false")])?;
         let mut partitions = TopicPartitionList::new();
         for topic in &topics {
             let metadata = client.fetch_metadata(Some(topic), Duration::from_secs(10))?;
@@ -75,7 +76,7 @@ async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()>
         Ok(start)
     })
     .await??;
-    let kafka: StreamConsumer = config.create()?;
+    let kafka: StreamConsumer<MskContext> = kafka.client(&settings)?;
     kafka.assign(&start)?;
     let arn = format!("arn:aws:kafka:local:000000000000:cluster/local/{}", consumer.function);
     loop {
