@@ -53,8 +53,10 @@ async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()>
     let lookup = (kafka.clone(), group.clone());
     let start = tokio::task::spawn_blocking(move || -> anyhow::Result<TopicPartitionList> {
         let (kafka, group) = lookup;
-        let client: BaseConsumer<MskContext> =
-            kafka.client(&[("group.id", group.as_str()), ("enable.auto.commit", "false")])?;
+        // The partitions, asked by a client outside the group: a group's client opens a
+        // connection to the group's coordinator at once, which a client dropped because the
+        // topics are not there yet would cut in the middle of its authentication (an error).
+        let client: BaseConsumer<MskContext> = kafka.client(&[])?;
         let mut partitions = TopicPartitionList::new();
         for topic in &topics {
             let metadata = client.fetch_metadata(Some(topic), Duration::from_secs(10))?;
@@ -63,6 +65,8 @@ async fn poll(app: &Arc<App>, consumer: &'static Consumer) -> anyhow::Result<()>
             }
         }
         anyhow::ensure!(partitions.count() > 0, "no partitions for {topics:?} yet");
+        let client: BaseConsumer<MskContext> =
+            kafka.client(&[("group.id", group.as_str()), ("enable.auto.commit", "false")])?;
         let mut start = TopicPartitionList::new();
         for e in client.committed_offsets(partitions, Duration::from_secs(10))?.elements() {
             // Nothing committed yet: from the oldest record kept.

@@ -61,7 +61,7 @@ pub async fn serve(
                 Ok(Err(e)) => return tracing::info!(%peer, error = %e, "refused: no TLS"),
                 Err(_) => return tracing::info!(%peer, "refused: no TLS handshake in time"),
             };
-            if let Err(e) = connection(client, &broker, &verifier).await {
+            if let Err(e) = connection(client, peer, &broker, &verifier).await {
                 tracing::info!(%peer, error = %e, "connection closed");
             }
         });
@@ -71,6 +71,7 @@ pub async fn serve(
 /// One client: authenticate, then pass through.
 async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     mut client: S,
+    peer: std::net::SocketAddr,
     broker: &str,
     verifier: &Verifier,
 ) -> anyhow::Result<()> {
@@ -82,7 +83,7 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     )
     .await
     .map_err(|_| anyhow::anyhow!("refused: not authenticated in time"))??;
-    tracing::debug!(principal, "authenticated");
+    tracing::info!(%peer, principal, "authenticated");
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
     Ok(())
 }
