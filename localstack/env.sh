@@ -19,7 +19,7 @@ export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6380}"
 export REDIS_PASSWORD="${REDIS_PASSWORD:-local-redis-password}"
 export REDIS_URL="${REDIS_URL:-rediss://:$REDIS_PASSWORD@$REDIS_HOST:$REDIS_PORT/}" REDIS_CA_FILE="${REDIS_CA_FILE:-$TLS_DIR/ca.pem}"
 # The 3-shard cluster `stack.sh cluster` starts (seed nodes; the client finds the rest).
-REDIS_CLUSTER_URL="redis://:$REDIS_PASSWORD@127.0.0.1:7001/,redis://:$REDIS_PASSWORD@127.0.0.1:7002/,redis://:$REDIS_PASSWORD@127.0.0.1:7003/"
+REDIS_CLUSTER_URL="rediss://:$REDIS_PASSWORD@127.0.0.1:7001/,rediss://:$REDIS_PASSWORD@127.0.0.1:7002/,rediss://:$REDIS_PASSWORD@127.0.0.1:7003/"
 # Kafka as MSK's IAM listener (port 9098): the functions speak TLS to `msk-gate`, which checks their
 # SASL/OAUTHBEARER MSK IAM token (signed with the AWS key below) before passing them through to
 # the broker, nisshi, listening in plaintext on KAFKA_BROKER_ADDR and advertising the gate.

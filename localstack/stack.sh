@@ -182,14 +182,43 @@ stop_pid() {
   fi
 }
 
-# A 3-shard Redis Cluster (AUTH) on 7001-7003, as ElastiCache cluster mode: the suite's
-# holds, bookings and races run against it too (localstack/test.sh), proving that every multi-key
-# script keeps to one slot. Its URL: $REDIS_CLUSTER_URL.
+# The Redis Cluster's bus is TLS too, and a node opening it shows a client certificate, which
+# the other nodes check (always, whatever tls-auth-clients says). The server certificate is for
+# servers only (serverAuth), so the nodes get a client certificate from a CA of their own, which
+# only they trust (beside the local CA, which they check each other's server certificate against).
+cluster_bus_tls() {
+  local d="$STATE_DIR/run/cluster-tls"
+  [ -s "$d/trusted.pem" ] && return 0
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/bus-ca.key" -out "$d/bus-ca.pem" -days 3650 -subj "/CN=booking cluster bus CA" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/node.key" -out "$d/node.csr" -subj "/CN=booking cluster node" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$d/ext.cnf"
+  openssl x509 -req -in "$d/node.csr" -CA "$d/bus-ca.pem" -CAkey "$d/bus-ca.key" -CAcreateserial \
+    -out "$d/node.pem" -days 3650 -extfile "$d/ext.cnf" 2>/dev/null
+  cat "$TLS_DIR/ca.pem" "$d/bus-ca.pem" >"$d/trusted.pem"
+  chmod 600 "$d"/*.key
+}
+
+# A 3-shard Redis Cluster, TLS only with AUTH, on 7001-7003, as ElastiCache cluster mode with
+# in-transit encryption: the suite's holds, bookings and races run against it too
+# (localstack/test.sh), proving that every multi-key script keeps to one slot. Its URL:
+# $REDIS_CLUSTER_URL.
 up_redis_cluster() {
-  local port started=""
+  local port started="" tls=(--tls --cacert "$TLS_DIR/ca.pem")
+  cluster_bus_tls
   for port in 7001 7002 7003; do
+    # A plaintext node left by an older stack makes way.
+    if port_open 127.0.0.1 "$port" && ! REDISCLI_AUTH="$REDIS_PASSWORD" timeout 3 redis-cli "${tls[@]}" -p "$port" ping >/dev/null 2>&1; then
+      REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+      rm -f "$STATE_DIR/run/cluster-$port.conf"
+      local i; for ((i = 0; i < 50; i++)); do port_open 127.0.0.1 "$port" || break; sleep 0.1; done
+    fi
     if ! port_open 127.0.0.1 "$port"; then
-      redis-server --daemonize yes --bind 127.0.0.1 --port "$port" \
+      local d="$STATE_DIR/run/cluster-tls"
+      redis-server --daemonize yes --bind 127.0.0.1 --port 0 --tls-port "$port" \
+        --tls-cluster yes --tls-replication yes --tls-auth-clients no \
+        --tls-cert-file "$TLS_DIR/server.pem" --tls-key-file "$TLS_DIR/server.key" \
+        --tls-client-cert-file "$d/node.pem" --tls-client-key-file "$d/node.key" --tls-ca-cert-file "$d/trusted.pem" \
         --requirepass "$REDIS_PASSWORD" --masterauth "$REDIS_PASSWORD" \
         --cluster-enabled yes --cluster-config-file "$STATE_DIR/run/cluster-$port.conf" --cluster-node-timeout 5000 \
         --save "" --appendonly no --dir "$STATE_DIR/run" --logfile "$STATE_DIR/logs/redis-$port.log" \
@@ -198,7 +227,7 @@ up_redis_cluster() {
     fi
   done
   for port in 7001 7002 7003; do wait_port 127.0.0.1 "$port"; done
-  local cli=(redis-cli -h 127.0.0.1)
+  local cli=(redis-cli "${tls[@]}" -h 127.0.0.1)
   if ! REDISCLI_AUTH="$REDIS_PASSWORD" "${cli[@]}" -p 7001 cluster info 2>/dev/null | grep -q cluster_state:ok; then
     log "forming the Redis Cluster (3 shards)"
     REDISCLI_AUTH="$REDIS_PASSWORD" "${cli[@]}" --cluster create 127.0.0.1:7001 127.0.0.1:7002 127.0.0.1:7003 \
@@ -208,7 +237,7 @@ up_redis_cluster() {
     done
   fi
   [ -z "$started" ] || touch "$STATE_DIR/run/redis-cluster.started"
-  log "Redis Cluster ready (127.0.0.1:7001-7003, AUTH)"
+  log "Redis Cluster ready (127.0.0.1:7001-7003, TLS, AUTH)"
 }
 
 case "${1:-up}" in
@@ -226,7 +255,7 @@ case "${1:-up}" in
       rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"
     fi
     if [ -f "$STATE_DIR/run/redis-cluster.started" ]; then
-      for port in 7001 7002 7003; do REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
+      for port in 7001 7002 7003; do REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$TLS_DIR/ca.pem" -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
       rm -f "$STATE_DIR/run/redis-cluster.started" "$STATE_DIR"/run/cluster-700?.conf; log "stopped the Redis Cluster"
     fi
     if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
