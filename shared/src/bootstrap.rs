@@ -99,6 +99,10 @@ pub async fn config(
             (config.db_user, config.db_password) = (db.username, db.password);
         }
     }
+    if config.db_iam_auth {
+        // The first auth token; `ports` renews it for the pool.
+        config.db_password = mysql::iam::fresh_token(&config, aws).await?;
+    }
     config.check(needs)?;
     Ok(config)
 }
@@ -140,6 +144,9 @@ pub fn ports(
     aws: &aws_config::SdkConfig,
 ) -> anyhow::Result<Ports> {
     let pool = mysql::pool(mysql::options(config), config.db_max_connections);
+    if config.db_iam_auth {
+        mysql::iam::keep_fresh(pool.clone(), config.clone(), aws.clone());
+    }
     let seats = Arc::new(RedisSeats::new(
         &config.redis_url,
         config.key_prefix.as_str(),

@@ -22,6 +22,9 @@ pub struct Config {
     /// `DB_SSL_MODE`: `disabled`, `preferred`, `required`, `verify_ca` or `verify_identity`
     /// (`preferred` locally by default; in Lambda nothing short of `verify_identity` starts).
     pub db_ssl_mode: String,
+    /// `DB_IAM_AUTH`: the password is an RDS IAM auth token signed with the function's role
+    /// (`adapters::mysql::iam`), not a secret; needs `DB_SSL_MODE=verify_identity`.
+    pub db_iam_auth: bool,
     /// `DB_SSL_CA`: the CA certificate (PEM file) the server's certificate is checked against;
     /// the public roots when unset (RDS Proxy's certificates chain to them).
     pub db_ssl_ca: Option<String>,
@@ -177,7 +180,7 @@ impl Config {
     /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY,
     /// KAFKA_CA_FILE, AWS_REGION,
     /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS, CONNECTIONS_TABLE,
-    /// NOTIFICATIONS_TABLE, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
+    /// NOTIFICATIONS_TABLE, DB_IAM_AUTH, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
     /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, QUEUE_TOKEN_SECRET(_ARN), TICKET_KEY_SECRET(_ARN),
     /// RATE_LIMIT_QUEUE_REQUESTS, AWS_LAMBDA_FUNCTION_NAME. Defaults suit
     /// the local stack; the ARNs are resolved by `bootstrap`.
@@ -217,6 +220,7 @@ impl Config {
             db_password: env.get("DB_PASSWORD").unwrap_or_default(),
             db_max_connections: parsed(env, "DB_MAX_CONNECTIONS", 2)?,
             db_ssl_mode,
+            db_iam_auth: parsed(env, "DB_IAM_AUTH", false)?,
             db_ssl_ca: env.get("DB_SSL_CA"),
             redis_ca_file: env.get("REDIS_CA_FILE"),
             redis_cluster: parsed(env, "REDIS_CLUSTER", false)?,
@@ -315,7 +319,9 @@ impl Config {
                 Secret::TokenKeys if self.jwt_jwks.is_none() || self.jwt_issuer.is_none() => {
                     problems.push("JWT_JWKS and JWT_ISSUER must be set (the local HS256 secret is never used in AWS)".into())
                 }
-                Secret::Database if self.db_secret_arn.is_none() => problems.push("DB_SECRET_ARN is not set".into()),
+                Secret::Database if self.db_secret_arn.is_none() && !self.db_iam_auth => {
+                    problems.push("DB_SECRET_ARN is not set (nor DB_IAM_AUTH)".into())
+                }
                 Secret::Database if self.db_ssl_mode != "verify_identity" => {
                     problems.push("DB_SSL_MODE must be verify_identity (TLS to the database, server checked)".into())
                 }
@@ -364,6 +370,7 @@ impl fmt::Debug for Config {
             .field("webhook_secret_arn", &self.webhook_secret_arn)
             .field("db_secret_arn", &self.db_secret_arn)
             .field("db_ssl_mode", &self.db_ssl_mode)
+            .field("db_iam_auth", &self.db_iam_auth)
             .field("redis_tls", &self.redis_url.starts_with("rediss://"))
             .field("redis_cluster", &self.redis_cluster)
             .field("redis_auth", &self.redis_password.as_ref().map(|_| "<redacted>"))

@@ -65,6 +65,35 @@ async fn secrets_are_read_by_arn_at_cold_start() {
 }
 
 #[tokio::test]
+async fn with_iam_database_auth_the_password_is_an_auth_token_signed_at_cold_start() {
+    let iam = |ssl: &str| {
+        lambda_env(vec![
+            ("DB_IAM_AUTH", "true".into()),
+            ("DB_HOST", "proxy.example".into()),
+            ("DB_USER", "booking_app".into()),
+            ("DB_SSL_MODE", ssl.to_string()),
+            ("REDIS_TLS", "true".into()),
+            ("KAFKA_SECURITY", "iam".into()),
+        ])
+    };
+    // No DB_SECRET_ARN: the function's role signs the password.
+    let config =
+        booking_core::bootstrap::config(&iam("verify_identity"), &[Secret::Database], &aws().await)
+            .await
+            .unwrap();
+    let token = &config.db_password;
+    assert!(token.starts_with("proxy.example:3306/?Action=connect&DBUser=booking_app&"), "{token}");
+    assert!(token.contains("%2Frds-db%2Faws4_request") && token.contains("&X-Amz-Signature="));
+    assert!(!format!("{config:?}").contains("X-Amz-Signature"), "the token is never logged");
+    // Sent in clear text, so only inside TLS with the server checked.
+    let err = booking_core::bootstrap::config(&iam("required"), &[Secret::Database], &aws().await)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DB_SSL_MODE must be verify_identity"), "{err}");
+}
+
+#[tokio::test]
 async fn a_secret_that_is_the_public_default_is_refused_even_from_secrets_manager() {
     let webhook = secret("webhook", DEFAULT_WEBHOOK_SECRET).await;
     let db = secret("db", r#"{"username":"u","password":"p"}"#).await;

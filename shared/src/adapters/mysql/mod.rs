@@ -11,6 +11,7 @@
 mod bookings;
 mod events;
 mod history;
+pub mod iam;
 mod organiser;
 mod outbox;
 mod payments;
@@ -58,6 +59,10 @@ pub fn options(config: &Config) -> MySqlConnectOptions {
         .ssl_mode(ssl_mode);
     if let Some(ca) = &config.db_ssl_ca {
         options = options.ssl_ca(ca);
+    }
+    if config.db_iam_auth {
+        // The auth token goes in clear text, inside TLS (checked by `Config::check`).
+        options = options.enable_cleartext_plugin(true);
     }
     // An empty password means none: MySQL tells the two apart.
     if config.db_password.is_empty() {
