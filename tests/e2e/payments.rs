@@ -180,9 +180,8 @@ async fn a_payment_that_succeeds_after_the_booking_expired_is_refunded() {
         .execute(&s.db)
         .await
         .unwrap();
-    let expired = booking_core::app::change_booking::expire_due(&s.app, chrono::Utc::now(), 100)
-        .await
-        .unwrap();
+    let expired =
+        booking_core::app::expiry::expire_due(&s.app, chrono::Utc::now(), 100).await.unwrap();
     assert_eq!(expired, 1);
     assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &alice).await.body["status"], "EXPIRED");
     assert!(
@@ -205,8 +204,8 @@ async fn a_payment_that_succeeds_after_the_booking_expired_is_refunded() {
         .await
         .unwrap();
     let (a, c) = tokio::join!(
-        booking_core::app::change_booking::expire_due(&s.app, chrono::Utc::now(), 100),
-        booking_core::app::change_booking::expire_due(&s.app, chrono::Utc::now(), 100)
+        booking_core::app::expiry::expire_due(&s.app, chrono::Utc::now(), 100),
+        booking_core::app::expiry::expire_due(&s.app, chrono::Utc::now(), 100)
     );
     assert_eq!(a.unwrap() + c.unwrap(), 1);
 }

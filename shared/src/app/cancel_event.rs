@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::change_booking::{after_change, count_change};
+use super::after_change::{after_change, count_change};
 use super::{refunds, App, AppError, AppResult};
 use crate::domain::history::SYSTEM;
 use crate::domain::report::CancelPreview;

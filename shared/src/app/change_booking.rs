@@ -1,14 +1,13 @@
-//! Confirm, cancel and expire bookings: the status machine applied through the booking store, then
-//! the seat locks and refunds that follow a committed change.
+//! Confirm and cancel bookings, whole or some of their seats: the status machine applied through the
+//! booking store, then the seat locks and refunds that follow a committed change.
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::after_change::{after_change, count_change};
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
-use crate::domain::history::SYSTEM;
+use crate::domain::settlement::SeatCancelRefusal;
 use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, RuleError, Transition};
-use crate::metrics::{self, Metric};
 use crate::ports::SeatsCancelled;
 
 /// Attempts when another request changes the booking between the read and the write.
@@ -70,59 +69,20 @@ pub async fn cancel_seats(
             Ok(*booking)
         }
         SeatsCancelled::NotFound => Err(AppError::NotFound(Resource::Booking)),
-        SeatsCancelled::State(s) => Err(AppError::BookingState(s)),
-        SeatsCancelled::InFlight(p) => Err(AppError::PaymentInFlight(p)),
-        SeatsCancelled::NotItsSeats(seats) => Err(RuleError::invalid(
+        SeatsCancelled::Refused(SeatCancelRefusal::State(s)) => Err(AppError::BookingState(s)),
+        SeatsCancelled::Refused(SeatCancelRefusal::InFlight(p)) => {
+            Err(AppError::PaymentInFlight(p))
+        }
+        SeatsCancelled::Refused(SeatCancelRefusal::NotItsSeats(seats)) => Err(RuleError::invalid(
             "seatIds",
             format!("not seats of this booking: {}", seats.join(", ")),
         )
         .into()),
-        SeatsCancelled::AllSeats => Err(RuleError::invalid(
+        SeatsCancelled::Refused(SeatCancelRefusal::AllSeats) => Err(RuleError::invalid(
             "seatIds",
             "every seat of the booking: cancel the booking instead (no body)",
         )
         .into()),
-    }
-}
-
-/// The sweep: every PENDING booking past its deadline becomes EXPIRED and frees its seats. Safe to
-/// run twice at once: each booking moves under its row lock and only from PENDING.
-pub async fn expire_due(app: &App, now: DateTime<Utc>, limit: u32) -> AppResult<usize> {
-    let mut expired = 0;
-    for id in app.bookings.due_for_expiry(now, limit).await? {
-        if let Some((b, _)) = app
-            .bookings
-            .transition(id, BookingStatus::Pending, BookingStatus::Expired, now, SYSTEM)
-            .await?
-        {
-            after_change(app, &b, now).await?;
-            count_change(&b);
-            tracing::info!(booking_id = %b.id, "booking expired");
-            expired += 1;
-        }
-    }
-    Ok(expired)
-}
-
-/// The booking as it is now: a PENDING one past its deadline is moved to EXPIRED first (under its
-/// row lock and only from PENDING, so a payment settling at the same moment wins or loses cleanly).
-pub async fn expire_if_due(app: &App, booking: Booking) -> AppResult<Booking> {
-    let now = app.now();
-    if booking.status.expire(booking.expires_at, now) != Transition::To(BookingStatus::Expired) {
-        return Ok(booking);
-    }
-    match app
-        .bookings
-        .transition(booking.id, BookingStatus::Pending, BookingStatus::Expired, now, SYSTEM)
-        .await?
-    {
-        Some((b, _)) => {
-            after_change(app, &b, now).await?;
-            count_change(&b);
-            tracing::info!(booking_id = %b.id, "booking expired on read");
-            Ok(b)
-        }
-        None => app.bookings.get(booking.id).await?.ok_or(AppError::NotFound(Resource::Booking)),
     }
 }
 
@@ -157,28 +117,4 @@ async fn change(
         }
     }
     Err(AppError::BookingState(booking.status))
-}
-
-/// Counts a change of status this request made.
-pub fn count_change(b: &Booking) {
-    let metric = match b.status {
-        BookingStatus::Confirmed => Metric::BookingsConfirmed,
-        BookingStatus::Cancelled => Metric::BookingsCancelled,
-        BookingStatus::Expired => Metric::BookingsExpired,
-        BookingStatus::Pending => return,
-    };
-    metrics::count(metric, 1);
-}
-
-/// The seat locks that follow a committed change of status.
-pub async fn after_change(app: &App, b: &Booking, now: DateTime<Utc>) -> AppResult<()> {
-    match b.status {
-        BookingStatus::Confirmed => app.locks.mark_booked(b, now).await?,
-        BookingStatus::Cancelled | BookingStatus::Expired => {
-            app.locks.free_booking(b, now).await?;
-            super::waitlist::after_free(app, b.event_id).await;
-        }
-        BookingStatus::Pending => {}
-    }
-    Ok(())
 }

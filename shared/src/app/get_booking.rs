@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::change_booking::expire_if_due;
+use super::expiry::expire_if_due;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::{Booking, BookingStatus, Caller};
 

@@ -1,12 +1,14 @@
 //! Use cases, one file each, over the ports. [`App`] is what a function instance builds once
 //! (`bootstrap` picks the adapters); nothing here names a database, queue or AWS type.
 
+pub mod after_change;
 pub mod blocks;
 pub mod broadcast;
 pub mod cancel_event;
 pub mod change_booking;
 pub mod create_booking;
 pub mod create_event;
+pub mod expiry;
 pub mod extend_hold;
 pub mod fresh;
 pub mod get_booking;

@@ -3,12 +3,12 @@
 
 use uuid::Uuid;
 
-use super::change_booking::{after_change, count_change};
+use super::after_change::{after_change, count_change};
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::payment::{verify_webhook, SignatureError};
 use crate::domain::{
-    BookingStatus, Caller, ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind,
+    Caller, ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind,
 };
 use crate::metrics::{self, Metric};
 use crate::ports::{NewPayment, ProviderRefund, Settled, WebhookReceipt};
@@ -26,13 +26,7 @@ pub async fn create_payment(
         return Err(AppError::NotFound(Resource::Booking));
     }
     let now = app.now();
-    if booking.status != BookingStatus::Pending || now >= booking.expires_at {
-        return Err(AppError::BookingState(if booking.status == BookingStatus::Pending {
-            BookingStatus::Expired
-        } else {
-            booking.status
-        }));
-    }
+    booking.payable(now).map_err(AppError::BookingState)?;
     let mut payment = Payment {
         id: Uuid::now_v7(),
         booking_id: booking.id,

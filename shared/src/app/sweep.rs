@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use super::change_booking::expire_due;
+use super::expiry::expire_due;
 use super::payments::reconcile;
 use super::refunds::send_due;
 use super::relay::{relay, RelayReport};

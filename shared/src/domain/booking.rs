@@ -41,6 +41,12 @@ impl BookingStatus {
     pub fn is_live(self) -> bool {
         matches!(self, BookingStatus::Pending | BookingStatus::Confirmed)
     }
+
+    /// Whether the status machine has the step `self -> to` (a store refuses any other).
+    pub fn may_become(self, to: BookingStatus) -> bool {
+        use BookingStatus::*;
+        matches!((self, to), (Pending, Confirmed | Cancelled | Expired) | (Confirmed, Cancelled))
+    }
 }
 
 /// What a transition asked of a booking in some status comes to.
@@ -150,6 +156,33 @@ pub(crate) mod tests {
         assert_eq!(Confirmed.cancel(), Transition::To(Cancelled));
         assert_eq!(Cancelled.cancel(), Transition::Unchanged);
         assert_eq!(Expired.cancel(), Transition::Conflict);
+    }
+
+    #[test]
+    fn the_status_machine_has_four_steps_and_no_way_back() {
+        let all = [Pending, Confirmed, Cancelled, Expired];
+        let steps: Vec<_> = all
+            .iter()
+            .flat_map(|&from| all.iter().map(move |&to| (from, to)))
+            .filter(|&(from, to)| from.may_become(to))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (Pending, Confirmed),
+                (Pending, Cancelled),
+                (Pending, Expired),
+                (Confirmed, Cancelled)
+            ]
+        );
+        // Every change the rules ask for is a step of the machine.
+        for from in all {
+            for t in [from.confirm(), from.cancel(), from.expire(Utc::now(), Utc::now())] {
+                if let Transition::To(to) = t {
+                    assert!(from.may_become(to), "{from:?} -> {to:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod payment;
 pub mod queue;
 pub mod report;
 pub mod seat;
+pub mod settlement;
 pub mod ticket;
 pub mod waitlist;
 
@@ -26,6 +27,7 @@ pub use payment::{
     ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind, Refund,
 };
 pub use seat::{SeatId, SeatStatus};
+pub use settlement::RefundReason;
 
 /// A rule broken by a request: answered 4xx, never retried.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -69,7 +69,7 @@ pub struct Refund {
     pub event_id: Uuid,
     pub amount_cents: i64,
     pub currency: String,
-    pub reason: String,
+    pub reason: super::settlement::RefundReason,
 }
 
 /// What the provider answered to a charge.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::BackendResult;
+use crate::domain::settlement::SeatCancelRefusal;
 use crate::domain::{Booking, BookingStatus, ChargeOutcome, Envelope, Payment, Refund};
 
 /// What committing a new booking came to.
@@ -29,14 +30,8 @@ pub enum SeatsCancelled {
         refunds: Vec<Refund>,
     },
     NotFound,
-    /// Only a PENDING or CONFIRMED booking has seats to give back.
-    State(BookingStatus),
-    /// A payment of the booking is PROCESSING: its amount would no longer be the total.
-    InFlight(Uuid),
-    /// These seats are not the booking's.
-    NotItsSeats(Vec<String>),
-    /// Every seat of the booking: that is a cancel of the booking.
-    AllSeats,
+    /// The domain's rule refused it ([`crate::domain::settlement::check_seat_cancel`]): nothing was written.
+    Refused(SeatCancelRefusal),
 }
 
 /// What settling a payment did.

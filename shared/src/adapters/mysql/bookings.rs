@@ -6,132 +6,23 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::mysql::{MySqlPool, MySqlRow};
-use sqlx::{MySql, QueryBuilder, Row, Transaction};
+use sqlx::mysql::MySqlPool;
+use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::outbox::enqueue;
-use super::payments::{owe_refund, payment_row, PAYMENT_COLUMNS};
-use super::{duplicate_key, fault, in_list, retry, status, uuid, Abort, Contention};
-use crate::domain::message::announce;
-use crate::domain::{
-    Booking, BookingStatus, Contact, Envelope, MessageKind, PaymentStatus, Refund, SeatStatus,
+use super::tx::{
+    apply, booking_row, live_payments, locked_booking, owe_refund, set_seats, BOOKING_COLUMNS,
 };
+use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
+use crate::domain::settlement::{check_seat_cancel, seat_cancel_refunds};
+use crate::domain::{Booking, BookingStatus, Envelope, MessageKind, Refund, SeatStatus};
 use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, SeatsCancelled};
-
-const BOOKING_COLUMNS: &str = "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, \
-     contact_phone, expires_at, created_at, updated_at, version FROM bookings";
 
 /// The [`BookingStore`] over one pool.
 #[derive(Clone)]
 pub struct MySqlBookings {
     pool: MySqlPool,
-}
-
-fn booking_row(r: &MySqlRow) -> Result<Booking, sqlx::Error> {
-    Ok(Booking {
-        id: uuid(r, "id")?,
-        user_id: r.try_get("user_id")?,
-        event_id: uuid(r, "event_id")?,
-        status: status(r, "status", BookingStatus::parse)?,
-        seat_ids: Vec::new(),
-        total_cents: r.try_get("total_cents")?,
-        currency: r.try_get("currency")?,
-        contact: Contact { email: r.try_get("contact_email")?, phone: r.try_get("contact_phone")? },
-        expires_at: r.try_get("expires_at")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        version: r.try_get("version")?,
-    })
-}
-
-/// Sets the status of the booking's seats, bumping each row's version, in primary-key order.
-async fn set_seats(
-    tx: &mut Transaction<'_, MySql>,
-    b: &Booking,
-    to: SeatStatus,
-) -> Result<(), sqlx::Error> {
-    let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = ");
-    q.push_bind(to.as_str())
-        .push(", version = version + 1 WHERE event_id = ")
-        .push_bind(b.event_id.to_string())
-        .push(" AND seat_id IN ");
-    in_list(&mut q, &b.seat_ids);
-    q.build().execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// The booking with its seats, its row locked for the rest of the transaction.
-pub(super) async fn locked_booking(
-    tx: &mut Transaction<'_, MySql>,
-    id: Uuid,
-) -> Result<Option<Booking>, sqlx::Error> {
-    let row = sqlx::query(&format!("{BOOKING_COLUMNS} WHERE id = ? FOR UPDATE"))
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut b = booking_row(&row)?;
-    b.seat_ids = sqlx::query_scalar(
-        "SELECT seat_id FROM booking_seats WHERE booking_id = ? AND released_at IS NULL ORDER BY seat_id",
-    )
-    .bind(id.to_string())
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(Some(b))
-}
-
-/// Moves a locked booking to `to` with its seats, outbox messages and history (made by `actor`);
-/// issues its tickets when it becomes CONFIRMED; owes back what is left of its SUCCEEDED payments
-/// and revokes its tickets when it leaves the live statuses. Returns the refunds owed.
-pub(super) async fn apply(
-    tx: &mut Transaction<'_, MySql>,
-    b: &mut Booking,
-    to: BookingStatus,
-    now: DateTime<Utc>,
-    actor: &str,
-) -> Result<Vec<Refund>, Abort> {
-    sqlx::query(
-        "UPDATE bookings SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-    )
-    .bind(to.as_str())
-    .bind(now)
-    .bind(b.id.to_string())
-    .execute(&mut **tx)
-    .await?;
-    let mut messages = announce(b, to, now);
-    let mut refunded = Vec::new();
-    if to == BookingStatus::Confirmed {
-        set_seats(tx, b, SeatStatus::Booked).await?;
-        messages.push(super::tickets::issue(tx, b, now).await?);
-    } else {
-        set_seats(tx, b, SeatStatus::Available).await?;
-        messages.extend(super::tickets::revoke(tx, b, None, now).await?);
-        sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
-            .bind(b.id.to_string())
-            .execute(&mut **tx)
-            .await?;
-    }
-    enqueue(tx, &messages, actor).await?;
-    if to != BookingStatus::Confirmed {
-        let rows = sqlx::query(&format!(
-            "{PAYMENT_COLUMNS} WHERE booking_id = ? AND status = 'SUCCEEDED' FOR UPDATE"
-        ))
-        .bind(b.id.to_string())
-        .fetch_all(&mut **tx)
-        .await?;
-        for r in rows {
-            let mut p = payment_row(&r)?;
-            let left = p.amount_cents - p.refunded_cents;
-            refunded.push(
-                owe_refund(tx, &mut p, b.event_id, left, "BOOKING_CANCELLED", actor, now).await?,
-            );
-        }
-    }
-    b.status = to;
-    b.updated_at = now;
-    b.version += 1;
-    Ok(refunded)
 }
 
 impl MySqlBookings {
@@ -274,28 +165,9 @@ impl MySqlBookings {
         let Some(mut b) = locked_booking(&mut tx, id).await? else {
             return Ok(SeatsCancelled::NotFound);
         };
-        if !matches!(b.status, BookingStatus::Pending | BookingStatus::Confirmed) {
-            return Ok(SeatsCancelled::State(b.status));
-        }
-        let foreign: Vec<String> =
-            seats.iter().filter(|s| !b.seat_ids.contains(s)).cloned().collect();
-        if !foreign.is_empty() {
-            return Ok(SeatsCancelled::NotItsSeats(foreign));
-        }
-        if seats.len() >= b.seat_ids.len() {
-            return Ok(SeatsCancelled::AllSeats);
-        }
-        let payments = sqlx::query(&format!(
-            "{PAYMENT_COLUMNS} WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') ORDER BY created_at FOR UPDATE"
-        ))
-        .bind(b.id.to_string())
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(payment_row)
-        .collect::<Result<Vec<_>, _>>()?;
-        if let Some(p) = payments.iter().find(|p| p.status == PaymentStatus::Processing) {
-            return Ok(SeatsCancelled::InFlight(p.id));
+        let mut payments = live_payments(&mut tx, b.id).await?;
+        if let Err(refused) = check_seat_cancel(&b, &payments, seats) {
+            return Ok(SeatsCancelled::Refused(refused));
         }
         let event = b.event_id.to_string();
         let mut q = QueryBuilder::new(
@@ -333,18 +205,8 @@ impl MySqlBookings {
         enqueue(&mut tx, &messages, actor).await?;
         // A paid booking gets the seats' share back, from its succeeded payment(s) in order.
         let mut refunds = Vec::new();
-        let mut owed = share;
-        for mut p in payments {
-            let left = p.amount_cents - p.refunded_cents;
-            if owed <= 0 || left <= 0 {
-                continue;
-            }
-            let amount = owed.min(left);
-            refunds.push(
-                owe_refund(&mut tx, &mut p, b.event_id, amount, "PARTIAL_CANCEL", actor, now)
-                    .await?,
-            );
-            owed -= amount;
+        for owed in seat_cancel_refunds(&payments, share) {
+            refunds.push(owe_refund(&mut tx, &mut payments, b.event_id, owed, actor, now).await?);
         }
         tx.commit().await?;
         Ok(SeatsCancelled::Done { booking: Box::new(b), freed: seats.to_vec(), refunds })

@@ -16,6 +16,7 @@ mod organiser;
 mod outbox;
 mod payments;
 mod tickets;
+mod tx;
 mod waitlist;
 
 use std::future::Future;

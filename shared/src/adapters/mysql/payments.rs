@@ -4,135 +4,28 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::mysql::{MySqlPool, MySqlRow};
+use sqlx::mysql::MySqlPool;
 use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
-use super::bookings::{apply, locked_booking};
-use super::outbox::enqueue;
-use super::{fault, retry, status, uuid, Abort};
+use super::tx::{
+    apply, locked_booking, locked_payment, move_payment, owe_refund, payment_row, PAYMENT_COLUMNS,
+};
+use super::{fault, retry, uuid, Abort};
 use crate::domain::history::PROVIDER;
-use crate::domain::message::payment_message;
+use crate::domain::settlement::{self, ProviderRefundPlan, Settlement};
 use crate::domain::{
     Booking, BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus, Refund,
+    RefundReason,
 };
 use crate::ports::{
     BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt,
 };
 
-pub(super) const PAYMENT_COLUMNS: &str =
-    "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, refunded_cents, payment_method FROM payments";
-
 /// The [`PaymentStore`] over one pool.
 #[derive(Clone)]
 pub struct MySqlPayments {
     pool: MySqlPool,
-}
-
-pub(super) fn payment_row(r: &MySqlRow) -> Result<Payment, sqlx::Error> {
-    Ok(Payment {
-        id: uuid(r, "id")?,
-        booking_id: uuid(r, "booking_id")?,
-        user_id: r.try_get("user_id")?,
-        amount_cents: r.try_get("amount_cents")?,
-        currency: r.try_get("currency")?,
-        status: status(r, "status", PaymentStatus::parse)?,
-        failure_reason: r.try_get("failure_reason")?,
-        created_at: r.try_get("created_at")?,
-        refunded_cents: r.try_get("refunded_cents")?,
-    })
-}
-
-/// Moves a locked payment to `status` (with a failure reason, if any) and bumps its version.
-pub(super) async fn set_payment(
-    tx: &mut Transaction<'_, MySql>,
-    p: &mut Payment,
-    status: PaymentStatus,
-    reason: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE payments SET status = ?, failure_reason = COALESCE(?, failure_reason), updated_at = ?, version = version + 1 WHERE id = ?")
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(now)
-        .bind(p.id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    p.status = status;
-    if let Some(r) = reason {
-        p.failure_reason = Some(r.to_string());
-    }
-    Ok(())
-}
-
-/// Moves a locked payment to `status` and announces it (`kind`) in the same transaction.
-#[allow(clippy::too_many_arguments)]
-async fn move_payment(
-    tx: &mut Transaction<'_, MySql>,
-    p: &mut Payment,
-    status: PaymentStatus,
-    reason: Option<&str>,
-    kind: MessageKind,
-    event: Uuid,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<(), Abort> {
-    set_payment(tx, p, status, reason, now).await?;
-    enqueue(tx, &[payment_message(kind, p, event, now)], actor).await
-}
-
-/// Owes back `amount` of a locked SUCCEEDED payment, in the transaction that decided it: the
-/// refund row (sent to the provider after the commit, under its id as idempotency key), the
-/// payment's refunded total (REFUNDED once it reaches the amount) and the `PaymentRefunded` message.
-pub(super) async fn owe_refund(
-    tx: &mut Transaction<'_, MySql>,
-    p: &mut Payment,
-    event: Uuid,
-    amount: i64,
-    why: &str,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<Refund, Abort> {
-    let refund = Refund {
-        id: Uuid::now_v7(),
-        payment_id: p.id,
-        booking_id: p.booking_id,
-        event_id: event,
-        amount_cents: amount,
-        currency: p.currency.clone(),
-        reason: why.to_string(),
-    };
-    sqlx::query(
-        "INSERT INTO refunds (id, payment_id, booking_id, event_id, amount_cents, currency, reason, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(refund.id.to_string())
-    .bind(p.id.to_string())
-    .bind(p.booking_id.to_string())
-    .bind(event.to_string())
-    .bind(amount)
-    .bind(&p.currency)
-    .bind(why)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    p.refunded_cents += amount;
-    if p.refunded_cents >= p.amount_cents {
-        p.status = PaymentStatus::Refunded;
-    }
-    sqlx::query("UPDATE payments SET status = ?, refunded_cents = ?, updated_at = ?, version = version + 1 WHERE id = ?")
-        .bind(p.status.as_str())
-        .bind(p.refunded_cents)
-        .bind(now)
-        .bind(p.id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    let mut m = payment_message(MessageKind::PaymentRefunded, p, event, now);
-    m.data["refundId"] = serde_json::json!(refund.id);
-    m.data["refundCents"] = serde_json::json!(amount);
-    m.data["reason"] = serde_json::json!(why);
-    enqueue(tx, &[m], actor).await?;
-    Ok(refund)
 }
 
 /// Records a provider event as applied; `false` if it was applied before (nothing more to do).
@@ -151,6 +44,17 @@ async fn first_receipt(
     .await?
     .rows_affected();
     Ok(fresh == 1)
+}
+
+/// Moves a locked PROCESSING payment to SUCCEEDED and announces it.
+async fn succeed(
+    tx: &mut Transaction<'_, MySql>,
+    p: &mut Payment,
+    event: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Abort> {
+    let (succeeded, kind) = (PaymentStatus::Succeeded, MessageKind::PaymentSucceeded);
+    move_payment(tx, p, succeeded, None, kind, event, now, PROVIDER).await
 }
 
 impl MySqlPayments {
@@ -188,20 +92,10 @@ impl MySqlPayments {
             }
         }
         let Some(b) = locked_booking(&mut tx, booking_id).await? else { return Ok(None) };
-        let p = Self::locked_payment(&mut tx, id).await?;
+        let p = locked_payment(&mut tx, id).await?;
         Ok(Some((tx, b, p)))
     }
 
-    async fn locked_payment(
-        tx: &mut Transaction<'_, MySql>,
-        id: Uuid,
-    ) -> Result<Payment, sqlx::Error> {
-        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE"))
-            .bind(id.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
-        payment_row(&row)
-    }
     async fn try_settle(
         &self,
         id: Uuid,
@@ -212,67 +106,41 @@ impl MySqlPayments {
         let Some((mut tx, mut b, mut p)) = self.lock_pair(id, webhook, now).await? else {
             return Ok(Settled::Unchanged);
         };
-        if p.status != PaymentStatus::Processing {
-            tx.commit().await?;
-            return Ok(Settled::Unchanged);
-        }
-        let result = match outcome {
-            ChargeOutcome::Processing => Settled::Unchanged,
-            ChargeOutcome::Failed(reason) => {
+        let result = match settlement::settle(&b, &p, outcome, now) {
+            Settlement::Unchanged => Settled::Unchanged,
+            Settlement::Fail(reason) => {
+                let (failed, kind) = (PaymentStatus::Failed, MessageKind::PaymentFailed);
                 move_payment(
                     &mut tx,
                     &mut p,
-                    PaymentStatus::Failed,
-                    Some(reason),
-                    MessageKind::PaymentFailed,
+                    failed,
+                    Some(&reason),
+                    kind,
                     b.event_id,
-                    PROVIDER,
                     now,
+                    PROVIDER,
                 )
                 .await?;
                 Settled::Failed
             }
-            ChargeOutcome::Succeeded => {
-                move_payment(
-                    &mut tx,
-                    &mut p,
-                    PaymentStatus::Succeeded,
-                    None,
-                    MessageKind::PaymentSucceeded,
-                    b.event_id,
-                    PROVIDER,
-                    now,
-                )
-                .await?;
-                if b.status == BookingStatus::Pending && now < b.expires_at {
-                    apply(&mut tx, &mut b, BookingStatus::Confirmed, now, PROVIDER).await?;
-                    Settled::Confirmed(b)
-                } else {
-                    // Too late: the booking expired (or is being expired now: that refunds its
-                    // succeeded payments, this one included), was cancelled, or was paid already.
-                    // The money goes back; the booking stays as it is.
-                    let mut refunds = Vec::new();
-                    if b.status == BookingStatus::Pending {
-                        refunds =
-                            apply(&mut tx, &mut b, BookingStatus::Expired, now, PROVIDER).await?;
-                    }
-                    if !refunds.iter().any(|r| r.payment_id == p.id) {
-                        let amount = p.amount_cents;
-                        refunds.push(
-                            owe_refund(
-                                &mut tx,
-                                &mut p,
-                                b.event_id,
-                                amount,
-                                "LATE_PAYMENT",
-                                PROVIDER,
-                                now,
-                            )
-                            .await?,
-                        );
-                    }
-                    Settled::Refunded(b, refunds)
+            Settlement::Confirm => {
+                succeed(&mut tx, &mut p, b.event_id, now).await?;
+                apply(&mut tx, &mut b, BookingStatus::Confirmed, now, PROVIDER).await?;
+                Settled::Confirmed(b)
+            }
+            Settlement::RefundLate { expire, refund } => {
+                // The booking expired (or was cancelled, or paid already): the money goes back;
+                // a PENDING booking past its deadline is expired in the same step.
+                succeed(&mut tx, &mut p, b.event_id, now).await?;
+                let payments = std::slice::from_mut(&mut p);
+                let mut refunds =
+                    vec![owe_refund(&mut tx, payments, b.event_id, refund, PROVIDER, now).await?];
+                if expire {
+                    refunds.extend(
+                        apply(&mut tx, &mut b, BookingStatus::Expired, now, PROVIDER).await?,
+                    );
                 }
+                Settled::Refunded(b, refunds)
             }
         };
         tx.commit().await?;
@@ -288,10 +156,10 @@ impl MySqlPayments {
         let Some((mut tx, mut b, mut p)) = self.lock_pair(id, Some(webhook), now).await? else {
             return Ok(ProviderRefund::Unchanged);
         };
-        if p.status != PaymentStatus::Succeeded {
+        let ProviderRefundPlan::Refunded { cancel } = settlement::provider_refunded(&b, &p) else {
             tx.commit().await?;
             return Ok(ProviderRefund::Unchanged);
-        }
+        };
         // The provider gave the money back already: the payment is REFUNDED in full, and nothing is
         // owed (no refund row). A booking it paid for is cancelled, which refunds nothing more.
         sqlx::query("UPDATE payments SET refunded_cents = amount_cents WHERE id = ?")
@@ -299,18 +167,9 @@ impl MySqlPayments {
             .execute(&mut *tx)
             .await?;
         p.refunded_cents = p.amount_cents;
-        move_payment(
-            &mut tx,
-            &mut p,
-            PaymentStatus::Refunded,
-            None,
-            MessageKind::PaymentRefunded,
-            b.event_id,
-            PROVIDER,
-            now,
-        )
-        .await?;
-        let outcome = if b.status == BookingStatus::Confirmed {
+        let (refunded, kind) = (PaymentStatus::Refunded, MessageKind::PaymentRefunded);
+        move_payment(&mut tx, &mut p, refunded, None, kind, b.event_id, now, PROVIDER).await?;
+        let outcome = if cancel {
             apply(&mut tx, &mut b, BookingStatus::Cancelled, now, PROVIDER).await?;
             ProviderRefund::Cancelled(Box::new(b))
         } else {
@@ -322,15 +181,11 @@ impl MySqlPayments {
 
     async fn try_insert(&self, p: &Payment, method: &str) -> Result<NewPayment, Abort> {
         let mut tx = self.pool.begin().await.map_err(fault("recording a payment"))?;
-        let row = sqlx::query(
-            "SELECT CAST(status AS CHAR) AS status FROM bookings WHERE id = ? FOR UPDATE",
-        )
-        .bind(p.booking_id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let status = row.map(|r| status(&r, "status", BookingStatus::parse)).transpose()?;
-        if status != Some(BookingStatus::Pending) {
-            return Ok(NewPayment::NotPayable(status));
+        let Some(b) = locked_booking(&mut tx, p.booking_id).await? else {
+            return Ok(NewPayment::NotPayable(None));
+        };
+        if let Err(status) = b.payable(p.created_at) {
+            return Ok(NewPayment::NotPayable(Some(status)));
         }
         let live: Option<String> = sqlx::query_scalar("SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1")
             .bind(p.booking_id.to_string())
@@ -430,6 +285,7 @@ impl PaymentStore for MySqlPayments {
             q.build().fetch_all(&self.pool).await.map_err(fault("finding unsent refunds"))?;
         rows.iter()
             .map(|r| {
+                let reason: String = r.try_get("reason")?;
                 Ok(Refund {
                     id: uuid(r, "id")?,
                     payment_id: uuid(r, "payment_id")?,
@@ -437,7 +293,9 @@ impl PaymentStore for MySqlPayments {
                     event_id: uuid(r, "event_id")?,
                     amount_cents: r.try_get("amount_cents")?,
                     currency: r.try_get("currency")?,
-                    reason: r.try_get("reason")?,
+                    reason: RefundReason::parse(&reason).ok_or_else(|| {
+                        sqlx::Error::Decode(format!("refund reason {reason:?}").into())
+                    })?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

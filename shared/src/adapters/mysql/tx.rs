@@ -1,0 +1,262 @@
+//! The steps a booking's and a payment's transactions share: reading and locking their rows (booking
+//! first, then its payments, then its seats), and storing what a plan of `domain::settlement`
+//! decided (a status move with its seats, tickets and messages; a payment's move; a refund owed).
+//! Both `bookings` and `payments` build on this module; neither imports the other.
+
+use chrono::{DateTime, Utc};
+use sqlx::mysql::MySqlRow;
+use sqlx::{MySql, QueryBuilder, Row, Transaction};
+use uuid::Uuid;
+
+use super::outbox::enqueue;
+use super::{in_list, status, uuid, Abort};
+use crate::domain::message::{announce, payment_message};
+use crate::domain::settlement::{refunds_on_leave, RefundOwed};
+use crate::domain::{
+    Booking, BookingStatus, Contact, MessageKind, Payment, PaymentStatus, Refund, SeatStatus,
+};
+use crate::ports::BackendError;
+
+pub(super) const BOOKING_COLUMNS: &str = "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, \
+     contact_phone, expires_at, created_at, updated_at, version FROM bookings";
+
+pub(super) const PAYMENT_COLUMNS: &str =
+    "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, refunded_cents, payment_method FROM payments";
+
+/// A booking row, without its seats.
+pub(super) fn booking_row(r: &MySqlRow) -> Result<Booking, sqlx::Error> {
+    Ok(Booking {
+        id: uuid(r, "id")?,
+        user_id: r.try_get("user_id")?,
+        event_id: uuid(r, "event_id")?,
+        status: status(r, "status", BookingStatus::parse)?,
+        seat_ids: Vec::new(),
+        total_cents: r.try_get("total_cents")?,
+        currency: r.try_get("currency")?,
+        contact: Contact { email: r.try_get("contact_email")?, phone: r.try_get("contact_phone")? },
+        expires_at: r.try_get("expires_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+pub(super) fn payment_row(r: &MySqlRow) -> Result<Payment, sqlx::Error> {
+    Ok(Payment {
+        id: uuid(r, "id")?,
+        booking_id: uuid(r, "booking_id")?,
+        user_id: r.try_get("user_id")?,
+        amount_cents: r.try_get("amount_cents")?,
+        currency: r.try_get("currency")?,
+        status: status(r, "status", PaymentStatus::parse)?,
+        failure_reason: r.try_get("failure_reason")?,
+        created_at: r.try_get("created_at")?,
+        refunded_cents: r.try_get("refunded_cents")?,
+    })
+}
+
+/// The booking with its seats, its row locked for the rest of the transaction.
+pub(super) async fn locked_booking(
+    tx: &mut Transaction<'_, MySql>,
+    id: Uuid,
+) -> Result<Option<Booking>, sqlx::Error> {
+    let row = sqlx::query(&format!("{BOOKING_COLUMNS} WHERE id = ? FOR UPDATE"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut b = booking_row(&row)?;
+    b.seat_ids = sqlx::query_scalar(
+        "SELECT seat_id FROM booking_seats WHERE booking_id = ? AND released_at IS NULL ORDER BY seat_id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(Some(b))
+}
+
+/// The payment, its row locked (after its booking's).
+pub(super) async fn locked_payment(
+    tx: &mut Transaction<'_, MySql>,
+    id: Uuid,
+) -> Result<Payment, sqlx::Error> {
+    let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE"))
+        .bind(id.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    payment_row(&row)
+}
+
+/// The booking's PROCESSING and SUCCEEDED payments, oldest first, their rows locked (after the
+/// booking's): what a plan that gives money back decides on.
+pub(super) async fn live_payments(
+    tx: &mut Transaction<'_, MySql>,
+    booking: Uuid,
+) -> Result<Vec<Payment>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{PAYMENT_COLUMNS} WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') ORDER BY created_at FOR UPDATE"
+    ))
+    .bind(booking.to_string())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(payment_row)
+    .collect()
+}
+
+/// Sets the status of the booking's seats, bumping each row's version, in primary-key order.
+pub(super) async fn set_seats(
+    tx: &mut Transaction<'_, MySql>,
+    b: &Booking,
+    to: SeatStatus,
+) -> Result<(), sqlx::Error> {
+    let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = ");
+    q.push_bind(to.as_str())
+        .push(", version = version + 1 WHERE event_id = ")
+        .push_bind(b.event_id.to_string())
+        .push(" AND seat_id IN ");
+    in_list(&mut q, &b.seat_ids);
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Moves a locked booking to `to` with its seats, outbox messages and history (made by `actor`);
+/// issues its tickets when it becomes CONFIRMED; revokes them and owes back what is left of its
+/// SUCCEEDED payments ([`refunds_on_leave`]) when it leaves the live statuses. A move that is no
+/// step of the status machine ([`BookingStatus::may_become`]) is refused: nothing is written.
+/// Returns the refunds owed.
+pub(super) async fn apply(
+    tx: &mut Transaction<'_, MySql>,
+    b: &mut Booking,
+    to: BookingStatus,
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<Vec<Refund>, Abort> {
+    if !b.status.may_become(to) {
+        return Err(Abort::Fail(BackendError::permanent(
+            format!("changing booking {}", b.id),
+            anyhow::anyhow!(
+                "{} -> {} is no step of the status machine",
+                b.status.as_str(),
+                to.as_str()
+            ),
+        )));
+    }
+    sqlx::query(
+        "UPDATE bookings SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(b.id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    let mut messages = announce(b, to, now);
+    if to == BookingStatus::Confirmed {
+        set_seats(tx, b, SeatStatus::Booked).await?;
+        messages.push(super::tickets::issue(tx, b, now).await?);
+    } else {
+        set_seats(tx, b, SeatStatus::Available).await?;
+        messages.extend(super::tickets::revoke(tx, b, None, now).await?);
+        sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
+            .bind(b.id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    enqueue(tx, &messages, actor).await?;
+    let mut refunded = Vec::new();
+    if !to.is_live() {
+        let mut payments = live_payments(tx, b.id).await?;
+        for owed in refunds_on_leave(&payments) {
+            refunded.push(owe_refund(tx, &mut payments, b.event_id, owed, actor, now).await?);
+        }
+    }
+    b.status = to;
+    b.updated_at = now;
+    b.version += 1;
+    Ok(refunded)
+}
+
+/// Moves a locked payment to `status` (with a failure reason, if any), bumps its version, and
+/// announces it (`kind`) in the same transaction.
+pub(super) async fn move_payment(
+    tx: &mut Transaction<'_, MySql>,
+    p: &mut Payment,
+    status: PaymentStatus,
+    reason: Option<&str>,
+    kind: MessageKind,
+    event: Uuid,
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<(), Abort> {
+    sqlx::query("UPDATE payments SET status = ?, failure_reason = COALESCE(?, failure_reason), updated_at = ?, version = version + 1 WHERE id = ?")
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now)
+        .bind(p.id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    p.status = status;
+    if let Some(r) = reason {
+        p.failure_reason = Some(r.to_string());
+    }
+    enqueue(tx, &[payment_message(kind, p, event, now)], actor).await
+}
+
+/// Owes back `owed` from one of the locked `payments`, in the transaction that decided it: the
+/// refund row (sent to the provider after the commit, under its id as idempotency key), the
+/// payment's refunded total (REFUNDED once it reaches the amount) and the `PaymentRefunded` message.
+pub(super) async fn owe_refund(
+    tx: &mut Transaction<'_, MySql>,
+    payments: &mut [Payment],
+    event: Uuid,
+    owed: RefundOwed,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Refund, Abort> {
+    let Some(p) = payments.iter_mut().find(|p| p.id == owed.payment_id) else {
+        return Err(Abort::Fail(BackendError::permanent(
+            "owing a refund",
+            anyhow::anyhow!("payment {} is not among the locked ones", owed.payment_id),
+        )));
+    };
+    let refund = Refund {
+        id: Uuid::now_v7(),
+        payment_id: p.id,
+        booking_id: p.booking_id,
+        event_id: event,
+        amount_cents: owed.amount_cents,
+        currency: p.currency.clone(),
+        reason: owed.reason,
+    };
+    sqlx::query(
+        "INSERT INTO refunds (id, payment_id, booking_id, event_id, amount_cents, currency, reason, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(refund.id.to_string())
+    .bind(p.id.to_string())
+    .bind(p.booking_id.to_string())
+    .bind(event.to_string())
+    .bind(refund.amount_cents)
+    .bind(&p.currency)
+    .bind(refund.reason.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    p.refunded_cents += refund.amount_cents;
+    if p.refunded_cents >= p.amount_cents {
+        p.status = PaymentStatus::Refunded;
+    }
+    sqlx::query("UPDATE payments SET status = ?, refunded_cents = ?, updated_at = ?, version = version + 1 WHERE id = ?")
+        .bind(p.status.as_str())
+        .bind(p.refunded_cents)
+        .bind(now)
+        .bind(p.id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    let mut m = payment_message(MessageKind::PaymentRefunded, p, event, now);
+    m.data["refundId"] = serde_json::json!(refund.id);
+    m.data["refundCents"] = serde_json::json!(refund.amount_cents);
+    m.data["reason"] = serde_json::json!(refund.reason);
+    enqueue(tx, &[m], actor).await?;
+    Ok(refund)
+}
