@@ -10,7 +10,8 @@ async fn the_functions_talk_tls_to_mysql_and_plaintext_is_refused() {
     let s = Stack::start().await;
     let c = &s.app.config;
     assert_eq!(
-        c.db_ssl_mode, "verify_identity",
+        c.db_ssl_mode,
+        booking_core::config::DbSslMode::VerifyIdentity,
         "the local stack checks the server against its CA"
     );
     let cipher: String =

@@ -35,7 +35,7 @@ pub use payments::MySqlPayments;
 pub use tickets::MySqlTickets;
 pub use waitlist::MySqlWaitlist;
 
-use crate::config::Config;
+use crate::config::{Config, DbSslMode};
 use crate::ports::{BackendError, BackendResult};
 
 /// Attempts of a transaction that met a deadlock, a lock-wait timeout or a lost optimistic check.
@@ -45,12 +45,12 @@ const BACKOFF: Duration = Duration::from_millis(4);
 
 /// The connection options of the configured database (TLS as the configuration says).
 pub fn options(config: &Config) -> MySqlConnectOptions {
-    let ssl_mode = match config.db_ssl_mode.as_str() {
-        "disabled" => MySqlSslMode::Disabled,
-        "required" => MySqlSslMode::Required,
-        "verify_ca" => MySqlSslMode::VerifyCa,
-        "verify_identity" => MySqlSslMode::VerifyIdentity,
-        _ => MySqlSslMode::Preferred,
+    let ssl_mode = match config.db_ssl_mode {
+        DbSslMode::Disabled => MySqlSslMode::Disabled,
+        DbSslMode::Preferred => MySqlSslMode::Preferred,
+        DbSslMode::Required => MySqlSslMode::Required,
+        DbSslMode::VerifyCa => MySqlSslMode::VerifyCa,
+        DbSslMode::VerifyIdentity => MySqlSslMode::VerifyIdentity,
     };
     let mut options = MySqlConnectOptions::new()
         .host(&config.db_host)

@@ -6,6 +6,11 @@
 //! function refuses to start when a secret it needs is missing or equal to a local default
 //! ([`Config::check`]), saying which.
 
+mod check;
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
 use std::env;
 use std::fmt;
 
@@ -21,7 +26,7 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `DB_SSL_MODE`: `disabled`, `preferred`, `required`, `verify_ca` or `verify_identity`
     /// (`preferred` locally by default; in Lambda nothing short of `verify_identity` starts).
-    pub db_ssl_mode: String,
+    pub db_ssl_mode: DbSslMode,
     /// `DB_IAM_AUTH`: the password is an RDS IAM auth token signed with the function's role
     /// (`adapters::mysql::iam`), not a secret; needs `DB_SSL_MODE=verify_identity`.
     pub db_iam_auth: bool,
@@ -120,14 +125,52 @@ impl std::str::FromStr for KafkaSecurity {
             "plaintext" => Ok(KafkaSecurity::Plaintext),
             "tls" => Ok(KafkaSecurity::Tls),
             "iam" => Ok(KafkaSecurity::Iam),
-            _ => anyhow::bail!("KAFKA_SECURITY must be plaintext, tls or iam"),
+            _ => anyhow::bail!("plaintext, tls or iam is needed"),
         }
     }
 }
 
-/// The values `DB_SSL_MODE` may take.
-pub const DB_SSL_MODES: [&str; 5] =
-    ["disabled", "preferred", "required", "verify_ca", "verify_identity"];
+/// How the functions reach MySQL (`DB_SSL_MODE`), as MySQL's own clients name the modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbSslMode {
+    Disabled,
+    Preferred,
+    Required,
+    /// TLS, the server's certificate checked against the CA.
+    VerifyCa,
+    /// TLS, the certificate checked and naming the host (the only mode Lambda starts with).
+    VerifyIdentity,
+}
+
+impl DbSslMode {
+    pub const ALL: [DbSslMode; 5] = [
+        DbSslMode::Disabled,
+        DbSslMode::Preferred,
+        DbSslMode::Required,
+        DbSslMode::VerifyCa,
+        DbSslMode::VerifyIdentity,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbSslMode::Disabled => "disabled",
+            DbSslMode::Preferred => "preferred",
+            DbSslMode::Required => "required",
+            DbSslMode::VerifyCa => "verify_ca",
+            DbSslMode::VerifyIdentity => "verify_identity",
+        }
+    }
+}
+
+impl std::str::FromStr for DbSslMode {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        let s = s.to_ascii_lowercase();
+        DbSslMode::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+            anyhow::anyhow!("one of {} is needed", DbSslMode::ALL.map(DbSslMode::as_str).join(", "))
+        })
+    }
+}
 
 /// A secret a function may need at cold start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,68 +211,93 @@ fn var(env: &dyn Lookup, name: &str, default: &str) -> String {
     env.get(name).unwrap_or_else(|| default.to_string())
 }
 
-fn parsed<T: std::str::FromStr>(env: &dyn Lookup, name: &str, default: T) -> anyhow::Result<T> {
-    match env.get(name) {
-        Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{name}={v:?} is not valid")),
-        None => Ok(default),
+/// Reads values, noting every one that does not parse (so that the error names them all) and
+/// carrying on with the default.
+struct Reader<'a> {
+    env: &'a dyn Lookup,
+    problems: RefCell<Vec<String>>,
+}
+
+impl Reader<'_> {
+    fn parsed<T>(&self, name: &str, default: T) -> T
+    where
+        T: std::str::FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.env.get(name) {
+            Some(v) => v.parse().unwrap_or_else(|e| {
+                self.problem(format!("{name}={v:?} is not valid: {e}"));
+                default
+            }),
+            None => default,
+        }
+    }
+
+    fn problem(&self, p: String) {
+        self.problems.borrow_mut().push(p);
     }
 }
 
 impl Config {
-    /// Reads the environment: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_MAX_CONNECTIONS,
-    /// REDIS_URL or REDIS_HOST + REDIS_PORT, KEY_PREFIX, KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY,
-    /// KAFKA_CA_FILE, AWS_REGION,
-    /// IDEMPOTENCY_TABLE, PAYMENT_WEBHOOK_SECRET, HOLD_TTL_SECONDS, CONNECTIONS_TABLE,
-    /// NOTIFICATIONS_TABLE, DB_IAM_AUTH, WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, LOCAL_JWT_SECRET, JWT_JWKS,
-    /// JWT_ISSUER, PAYMENT_WEBHOOK_SECRET_ARN, DB_SECRET_ARN, QUEUE_TOKEN_SECRET(_ARN), TICKET_KEY_SECRET(_ARN),
-    /// RATE_LIMIT_QUEUE_REQUESTS, AWS_LAMBDA_FUNCTION_NAME. Defaults suit
-    /// the local stack; the ARNs are resolved by `bootstrap`.
+    /// Reads the environment (each variable is documented on its field):
+    /// - MySQL: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_MAX_CONNECTIONS, DB_SSL_MODE,
+    ///   DB_SSL_CA, DB_IAM_AUTH, DB_SECRET_ARN;
+    /// - Redis: REDIS_URL, or REDIS_HOST + REDIS_PORT + REDIS_TLS; REDIS_CLUSTER, REDIS_CA_FILE,
+    ///   REDIS_AUTH_SECRET_ARN (REDIS_PASSWORD only to be refused in Lambda);
+    /// - Kafka: KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY, KAFKA_CA_FILE, AWS_REGION;
+    /// - DynamoDB: IDEMPOTENCY_TABLE, CONNECTIONS_TABLE, NOTIFICATIONS_TABLE; KEY_PREFIX;
+    /// - secrets: PAYMENT_WEBHOOK_SECRET(_ARN), QUEUE_TOKEN_SECRET(_ARN), TICKET_KEY_SECRET(_ARN),
+    ///   LOCAL_JWT_SECRET, JWT_JWKS, JWT_ISSUER;
+    /// - the sale: HOLD_TTL_SECONDS, RATE_LIMIT_WRITES_PER_SECOND, RATE_LIMIT_QUEUE_REQUESTS;
+    /// - the rest: WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, AWS_LAMBDA_FUNCTION_NAME.
+    ///
+    /// Defaults suit the local stack; the ARNs are resolved by `bootstrap`. A value that does not
+    /// parse is an error, and the error names every such value.
     pub fn from_env() -> anyhow::Result<Config> {
         Config::from_lookup(&Env)
     }
 
     /// [`Config::from_env`] over any source of values.
     pub fn from_lookup(env: &dyn Lookup) -> anyhow::Result<Config> {
+        let r = Reader { env, problems: RefCell::default() };
         // REDIS_TLS=true (ElastiCache in-transit encryption) makes the URL `rediss://`.
         let redis_url = match env.get("REDIS_URL") {
             Some(url) => url,
             None => format!(
                 "{}://{}:{}/",
-                if parsed(env, "REDIS_TLS", false)? { "rediss" } else { "redis" },
+                if r.parsed("REDIS_TLS", false) { "rediss" } else { "redis" },
                 var(env, "REDIS_HOST", "127.0.0.1"),
-                parsed::<u16>(env, "REDIS_PORT", 6379)?
+                r.parsed::<u16>("REDIS_PORT", 6379)
             ),
         };
-        let db_ssl_mode = var(env, "DB_SSL_MODE", "preferred").to_ascii_lowercase();
-        if !DB_SSL_MODES.contains(&db_ssl_mode.as_str()) {
-            anyhow::bail!("DB_SSL_MODE must be one of {}", DB_SSL_MODES.join(", "));
-        }
-        let hold_ttl_seconds = parsed(env, "HOLD_TTL_SECONDS", 600)?;
+        let db_ssl_mode = r.parsed("DB_SSL_MODE", DbSslMode::Preferred);
+        let kafka_security = r.parsed("KAFKA_SECURITY", KafkaSecurity::Plaintext);
+        let hold_ttl_seconds = r.parsed("HOLD_TTL_SECONDS", 600);
         let key_prefix = var(env, "KEY_PREFIX", "");
         if !key_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
-            anyhow::bail!("KEY_PREFIX may hold only letters, digits, '.', '_' and '-'");
+            r.problem("KEY_PREFIX may hold only letters, digits, '.', '_' and '-'".into());
         }
         if !crate::domain::event::HOLD_TTL_SECONDS.contains(&hold_ttl_seconds) {
-            anyhow::bail!("HOLD_TTL_SECONDS must be between 30 and 3600");
+            r.problem("HOLD_TTL_SECONDS must be between 30 and 3600".into());
         }
-        Ok(Config {
+        let config = Config {
             db_host: var(env, "DB_HOST", "127.0.0.1"),
-            db_port: parsed(env, "DB_PORT", 3306)?,
+            db_port: r.parsed("DB_PORT", 3306),
             db_name: var(env, "DB_NAME", "booking"),
             db_user: var(env, "DB_USER", "root"),
             db_password: env.get("DB_PASSWORD").unwrap_or_default(),
-            db_max_connections: parsed(env, "DB_MAX_CONNECTIONS", 2)?,
+            db_max_connections: r.parsed("DB_MAX_CONNECTIONS", 2),
             db_ssl_mode,
-            db_iam_auth: parsed(env, "DB_IAM_AUTH", false)?,
+            db_iam_auth: r.parsed("DB_IAM_AUTH", false),
             db_ssl_ca: env.get("DB_SSL_CA"),
             redis_ca_file: env.get("REDIS_CA_FILE"),
-            redis_cluster: parsed(env, "REDIS_CLUSTER", false)?,
+            redis_cluster: r.parsed("REDIS_CLUSTER", false),
             redis_auth_secret_arn: env.get("REDIS_AUTH_SECRET_ARN"),
             redis_password: None,
             redis_url,
             key_prefix,
             kafka_bootstrap_servers: var(env, "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-            kafka_security: var(env, "KAFKA_SECURITY", "plaintext").parse()?,
+            kafka_security,
             kafka_ca_file: env.get("KAFKA_CA_FILE"),
             aws_region: var(env, "AWS_REGION", "us-east-1"),
             idempotency_table: var(env, "IDEMPOTENCY_TABLE", "booking-idempotency"),
@@ -238,9 +306,9 @@ impl Config {
             queue_token_secret_arn: env.get("QUEUE_TOKEN_SECRET_ARN"),
             ticket_key_secret: var(env, "TICKET_KEY_SECRET", DEFAULT_TICKET_KEY_SECRET),
             ticket_key_secret_arn: env.get("TICKET_KEY_SECRET_ARN"),
-            rate_limit_queue: parsed(env, "RATE_LIMIT_QUEUE_REQUESTS", 20)?,
+            rate_limit_queue: r.parsed("RATE_LIMIT_QUEUE_REQUESTS", 20),
             hold_ttl_seconds,
-            rate_limit_writes: parsed(env, "RATE_LIMIT_WRITES_PER_SECOND", 20)?,
+            rate_limit_writes: r.parsed("RATE_LIMIT_WRITES_PER_SECOND", 20),
             connections_table: var(env, "CONNECTIONS_TABLE", "booking-connections"),
             notifications_table: var(env, "NOTIFICATIONS_TABLE", "booking-notifications"),
             ws_management_endpoint: var(env, "WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:8080"),
@@ -268,73 +336,12 @@ impl Config {
                     .map(|_| "REDIS_URL (with a password)"),
             )
             .collect(),
-        })
-    }
-}
-
-impl Config {
-    /// Whether this configuration may start a function that needs `needs`. Locally anything
-    /// goes (the defaults are for the local stack). In Lambda: no secret as a literal environment
-    /// value; each secret needed is there (resolved from its ARN) and is not a local default.
-    /// The error names every problem found.
-    pub fn check(&self, needs: &[Secret]) -> anyhow::Result<()> {
-        if !self.in_lambda {
-            return Ok(());
-        }
-        let mut problems: Vec<String> = self
-            .literal_secrets
-            .iter()
-            .map(|name| {
-                format!(
-                    "{name} is set in the environment (secrets come from Secrets Manager by ARN)"
-                )
-            })
-            .collect();
-        if !self.redis_url.starts_with("rediss://") {
-            problems.push("REDIS_TLS must be true (ElastiCache in-transit encryption)".into());
-        }
-        if self.kafka_security != KafkaSecurity::Iam {
-            problems.push("KAFKA_SECURITY must be iam (MSK over TLS with IAM auth)".into());
-        }
-        for need in needs {
-            match need {
-                Secret::WebhookSecret if self.webhook_secret_arn.is_none() => {
-                    problems.push("PAYMENT_WEBHOOK_SECRET_ARN is not set".into())
-                }
-                Secret::WebhookSecret if self.webhook_secret.is_empty() || self.webhook_secret == DEFAULT_WEBHOOK_SECRET => {
-                    problems.push("the PAYMENT_WEBHOOK_SECRET_ARN secret is empty or the public local default".into())
-                }
-                Secret::QueueTokenKey if self.queue_token_secret_arn.is_none() => {
-                    problems.push("QUEUE_TOKEN_SECRET_ARN is not set".into())
-                }
-                Secret::QueueTokenKey if self.queue_token_secret.len() < 32 || self.queue_token_secret == DEFAULT_QUEUE_TOKEN_SECRET => {
-                    problems.push("the QUEUE_TOKEN_SECRET_ARN secret is shorter than 32 bytes or the public local default".into())
-                }
-                Secret::TicketKey if self.ticket_key_secret_arn.is_none() => {
-                    problems.push("TICKET_KEY_SECRET_ARN is not set".into())
-                }
-                Secret::TicketKey if self.ticket_key_secret.len() < 32 || self.ticket_key_secret == DEFAULT_TICKET_KEY_SECRET => {
-                    problems.push("the TICKET_KEY_SECRET_ARN secret is shorter than 32 bytes or the public local default".into())
-                }
-                Secret::TokenKeys if self.jwt_jwks.is_none() || self.jwt_issuer.is_none() => {
-                    problems.push("JWT_JWKS and JWT_ISSUER must be set (the local HS256 secret is never used in AWS)".into())
-                }
-                Secret::Database if self.db_secret_arn.is_none() && !self.db_iam_auth => {
-                    problems.push("DB_SECRET_ARN is not set (nor DB_IAM_AUTH)".into())
-                }
-                Secret::Database if self.db_ssl_mode != "verify_identity" => {
-                    problems.push("DB_SSL_MODE must be verify_identity (TLS to the database, server checked)".into())
-                }
-                Secret::Database if self.db_password.is_empty() => {
-                    problems.push("the DB_SECRET_ARN secret has no password".into())
-                }
-                _ => {}
-            }
-        }
+        };
+        let problems = r.problems.into_inner();
         if problems.is_empty() {
-            Ok(())
+            Ok(config)
         } else {
-            anyhow::bail!("refusing to start in Lambda: {}", problems.join("; "))
+            anyhow::bail!("the configuration has problems: {}", problems.join("; "))
         }
     }
 }
@@ -375,109 +382,5 @@ impl fmt::Debug for Config {
             .field("redis_cluster", &self.redis_cluster)
             .field("redis_auth", &self.redis_password.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(vars: &[(&str, &str)]) -> Config {
-        let vars: Vec<(String, String)> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        Config::from_lookup(&lookup).unwrap()
-    }
-
-    #[test]
-    fn locally_the_defaults_serve() {
-        let c = config(&[]);
-        assert!(!c.in_lambda);
-        assert_eq!(c.webhook_secret, DEFAULT_WEBHOOK_SECRET);
-        assert!(c.check(&[Secret::WebhookSecret, Secret::TokenKeys, Secret::Database]).is_ok());
-    }
-
-    #[test]
-    fn in_lambda_a_missing_or_default_secret_refuses_to_start_and_says_which() {
-        let lambda = [
-            ("AWS_LAMBDA_FUNCTION_NAME", "payments-webhook"),
-            ("REDIS_TLS", "true"),
-            ("KAFKA_SECURITY", "iam"),
-        ];
-        let err = config(&lambda[..1]).check(&[]).unwrap_err().to_string();
-        assert!(err.contains("REDIS_TLS"), "plaintext Redis in Lambda: {err}");
-        assert!(err.contains("KAFKA_SECURITY must be iam"), "plaintext Kafka in Lambda: {err}");
-        let tls_only = config(&[lambda[0], lambda[1], ("KAFKA_SECURITY", "tls")]);
-        assert!(tls_only.check(&[]).unwrap_err().to_string().contains("KAFKA_SECURITY"));
-        assert!(config(&lambda).check(&[]).is_ok());
-        let err = config(&lambda)
-            .check(&[Secret::WebhookSecret, Secret::Database])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("PAYMENT_WEBHOOK_SECRET_ARN is not set")
-                && err.contains("DB_SECRET_ARN is not set"),
-            "{err}"
-        );
-        // The public default, resolved from an ARN, is refused too.
-        let mut c = config(&[
-            lambda[0],
-            lambda[1],
-            lambda[2],
-            ("PAYMENT_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:x"),
-        ]);
-        let err = c.check(&[Secret::WebhookSecret]).unwrap_err().to_string();
-        assert!(err.contains("public local default"), "{err}");
-        c.webhook_secret = "a-real-secret-from-secrets-manager".into();
-        assert!(c.check(&[Secret::WebhookSecret]).is_ok());
-        // A secret as a literal environment value is refused, needed or not.
-        let err = config(&[lambda[0], ("PAYMENT_WEBHOOK_SECRET", "x")])
-            .check(&[])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("PAYMENT_WEBHOOK_SECRET is set in the environment"), "{err}");
-        let err =
-            config(&[lambda[0], ("LOCAL_JWT_SECRET", "y")]).check(&[]).unwrap_err().to_string();
-        assert!(err.contains("LOCAL_JWT_SECRET"), "{err}");
-        // Code that checks tokens itself needs the user pool's keys, never the local secret.
-        let err = config(&lambda).check(&[Secret::TokenKeys]).unwrap_err().to_string();
-        assert!(err.contains("JWT_JWKS"), "{err}");
-        assert!(config(&[
-            lambda[0],
-            lambda[1],
-            lambda[2],
-            ("JWT_JWKS", "{}"),
-            ("JWT_ISSUER", "https://i")
-        ])
-        .check(&[Secret::TokenKeys])
-        .is_ok());
-    }
-
-    #[test]
-    fn in_lambda_the_access_pass_secret_comes_from_an_arn_and_is_no_default() {
-        let lambda = [
-            ("AWS_LAMBDA_FUNCTION_NAME", "holds-create"),
-            ("REDIS_TLS", "true"),
-            ("KAFKA_SECURITY", "iam"),
-        ];
-        let err = config(&lambda).check(&[Secret::QueueTokenKey]).unwrap_err().to_string();
-        assert!(err.contains("QUEUE_TOKEN_SECRET_ARN is not set"), "{err}");
-        let mut c = config(&[lambda[0], lambda[1], lambda[2], ("QUEUE_TOKEN_SECRET_ARN", "arn:x")]);
-        assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "the public default is refused");
-        c.queue_token_secret = "short".into();
-        assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "a short secret is refused");
-        c.queue_token_secret = "x".repeat(32);
-        assert!(c.check(&[Secret::QueueTokenKey]).is_ok());
-        let err = config(&lambda).check(&[Secret::TicketKey]).unwrap_err().to_string();
-        assert!(err.contains("TICKET_KEY_SECRET_ARN is not set"), "{err}");
-        let mut t = config(&[lambda[0], lambda[1], lambda[2], ("TICKET_KEY_SECRET_ARN", "arn:t")]);
-        assert!(t.check(&[Secret::TicketKey]).is_err(), "the public default is refused");
-        t.ticket_key_secret = "t".repeat(32);
-        assert!(t.check(&[Secret::TicketKey]).is_ok());
-        let err = config(&[lambda[0], lambda[1], lambda[2], ("QUEUE_TOKEN_SECRET", "s")])
-            .check(&[])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("QUEUE_TOKEN_SECRET is set in the environment"), "{err}");
     }
 }
