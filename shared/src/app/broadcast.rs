@@ -24,7 +24,7 @@ pub async fn broadcast(app: &App, messages: Vec<Envelope>) -> AppResult<Handled>
                 Some((_, list)) => list.push(c),
                 None => events.push((c.event_id, vec![c])),
             },
-            None if m.kind.seat_status().is_some() => {
+            None if m.kind().seat_status().is_some() => {
                 out.rejected.push((m, "a seat message without event, seats or log position".into()))
             }
             None => out.skipped += 1,

@@ -3,9 +3,8 @@
 //! ledger first (`notify#<message>#<channel>`), so a redelivered message never mails twice; a send
 //! that fails gives its claim back, so the retry sends it.
 
-use uuid::Uuid;
-
 use super::{App, AppError, AppResult, Handled, Resource};
+use crate::domain::message::{Message, WaitlistOffered};
 use crate::domain::notification::{
     booking_notice, offer_notice, refund_notice, transfer_notice, Notice, BOOKING_NOTICES,
     OFFER_NOTICE, REFUND_NOTICE, TRANSFER_NOTICE,
@@ -16,10 +15,11 @@ use crate::metrics::{self, Metric};
 pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
     let mut out = Handled::default();
     for m in messages {
-        if !BOOKING_NOTICES.contains(&m.kind)
-            && m.kind != REFUND_NOTICE
-            && m.kind != TRANSFER_NOTICE
-            && m.kind != OFFER_NOTICE
+        let kind = m.kind();
+        if !BOOKING_NOTICES.contains(&kind)
+            && kind != REFUND_NOTICE
+            && kind != TRANSFER_NOTICE
+            && kind != OFFER_NOTICE
         {
             out.skipped += 1;
             continue;
@@ -50,72 +50,67 @@ type Recipient = (Option<String>, Option<String>);
 /// The notice a message calls for, and its recipient (from the booking, which keeps the buyer's
 /// contact off Kafka); `None` when it calls for none.
 async fn notice_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipient)>> {
-    if m.kind == OFFER_NOTICE {
-        return offer_of(app, m).await;
+    if let Message::WaitlistOffered(offer) = &m.data {
+        return offer_of(app, offer).await;
     }
-    let booking_id = m.data["bookingId"]
-        .as_str()
-        .and_then(|b| Uuid::parse_str(b).ok())
+    let booking_id = m
+        .data
+        .booking_id()
         .ok_or(RuleError::invalid("bookingId", "a message without a booking id"))?;
     let booking =
         app.bookings.get(booking_id).await?.ok_or(AppError::NotFound(Resource::Booking))?;
     let event = app.event(booking.event_id).await?;
-    let notice = if m.kind == TRANSFER_NOTICE {
-        // The buyer of the booking is told when they gave a ticket away (a later holder's own
-        // transfer reaches nobody: a user id gives no address without a user directory).
-        if m.data["fromUserId"].as_str() != Some(booking.user_id.as_str()) {
-            return Ok(None);
-        }
-        let seat = m.data["seatId"].as_str().unwrap_or_default();
-        let to = m.data["toUserId"].as_str().unwrap_or_default();
-        transfer_notice(&booking, seat, to, &event.name)
-    } else if m.kind == REFUND_NOTICE {
-        let amount = m.data["amountCents"].as_i64().unwrap_or(booking.total_cents);
-        let currency = m.data["currency"].as_str().unwrap_or(&booking.currency);
-        refund_notice(&booking, amount, currency, &event.name)
-    } else {
-        let status = m.data["status"]
-            .as_str()
-            .and_then(BookingStatus::parse)
-            .ok_or(RuleError::invalid("status", "a message without a booking status"))?;
-        let mut notice = booking_notice(&booking, status, &event.name).ok_or(
-            RuleError::invalid("status", format!("no notice for a {} booking", status.as_str())),
-        )?;
-        if status == BookingStatus::Confirmed {
-            // The tickets, written by the transaction that confirmed the booking: show the code
-            // (or its QR code, `GET /api/v1/tickets/{id}/qr.svg`) at the door.
-            notice.text.push_str("\n\nYour tickets (show the code at the door):\n");
-            for t in app.tickets.for_booking(booking.id).await? {
-                let t = app.ticket(t);
-                notice.text.push_str(&format!(
-                    "  {} ({}): {}\n",
-                    t.seat_id,
-                    t.status.as_str(),
-                    t.code
-                ));
+    let notice = match &m.data {
+        Message::TicketTransferred(t) => {
+            // The buyer of the booking is told when they gave a ticket away (a later holder's own
+            // transfer reaches nobody: a user id gives no address without a user directory).
+            if t.from_user_id != booking.user_id {
+                return Ok(None);
             }
+            transfer_notice(&booking, &t.seat_id, &t.to_user_id, &event.name)
         }
-        notice
+        Message::PaymentRefunded(p) => {
+            // What this refund gives back (all of the payment when the provider refunded it).
+            let amount = p.refund_cents.unwrap_or(p.amount_cents);
+            refund_notice(&booking, amount, &p.currency, &event.name)
+        }
+        Message::BookingConfirmed(b)
+        | Message::BookingCancelled(b)
+        | Message::BookingExpired(b) => {
+            let mut notice =
+                booking_notice(&booking, b.status, &event.name).ok_or(RuleError::invalid(
+                    "status",
+                    format!("no notice for a {} booking", b.status.as_str()),
+                ))?;
+            if b.status == BookingStatus::Confirmed {
+                // The tickets, written by the transaction that confirmed the booking: show the code
+                // (or its QR code, `GET /api/v1/tickets/{id}/qr.svg`) at the door.
+                notice.text.push_str("\n\nYour tickets (show the code at the door):\n");
+                for t in app.tickets.for_booking(booking.id).await? {
+                    let t = app.ticket(t);
+                    notice.text.push_str(&format!(
+                        "  {} ({}): {}\n",
+                        t.seat_id,
+                        t.status.as_str(),
+                        t.code
+                    ));
+                }
+            }
+            notice
+        }
+        _ => return Ok(None),
     };
     Ok(Some((notice, (booking.contact.email, booking.contact.phone))))
 }
 
 /// The notice of a waitlist offer, to the contact the user gave when joining (kept off Kafka).
-async fn offer_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipient)>> {
-    let field = |k: &str| m.data[k].as_str().unwrap_or_default().to_string();
-    let event_id = Uuid::parse_str(&field("eventId"))
-        .map_err(|_| RuleError::invalid("eventId", "an offer without an event id"))?;
-    let Some(entry) = app.waitlist.get(event_id, &field("userId")).await? else {
+async fn offer_of(app: &App, offer: &WaitlistOffered) -> AppResult<Option<(Notice, Recipient)>> {
+    let Some(entry) = app.waitlist.get(offer.event_id, &offer.user_id).await? else {
         return Ok(None);
     };
-    let event = app.event(event_id).await?;
-    let seats: Vec<String> = m.data["seatIds"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str().map(str::to_string))
-        .collect();
-    let notice = offer_notice(&event.name, &seats, &field("holdId"), &field("expiresAt"));
+    let event = app.event(offer.event_id).await?;
+    let until = offer.expires_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let notice = offer_notice(&event.name, &offer.seat_ids, &offer.hold_id.to_string(), &until);
     Ok(Some((notice, (entry.contact.email, entry.contact.phone))))
 }
 
@@ -141,7 +136,7 @@ async fn deliver(
             app.claims.release(&key).await?;
             return Err(e.into());
         }
-        tracing::info!(message = %m.id, kind = %m.kind, channel, "notification sent");
+        tracing::info!(message = %m.id, kind = %m.kind(), channel, "notification sent");
         metrics::count(Metric::NotificationsSent, 1);
         sent += 1;
     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{App, AppResult};
 use crate::domain::history::{Change, SYSTEM};
-use crate::domain::message::SEAT_EVENTS;
+use crate::domain::message::{Message, SeatsChanged, SEAT_EVENTS};
 use crate::domain::{Envelope, MessageKind};
 use crate::metrics::{self, Metric};
 use crate::ports::BackendError;
@@ -108,8 +108,13 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
         // cursor passes them (again after a repeat: the history keeps one per log entry).
         let changes: Vec<Change> = messages
             .iter()
-            .filter(|(m, _)| matches!(m.kind, MessageKind::SeatsHeld | MessageKind::SeatsReleased))
-            .filter_map(|(m, _)| Change::of(m, m.data["userId"].as_str().unwrap_or(SYSTEM)))
+            .filter(|(m, _)| {
+                matches!(m.kind(), MessageKind::SeatsHeld | MessageKind::SeatsReleased)
+            })
+            .filter_map(|(m, _)| {
+                let actor = m.data.as_seats().and_then(|s| s.user_id.as_deref());
+                Change::of(m, actor.unwrap_or(SYSTEM))
+            })
             .collect();
         app.history.archive(&changes).await?;
         let batch: Vec<(&str, &str, &str)> = messages
@@ -147,21 +152,22 @@ fn message_of(
         )
     };
     let kind = MessageKind::parse(&field("type")).ok_or_else(|| malformed("no known type"))?;
+    let given = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
     let at = field("at")
         .parse::<i64>()
         .ok()
         .and_then(chrono::DateTime::from_timestamp_millis)
         .ok_or_else(|| malformed("no time"))?;
-    let mut data = serde_json::json!({
-        "eventId": event,
-        "logPosition": id,
-        "seatIds": field("seats").split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-    });
-    for (k, v) in fields.iter().filter(|(k, _)| k == "holdId" || k == "bookingId" || k == "userId")
-    {
-        data[k] = serde_json::json!(v);
-    }
-    let mut message = Envelope::new(kind, event, at, data);
+    let seats = SeatsChanged {
+        event_id: event,
+        log_position: id.to_string(),
+        seat_ids: field("seats").split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+        hold_id: given("holdId"),
+        booking_id: given("bookingId"),
+        user_id: given("userId"),
+    };
+    let data = Message::seats(kind, seats).ok_or_else(|| malformed("no seat type"))?;
+    let mut message = Envelope::new(event, at, data);
     message.id = Uuid::new_v5(&event, id.as_bytes());
     Ok(message)
 }

@@ -15,11 +15,10 @@ use uuid::Uuid;
 
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::best_available::{self, Occupancy};
+use crate::domain::message::{Message, WaitlistOffered};
 use crate::domain::queue::QueueStatus;
 use crate::domain::waitlist::{Offer, WaitlistEntry, WaitlistStatus};
-use crate::domain::{
-    Caller, Envelope, Event, Hold, HoldAsk, MessageKind, RuleError, SaleStatus, SeatChoice,
-};
+use crate::domain::{Caller, Envelope, Event, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice};
 use crate::ports::HoldOutcome;
 
 /// Entries looked at per event and run, at most.
@@ -181,13 +180,15 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             seat_ids: hold.seat_ids.clone(),
             expires_at: hold.expires_at,
         };
-        let notice = Envelope::new(
-            MessageKind::WaitlistOffered,
+        let offered_to = WaitlistOffered {
             event_id,
-            now,
-            json!({ "eventId": event_id, "userId": entry.user_id, "holdId": hold.id, "seatIds": hold.seat_ids,
-                "expiresAt": hold.expires_at, "quantity": entry.quantity }),
-        );
+            user_id: entry.user_id.clone(),
+            hold_id: hold.id,
+            seat_ids: hold.seat_ids.clone(),
+            expires_at: hold.expires_at,
+            quantity: entry.quantity,
+        };
+        let notice = Envelope::new(event_id, now, Message::WaitlistOffered(offered_to));
         if app.waitlist.offer(event_id, &entry.user_id, &offer, &notice, now).await? {
             offered += 1;
             tracing::info!(event_id = %event_id, user = %entry.user_id, hold_id = %hold.id, "seats offered from the waitlist");

@@ -38,20 +38,9 @@ impl Change {
     /// `bookingId`) or about seats (`seatIds`, `seatId`, or the seats of `tickets`). `None` for a
     /// message about neither, or without an event.
     pub fn of(m: &Envelope, actor: &str) -> Option<Change> {
-        let d = &m.data;
-        let event_id =
-            d["eventId"].as_str().or(Some(m.key.as_str())).and_then(|e| e.parse().ok())?;
-        let booking_id = d["bookingId"].as_str().and_then(|b| b.parse().ok());
-        let mut seats: Vec<String> = d["seatIds"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(d["tickets"].as_array().into_iter().flatten().map(|t| &t["seatId"]))
-            .chain(std::iter::once(&d["seatId"]))
-            .filter_map(|s| s.as_str().map(String::from))
-            .collect();
-        seats.sort();
-        seats.dedup();
+        let event_id = m.data.event_id().or_else(|| m.key.parse().ok())?;
+        let booking_id = m.data.booking_id();
+        let seats = m.data.seat_ids();
         if booking_id.is_none() && seats.is_empty() {
             return None;
         }
@@ -61,9 +50,9 @@ impl Change {
             booking_id,
             seats,
             at: m.occurred_at,
-            kind: m.kind.as_str().to_string(),
+            kind: m.kind().as_str().to_string(),
             actor: actor.to_string(),
-            data: d.clone(),
+            data: m.data.data_json(),
         })
     }
 
@@ -93,44 +82,44 @@ impl Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::MessageKind;
-    use serde_json::json;
+    use crate::domain::message::{IssuedTicket, Message, SeatsChanged, TicketsIssued};
+    use crate::domain::BookingStatus;
 
     #[test]
     fn a_message_about_a_booking_or_seats_is_a_change_and_others_are_not() {
-        let event = Uuid::now_v7();
-        let booking = Uuid::now_v7();
         let now = Utc::now();
-        let m = Envelope::new(
-            MessageKind::BookingCreated,
-            event,
-            now,
-            json!({ "bookingId": booking, "eventId": event, "seatIds": ["A-1-2", "A-1-1"] }),
-        );
+        let mut b = crate::domain::booking::tests::booking();
+        b.seat_ids = vec!["A-1-2".into(), "A-1-1".into()];
+        let m = crate::domain::message::announce(&b, BookingStatus::Pending, now).remove(0);
         let c = Change::of(&m, "ann").unwrap();
-        assert_eq!((c.id, c.event_id, c.booking_id), (m.id, event, Some(booking)));
-        assert_eq!(c.seats, ["A-1-1", "A-1-2"]);
+        assert_eq!((c.id, c.event_id, c.booking_id), (m.id, b.event_id, Some(b.id)));
+        assert_eq!(c.seats, ["A-1-1", "A-1-2"], "sorted");
         assert_eq!((c.kind.as_str(), c.actor.as_str()), ("BookingCreated", "ann"));
+        assert_eq!(c.data["totalCents"], 12_000, "the data as the message carries it");
 
-        let issued = Envelope::new(
-            MessageKind::TicketsIssued,
-            event,
-            now,
-            json!({ "bookingId": booking, "tickets": [{ "seatId": "B-1-1" }, { "seatId": "B-1-2" }] }),
-        );
+        let ticket = |seat: &str| IssuedTicket {
+            ticket_id: Uuid::now_v7(),
+            seat_id: seat.into(),
+            holder_user_id: "ann".into(),
+        };
+        let tickets = vec![ticket("B-1-2"), ticket("B-1-1"), ticket("B-1-1")];
+        let issued = TicketsIssued { booking_id: b.id, event_id: b.event_id, tickets };
+        let issued = Envelope::new(b.event_id, now, Message::TicketsIssued(issued));
         assert_eq!(Change::of(&issued, SYSTEM).unwrap().seats, ["B-1-1", "B-1-2"]);
 
-        let scan = Envelope::new(
-            MessageKind::TicketCheckedIn,
-            event,
-            now,
-            json!({ "ticketId": Uuid::now_v7(), "seatId": "C-1-1" }),
-        );
-        let c = Change::of(&scan, "steward").unwrap();
+        let seats = |ids: Vec<String>| SeatsChanged {
+            event_id: b.event_id,
+            log_position: "1-1".into(),
+            seat_ids: ids,
+            hold_id: Some(Uuid::now_v7().to_string()),
+            booking_id: None,
+            user_id: Some("bob".into()),
+        };
+        let held = Envelope::new(b.event_id, now, Message::SeatsHeld(seats(vec!["C-1-1".into()])));
+        let c = Change::of(&held, "bob").unwrap();
         assert_eq!((c.booking_id, c.seats.as_slice()), (None, &["C-1-1".to_string()][..]));
 
-        let other =
-            Envelope::new(MessageKind::PaymentFailed, event, now, json!({ "paymentId": 1 }));
-        assert_eq!(Change::of(&other, PROVIDER), None);
+        let nothing = Envelope::new(b.event_id, now, Message::SeatsReleased(seats(vec![])));
+        assert_eq!(Change::of(&nothing, PROVIDER), None, "neither a booking nor seats");
     }
 }

@@ -15,8 +15,9 @@ use super::tx::{
     apply, booking_row, live_payments, locked_booking, owe_refund, set_seats, BOOKING_COLUMNS,
 };
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
+use crate::domain::message::{self, Message};
 use crate::domain::settlement::{check_seat_cancel, seat_cancel_refunds};
-use crate::domain::{Booking, BookingStatus, Envelope, MessageKind, Refund, SeatStatus};
+use crate::domain::{Booking, BookingStatus, Envelope, Refund, SeatStatus};
 use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, SeatsCancelled};
 
 /// The [`BookingStore`] over one pool.
@@ -193,14 +194,9 @@ impl MySqlBookings {
         b.updated_at = now;
         b.version += 1;
         b.seat_ids.retain(|s| !seats.contains(s));
-        let mut messages = vec![Envelope::new(
-            MessageKind::BookingSeatsCancelled,
-            b.event_id,
-            now,
-            serde_json::json!({ "bookingId": b.id, "userId": b.user_id, "eventId": b.event_id, "seatIds": seats,
-                "keptSeatIds": b.seat_ids, "totalCents": b.total_cents, "currency": b.currency,
-                "status": b.status, "cancelledCents": share }),
-        )];
+        let cancelled = message::SeatsCancelled::of(&b, seats, share);
+        let mut messages =
+            vec![Envelope::new(b.event_id, now, Message::BookingSeatsCancelled(cancelled))];
         messages.extend(super::tickets::revoke(&mut tx, &b, Some(seats), now).await?);
         enqueue(&mut tx, &messages, actor).await?;
         // A paid booking gets the seats' share back, from its succeeded payment(s) in order.

@@ -15,8 +15,7 @@ use super::{fault, retry, uuid, Abort};
 use crate::domain::history::PROVIDER;
 use crate::domain::settlement::{self, ProviderRefundPlan, Settlement};
 use crate::domain::{
-    Booking, BookingStatus, ChargeOutcome, MessageKind, Payment, PaymentStatus, Refund,
-    RefundReason,
+    Booking, BookingStatus, ChargeOutcome, Payment, PaymentStatus, Refund, RefundReason,
 };
 use crate::ports::{
     BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt,
@@ -53,8 +52,7 @@ async fn succeed(
     event: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), Abort> {
-    let (succeeded, kind) = (PaymentStatus::Succeeded, MessageKind::PaymentSucceeded);
-    move_payment(tx, p, succeeded, None, kind, event, now, PROVIDER).await
+    move_payment(tx, p, PaymentStatus::Succeeded, None, event, now, PROVIDER).await
 }
 
 impl MySqlPayments {
@@ -109,18 +107,9 @@ impl MySqlPayments {
         let result = match settlement::settle(&b, &p, outcome, now) {
             Settlement::Unchanged => Settled::Unchanged,
             Settlement::Fail(reason) => {
-                let (failed, kind) = (PaymentStatus::Failed, MessageKind::PaymentFailed);
-                move_payment(
-                    &mut tx,
-                    &mut p,
-                    failed,
-                    Some(&reason),
-                    kind,
-                    b.event_id,
-                    now,
-                    PROVIDER,
-                )
-                .await?;
+                let failed = PaymentStatus::Failed;
+                move_payment(&mut tx, &mut p, failed, Some(&reason), b.event_id, now, PROVIDER)
+                    .await?;
                 Settled::Failed
             }
             Settlement::Confirm => {
@@ -167,8 +156,8 @@ impl MySqlPayments {
             .execute(&mut *tx)
             .await?;
         p.refunded_cents = p.amount_cents;
-        let (refunded, kind) = (PaymentStatus::Refunded, MessageKind::PaymentRefunded);
-        move_payment(&mut tx, &mut p, refunded, None, kind, b.event_id, now, PROVIDER).await?;
+        let refunded = PaymentStatus::Refunded;
+        move_payment(&mut tx, &mut p, refunded, None, b.event_id, now, PROVIDER).await?;
         let outcome = if cancel {
             apply(&mut tx, &mut b, BookingStatus::Cancelled, now, PROVIDER).await?;
             ProviderRefund::Cancelled(Box::new(b))

@@ -8,10 +8,13 @@ use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
 use super::{fault, status, uuid};
+use crate::domain::message::{
+    IssuedTicket, Message, TicketCheckedIn, TicketTransferred, TicketsIssued, TicketsRevoked,
+    REVOKED_BY_CANCEL,
+};
 use crate::domain::ticket::{Scan, ScanResult, StoredTicket, TicketStatus};
-use crate::domain::{Booking, Envelope, MessageKind};
+use crate::domain::{Booking, Envelope};
 use crate::ports::{BackendError, BackendResult, TicketChanges, TicketStore, Transferred};
-use serde_json::json;
 
 const TICKET_COLUMNS: &str = "SELECT id, booking_id, event_id, seat_id, holder_user_id, \
     CAST(status AS CHAR) AS status, checked_in_at, checkin_gate, created_at FROM tickets";
@@ -53,16 +56,16 @@ pub(super) async fn issue(
             .push_bind(now);
     });
     q.build().execute(&mut **tx).await?;
-    let issued: Vec<_> = tickets
+    let tickets = tickets
         .iter()
-        .map(|(id, seat)| json!({ "ticketId": id, "seatId": seat, "holderUserId": b.user_id }))
+        .map(|(id, seat)| IssuedTicket {
+            ticket_id: *id,
+            seat_id: seat.to_string(),
+            holder_user_id: b.user_id.clone(),
+        })
         .collect();
-    Ok(Envelope::new(
-        MessageKind::TicketsIssued,
-        b.event_id,
-        now,
-        json!({ "bookingId": b.id, "eventId": b.event_id, "tickets": issued }),
-    ))
+    let issued = TicketsIssued { booking_id: b.id, event_id: b.event_id, tickets };
+    Ok(Envelope::new(b.event_id, now, Message::TicketsIssued(issued)))
 }
 
 /// Revokes the live tickets of a booking's seats that are being cancelled (in its transaction): all
@@ -99,13 +102,14 @@ pub(super) async fn revoke(
     q.push(", version = version + 1 WHERE id IN ");
     super::in_list(&mut q, &ids);
     q.build().execute(&mut **tx).await?;
-    Ok(Some(Envelope::new(
-        MessageKind::TicketRevoked,
-        b.event_id,
-        now,
-        json!({ "bookingId": booking, "eventId": b.event_id, "ticketIds": ids, "seatIds": seat_ids,
-            "reason": "BOOKING_CANCELLED" }),
-    )))
+    let revoked = TicketsRevoked {
+        booking_id: booking,
+        event_id: b.event_id,
+        ticket_ids: ids,
+        seat_ids,
+        reason: REVOKED_BY_CANCEL.to_string(),
+    };
+    Ok(Some(Envelope::new(b.event_id, now, Message::TicketRevoked(revoked))))
 }
 
 /// Writes messages to the outbox inside a ticket transaction.
@@ -267,14 +271,18 @@ impl TicketStore for MySqlTickets {
         let (status, body) = answer(&result);
         let name = result_name(&result);
         if let ScanResult::Admitted(t) | ScanResult::Exited(t) = &result {
-            let m = Envelope::new(
-                MessageKind::TicketCheckedIn,
-                t.event_id,
-                now,
-                json!({ "ticketId": t.id, "bookingId": t.booking_id, "eventId": t.event_id, "seatId": t.seat_id,
-                    "gate": scan.gate, "direction": scan.direction.as_str(), "staffId": staff, "at": now,
-                    "scannedAt": scan.scanned_at.unwrap_or(now) }),
-            );
+            let checked = TicketCheckedIn {
+                ticket_id: t.id,
+                booking_id: t.booking_id,
+                event_id: t.event_id,
+                seat_id: t.seat_id.clone(),
+                gate: scan.gate.clone(),
+                direction: scan.direction.as_str().to_string(),
+                staff_id: staff.to_string(),
+                at: now,
+                scanned_at: scan.scanned_at.unwrap_or(now),
+            };
+            let m = Envelope::new(t.event_id, now, Message::TicketCheckedIn(checked));
             announce(&mut tx, &[m], what, staff).await?;
         }
         let recorded = sqlx::query(
@@ -391,13 +399,16 @@ impl TicketStore for MySqlTickets {
         .execute(&mut *tx)
         .await
         .map_err(fault(what))?;
-        let m = Envelope::new(
-            MessageKind::TicketTransferred,
-            old.event_id,
-            now,
-            json!({ "ticketId": old.id, "newTicketId": new_id, "bookingId": old.booking_id, "eventId": old.event_id,
-                "seatId": old.seat_id, "fromUserId": from, "toUserId": to }),
-        );
+        let transferred = TicketTransferred {
+            ticket_id: old.id,
+            new_ticket_id: new_id,
+            booking_id: old.booking_id,
+            event_id: old.event_id,
+            seat_id: old.seat_id.clone(),
+            from_user_id: from.to_string(),
+            to_user_id: to.to_string(),
+        };
+        let m = Envelope::new(old.event_id, now, Message::TicketTransferred(transferred));
         announce(&mut tx, &[m], what, from).await?;
         tx.commit().await.map_err(fault(what))?;
         Ok(Transferred::Done(StoredTicket {

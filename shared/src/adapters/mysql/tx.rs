@@ -10,11 +10,9 @@ use uuid::Uuid;
 
 use super::outbox::enqueue;
 use super::{in_list, status, uuid, Abort};
-use crate::domain::message::{announce, payment_message};
+use crate::domain::message::{announce, payment_message, refund_message};
 use crate::domain::settlement::{refunds_on_leave, RefundOwed};
-use crate::domain::{
-    Booking, BookingStatus, Contact, MessageKind, Payment, PaymentStatus, Refund, SeatStatus,
-};
+use crate::domain::{Booking, BookingStatus, Contact, Payment, PaymentStatus, Refund, SeatStatus};
 use crate::ports::BackendError;
 
 pub(super) const BOOKING_COLUMNS: &str = "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, \
@@ -177,13 +175,12 @@ pub(super) async fn apply(
 }
 
 /// Moves a locked payment to `status` (with a failure reason, if any), bumps its version, and
-/// announces it (`kind`) in the same transaction.
+/// announces it in the same transaction.
 pub(super) async fn move_payment(
     tx: &mut Transaction<'_, MySql>,
     p: &mut Payment,
     status: PaymentStatus,
     reason: Option<&str>,
-    kind: MessageKind,
     event: Uuid,
     now: DateTime<Utc>,
     actor: &str,
@@ -199,7 +196,7 @@ pub(super) async fn move_payment(
     if let Some(r) = reason {
         p.failure_reason = Some(r.to_string());
     }
-    enqueue(tx, &[payment_message(kind, p, event, now)], actor).await
+    enqueue(tx, &[payment_message(p, event, now)], actor).await
 }
 
 /// Owes back `owed` from one of the locked `payments`, in the transaction that decided it: the
@@ -253,10 +250,6 @@ pub(super) async fn owe_refund(
         .bind(p.id.to_string())
         .execute(&mut **tx)
         .await?;
-    let mut m = payment_message(MessageKind::PaymentRefunded, p, event, now);
-    m.data["refundId"] = serde_json::json!(refund.id);
-    m.data["refundCents"] = serde_json::json!(refund.amount_cents);
-    m.data["reason"] = serde_json::json!(refund.reason);
-    enqueue(tx, &[m], actor).await?;
+    enqueue(tx, &[refund_message(p, &refund, now)], actor).await?;
     Ok(refund)
 }
