@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::outbox::enqueue;
 use super::tx::{
-    apply, booking_row, live_payments, locked_booking, owe_refund, set_seats, BOOKING_COLUMNS,
+    apply, booking_row, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
+    BOOKING_COLUMNS,
 };
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
 use crate::domain::message::{self, Message};
@@ -197,7 +198,7 @@ impl MySqlBookings {
         let cancelled = message::SeatsCancelled::of(&b, seats, share);
         let mut messages =
             vec![Envelope::new(b.event_id, now, Message::BookingSeatsCancelled(cancelled))];
-        messages.extend(super::tickets::revoke(&mut tx, &b, Some(seats), now).await?);
+        messages.extend(revoke_tickets(&mut tx, &b, Some(seats), now).await?);
         enqueue(&mut tx, &messages, actor).await?;
         // A paid booking gets the seats' share back, from its succeeded payment(s) in order.
         let mut refunds = Vec::new();

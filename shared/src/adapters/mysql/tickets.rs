@@ -1,5 +1,5 @@
-//! Tickets and scans: issued and revoked inside the booking transactions (`issue`, `revoke`),
-//! read, scanned (one conditional UPDATE per scan) and transferred here.
+//! Tickets and scans: issued and revoked inside the booking transactions (`tx::issue_tickets`,
+//! `tx::revoke_tickets`), read, scanned (one conditional UPDATE per scan) and transferred here.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,12 +8,9 @@ use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
 use super::{fault, status, uuid};
-use crate::domain::message::{
-    IssuedTicket, Message, TicketCheckedIn, TicketTransferred, TicketsIssued, TicketsRevoked,
-    REVOKED_BY_CANCEL,
-};
+use crate::domain::message::{Message, TicketCheckedIn, TicketTransferred};
 use crate::domain::ticket::{Scan, ScanResult, StoredTicket, TicketStatus};
-use crate::domain::{Booking, Envelope};
+use crate::domain::Envelope;
 use crate::ports::{BackendError, BackendResult, TicketChanges, TicketStore, Transferred};
 
 const TICKET_COLUMNS: &str = "SELECT id, booking_id, event_id, seat_id, holder_user_id, \
@@ -31,85 +28,6 @@ fn ticket_row(r: &MySqlRow) -> Result<StoredTicket, sqlx::Error> {
         checkin_gate: r.try_get("checkin_gate")?,
         created_at: r.try_get("created_at")?,
     })
-}
-
-/// One VALID ticket per seat of a booking that is becoming CONFIRMED (in its transaction), and
-/// the `TicketsIssued` message that announces them.
-pub(super) async fn issue(
-    tx: &mut Transaction<'_, MySql>,
-    b: &Booking,
-    now: DateTime<Utc>,
-) -> Result<Envelope, sqlx::Error> {
-    let tickets: Vec<(Uuid, &String)> = b.seat_ids.iter().map(|s| (Uuid::now_v7(), s)).collect();
-    let mut q = sqlx::QueryBuilder::new(
-        "INSERT INTO tickets (id, booking_id, event_id, seat_id, holder_user_id, status, live, created_at, updated_at) ",
-    );
-    q.push_values(&tickets, |mut row, (id, seat)| {
-        row.push_bind(id.to_string())
-            .push_bind(b.id.to_string())
-            .push_bind(b.event_id.to_string())
-            .push_bind(seat)
-            .push_bind(&b.user_id)
-            .push_bind("VALID")
-            .push_bind(1)
-            .push_bind(now)
-            .push_bind(now);
-    });
-    q.build().execute(&mut **tx).await?;
-    let tickets = tickets
-        .iter()
-        .map(|(id, seat)| IssuedTicket {
-            ticket_id: *id,
-            seat_id: seat.to_string(),
-            holder_user_id: b.user_id.clone(),
-        })
-        .collect();
-    let issued = TicketsIssued { booking_id: b.id, event_id: b.event_id, tickets };
-    Ok(Envelope::new(b.event_id, now, Message::TicketsIssued(issued)))
-}
-
-/// Revokes the live tickets of a booking's seats that are being cancelled (in its transaction): all
-/// of them, or those of `seats` only; the `TicketRevoked` message if there were any.
-pub(super) async fn revoke(
-    tx: &mut Transaction<'_, MySql>,
-    b: &Booking,
-    seats: Option<&[String]>,
-    now: DateTime<Utc>,
-) -> Result<Option<Envelope>, sqlx::Error> {
-    let booking = b.id;
-    let mut q =
-        sqlx::QueryBuilder::new("SELECT id, seat_id FROM tickets WHERE live = 1 AND booking_id = ");
-    q.push_bind(booking.to_string());
-    if let Some(seats) = seats {
-        q.push(" AND seat_id IN ");
-        super::in_list(&mut q, seats);
-    }
-    q.push(" ORDER BY id FOR UPDATE");
-    let rows = q.build().fetch_all(&mut **tx).await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut seat_ids = Vec::with_capacity(rows.len());
-    for r in &rows {
-        ids.push(r.try_get::<String, _>("id")?);
-        seat_ids.push(r.try_get::<String, _>("seat_id")?);
-    }
-    let mut q = sqlx::QueryBuilder::new(
-        "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ",
-    );
-    q.push_bind(now).push(", updated_at = ").push_bind(now);
-    q.push(", version = version + 1 WHERE id IN ");
-    super::in_list(&mut q, &ids);
-    q.build().execute(&mut **tx).await?;
-    let revoked = TicketsRevoked {
-        booking_id: booking,
-        event_id: b.event_id,
-        ticket_ids: ids,
-        seat_ids,
-        reason: REVOKED_BY_CANCEL.to_string(),
-    };
-    Ok(Some(Envelope::new(b.event_id, now, Message::TicketRevoked(revoked))))
 }
 
 /// Writes messages to the outbox inside a ticket transaction.

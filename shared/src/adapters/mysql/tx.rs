@@ -10,9 +10,14 @@ use uuid::Uuid;
 
 use super::outbox::enqueue;
 use super::{in_list, status, uuid, Abort};
-use crate::domain::message::{announce, payment_message, refund_message};
+use crate::domain::message::{
+    announce, payment_message, refund_message, IssuedTicket, Message, TicketsIssued,
+    TicketsRevoked, REVOKED_BY_CANCEL,
+};
 use crate::domain::settlement::{refunds_on_leave, RefundOwed};
-use crate::domain::{Booking, BookingStatus, Contact, Payment, PaymentStatus, Refund, SeatStatus};
+use crate::domain::{
+    Booking, BookingStatus, Contact, Envelope, Payment, PaymentStatus, Refund, SeatStatus,
+};
 use crate::ports::BackendError;
 
 pub(super) const BOOKING_COLUMNS: &str = "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, \
@@ -151,10 +156,10 @@ pub(super) async fn apply(
     let mut messages = announce(b, to, now);
     if to == BookingStatus::Confirmed {
         set_seats(tx, b, SeatStatus::Booked).await?;
-        messages.push(super::tickets::issue(tx, b, now).await?);
+        messages.push(issue_tickets(tx, b, now).await?);
     } else {
         set_seats(tx, b, SeatStatus::Available).await?;
-        messages.extend(super::tickets::revoke(tx, b, None, now).await?);
+        messages.extend(revoke_tickets(tx, b, None, now).await?);
         sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
             .bind(b.id.to_string())
             .execute(&mut **tx)
@@ -172,6 +177,85 @@ pub(super) async fn apply(
     b.updated_at = now;
     b.version += 1;
     Ok(refunded)
+}
+
+/// One VALID ticket per seat of a booking that is becoming CONFIRMED (in its transaction), and
+/// the `TicketsIssued` message that announces them.
+pub(super) async fn issue_tickets(
+    tx: &mut Transaction<'_, MySql>,
+    b: &Booking,
+    now: DateTime<Utc>,
+) -> Result<Envelope, sqlx::Error> {
+    let tickets: Vec<(Uuid, &String)> = b.seat_ids.iter().map(|s| (Uuid::now_v7(), s)).collect();
+    let mut q = sqlx::QueryBuilder::new(
+        "INSERT INTO tickets (id, booking_id, event_id, seat_id, holder_user_id, status, live, created_at, updated_at) ",
+    );
+    q.push_values(&tickets, |mut row, (id, seat)| {
+        row.push_bind(id.to_string())
+            .push_bind(b.id.to_string())
+            .push_bind(b.event_id.to_string())
+            .push_bind(seat)
+            .push_bind(&b.user_id)
+            .push_bind("VALID")
+            .push_bind(1)
+            .push_bind(now)
+            .push_bind(now);
+    });
+    q.build().execute(&mut **tx).await?;
+    let tickets = tickets
+        .iter()
+        .map(|(id, seat)| IssuedTicket {
+            ticket_id: *id,
+            seat_id: seat.to_string(),
+            holder_user_id: b.user_id.clone(),
+        })
+        .collect();
+    let issued = TicketsIssued { booking_id: b.id, event_id: b.event_id, tickets };
+    Ok(Envelope::new(b.event_id, now, Message::TicketsIssued(issued)))
+}
+
+/// Revokes the live tickets of a booking's seats that are being cancelled (in its transaction): all
+/// of them, or those of `seats` only; the `TicketRevoked` message if there were any.
+pub(super) async fn revoke_tickets(
+    tx: &mut Transaction<'_, MySql>,
+    b: &Booking,
+    seats: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> Result<Option<Envelope>, sqlx::Error> {
+    let booking = b.id;
+    let mut q =
+        sqlx::QueryBuilder::new("SELECT id, seat_id FROM tickets WHERE live = 1 AND booking_id = ");
+    q.push_bind(booking.to_string());
+    if let Some(seats) = seats {
+        q.push(" AND seat_id IN ");
+        in_list(&mut q, seats);
+    }
+    q.push(" ORDER BY id FOR UPDATE");
+    let rows = q.build().fetch_all(&mut **tx).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut seat_ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        ids.push(r.try_get::<String, _>("id")?);
+        seat_ids.push(r.try_get::<String, _>("seat_id")?);
+    }
+    let mut q = sqlx::QueryBuilder::new(
+        "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ",
+    );
+    q.push_bind(now).push(", updated_at = ").push_bind(now);
+    q.push(", version = version + 1 WHERE id IN ");
+    in_list(&mut q, &ids);
+    q.build().execute(&mut **tx).await?;
+    let revoked = TicketsRevoked {
+        booking_id: booking,
+        event_id: b.event_id,
+        ticket_ids: ids,
+        seat_ids,
+        reason: REVOKED_BY_CANCEL.to_string(),
+    };
+    Ok(Some(Envelope::new(b.event_id, now, Message::TicketRevoked(revoked))))
 }
 
 /// Moves a locked payment to `status` (with a failure reason, if any), bumps its version, and

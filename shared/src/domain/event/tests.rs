@@ -1,0 +1,151 @@
+//! The create-event and change rules, and the seats a layout implies.
+
+use super::*;
+
+pub fn spec(sections: &[(&str, u32, u32)]) -> EventSpec {
+    EventSpec {
+        name: "Gala".into(),
+        venue: "Hall".into(),
+        starts_at: Utc::now() + chrono::Duration::days(30),
+        currency: None,
+        max_seats_per_order: None,
+        hold_ttl_seconds: None,
+        on_sale_at: None,
+        sales_end_at: None,
+        waiting_room: None,
+        sections: sections
+            .iter()
+            .map(|(n, r, s)| SectionSpec {
+                name: n.to_string(),
+                rows: Some(*r),
+                seats_per_row: Some(*s),
+                capacity: None,
+                price_cents: 5000,
+                category: None,
+            })
+            .collect(),
+    }
+}
+
+pub fn event(sections: &[(&str, u32, u32)]) -> Event {
+    spec(sections).validate(Uuid::now_v7(), Utc::now(), 600).unwrap()
+}
+
+#[test]
+fn defaults_are_filled_in() {
+    let e = event(&[("A", 2, 3)]);
+    assert_eq!(
+        (e.currency.as_str(), e.max_seats_per_order, e.hold_ttl_seconds, e.seat_count),
+        ("USD", 10, 600, 6)
+    );
+    assert_eq!(e.sections[0].category, "standard");
+}
+
+#[test]
+fn an_event_holds_at_most_one_hundred_thousand_seats() {
+    assert!(spec(&[("A", 100, 1000)]).validate(Uuid::now_v7(), Utc::now(), 600).is_ok());
+    let err = spec(&[("A", 100, 1000), ("B", 1, 1)])
+        .validate(Uuid::now_v7(), Utc::now(), 600)
+        .unwrap_err();
+    assert!(matches!(err, RuleError::Invalid { ref field, .. } if field == "sections"), "{err:?}");
+}
+
+#[test]
+fn out_of_range_settings_are_refused() {
+    let mut s = spec(&[("A", 1, 1)]);
+    s.max_seats_per_order = Some(51);
+    assert!(s.clone().validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+    s.max_seats_per_order = Some(50);
+    s.hold_ttl_seconds = Some(29);
+    assert!(s.clone().validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+    s.hold_ttl_seconds = Some(3600);
+    assert!(s.validate(Uuid::now_v7(), Utc::now(), 600).is_ok());
+    assert!(spec(&[("A-B", 1, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+    assert!(spec(&[("A", 1, 1), ("A", 1, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+    assert!(spec(&[("A", 0, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+    assert!(spec(&[]).validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+}
+
+#[test]
+fn requested_seats_must_exist_and_not_repeat() {
+    let e = event(&[("A", 2, 3)]);
+    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        e.requested_seats(&ids(&["A-2-3", "A-1-1"])).unwrap(),
+        vec![SeatId::new("A", 1, 1), SeatId::new("A", 2, 3)]
+    );
+    assert_eq!(
+        e.requested_seats(&ids(&["A-3-1", "B-1-1", "A-1-1"])),
+        Err(RuleError::UnknownSeats(ids(&["A-3-1", "B-1-1"])))
+    );
+    assert_eq!(
+        e.requested_seats(&ids(&["A-1-1", "A-1-2", "A-1-1"])),
+        Err(RuleError::RepeatedSeats(ids(&["A-1-1"])))
+    );
+    assert!(matches!(e.requested_seats(&[]), Err(RuleError::Invalid { .. })));
+    let big = event(&[("A", 3, 4)]);
+    let all: Vec<String> = big.seats().map(|(s, _)| s.to_string()).collect();
+    assert_eq!(big.requested_seats(&all), Err(RuleError::SeatLimit { max: 10, requested: 12 }));
+    let mut unknown_and_many = all.clone();
+    unknown_and_many.push("A-9-9".into());
+    assert_eq!(
+        big.requested_seats(&unknown_and_many),
+        Err(RuleError::UnknownSeats(ids(&["A-9-9"])))
+    );
+}
+
+#[test]
+fn the_sales_window_defaults_to_creation_until_the_start_and_must_not_be_empty() {
+    let now = Utc::now();
+    let s = spec(&[("A", 1, 1)]);
+    let e = s.clone().validate(Uuid::now_v7(), now, 600).unwrap();
+    assert_eq!((e.on_sale_at, e.sales_end_at), (now, s.starts_at));
+    assert_eq!(e.sale_status(now - chrono::Duration::seconds(1)), SaleStatus::Scheduled);
+    assert_eq!(e.sale_status(now), SaleStatus::OnSale);
+    assert_eq!(e.sale_status(s.starts_at), SaleStatus::Ended);
+    // An event that starts before it would go on sale has no window.
+    let mut past = s.clone();
+    past.starts_at = now - chrono::Duration::days(1);
+    let err = past.validate(Uuid::now_v7(), now, 600).unwrap_err();
+    assert!(matches!(err, RuleError::Invalid { ref field, .. } if field == "salesEndAt"));
+    let mut empty = s.clone();
+    empty.on_sale_at = Some(now + chrono::Duration::hours(1));
+    empty.sales_end_at = Some(now + chrono::Duration::hours(1));
+    assert!(empty.validate(Uuid::now_v7(), now, 600).is_err());
+}
+
+#[test]
+fn a_patch_keeps_the_window_rule_and_changes_only_what_it_names() {
+    let e = event(&[("A", 1, 2)]);
+    let later = e.sales_end_at + chrono::Duration::hours(1);
+    let moved = EventPatch { on_sale_at: Some(later), ..Default::default() }.apply(&e);
+    assert!(moved.is_err(), "opening after the end is refused");
+    let renamed =
+        EventPatch { name: Some("Gala II".into()), ..Default::default() }.apply(&e).unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.sections.clone()), ("Gala II", e.sections.clone()));
+    assert!(EventPatch::default().apply(&e).is_err(), "an empty patch is refused");
+}
+
+#[test]
+fn a_waiting_room_gets_its_defaults_and_bounds() {
+    let mut s = spec(&[("A", 1, 1)]);
+    s.waiting_room = Some(WaitingRoomSpec::default());
+    let e = s.clone().validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
+    assert_eq!(
+        e.waiting_room,
+        Some(WaitingRoom { admit_per_minute: None, admission_ttl_seconds: 600 })
+    );
+    s.waiting_room =
+        Some(WaitingRoomSpec { admit_per_minute: None, admission_ttl_seconds: Some(59) });
+    assert!(s.clone().validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+    s.waiting_room =
+        Some(WaitingRoomSpec { admit_per_minute: Some(0), admission_ttl_seconds: None });
+    assert!(s.validate(Uuid::now_v7(), Utc::now(), 600).is_err());
+}
+
+#[test]
+fn seats_are_listed_in_map_order() {
+    let e = event(&[("B", 1, 2), ("A", 1, 1)]);
+    let ids: Vec<String> = e.seats().map(|(s, _)| s.to_string()).collect();
+    assert_eq!(ids, ["B-1-1", "B-1-2", "A-1-1"]);
+}
