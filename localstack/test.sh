@@ -17,6 +17,8 @@ cd "$REPO_DIR"
 log "rustfmt and clippy (warnings are errors)"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
+# The query data the SQL macros are checked against must be what the migrations give.
+bash "$LOCALSTACK_DIR/sqlx.sh" check
 # A test starts this function's binary as Lambda would, to see it refuse to start without secrets.
 cargo build -q --locked -p payments-webhook
 # The live page's test drives Debian's chromium through chromedriver.

@@ -42,14 +42,14 @@ impl PaymentProvider for SandboxProvider {
 
     /// One refund per idempotency key: asking again only counts the request.
     async fn refund(&self, refund: &Refund) -> BackendResult<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO sandbox_refunds (idempotency_key, payment_id, amount_cents, created_at) VALUES (?, ?, ?, ?) \
              ON DUPLICATE KEY UPDATE requests = requests + 1",
+            refund.id.to_string(),
+            refund.payment_id.to_string(),
+            refund.amount_cents,
+            Utc::now()
         )
-        .bind(refund.id.to_string())
-        .bind(refund.payment_id.to_string())
-        .bind(refund.amount_cents)
-        .bind(Utc::now())
         .execute(&self.book)
         .await
         .map_err(|e| BackendError::transient("refunding at the sandbox provider", e))?;

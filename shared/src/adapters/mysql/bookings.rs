@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::outbox::enqueue;
 use super::tx::{
-    apply, booking_row, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
-    BOOKING_COLUMNS,
+    apply, booking_rows, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
+    BookingRow, BOOKING_COLUMNS,
 };
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
 use crate::domain::message::{self, Message};
@@ -64,11 +64,12 @@ impl MySqlBookings {
     ) -> Result<CreateOutcome, Abort> {
         let event = booking.event_id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("booking seats"))?;
-        let cancelled: Option<Option<DateTime<Utc>>> =
-            sqlx::query_scalar("SELECT cancelled_at FROM events WHERE id = ? LOCK IN SHARE MODE")
-                .bind(&event)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let cancelled: Option<Option<chrono::NaiveDateTime>> = sqlx::query_scalar!(
+            "SELECT cancelled_at FROM events WHERE id = ? LOCK IN SHARE MODE",
+            &event
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
         if cancelled.flatten().is_some() {
             return Ok(CreateOutcome::Closed);
         }
@@ -117,20 +118,20 @@ impl MySqlBookings {
         if updated != versions.len() as u64 {
             return Err(Abort::Retry(Contention::LostOptimisticCheck("seat versions")));
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO bookings (id, user_id, event_id, status, total_cents, currency, contact_email, contact_phone, \
              expires_at, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?)",
+            booking.id.to_string(),
+            &booking.user_id,
+            &event,
+            booking.total_cents,
+            &booking.currency,
+            &booking.contact.email,
+            &booking.contact.phone,
+            booking.expires_at,
+            booking.created_at,
+            booking.updated_at
         )
-        .bind(booking.id.to_string())
-        .bind(&booking.user_id)
-        .bind(&event)
-        .bind(booking.total_cents)
-        .bind(&booking.currency)
-        .bind(&booking.contact.email)
-        .bind(&booking.contact.phone)
-        .bind(booking.expires_at)
-        .bind(booking.created_at)
-        .bind(booking.updated_at)
         .execute(&mut *tx)
         .await?;
         let mut q =
@@ -147,9 +148,11 @@ impl MySqlBookings {
         }
         enqueue(&mut tx, outbox, &booking.user_id).await?;
         // A hold the waitlist offered is booked: the offer is accepted, in the same step.
-        sqlx::query("UPDATE waitlist SET status = 'ACCEPTED', updated_at = ?, version = version + 1 WHERE hold_id = ? AND status = 'OFFERED'")
-            .bind(booking.created_at)
-            .bind(hold.to_string())
+        sqlx::query!(
+            "UPDATE waitlist SET status = 'ACCEPTED', updated_at = ?, version = version + 1 WHERE hold_id = ? AND status = 'OFFERED'",
+            booking.created_at,
+            hold.to_string()
+        )
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -185,10 +188,12 @@ impl MySqlBookings {
         q.push(" AND seat_id IN ");
         in_list(&mut q, seats);
         q.build().execute(&mut *tx).await?;
-        sqlx::query("UPDATE bookings SET total_cents = total_cents - ?, updated_at = ?, version = version + 1 WHERE id = ?")
-            .bind(share)
-            .bind(now)
-            .bind(b.id.to_string())
+        sqlx::query!(
+            "UPDATE bookings SET total_cents = total_cents - ?, updated_at = ?, version = version + 1 WHERE id = ?",
+            share,
+            now,
+            b.id.to_string()
+        )
             .execute(&mut *tx)
             .await?;
         b.total_cents -= share;
@@ -240,13 +245,12 @@ impl BookingStore for MySqlBookings {
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Booking>> {
-        let row = sqlx::query(&format!("{BOOKING_COLUMNS} WHERE id = ?"))
-            .bind(id.to_string())
+        let row = booking_rows!("WHERE id = ?", id.to_string())
             .fetch_optional(&self.pool)
             .await
             .map_err(fault("reading a booking"))?;
         let Some(row) = row else { return Ok(None) };
-        let b = booking_row(&row).map_err(fault("decoding a booking"))?;
+        let b = row.booking().map_err(fault("decoding a booking"))?;
         Ok(self.with_seats(vec![b]).await?.pop())
     }
 
@@ -257,6 +261,7 @@ impl BookingStore for MySqlBookings {
         before: Option<Uuid>,
         limit: u32,
     ) -> BackendResult<Vec<Booking>> {
+        // Filters make this one dynamic (checked at run time, into the same row type).
         let mut q = QueryBuilder::new(format!("{BOOKING_COLUMNS} WHERE user_id = "));
         q.push_bind(user);
         if let Some(s) = status {
@@ -266,10 +271,11 @@ impl BookingStore for MySqlBookings {
             q.push(" AND id < ").push_bind(b.to_string());
         }
         q.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
-        let rows = q.build().fetch_all(&self.pool).await.map_err(fault("listing bookings"))?;
+        let rows: Vec<BookingRow> =
+            q.build_query_as().fetch_all(&self.pool).await.map_err(fault("listing bookings"))?;
         let bookings = rows
-            .iter()
-            .map(booking_row)
+            .into_iter()
+            .map(BookingRow::booking)
             .collect::<Result<Vec<_>, _>>()
             .map_err(fault("decoding bookings"))?;
         self.with_seats(bookings).await
@@ -297,9 +303,11 @@ impl BookingStore for MySqlBookings {
     }
 
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM bookings WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?")
-            .bind(now)
-            .bind(limit)
+        let ids: Vec<String> = sqlx::query_scalar!(
+            "SELECT id FROM bookings WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+            now,
+            limit
+        )
             .fetch_all(&self.pool)
             .await
             .map_err(fault("finding due bookings"))?;

@@ -6,7 +6,7 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use super::{fault, in_list, status};
+use super::{fault, in_list, parse_status, parse_uuid};
 use crate::domain::report::{
     BookingCounts, CategorySales, SalesReport, SeatCounts, WaitlistCounts,
 };
@@ -118,24 +118,24 @@ impl EventStore for MySqlEvents {
     async fn insert(&self, event: &Event) -> BackendResult<()> {
         let id = event.id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("creating an event"))?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO events (id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at, \
              on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            &id,
+            &event.name,
+            &event.venue,
+            event.starts_at,
+            &event.currency,
+            event.max_seats_per_order,
+            event.hold_ttl_seconds,
+            event.seat_count,
+            event.created_at,
+            event.on_sale_at,
+            event.sales_end_at,
+            event.waiting_room.and_then(|w| w.admit_per_minute),
+            event.waiting_room.map(|w| w.admission_ttl_seconds)
         )
-        .bind(&id)
-        .bind(&event.name)
-        .bind(&event.venue)
-        .bind(event.starts_at)
-        .bind(&event.currency)
-        .bind(event.max_seats_per_order)
-        .bind(event.hold_ttl_seconds)
-        .bind(event.seat_count)
-        .bind(event.created_at)
-        .bind(event.on_sale_at)
-        .bind(event.sales_end_at)
-        .bind(event.waiting_room.and_then(|w| w.admit_per_minute))
-        .bind(event.waiting_room.map(|w| w.admission_ttl_seconds))
         .execute(&mut *tx)
         .await
         .map_err(fault("creating an event"))?;
@@ -173,17 +173,17 @@ impl EventStore for MySqlEvents {
     }
 
     async fn update(&self, event: &Event) -> BackendResult<bool> {
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE events SET name = ?, venue = ?, starts_at = ?, on_sale_at = ?, sales_end_at = ?, version = version + 1 \
              WHERE id = ? AND version = ?",
+            &event.name,
+            &event.venue,
+            event.starts_at,
+            event.on_sale_at,
+            event.sales_end_at,
+            event.id.to_string(),
+            event.version
         )
-        .bind(&event.name)
-        .bind(&event.venue)
-        .bind(event.starts_at)
-        .bind(event.on_sale_at)
-        .bind(event.sales_end_at)
-        .bind(event.id.to_string())
-        .bind(event.version)
         .execute(&self.pool)
         .await
         .map_err(fault("changing an event"))?;
@@ -254,11 +254,11 @@ impl EventStore for MySqlEvents {
                 }
             }
         }
-        report.refunded_cents = sqlx::query_scalar(
+        report.refunded_cents = sqlx::query_scalar!(
             "SELECT CAST(COALESCE(SUM(p.refunded_cents), 0) AS SIGNED) FROM payments p \
              JOIN bookings b ON b.id = p.booking_id WHERE b.event_id = ?",
+            &id
         )
-        .bind(&id)
         .fetch_one(&mut *tx)
         .await
         .map_err(fault(what))?;
@@ -281,10 +281,10 @@ impl EventStore for MySqlEvents {
                 revenue_cents,
             })
             .collect();
-        let checked_in: i64 = sqlx::query_scalar(
+        let checked_in: i64 = sqlx::query_scalar!(
             "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND status = 'CHECKED_IN'",
+            &id
         )
-        .bind(&id)
         .fetch_one(&mut *tx)
         .await
         .map_err(fault(what))?;
@@ -333,31 +333,27 @@ impl EventStore for MySqlEvents {
     }
 
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>> {
-        let rows = sqlx::query(
-            "SELECT s.seat_id, CAST(s.status AS CHAR) AS status, bs.booking_id, b.user_id, b.expires_at FROM seats s \
+        let rows = sqlx::query!(
+            "SELECT s.seat_id, s.status, bs.booking_id, b.user_id, b.expires_at FROM seats s \
              LEFT JOIN booking_seats bs ON bs.event_id = s.event_id AND bs.seat_id = s.seat_id AND bs.live = 1 \
              LEFT JOIN bookings b ON b.id = bs.booking_id \
              WHERE s.event_id = ? AND s.status <> 'AVAILABLE'",
+            event.to_string()
         )
-        .bind(event.to_string())
         .fetch_all(&self.pool)
         .await
         .map_err(fault("reading taken seats"))?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let status = status(r, "status", SeatStatus::parse)?;
-                let booking: Option<String> = r.try_get("booking_id")?;
+                let status = parse_status("status", &r.status, SeatStatus::parse)?;
                 Ok(TakenSeat {
-                    seat: r.try_get("seat_id")?,
+                    seat: r.seat_id,
                     status,
-                    booking: booking
-                        .map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e))))
-                        .transpose()?,
-                    user: r.try_get("user_id")?,
-                    until: if status == SeatStatus::Booked {
-                        None
-                    } else {
-                        r.try_get("expires_at")?
+                    booking: r.booking_id.as_deref().map(parse_uuid).transpose()?,
+                    user: r.user_id,
+                    until: match status {
+                        SeatStatus::Booked => None,
+                        _ => r.expires_at.map(|t| t.and_utc()),
                     },
                 })
             })

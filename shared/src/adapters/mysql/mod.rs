@@ -5,8 +5,12 @@
 //! everywhere (booking, then its payments, then its seats by primary key), so transactions queue
 //! rather than deadlock; deadlocks, lock-wait timeouts and lost optimistic checks that happen anyway
 //! are retried a bounded number of times with jittered backoff ([`retry`]). Migrations in
-//! `migrations/` are embedded at build time; [`migrate`] applies them. Queries are checked at run
-//! time (no database is needed to build).
+//! `migrations/` are embedded at build time; [`migrate`] applies them. Queries are checked at
+//! compile time (`sqlx::query!` and the row macros of `tx` and `tickets`) against the query data in
+//! `.sqlx/`, made from the migrations by `localstack/sqlx.sh prepare` (no database is needed to
+//! build; the test command fails when that data is stale). Only queries whose text depends on the
+//! request are built at run time: IN-lists ([`in_list`]) and optional filters, decoded into the
+//! same row types.
 
 mod bookings;
 mod events;
@@ -191,20 +195,32 @@ where
     q.push(")");
 }
 
-/// A UUID column stored as text; anything else is an error, never a default.
-pub(crate) fn uuid(r: &MySqlRow, col: &str) -> Result<Uuid, sqlx::Error> {
-    let s: String = r.try_get(col)?;
-    Uuid::parse_str(&s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+/// A UUID stored as text; anything else is an error, never a default.
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid, sqlx::Error> {
+    Uuid::parse_str(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-/// A status column read with `parse`; a value the code does not know is an error, never a guess.
+/// A UUID column stored as text.
+pub(crate) fn uuid(r: &MySqlRow, col: &str) -> Result<Uuid, sqlx::Error> {
+    parse_uuid(&r.try_get::<String, _>(col)?)
+}
+
+/// A stored name read with `parse`; a value the code does not know is an error, never a guess.
+pub(crate) fn parse_status<T>(
+    col: &str,
+    s: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    parse(s).ok_or_else(|| {
+        sqlx::Error::Decode(format!("{col} {s:?} is not one this code knows").into())
+    })
+}
+
+/// A status column read with `parse`.
 pub(crate) fn status<T>(
     r: &MySqlRow,
     col: &str,
     parse: fn(&str) -> Option<T>,
 ) -> Result<T, sqlx::Error> {
-    let s: String = r.try_get(col)?;
-    parse(&s).ok_or_else(|| {
-        sqlx::Error::Decode(format!("{col} {s:?} is not one this code knows").into())
-    })
+    parse_status(col, &r.try_get::<String, _>(col)?, parse)
 }

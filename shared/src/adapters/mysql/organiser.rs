@@ -18,12 +18,12 @@ const LIVE: &str = "status IN ('PENDING', 'CONFIRMED')";
 #[async_trait]
 impl Cancellations for MySqlEvents {
     async fn cancel(&self, event: Uuid, actor: &str, now: DateTime<Utc>) -> BackendResult<bool> {
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE events SET cancelled_at = ?, cancelled_by = ?, version = version + 1 WHERE id = ? AND cancelled_at IS NULL",
+            now,
+            actor,
+            event.to_string()
         )
-        .bind(now)
-        .bind(actor)
-        .bind(event.to_string())
         .execute(&self.pool)
         .await
         .map_err(fault("cancelling an event"))?;
@@ -40,12 +40,12 @@ impl Cancellations for MySqlEvents {
         .fetch_one(&mut *tx)
         .await
         .map_err(fault(what))?;
-        let refund_cents: i64 = sqlx::query_scalar(
+        let refund_cents: i64 = sqlx::query_scalar!(
             "SELECT CAST(COALESCE(SUM(p.amount_cents - p.refunded_cents), 0) AS SIGNED) FROM payments p \
              JOIN bookings b ON b.id = p.booking_id \
              WHERE b.event_id = ? AND b.status IN ('PENDING', 'CONFIRMED') AND p.status = 'SUCCEEDED'",
+            event.to_string()
         )
-        .bind(event.to_string())
         .fetch_one(&mut *tx)
         .await
         .map_err(fault(what))?;
@@ -54,10 +54,10 @@ impl Cancellations for MySqlEvents {
     }
 
     async fn unfinished(&self, limit: u32) -> BackendResult<Vec<Uuid>> {
-        let ids: Vec<String> = sqlx::query_scalar(
+        let ids: Vec<String> = sqlx::query_scalar!(
             "SELECT id FROM events WHERE cancel_completed_at IS NULL AND cancelled_at IS NOT NULL ORDER BY cancelled_at LIMIT ?",
+            limit
         )
-        .bind(limit)
         .fetch_all(&self.pool)
         .await
         .map_err(fault("finding cancelled events"))?;
@@ -91,15 +91,16 @@ impl Cancellations for MySqlEvents {
         let what = "reading a cancel's progress";
         let id = event.to_string();
         let mut tx = self.pool.begin().await.map_err(fault(what))?;
-        let row = sqlx::query(
-            "SELECT cancelled_at, cancelled_by, cancel_completed_at FROM events WHERE id = ? AND cancelled_at IS NOT NULL",
+        let row = sqlx::query!(
+            "SELECT cancelled_at AS `cancelled_at!`, cancelled_by AS `cancelled_by!`, cancel_completed_at FROM events \
+             WHERE id = ? AND cancelled_at IS NOT NULL",
+            &id
         )
-        .bind(&id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(fault(what))?;
         let Some(row) = row else { return Ok(None) };
-        let cancelled_at: DateTime<Utc> = row.try_get("cancelled_at").map_err(fault(what))?;
+        let cancelled_at = row.cancelled_at.and_utc();
         let (left, cancelled): (i64, i64) = sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(status IN ('PENDING', 'CONFIRMED')), 0) AS SIGNED), \
              CAST(COALESCE(SUM(status = 'CANCELLED' AND updated_at >= ?), 0) AS SIGNED) FROM bookings WHERE event_id = ?",
@@ -121,8 +122,8 @@ impl Cancellations for MySqlEvents {
         tx.commit().await.map_err(fault(what))?;
         Ok(Some(CancelProgress {
             cancelled_at,
-            cancelled_by: row.try_get("cancelled_by").map_err(fault(what))?,
-            completed_at: row.try_get("cancel_completed_at").map_err(fault(what))?,
+            cancelled_by: row.cancelled_by,
+            completed_at: row.cancel_completed_at.map(|t| t.and_utc()),
             bookings_left: left as u64,
             refunds_pending: pending as u64,
             bookings_cancelled: cancelled as u64,
@@ -144,9 +145,8 @@ impl Cancellations for MySqlEvents {
         .execute(&self.pool)
         .await
         .map_err(fault("finishing a cancel"))?;
-        let done: Option<Option<DateTime<Utc>>> =
-            sqlx::query_scalar("SELECT cancel_completed_at FROM events WHERE id = ?")
-                .bind(&id)
+        let done: Option<Option<chrono::NaiveDateTime>> =
+            sqlx::query_scalar!("SELECT cancel_completed_at FROM events WHERE id = ?", &id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(fault("finishing a cancel"))?;

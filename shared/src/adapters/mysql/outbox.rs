@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::mysql::MySqlPool;
-use sqlx::{MySql, QueryBuilder, Row, Transaction};
+use sqlx::{MySql, QueryBuilder, Transaction};
 
 use super::{fault, in_list, Abort};
 use crate::domain::history::Change;
@@ -66,33 +66,30 @@ impl Outbox for MySqlOutbox {
         // READ COMMITTED: lock only the rows claimed, not the gap where new rows go, so bookings
         // never wait for the relay.
         let mut conn = self.pool.acquire().await.map_err(fault("claiming outbox rows"))?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        sqlx::query!("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             .execute(&mut *conn)
             .await
             .map_err(fault("claiming outbox rows"))?;
         let mut tx =
             sqlx::Connection::begin(&mut *conn).await.map_err(fault("claiming outbox rows"))?;
-        let rows = sqlx::query(
+        let rows = sqlx::query!(
             "SELECT seq, topic, msg_key, payload FROM outbox WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) \
              ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED",
+            now,
+            limit
         )
-        .bind(now)
-        .bind(limit)
         .fetch_all(&mut *tx)
         .await
         .map_err(fault("reading the outbox"))?;
-        let claimed = rows
-            .iter()
-            .map(|r| {
-                Ok(OutboxMessage {
-                    seq: r.try_get("seq")?,
-                    topic: r.try_get("topic")?,
-                    key: r.try_get("msg_key")?,
-                    payload: r.try_get("payload")?,
-                })
+        let claimed: Vec<OutboxMessage> = rows
+            .into_iter()
+            .map(|r| OutboxMessage {
+                seq: r.seq,
+                topic: r.topic,
+                key: r.msg_key,
+                payload: r.payload,
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(fault("decoding the outbox"))?;
+            .collect();
         if !claimed.is_empty() {
             let mut q = QueryBuilder::new("UPDATE outbox SET claimed_until = ");
             q.push_bind(until).push(" WHERE seq IN ");

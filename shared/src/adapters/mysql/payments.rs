@@ -9,7 +9,7 @@ use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
 use super::tx::{
-    apply, locked_booking, locked_payment, move_payment, owe_refund, payment_row, PAYMENT_COLUMNS,
+    apply, locked_booking, locked_payment, move_payment, owe_refund, payment_rows, PaymentRow,
 };
 use super::{fault, retry, uuid, Abort};
 use crate::domain::history::PROVIDER;
@@ -33,12 +33,12 @@ async fn first_receipt(
     webhook: WebhookReceipt<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let fresh = sqlx::query(
+    let fresh = sqlx::query!(
         "INSERT IGNORE INTO processed_webhooks (id, type, applied_at) VALUES (?, ?, ?)",
+        webhook.id,
+        webhook.kind,
+        now
     )
-    .bind(webhook.id)
-    .bind(webhook.kind)
-    .bind(now)
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -63,11 +63,12 @@ impl MySqlPayments {
     /// The booking a payment is for, read without locks, so that rows are then locked
     /// booking -> payment like everywhere.
     async fn booking_of(&self, payment: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
-        let booking: Option<String> =
-            sqlx::query_scalar("SELECT booking_id FROM payments WHERE id = ?")
-                .bind(payment.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
+        let booking: Option<String> = sqlx::query_scalar!(
+            "SELECT booking_id FROM payments WHERE id = ?",
+            payment.to_string()
+        )
+        .fetch_optional(&self.pool)
+        .await?;
         booking
             .map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e))))
             .transpose()
@@ -151,10 +152,12 @@ impl MySqlPayments {
         };
         // The provider gave the money back already: the payment is REFUNDED in full, and nothing is
         // owed (no refund row). A booking it paid for is cancelled, which refunds nothing more.
-        sqlx::query("UPDATE payments SET refunded_cents = amount_cents WHERE id = ?")
-            .bind(p.id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE payments SET refunded_cents = amount_cents WHERE id = ?",
+            p.id.to_string()
+        )
+        .execute(&mut *tx)
+        .await?;
         p.refunded_cents = p.amount_cents;
         let refunded = PaymentStatus::Refunded;
         move_payment(&mut tx, &mut p, refunded, None, b.event_id, now, PROVIDER).await?;
@@ -176,8 +179,10 @@ impl MySqlPayments {
         if let Err(status) = b.payable(p.created_at) {
             return Ok(NewPayment::NotPayable(Some(status)));
         }
-        let live: Option<String> = sqlx::query_scalar("SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1")
-            .bind(p.booking_id.to_string())
+        let live: Option<String> = sqlx::query_scalar!(
+            "SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1",
+            p.booking_id.to_string()
+        )
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(other) = live {
@@ -185,18 +190,18 @@ impl MySqlPayments {
                 Uuid::parse_str(&other).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             ));
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO payments (id, booking_id, user_id, amount_cents, currency, status, payment_method, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, ?)",
+            p.id.to_string(),
+            p.booking_id.to_string(),
+            &p.user_id,
+            p.amount_cents,
+            &p.currency,
+            method,
+            p.created_at,
+            p.created_at
         )
-        .bind(p.id.to_string())
-        .bind(p.booking_id.to_string())
-        .bind(&p.user_id)
-        .bind(p.amount_cents)
-        .bind(&p.currency)
-        .bind(method)
-        .bind(p.created_at)
-        .bind(p.created_at)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -211,12 +216,11 @@ impl PaymentStore for MySqlPayments {
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Payment>> {
-        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ?"))
-            .bind(id.to_string())
+        let row = payment_rows!("WHERE id = ?", id.to_string())
             .fetch_optional(&self.pool)
             .await
             .map_err(fault("reading a payment"))?;
-        row.map(|r| payment_row(&r)).transpose().map_err(fault("decoding a payment"))
+        row.map(PaymentRow::payment).transpose().map_err(fault("decoding a payment"))
     }
 
     async fn stale(
@@ -224,14 +228,19 @@ impl PaymentStore for MySqlPayments {
         before: DateTime<Utc>,
         limit: u32,
     ) -> BackendResult<Vec<(Payment, String)>> {
-        let rows = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE status = 'PROCESSING' AND created_at < ? ORDER BY created_at LIMIT ?"))
-            .bind(before)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(fault("finding stale payments"))?;
-        rows.iter()
-            .map(|r| Ok((payment_row(r)?, r.try_get::<String, _>("payment_method")?)))
+        let rows = payment_rows!(
+            "WHERE status = 'PROCESSING' AND created_at < ? ORDER BY created_at LIMIT ?",
+            before,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fault("finding stale payments"))?;
+        rows.into_iter()
+            .map(|r| {
+                let method = r.payment_method.clone();
+                Ok((r.payment()?, method))
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(fault("decoding a payment"))
     }
@@ -292,9 +301,11 @@ impl PaymentStore for MySqlPayments {
     }
 
     async fn refund_sent(&self, id: Uuid, now: DateTime<Utc>) -> BackendResult<()> {
-        sqlx::query("UPDATE refunds SET sent_at = COALESCE(sent_at, ?), attempts = attempts + 1 WHERE id = ?")
-            .bind(now)
-            .bind(id.to_string())
+        sqlx::query!(
+            "UPDATE refunds SET sent_at = COALESCE(sent_at, ?), attempts = attempts + 1 WHERE id = ?",
+            now,
+            id.to_string()
+        )
             .execute(&self.pool)
             .await
             .map_err(fault("marking a refund sent"))?;

@@ -2,32 +2,66 @@
 //! `tx::revoke_tickets`), read, scanned (one conditional UPDATE per scan) and transferred here.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::mysql::{MySqlPool, MySqlRow};
-use sqlx::{MySql, Row, Transaction};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sqlx::mysql::MySqlPool;
+use sqlx::{MySql, QueryBuilder, Transaction};
 use uuid::Uuid;
 
-use super::{fault, status, uuid};
+use super::{fault, parse_status, parse_uuid};
 use crate::domain::message::{Message, TicketCheckedIn, TicketTransferred};
 use crate::domain::ticket::{Scan, ScanResult, StoredTicket, TicketStatus};
 use crate::domain::Envelope;
 use crate::ports::{BackendError, BackendResult, TicketChanges, TicketStore, Transferred};
 
-const TICKET_COLUMNS: &str = "SELECT id, booking_id, event_id, seat_id, holder_user_id, \
-    CAST(status AS CHAR) AS status, checked_in_at, checkin_gate, created_at FROM tickets";
+/// The columns a ticket is read from (the one query with filters, `for_holder`, is dynamic).
+const TICKET_COLUMNS: &str = "SELECT id, booking_id, event_id, seat_id, holder_user_id, status, \
+     checked_in_at, checkin_gate, created_at FROM tickets";
 
-fn ticket_row(r: &MySqlRow) -> Result<StoredTicket, sqlx::Error> {
-    Ok(StoredTicket {
-        id: uuid(r, "id")?,
-        booking_id: uuid(r, "booking_id")?,
-        event_id: uuid(r, "event_id")?,
-        seat_id: r.try_get("seat_id")?,
-        holder_user_id: r.try_get("holder_user_id")?,
-        status: status(r, "status", TicketStatus::parse)?,
-        checked_in_at: r.try_get("checked_in_at")?,
-        checkin_gate: r.try_get("checkin_gate")?,
-        created_at: r.try_get("created_at")?,
-    })
+/// `sqlx::query_as!` of [`TicketRow`]s: [`TICKET_COLUMNS`] written out, then the rest of the query.
+macro_rules! ticket_rows {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            TicketRow,
+            "SELECT id, booking_id, event_id, seat_id, holder_user_id, status, \
+             checked_in_at, checkin_gate, created_at FROM tickets " + $rest
+            $(, $arg)*
+        )
+    };
+}
+
+/// A `tickets` row as stored.
+#[derive(Debug, sqlx::FromRow)]
+struct TicketRow {
+    id: String,
+    booking_id: String,
+    event_id: String,
+    seat_id: String,
+    holder_user_id: String,
+    status: String,
+    checked_in_at: Option<NaiveDateTime>,
+    checkin_gate: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+impl TicketRow {
+    fn ticket(self) -> Result<StoredTicket, sqlx::Error> {
+        Ok(StoredTicket {
+            id: parse_uuid(&self.id)?,
+            booking_id: parse_uuid(&self.booking_id)?,
+            event_id: parse_uuid(&self.event_id)?,
+            seat_id: self.seat_id,
+            holder_user_id: self.holder_user_id,
+            status: parse_status("status", &self.status, TicketStatus::parse)?,
+            checked_in_at: self.checked_in_at.map(|t| t.and_utc()),
+            checkin_gate: self.checkin_gate,
+            created_at: self.created_at.and_utc(),
+        })
+    }
+}
+
+/// Tickets from their rows.
+fn tickets(rows: Vec<TicketRow>) -> Result<Vec<StoredTicket>, sqlx::Error> {
+    rows.into_iter().map(TicketRow::ticket).collect()
 }
 
 /// Writes messages to the outbox inside a ticket transaction.
@@ -51,20 +85,6 @@ impl MySqlTickets {
     pub fn new(pool: MySqlPool) -> Self {
         MySqlTickets { pool }
     }
-
-    async fn many(
-        &self,
-        sql: &str,
-        binds: Vec<String>,
-        what: &str,
-    ) -> BackendResult<Vec<StoredTicket>> {
-        let mut q = sqlx::query(sql);
-        for b in binds {
-            q = q.bind(b);
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(fault(what))?;
-        rows.iter().map(ticket_row).collect::<Result<_, _>>().map_err(fault(what))
-    }
 }
 
 /// A stored answer of an earlier scan with the same nonce.
@@ -73,40 +93,34 @@ async fn replay(
     staff: &str,
     nonce: &str,
 ) -> Result<Option<ScanResult>, sqlx::Error> {
-    let row = sqlx::query("SELECT status, answer FROM checkins WHERE staff_id = ? AND nonce = ?")
-        .bind(staff)
-        .bind(nonce)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| {
-        Ok(ScanResult::Replay {
-            status: r.try_get::<u16, _>("status")?,
-            body: r.try_get("answer")?,
-        })
-    })
-    .transpose()
+    let row = sqlx::query!(
+        "SELECT status, answer FROM checkins WHERE staff_id = ? AND nonce = ?",
+        staff,
+        nonce
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| ScanResult::Replay { status: r.status, body: r.answer }))
 }
 
 #[async_trait]
 impl TicketStore for MySqlTickets {
     async fn get(&self, id: Uuid) -> BackendResult<Option<StoredTicket>> {
-        Ok(self
-            .many(
-                &format!("{TICKET_COLUMNS} WHERE id = ?"),
-                vec![id.to_string()],
-                "reading a ticket",
-            )
-            .await?
-            .pop())
+        let what = "reading a ticket";
+        let row = ticket_rows!("WHERE id = ?", id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fault(what))?;
+        row.map(TicketRow::ticket).transpose().map_err(fault(what))
     }
 
     async fn for_booking(&self, booking: Uuid) -> BackendResult<Vec<StoredTicket>> {
-        self.many(
-            &format!("{TICKET_COLUMNS} WHERE booking_id = ? ORDER BY seat_id, id"),
-            vec![booking.to_string()],
-            "reading a booking's tickets",
-        )
-        .await
+        let what = "reading a booking's tickets";
+        let rows = ticket_rows!("WHERE booking_id = ? ORDER BY seat_id, id", booking.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fault(what))?;
+        tickets(rows).map_err(fault(what))
     }
 
     async fn for_holder(
@@ -116,18 +130,18 @@ impl TicketStore for MySqlTickets {
         after: Option<Uuid>,
         limit: u32,
     ) -> BackendResult<Vec<StoredTicket>> {
-        let mut sql = format!("{TICKET_COLUMNS} WHERE holder_user_id = ?");
-        let mut binds = vec![user.to_string()];
+        let what = "reading a user's tickets";
+        let mut q = QueryBuilder::new(format!("{TICKET_COLUMNS} WHERE holder_user_id = "));
+        q.push_bind(user);
         if let Some(e) = event {
-            sql.push_str(" AND event_id = ?");
-            binds.push(e.to_string());
+            q.push(" AND event_id = ").push_bind(e.to_string());
         }
         if let Some(a) = after {
-            sql.push_str(" AND id > ?");
-            binds.push(a.to_string());
+            q.push(" AND id > ").push_bind(a.to_string());
         }
-        sql.push_str(&format!(" ORDER BY id LIMIT {}", limit.min(1000)));
-        self.many(&sql, binds, "reading a user's tickets").await
+        q.push(" ORDER BY id LIMIT ").push_bind(limit.min(1000));
+        let rows = q.build_query_as().fetch_all(&self.pool).await.map_err(fault(what))?;
+        tickets(rows).map_err(fault(what))
     }
 
     async fn scan(
@@ -151,30 +165,29 @@ impl TicketStore for MySqlTickets {
             crate::domain::ticket::Direction::In => ("VALID", "CHECKED_IN"),
             crate::domain::ticket::Direction::Out => ("CHECKED_IN", "VALID"),
         };
-        let moved = sqlx::query(
+        let moved = sqlx::query!(
             "UPDATE tickets SET status = ?, checked_in_at = IF(? = 'CHECKED_IN', ?, checked_in_at), \
              checkin_gate = IF(? = 'CHECKED_IN', ?, checkin_gate), updated_at = ?, version = version + 1 \
              WHERE id = ? AND status = ?",
+            to,
+            to,
+            now,
+            to,
+            &scan.gate,
+            now,
+            &id,
+            from
         )
-        .bind(to)
-        .bind(to)
-        .bind(now)
-        .bind(to)
-        .bind(&scan.gate)
-        .bind(now)
-        .bind(&id)
-        .bind(from)
         .execute(&mut *tx)
         .await
         .map_err(fault(what))?
         .rows_affected()
             == 1;
-        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE id = ?"))
-            .bind(&id)
+        let row = ticket_rows!("WHERE id = ?", &id)
             .fetch_optional(&mut *tx)
             .await
             .map_err(fault(what))?;
-        let current = row.as_ref().map(ticket_row).transpose().map_err(fault(what))?;
+        let current = row.map(TicketRow::ticket).transpose().map_err(fault(what))?;
         let result = match (current, moved, scan.direction) {
             (None, _, _) => ScanResult::Unknown,
             (Some(t), true, crate::domain::ticket::Direction::In) => ScanResult::Admitted(t),
@@ -203,21 +216,21 @@ impl TicketStore for MySqlTickets {
             let m = Envelope::new(t.event_id, now, Message::TicketCheckedIn(checked));
             announce(&mut tx, &[m], what, staff).await?;
         }
-        let recorded = sqlx::query(
+        let recorded = sqlx::query!(
             "INSERT INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            scan.event_id.to_string(),
+            &id,
+            staff,
+            &scan.gate,
+            scan.direction.as_str(),
+            &scan.nonce,
+            name,
+            status,
+            &body,
+            scan.scanned_at.unwrap_or(now),
+            now
         )
-        .bind(scan.event_id.to_string())
-        .bind(&id)
-        .bind(staff)
-        .bind(&scan.gate)
-        .bind(scan.direction.as_str())
-        .bind(&scan.nonce)
-        .bind(name)
-        .bind(status)
-        .bind(&body)
-        .bind(scan.scanned_at.unwrap_or(now))
-        .bind(now)
         .execute(&mut *tx)
         .await;
         match recorded {
@@ -249,19 +262,19 @@ impl TicketStore for MySqlTickets {
         status: u16,
         now: DateTime<Utc>,
     ) -> BackendResult<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT IGNORE INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
              VALUES (?, NULL, ?, ?, ?, ?, ?, ?, '', ?, ?)",
+            scan.event_id.to_string(),
+            staff,
+            &scan.gate,
+            scan.direction.as_str(),
+            &scan.nonce,
+            result,
+            status,
+            scan.scanned_at.unwrap_or(now),
+            now
         )
-        .bind(scan.event_id.to_string())
-        .bind(staff)
-        .bind(&scan.gate)
-        .bind(scan.direction.as_str())
-        .bind(&scan.nonce)
-        .bind(result)
-        .bind(status)
-        .bind(scan.scanned_at.unwrap_or(now))
-        .bind(now)
         .execute(&self.pool)
         .await
         .map_err(fault("recording a scan"))?;
@@ -278,12 +291,11 @@ impl TicketStore for MySqlTickets {
     ) -> BackendResult<Transferred> {
         let what = "transferring a ticket";
         let mut tx = self.pool.begin().await.map_err(fault(what))?;
-        let row = sqlx::query(&format!("{TICKET_COLUMNS} WHERE id = ? FOR UPDATE"))
-            .bind(ticket.to_string())
+        let row = ticket_rows!("WHERE id = ? FOR UPDATE", ticket.to_string())
             .fetch_optional(&mut *tx)
             .await
             .map_err(fault(what))?;
-        let Some(old) = row.as_ref().map(ticket_row).transpose().map_err(fault(what))? else {
+        let Some(old) = row.map(TicketRow::ticket).transpose().map_err(fault(what))? else {
             return Ok(Transferred::NotFound);
         };
         if old.holder_user_id != from {
@@ -294,26 +306,26 @@ impl TicketStore for MySqlTickets {
             TicketStatus::Revoked => return Ok(Transferred::Revoked),
             TicketStatus::Valid => {}
         }
-        sqlx::query(
+        sqlx::query!(
             "UPDATE tickets SET status = 'REVOKED', live = NULL, revoked_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+            now,
+            now,
+            ticket.to_string()
         )
-        .bind(now)
-        .bind(now)
-        .bind(ticket.to_string())
         .execute(&mut *tx)
         .await
         .map_err(fault(what))?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO tickets (id, booking_id, event_id, seat_id, holder_user_id, status, live, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, 'VALID', 1, ?, ?)",
+            new_id.to_string(),
+            old.booking_id.to_string(),
+            old.event_id.to_string(),
+            &old.seat_id,
+            to,
+            now,
+            now
         )
-        .bind(new_id.to_string())
-        .bind(old.booking_id.to_string())
-        .bind(old.event_id.to_string())
-        .bind(&old.seat_id)
-        .bind(to)
-        .bind(now)
-        .bind(now)
         .execute(&mut *tx)
         .await
         .map_err(fault(what))?;
@@ -341,15 +353,17 @@ impl TicketStore for MySqlTickets {
     }
 
     async fn changes(&self, event: Uuid, since: DateTime<Utc>) -> BackendResult<TicketChanges> {
-        let all = self
-            .many(
-                &format!(
-                    "{TICKET_COLUMNS} WHERE event_id = ? AND updated_at >= ? AND status IN ('REVOKED', 'CHECKED_IN') ORDER BY updated_at, id"
-                ),
-                vec![event.to_string(), since.format("%Y-%m-%d %H:%M:%S%.3f").to_string()],
-                "reading ticket changes",
-            )
-            .await?;
+        let what = "reading ticket changes";
+        let rows = ticket_rows!(
+            "WHERE event_id = ? AND updated_at >= ? AND status IN ('REVOKED', 'CHECKED_IN') ORDER BY updated_at, id",
+            event.to_string(),
+            // To the millisecond, as the column keeps it.
+            since.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fault(what))?;
+        let all = tickets(rows).map_err(fault(what))?;
         let (revoked, used) = all.into_iter().partition(|t| t.status == TicketStatus::Revoked);
         Ok(TicketChanges { revoked, used })
     }

@@ -3,13 +3,12 @@
 //! decided (a status move with its seats, tickets and messages; a payment's move; a refund owed).
 //! Both `bookings` and `payments` build on this module; neither imports the other.
 
-use chrono::{DateTime, Utc};
-use sqlx::mysql::MySqlRow;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::{MySql, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
 use super::outbox::enqueue;
-use super::{in_list, status, uuid, Abort};
+use super::{in_list, parse_status, parse_uuid, Abort};
 use crate::domain::message::{
     announce, payment_message, refund_message, IssuedTicket, Message, TicketsIssued,
     TicketsRevoked, REVOKED_BY_CANCEL,
@@ -20,42 +19,105 @@ use crate::domain::{
 };
 use crate::ports::BackendError;
 
-pub(super) const BOOKING_COLUMNS: &str = "SELECT id, user_id, event_id, CAST(status AS CHAR) AS status, total_cents, currency, contact_email, \
-     contact_phone, expires_at, created_at, updated_at, version FROM bookings";
+/// The columns a booking is read from; [`booking_rows!`] selects them.
+pub(super) const BOOKING_COLUMNS: &str =
+    "SELECT id, user_id, event_id, status, total_cents, currency, \
+     contact_email, contact_phone, expires_at, created_at, updated_at, version FROM bookings";
 
-pub(super) const PAYMENT_COLUMNS: &str =
-    "SELECT id, booking_id, user_id, amount_cents, currency, CAST(status AS CHAR) AS status, failure_reason, created_at, refunded_cents, payment_method FROM payments";
+/// `sqlx::query_as!` of [`BookingRow`]s: [`BOOKING_COLUMNS`] (written out: the macro takes
+/// literals only), then the rest of the query, checked against the schema at compile time.
+macro_rules! booking_rows {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $crate::adapters::mysql::tx::BookingRow,
+            "SELECT id, user_id, event_id, status, total_cents, currency, contact_email, \
+             contact_phone, expires_at, created_at, updated_at, version FROM bookings " + $rest
+            $(, $arg)*
+        )
+    };
+}
+pub(super) use booking_rows;
 
-/// A booking row, without its seats.
-pub(super) fn booking_row(r: &MySqlRow) -> Result<Booking, sqlx::Error> {
-    Ok(Booking {
-        id: uuid(r, "id")?,
-        user_id: r.try_get("user_id")?,
-        event_id: uuid(r, "event_id")?,
-        status: status(r, "status", BookingStatus::parse)?,
-        seat_ids: Vec::new(),
-        total_cents: r.try_get("total_cents")?,
-        currency: r.try_get("currency")?,
-        contact: Contact { email: r.try_get("contact_email")?, phone: r.try_get("contact_phone")? },
-        expires_at: r.try_get("expires_at")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        version: r.try_get("version")?,
-    })
+/// `sqlx::query_as!` of [`PaymentRow`]s, as [`booking_rows!`] for bookings.
+macro_rules! payment_rows {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $crate::adapters::mysql::tx::PaymentRow,
+            "SELECT id, booking_id, user_id, amount_cents, currency, status, failure_reason, \
+             created_at, refunded_cents, payment_method FROM payments " + $rest
+            $(, $arg)*
+        )
+    };
+}
+pub(super) use payment_rows;
+
+/// A `bookings` row as stored (ids as text, the status as its name, times without a zone: UTC).
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct BookingRow {
+    pub(super) id: String,
+    pub(super) user_id: String,
+    pub(super) event_id: String,
+    pub(super) status: String,
+    pub(super) total_cents: i64,
+    pub(super) currency: String,
+    pub(super) contact_email: Option<String>,
+    pub(super) contact_phone: Option<String>,
+    pub(super) expires_at: NaiveDateTime,
+    pub(super) created_at: NaiveDateTime,
+    pub(super) updated_at: NaiveDateTime,
+    pub(super) version: u64,
 }
 
-pub(super) fn payment_row(r: &MySqlRow) -> Result<Payment, sqlx::Error> {
-    Ok(Payment {
-        id: uuid(r, "id")?,
-        booking_id: uuid(r, "booking_id")?,
-        user_id: r.try_get("user_id")?,
-        amount_cents: r.try_get("amount_cents")?,
-        currency: r.try_get("currency")?,
-        status: status(r, "status", PaymentStatus::parse)?,
-        failure_reason: r.try_get("failure_reason")?,
-        created_at: r.try_get("created_at")?,
-        refunded_cents: r.try_get("refunded_cents")?,
-    })
+impl BookingRow {
+    /// The booking, without its seats; a value the code does not know is an error, never a guess.
+    pub(super) fn booking(self) -> Result<Booking, sqlx::Error> {
+        Ok(Booking {
+            id: parse_uuid(&self.id)?,
+            user_id: self.user_id,
+            event_id: parse_uuid(&self.event_id)?,
+            status: parse_status("status", &self.status, BookingStatus::parse)?,
+            seat_ids: Vec::new(),
+            total_cents: self.total_cents,
+            currency: self.currency,
+            contact: Contact { email: self.contact_email, phone: self.contact_phone },
+            expires_at: self.expires_at.and_utc(),
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+            version: self.version,
+        })
+    }
+}
+
+/// A `payments` row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct PaymentRow {
+    pub(super) id: String,
+    pub(super) booking_id: String,
+    pub(super) user_id: String,
+    pub(super) amount_cents: i64,
+    pub(super) currency: String,
+    pub(super) status: String,
+    pub(super) failure_reason: Option<String>,
+    pub(super) created_at: NaiveDateTime,
+    pub(super) refunded_cents: i64,
+    /// The method the buyer paid with (what the provider is asked about on reconciliation).
+    pub(super) payment_method: String,
+}
+
+impl PaymentRow {
+    pub(super) fn payment(self) -> Result<Payment, sqlx::Error> {
+        Ok(Payment {
+            id: parse_uuid(&self.id)?,
+            booking_id: parse_uuid(&self.booking_id)?,
+            user_id: self.user_id,
+            amount_cents: self.amount_cents,
+            currency: self.currency,
+            status: parse_status("status", &self.status, PaymentStatus::parse)?,
+            failure_reason: self.failure_reason,
+            created_at: self.created_at.and_utc(),
+            refunded_cents: self.refunded_cents,
+        })
+    }
 }
 
 /// The booking with its seats, its row locked for the rest of the transaction.
@@ -63,16 +125,14 @@ pub(super) async fn locked_booking(
     tx: &mut Transaction<'_, MySql>,
     id: Uuid,
 ) -> Result<Option<Booking>, sqlx::Error> {
-    let row = sqlx::query(&format!("{BOOKING_COLUMNS} WHERE id = ? FOR UPDATE"))
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row =
+        booking_rows!("WHERE id = ? FOR UPDATE", id.to_string()).fetch_optional(&mut **tx).await?;
     let Some(row) = row else { return Ok(None) };
-    let mut b = booking_row(&row)?;
-    b.seat_ids = sqlx::query_scalar(
+    let mut b = row.booking()?;
+    b.seat_ids = sqlx::query_scalar!(
         "SELECT seat_id FROM booking_seats WHERE booking_id = ? AND released_at IS NULL ORDER BY seat_id",
+        id.to_string()
     )
-    .bind(id.to_string())
     .fetch_all(&mut **tx)
     .await?;
     Ok(Some(b))
@@ -83,11 +143,7 @@ pub(super) async fn locked_payment(
     tx: &mut Transaction<'_, MySql>,
     id: Uuid,
 ) -> Result<Payment, sqlx::Error> {
-    let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE id = ? FOR UPDATE"))
-        .bind(id.to_string())
-        .fetch_one(&mut **tx)
-        .await?;
-    payment_row(&row)
+    payment_rows!("WHERE id = ? FOR UPDATE", id.to_string()).fetch_one(&mut **tx).await?.payment()
 }
 
 /// The booking's PROCESSING and SUCCEEDED payments, oldest first, their rows locked (after the
@@ -96,14 +152,14 @@ pub(super) async fn live_payments(
     tx: &mut Transaction<'_, MySql>,
     booking: Uuid,
 ) -> Result<Vec<Payment>, sqlx::Error> {
-    sqlx::query(&format!(
-        "{PAYMENT_COLUMNS} WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') ORDER BY created_at FOR UPDATE"
-    ))
-    .bind(booking.to_string())
+    payment_rows!(
+        "WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') ORDER BY created_at FOR UPDATE",
+        booking.to_string()
+    )
     .fetch_all(&mut **tx)
     .await?
-    .iter()
-    .map(payment_row)
+    .into_iter()
+    .map(PaymentRow::payment)
     .collect()
 }
 
@@ -145,12 +201,12 @@ pub(super) async fn apply(
             ),
         )));
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE bookings SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        to.as_str(),
+        now,
+        b.id.to_string()
     )
-    .bind(to.as_str())
-    .bind(now)
-    .bind(b.id.to_string())
     .execute(&mut **tx)
     .await?;
     let mut messages = announce(b, to, now);
@@ -160,8 +216,7 @@ pub(super) async fn apply(
     } else {
         set_seats(tx, b, SeatStatus::Available).await?;
         messages.extend(revoke_tickets(tx, b, None, now).await?);
-        sqlx::query("UPDATE booking_seats SET live = NULL WHERE booking_id = ?")
-            .bind(b.id.to_string())
+        sqlx::query!("UPDATE booking_seats SET live = NULL WHERE booking_id = ?", b.id.to_string())
             .execute(&mut **tx)
             .await?;
     }
@@ -269,11 +324,13 @@ pub(super) async fn move_payment(
     now: DateTime<Utc>,
     actor: &str,
 ) -> Result<(), Abort> {
-    sqlx::query("UPDATE payments SET status = ?, failure_reason = COALESCE(?, failure_reason), updated_at = ?, version = version + 1 WHERE id = ?")
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(now)
-        .bind(p.id.to_string())
+    sqlx::query!(
+        "UPDATE payments SET status = ?, failure_reason = COALESCE(?, failure_reason), updated_at = ?, version = version + 1 WHERE id = ?",
+        status.as_str(),
+        reason,
+        now,
+        p.id.to_string()
+    )
         .execute(&mut **tx)
         .await?;
     p.status = status;
@@ -309,29 +366,31 @@ pub(super) async fn owe_refund(
         currency: p.currency.clone(),
         reason: owed.reason,
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refunds (id, payment_id, booking_id, event_id, amount_cents, currency, reason, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        refund.id.to_string(),
+        p.id.to_string(),
+        p.booking_id.to_string(),
+        event.to_string(),
+        refund.amount_cents,
+        &p.currency,
+        refund.reason.as_str(),
+        now
     )
-    .bind(refund.id.to_string())
-    .bind(p.id.to_string())
-    .bind(p.booking_id.to_string())
-    .bind(event.to_string())
-    .bind(refund.amount_cents)
-    .bind(&p.currency)
-    .bind(refund.reason.as_str())
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     p.refunded_cents += refund.amount_cents;
     if p.refunded_cents >= p.amount_cents {
         p.status = PaymentStatus::Refunded;
     }
-    sqlx::query("UPDATE payments SET status = ?, refunded_cents = ?, updated_at = ?, version = version + 1 WHERE id = ?")
-        .bind(p.status.as_str())
-        .bind(p.refunded_cents)
-        .bind(now)
-        .bind(p.id.to_string())
+    sqlx::query!(
+        "UPDATE payments SET status = ?, refunded_cents = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        p.status.as_str(),
+        p.refunded_cents,
+        now,
+        p.id.to_string()
+    )
         .execute(&mut **tx)
         .await?;
     enqueue(tx, &[refund_message(p, &refund, now)], actor).await?;

@@ -84,16 +84,16 @@ impl MySqlWaitlist {
         now: DateTime<Utc>,
     ) -> Result<bool, Abort> {
         let mut tx = self.pool.begin().await.map_err(fault("offering seats"))?;
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE waitlist SET status = 'OFFERED', hold_id = ?, offer_seats = ?, offer_expires_at = ?, updated_at = ?, \
              version = version + 1 WHERE event_id = ? AND user_id = ? AND status = 'WAITING'",
+            offer.hold_id.to_string(),
+            offer.seat_ids.join(","),
+            offer.expires_at,
+            now,
+            event.to_string(),
+            user
         )
-        .bind(offer.hold_id.to_string())
-        .bind(offer.seat_ids.join(","))
-        .bind(offer.expires_at)
-        .bind(now)
-        .bind(event.to_string())
-        .bind(user)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -112,7 +112,7 @@ impl Waitlist for MySqlWaitlist {
     async fn join(&self, e: &WaitlistEntry) -> BackendResult<(WaitlistEntry, bool)> {
         // A new row, or a closed entry (LEFT, EXPIRED, ACCEPTED) back in line at the end; an open
         // one is left as it is.
-        let changed = sqlx::query(
+        let changed = sqlx::query!(
             "INSERT INTO waitlist (event_id, user_id, quantity, section, status, contact_email, contact_phone, joined_at, created_at, updated_at) \
              VALUES (?, ?, ?, ?, 'WAITING', ?, ?, ?, ?, ?) \
              ON DUPLICATE KEY UPDATE \
@@ -124,16 +124,16 @@ impl Waitlist for MySqlWaitlist {
                joined_at = IF(status IN ('WAITING', 'OFFERED'), joined_at, VALUES(joined_at)), \
                version = IF(status IN ('WAITING', 'OFFERED'), version, version + 1), \
                status = IF(status IN ('WAITING', 'OFFERED'), status, 'WAITING')",
+            e.event_id.to_string(),
+            &e.user_id,
+            e.quantity,
+            &e.section,
+            &e.contact.email,
+            &e.contact.phone,
+            e.created_at,
+            e.created_at,
+            e.created_at
         )
-        .bind(e.event_id.to_string())
-        .bind(&e.user_id)
-        .bind(e.quantity)
-        .bind(&e.section)
-        .bind(&e.contact.email)
-        .bind(&e.contact.phone)
-        .bind(e.created_at)
-        .bind(e.created_at)
-        .bind(e.created_at)
         .execute(&self.pool)
         .await
         .map_err(fault("joining the waitlist"))?
@@ -169,15 +169,15 @@ impl Waitlist for MySqlWaitlist {
         if !entry.status.is_open() {
             return Ok(None);
         }
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE waitlist SET status = 'LEFT', updated_at = ?, version = version + 1 \
              WHERE event_id = ? AND user_id = ? AND status = ? AND (hold_id <=> ?)",
+            now,
+            event.to_string(),
+            user,
+            entry.status.as_str(),
+            entry.offer.as_ref().map(|o| o.hold_id.to_string())
         )
-        .bind(now)
-        .bind(event.to_string())
-        .bind(user)
-        .bind(entry.status.as_str())
-        .bind(entry.offer.as_ref().map(|o| o.hold_id.to_string()))
         .execute(&self.pool)
         .await
         .map_err(fault("leaving the waitlist"))?
@@ -225,14 +225,14 @@ impl Waitlist for MySqlWaitlist {
         hold: Uuid,
         now: DateTime<Utc>,
     ) -> BackendResult<bool> {
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE waitlist SET status = 'EXPIRED', updated_at = ?, version = version + 1 \
              WHERE event_id = ? AND user_id = ? AND status = 'OFFERED' AND hold_id = ?",
+            now,
+            event.to_string(),
+            user,
+            hold.to_string()
         )
-        .bind(now)
-        .bind(event.to_string())
-        .bind(user)
-        .bind(hold.to_string())
         .execute(&self.pool)
         .await
         .map_err(fault("expiring an offer"))?
@@ -241,10 +241,10 @@ impl Waitlist for MySqlWaitlist {
     }
 
     async fn events_waiting(&self, limit: u32) -> BackendResult<Vec<Uuid>> {
-        let ids: Vec<String> = sqlx::query_scalar(
+        let ids: Vec<String> = sqlx::query_scalar!(
             "SELECT DISTINCT event_id FROM waitlist WHERE status = 'WAITING' LIMIT ?",
+            limit
         )
-        .bind(limit)
         .fetch_all(&self.pool)
         .await
         .map_err(fault("finding waitlists"))?;
