@@ -11,9 +11,9 @@ use super::get_hold::live_hold;
 use super::hold_seats::hold_seats;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::message::announce;
-use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, SaleStatus, SeatId};
+use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, SaleStatus};
 use crate::metrics::{self, Metric};
-use crate::ports::CreateOutcome;
+use crate::ports::{BackendError, CreateOutcome};
 
 /// Books a hold of the caller's, or holds and books seats (then, on a waiting-room event, with the
 /// caller's access pass, `pass`).
@@ -41,7 +41,10 @@ pub async fn create_booking(
     if event.cancelled_at.is_some() {
         return Err(AppError::NotOnSale(SaleStatus::Cancelled));
     }
-    let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
+    // A hold has only seats of its event; one that is not is a broken store, never a free seat.
+    let seats = event.known_seats(&hold.seat_ids).map_err(|e| {
+        BackendError::permanent(format!("pricing hold {}", hold.id), anyhow::anyhow!("{e}"))
+    })?;
     let now = app.now();
     let booking = Booking {
         id: Uuid::now_v7(),

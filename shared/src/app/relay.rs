@@ -14,7 +14,7 @@ use crate::domain::history::{Change, SYSTEM};
 use crate::domain::message::{Message, SeatsChanged, SEAT_EVENTS};
 use crate::domain::{Envelope, MessageKind};
 use crate::metrics::{self, Metric};
-use crate::ports::BackendError;
+use crate::ports::{BackendError, SeatLogEntry};
 
 /// Messages relayed per read, at most.
 const BATCH: usize = 500;
@@ -97,8 +97,8 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
         }
         let messages = entries
             .iter()
-            .map(|(id, fields)| {
-                let m = message_of(event, id, fields)?;
+            .map(|entry| {
+                let m = message_of(event, entry)?;
                 let payload = serde_json::to_string(&m)
                     .map_err(|e| BackendError::permanent("serializing a seat message", e))?;
                 Ok((m, payload))
@@ -125,7 +125,7 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
         let ok = app.publisher.publish_in_order(&batch, "seat log relay").await;
         sent += ok;
         // The cursor moves past what was published in order, and no further.
-        if let Some((last, _)) = ok.checked_sub(1).map(|p| &entries[p]) {
+        if let Some(last) = ok.checked_sub(1).map(|p| &entries[p].position) {
             app.seat_log.set_cursor(event, last).await?;
             cursor = last.clone();
         }
@@ -136,38 +136,23 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
 }
 
 /// The `seat.events` message of one seat-log entry. The same entry always gets the same id, so a
-/// relay that repeats itself is deduped. An entry without a known type or a time is an error
-/// (the scripts never write one): it surfaces and stops the event's relay rather than publish a guess.
-fn message_of(
-    event: Uuid,
-    id: &str,
-    fields: &[(String, String)],
-) -> Result<Envelope, BackendError> {
-    let field =
-        |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let malformed = |what: &str| {
-        BackendError::permanent(
-            "relaying the seat log",
-            anyhow::anyhow!("entry {id} of {event} has {what}"),
-        )
-    };
-    let kind = MessageKind::parse(&field("type")).ok_or_else(|| malformed("no known type"))?;
-    let given = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
-    let at = field("at")
-        .parse::<i64>()
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .ok_or_else(|| malformed("no time"))?;
+/// relay that repeats itself is deduped.
+fn message_of(event: Uuid, entry: &SeatLogEntry) -> Result<Envelope, BackendError> {
     let seats = SeatsChanged {
         event_id: event,
-        log_position: id.to_string(),
-        seat_ids: field("seats").split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
-        hold_id: given("holdId"),
-        booking_id: given("bookingId"),
-        user_id: given("userId"),
+        log_position: entry.position.clone(),
+        seat_ids: entry.seats.clone(),
+        hold_id: entry.hold_id.clone(),
+        booking_id: entry.booking_id.clone(),
+        user_id: entry.user_id.clone(),
     };
-    let data = Message::seats(kind, seats).ok_or_else(|| malformed("no seat type"))?;
-    let mut message = Envelope::new(event, at, data);
-    message.id = Uuid::new_v5(&event, id.as_bytes());
+    let data = Message::seats(entry.kind, seats).ok_or_else(|| {
+        BackendError::permanent(
+            "relaying the seat log",
+            anyhow::anyhow!("entry {} of {event} is a {}", entry.position, entry.kind),
+        )
+    })?;
+    let mut message = Envelope::new(event, entry.at, data);
+    message.id = Uuid::new_v5(&event, entry.position.as_bytes());
     Ok(message)
 }

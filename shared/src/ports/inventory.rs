@@ -192,8 +192,21 @@ pub trait SeatLocks: Send + Sync {
         -> BackendResult<()>;
 }
 
-/// One entry of an event's seat log: its position (a stream id) and its fields.
-pub type SeatLogEntry = (String, Vec<(String, String)>);
+/// One entry of an event's seat log: seats of one event that changed status together, as the
+/// script that changed them wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatLogEntry {
+    /// The entry's id in the stream (`ms-n`): its position in the event's log.
+    pub position: String,
+    /// One of the seat message types.
+    pub kind: crate::domain::MessageKind,
+    pub at: DateTime<Utc>,
+    pub seats: Vec<String>,
+    /// The ids the script wrote with the change, if any.
+    pub hold_id: Option<String>,
+    pub booking_id: Option<String>,
+    pub user_id: Option<String>,
+}
 
 /// Each event's seat log (a Redis stream written by the same scripts that move the locks), and
 /// where the relay to `seat.events` got to in it.

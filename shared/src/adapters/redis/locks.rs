@@ -9,8 +9,8 @@ use redis::AsyncCommands;
 use uuid::Uuid;
 
 use super::{
-    fault, from_millis, millis, piped_script, RedisSeats, BLOCKED_SCORE, BOOKED_SCORE,
-    HOLDREF_TTLS, LOG_MAX_LEN,
+    fault, from_millis, millis, piped_script, HoldRecord, OwnerRecord, RedisSeats, BLOCKED_SCORE,
+    BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN,
 };
 use crate::domain::{Booking, Hold, SeatStatus};
 use crate::ports::{
@@ -128,12 +128,13 @@ impl SeatLocks for RedisSeats {
     }
 
     async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool> {
-        self.move_hold(hold, hold.id, expires_at, false).await
+        self.move_hold(hold, hold.id, expires_at, HoldRecord::Keep).await
     }
 
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
         let pointer = Some(self.holdref(hold.id));
-        self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, true, now, pointer).await
+        let record = OwnerRecord::Required;
+        self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, record, now, pointer).await
     }
 
     async fn claim(
@@ -142,7 +143,7 @@ impl SeatLocks for RedisSeats {
         booking: Uuid,
         deadline: DateTime<Utc>,
     ) -> BackendResult<bool> {
-        let moved = self.move_hold(hold, booking, deadline, true).await?;
+        let moved = self.move_hold(hold, booking, deadline, HoldRecord::Drop).await?;
         if moved {
             let () = self
                 .connection()
@@ -184,7 +185,7 @@ impl SeatLocks for RedisSeats {
             booking.id,
             &booking.user_id,
             &booking.seat_ids,
-            false,
+            OwnerRecord::Optional,
             now,
             None,
         )

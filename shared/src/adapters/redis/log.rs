@@ -6,7 +6,46 @@ use redis::AsyncCommands;
 use uuid::Uuid;
 
 use super::{fault, RedisSeats};
+use crate::domain::MessageKind;
 use crate::ports::{BackendError, BackendResult, SeatLog, SeatLogEntry};
+
+/// A stream entry as the scripts write it (`type`, `at` in ms, `seats` joined by commas, and the
+/// ids they know). An entry without a seat type or a time is an error (the scripts never write
+/// one): it surfaces and stops the event's relay rather than publish a guess.
+fn entry(event: Uuid, e: redis::streams::StreamId) -> BackendResult<SeatLogEntry> {
+    let malformed = |what: &str| {
+        BackendError::permanent(
+            "reading the seat log",
+            anyhow::anyhow!("entry {} of {event} has {what}", e.id),
+        )
+    };
+    let field = |k: &str| -> BackendResult<Option<String>> {
+        e.map
+            .get(k)
+            .map(redis::from_redis_value::<String>)
+            .transpose()
+            .map_err(|err| BackendError::permanent("reading the seat log", err))
+    };
+    let kind = field("type")?
+        .as_deref()
+        .and_then(MessageKind::parse)
+        .filter(|k| k.seat_status().is_some())
+        .ok_or_else(|| malformed("no seat type"))?;
+    let at = field("at")?
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .ok_or_else(|| malformed("no time"))?;
+    let seats = field("seats")?.unwrap_or_default();
+    Ok(SeatLogEntry {
+        kind,
+        at,
+        seats: seats.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+        hold_id: field("holdId")?,
+        booking_id: field("bookingId")?,
+        user_id: field("userId")?,
+        position: e.id,
+    })
+}
 
 #[async_trait]
 impl SeatLog for RedisSeats {
@@ -22,19 +61,7 @@ impl SeatLog for RedisSeats {
             .xrange_count(self.log_key(event), format!("({after}"), "+", count)
             .await
             .map_err(fault("reading the seat log"))?;
-        reply
-            .ids
-            .into_iter()
-            .map(|e| {
-                let fields = e
-                    .map
-                    .iter()
-                    .map(|(k, v)| redis::from_redis_value::<String>(v).map(|v| (k.clone(), v)))
-                    .collect::<Result<_, _>>()
-                    .map_err(|err| BackendError::permanent("reading the seat log", err))?;
-                Ok((e.id, fields))
-            })
-            .collect()
+        reply.ids.into_iter().map(|e| entry(event, e)).collect()
     }
 
     async fn cursor(&self, event: Uuid) -> BackendResult<String> {

@@ -244,13 +244,14 @@ impl RedisSeats {
         self.key("log", event, None)
     }
 
-    /// Runs `move.lua`: the hold's locks to `owner` until `expires_at`, dropping the record if asked.
+    /// Runs `move.lua`: the hold's locks to `owner` until `expires_at`; the hold's record is kept
+    /// or dropped as `record` says.
     pub(super) async fn move_hold(
         &self,
         hold: &Hold,
         owner: Uuid,
         expires_at: DateTime<Utc>,
-        drop_record: bool,
+        record: HoldRecord,
     ) -> BackendResult<bool> {
         let e = hold.event_id;
         let mut inv = self.scripts.moves.prepare_invoke();
@@ -260,10 +261,12 @@ impl RedisSeats {
         for k in self.lock_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
-        inv.arg(hold.id.to_string())
-            .arg(owner.to_string())
-            .arg(millis(expires_at))
-            .arg(if drop_record { 1 } else { 0 });
+        inv.arg(hold.id.to_string()).arg(owner.to_string()).arg(millis(expires_at)).arg(
+            match record {
+                HoldRecord::Keep => 0,
+                HoldRecord::Drop => 1,
+            },
+        );
         for s in &hold.seat_ids {
             inv.arg(s);
         }
@@ -284,7 +287,7 @@ impl RedisSeats {
         owner: Uuid,
         user: &str,
         seats: &[String],
-        record_required: bool,
+        owner_record: OwnerRecord,
         now: DateTime<Utc>,
         then: Option<String>,
     ) -> BackendResult<bool> {
@@ -296,11 +299,12 @@ impl RedisSeats {
         for k in self.lock_keys(e, seats) {
             inv.key(k);
         }
-        inv.arg(owner.to_string())
-            .arg(millis(now))
-            .arg(e.to_string())
-            .arg(LOG_MAX_LEN)
-            .arg(if record_required { 1 } else { 0 });
+        inv.arg(owner.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN).arg(
+            match owner_record {
+                OwnerRecord::Required => 1,
+                OwnerRecord::Optional => 0,
+            },
+        );
         for s in seats {
             inv.arg(s);
         }
@@ -373,4 +377,21 @@ fn millis(t: DateTime<Utc>) -> i64 {
 
 fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(ms).single()
+}
+
+/// What becomes of a hold's record when its locks move (`move.lua`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HoldRecord {
+    /// Still a hold (an extension): the record stays.
+    Keep,
+    /// Now a booking's (a claim): the record goes.
+    Drop,
+}
+
+/// Whether a release counts only if its owner's record is there (`release.lua`): a hold's must
+/// be; a booking's seats are freed whether or not anything was left of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OwnerRecord {
+    Required,
+    Optional,
 }
