@@ -21,9 +21,9 @@ pub fn count_change(b: &Booking) {
 /// The seat locks that follow a committed change of status.
 pub async fn after_change(app: &App, b: &Booking, now: DateTime<Utc>) -> AppResult<()> {
     match b.status {
-        BookingStatus::Confirmed => app.locks.mark_booked(b, now).await?,
+        BookingStatus::Confirmed => app.holds.mark_booked(b, now).await?,
         BookingStatus::Cancelled | BookingStatus::Expired => {
-            app.locks.free_booking(b, now).await?;
+            app.holds.free_booking(b, now).await?;
             super::waitlist::after_free(app, b.event_id).await;
         }
         BookingStatus::Pending => {}

@@ -45,7 +45,7 @@ pub async fn block(
     }
     let blocked = app
         .read_locks(event_id, "blocking seats", || async {
-            Ok(match app.locks.block(event_id, &seats, app.now()).await? {
+            Ok(match app.closing.block(event_id, &seats, app.now()).await? {
                 BlockOutcome::Blocked => Some(Ok(())),
                 BlockOutcome::Busy(busy) => Some(Err(busy)),
                 BlockOutcome::NotLoaded => None,
@@ -62,11 +62,11 @@ pub async fn block(
         }
         // MySQL has some in a booking (its Redis lock lapsed while the booking is still PENDING).
         Ok(Err(busy)) => {
-            app.locks.unblock(event_id, &seats, app.now()).await?;
+            app.closing.unblock(event_id, &seats, app.now()).await?;
             Err(AppError::SeatsUnavailable(busy))
         }
         Err(e) => {
-            if let Err(undo) = app.locks.unblock(event_id, &seats, app.now()).await {
+            if let Err(undo) = app.closing.unblock(event_id, &seats, app.now()).await {
                 tracing::error!(event_id = %event_id, error = %undo, "undoing a block");
             }
             Err(e.into())
@@ -89,7 +89,7 @@ pub async fn unblock(
     let unblocked = app.blocks.unblock(event_id, &seats, &caller.user_id, app.now()).await?;
     // Every requested seat no longer BLOCKED in MySQL leaves Redis's block too (a retry finishes an
     // unblock that stopped between the two).
-    app.locks.unblock(event_id, &seats, app.now()).await?;
+    app.closing.unblock(event_id, &seats, app.now()).await?;
     tracing::info!(event_id = %event_id, seats = unblocked.len(), "seats unblocked");
     Ok(unblocked)
 }

@@ -56,7 +56,7 @@ pub async fn cancel_event(
 /// Closes the event's seat map to new holds (again, if Redis lost the mark with the map).
 async fn close(app: &App, event: Uuid) -> AppResult<()> {
     app.read_locks(event, "closing the seat map", || async {
-        Ok(app.locks.close(event, app.now()).await?.then_some(()))
+        Ok(app.closing.close(event, app.now()).await?.then_some(()))
     })
     .await
 }
@@ -75,8 +75,8 @@ pub async fn run(app: &App) -> AppResult<usize> {
 pub async fn work(app: &App, event: Uuid, batch: u32) -> AppResult<usize> {
     close(app, event).await?;
     let now = app.now();
-    for hold in app.locks.live_holds(event, now).await? {
-        app.locks.release(&hold, now).await?;
+    for hold in app.sweep.live_holds(event, now).await? {
+        app.holds.release(&hold, now).await?;
     }
     let mut cancelled = 0;
     for (id, status) in app.cancellations.live_bookings(event, batch).await? {
@@ -84,7 +84,7 @@ pub async fn work(app: &App, event: Uuid, batch: u32) -> AppResult<usize> {
         // nothing twice, and a run killed between the two leaves no seat taken in Redis for a
         // booking MySQL has cancelled (the next run cancels it and frees again, which is a no-op).
         if let Some(b) = app.bookings.get(id).await? {
-            app.locks.free_booking(&b, app.now()).await?;
+            app.holds.free_booking(&b, app.now()).await?;
         }
         let now = app.now();
         if let Some((b, owed)) =

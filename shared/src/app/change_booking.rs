@@ -62,7 +62,7 @@ pub async fn cancel_seats(
     let now = app.now();
     match app.bookings.cancel_seats(id, &seats, now, &caller.user_id).await? {
         SeatsCancelled::Done { booking, freed, refunds } => {
-            app.locks.free_booking(&Booking { seat_ids: freed, ..(*booking).clone() }, now).await?;
+            app.holds.free_booking(&Booking { seat_ids: freed, ..(*booking).clone() }, now).await?;
             super::waitlist::after_free(app, booking.event_id).await;
             super::refunds::send(app, &refunds).await;
             tracing::info!(booking_id = %id, seats = seats.len(), "booking seats cancelled");

@@ -60,7 +60,7 @@ pub async fn create_booking(
         updated_at: now,
         version: 0,
     };
-    if !app.locks.claim(&hold, booking.id, booking.expires_at).await? {
+    if !app.holds.claim(&hold, booking.id, booking.expires_at).await? {
         return Err(AppError::HoldExpired);
     }
     let outcome = app
@@ -74,7 +74,7 @@ pub async fn create_booking(
             Ok(booking)
         }
         Ok(CreateOutcome::Closed) => {
-            app.locks.free_booking(&booking, now).await?;
+            app.holds.free_booking(&booking, now).await?;
             Err(AppError::NotOnSale(SaleStatus::Cancelled))
         }
         Ok(CreateOutcome::SeatsTaken(seats)) => {
@@ -82,11 +82,11 @@ pub async fn create_booking(
             // Redis let these seats through but MySQL has them in a live booking: Redis lost a
             // lock. Undo the claim and rebuild the event's locks from MySQL.
             tracing::warn!(booking_id = %booking.id, ?seats, "MySQL refused seats Redis had let through");
-            app.locks.free_booking(&booking, now).await?;
+            app.holds.free_booking(&booking, now).await?;
             Err(AppError::SeatsUnavailable(seats))
         }
         Err(e) => {
-            if let Err(undo) = app.locks.free_booking(&booking, now).await {
+            if let Err(undo) = app.holds.free_booking(&booking, now).await {
                 tracing::error!(booking_id = %booking.id, error = %undo, "undoing a seat claim");
             }
             Err(e.into())

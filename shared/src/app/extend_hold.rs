@@ -10,7 +10,7 @@ pub async fn extend_hold(app: &App, caller: &Caller, id: Uuid) -> AppResult<Hold
     let mut hold = live_hold(app, caller, id).await?;
     let event = app.event(hold.event_id).await?;
     let expires_at = hold.extended_expiry(event.hold_ttl_seconds, app.now());
-    if !app.locks.extend(&hold, expires_at).await? {
+    if !app.holds.extend(&hold, expires_at).await? {
         // It lapsed between the read and the extension.
         return Err(AppError::HoldExpired);
     }

@@ -8,7 +8,7 @@ use crate::ports::HoldLookup;
 
 /// The live hold, or why not: [`AppError::HoldExpired`] if it lapsed, else not found.
 pub async fn live_hold(app: &App, caller: &Caller, id: Uuid) -> AppResult<Hold> {
-    match app.locks.get(id).await? {
+    match app.holds.get(id).await? {
         // Past its expiry by this clock, a hold is expired whatever Redis still keeps.
         HoldLookup::Live(hold) if hold.expires_at <= app.now() => Err(AppError::HoldExpired),
         HoldLookup::Live(hold) if caller.may_see(&hold.user_id) => Ok(hold),

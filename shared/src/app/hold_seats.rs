@@ -94,7 +94,7 @@ pub async fn hold_seats(
             expires_at: now + Duration::seconds(i64::from(event.hold_ttl_seconds)),
             created_at: now,
         };
-        match app.locks.hold(&hold, event.max_seats_per_order, now).await? {
+        match app.holds.hold(&hold, event.max_seats_per_order, now).await? {
             HoldOutcome::Held => {
                 if queued {
                     super::queue::shopped(app, caller, &event).await;

@@ -47,8 +47,8 @@ use crate::domain::{Event, RuleError};
 use crate::ports::{
     ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, Connections,
     EventStore, History, IdempotencyStore, Notifier, Outbox, PaymentProvider, PaymentStore,
-    Publisher, Pusher, Queue, RateLimiter, SeatLocks, SeatLog, SeatSnapshot, TicketStore, Waitlist,
-    Watermarks,
+    Publisher, Pusher, Queue, RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatMap, SeatSnapshot,
+    SeatSweep, TicketStore, Waitlist, Watermarks,
 };
 
 /// How long an instance serves an event from its cache. Sections and seats never change; a change
@@ -160,7 +160,10 @@ pub struct Handled {
 pub struct Ports {
     pub clock: Arc<dyn Clock>,
     pub events: Arc<dyn EventStore>,
-    pub locks: Arc<dyn SeatLocks>,
+    pub holds: Arc<dyn SeatHolds>,
+    pub seat_map: Arc<dyn SeatMap>,
+    pub closing: Arc<dyn SeatClosing>,
+    pub sweep: Arc<dyn SeatSweep>,
     pub seat_log: Arc<dyn SeatLog>,
     pub bookings: Arc<dyn BookingStore>,
     pub payments: Arc<dyn PaymentStore>,
@@ -183,7 +186,7 @@ pub struct Ports {
 }
 
 /// Everything a handler needs, built once per cold start and shared by all requests: the
-/// configuration, the ports (reached as `app.locks`, `app.bookings`, ...), the keys bearer tokens
+/// configuration, the ports (reached as `app.holds`, `app.bookings`, ...), the keys bearer tokens
 /// are checked against where no authorizer does it (`$connect`), and per-instance caches.
 pub struct App {
     pub config: Config,
@@ -273,7 +276,7 @@ impl App {
 
     /// The event's taken seats now, rebuilding the lock structure from MySQL if Redis lost it.
     pub async fn snapshot(&self, event: Uuid) -> AppResult<SeatSnapshot> {
-        self.read_locks(event, "reading the seat map", || self.locks.snapshot(event, self.now()))
+        self.read_locks(event, "reading the seat map", || self.seat_map.snapshot(event, self.now()))
             .await
     }
 
@@ -293,7 +296,7 @@ impl App {
     /// Held and booked seat counts of the event now (O(log n) in Redis), loading its lock
     /// structure first if Redis lost it.
     pub async fn seat_counts(&self, event: Uuid) -> AppResult<(u32, u32)> {
-        self.read_locks(event, "counting seats", || self.locks.counts(event, self.now())).await
+        self.read_locks(event, "counting seats", || self.seat_map.counts(event, self.now())).await
     }
 
     /// Seats of the event neither held nor booked now.
@@ -305,7 +308,7 @@ impl App {
     /// Mirrors the seats MySQL has taken into Redis (after a Redis restart or for a new event).
     pub async fn load_locks(&self, event: Uuid) -> AppResult<()> {
         let taken = self.events.taken_seats(event).await?;
-        self.locks.load(event, &taken, self.now()).await?;
+        self.seat_map.load(event, &taken, self.now()).await?;
         Ok(())
     }
 }

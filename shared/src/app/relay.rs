@@ -65,7 +65,7 @@ pub async fn relay(app: &App) -> AppResult<RelayReport> {
             }
         }
     }
-    for event in app.locks.active_events().await? {
+    for event in app.sweep.active_events().await? {
         report.seat_log += relay_seat_log(app, event).await?;
     }
     metrics::count(Metric::SeatLogRelayed, report.seat_log as u64);

@@ -8,7 +8,7 @@ use crate::domain::Caller;
 
 pub async fn release_hold(app: &App, caller: &Caller, id: Uuid) -> AppResult<()> {
     let hold = get_hold(app, caller, id).await?;
-    if !app.locks.release(&hold, app.now()).await? {
+    if !app.holds.release(&hold, app.now()).await? {
         return Err(AppError::NotFound(Resource::Hold));
     }
     tracing::info!(hold_id = %id, event_id = %hold.event_id, "hold released");

@@ -56,8 +56,8 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let event_cancels = super::cancel_event::run(app).await?;
     let mut lapsed = 0;
     let now = app.now();
-    for event in app.locks.active_events().await? {
-        lapsed += app.locks.reap(event, now).await?;
+    for event in app.sweep.active_events().await? {
+        lapsed += app.sweep.reap(event, now).await?;
     }
     let offers = super::waitlist::sweep(app).await?;
     let admitted = super::queue::advance_all(app).await? as usize;

@@ -82,7 +82,7 @@ pub async fn join(
         contact: caller.contact.clone(),
     };
     // The marker first: no entry is ever in line unmarked (`after_free`).
-    app.locks.mark_line(event_id).await?;
+    app.sweep.mark_line(event_id).await?;
     let (entry, created) = app.waitlist.join(&wanted).await?;
     if created {
         tracing::info!(event_id = %event_id, user = %caller.user_id, quantity, "joined the waitlist");
@@ -112,8 +112,8 @@ pub async fn leave(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<()> 
         .await?
         .ok_or(AppError::NotFound(Resource::WaitlistEntry))?;
     if let Some(offer) = entry.offer {
-        if let crate::ports::HoldLookup::Live(hold) = app.locks.get(offer.hold_id).await? {
-            app.locks.release(&hold, app.now()).await?;
+        if let crate::ports::HoldLookup::Live(hold) = app.holds.get(offer.hold_id).await? {
+            app.holds.release(&hold, app.now()).await?;
         }
         offer_free(app, event_id).await?;
     }
@@ -163,7 +163,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             expires_at: now + chrono::Duration::seconds(i64::from(event.hold_ttl_seconds)),
             created_at: now,
         };
-        match app.locks.hold(&hold, event.max_seats_per_order, now).await? {
+        match app.holds.hold(&hold, event.max_seats_per_order, now).await? {
             HoldOutcome::Held => {}
             HoldOutcome::Closed => return Ok(offered),
             HoldOutcome::NotLoaded => {
@@ -195,7 +195,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             tell(app, &event, &entry.user_id, &offer).await;
         } else {
             // The entry left (or was offered by a racing run) meanwhile.
-            app.locks.release(&hold, now).await?;
+            app.holds.release(&hold, now).await?;
         }
     }
     Ok(offered)
@@ -205,7 +205,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
 /// step itself succeeded) and left to the sweep.
 pub async fn after_free(app: &App, event_id: Uuid) {
     // Most events never have a line: one Redis lookup instead of a MySQL query per release.
-    match app.locks.has_line(event_id).await {
+    match app.sweep.has_line(event_id).await {
         Ok(false) => return,
         Ok(true) => {}
         Err(e) => tracing::warn!(event_id = %event_id, error = %e, "looking for a waitlist line"),
@@ -236,7 +236,7 @@ pub async fn sweep(app: &App) -> AppResult<usize> {
     for entry in app.waitlist.lapsed(now, LAPSES).await? {
         let Some(offer) = &entry.offer else { continue };
         // A hold its user extended lives on: so does the offer.
-        if let crate::ports::HoldLookup::Live(h) = app.locks.get(offer.hold_id).await? {
+        if let crate::ports::HoldLookup::Live(h) = app.holds.get(offer.hold_id).await? {
             if h.expires_at > now {
                 continue;
             }

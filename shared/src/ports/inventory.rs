@@ -127,9 +127,10 @@ pub struct SeatSnapshot {
     pub taken: std::collections::HashMap<String, SeatStatus>,
 }
 
-/// Seat locks with TTL (Redis): the fast, all-or-nothing gate in front of the system of record.
+/// Seat holds with TTL (Redis), the fast all-or-nothing gate in front of the system of record, and
+/// the claims that hand a hold's locks to a booking.
 #[async_trait]
-pub trait SeatLocks: Send + Sync {
+pub trait SeatHolds: Send + Sync {
     /// Locks every seat of `hold` until `hold.expires_at`, or none; `cap` is the user's per-event
     /// limit of held plus pending seats.
     async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome>;
@@ -150,6 +151,12 @@ pub trait SeatLocks: Send + Sync {
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Frees the seats a booking still locks (cancelled, expired, or never committed).
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
+}
+
+/// The lock structure as a seat map: what is taken now, and its rebuild from the system of record
+/// after Redis lost it.
+#[async_trait]
+pub trait SeatMap: Send + Sync {
     /// Taken seats of the event now; `None` if the lock structure is not loaded.
     async fn snapshot(
         &self,
@@ -159,16 +166,14 @@ pub trait SeatLocks: Send + Sync {
     /// How many seats are held and how many booked now, without listing them (O(log n));
     /// `None` if the lock structure is not loaded.
     async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>>;
-    /// Events that have had holds since they were last swept clean.
-    async fn active_events(&self) -> BackendResult<Vec<Uuid>>;
-    /// Marks that the event has had a waitlist line (set by a join, never cleared): the seats a
-    /// release frees are offered from MySQL only for such events, and the sweep offers for all
-    /// (so a marker Redis lost costs a moment, not an offer).
-    async fn mark_line(&self, event: Uuid) -> BackendResult<()>;
-    async fn has_line(&self, event: Uuid) -> BackendResult<bool>;
-    /// Announces the event's holds that lapsed by their TTL (a SeatsReleased entry in its seat
-    /// log) and takes them off the map; returns how many seats.
-    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize>;
+    /// Loads the event's seats taken in the system of record into the lock structure.
+    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>)
+        -> BackendResult<()>;
+}
+
+/// Taking seats off sale in the lock structure (blocks), and closing a cancelled event to holds.
+#[async_trait]
+pub trait SeatClosing: Send + Sync {
     /// Takes seats off sale, all or none (seats blocked already count as done).
     async fn block(
         &self,
@@ -185,11 +190,24 @@ pub trait SeatLocks: Send + Sync {
     ) -> BackendResult<Vec<String>>;
     /// Closes a cancelled event to new holds for good; `false` if its structure is not loaded.
     async fn close(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<bool>;
+}
+
+/// What the sweep needs of the lock structure: events with holds, lapsed holds to announce, live
+/// holds, and which events have a waitlist line.
+#[async_trait]
+pub trait SeatSweep: Send + Sync {
+    /// Events that have had holds since they were last swept clean.
+    async fn active_events(&self) -> BackendResult<Vec<Uuid>>;
+    /// Announces the event's holds that lapsed by their TTL (a SeatsReleased entry in its seat
+    /// log) and takes them off the map; returns how many seats.
+    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize>;
     /// The event's live holds (not the seats of pending bookings).
     async fn live_holds(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Vec<Hold>>;
-    /// Loads the event's seats taken in the system of record into the lock structure.
-    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>)
-        -> BackendResult<()>;
+    /// Marks that the event has had a waitlist line (set by a join, never cleared): the seats a
+    /// release frees are offered from MySQL only for such events, and the sweep offers for all
+    /// (so a marker Redis lost costs a moment, not an offer).
+    async fn mark_line(&self, event: Uuid) -> BackendResult<()>;
+    async fn has_line(&self, event: Uuid) -> BackendResult<bool>;
 }
 
 /// One entry of an event's seat log: seats of one event that changed status together, as the

@@ -14,8 +14,8 @@ pub mod waitlist;
 pub use clock::Clock;
 pub use history::History;
 pub use inventory::{
-    BlockOutcome, Blocks, Cancellations, EventStore, HoldLookup, HoldOutcome, SeatLocks, SeatLog,
-    SeatLogEntry, SeatSnapshot, TakenSeat,
+    BlockOutcome, Blocks, Cancellations, EventStore, HoldLookup, HoldOutcome, SeatClosing,
+    SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 pub use limits::{RateDecision, RateLimiter};
 pub use messaging::{

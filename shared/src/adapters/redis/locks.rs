@@ -1,4 +1,4 @@
-//! [`SeatLocks`] over Redis: hold, extend, release, claim for a booking, mark booked, read the
+//! The seat-lock ports ([`SeatHolds`], [`SeatMap`], [`SeatClosing`], [`SeatSweep`]) over Redis: hold, extend, release, claim for a booking, mark booked, read the
 //! seat map, count, reap lapsed holds, and load the structure from the system of record.
 
 use std::collections::HashMap;
@@ -14,12 +14,12 @@ use super::{
 };
 use crate::domain::{Booking, Hold, SeatStatus};
 use crate::ports::{
-    BackendError, BackendResult, BlockOutcome, HoldLookup, HoldOutcome, SeatLocks, SeatSnapshot,
-    TakenSeat,
+    BackendError, BackendResult, BlockOutcome, HoldLookup, HoldOutcome, SeatClosing, SeatHolds,
+    SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 
 #[async_trait]
-impl SeatLocks for RedisSeats {
+impl SeatHolds for RedisSeats {
     async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome> {
         let e = hold.event_id;
         let ttl_ms = millis(hold.expires_at) - millis(now);
@@ -192,7 +192,10 @@ impl SeatLocks for RedisSeats {
         .await
         .map(|_| ())
     }
+}
 
+#[async_trait]
+impl SeatMap for RedisSeats {
     async fn snapshot(
         &self,
         event: Uuid,
@@ -245,51 +248,37 @@ impl SeatLocks for RedisSeats {
         Ok(reply.and_then(|c| Some((*c.first()?, *c.get(1)?))))
     }
 
-    async fn active_events(&self) -> BackendResult<Vec<Uuid>> {
-        let ids: Vec<String> = self
-            .connection()
-            .await?
-            .smembers(self.active_key())
-            .await
-            .map_err(fault("listing active events"))?;
-        ids.iter()
-            .map(|i| {
-                Uuid::parse_str(i).map_err(|e| BackendError::permanent("listing active events", e))
-            })
-            .collect()
-    }
-
-    async fn mark_line(&self, event: Uuid) -> BackendResult<()> {
-        self.connection()
-            .await?
-            .set::<_, _, ()>(self.key("line", event, None), 1)
-            .await
-            .map_err(fault("marking a waitlist line"))
-    }
-
-    async fn has_line(&self, event: Uuid) -> BackendResult<bool> {
-        self.connection()
-            .await?
-            .exists(self.key("line", event, None))
-            .await
-            .map_err(fault("looking for a waitlist line"))
-    }
-
-    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize> {
-        let seats: Vec<String> = self
-            .scripts
-            .reap
-            .key(self.key("held", event, None))
-            .key(self.log_key(event))
-            .arg(millis(now))
-            .arg(event.to_string())
-            .arg(LOG_MAX_LEN)
+    async fn load(
+        &self,
+        event: Uuid,
+        taken: &[TakenSeat],
+        now: DateTime<Utc>,
+    ) -> BackendResult<()> {
+        let mut inv = self.scripts.load.prepare_invoke();
+        inv.key(self.key("loaded", event, None)).key(self.key("held", event, None));
+        inv.arg(millis(now)).arg(BOOKED_SCORE);
+        for t in taken {
+            inv.key(self.key("hold", event, Some(&t.seat)));
+            inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
+            let (owner, score) = match (t.status, t.booking) {
+                (SeatStatus::Blocked, _) => ("blocked".to_string(), BLOCKED_SCORE),
+                (_, b) => (
+                    b.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into()),
+                    t.until.map(millis).unwrap_or(BOOKED_SCORE),
+                ),
+            };
+            inv.arg(&t.seat).arg(owner).arg(score);
+        }
+        let _: i64 = inv
             .invoke_async(&mut self.connection().await?)
             .await
-            .map_err(fault("reaping lapsed holds"))?;
-        Ok(seats.len())
+            .map_err(fault("loading the seat locks"))?;
+        Ok(())
     }
+}
 
+#[async_trait]
+impl SeatClosing for RedisSeats {
     async fn block(
         &self,
         event: Uuid,
@@ -321,6 +310,38 @@ impl SeatLocks for RedisSeats {
     async fn close(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<bool> {
         let reply = self.blocks("close", event, &[], now).await?;
         Ok(reply.first().map(String::as_str) == Some("OK"))
+    }
+}
+
+#[async_trait]
+impl SeatSweep for RedisSeats {
+    async fn active_events(&self) -> BackendResult<Vec<Uuid>> {
+        let ids: Vec<String> = self
+            .connection()
+            .await?
+            .smembers(self.active_key())
+            .await
+            .map_err(fault("listing active events"))?;
+        ids.iter()
+            .map(|i| {
+                Uuid::parse_str(i).map_err(|e| BackendError::permanent("listing active events", e))
+            })
+            .collect()
+    }
+
+    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize> {
+        let seats: Vec<String> = self
+            .scripts
+            .reap
+            .key(self.key("held", event, None))
+            .key(self.log_key(event))
+            .arg(millis(now))
+            .arg(event.to_string())
+            .arg(LOG_MAX_LEN)
+            .invoke_async(&mut self.connection().await?)
+            .await
+            .map_err(fault("reaping lapsed holds"))?;
+        Ok(seats.len())
     }
 
     async fn live_holds(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Vec<Hold>> {
@@ -354,31 +375,19 @@ impl SeatLocks for RedisSeats {
         Ok(holds)
     }
 
-    async fn load(
-        &self,
-        event: Uuid,
-        taken: &[TakenSeat],
-        now: DateTime<Utc>,
-    ) -> BackendResult<()> {
-        let mut inv = self.scripts.load.prepare_invoke();
-        inv.key(self.key("loaded", event, None)).key(self.key("held", event, None));
-        inv.arg(millis(now)).arg(BOOKED_SCORE);
-        for t in taken {
-            inv.key(self.key("hold", event, Some(&t.seat)));
-            inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
-            let (owner, score) = match (t.status, t.booking) {
-                (SeatStatus::Blocked, _) => ("blocked".to_string(), BLOCKED_SCORE),
-                (_, b) => (
-                    b.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into()),
-                    t.until.map(millis).unwrap_or(BOOKED_SCORE),
-                ),
-            };
-            inv.arg(&t.seat).arg(owner).arg(score);
-        }
-        let _: i64 = inv
-            .invoke_async(&mut self.connection().await?)
+    async fn mark_line(&self, event: Uuid) -> BackendResult<()> {
+        self.connection()
+            .await?
+            .set::<_, _, ()>(self.key("line", event, None), 1)
             .await
-            .map_err(fault("loading the seat locks"))?;
-        Ok(())
+            .map_err(fault("marking a waitlist line"))
+    }
+
+    async fn has_line(&self, event: Uuid) -> BackendResult<bool> {
+        self.connection()
+            .await?
+            .exists(self.key("line", event, None))
+            .await
+            .map_err(fault("looking for a waitlist line"))
     }
 }
