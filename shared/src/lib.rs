@@ -14,6 +14,8 @@ pub mod domain;
 pub mod http;
 pub mod metrics;
 pub mod ports;
+#[cfg(test)]
+pub mod testing;
 pub mod ws;
 
 pub use app::App;

@@ -1,0 +1,364 @@
+//! The lock structure in memory: holds all or nothing within the user's cap, claims, the map, blocks,
+//! the sweep's reads and the seat log, as the Lua scripts keep them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Lock, Memory, State};
+use crate::domain::{Booking, Hold, MessageKind, SeatStatus};
+use crate::ports::{
+    BackendResult, BlockOutcome, HoldLookup, HoldOutcome, RateDecision, RateLimiter, SeatClosing,
+    SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
+};
+
+impl State {
+    /// Whether `lock` still holds its seat at `now`.
+    fn live(lock: &Lock, now: DateTime<Utc>) -> bool {
+        lock.until.is_none_or(|u| u > now)
+    }
+
+    /// The lock on a seat that is still in force.
+    fn lock_of(&self, event: Uuid, seat: &str, now: DateTime<Utc>) -> Option<&Lock> {
+        self.locks.get(&(event, seat.to_string())).filter(|l| Self::live(l, now))
+    }
+
+    /// Seats `owner` locks of `seats`.
+    fn owns(&self, event: Uuid, seats: &[String], owner: Uuid, now: DateTime<Utc>) -> bool {
+        seats.iter().all(|s| self.lock_of(event, s, now).is_some_and(|l| l.owner == owner))
+    }
+
+    /// Appends a seat-log entry, as every script that moves locks does.
+    pub(crate) fn log(
+        &mut self,
+        event: Uuid,
+        kind: MessageKind,
+        seats: &[String],
+        at: DateTime<Utc>,
+    ) {
+        let entries = self.seat_log.entry(event).or_default();
+        let position = format!("{}-{}", at.timestamp_millis(), entries.len());
+        entries.push(SeatLogEntry {
+            position,
+            kind,
+            at,
+            seats: seats.to_vec(),
+            hold_id: None,
+            booking_id: None,
+            user_id: None,
+        });
+    }
+
+    fn free(&mut self, event: Uuid, seats: &[String], owner: Uuid, now: DateTime<Utc>) -> bool {
+        let mut freed = Vec::new();
+        for s in seats {
+            let key = (event, s.clone());
+            if self.locks.get(&key).is_some_and(|l| l.owner == owner) {
+                self.locks.remove(&key);
+                freed.push(s.clone());
+            }
+        }
+        if !freed.is_empty() {
+            self.log(event, MessageKind::SeatsReleased, &freed, now);
+        }
+        !freed.is_empty()
+    }
+}
+
+#[async_trait]
+impl SeatHolds for Memory {
+    async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome> {
+        let mut s = self.state();
+        let e = hold.event_id;
+        if s.closed.contains(&e) {
+            return Ok(HoldOutcome::Closed);
+        }
+        if !s.loaded.contains(&e) {
+            return Ok(HoldOutcome::NotLoaded);
+        }
+        let busy: Vec<String> = hold
+            .seat_ids
+            .iter()
+            .filter(|seat| {
+                s.lock_of(e, seat, now).is_some() || s.blocked.contains(&(e, seat.to_string()))
+            })
+            .cloned()
+            .collect();
+        if !busy.is_empty() {
+            return Ok(HoldOutcome::Unavailable(busy));
+        }
+        let current = s
+            .locks
+            .iter()
+            .filter(|((ev, _), l)| {
+                *ev == e && l.user == hold.user_id && l.until.is_some_and(|u| u > now)
+            })
+            .count() as u32;
+        if current + hold.seat_ids.len() as u32 > cap {
+            return Ok(HoldOutcome::OverLimit { current });
+        }
+        for seat in &hold.seat_ids {
+            let lock =
+                Lock { owner: hold.id, user: hold.user_id.clone(), until: Some(hold.expires_at) };
+            s.locks.insert((e, seat.clone()), lock);
+        }
+        s.holds.insert(hold.id, hold.clone());
+        s.log(e, MessageKind::SeatsHeld, &hold.seat_ids, now);
+        Ok(HoldOutcome::Held)
+    }
+
+    async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup> {
+        let now = self.now();
+        Ok(match self.state().holds.get(&hold_id) {
+            Some(h) if h.expires_at > now => HoldLookup::Live(h.clone()),
+            Some(_) => HoldLookup::Expired,
+            None => HoldLookup::Unknown,
+        })
+    }
+
+    async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool> {
+        let now = self.now();
+        let mut s = self.state();
+        if !s.holds.contains_key(&hold.id) || !s.owns(hold.event_id, &hold.seat_ids, hold.id, now) {
+            return Ok(false);
+        }
+        for seat in &hold.seat_ids {
+            if let Some(l) = s.locks.get_mut(&(hold.event_id, seat.clone())) {
+                l.until = Some(expires_at);
+            }
+        }
+        if let Some(h) = s.holds.get_mut(&hold.id) {
+            h.expires_at = expires_at;
+        }
+        Ok(true)
+    }
+
+    async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
+        let mut s = self.state();
+        if s.holds.remove(&hold.id).is_none_or(|h| h.expires_at <= now) {
+            return Ok(false);
+        }
+        s.free(hold.event_id, &hold.seat_ids, hold.id, now);
+        Ok(true)
+    }
+
+    async fn claim(
+        &self,
+        hold: &Hold,
+        booking: Uuid,
+        deadline: DateTime<Utc>,
+    ) -> BackendResult<bool> {
+        let now = self.now();
+        let mut s = self.state();
+        if !s.holds.contains_key(&hold.id) || !s.owns(hold.event_id, &hold.seat_ids, hold.id, now) {
+            return Ok(false);
+        }
+        for seat in &hold.seat_ids {
+            if let Some(l) = s.locks.get_mut(&(hold.event_id, seat.clone())) {
+                l.owner = booking;
+                l.until = Some(deadline);
+            }
+        }
+        s.holds.remove(&hold.id);
+        Ok(true)
+    }
+
+    async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
+        let mut s = self.state();
+        for seat in &booking.seat_ids {
+            let lock = Lock { owner: booking.id, user: booking.user_id.clone(), until: None };
+            s.locks.insert((booking.event_id, seat.clone()), lock);
+        }
+        s.log(booking.event_id, MessageKind::SeatsBooked, &booking.seat_ids, now);
+        Ok(())
+    }
+
+    async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
+        self.state().free(booking.event_id, &booking.seat_ids, booking.id, now);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SeatMap for Memory {
+    async fn snapshot(
+        &self,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<SeatSnapshot>> {
+        let s = self.state();
+        if !s.loaded.contains(&event) {
+            return Ok(None);
+        }
+        let mut snapshot = SeatSnapshot::default();
+        for ((e, seat), l) in &s.locks {
+            if *e == event && State::live(l, now) {
+                let status = if l.until.is_none() { SeatStatus::Booked } else { SeatStatus::Held };
+                snapshot.taken.insert(seat.clone(), status);
+            }
+        }
+        for (e, seat) in &s.blocked {
+            if *e == event {
+                snapshot.taken.insert(seat.clone(), SeatStatus::Blocked);
+            }
+        }
+        Ok(Some(snapshot))
+    }
+
+    async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>> {
+        let Some(snapshot) = self.snapshot(event, now).await? else { return Ok(None) };
+        let count = |st: SeatStatus| snapshot.taken.values().filter(|v| **v == st).count() as u32;
+        Ok(Some((count(SeatStatus::Held), count(SeatStatus::Booked) + count(SeatStatus::Blocked))))
+    }
+
+    async fn load(
+        &self,
+        event: Uuid,
+        taken: &[TakenSeat],
+        _now: DateTime<Utc>,
+    ) -> BackendResult<()> {
+        let mut s = self.state();
+        s.loaded.insert(event);
+        for t in taken {
+            let key = (event, t.seat.clone());
+            if t.status == SeatStatus::Blocked {
+                s.blocked.insert(key);
+                continue;
+            }
+            let user = t.user.clone().unwrap_or_else(|| "unknown".into());
+            let owner = t.booking.unwrap_or_default();
+            s.locks.insert(key, Lock { owner, user, until: t.until });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SeatClosing for Memory {
+    async fn block(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<BlockOutcome> {
+        let mut s = self.state();
+        if !s.loaded.contains(&event) {
+            return Ok(BlockOutcome::NotLoaded);
+        }
+        let busy: Vec<String> =
+            seats.iter().filter(|seat| s.lock_of(event, seat, now).is_some()).cloned().collect();
+        if !busy.is_empty() {
+            return Ok(BlockOutcome::Busy(busy));
+        }
+        for seat in seats {
+            s.blocked.insert((event, seat.clone()));
+        }
+        s.log(event, MessageKind::SeatsBlocked, seats, now);
+        Ok(BlockOutcome::Blocked)
+    }
+
+    async fn unblock(
+        &self,
+        event: Uuid,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        let mut s = self.state();
+        let done: Vec<String> = seats
+            .iter()
+            .filter(|seat| s.blocked.remove(&(event, seat.to_string())))
+            .cloned()
+            .collect();
+        s.log(event, MessageKind::SeatsUnblocked, &done, now);
+        Ok(done)
+    }
+
+    async fn close(&self, event: Uuid, _now: DateTime<Utc>) -> BackendResult<bool> {
+        let mut s = self.state();
+        if !s.loaded.contains(&event) {
+            return Ok(false);
+        }
+        s.closed.insert(event);
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl SeatSweep for Memory {
+    async fn active_events(&self) -> BackendResult<Vec<Uuid>> {
+        Ok(self.state().loaded.iter().copied().collect())
+    }
+
+    async fn reap(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<usize> {
+        let mut s = self.state();
+        let lapsed: Vec<String> = s
+            .locks
+            .iter()
+            .filter(|((e, _), l)| *e == event && !State::live(l, now))
+            .map(|((_, seat), _)| seat.clone())
+            .collect();
+        for seat in &lapsed {
+            s.locks.remove(&(event, seat.clone()));
+        }
+        s.holds.retain(|_, h| h.event_id != event || h.expires_at > now);
+        if !lapsed.is_empty() {
+            s.log(event, MessageKind::SeatsReleased, &lapsed, now);
+        }
+        Ok(lapsed.len())
+    }
+
+    async fn live_holds(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Vec<Hold>> {
+        let s = self.state();
+        Ok(s.holds
+            .values()
+            .filter(|h| h.event_id == event && h.expires_at > now)
+            .cloned()
+            .collect())
+    }
+
+    async fn mark_line(&self, event: Uuid) -> BackendResult<()> {
+        self.state().lines.insert(event);
+        Ok(())
+    }
+
+    async fn has_line(&self, event: Uuid) -> BackendResult<bool> {
+        Ok(self.state().lines.contains(&event))
+    }
+}
+
+#[async_trait]
+impl SeatLog for Memory {
+    async fn entries(
+        &self,
+        event: Uuid,
+        after: &str,
+        count: usize,
+    ) -> BackendResult<Vec<SeatLogEntry>> {
+        let s = self.state();
+        let all = s.seat_log.get(&event).cloned().unwrap_or_default();
+        let start = all.iter().position(|e| e.position == after).map_or(0, |i| i + 1);
+        Ok(all.into_iter().skip(start).take(count).collect())
+    }
+
+    async fn cursor(&self, _event: Uuid) -> BackendResult<String> {
+        Ok("0-0".into())
+    }
+
+    async fn set_cursor(&self, _event: Uuid, _id: &str) -> BackendResult<()> {
+        Ok(())
+    }
+}
+
+/// No limit: the fast tier tests rules, not rates.
+#[async_trait]
+impl RateLimiter for Memory {
+    async fn count(
+        &self,
+        _user: &str,
+        _limit: u32,
+        _window_ms: u64,
+        _now: DateTime<Utc>,
+    ) -> BackendResult<RateDecision> {
+        Ok(RateDecision::Allowed)
+    }
+}
