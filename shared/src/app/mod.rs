@@ -32,6 +32,9 @@ pub mod tickets;
 pub mod update_event;
 pub mod waitlist;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 use std::time::Duration;
 
