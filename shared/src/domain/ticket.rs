@@ -72,6 +72,30 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
 }
 
+impl ScanResult {
+    /// What a scan in `direction` came to: `current` is the ticket as it is after the scan's
+    /// conditional write, `moved` whether that write took (only one scan moves a ticket out of the
+    /// state it expects).
+    pub fn of(
+        current: Option<StoredTicket>,
+        moved: bool,
+        direction: Direction,
+        now: DateTime<Utc>,
+    ) -> ScanResult {
+        match (current, moved, direction) {
+            (None, _, _) => ScanResult::Unknown,
+            (Some(t), true, Direction::In) => ScanResult::Admitted(t),
+            (Some(t), true, Direction::Out) => ScanResult::Exited(t),
+            (Some(t), false, _) if t.status == TicketStatus::Revoked => ScanResult::Revoked,
+            (Some(t), false, Direction::In) => ScanResult::AlreadyIn {
+                gate: t.checkin_gate.unwrap_or_default(),
+                at: t.checked_in_at.unwrap_or(now),
+            },
+            (Some(_), false, Direction::Out) => ScanResult::NotIn,
+        }
+    }
+}
+
 impl StoredTicket {
     pub fn with_code(self, code: String) -> Ticket {
         Ticket {

@@ -225,17 +225,7 @@ impl TicketStore for Memory {
             }
             moved = true;
         }
-        let result = match (s.tickets.get(&ticket).cloned(), moved, scan.direction) {
-            (None, _, _) => ScanResult::Unknown,
-            (Some(t), true, Direction::In) => ScanResult::Admitted(t),
-            (Some(t), true, Direction::Out) => ScanResult::Exited(t),
-            (Some(t), false, _) if t.status == TicketStatus::Revoked => ScanResult::Revoked,
-            (Some(t), false, Direction::In) => ScanResult::AlreadyIn {
-                gate: t.checkin_gate.unwrap_or_default(),
-                at: t.checked_in_at.unwrap_or(now),
-            },
-            (Some(_), false, Direction::Out) => ScanResult::NotIn,
-        };
+        let result = ScanResult::of(s.tickets.get(&ticket).cloned(), moved, scan.direction, now);
         if let Some(k) = nonce {
             s.scans.insert(k, answer(&result));
         }

@@ -188,17 +188,7 @@ impl TicketStore for MySqlTickets {
             .await
             .map_err(fault(what))?;
         let current = row.map(TicketRow::ticket).transpose().map_err(fault(what))?;
-        let result = match (current, moved, scan.direction) {
-            (None, _, _) => ScanResult::Unknown,
-            (Some(t), true, crate::domain::ticket::Direction::In) => ScanResult::Admitted(t),
-            (Some(t), true, crate::domain::ticket::Direction::Out) => ScanResult::Exited(t),
-            (Some(t), false, _) if t.status == TicketStatus::Revoked => ScanResult::Revoked,
-            (Some(t), false, crate::domain::ticket::Direction::In) => ScanResult::AlreadyIn {
-                gate: t.checkin_gate.unwrap_or_default(),
-                at: t.checked_in_at.unwrap_or(now),
-            },
-            (Some(_), false, crate::domain::ticket::Direction::Out) => ScanResult::NotIn,
-        };
+        let result = ScanResult::of(current, moved, scan.direction, now);
         let (status, body) = answer(&result);
         let name = result_name(&result);
         if let ScanResult::Admitted(t) | ScanResult::Exited(t) = &result {
