@@ -141,6 +141,14 @@ async fn gates_racing_on_one_ticket_admit_it_exactly_once() {
         (again.status, &again.body),
         "the same nonce, the same answer"
     );
+    // A nonce is one ticket's: the same nonce on another ticket is refused, and admits nothing.
+    let hal = paid(&s, &e, "hal", &["A-1-2"]).await;
+    let theirs = s.get(&format!("/api/v1/bookings/{hal}/tickets"), &s.token("hal")).await;
+    let other_code = theirs.body["items"][0]["code"].as_str().unwrap().to_string();
+    let reused = json!({ "eventId": e, "code": other_code, "gate": "north", "nonce": "scan-42" });
+    scan(&s, &door, reused).await.assert_problem(409, "NONCE_REUSED");
+    let fresh = scan(&s, &door, json!({ "eventId": e, "code": other_code, "gate": "north" })).await;
+    assert_eq!(fresh.body["result"], "ADMITTED", "the refused scan left the ticket out: {fresh:?}");
 
     // Codes that are not tickets, and tickets of another event.
     let forged = code.replace("T1.", "T1.A");

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult, Resource};
-use crate::domain::ticket::{Refusal, Scan, ScanResult, StoredTicket, Ticket, TicketStatus};
+use crate::domain::ticket::{
+    Refusal, Scan, ScanAnswer, Scanned, StoredTicket, Ticket, TicketStatus,
+};
 use crate::domain::Caller;
 use crate::ports::{TicketChanges, Transferred};
 
@@ -86,14 +88,9 @@ pub async fn changes(
 }
 
 /// `POST /checkins` (staff): checks the code's signature first, then moves the ticket with one
-/// conditional write. `render` makes the answer (status and body) of an outcome; it is stored
-/// with the scan, so that a retry with the same nonce gets the same answer.
-pub async fn check_in(
-    app: &App,
-    caller: &Caller,
-    scan: Scan,
-    render: &crate::ports::tickets::RenderScan,
-) -> AppResult<ScanResult> {
+/// conditional write. The answer is stored with the scan, so that a retry with the same nonce gets
+/// the same answer; a nonce is one ticket's.
+pub async fn check_in(app: &App, caller: &Caller, scan: Scan) -> AppResult<ScanAnswer> {
     if !caller.door_staff() {
         return Err(AppError::Forbidden("only door staff may scan tickets"));
     }
@@ -102,15 +99,16 @@ pub async fn check_in(
     let parts = match app.ticket_keys.verify(&scan.code) {
         Some(parts) if parts.event_id == scan.event_id => parts,
         other => {
-            let (refusal, name, status) = match other {
-                None => (Refusal::Invalid, "INVALID_TICKET", 422),
-                Some(_) => (Refusal::WrongEvent, "WRONG_EVENT", 409),
-            };
-            app.tickets.record_refusal(&scan, &caller.user_id, name, status, now).await?;
+            let refusal = if other.is_none() { Refusal::Invalid } else { Refusal::WrongEvent };
+            app.tickets.record_refusal(&scan, &caller.user_id, &refusal, now).await?;
             return Err(AppError::Scan(refusal));
         }
     };
-    let result = app.tickets.scan(parts.ticket_id, &scan, &caller.user_id, now, render).await?;
-    tracing::info!(ticket_id = %parts.ticket_id, gate = scan.gate, staff = caller.user_id, ?result, "scan");
-    Ok(result)
+    match app.tickets.scan(parts.ticket_id, &scan, &caller.user_id, now).await? {
+        Scanned::Answer(answer) => {
+            tracing::info!(ticket_id = %parts.ticket_id, gate = scan.gate, staff = caller.user_id, result = answer.result.name(), "scan");
+            Ok(answer)
+        }
+        Scanned::NonceReused => Err(AppError::Scan(Refusal::NonceReused)),
+    }
 }

@@ -44,7 +44,7 @@ impl TicketStatus {
 }
 
 /// A ticket as stored (its code is made from it when served).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredTicket {
     pub id: Uuid,
     pub booking_id: Uuid,
@@ -92,6 +92,31 @@ impl ScanResult {
                 at: t.checked_in_at.unwrap_or(now),
             },
             (Some(_), false, Direction::Out) => ScanResult::NotIn,
+        }
+    }
+
+    /// The outcome's name in the check-in log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ScanResult::Admitted(_) => "ADMITTED",
+            ScanResult::Exited(_) => "EXITED",
+            ScanResult::AlreadyIn { .. } => "ALREADY_CHECKED_IN",
+            ScanResult::NotIn => "NOT_CHECKED_IN",
+            ScanResult::Revoked => "TICKET_REVOKED",
+            ScanResult::Unknown => "UNKNOWN_TICKET",
+        }
+    }
+
+    /// Why the ticket may not pass, if it may not.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            ScanResult::Admitted(_) | ScanResult::Exited(_) => None,
+            ScanResult::AlreadyIn { gate, at } => {
+                Some(Refusal::AlreadyIn { gate: gate.clone(), at: *at })
+            }
+            ScanResult::NotIn => Some(Refusal::NotIn),
+            ScanResult::Revoked => Some(Refusal::Revoked),
+            ScanResult::Unknown => Some(Refusal::Invalid),
         }
     }
 }
@@ -192,8 +217,9 @@ pub struct Scan {
     pub scanned_at: Option<DateTime<Utc>>,
 }
 
-/// What a scan of a real ticket of the right event came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a scan of a real ticket of the right event came to. Stored with the scan (as JSON), so
+/// that a retry with the same nonce gets the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ScanResult {
     /// In: admitted now.
     Admitted(StoredTicket),
@@ -207,13 +233,26 @@ pub enum ScanResult {
     /// Out without being in.
     NotIn,
     Revoked,
-    /// The same nonce was scanned before: its first answer (status, body).
-    Replay {
-        status: u16,
-        body: String,
-    },
     /// The code's ticket does not exist (a real signature over an id this system never issued).
     Unknown,
+}
+
+/// A scan's answer: its outcome, at which gate and when the server took it. A retry with the same
+/// nonce gets the first scan's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanAnswer {
+    pub result: ScanResult,
+    pub gate: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What applying a scan came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scanned {
+    /// The scan's answer (or, for a retry, the first answer).
+    Answer(ScanAnswer),
+    /// The nonce was used before, for another ticket (or a code that was no ticket).
+    NonceReused,
 }
 
 /// Why a scan does not let the ticket through.
@@ -229,6 +268,22 @@ pub enum Refusal {
     AlreadyIn { gate: String, at: DateTime<Utc> },
     /// An `out` scan of a ticket that is not in: 409 `NOT_CHECKED_IN`.
     NotIn,
+    /// The nonce belongs to another ticket's scan: 409 `NONCE_REUSED`.
+    NonceReused,
+}
+
+impl Refusal {
+    /// The refusal's name in the check-in log, for scans that never reached a ticket.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Refusal::Invalid => "INVALID_TICKET",
+            Refusal::WrongEvent => "WRONG_EVENT",
+            Refusal::Revoked => "TICKET_REVOKED",
+            Refusal::AlreadyIn { .. } => "ALREADY_CHECKED_IN",
+            Refusal::NotIn => "NOT_CHECKED_IN",
+            Refusal::NonceReused => "NONCE_REUSED",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,12 @@ impl From<crate::domain::ticket::Refusal> for Problem {
                 "Not checked in",
                 "an out scan of a ticket that is not in",
             ),
+            Refusal::NonceReused => Problem::new(
+                409,
+                "NONCE_REUSED",
+                "Nonce reused",
+                "this nonce was sent with another ticket's scan; each scan needs its own",
+            ),
         }
     }
 }

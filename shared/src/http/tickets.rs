@@ -14,7 +14,7 @@ use super::{
     HandlerResult, Problem,
 };
 use crate::app::{tickets, App, AppError};
-use crate::domain::ticket::{Refusal, Scan, ScanResult};
+use crate::domain::ticket::{Scan, ScanAnswer, ScanResult};
 
 /// `GET /api/v1/bookings/{id}/tickets`: 200 `{items}`.
 pub async fn for_booking(app: Arc<App>, req: Request) -> HandlerResult {
@@ -117,43 +117,14 @@ pub async fn checkin(app: Arc<App>, req: Request) -> HandlerResult {
         return Err(AppError::Forbidden("only door staff may scan tickets").into());
     }
     let scan = Scan::try_from(json_body::<CheckinBody>(&req)?)?;
-    let (gate, at) = (scan.gate.clone(), app.now());
-    let render_app = app.clone();
-    let render = move |r: &ScanResult| answer(&render_app, r, &gate, at);
-    let result = tickets::check_in(&app, &caller, scan, &render).await?;
-    let (status, body) = match result {
-        ScanResult::Replay { status, body } => (status, body),
-        fresh => render(&fresh),
-    };
-    let content_type = if status < 400 { "application/json" } else { "application/problem+json" };
-    Response::builder()
-        .status(status)
-        .header("content-type", content_type)
-        .body(Body::from(body))
-        .map_err(|_| Problem::internal())
-}
-
-/// The answer to a scan's outcome: its status and body.
-fn answer(
-    app: &App,
-    r: &ScanResult,
-    gate: &str,
-    at: chrono::DateTime<chrono::Utc>,
-) -> (u16, String) {
-    let ok = |result: &str, t: &crate::domain::ticket::StoredTicket| {
-        let body =
-            json!({ "result": result, "ticket": app.ticket(t.clone()), "gate": gate, "at": at });
-        (200, body.to_string())
-    };
-    let refusal = match r {
-        ScanResult::Admitted(t) => return ok("ADMITTED", t),
-        ScanResult::Exited(t) => return ok("EXITED", t),
-        ScanResult::Replay { status, body } => return (*status, body.clone()),
-        ScanResult::AlreadyIn { gate, at } => Refusal::AlreadyIn { gate: gate.clone(), at: *at },
-        ScanResult::NotIn => Refusal::NotIn,
-        ScanResult::Revoked => Refusal::Revoked,
-        ScanResult::Unknown => Refusal::Invalid,
-    };
-    let p = Problem::from(refusal);
-    (p.status, p.body())
+    let ScanAnswer { result, gate, at } = tickets::check_in(&app, &caller, scan).await?;
+    let name = result.name();
+    match result {
+        ScanResult::Admitted(t) | ScanResult::Exited(t) => {
+            json(200, &json!({ "result": name, "ticket": app.ticket(t), "gate": gate, "at": at }))
+        }
+        refused => {
+            Err(refused.refusal().map(Problem::from).unwrap_or_else(Problem::internal).into())
+        }
+    }
 }

@@ -7,10 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::BackendResult;
-use crate::domain::ticket::{Scan, ScanResult, StoredTicket};
-
-/// Makes the answer (status, body) a scan's outcome gets; stored with the scan.
-pub type RenderScan = dyn Fn(&ScanResult) -> (u16, String) + Send + Sync;
+use crate::domain::ticket::{Refusal, Scan, Scanned, StoredTicket};
 
 /// What a transfer came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,23 +40,22 @@ pub trait TicketStore: Send + Sync {
         limit: u32,
     ) -> BackendResult<Vec<StoredTicket>>;
     /// Applies a scan of ticket `ticket` (its code checked already) by `staff`, recording it with
-    /// `answer` made from the outcome: one transaction, the ticket changed by a conditional write,
-    /// so that of two gates scanning one ticket at once exactly one admits it.
+    /// its outcome: one transaction, the ticket changed by a conditional write, so that of two
+    /// gates scanning one ticket at once exactly one admits it. A nonce `staff` used before answers
+    /// with that scan's answer if it was of this ticket, and `NonceReused` if not.
     async fn scan(
         &self,
         ticket: Uuid,
         scan: &Scan,
         staff: &str,
         now: DateTime<Utc>,
-        answer: &RenderScan,
-    ) -> BackendResult<ScanResult>;
+    ) -> BackendResult<Scanned>;
     /// Records a scan that never reached a ticket (a bad code, another event's ticket).
     async fn record_refusal(
         &self,
         scan: &Scan,
         staff: &str,
-        result: &str,
-        status: u16,
+        refusal: &Refusal,
         now: DateTime<Utc>,
     ) -> BackendResult<()>;
     /// Gives the VALID ticket of `from` to `to`: the old one REVOKED, a new one (id `new_id`) VALID.

@@ -6,9 +6,13 @@
 //! plans (`domain::settlement`), each change under one lock of the state: one step, as a MySQL
 //! transaction or a Lua script is one. The end-to-end suite stays the final word on the real ones.
 
+mod events;
 mod locks;
 mod orders;
+mod payments;
 mod rest;
+mod tickets;
+mod waitlist;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,7 +24,7 @@ use crate::adapters::clock::ShiftedClock;
 use crate::app::{App, Ports};
 use crate::auth::TokenKeys;
 use crate::config::Config;
-use crate::domain::ticket::StoredTicket;
+use crate::domain::ticket::{ScanAnswer, StoredTicket};
 use crate::domain::waitlist::WaitlistEntry;
 use crate::domain::{
     Booking, Caller, Contact, Envelope, Event, EventSpec, Hold, Payment, Refund, SeatStatus,
@@ -51,8 +55,8 @@ pub(crate) struct State {
     pub refunds: Vec<(Refund, DateTime<Utc>, bool)>,
     pub webhooks: HashSet<String>,
     pub tickets: BTreeMap<Uuid, StoredTicket>,
-    /// Scans recorded by `(staff, nonce)`: their answer.
-    pub scans: HashMap<(String, String), (u16, String)>,
+    /// Scans recorded by `(staff, nonce)`: their ticket and answer (none for a refused code).
+    pub scans: HashMap<(String, String), Option<(Uuid, ScanAnswer)>>,
     pub waitlist: BTreeMap<(Uuid, String), WaitlistEntry>,
     /// Messages in the outbox, with who made the change.
     pub outbox: Vec<(Envelope, String)>,

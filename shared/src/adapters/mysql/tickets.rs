@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::{fault, parse_status, parse_uuid};
 use crate::domain::message::{Message, TicketCheckedIn, TicketTransferred};
-use crate::domain::ticket::{Scan, ScanResult, StoredTicket, TicketStatus};
+use crate::domain::ticket::{
+    Refusal, Scan, ScanAnswer, ScanResult, Scanned, StoredTicket, TicketStatus,
+};
 use crate::domain::Envelope;
 use crate::ports::{BackendError, BackendResult, TicketChanges, TicketStore, Transferred};
 
@@ -90,17 +92,23 @@ impl MySqlTickets {
 /// A stored answer of an earlier scan with the same nonce.
 async fn replay(
     conn: &mut sqlx::MySqlConnection,
+    ticket: Uuid,
     staff: &str,
     nonce: &str,
-) -> Result<Option<ScanResult>, sqlx::Error> {
+) -> Result<Option<Scanned>, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT status, answer FROM checkins WHERE staff_id = ? AND nonce = ?",
+        "SELECT ticket_id, gate, answer, received_at FROM checkins WHERE staff_id = ? AND nonce = ?",
         staff,
         nonce
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| ScanResult::Replay { status: r.status, body: r.answer }))
+    let Some(r) = row else { return Ok(None) };
+    if r.ticket_id.as_deref() != Some(ticket.to_string().as_str()) {
+        return Ok(Some(Scanned::NonceReused));
+    }
+    let result = serde_json::from_str(&r.answer).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    Ok(Some(Scanned::Answer(ScanAnswer { result, gate: r.gate, at: r.received_at.and_utc() })))
 }
 
 #[async_trait]
@@ -150,12 +158,11 @@ impl TicketStore for MySqlTickets {
         scan: &Scan,
         staff: &str,
         now: DateTime<Utc>,
-        answer: &crate::ports::tickets::RenderScan,
-    ) -> BackendResult<ScanResult> {
+    ) -> BackendResult<Scanned> {
         let what = "scanning a ticket";
         let mut tx = self.pool.begin().await.map_err(fault(what))?;
         if let Some(nonce) = &scan.nonce {
-            if let Some(r) = replay(&mut tx, staff, nonce).await.map_err(fault(what))? {
+            if let Some(r) = replay(&mut tx, ticket, staff, nonce).await.map_err(fault(what))? {
                 return Ok(r);
             }
         }
@@ -189,8 +196,8 @@ impl TicketStore for MySqlTickets {
             .map_err(fault(what))?;
         let current = row.map(TicketRow::ticket).transpose().map_err(fault(what))?;
         let result = ScanResult::of(current, moved, scan.direction, now);
-        let (status, body) = answer(&result);
-        let name = result_name(&result);
+        let stored = serde_json::to_string(&result)
+            .map_err(|e| fault(what)(sqlx::Error::Encode(e.into())))?;
         if let ScanResult::Admitted(t) | ScanResult::Exited(t) = &result {
             let checked = TicketCheckedIn {
                 ticket_id: t.id,
@@ -207,17 +214,16 @@ impl TicketStore for MySqlTickets {
             announce(&mut tx, &[m], what, staff).await?;
         }
         let recorded = sqlx::query!(
-            "INSERT INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, answer, scanned_at, received_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             scan.event_id.to_string(),
             &id,
             staff,
             &scan.gate,
             scan.direction.as_str(),
             &scan.nonce,
-            name,
-            status,
-            &body,
+            result.name(),
+            &stored,
             scan.scanned_at.unwrap_or(now),
             now
         )
@@ -226,19 +232,21 @@ impl TicketStore for MySqlTickets {
         match recorded {
             Ok(_) => {
                 tx.commit().await.map_err(fault(what))?;
-                Ok(result)
+                Ok(Scanned::Answer(ScanAnswer { result, gate: scan.gate.clone(), at: now }))
             }
             // The same nonce, scanned at the same moment: that scan's answer is the answer.
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 tx.rollback().await.map_err(fault(what))?;
                 let mut conn = self.pool.acquire().await.map_err(fault(what))?;
                 let nonce = scan.nonce.as_deref().unwrap_or_default();
-                replay(&mut conn, staff, nonce).await.map_err(fault(what))?.ok_or_else(|| {
-                    crate::ports::BackendError::transient(
-                        what,
-                        anyhow::anyhow!("a racing scan's answer vanished"),
-                    )
-                })
+                replay(&mut conn, ticket, staff, nonce).await.map_err(fault(what))?.ok_or_else(
+                    || {
+                        crate::ports::BackendError::transient(
+                            what,
+                            anyhow::anyhow!("a racing scan's answer vanished"),
+                        )
+                    },
+                )
             }
             Err(e) => Err(fault(what)(e)),
         }
@@ -248,20 +256,18 @@ impl TicketStore for MySqlTickets {
         &self,
         scan: &Scan,
         staff: &str,
-        result: &str,
-        status: u16,
+        refusal: &Refusal,
         now: DateTime<Utc>,
     ) -> BackendResult<()> {
         sqlx::query!(
-            "INSERT IGNORE INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, status, answer, scanned_at, received_at) \
-             VALUES (?, NULL, ?, ?, ?, ?, ?, ?, '', ?, ?)",
+            "INSERT IGNORE INTO checkins (event_id, ticket_id, staff_id, gate, direction, nonce, result, answer, scanned_at, received_at) \
+             VALUES (?, NULL, ?, ?, ?, ?, ?, '', ?, ?)",
             scan.event_id.to_string(),
             staff,
             &scan.gate,
             scan.direction.as_str(),
             &scan.nonce,
-            result,
-            status,
+            refusal.name(),
             scan.scanned_at.unwrap_or(now),
             now
         )
@@ -356,17 +362,5 @@ impl TicketStore for MySqlTickets {
         let all = tickets(rows).map_err(fault(what))?;
         let (revoked, used) = all.into_iter().partition(|t| t.status == TicketStatus::Revoked);
         Ok(TicketChanges { revoked, used })
-    }
-}
-
-fn result_name(r: &ScanResult) -> &'static str {
-    match r {
-        ScanResult::Admitted(_) => "ADMITTED",
-        ScanResult::Exited(_) => "EXITED",
-        ScanResult::AlreadyIn { .. } => "ALREADY_CHECKED_IN",
-        ScanResult::NotIn => "NOT_CHECKED_IN",
-        ScanResult::Revoked => "TICKET_REVOKED",
-        ScanResult::Replay { .. } => "REPLAY",
-        ScanResult::Unknown => "UNKNOWN_TICKET",
     }
 }
