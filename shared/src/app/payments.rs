@@ -8,7 +8,7 @@ use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::payment::{verify_webhook, SignatureError};
 use crate::domain::{
-    Caller, ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind,
+    Caller, ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind, SaleStatus,
 };
 use crate::metrics::{self, Metric};
 use crate::ports::{NewPayment, ProviderRefund, Settled, WebhookReceipt};
@@ -26,6 +26,10 @@ pub async fn create_payment(
         return Err(AppError::NotFound(Resource::Booking));
     }
     let now = app.now();
+    // A cancelled event takes no payment (the store checks again in the step that records it).
+    if app.event(booking.event_id).await?.cancelled_at.is_some() {
+        return Err(AppError::NotOnSale(SaleStatus::Cancelled));
+    }
     booking.payable(now).map_err(AppError::BookingState)?;
     let mut payment = Payment {
         id: Uuid::now_v7(),
@@ -41,6 +45,7 @@ pub async fn create_payment(
     match app.payments.insert(&payment, method).await? {
         NewPayment::Inserted => {}
         NewPayment::InFlight(other) => return Err(AppError::PaymentInFlight(other)),
+        NewPayment::EventCancelled => return Err(AppError::NotOnSale(SaleStatus::Cancelled)),
         NewPayment::NotPayable(status) => {
             return Err(status.map_or(AppError::NotFound(Resource::Booking), AppError::BookingState))
         }

@@ -142,7 +142,9 @@ fn seats_for(event: &Event, entry: &WaitlistEntry, picture: &Occupancy) -> Optio
 /// Offers the event's free seats to its oldest WAITING entries they fit; returns the offers made.
 pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
     let event = app.event(event_id).await?;
-    if event.sale_status(app.now()) == SaleStatus::Cancelled {
+    // Nothing is offered outside the sale: a line formed before `onSaleAt` waits for it (the sweep
+    // offers once the sale opens), and one after the sale ends or the event's cancel gets nothing.
+    if event.sale_status(app.now()) != SaleStatus::OnSale {
         return Ok(0);
     }
     let line = app.waitlist.waiting(event_id, LINE).await?;

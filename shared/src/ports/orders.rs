@@ -156,6 +156,8 @@ pub enum NewPayment {
     InFlight(Uuid),
     /// The booking is not PENDING (or does not exist): nothing was written.
     NotPayable(Option<BookingStatus>),
+    /// The booking's event is cancelled: it takes no payment, nothing was written.
+    EventCancelled,
 }
 
 /// What a refund made at the provider changed here.

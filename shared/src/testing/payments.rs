@@ -24,6 +24,9 @@ impl PaymentStore for Memory {
         if let Err(status) = b.payable(payment.created_at) {
             return Ok(NewPayment::NotPayable(Some(status)));
         }
+        if s.events.get(&b.event_id).is_some_and(|e| e.cancelled_at.is_some()) {
+            return Ok(NewPayment::EventCancelled);
+        }
         if let Some(other) = s.live_payments(payment.booking_id).first() {
             return Ok(NewPayment::InFlight(other.id));
         }

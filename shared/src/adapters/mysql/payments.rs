@@ -179,6 +179,17 @@ impl MySqlPayments {
         if let Err(status) = b.payable(p.created_at) {
             return Ok(NewPayment::NotPayable(Some(status)));
         }
+        // A locking read of the event: its cancel (an UPDATE of the row) waits for this payment
+        // to be recorded, and its cancel job then refunds it; a payment after the cancel is refused.
+        let cancelled = sqlx::query_scalar!(
+            "SELECT cancelled_at IS NOT NULL AS `cancelled: bool` FROM events WHERE id = ? LOCK IN SHARE MODE",
+            b.event_id.to_string()
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if cancelled.unwrap_or(true) {
+            return Ok(NewPayment::EventCancelled);
+        }
         let live: Option<String> = sqlx::query_scalar!(
             "SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1",
             p.booking_id.to_string()

@@ -254,3 +254,34 @@ async fn paying_one_booking_many_times_at_once_charges_it_once() {
         .count();
     assert_eq!(succeeded, 1);
 }
+
+#[tokio::test]
+async fn a_cancelled_event_takes_no_payment() {
+    let t = TestApp::new();
+    let e = t.event(1, 2).await;
+    let b = book(&t, e.id, "ann", &["A-1-1"]).await;
+    crate::app::cancel_event::cancel_event(&t, &crate::testing::admin(), e.id, false)
+        .await
+        .unwrap();
+    let paid = create_payment(&t, &buyer("ann"), b.id, "pm_card_visa").await;
+    assert!(
+        matches!(paid, Err(AppError::NotOnSale(crate::domain::SaleStatus::Cancelled))),
+        "{paid:?}"
+    );
+    assert!(t.memory.state().payments.is_empty(), "nothing was recorded, nothing charged");
+    // The store refuses it too, in the step that would record it (a cancel between the check and
+    // the step).
+    let p = crate::domain::Payment {
+        id: Uuid::now_v7(),
+        booking_id: b.id,
+        amount_cents: b.total_cents,
+        currency: b.currency.clone(),
+        status: PaymentStatus::Processing,
+        failure_reason: None,
+        created_at: t.now(),
+        refunded_cents: 0,
+        user_id: "ann".into(),
+    };
+    let recorded = t.payments.insert(&p, "pm_card_visa").await.unwrap();
+    assert_eq!(recorded, crate::ports::NewPayment::EventCancelled);
+}

@@ -105,3 +105,22 @@ async fn joining_while_seats_are_free_offers_them_at_once() {
     let (entry, _) = join(&t, &buyer("bob"), e.id, 2, None).await.unwrap();
     assert_eq!(entry.status, WaitlistStatus::Offered);
 }
+
+#[tokio::test]
+async fn a_line_before_the_sale_offers_nothing_until_it_opens() {
+    let t = TestApp::new();
+    let opens = t.now() + Duration::hours(1);
+    let e = t.event_with(1, 4, |s| s.on_sale_at = Some(opens)).await;
+    let (entry, _) = join(&t, &buyer("bob"), e.id, 2, None).await.unwrap();
+    assert_eq!(entry.status, WaitlistStatus::Waiting, "free seats, but the sale is not open");
+    // Leaving and joining again gets nothing either, nor does a sweep.
+    leave(&t, &buyer("bob"), e.id).await.unwrap();
+    join(&t, &buyer("bob"), e.id, 2, None).await.unwrap();
+    assert_eq!(sweep(&t).await.unwrap(), 0);
+    assert_eq!(my_entry(&t, &buyer("bob"), e.id).await.unwrap().status, WaitlistStatus::Waiting);
+    assert!(t.messages(MessageKind::WaitlistOffered).is_empty());
+    // At `onSaleAt` the sweep offers the free seats to the line.
+    t.pass(Duration::hours(1));
+    assert_eq!(sweep(&t).await.unwrap(), 1);
+    assert_eq!(my_entry(&t, &buyer("bob"), e.id).await.unwrap().status, WaitlistStatus::Offered);
+}
