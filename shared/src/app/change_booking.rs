@@ -6,9 +6,9 @@ use uuid::Uuid;
 use super::after_change::{after_change, count_change};
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
-use crate::domain::settlement::SeatCancelRefusal;
+use crate::domain::cancel::{CancelRefusal, Canceller};
 use crate::domain::{Booking, BookingStatus, Caller, PaymentStatus, RuleError, Transition};
-use crate::ports::SeatsCancelled;
+use crate::ports::Cancelled;
 
 /// Attempts when another request changes the booking between the read and the write.
 const ATTEMPTS: usize = 3;
@@ -40,10 +40,10 @@ pub async fn confirm_booking(
     change(app, booking, BookingStatus::confirm, &caller.user_id).await
 }
 
-/// `PUT /bookings/{id}/cancel`: frees the seats and refunds a paid booking.
+/// `PUT /bookings/{id}/cancel`: frees the buyer's seats and refunds what was paid for them (the
+/// booking's owner or an admin). Seats whose tickets were transferred stay sold to their holders.
 pub async fn cancel_booking(app: &App, caller: &Caller, id: Uuid) -> AppResult<Booking> {
-    let booking = get_booking(app, caller, id).await?;
-    change(app, booking, BookingStatus::cancel, &caller.user_id).await
+    cancel(app, caller, id, None).await
 }
 
 /// `PUT /bookings/{id}/cancel` with `seatIds`: gives some of the booking's seats back (owner or
@@ -59,30 +59,60 @@ pub async fn cancel_seats(
     let event = app.event(booking.event_id).await?;
     let seats: Vec<String> =
         event.requested_seats(seat_ids)?.iter().map(ToString::to_string).collect();
+    cancel(app, caller, id, Some(&seats)).await
+}
+
+/// Applies a cancel as the store's step decides it ([`crate::domain::cancel::plan_cancel`]), then
+/// what follows the commit: seat locks, the waitlist, refunds.
+async fn cancel(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    seats: Option<&[String]>,
+) -> AppResult<Booking> {
+    // The owner or an admin (anyone else: 404), and a lapsed booking expired first.
+    let booking = get_booking(app, caller, id).await?;
+    let by = if caller.admin { Canceller::Admin } else { Canceller::Buyer };
     let now = app.now();
-    match app.bookings.cancel_seats(id, &seats, now, &caller.user_id).await? {
-        SeatsCancelled::Done { booking, freed, refunds } => {
-            app.holds.free_booking(&Booking { seat_ids: freed, ..(*booking).clone() }, now).await?;
-            super::waitlist::after_free(app, booking.event_id).await;
+    match app.bookings.cancel(booking.id, seats, by, now, &caller.user_id).await? {
+        Cancelled::Unchanged(booking) => Ok(*booking),
+        Cancelled::Whole { booking, refunds } => {
+            after_change(app, &booking, now).await?;
+            count_change(&booking);
             super::refunds::send(app, &refunds).await;
-            tracing::info!(booking_id = %id, seats = seats.len(), "booking seats cancelled");
+            tracing::info!(booking_id = %id, status = booking.status.as_str(), "booking cancelled");
             Ok(*booking)
         }
-        SeatsCancelled::NotFound => Err(AppError::NotFound(Resource::Booking)),
-        SeatsCancelled::Refused(SeatCancelRefusal::State(s)) => Err(AppError::BookingState(s)),
-        SeatsCancelled::Refused(SeatCancelRefusal::InFlight(p)) => {
-            Err(AppError::PaymentInFlight(p))
+        Cancelled::Seats { booking, freed, refunds } => {
+            app.holds
+                .free_booking(&Booking { seat_ids: freed.clone(), ..(*booking).clone() }, now)
+                .await?;
+            super::waitlist::after_free(app, booking.event_id).await;
+            super::refunds::send(app, &refunds).await;
+            tracing::info!(booking_id = %id, seats = freed.len(), "booking seats cancelled");
+            Ok(*booking)
         }
-        SeatsCancelled::Refused(SeatCancelRefusal::NotItsSeats(seats)) => Err(RuleError::invalid(
+        Cancelled::NotFound => Err(AppError::NotFound(Resource::Booking)),
+        Cancelled::Refused(refusal) => Err(refused(refusal)),
+    }
+}
+
+fn refused(refusal: CancelRefusal) -> AppError {
+    match refusal {
+        CancelRefusal::State(s) => AppError::BookingState(s),
+        CancelRefusal::InFlight(p) => AppError::PaymentInFlight(p),
+        CancelRefusal::NotItsSeats(seats) => RuleError::invalid(
             "seatIds",
-            format!("not seats of this booking: {}", seats.join(", ")),
+            format!("not seats of this booking (or transferred): {}", seats.join(", ")),
         )
-        .into()),
-        SeatsCancelled::Refused(SeatCancelRefusal::AllSeats) => Err(RuleError::invalid(
+        .into(),
+        CancelRefusal::AllSeats => RuleError::invalid(
             "seatIds",
             "every seat of the booking: cancel the booking instead (no body)",
         )
-        .into()),
+        .into(),
+        CancelRefusal::CheckedIn(seats) => AppError::SeatsCheckedIn(seats),
+        CancelRefusal::AllGiven => AppError::AllTransferred,
     }
 }
 

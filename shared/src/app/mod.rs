@@ -129,6 +129,13 @@ pub enum AppError {
     /// The booking's status does not allow the change.
     #[error("the booking is {}", .0.as_str())]
     BookingState(crate::domain::BookingStatus),
+    /// These seats' tickets are checked in: their buyer does not cancel them (409
+    /// `ALREADY_CHECKED_IN`).
+    #[error("checked in: {0:?}")]
+    SeatsCheckedIn(Vec<String>),
+    /// Every ticket of the booking was transferred: nothing of it is the buyer's to cancel.
+    #[error("every ticket of the booking was transferred")]
+    AllTransferred,
     /// Another payment of the booking is PROCESSING or SUCCEEDED (one payment in flight).
     #[error("payment {0} of this booking is in flight")]
     PaymentInFlight(Uuid),

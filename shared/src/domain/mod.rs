@@ -3,6 +3,7 @@
 pub mod best_available;
 pub mod booking;
 pub mod caller;
+pub mod cancel;
 pub mod event;
 pub mod history;
 pub mod hold;

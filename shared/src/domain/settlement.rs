@@ -155,47 +155,6 @@ pub fn allocate_refund(payments: &[Payment], share: i64, reason: RefundReason) -
     out
 }
 
-/// Why some seats of a booking cannot be cancelled on their own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SeatCancelRefusal {
-    /// Only a PENDING or CONFIRMED booking has seats to give back.
-    State(BookingStatus),
-    /// A payment of the booking is PROCESSING: its amount would no longer be the total.
-    InFlight(Uuid),
-    /// These seats are not the booking's.
-    NotItsSeats(Vec<String>),
-    /// Every seat of the booking: that is a cancel of the booking.
-    AllSeats,
-}
-
-/// Checks that `seats` (distinct) may be cancelled from `booking`, whose payments are `payments`.
-pub fn check_seat_cancel(
-    booking: &Booking,
-    payments: &[Payment],
-    seats: &[String],
-) -> Result<(), SeatCancelRefusal> {
-    if !booking.status.is_live() {
-        return Err(SeatCancelRefusal::State(booking.status));
-    }
-    let foreign: Vec<String> =
-        seats.iter().filter(|s| !booking.seat_ids.contains(s)).cloned().collect();
-    if !foreign.is_empty() {
-        return Err(SeatCancelRefusal::NotItsSeats(foreign));
-    }
-    if seats.len() >= booking.seat_ids.len() {
-        return Err(SeatCancelRefusal::AllSeats);
-    }
-    if let Some(p) = payments.iter().find(|p| p.status == PaymentStatus::Processing) {
-        return Err(SeatCancelRefusal::InFlight(p.id));
-    }
-    Ok(())
-}
-
-/// The seats' share of a partial cancel, given back from the SUCCEEDED payments in order.
-pub fn seat_cancel_refunds(payments: &[Payment], share: i64) -> Vec<RefundOwed> {
-    allocate_refund(payments, share, RefundReason::PartialCancel)
-}
-
 /// What a refund the provider made on its own (its dashboard, a dispute) does here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderRefundPlan {
@@ -344,28 +303,6 @@ pub(crate) mod tests {
             RefundReason::PartialCancel
         )
         .is_empty());
-    }
-
-    #[test]
-    fn a_partial_cancel_takes_some_of_a_live_bookings_own_seats_with_no_payment_in_flight() {
-        let b = booking();
-        let one = ["A-1-1".to_string()];
-        assert_eq!(check_seat_cancel(&b, &[], &one), Ok(()));
-        assert_eq!(
-            check_seat_cancel(&b, &[], &["A-1-1".into(), "Z-9-9".into()]),
-            Err(SeatCancelRefusal::NotItsSeats(vec!["Z-9-9".into()]))
-        );
-        assert_eq!(check_seat_cancel(&b, &[], &b.seat_ids), Err(SeatCancelRefusal::AllSeats));
-        let busy = payment(&b, 1, PaymentStatus::Processing, 0);
-        assert_eq!(
-            check_seat_cancel(&b, std::slice::from_ref(&busy), &one),
-            Err(SeatCancelRefusal::InFlight(busy.id))
-        );
-        let gone = Booking { status: BookingStatus::Expired, ..booking() };
-        assert_eq!(
-            check_seat_cancel(&gone, &[], &one),
-            Err(SeatCancelRefusal::State(BookingStatus::Expired))
-        );
     }
 
     #[test]

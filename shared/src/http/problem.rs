@@ -221,6 +221,19 @@ impl From<AppError> for Problem {
                 format!("the booking is {}", status.as_str()),
             )
             .with("bookingStatus", json!(status.as_str())),
+            AppError::SeatsCheckedIn(seats) => Problem::new(
+                409,
+                "ALREADY_CHECKED_IN",
+                "Already checked in",
+                format!("checked in at the door: {}", seats.join(", ")),
+            )
+            .with("seatIds", json!(seats)),
+            AppError::AllTransferred => Problem::new(
+                409,
+                "BOOKING_STATE_CONFLICT",
+                "Booking state conflict",
+                "every ticket of this booking was transferred: they are their holders' now",
+            ),
             AppError::PaymentInFlight(id) => Problem::new(
                 409,
                 "PAYMENT_IN_PROGRESS",

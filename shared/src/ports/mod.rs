@@ -23,8 +23,8 @@ pub use messaging::{
     Watermarks,
 };
 pub use orders::{
-    BookingStore, CreateOutcome, IdempotencyStore, KeyClaim, NewPayment, PaymentProvider,
-    PaymentStore, ProviderRefund, SeatsCancelled, Settled, StoredResponse, WebhookReceipt,
+    BookingStore, Cancelled, CreateOutcome, IdempotencyStore, KeyClaim, NewPayment,
+    PaymentProvider, PaymentStore, ProviderRefund, Settled, StoredResponse, WebhookReceipt,
 };
 pub use queue::{Advanced, Queue, QueueAnswer, QueueTotals, RequestLimit};
 pub use tickets::{TicketChanges, TicketStore, Transferred};

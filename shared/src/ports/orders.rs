@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::BackendResult;
-use crate::domain::settlement::SeatCancelRefusal;
+use crate::domain::cancel::{CancelRefusal, Canceller};
 use crate::domain::{Booking, BookingStatus, ChargeOutcome, Envelope, Payment, Refund};
 
 /// What committing a new booking came to.
@@ -20,18 +20,25 @@ pub enum CreateOutcome {
     Closed,
 }
 
-/// What cancelling some of a booking's seats came to.
+/// What a buyer's or an admin's cancel came to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SeatsCancelled {
-    /// Done: the booking as it is now (its kept seats), the seats freed, the refunds owed.
-    Done {
+pub enum Cancelled {
+    /// The booking is CANCELLED now, with the refunds owed.
+    Whole {
+        booking: Box<Booking>,
+        refunds: Vec<Refund>,
+    },
+    /// The booking was CANCELLED before: nothing was written.
+    Unchanged(Box<Booking>),
+    /// Some seats: the booking as it is now (its kept seats), the seats freed, the refunds owed.
+    Seats {
         booking: Box<Booking>,
         freed: Vec<String>,
         refunds: Vec<Refund>,
     },
     NotFound,
-    /// The domain's rule refused it ([`crate::domain::settlement::check_seat_cancel`]): nothing was written.
-    Refused(SeatCancelRefusal),
+    /// The domain's rule refused it ([`crate::domain::cancel::plan_cancel`]): nothing was written.
+    Refused(CancelRefusal),
 }
 
 /// What settling a payment did.
@@ -81,16 +88,19 @@ pub trait BookingStore: Send + Sync {
         now: DateTime<Utc>,
         actor: &str,
     ) -> BackendResult<Option<(Booking, Vec<Refund>)>>;
-    /// Cancels some of a live booking's seats (a non-empty subset, not all of them), recorded as made
-    /// by `actor`: they are AVAILABLE again, their tickets revoked, the booking's total is the kept
-    /// seats', and a CONFIRMED booking's payment owes back their share; all in one transaction.
-    async fn cancel_seats(
+    /// Cancels a booking for `by`, all of it (`seats` is `None`) or some of its seats, as
+    /// [`crate::domain::cancel::plan_cancel`] decides from the booking, its payments and its live
+    /// tickets read in the same transaction (so a transfer or a check-in racing the cancel is
+    /// either seen or waits), recorded as made by `actor`. Freed seats are AVAILABLE, their tickets
+    /// revoked, the total is the kept seats', and what was paid for the freed seats is owed back.
+    async fn cancel(
         &self,
         id: Uuid,
-        seats: &[String],
+        seats: Option<&[String]>,
+        by: Canceller,
         now: DateTime<Utc>,
         actor: &str,
-    ) -> BackendResult<SeatsCancelled>;
+    ) -> BackendResult<Cancelled>;
     /// Pending bookings past their deadline, oldest first.
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>>;
 }

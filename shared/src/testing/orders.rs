@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Memory, State};
+use crate::domain::cancel::{self, CancelPlan, Canceller};
 use crate::domain::history::PROVIDER;
 use crate::domain::message::{self, Message};
 use crate::domain::settlement::{self, RefundOwed};
 use crate::domain::ticket::{StoredTicket, TicketStatus};
 use crate::domain::{Booking, BookingStatus, Envelope, Payment, PaymentStatus, Refund, SeatStatus};
-use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, SeatsCancelled};
+use crate::ports::{BackendError, BackendResult, BookingStore, Cancelled, CreateOutcome};
 
 impl State {
     pub(super) fn enqueue(&mut self, messages: Vec<Envelope>, actor: &str) {
@@ -268,19 +269,33 @@ impl BookingStore for Memory {
         Ok(Some((b, refunds)))
     }
 
-    async fn cancel_seats(
+    async fn cancel(
         &self,
         id: Uuid,
-        seats: &[String],
+        asked: Option<&[String]>,
+        by: Canceller,
         now: DateTime<Utc>,
         actor: &str,
-    ) -> BackendResult<SeatsCancelled> {
+    ) -> BackendResult<Cancelled> {
         let mut s = self.state();
-        let Some(mut b) = s.bookings.get(&id).cloned() else { return Ok(SeatsCancelled::NotFound) };
+        let Some(mut b) = s.bookings.get(&id).cloned() else { return Ok(Cancelled::NotFound) };
         let payments = s.live_payments(b.id);
-        if let Err(refused) = settlement::check_seat_cancel(&b, &payments, seats) {
-            return Ok(SeatsCancelled::Refused(refused));
-        }
+        let tickets: Vec<StoredTicket> = s
+            .tickets
+            .values()
+            .filter(|t| t.booking_id == id && t.status != TicketStatus::Revoked)
+            .cloned()
+            .collect();
+        let seats = match cancel::plan_cancel(&b, &payments, &tickets, asked, by) {
+            Err(refused) => return Ok(Cancelled::Refused(refused)),
+            Ok(CancelPlan::Unchanged) => return Ok(Cancelled::Unchanged(Box::new(b))),
+            Ok(CancelPlan::Whole) => {
+                let refunds = s.apply(&mut b, BookingStatus::Cancelled, now, actor)?;
+                return Ok(Cancelled::Whole { booking: Box::new(b), refunds });
+            }
+            Ok(CancelPlan::Seats(seats)) => seats,
+        };
+        let seats = seats.as_slice();
         let event = s.events[&b.event_id].clone();
         let share: i64 = seats
             .iter()
@@ -302,11 +317,11 @@ impl BookingStore for Memory {
             vec![Envelope::new(b.event_id, now, Message::BookingSeatsCancelled(data))];
         messages.extend(s.revoke(&b, Some(seats), now));
         s.enqueue(messages, actor);
-        let refunds = settlement::seat_cancel_refunds(&payments, share)
+        let refunds = cancel::seat_cancel_refunds(&payments, share)
             .into_iter()
             .map(|owed| s.owe_refund(owed, b.event_id, actor, now))
             .collect();
-        Ok(SeatsCancelled::Done { booking: Box::new(b), freed: seats.to_vec(), refunds })
+        Ok(Cancelled::Seats { booking: Box::new(b), freed: seats.to_vec(), refunds })
     }
 
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>> {

@@ -11,15 +11,16 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::outbox::enqueue;
+use super::tickets::locked_for_booking;
 use super::tx::{
     apply, booking_rows, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
     BookingRow, BOOKING_COLUMNS,
 };
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
+use crate::domain::cancel::{plan_cancel, seat_cancel_refunds, CancelPlan, Canceller};
 use crate::domain::message::{self, Message};
-use crate::domain::settlement::{check_seat_cancel, seat_cancel_refunds};
 use crate::domain::{Booking, BookingStatus, Envelope, Refund, SeatStatus};
-use crate::ports::{BackendError, BackendResult, BookingStore, CreateOutcome, SeatsCancelled};
+use crate::ports::{BackendError, BackendResult, BookingStore, Cancelled, CreateOutcome};
 
 /// The [`BookingStore`] over one pool.
 #[derive(Clone)]
@@ -159,21 +160,31 @@ impl MySqlBookings {
         Ok(CreateOutcome::Created)
     }
 
-    async fn try_cancel_seats(
+    async fn try_cancel(
         &self,
         id: Uuid,
-        seats: &[String],
+        asked: Option<&[String]>,
+        by: Canceller,
         now: DateTime<Utc>,
         actor: &str,
-    ) -> Result<SeatsCancelled, Abort> {
-        let mut tx = self.pool.begin().await.map_err(fault("cancelling seats"))?;
+    ) -> Result<Cancelled, Abort> {
+        let mut tx = self.pool.begin().await.map_err(fault("cancelling a booking"))?;
         let Some(mut b) = locked_booking(&mut tx, id).await? else {
-            return Ok(SeatsCancelled::NotFound);
+            return Ok(Cancelled::NotFound);
         };
         let mut payments = live_payments(&mut tx, b.id).await?;
-        if let Err(refused) = check_seat_cancel(&b, &payments, seats) {
-            return Ok(SeatsCancelled::Refused(refused));
-        }
+        let tickets = locked_for_booking(&mut tx, b.id).await?;
+        let seats = match plan_cancel(&b, &payments, &tickets, asked, by) {
+            Err(refused) => return Ok(Cancelled::Refused(refused)),
+            Ok(CancelPlan::Unchanged) => return Ok(Cancelled::Unchanged(Box::new(b))),
+            Ok(CancelPlan::Whole) => {
+                let refunds = apply(&mut tx, &mut b, BookingStatus::Cancelled, now, actor).await?;
+                tx.commit().await?;
+                return Ok(Cancelled::Whole { booking: Box::new(b), refunds });
+            }
+            Ok(CancelPlan::Seats(seats)) => seats,
+        };
+        let seats = seats.as_slice();
         let event = b.event_id.to_string();
         let mut q = QueryBuilder::new(
             "SELECT CAST(COALESCE(SUM(price_cents), 0) AS SIGNED) FROM seats WHERE event_id = ",
@@ -211,7 +222,7 @@ impl MySqlBookings {
             refunds.push(owe_refund(&mut tx, &mut payments, b.event_id, owed, actor, now).await?);
         }
         tx.commit().await?;
-        Ok(SeatsCancelled::Done { booking: Box::new(b), freed: seats.to_vec(), refunds })
+        Ok(Cancelled::Seats { booking: Box::new(b), freed: seats.to_vec(), refunds })
     }
 
     async fn try_transition(
@@ -292,14 +303,15 @@ impl BookingStore for MySqlBookings {
         retry("changing a booking", || self.try_transition(id, from, to, now, actor)).await
     }
 
-    async fn cancel_seats(
+    async fn cancel(
         &self,
         id: Uuid,
-        seats: &[String],
+        seats: Option<&[String]>,
+        by: Canceller,
         now: DateTime<Utc>,
         actor: &str,
-    ) -> BackendResult<SeatsCancelled> {
-        retry("cancelling seats", || self.try_cancel_seats(id, seats, now, actor)).await
+    ) -> BackendResult<Cancelled> {
+        retry("cancelling a booking", || self.try_cancel(id, seats, by, now, actor)).await
     }
 
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Uuid>> {

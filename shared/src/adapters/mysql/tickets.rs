@@ -66,6 +66,22 @@ fn tickets(rows: Vec<TicketRow>) -> Result<Vec<StoredTicket>, sqlx::Error> {
     rows.into_iter().map(TicketRow::ticket).collect()
 }
 
+/// A booking's live tickets (VALID or CHECKED_IN), locked for the rest of the transaction: a scan
+/// or a transfer of one of them waits for it, and it for them.
+pub(super) async fn locked_for_booking(
+    tx: &mut Transaction<'_, MySql>,
+    booking: Uuid,
+) -> Result<Vec<StoredTicket>, sqlx::Error> {
+    tickets(
+        ticket_rows!(
+            "WHERE booking_id = ? AND live = 1 ORDER BY id FOR UPDATE",
+            booking.to_string()
+        )
+        .fetch_all(&mut **tx)
+        .await?,
+    )
+}
+
 /// Writes messages to the outbox inside a ticket transaction.
 async fn announce(
     tx: &mut Transaction<'_, MySql>,
