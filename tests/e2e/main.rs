@@ -13,6 +13,7 @@ mod payments;
 mod queue;
 mod races;
 mod report;
+mod sale_rules;
 mod sales;
 mod secrets;
 mod security;

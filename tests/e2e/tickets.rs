@@ -225,12 +225,36 @@ async fn a_transfer_reissues_the_code_and_a_cancel_revokes_it() {
         .await
         .assert_problem(403, "FORBIDDEN");
 
-    // Amy cancels the booking: every ticket of it is revoked, the transferred one too.
+    // Amy's view of her booking: the given ticket is TRANSFERRED, without its code.
+    let mine = s.get(&format!("/api/v1/bookings/{booking}/tickets"), &s.token("amy")).await;
+    let items = mine.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "one per seat: {mine:?}");
+    let gone = items.iter().find(|t| t["seatId"] == "A-1-1").unwrap();
+    assert_eq!(gone["status"], "TRANSFERRED");
+    assert!(gone.get("code").is_none(), "the giver never sees the holder's code: {gone}");
+
+    // Amy cancels the booking: only her own seat is freed, revoked and refunded; Ben's seat stays
+    // sold and his ticket (checked in) stays his.
     let c = s.put(&format!("/api/v1/bookings/{booking}/cancel"), &s.token("amy"), None).await;
     assert_eq!(c.status, StatusCode::OK, "{c:?}");
+    assert_eq!(c.body["status"], "CONFIRMED", "{c:?}");
+    assert_eq!(c.body["seatIds"], json!(["A-1-1"]));
+    assert_eq!(c.body["totalCents"], 5000);
     scan(&s, &door, json!({ "eventId": e, "code": t2["code"], "gate": "g" }))
         .await
         .assert_problem(409, "TICKET_REVOKED");
+    let held = s.get("/api/v1/users/ben/tickets", &s.token("ben")).await;
+    assert_eq!(held.body["items"][0]["status"], "CHECKED_IN", "{held:?}");
+    let refunded: i64 = sqlx::query_scalar(
+        "SELECT CAST(SUM(refunded_cents) AS SIGNED) FROM payments WHERE booking_id = ?",
+    )
+    .bind(&booking)
+    .fetch_one(&s.db)
+    .await
+    .unwrap();
+    assert_eq!(refunded, 5000, "A-1-2's price only");
+    let again = s.put(&format!("/api/v1/bookings/{booking}/cancel"), &s.token("amy"), None).await;
+    again.assert_problem(409, "BOOKING_STATE_CONFLICT");
     // Every ticket change went out with the transaction that made it: issued (two seats, one
     // message), transferred, checked in (the transferred one), revoked (the cancel).
     for kind in ["TicketsIssued", "TicketTransferred", "TicketCheckedIn", "TicketRevoked"] {
@@ -249,8 +273,58 @@ async fn a_transfer_reissues_the_code_and_a_cancel_revokes_it() {
             None,
         )
         .await;
-    assert!(
-        after.body["items"].as_array().unwrap().iter().all(|t| t["status"] == "REVOKED"),
-        "{after:?}"
+    let statuses: Vec<&str> = after.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 2, "{after:?}");
+    assert!(statuses.contains(&"TRANSFERRED") && statuses.contains(&"REVOKED"), "{after:?}");
+}
+
+#[tokio::test]
+async fn a_buyer_who_walked_in_does_not_cancel_for_the_money() {
+    let s = Stack::start().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let booking = paid(&s, &e, "ida", &["A-1-1", "A-1-2"]).await;
+    let list = s.get(&format!("/api/v1/bookings/{booking}/tickets"), &s.token("ida")).await;
+    let inside = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["seatId"] == "A-1-2")
+        .unwrap()
+        .clone();
+    let ok = scan(&s, &staff("door"), json!({ "eventId": e, "code": inside["code"], "gate": "g" }))
+        .await;
+    assert_eq!(ok.body["result"], "ADMITTED", "{ok:?}");
+    let cancel = format!("/api/v1/bookings/{booking}/cancel");
+    let whole = s.put(&cancel, &s.token("ida"), None).await;
+    whole.assert_problem(409, "ALREADY_CHECKED_IN");
+    assert_eq!(whole.body["seatIds"], json!(["A-1-2"]));
+    s.put(&cancel, &s.token("ida"), Some(json!({ "seatIds": ["A-1-2"] })))
+        .await
+        .assert_problem(409, "ALREADY_CHECKED_IN");
+    // Many at once: none of them gets through.
+    let ida = s.token("ida");
+    let tries = futures::future::join_all((0..8).map(|_| s.put(&cancel, &ida, None))).await;
+    assert!(tries.iter().all(|a| a.status == StatusCode::CONFLICT), "{tries:?}");
+    let refunded: i64 = sqlx::query_scalar(
+        "SELECT CAST(SUM(refunded_cents) AS SIGNED) FROM payments WHERE booking_id = ?",
+    )
+    .bind(&booking)
+    .fetch_one(&s.db)
+    .await
+    .unwrap();
+    assert_eq!(refunded, 0);
+    // The seat not used may go back; an admin may cancel the rest.
+    let part = s.put(&cancel, &s.token("ida"), Some(json!({ "seatIds": ["A-1-1"] }))).await;
+    assert_eq!(
+        (part.status, part.body["seatIds"].clone()),
+        (StatusCode::OK, json!(["A-1-2"])),
+        "{part:?}"
     );
+    let by_admin = s.put(&cancel, &s.admin_token(), None).await;
+    assert_eq!(by_admin.body["status"], "CANCELLED", "{by_admin:?}");
 }

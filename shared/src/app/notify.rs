@@ -87,12 +87,12 @@ async fn notice_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipie
                 // (or its QR code, `GET /api/v1/tickets/{id}/qr.svg`) at the door.
                 notice.text.push_str("\n\nYour tickets (show the code at the door):\n");
                 for t in app.tickets.for_booking(booking.id).await? {
-                    let t = app.ticket(t);
+                    let code = app.ticket_code(&t);
                     notice.text.push_str(&format!(
                         "  {} ({}): {}\n",
                         t.seat_id,
                         t.status.as_str(),
-                        t.code
+                        code
                     ));
                 }
             }

@@ -12,20 +12,40 @@ use crate::domain::Caller;
 use crate::ports::{TicketChanges, Transferred};
 
 impl App {
+    /// The ticket's code (for its holder only).
+    pub fn ticket_code(&self, t: &StoredTicket) -> String {
+        self.ticket_keys.code(t.id, t.event_id, &t.seat_id)
+    }
+
     /// The ticket with its code.
     pub fn ticket(&self, t: StoredTicket) -> Ticket {
-        let code = self.ticket_keys.code(t.id, t.event_id, &t.seat_id);
+        let code = self.ticket_code(&t);
         t.with_code(code)
     }
 }
 
-/// `GET /bookings/{id}/tickets`: the booking's owner or an admin.
+/// `GET /bookings/{id}/tickets`: the booking's owner or an admin. A ticket the owner gave away
+/// is listed `TRANSFERRED` without its code (only its holder sees that), and the ticket a
+/// transfer replaced is not listed beside it.
 pub async fn booking_tickets(app: &App, caller: &Caller, booking: Uuid) -> AppResult<Vec<Ticket>> {
     let b = app.bookings.get(booking).await?.ok_or(AppError::NotFound(Resource::Booking))?;
     if !caller.may_see(&b.user_id) {
         return Err(AppError::NotFound(Resource::Booking));
     }
-    Ok(app.tickets.for_booking(booking).await?.into_iter().map(|t| app.ticket(t)).collect())
+    let all = app.tickets.for_booking(booking).await?;
+    if caller.admin {
+        return Ok(all.into_iter().map(|t| app.ticket(t)).collect());
+    }
+    let live_seats: Vec<String> = all
+        .iter()
+        .filter(|t| t.status != TicketStatus::Revoked)
+        .map(|t| t.seat_id.clone())
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter(|t| t.status != TicketStatus::Revoked || !live_seats.contains(&t.seat_id))
+        .map(|t| if t.holder_user_id == caller.user_id { app.ticket(t) } else { t.as_given() })
+        .collect())
 }
 
 /// `GET /users/{userId}/tickets?eventId=`: that user or an admin (403 otherwise), a page at a time.

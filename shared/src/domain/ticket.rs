@@ -24,6 +24,27 @@ pub enum TicketStatus {
     Revoked,
 }
 
+/// A ticket's status as served: the stored one, or `TRANSFERRED` to the buyer who gave it away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServedStatus {
+    Valid,
+    CheckedIn,
+    Revoked,
+    /// The ticket is its new holder's now.
+    Transferred,
+}
+
+impl From<TicketStatus> for ServedStatus {
+    fn from(s: TicketStatus) -> Self {
+        match s {
+            TicketStatus::Valid => ServedStatus::Valid,
+            TicketStatus::CheckedIn => ServedStatus::CheckedIn,
+            TicketStatus::Revoked => ServedStatus::Revoked,
+        }
+    }
+}
+
 impl TicketStatus {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,8 +87,10 @@ pub struct Ticket {
     pub event_id: Uuid,
     pub seat_id: String,
     pub holder_user_id: String,
-    pub code: String,
-    pub status: TicketStatus,
+    /// Only for its holder (or an admin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub status: ServedStatus,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -123,6 +146,21 @@ impl ScanResult {
 
 impl StoredTicket {
     pub fn with_code(self, code: String) -> Ticket {
+        let status = self.status.into();
+        self.served(Some(code), status)
+    }
+
+    /// The ticket as its giver sees it: `TRANSFERRED` (or `REVOKED`), without its code.
+    pub fn as_given(self) -> Ticket {
+        let status = if self.status == TicketStatus::Revoked {
+            ServedStatus::Revoked
+        } else {
+            ServedStatus::Transferred
+        };
+        self.served(None, status)
+    }
+
+    fn served(self, code: Option<String>, status: ServedStatus) -> Ticket {
         Ticket {
             id: self.id,
             booking_id: self.booking_id,
@@ -130,7 +168,7 @@ impl StoredTicket {
             seat_id: self.seat_id,
             holder_user_id: self.holder_user_id,
             code,
-            status: self.status,
+            status,
             checked_in_at: self.checked_in_at,
             created_at: self.created_at,
         }

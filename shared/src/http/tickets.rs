@@ -45,15 +45,15 @@ pub async fn for_user(app: Arc<App>, req: Request) -> HandlerResult {
 pub async fn qr(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let ticket = tickets::holders_ticket(&app, &caller, path_id(&req, "ticketId")?).await?;
-    let svg =
-        qrcode::QrCode::with_error_correction_level(ticket.code.as_bytes(), qrcode::EcLevel::M)
-            .map_err(|e| {
-                tracing::error!(error = %e, "rendering a QR code");
-                Problem::internal()
-            })?
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(240, 240)
-            .build();
+    let code = ticket.code.unwrap_or_default();
+    let svg = qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| {
+            tracing::error!(error = %e, "rendering a QR code");
+            Problem::internal()
+        })?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .build();
     Response::builder()
         .status(200)
         .header("content-type", "image/svg+xml")
@@ -97,7 +97,7 @@ pub async fn checkin_list(app: Arc<App>, req: Request) -> HandlerResult {
         None => chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
     };
     let (changes, at) = tickets::changes(&app, &caller, event, since).await?;
-    let revoked: Vec<String> = changes.revoked.into_iter().map(|t| app.ticket(t).code).collect();
+    let revoked: Vec<String> = changes.revoked.iter().map(|t| app.ticket_code(t)).collect();
     let used: Vec<_> = changes
         .used
         .into_iter()
@@ -123,8 +123,6 @@ pub async fn checkin(app: Arc<App>, req: Request) -> HandlerResult {
         ScanResult::Admitted(t) | ScanResult::Exited(t) => {
             json(200, &json!({ "result": name, "ticket": app.ticket(t), "gate": gate, "at": at }))
         }
-        refused => {
-            Err(refused.refusal().map(Problem::from).unwrap_or_else(Problem::internal).into())
-        }
+        refused => Err(refused.refusal().map(Problem::from).unwrap_or_else(Problem::internal)),
     }
 }

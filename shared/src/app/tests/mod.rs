@@ -5,6 +5,7 @@ mod bookings;
 mod holds;
 mod payments;
 mod refunds;
+mod sale_rules;
 mod tickets;
 mod waitlist;
 
