@@ -421,6 +421,7 @@ pub async fn queue_baseline(redis: &str, concurrency: usize, time: Duration) -> 
         starts_at: now + chrono::Duration::days(30),
         currency: None,
         max_seats_per_order: None,
+        max_tickets_per_user: None,
         hold_ttl_seconds: None,
         on_sale_at: Some(now + chrono::Duration::days(1)),
         sales_end_at: None,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
 use crate::domain::{
-    best_available, Caller, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice, SeatId,
+    best_available, Caller, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice, SeatId, UserCaps,
 };
 use crate::metrics::{self, Metric};
 use crate::ports::HoldOutcome;
@@ -94,7 +94,7 @@ pub async fn hold_seats(
             expires_at: now + Duration::seconds(i64::from(event.hold_ttl_seconds)),
             created_at: now,
         };
-        match app.holds.hold(&hold, event.max_seats_per_order, now).await? {
+        match app.holds.hold(&hold, UserCaps::of(&event), now).await? {
             HoldOutcome::Held => {
                 if queued {
                     super::queue::shopped(app, caller, &event).await;
@@ -106,6 +106,13 @@ pub async fn hold_seats(
             HoldOutcome::OverLimit { current } => {
                 return Err(RuleError::SeatLimit {
                     max: event.max_seats_per_order,
+                    requested: current + hold.seat_ids.len() as u32,
+                }
+                .into())
+            }
+            HoldOutcome::OverTickets { current } => {
+                return Err(RuleError::UserLimit {
+                    max: event.max_tickets_per_user.unwrap_or_default(),
                     requested: current + hold.seat_ids.len() as u32,
                 }
                 .into())

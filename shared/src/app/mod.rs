@@ -133,6 +133,9 @@ pub enum AppError {
     /// `ALREADY_CHECKED_IN`).
     #[error("checked in: {0:?}")]
     SeatsCheckedIn(Vec<String>),
+    /// The receiver of a transfer has `max` seats of the event already (409 `USER_LIMIT_EXCEEDED`).
+    #[error("the receiver has the most tickets one person may have of this event ({max})")]
+    ReceiverLimit { max: u32 },
     /// Every ticket of the booking was transferred: nothing of it is the buyer's to cancel.
     #[error("every ticket of the booking was transferred")]
     AllTransferred,

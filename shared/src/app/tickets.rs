@@ -9,7 +9,7 @@ use crate::domain::ticket::{
     Refusal, Scan, ScanAnswer, Scanned, StoredTicket, Ticket, TicketStatus,
 };
 use crate::domain::Caller;
-use crate::ports::{TicketChanges, Transferred};
+use crate::ports::{Given, TicketChanges, Transferred};
 
 impl App {
     /// The ticket's code (for its holder only).
@@ -79,8 +79,45 @@ pub async fn holders_ticket(app: &App, caller: &Caller, id: Uuid) -> AppResult<T
 }
 
 /// `POST /tickets/{id}/transfer`: the holder gives a VALID ticket to `to`; the old code is revoked.
+/// The receiver's count toward `maxTicketsPerUser` moves first, with the seat locks (one atomic
+/// step, so racing gifts cannot pass it); it is given back if the ticket store refuses.
 pub async fn transfer(app: &App, caller: &Caller, id: Uuid, to: &str) -> AppResult<Ticket> {
-    match app.tickets.transfer(id, &caller.user_id, to, Uuid::now_v7(), app.now()).await? {
+    let Some(ticket) = app.tickets.get(id).await?.filter(|t| t.holder_user_id == caller.user_id)
+    else {
+        return Err(AppError::NotFound(Resource::Ticket));
+    };
+    let event = app.event(ticket.event_id).await?;
+    let now = app.now();
+    let mut loaded = false;
+    let previous = loop {
+        match app
+            .holds
+            .give(event.id, &ticket.seat_id, Some(to), event.max_tickets_per_user, now)
+            .await?
+        {
+            Given::Done { previous } => break previous,
+            Given::OverLimit { .. } => {
+                return Err(AppError::ReceiverLimit {
+                    max: event.max_tickets_per_user.unwrap_or_default(),
+                })
+            }
+            Given::NotLoaded if !loaded => {
+                app.load_locks(event.id).await?;
+                loaded = true;
+            }
+            Given::NotLoaded => {
+                return Err(AppError::Backend(crate::ports::BackendError::transient(
+                    "giving a seat",
+                    anyhow::anyhow!("the seat locks of event {} are not loaded", event.id),
+                )))
+            }
+        }
+    };
+    let done = app.tickets.transfer(id, &caller.user_id, to, Uuid::now_v7(), now).await;
+    if !matches!(done, Ok(Transferred::Done(_))) {
+        app.holds.give(event.id, &ticket.seat_id, previous.as_deref(), None, now).await?;
+    }
+    match done? {
         Transferred::Done(t) => {
             tracing::info!(ticket_id = %id, new_ticket_id = %t.id, from = caller.user_id, to, "ticket transferred");
             Ok(app.ticket(t))

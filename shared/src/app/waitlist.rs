@@ -18,7 +18,9 @@ use crate::domain::best_available::{self, Occupancy};
 use crate::domain::message::{Message, WaitlistOffered};
 use crate::domain::queue::QueueStatus;
 use crate::domain::waitlist::{Offer, WaitlistEntry, WaitlistStatus};
-use crate::domain::{Caller, Envelope, Event, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice};
+use crate::domain::{
+    Caller, Envelope, Event, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice, UserCaps,
+};
 use crate::ports::HoldOutcome;
 
 /// Entries looked at per event and run, at most.
@@ -50,6 +52,9 @@ pub async fn join(
         return Err(
             RuleError::SeatLimit { max: event.max_seats_per_order, requested: quantity }.into()
         );
+    }
+    if let Some(max) = event.max_tickets_per_user.filter(|max| quantity > *max) {
+        return Err(RuleError::UserLimit { max, requested: quantity }.into());
     }
     if let Some(name) = &section {
         if event.section(name).is_none() {
@@ -165,7 +170,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             expires_at: now + chrono::Duration::seconds(i64::from(event.hold_ttl_seconds)),
             created_at: now,
         };
-        match app.holds.hold(&hold, event.max_seats_per_order, now).await? {
+        match app.holds.hold(&hold, UserCaps::of(&event), now).await? {
             HoldOutcome::Held => {}
             HoldOutcome::Closed => return Ok(offered),
             HoldOutcome::NotLoaded => {
@@ -174,7 +179,9 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             }
             // Taken meanwhile (the picture is a moment old), or the user holds enough already:
             // the next run tries again.
-            HoldOutcome::Unavailable(_) | HoldOutcome::OverLimit { .. } => continue,
+            HoldOutcome::Unavailable(_)
+            | HoldOutcome::OverLimit { .. }
+            | HoldOutcome::OverTickets { .. } => continue,
         }
         picture.mark(&event, hold.seat_ids.iter().map(String::as_str));
         let offer = Offer {

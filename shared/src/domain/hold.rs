@@ -11,6 +11,21 @@ use super::RuleError;
 /// A hold can be extended, but never to more than this many TTLs after it was made.
 pub const MAX_HOLD_TTLS: i64 = 3;
 
+/// What one user may have of an event: seats held or pending at once (`maxSeatsPerOrder`), and
+/// in all with their live tickets (`maxTicketsPerUser`). The seat locks count both, in the step
+/// that takes the seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserCaps {
+    pub at_once: u32,
+    pub in_all: Option<u32>,
+}
+
+impl UserCaps {
+    pub fn of(event: &Event) -> UserCaps {
+        UserCaps { at_once: event.max_seats_per_order, in_all: event.max_tickets_per_user }
+    }
+}
+
 /// What a hold request asks for: seats by id, or a quantity for best available (in a section, if
 /// given). The request's wire shape is `http`'s; this is what it means.
 #[derive(Debug, Clone, PartialEq, Eq)]

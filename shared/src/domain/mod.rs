@@ -22,7 +22,7 @@ pub use caller::{Caller, Contact};
 pub use event::{
     Event, EventPatch, EventSpec, SaleStatus, Section, SectionSpec, WaitingRoom, WaitingRoomSpec,
 };
-pub use hold::{Hold, HoldAsk, SeatChoice};
+pub use hold::{Hold, HoldAsk, SeatChoice, UserCaps};
 pub use message::{Envelope, MessageKind};
 pub use payment::{
     ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind, Refund,
@@ -45,6 +45,9 @@ pub enum RuleError {
     /// More seats than a user may hold or book at once for one event.
     #[error("at most {max} seats per order; this would make {requested}")]
     SeatLimit { max: u32, requested: u32 },
+    /// More than a user may have of the event in all (holds, pending bookings, live tickets).
+    #[error("at most {max} tickets per person for this event; this would make {requested}")]
+    UserLimit { max: u32, requested: u32 },
 }
 
 impl RuleError {

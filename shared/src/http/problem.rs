@@ -165,6 +165,10 @@ impl From<RuleError> for Problem {
                 Problem::new(422, "SEAT_LIMIT_EXCEEDED", "Seat limit exceeded", e.to_string())
                     .with("maxSeatsPerOrder", json!(max))
             }
+            RuleError::UserLimit { max, .. } => {
+                Problem::new(422, "USER_LIMIT_EXCEEDED", "Ticket limit exceeded", e.to_string())
+                    .with("maxTicketsPerUser", json!(max))
+            }
         }
     }
 }
@@ -228,6 +232,13 @@ impl From<AppError> for Problem {
                 format!("checked in at the door: {}", seats.join(", ")),
             )
             .with("seatIds", json!(seats)),
+            AppError::ReceiverLimit { max } => Problem::new(
+                409,
+                "USER_LIMIT_EXCEEDED",
+                "Ticket limit exceeded",
+                format!("the receiver already has the most tickets one person may have of this event ({max})"),
+            )
+            .with("maxTicketsPerUser", json!(max)),
             AppError::AllTransferred => Problem::new(
                 409,
                 "BOOKING_STATE_CONFLICT",

@@ -1,13 +1,25 @@
 -- Mark a confirmed booking's seats booked for good. MySQL has committed the booking, so its word
--- wins over whatever Redis holds for these seats. KEYS: 1 held zset, 2 user zset, 3 seat log,
--- 4.. lock keys. ARGV: 1 booking id, 2 booked score, 3 now ms, 4 event id, 5 log max length, 6.. seats.
+-- wins over whatever Redis holds for these seats. The buyer becomes each seat's holder, counted in
+-- the owned hash toward `maxTicketsPerUser` (again after a retry: counted once).
+-- KEYS: 1 held zset, 2 user zset, 3 seat log, 4 holders hash (seat -> user), 5 owned hash
+-- (user -> seats held), 6.. lock keys.
+-- ARGV: 1 booking id, 2 booked score, 3 now ms, 4 event id, 5 log max length, 6 user id, 7.. seats.
 local seats = {}
-for i = 4, #KEYS do
-  local seat = ARGV[2 + i]
+local user = ARGV[6]
+for i = 6, #KEYS do
+  local seat = ARGV[1 + i]
   seats[#seats + 1] = seat
   redis.call('SET', KEYS[i], ARGV[1])
   redis.call('ZADD', KEYS[1], ARGV[2], seat)
   redis.call('ZREM', KEYS[2], seat)
+  local was = redis.call('HGET', KEYS[4], seat)
+  if was ~= user then
+    if was then
+      redis.call('HINCRBY', KEYS[5], was, -1)
+    end
+    redis.call('HSET', KEYS[4], seat, user)
+    redis.call('HINCRBY', KEYS[5], user, 1)
+  end
 end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'type', 'SeatsBooked', 'eventId', ARGV[4],
   'seats', table.concat(seats, ','), 'bookingId', ARGV[1], 'at', ARGV[3])

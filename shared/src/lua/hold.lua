@@ -1,10 +1,11 @@
 -- Hold seats, all or nothing, in one atomic step.
 -- KEYS: 1 loaded marker, 2 held zset (seat -> expiry ms), 3 user zset, 4 hold record, 5 seat log,
---       6.. one lock key per seat (value: hold id), in the same order as the seat ids in ARGV.
+--       6 owned hash (user -> booked seats they hold), 7.. one lock key per seat (value: hold id),
+--       in the same order as the seat ids in ARGV.
 -- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
---       8.. seat ids.
--- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'NOT_LOADED'} | {'CLOSED'} (a cancelled
--- event: block.lua closed it).
+--       8 ticket cap (held, pending and held tickets in all; 0: none), 9.. seat ids.
+-- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'TICKETS', current} | {'NOT_LOADED'} |
+-- {'CLOSED'} (a cancelled event: block.lua closed it).
 local loaded = redis.call('GET', KEYS[1])
 if not loaded then
   return {'NOT_LOADED'}
@@ -12,21 +13,28 @@ elseif loaded == 'closed' then
   return {'CLOSED'}
 end
 local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = #KEYS - 5
+local n = #KEYS - 6
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local mine = redis.call('ZCARD', KEYS[3])
 if mine + n > tonumber(ARGV[5]) then
   return {'LIMIT', tostring(mine)}
+end
+local tickets = tonumber(ARGV[8])
+if tickets > 0 then
+  local all = mine + tonumber(redis.call('HGET', KEYS[6], ARGV[2]) or '0')
+  if all + n > tickets then
+    return {'TICKETS', tostring(all)}
+  end
 end
 -- A seat is busy while its lock lives and the map has it taken past `now`: the caller's clock
 -- decides when a hold lapsed, as it does for every read of the map (a lapsed hold the sweep took
 -- off the map is free, whatever is left of its lock).
 local busy = {}
 for i = 1, n do
-  if redis.call('EXISTS', KEYS[5 + i]) == 1 then
-    local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[7 + i])
+  if redis.call('EXISTS', KEYS[6 + i]) == 1 then
+    local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[8 + i])
     if until_ms and tonumber(until_ms) > now then
-      busy[#busy + 1] = ARGV[7 + i]
+      busy[#busy + 1] = ARGV[8 + i]
     end
   end
 end
@@ -35,13 +43,13 @@ if #busy > 0 then
 end
 local seats, lapsed = {}, {}
 for i = 1, n do
-  local seat = ARGV[7 + i]
+  local seat = ARGV[8 + i]
   seats[i] = seat
   local old = redis.call('ZSCORE', KEYS[2], seat)
   if old and tonumber(old) <= now then
     lapsed[#lapsed + 1] = seat
   end
-  redis.call('SET', KEYS[5 + i], ARGV[1], 'PXAT', exp)
+  redis.call('SET', KEYS[6 + i], ARGV[1], 'PXAT', exp)
   redis.call('ZADD', KEYS[2], exp, seat)
   redis.call('ZADD', KEYS[3], exp, seat)
 end

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::BackendResult;
 use crate::domain::report::{CancelPreview, CancelProgress};
-use crate::domain::{Booking, BookingStatus, Event, Hold, SeatStatus};
+use crate::domain::{Booking, BookingStatus, Event, Hold, SeatStatus, UserCaps};
 
 /// Events, sections and seats in the system of record (MySQL).
 #[async_trait]
@@ -79,7 +79,8 @@ pub struct TakenSeat {
     pub status: SeatStatus,
     /// The booking that has it.
     pub booking: Option<Uuid>,
-    /// That booking's user: a pending booking's seats count toward their seat cap.
+    /// That booking's user (a pending booking's seats count toward their seat cap), or for a booked
+    /// seat its ticket's holder (counted toward `maxTicketsPerUser`).
     pub user: Option<String>,
     /// The payment deadline of a pending booking; `None` once booked.
     pub until: Option<DateTime<Utc>>,
@@ -93,6 +94,11 @@ pub enum HoldOutcome {
     Unavailable(Vec<String>),
     /// The user already has this many seats held or pending for the event. Nothing was held.
     OverLimit {
+        current: u32,
+    },
+    /// The user already has this many seats of the event in all (held, pending, live tickets):
+    /// more would pass `maxTicketsPerUser`. Nothing was held.
+    OverTickets {
         current: u32,
     },
     /// The event's lock structure is not loaded (Redis lost it): load it and try again.
@@ -131,9 +137,14 @@ pub struct SeatSnapshot {
 /// the claims that hand a hold's locks to a booking.
 #[async_trait]
 pub trait SeatHolds: Send + Sync {
-    /// Locks every seat of `hold` until `hold.expires_at`, or none; `cap` is the user's per-event
-    /// limit of held plus pending seats.
-    async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome>;
+    /// Locks every seat of `hold` until `hold.expires_at`, or none, within the user's `caps`:
+    /// held plus pending seats at once, and those with the live tickets they hold in all.
+    async fn hold(
+        &self,
+        hold: &Hold,
+        caps: UserCaps,
+        now: DateTime<Utc>,
+    ) -> BackendResult<HoldOutcome>;
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup>;
     /// Moves the expiry of a live hold; `false` if it is gone.
     async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool>;
@@ -147,10 +158,33 @@ pub trait SeatHolds: Send + Sync {
         booking: Uuid,
         deadline: DateTime<Utc>,
     ) -> BackendResult<bool>;
-    /// Marks a confirmed booking's seats booked for good (they leave the user's cap).
+    /// Marks a confirmed booking's seats booked for good (they leave the user's cap) and its
+    /// buyer their holder (counted toward `maxTicketsPerUser`).
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
-    /// Frees the seats a booking still locks (cancelled, expired, or never committed).
+    /// Frees the seats a booking still locks (cancelled, expired, or never committed), and forgets
+    /// their holders.
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
+    /// Makes `to` the holder of a booked seat (a transfer; `None`: nobody), if `to` stays within
+    /// `in_all` seats of the event (held, pending and held tickets) with it; one atomic step.
+    async fn give(
+        &self,
+        event: Uuid,
+        seat: &str,
+        to: Option<&str>,
+        in_all: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Given>;
+}
+
+/// What making a user the holder of a booked seat came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Given {
+    /// Done; the seat's holder before (to give it back if the system of record refuses).
+    Done { previous: Option<String> },
+    /// The receiver has this many seats of the event in all already. Nothing changed.
+    OverLimit { current: u32 },
+    /// The event's lock structure is not loaded: load it and try again.
+    NotLoaded,
 }
 
 /// The lock structure as a seat map: what is taken now, and its rebuild from the system of record

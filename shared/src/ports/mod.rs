@@ -14,7 +14,7 @@ pub mod waitlist;
 pub use clock::Clock;
 pub use history::History;
 pub use inventory::{
-    BlockOutcome, Blocks, Cancellations, EventStore, HoldLookup, HoldOutcome, SeatClosing,
+    BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, SeatClosing,
     SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 pub use limits::{RateDecision, RateLimiter};

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{not_kept, Memory};
 use crate::domain::report::{CancelPreview, CancelProgress, SalesReport};
+use crate::domain::ticket::TicketStatus;
 use crate::domain::{BookingStatus, Event, SeatStatus};
 use crate::ports::{BackendResult, Blocks, Cancellations, EventStore, TakenSeat};
 
@@ -53,11 +54,17 @@ impl EventStore for Memory {
                 continue;
             }
             let booking = s.live_seats.get(&(event, seat.clone())).and_then(|b| s.bookings.get(b));
+            // A booked seat's user is its ticket's holder.
+            let holder = s.tickets.values().find(|t| {
+                t.event_id == event && t.seat_id == *seat && t.status != TicketStatus::Revoked
+            });
             taken.push(TakenSeat {
                 seat: seat.clone(),
                 status: *status,
                 booking: booking.map(|b| b.id),
-                user: booking.map(|b| b.user_id.clone()),
+                user: holder
+                    .map(|t| t.holder_user_id.clone())
+                    .or_else(|| booking.map(|b| b.user_id.clone())),
                 until: booking.filter(|b| b.status == BookingStatus::Pending).map(|b| b.expires_at),
             });
         }

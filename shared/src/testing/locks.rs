@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Lock, Memory, State};
-use crate::domain::{Booking, Hold, MessageKind, SeatStatus};
+use crate::domain::{Booking, Hold, MessageKind, SeatStatus, UserCaps};
 use crate::ports::{
-    BackendResult, BlockOutcome, HoldLookup, HoldOutcome, RateDecision, RateLimiter, SeatClosing,
-    SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
+    BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, RateDecision, RateLimiter,
+    SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 
 impl State {
@@ -67,7 +67,12 @@ impl State {
 
 #[async_trait]
 impl SeatHolds for Memory {
-    async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome> {
+    async fn hold(
+        &self,
+        hold: &Hold,
+        caps: UserCaps,
+        now: DateTime<Utc>,
+    ) -> BackendResult<HoldOutcome> {
         let mut s = self.state();
         let e = hold.event_id;
         if s.closed.contains(&e) {
@@ -87,15 +92,13 @@ impl SeatHolds for Memory {
         if !busy.is_empty() {
             return Ok(HoldOutcome::Unavailable(busy));
         }
-        let current = s
-            .locks
-            .iter()
-            .filter(|((ev, _), l)| {
-                *ev == e && l.user == hold.user_id && l.until.is_some_and(|u| u > now)
-            })
-            .count() as u32;
-        if current + hold.seat_ids.len() as u32 > cap {
+        let (current, all) = s.seats_of(e, &hold.user_id, now);
+        let n = hold.seat_ids.len() as u32;
+        if current + n > caps.at_once {
             return Ok(HoldOutcome::OverLimit { current });
+        }
+        if caps.in_all.is_some_and(|max| all + n > max) {
+            return Ok(HoldOutcome::OverTickets { current: all });
         }
         for seat in &hold.seat_ids {
             let lock =
@@ -176,6 +179,21 @@ impl SeatHolds for Memory {
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
         self.state().free(booking.event_id, &booking.seat_ids, booking.id, now);
         Ok(())
+    }
+
+    async fn give(
+        &self,
+        event: Uuid,
+        seat: &str,
+        to: Option<&str>,
+        in_all: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Given> {
+        let mut s = self.state();
+        if !s.loaded.contains(&event) {
+            return Ok(Given::NotLoaded);
+        }
+        Ok(s.give(event, seat, to, in_all, now))
     }
 }
 

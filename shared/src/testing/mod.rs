@@ -7,6 +7,7 @@
 //! transaction or a Lua script is one. The end-to-end suite stays the final word on the real ones.
 
 mod events;
+mod holders;
 mod locks;
 mod orders;
 mod payments;
@@ -164,6 +165,7 @@ impl TestApp {
             starts_at: self.now() + Duration::days(30),
             currency: Some("EUR".into()),
             max_seats_per_order: Some(6),
+            max_tickets_per_user: None,
             hold_ttl_seconds: Some(600),
             on_sale_at: None,
             sales_end_at: None,

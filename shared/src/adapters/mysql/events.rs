@@ -85,6 +85,9 @@ impl MySqlEvents {
                 max_seats_per_order: r
                     .try_get("max_seats_per_order")
                     .map_err(fault("decoding an event"))?,
+                max_tickets_per_user: r
+                    .try_get("max_tickets_per_user")
+                    .map_err(fault("decoding an event"))?,
                 hold_ttl_seconds: r
                     .try_get("hold_ttl_seconds")
                     .map_err(fault("decoding an event"))?,
@@ -110,7 +113,7 @@ fn waiting_room(r: &sqlx::mysql::MySqlRow) -> Result<Option<WaitingRoom>, sqlx::
 }
 
 const EVENT_COLUMNS: &str =
-    "SELECT id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at, \
+    "SELECT id, name, venue, starts_at, currency, max_seats_per_order, max_tickets_per_user, hold_ttl_seconds, seat_count, created_at, \
      on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds, cancelled_at, version FROM events";
 
 #[async_trait]
@@ -119,15 +122,16 @@ impl EventStore for MySqlEvents {
         let id = event.id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("creating an event"))?;
         sqlx::query!(
-            "INSERT INTO events (id, name, venue, starts_at, currency, max_seats_per_order, hold_ttl_seconds, seat_count, created_at, \
+            "INSERT INTO events (id, name, venue, starts_at, currency, max_seats_per_order, max_tickets_per_user, hold_ttl_seconds, seat_count, created_at, \
              on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &id,
             &event.name,
             &event.venue,
             event.starts_at,
             &event.currency,
             event.max_seats_per_order,
+            event.max_tickets_per_user,
             event.hold_ttl_seconds,
             event.seat_count,
             event.created_at,
@@ -334,9 +338,10 @@ impl EventStore for MySqlEvents {
 
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>> {
         let rows = sqlx::query!(
-            "SELECT s.seat_id, s.status, bs.booking_id, b.user_id, b.expires_at FROM seats s \
+            "SELECT s.seat_id, s.status, bs.booking_id, COALESCE(t.holder_user_id, b.user_id) AS user_id, b.expires_at FROM seats s \
              LEFT JOIN booking_seats bs ON bs.event_id = s.event_id AND bs.seat_id = s.seat_id AND bs.live = 1 \
              LEFT JOIN bookings b ON b.id = bs.booking_id \
+             LEFT JOIN tickets t ON t.event_id = s.event_id AND t.seat_id = s.seat_id AND t.live = 1 \
              WHERE s.event_id = ? AND s.status <> 'AVAILABLE'",
             event.to_string()
         )

@@ -12,15 +12,20 @@ use super::{
     fault, from_millis, millis, piped_script, HoldRecord, OwnerRecord, RedisSeats, BLOCKED_SCORE,
     BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN,
 };
-use crate::domain::{Booking, Hold, SeatStatus};
+use crate::domain::{Booking, Hold, SeatStatus, UserCaps};
 use crate::ports::{
-    BackendError, BackendResult, BlockOutcome, HoldLookup, HoldOutcome, SeatClosing, SeatHolds,
-    SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
+    BackendError, BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, SeatClosing,
+    SeatHolds, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 
 #[async_trait]
 impl SeatHolds for RedisSeats {
-    async fn hold(&self, hold: &Hold, cap: u32, now: DateTime<Utc>) -> BackendResult<HoldOutcome> {
+    async fn hold(
+        &self,
+        hold: &Hold,
+        caps: UserCaps,
+        now: DateTime<Utc>,
+    ) -> BackendResult<HoldOutcome> {
         let e = hold.event_id;
         let ttl_ms = millis(hold.expires_at) - millis(now);
         let mut inv = self.scripts.hold.prepare_invoke();
@@ -28,7 +33,8 @@ impl SeatHolds for RedisSeats {
             .key(self.key("held", e, None))
             .key(self.key("user", e, Some(&hold.user_id)))
             .key(self.key("holdrec", e, Some(&hold.id.to_string())))
-            .key(self.log_key(e));
+            .key(self.log_key(e))
+            .key(self.key("owned", e, None));
         for k in self.lock_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
@@ -36,9 +42,10 @@ impl SeatHolds for RedisSeats {
             .arg(&hold.user_id)
             .arg(millis(now))
             .arg(millis(hold.expires_at))
-            .arg(cap)
+            .arg(caps.at_once)
             .arg(e.to_string())
-            .arg(LOG_MAX_LEN);
+            .arg(LOG_MAX_LEN)
+            .arg(caps.in_all.unwrap_or(0));
         for s in &hold.seat_ids {
             inv.arg(s);
         }
@@ -72,13 +79,16 @@ impl SeatHolds for RedisSeats {
         match reply.first().map(String::as_str) {
             Some("OK") => Ok(HoldOutcome::Held),
             Some("BUSY") => Ok(HoldOutcome::Unavailable(reply[1..].to_vec())),
-            Some("LIMIT") => match reply.get(1).and_then(|c| c.parse().ok()) {
-                Some(current) => Ok(HoldOutcome::OverLimit { current }),
-                None => Err(BackendError::permanent(
-                    "holding seats",
-                    anyhow::anyhow!("LIMIT reply without a count: {reply:?}"),
-                )),
-            },
+            Some(limit @ ("LIMIT" | "TICKETS")) => {
+                match reply.get(1).and_then(|c| c.parse().ok()) {
+                    Some(current) if limit == "LIMIT" => Ok(HoldOutcome::OverLimit { current }),
+                    Some(current) => Ok(HoldOutcome::OverTickets { current }),
+                    None => Err(BackendError::permanent(
+                        "holding seats",
+                        anyhow::anyhow!("{limit} reply without a count: {reply:?}"),
+                    )),
+                }
+            }
             Some("NOT_LOADED") => Ok(HoldOutcome::NotLoaded),
             Some("CLOSED") => Ok(HoldOutcome::Closed),
             other => Err(BackendError::permanent(
@@ -160,7 +170,9 @@ impl SeatHolds for RedisSeats {
         let mut inv = self.scripts.book.prepare_invoke();
         inv.key(self.key("held", e, None))
             .key(self.key("user", e, Some(&booking.user_id)))
-            .key(self.log_key(e));
+            .key(self.log_key(e))
+            .key(self.key("holders", e, None))
+            .key(self.key("owned", e, None));
         for k in self.lock_keys(e, &booking.seat_ids) {
             inv.key(k);
         }
@@ -168,7 +180,8 @@ impl SeatHolds for RedisSeats {
             .arg(BOOKED_SCORE)
             .arg(millis(now))
             .arg(e.to_string())
-            .arg(LOG_MAX_LEN);
+            .arg(LOG_MAX_LEN)
+            .arg(&booking.user_id);
         for s in &booking.seat_ids {
             inv.arg(s);
         }
@@ -191,6 +204,17 @@ impl SeatHolds for RedisSeats {
         )
         .await
         .map(|_| ())
+    }
+
+    async fn give(
+        &self,
+        event: Uuid,
+        seat: &str,
+        to: Option<&str>,
+        in_all: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Given> {
+        self.give_seat(event, seat, to, in_all, now).await
     }
 }
 
@@ -255,8 +279,11 @@ impl SeatMap for RedisSeats {
         now: DateTime<Utc>,
     ) -> BackendResult<()> {
         let mut inv = self.scripts.load.prepare_invoke();
-        inv.key(self.key("loaded", event, None)).key(self.key("held", event, None));
-        inv.arg(millis(now)).arg(BOOKED_SCORE);
+        inv.key(self.key("loaded", event, None))
+            .key(self.key("held", event, None))
+            .key(self.key("holders", event, None))
+            .key(self.key("owned", event, None));
+        inv.arg(millis(now)).arg(BOOKED_SCORE).arg(BLOCKED_SCORE);
         for t in taken {
             inv.key(self.key("hold", event, Some(&t.seat)));
             inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
@@ -267,7 +294,8 @@ impl SeatMap for RedisSeats {
                     t.until.map(millis).unwrap_or(BOOKED_SCORE),
                 ),
             };
-            inv.arg(&t.seat).arg(owner).arg(score);
+            let user = if t.status == SeatStatus::Blocked { None } else { t.user.as_deref() };
+            inv.arg(&t.seat).arg(owner).arg(score).arg(user.unwrap_or_default());
         }
         let _: i64 = inv
             .invoke_async(&mut self.connection().await?)

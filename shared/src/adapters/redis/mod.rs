@@ -5,7 +5,9 @@
 //! - `hold:{E}:<seat>`: the lock, valued with the owning hold id, expiring at the hold's expiry;
 //! - `held:{E}`: sorted set seat -> expiry ms (booked seats: [`BOOKED_SCORE`], blocked ones:
 //!   [`BLOCKED_SCORE`], their lock valued `blocked`), the seat map's source;
-//! - `user:{E}:<user>`: sorted set of one user's seats, for the per-order cap;
+//! - `user:{E}:<user>`: sorted set of one user's held and pending seats, for the per-order cap;
+//! - `holders:{E}`: hash booked seat -> its ticket's holder; `owned:{E}`: hash user -> how many
+//!   booked seats they hold, for `maxTicketsPerUser` (with their `user:{E}` seats);
 //! - `holdrec:{E}:<hold>`: the hold record; `log:{E}`: the stream of seat changes (an outbox);
 //! - `loaded:{E}`: set once the structure mirrors the system of record.
 //!
@@ -25,6 +27,7 @@ use uuid::Uuid;
 use crate::domain::Hold;
 use crate::ports::{BackendError, BackendResult};
 
+mod holders;
 mod limits;
 mod locks;
 mod log;
@@ -51,6 +54,7 @@ struct Scripts {
     block: Script,
     rate: Script,
     queue: Script,
+    give: Script,
 }
 
 /// The [`crate::ports::SeatLocks`] and [`crate::ports::SeatLog`] adapter. Cheap to clone: one
@@ -188,6 +192,7 @@ impl RedisSeats {
                 block: Script::new(include_str!("../../lua/block.lua")),
                 rate: Script::new(include_str!("../../lua/rate.lua")),
                 queue: Script::new(include_str!("../../lua/queue.lua")),
+                give: Script::new(include_str!("../../lua/give.lua")),
             }),
         })
     }
@@ -274,55 +279,6 @@ impl RedisSeats {
             .invoke_async(&mut self.connection().await?)
             .await
             .map_err(fault("moving a hold"))?;
-        Ok(done == 1)
-    }
-
-    /// Runs `release.lua` for an owner (a hold or a booking), then deletes `then` (a hold's
-    /// pointer) whatever the script answered: in the same round trip where the keys share a server
-    /// (not on a cluster: the pointer has a slot of its own).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn free(
-        &self,
-        e: Uuid,
-        owner: Uuid,
-        user: &str,
-        seats: &[String],
-        owner_record: OwnerRecord,
-        now: DateTime<Utc>,
-        then: Option<String>,
-    ) -> BackendResult<bool> {
-        let mut inv = self.scripts.release.prepare_invoke();
-        inv.key(self.key("holdrec", e, Some(&owner.to_string())))
-            .key(self.key("held", e, None))
-            .key(self.key("user", e, Some(user)))
-            .key(self.log_key(e));
-        for k in self.lock_keys(e, seats) {
-            inv.key(k);
-        }
-        inv.arg(owner.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN).arg(
-            match owner_record {
-                OwnerRecord::Required => 1,
-                OwnerRecord::Optional => 0,
-            },
-        );
-        for s in seats {
-            inv.arg(s);
-        }
-        let mut conn = self.connection().await?;
-        let done: i64 = match then.as_ref().filter(|_| !self.is_cluster()) {
-            Some(key) => {
-                let mut pipe = redis::pipe();
-                pipe.invoke_script(&inv).del(key).ignore();
-                piped_script(&mut conn, &pipe, &inv).await
-            }
-            None => inv.invoke_async(&mut conn).await,
-        }
-        .map_err(fault("freeing seats"))?;
-        if let Some(key) = then.filter(|_| self.is_cluster()) {
-            let () = redis::AsyncCommands::del(&mut conn, key)
-                .await
-                .map_err(fault("forgetting a released hold"))?;
-        }
         Ok(done == 1)
     }
 

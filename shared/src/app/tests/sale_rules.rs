@@ -118,3 +118,122 @@ async fn a_cancel_racing_a_transfer_never_takes_the_given_seat_and_the_money() {
         }
     }
 }
+
+/// An event of 10 seats where one person may have 4 in all (3 at once).
+async fn limited(t: &TestApp) -> crate::domain::Event {
+    t.event_with(1, 10, |s| {
+        s.max_seats_per_order = Some(3);
+        s.max_tickets_per_user = Some(4);
+    })
+    .await
+}
+
+fn over_the_limit<T: std::fmt::Debug>(r: &Result<T, AppError>) -> bool {
+    matches!(r, Err(AppError::Rule(crate::domain::RuleError::UserLimit { max: 4, .. })))
+}
+
+#[tokio::test]
+async fn one_person_buys_no_more_than_the_limit_across_orders() {
+    let t = TestApp::new();
+    let e = limited(&t).await;
+    bought(&t, e.id, "ann", &["A-1-1", "A-1-2"]).await;
+    let pending = super::book(&t, e.id, "ann", &["A-1-3"]).await;
+    // Two bought, one pending: one more seat fits, two do not.
+    let two = crate::app::hold_seats::hold_seats(
+        &t,
+        &buyer("ann"),
+        e.id,
+        crate::domain::HoldAsk::Seats(super::ids(&["A-1-4", "A-1-5"])),
+        None,
+    )
+    .await;
+    assert!(over_the_limit(&two), "{two:?}");
+    super::hold(&t, e.id, "ann", &["A-1-4"]).await;
+    let fifth = crate::app::hold_seats::hold_seats(
+        &t,
+        &buyer("ann"),
+        e.id,
+        crate::domain::HoldAsk::Seats(super::ids(&["A-1-5"])),
+        None,
+    )
+    .await;
+    assert!(over_the_limit(&fifth), "{fifth:?}");
+    // A seat given back makes room again.
+    cancel_booking(&t, &buyer("ann"), pending.id).await.unwrap();
+    super::hold(&t, e.id, "ann", &["A-1-5"]).await;
+}
+
+#[tokio::test]
+async fn a_transfer_to_someone_at_the_limit_is_refused_and_changes_nothing() {
+    let t = TestApp::new();
+    let e = limited(&t).await;
+    bought(&t, e.id, "bob", &["A-1-1", "A-1-2"]).await;
+    bought(&t, e.id, "bob", &["A-1-3", "A-1-4"]).await;
+    let ann = bought(&t, e.id, "ann", &["A-1-5"]).await;
+    let hers = t.tickets.for_booking(ann.id).await.unwrap().remove(0);
+    let refused = transfer(&t, &buyer("ann"), hers.id, "bob").await;
+    assert!(matches!(refused, Err(AppError::ReceiverLimit { max: 4 })), "{refused:?}");
+    assert_eq!(t.tickets.get(hers.id).await.unwrap().unwrap().status, TicketStatus::Valid);
+    // Cat receives it; then Cat's own purchases count it.
+    transfer(&t, &buyer("ann"), hers.id, "cat").await.unwrap();
+    bought(&t, e.id, "cat", &["A-1-6", "A-1-7"]).await;
+    let more = crate::app::hold_seats::hold_seats(
+        &t,
+        &buyer("cat"),
+        e.id,
+        crate::domain::HoldAsk::Seats(super::ids(&["A-1-8", "A-1-8"][..1])),
+        None,
+    )
+    .await;
+    assert!(more.is_ok(), "three held, one more fits: {more:?}");
+    // And Ann, who gave it away, has room for it again.
+    super::hold(&t, e.id, "ann", &["A-1-9", "A-1-10"]).await;
+}
+
+#[tokio::test]
+async fn racing_orders_of_one_person_never_pass_the_limit() {
+    let t = Arc::new(TestApp::new());
+    let e = t
+        .event_with(1, 40, |s| {
+            s.max_seats_per_order = Some(2);
+            s.max_tickets_per_user = Some(5);
+        })
+        .await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let t = t.clone();
+            let seats = vec![format!("A-1-{}", 2 * i + 1)];
+            tokio::spawn(async move {
+                let h = crate::app::hold_seats::hold_seats(
+                    &t,
+                    &buyer("ann"),
+                    e.id,
+                    crate::domain::HoldAsk::Seats(seats),
+                    None,
+                )
+                .await?;
+                let b = crate::app::create_booking::create_booking(
+                    &t,
+                    &buyer("ann"),
+                    crate::domain::BookingSource::Hold(h.id),
+                    None,
+                )
+                .await?;
+                crate::app::payments::create_payment(&t, &buyer("ann"), b.id, "pm_card_visa").await
+            })
+        })
+        .collect();
+    let mut paid = 0;
+    for task in tasks {
+        if task.await.unwrap().is_ok() {
+            paid += 1;
+        }
+    }
+    // Two at once per order; five in all, whatever the interleaving.
+    assert!(paid <= 5, "{paid} paid orders of one seat");
+    let (tickets, _) =
+        crate::app::tickets::user_tickets(&t, &buyer("ann"), "ann", Some(e.id), None, 50)
+            .await
+            .unwrap();
+    assert!(tickets.len() <= 5, "{} tickets", tickets.len());
+}

@@ -35,6 +35,8 @@ pub struct EventSpec {
     pub starts_at: DateTime<Utc>,
     pub currency: Option<String>,
     pub max_seats_per_order: Option<u32>,
+    /// Live tickets, holds and pending bookings one user may have of the event in all (1-100).
+    pub max_tickets_per_user: Option<u32>,
     pub hold_ttl_seconds: Option<u32>,
     pub on_sale_at: Option<DateTime<Utc>>,
     pub sales_end_at: Option<DateTime<Utc>>,
@@ -82,6 +84,10 @@ pub struct Event {
     pub starts_at: DateTime<Utc>,
     pub currency: String,
     pub max_seats_per_order: u32,
+    /// What one user may have of the event in all: holds, pending bookings and live tickets
+    /// (bought or received), counted with the seat locks. `None`: no limit but the per-order one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub max_tickets_per_user: Option<u32>,
     pub hold_ttl_seconds: u32,
     pub seat_count: u32,
     pub sections: Vec<Section>,

@@ -31,6 +31,11 @@ impl EventSpec {
         if !SEATS_PER_ORDER.contains(&max_seats_per_order) {
             return Err(RuleError::invalid("maxSeatsPerOrder", "must be between 1 and 50"));
         }
+        if let Some(max) = self.max_tickets_per_user {
+            if !(1..=100).contains(&max) {
+                return Err(RuleError::invalid("maxTicketsPerUser", "must be between 1 and 100"));
+            }
+        }
         let hold_ttl_seconds = self.hold_ttl_seconds.unwrap_or(default_hold_ttl);
         if !HOLD_TTL_SECONDS.contains(&hold_ttl_seconds) {
             return Err(RuleError::invalid("holdTtlSeconds", "must be between 30 and 3600"));
@@ -123,6 +128,7 @@ impl EventSpec {
             starts_at: self.starts_at,
             currency,
             max_seats_per_order,
+            max_tickets_per_user: self.max_tickets_per_user,
             hold_ttl_seconds,
             seat_count: seat_count as u32,
             sections,

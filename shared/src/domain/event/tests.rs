@@ -9,6 +9,7 @@ pub fn spec(sections: &[(&str, u32, u32)]) -> EventSpec {
         starts_at: Utc::now() + chrono::Duration::days(30),
         currency: None,
         max_seats_per_order: None,
+        max_tickets_per_user: None,
         hold_ttl_seconds: None,
         on_sale_at: None,
         sales_end_at: None,

@@ -36,6 +36,8 @@ pub struct EventBody {
     #[serde(default, deserialize_with = "integral::optional")]
     pub max_seats_per_order: Option<u32>,
     #[serde(default, deserialize_with = "integral::optional")]
+    pub max_tickets_per_user: Option<u32>,
+    #[serde(default, deserialize_with = "integral::optional")]
     pub hold_ttl_seconds: Option<u32>,
     #[serde(default)]
     pub on_sale_at: Option<DateTime<Utc>>,
@@ -110,6 +112,7 @@ impl From<EventBody> for EventSpec {
             starts_at: b.starts_at,
             currency: b.currency,
             max_seats_per_order: b.max_seats_per_order,
+            max_tickets_per_user: b.max_tickets_per_user,
             hold_ttl_seconds: b.hold_ttl_seconds,
             on_sale_at: b.on_sale_at,
             sales_end_at: b.sales_end_at,

@@ -1,0 +1,98 @@
+//! Who holds what of an event in Redis: freeing an owner's seats (and forgetting their holders),
+//! and giving a booked seat to a new holder within their `maxTicketsPerUser`.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{fault, millis, piped_script, OwnerRecord, RedisSeats, LOG_MAX_LEN};
+use crate::ports::{BackendError, BackendResult, Given};
+
+impl RedisSeats {
+    /// Runs `release.lua` for an owner (a hold or a booking), then deletes `then` (a hold's
+    /// pointer) whatever the script answered: in the same round trip where the keys share a server
+    /// (not on a cluster: the pointer has a slot of its own).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn free(
+        &self,
+        e: Uuid,
+        owner: Uuid,
+        user: &str,
+        seats: &[String],
+        owner_record: OwnerRecord,
+        now: DateTime<Utc>,
+        then: Option<String>,
+    ) -> BackendResult<bool> {
+        let mut inv = self.scripts.release.prepare_invoke();
+        inv.key(self.key("holdrec", e, Some(&owner.to_string())))
+            .key(self.key("held", e, None))
+            .key(self.key("user", e, Some(user)))
+            .key(self.log_key(e))
+            .key(self.key("holders", e, None))
+            .key(self.key("owned", e, None));
+        for k in self.lock_keys(e, seats) {
+            inv.key(k);
+        }
+        inv.arg(owner.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN).arg(
+            match owner_record {
+                OwnerRecord::Required => 1,
+                OwnerRecord::Optional => 0,
+            },
+        );
+        for s in seats {
+            inv.arg(s);
+        }
+        let mut conn = self.connection().await?;
+        let done: i64 = match then.as_ref().filter(|_| !self.is_cluster()) {
+            Some(key) => {
+                let mut pipe = redis::pipe();
+                pipe.invoke_script(&inv).del(key).ignore();
+                piped_script(&mut conn, &pipe, &inv).await
+            }
+            None => inv.invoke_async(&mut conn).await,
+        }
+        .map_err(fault("freeing seats"))?;
+        if let Some(key) = then.filter(|_| self.is_cluster()) {
+            let () = redis::AsyncCommands::del(&mut conn, key)
+                .await
+                .map_err(fault("forgetting a released hold"))?;
+        }
+        Ok(done == 1)
+    }
+
+    /// Runs `give.lua`: `to` becomes the seat's holder if within `in_all`.
+    pub(super) async fn give_seat(
+        &self,
+        e: Uuid,
+        seat: &str,
+        to: Option<&str>,
+        in_all: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Given> {
+        let to = to.unwrap_or_default();
+        let reply: Vec<String> = self
+            .scripts
+            .give
+            .key(self.key("loaded", e, None))
+            .key(self.key("holders", e, None))
+            .key(self.key("owned", e, None))
+            .key(self.key("user", e, Some(to)))
+            .arg(seat)
+            .arg(to)
+            .arg(in_all.unwrap_or(0))
+            .arg(millis(now))
+            .invoke_async(&mut self.connection().await?)
+            .await
+            .map_err(fault("giving a seat"))?;
+        match (reply.first().map(String::as_str), reply.get(1)) {
+            (Some("OK"), was) => {
+                Ok(Given::Done { previous: was.filter(|w| !w.is_empty()).cloned() })
+            }
+            (Some("LIMIT"), Some(n)) => Ok(Given::OverLimit { current: n.parse().unwrap_or(0) }),
+            (Some("NOT_LOADED"), _) => Ok(Given::NotLoaded),
+            _ => Err(BackendError::permanent(
+                "giving a seat",
+                anyhow::anyhow!("unexpected script reply {reply:?}"),
+            )),
+        }
+    }
+}
