@@ -68,3 +68,117 @@ async fn a_cancelled_event_takes_no_payment() {
         .unwrap();
     assert_eq!(payments, 0, "nothing recorded, nothing charged");
 }
+
+/// An event of 32 seats where one person may have 4 in all, 2 at once.
+async fn limited(s: &Stack) -> String {
+    let e = s
+        .create_event(
+            json!({ "name": "Limited", "venue": "Hall", "startsAt": "2027-01-01T20:00:00Z",
+            "maxSeatsPerOrder": 2, "maxTicketsPerUser": 4,
+            "sections": [{ "name": "A", "rows": 1, "seatsPerRow": 32, "priceCents": 5000 }] }),
+        )
+        .await;
+    assert_eq!(e["maxTicketsPerUser"], 4);
+    e["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn one_person_gets_no_more_than_max_tickets_per_user_across_orders_even_at_once() {
+    let s = Stack::start().await;
+    let e = limited(&s).await;
+    // The probe's sequence: buy, pay, buy again. Two orders of two fit; a third does not.
+    for seats in [["A-1-1", "A-1-2"], ["A-1-3", "A-1-4"]] {
+        let b = s.book(&e, "max", &seats).await;
+        s.pay(&b).await;
+    }
+    let holds = format!("/api/v1/events/{e}/holds");
+    let max = s.token("max");
+    let third = s.post(&holds, &max, json!({ "seatIds": ["A-1-5"] })).await;
+    third.assert_problem(422, "USER_LIMIT_EXCEEDED");
+    assert_eq!(third.body["maxTicketsPerUser"], 4);
+    s.post(&holds, &max, json!({ "quantity": 1 })).await.assert_problem(422, "USER_LIMIT_EXCEEDED");
+    s.post("/api/v1/bookings", &max, json!({ "eventId": e, "seatIds": ["A-1-6"] }))
+        .await
+        .assert_problem(422, "USER_LIMIT_EXCEEDED");
+    // Another person, many single-seat holds at once: exactly two at once stand, and after paying
+    // those, exactly two more; never more than four in all.
+    let ned = s.token("ned");
+    let mut tickets = 0;
+    for round in 0..3 {
+        // A fresh second of the per-user write limit (RATE_LIMIT_WRITES_PER_SECOND) each round.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let tries = futures::future::join_all((0..8).map(|i| {
+            let seat = format!("A-1-{}", 7 + round * 8 + i);
+            s.post(&holds, &ned, json!({ "seatIds": [seat] }))
+        }))
+        .await;
+        let held: Vec<_> = tries.iter().filter(|a| a.status == StatusCode::CREATED).collect();
+        for a in tries.iter().filter(|a| a.status != StatusCode::CREATED) {
+            assert!(
+                a.body["code"] == "SEAT_LIMIT_EXCEEDED"
+                    || a.body["code"] == "USER_LIMIT_EXCEEDED"
+                    || a.body["code"] == "SEATS_UNAVAILABLE",
+                "{a:?}"
+            );
+        }
+        for h in &held {
+            let b = s.post("/api/v1/bookings", &ned, json!({ "holdId": h.body["id"] })).await;
+            assert_eq!(b.status, StatusCode::CREATED, "{b:?}");
+            s.pay(&b.body).await;
+            tickets += 1;
+        }
+        assert!(held.len() <= 2, "round {round}: {} holds at once", held.len());
+    }
+    assert_eq!(tickets, 4, "four in all, no more");
+    let live: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND holder_user_id = 'ned' AND live = 1",
+    )
+    .bind(&e)
+    .fetch_one(&s.db)
+    .await
+    .unwrap();
+    assert_eq!(live, 4);
+}
+
+#[tokio::test]
+async fn a_transfer_to_someone_at_the_limit_is_refused_and_the_count_survives_a_redis_loss() {
+    let s = Stack::start().await;
+    let e = limited(&s).await;
+    for seats in [["A-1-1", "A-1-2"], ["A-1-3", "A-1-4"]] {
+        let b = s.book(&e, "kim", &seats).await;
+        s.pay(&b).await;
+    }
+    let gift = s.book(&e, "lou", &["A-1-5"]).await;
+    s.pay(&gift).await;
+    let list = s
+        .get(&format!("/api/v1/bookings/{}/tickets", gift["id"].as_str().unwrap()), &s.token("lou"))
+        .await;
+    let ticket = list.body["items"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/tickets/{ticket}/transfer");
+    s.post(&path, &s.token("lou"), json!({ "toUserId": "kim" }))
+        .await
+        .assert_problem(409, "USER_LIMIT_EXCEEDED");
+    let still = s
+        .get(&format!("/api/v1/bookings/{}/tickets", gift["id"].as_str().unwrap()), &s.token("lou"))
+        .await;
+    assert_eq!(still.body["items"][0]["status"], "VALID", "the ticket did not move: {still:?}");
+    // Redis loses the event; the count is rebuilt from MySQL with the seat locks, holders included.
+    s.forget_in_redis(&e).await;
+    s.post(&format!("/api/v1/events/{e}/holds"), &s.token("kim"), json!({ "seatIds": ["A-1-9"] }))
+        .await
+        .assert_problem(422, "USER_LIMIT_EXCEEDED");
+    s.post(&path, &s.token("lou"), json!({ "toUserId": "kim" }))
+        .await
+        .assert_problem(409, "USER_LIMIT_EXCEEDED");
+    let given = s.post(&path, &s.token("lou"), json!({ "toUserId": "mo" })).await;
+    assert_eq!(given.status, StatusCode::OK, "{given:?}");
+    // Lou gave hers away: she has room for four again; Mo has one of four.
+    let h = s
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &s.token("mo"),
+            json!({ "seatIds": ["A-1-10", "A-1-11"] }),
+        )
+        .await;
+    assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
+}
