@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod msk;
+pub mod pages;
 pub mod routes;
 pub mod websocket;
 
@@ -35,20 +36,6 @@ const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
 /// The OpenAPI 3.1 spec of the HTTP API, served at `/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
-
-/// Swagger UI over the spec, served at `/docs` (the browser loads the UI from a CDN).
-const SWAGGER_UI: &str = r##"<!doctype html>
-<html><head><meta charset="utf-8"><title>Booking API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({ url: "/openapi.yaml", dom_id: "#ui" });</script>
-</body></html>"##;
-
-/// The live seat-map page, served at `/live`.
-const LIVE_PAGE: &str = include_str!("live.html");
-/// The door page: staff scan tickets (a client of `POST /api/v1/checkins`).
-const DOOR_PAGE: &str = include_str!("door.html");
 
 /// Gateway settings.
 #[derive(Clone)]
@@ -121,8 +108,6 @@ pub fn router(gateway: Gateway) -> Router {
                 .get(websocket::get)
                 .with_state(ws),
         )
-        .route("/live", axum::routing::get(|| async { axum::response::Html(LIVE_PAGE) }))
-        .route("/door", axum::routing::get(|| async { axum::response::Html(DOOR_PAGE) }))
         .route(
             "/local/token",
             axum::routing::get(
@@ -135,7 +120,6 @@ pub fn router(gateway: Gateway) -> Router {
             "/openapi.yaml",
             axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI) }),
         )
-        .route("/docs", axum::routing::get(|| async { axum::response::Html(SWAGGER_UI) }))
         .route(
             "/metrics",
             axum::routing::get(|| async {
@@ -145,6 +129,7 @@ pub fn router(gateway: Gateway) -> Router {
                 )
             }),
         )
+        .merge(pages::routes())
         .fallback(not_found)
         // API Gateway HTTP APIs answer a method a path does not have as an unknown route (404).
         .method_not_allowed_fallback(not_found)
