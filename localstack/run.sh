@@ -35,7 +35,7 @@ cat <<MSG
 The system is running: HTTP API at http://$GATEWAY_ADDR (logs: $STATE_DIR/logs/gateway.log)
 Demo event: $event_id (530 seats)
 Buyer's page (open in a browser; sign in with any name): http://$GATEWAY_ADDR/live?event=$event_id
-Organiser view (report, blocks, cancel): http://$GATEWAY_ADDR/live?event=$event_id&token=$admin
+Organiser view (report, blocks, cancel): http://$GATEWAY_ADDR/live?event=$event_id, paste into its sign-in: $admin
 Door page (staff scan ticket codes): http://$GATEWAY_ADDR/door?event=$event_id
 WebSocket: ws://$GATEWAY_ADDR/ws?token=\$TOKEN&eventId=$event_id  then  {"action":"subscribe","eventId":"..."}
 Swagger UI: http://$GATEWAY_ADDR/docs   Prometheus metrics: http://$GATEWAY_ADDR/metrics

@@ -191,7 +191,7 @@ async fn two_buyers_queue_for_the_last_seat_and_the_one_admitted_books_it() {
     let (ann, ben) = (driver.browser().await, driver.browser().await);
     let result = async {
         for (page, user) in [(&ann, "ann"), (&ben, "ben")] {
-            signed_in(&page, &format!("{}/live?event={e}", s.base), &s.token(user)).await;
+            signed_in(page, &format!("{}/live?event={e}", s.base), &s.token(user)).await;
             until_attr(page, "#sale", "data-status", "SCHEDULED", Duration::from_secs(20)).await;
             page.find(Locator::Id("join")).await.unwrap().click().await.unwrap();
             until_attr(page, "#queue", "data-status", "WAITING", Duration::from_secs(5)).await;
@@ -382,6 +382,32 @@ async fn the_organiser_view_blocks_seats_reads_the_report_and_cancels_after_a_pr
             .get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &s.token("vera"))
             .await;
         assert_eq!(vera.body["status"], "CANCELLED");
+    }
+    .await;
+    page.close().await.ok();
+    drop(driver);
+    result
+}
+
+#[tokio::test]
+async fn the_api_docs_render_from_the_vendored_swagger_ui_under_their_policy() {
+    let s = Stack::start().await;
+    let driver = Driver::start().await;
+    let page = driver.browser().await;
+    let result = async {
+        page.goto(&format!("{}/docs", s.base)).await.unwrap();
+        let start = Instant::now();
+        loop {
+            let title = match page.find(Locator::Css(".swagger-ui .info .title")).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if title.contains("Ticket booking API") {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "the UI did not render: {title:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     .await;
     page.close().await.ok();

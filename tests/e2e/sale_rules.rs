@@ -182,3 +182,72 @@ async fn a_transfer_to_someone_at_the_limit_is_refused_and_the_count_survives_a_
         .await;
     assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
 }
+
+#[tokio::test]
+async fn pages_carry_their_security_headers_and_personal_answers_are_never_cached() {
+    let s = Stack::start().await;
+    let http = reqwest::Client::new();
+    for path in ["/live", "/door", "/docs"] {
+        let res = http.get(format!("{}{path}", s.base)).send().await.unwrap();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src *"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let body = res.text().await.unwrap();
+        assert!(
+            !body.contains("unpkg.com") && !body.contains("cdn"),
+            "{path} loads nothing from a CDN"
+        );
+        assert!(!body.contains("params.get(\"token\")"), "{path} takes no token from the address");
+    }
+    let js = http.get(format!("{}/docs/swagger-ui-bundle.js", s.base)).send().await.unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "zed", &["A-1-1"]).await;
+    let id = b["id"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/bookings/{id}"),
+        "/api/v1/bookings/users/zed".to_string(),
+        "/api/v1/users/zed/tickets".to_string(),
+    ] {
+        let res =
+            http.get(format!("{}{path}", s.base)).bearer_auth(s.token("zed")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    // The spec bounds If-None-Match at 256 characters.
+    let long = format!("\"{}\"", "x".repeat(300));
+    let res = http
+        .get(format!("{}/api/v1/events/{e}/seats?view=status", s.base))
+        .bearer_auth(s.token("zed"))
+        .header("if-none-match", long)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_waitlist_of_a_queued_sale_is_refused_without_a_queue_entry() {
+    let s = Stack::start().await;
+    let e = s
+        .create_event(
+            json!({ "name": "Queued", "venue": "Hall", "startsAt": "2027-01-01T20:00:00Z",
+            "waitingRoom": { "admissionTtlSeconds": 300 },
+            "sections": [{ "name": "A", "rows": 1, "seatsPerRow": 4, "priceCents": 5000 }] }),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post(&format!("/api/v1/events/{e}/waitlist"), &s.token("quin"), json!({ "quantity": 1 }))
+        .await
+        .assert_problem(403, "FORBIDDEN");
+}

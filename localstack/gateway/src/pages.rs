@@ -33,7 +33,7 @@ pub fn csp(html: &str) -> String {
     while let Some(start) = rest.find("<script>") {
         let body = &rest[start + "<script>".len()..];
         let Some(end) = body.find("</script>") else { break };
-        let digest = Sha256::digest(body[..end].as_bytes());
+        let digest = Sha256::digest(&body.as_bytes()[..end]);
         let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
         hashes.push_str(&format!(" 'sha256-{b64}'"));
         rest = &body[end..];

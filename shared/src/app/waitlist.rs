@@ -68,8 +68,13 @@ pub async fn join(
     // On a queued sale the waiting room decides who tries first: only those it found nothing for
     // (SOLD_OUT) may wait here, so the waitlist is no way round the queue.
     if event.waiting_room.is_some() {
-        let entry = super::queue::my_entry(app, caller, event_id).await?;
-        if entry.status != QueueStatus::SoldOut {
+        // No queue entry at all is the same refusal as an entry not found sold out (403).
+        let sold_out = match super::queue::my_entry(app, caller, event_id).await {
+            Ok(entry) => entry.status == QueueStatus::SoldOut,
+            Err(AppError::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if !sold_out {
             return Err(AppError::Forbidden(
                 "on a queued sale, only buyers the waiting room found sold out may join the waitlist",
             ));

@@ -180,18 +180,31 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> HandlerResult {
         tracing::error!(error = %e, "serializing a response");
         Problem::internal()
     })?;
+    // Answers built here carry the caller's own data (bookings, holds, payments, tickets, queue and
+    // waitlist entries) or are cheap to make again: no cache keeps them. The cacheable public views
+    // go through [`encoded`] with their own `Cache-Control`.
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
+        .header("cache-control", "no-store")
         .body(Body::from(body))
         .map_err(|_| Problem::internal())
 }
+
+/// The longest `If-None-Match` looked at (the spec's bound).
+const MAX_IF_NONE_MATCH: usize = 256;
 
 /// A JSON answer encoded beforehand, with its entity tag: 304 and no body when the client's
 /// `If-None-Match` names it, gzip'd when the client accepts gzip.
 pub fn encoded(req: &Request, answer: &Encoded, cache_control: &str) -> HandlerResult {
     let tag = format!("\"{}\"", answer.tag);
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if header("if-none-match").is_some_and(|h| h.len() > MAX_IF_NONE_MATCH) {
+        return Err(Problem::bad_request(
+            "INVALID_HEADER",
+            "If-None-Match: at most 256 characters",
+        ));
+    }
     let builder = Response::builder()
         .header("etag", &tag)
         .header("cache-control", cache_control)
