@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use booking_core::adapters::kafka::MskContext;
-use booking_tests::{Stack, WsClient};
+use booking_tests::{eventually, Stack, WsClient};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -196,11 +196,10 @@ async fn emails_to(to: &str) -> Vec<(String, String)> {
 
 /// The emails to `to`, once there is one (at most a minute).
 async fn first_emails_to(to: &str) -> Vec<(String, String)> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while emails_to(to).await.is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    emails_to(to).await
+    eventually(Duration::from_secs(60), "an email", || async {
+        Some(emails_to(to).await).filter(|m| !m.is_empty())
+    })
+    .await
 }
 
 /// The offset `group` has committed on partition 0 of this test's `topic`.
@@ -314,11 +313,10 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
     assert_eq!((report.records, report.done, report.dead_lettered), (2, 0, 0), "{report:?}");
     // Wait until the gateway's consumer has committed past the duplicate (offset 3: created,
     // confirmed, tickets issued, duplicate).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while committed(&s, "notifications", "booking.events") < 4 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(committed(&s, "notifications", "booking.events") >= 4, "the duplicate was consumed");
+    eventually(Duration::from_secs(30), "the duplicate consumed", || async {
+        (committed(&s, "notifications", "booking.events") >= 4).then_some(())
+    })
+    .await;
     assert_eq!(emails_to(&to).await.len(), 1, "still exactly one email");
 
     // Giving a ticket away tells the buyer.
@@ -333,11 +331,10 @@ async fn a_confirmed_booking_mails_once_even_when_its_message_comes_twice() {
         )
         .await;
     assert_eq!(moved.status, reqwest::StatusCode::OK, "{moved:?}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while emails_to(&to).await.len() < 2 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let mails = emails_to(&to).await;
+    let mails = eventually(Duration::from_secs(30), "a second email", || async {
+        Some(emails_to(&to).await).filter(|m| m.len() >= 2)
+    })
+    .await;
     assert!(
         mails.iter().any(|(subject, body)| subject == "Ticket transferred: Test night"
             && body.contains("friend")),
@@ -355,10 +352,10 @@ async fn a_message_no_consumer_can_read_goes_to_the_dead_letter_topic() {
     assert!(letter["reason"].as_str().unwrap().starts_with("not a message"), "{letter}");
     assert_eq!(letter["origin"], "booking.events-0@0");
     // The batch was committed: the consumer goes on with the next message.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while committed(&s, "notifications", "booking.events") < 1 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually(Duration::from_secs(30), "the dead letter's batch committed", || async {
+        (committed(&s, "notifications", "booking.events") >= 1).then_some(())
+    })
+    .await;
     assert_eq!(committed(&s, "notifications", "booking.events"), 1);
 }
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use booking_core::app::cancel_event;
-use booking_tests::{Stack, WsClient};
+use booking_tests::{eventually, Stack, WsClient};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -96,9 +96,10 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
     let id: uuid::Uuid = e.parse().unwrap();
     let job = tokio::spawn(async move { cancel_event::work(&app, id, 240).await });
     let cancelled_sql = "SELECT COUNT(*) FROM bookings WHERE event_id = ? AND status = 'CANCELLED'";
-    while scalar(&s, cancelled_sql, &e).await < 40 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually(Duration::from_secs(60), "40 bookings cancelled by the job", || async {
+        (scalar(&s, cancelled_sql, &e).await >= 40).then_some(())
+    })
+    .await;
     job.abort();
     let _ = job.await;
     let after_kill = scalar(&s, cancelled_sql, &e).await;
@@ -305,14 +306,15 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
         .assert_problem(404, "SEAT_NOT_FOUND");
     // The hold before the booking lives in Redis: the relay (every 100 ms here) archives it.
     let history = format!("/api/v1/events/{e}/seats/A-1-1/history");
-    let mut h = s.get(&history, &admin).await;
-    for _ in 0..100 {
-        if h.body["items"].as_array().is_some_and(|i| i.iter().any(|c| c["type"] == "SeatsHeld")) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        h = s.get(&history, &admin).await;
-    }
+    let h =
+        eventually(Duration::from_secs(5), "the hold archived in the seat's history", || async {
+            let h = s.get(&history, &admin).await;
+            h.body["items"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|c| c["type"] == "SeatsHeld"))
+                .then_some(h)
+        })
+        .await;
     assert_eq!(h.status, StatusCode::OK, "{h:?}");
     let items = h.body["items"].as_array().unwrap();
     let seen: Vec<(&str, &str)> =

@@ -434,3 +434,20 @@ impl WsClient {
         let _ = self.stream.close(None).await;
     }
 }
+
+/// Polls `f` until it gives `Some`, every 50 ms for at most `within`; then fails naming `what`.
+/// The one way the end-to-end tests wait for something that happens in the background.
+pub async fn eventually<T, F, Fut>(within: std::time::Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

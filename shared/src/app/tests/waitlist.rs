@@ -124,3 +124,27 @@ async fn a_line_before_the_sale_offers_nothing_until_it_opens() {
     assert_eq!(sweep(&t).await.unwrap(), 1);
     assert_eq!(my_entry(&t, &buyer("bob"), e.id).await.unwrap().status, WaitlistStatus::Offered);
 }
+
+#[tokio::test]
+async fn the_waitlist_keeps_to_max_tickets_per_user() {
+    let t = TestApp::new();
+    let e = t
+        .event_with(1, 4, |s| {
+            s.max_seats_per_order = Some(3);
+            s.max_tickets_per_user = Some(2);
+        })
+        .await;
+    let asked = join(&t, &buyer("bob"), e.id, 3, None).await;
+    assert!(
+        matches!(asked, Err(AppError::Rule(RuleError::UserLimit { max: 2, requested: 3 }))),
+        "{asked:?}"
+    );
+    // Bob holds two tickets already: a freed seat goes past him to the next in line.
+    bought(&t, e.id, "bob", &["A-1-1", "A-1-2"]).await;
+    let ann = book(&t, e.id, "ann", &["A-1-3", "A-1-4"]).await;
+    join(&t, &buyer("bob"), e.id, 1, None).await.unwrap();
+    join(&t, &buyer("cat"), e.id, 1, None).await.unwrap();
+    cancel_booking(&t, &buyer("ann"), ann.id).await.unwrap();
+    assert_eq!(my_entry(&t, &buyer("bob"), e.id).await.unwrap().status, WaitlistStatus::Waiting);
+    assert_eq!(my_entry(&t, &buyer("cat"), e.id).await.unwrap().status, WaitlistStatus::Offered);
+}

@@ -150,3 +150,25 @@ fn seats_are_listed_in_map_order() {
     let ids: Vec<String> = e.seats().map(|(s, _)| s.to_string()).collect();
     assert_eq!(ids, ["B-1-1", "B-1-2", "A-1-1"]);
 }
+
+#[test]
+fn max_tickets_per_user_is_between_1_and_100_and_kept() {
+    for bad in [0, 101] {
+        let mut s = spec(&[("A", 1, 1)]);
+        s.max_tickets_per_user = Some(bad);
+        let err = s.validate(Uuid::now_v7(), Utc::now(), 600).unwrap_err();
+        assert!(
+            matches!(err, RuleError::Invalid { ref field, .. } if field == "maxTicketsPerUser"),
+            "{bad}: {err:?}"
+        );
+    }
+    let mut s = spec(&[("A", 1, 1)]);
+    s.max_tickets_per_user = Some(100);
+    let e = s.validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
+    assert_eq!(e.max_tickets_per_user, Some(100));
+    assert_eq!(crate::domain::UserCaps::of(&e).in_all, Some(100));
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["maxTicketsPerUser"], 100);
+    let unlimited = spec(&[("A", 1, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
+    assert!(serde_json::to_value(&unlimited).unwrap().get("maxTicketsPerUser").is_none());
+}
