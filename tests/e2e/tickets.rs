@@ -24,6 +24,17 @@ async fn paid(s: &Stack, event: &str, user: &str, seats: &[&str]) -> String {
     id
 }
 
+/// What the booking's payments gave back, in all.
+async fn refunded(s: &Stack, booking: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(SUM(refunded_cents) AS SIGNED) FROM payments WHERE booking_id = ?",
+    )
+    .bind(booking)
+    .fetch_one(&s.db)
+    .await
+    .unwrap()
+}
+
 fn staff(who: &str) -> String {
     local_gateway::auth::mint_staff(booking_tests::SECRET, who, 3600)
 }
@@ -246,13 +257,7 @@ async fn a_transfer_reissues_the_code_and_leaves_the_given_seat_sold_when_the_gi
         .assert_problem(409, "TICKET_REVOKED");
     let held = s.get("/api/v1/users/ben/tickets", &s.token("ben")).await;
     assert_eq!(held.body["items"][0]["status"], "CHECKED_IN", "{held:?}");
-    let refunded: i64 = sqlx::query_scalar(
-        "SELECT CAST(SUM(refunded_cents) AS SIGNED) FROM payments WHERE booking_id = ?",
-    )
-    .bind(&booking)
-    .fetch_one(&s.db)
-    .await
-    .unwrap();
+    let refunded = refunded(&s, &booking).await;
     assert_eq!(refunded, 5000, "A-1-2's price only");
     let again = s.put(&format!("/api/v1/bookings/{booking}/cancel"), &s.token("amy"), None).await;
     again.assert_problem(409, "BOOKING_STATE_CONFLICT");
@@ -311,13 +316,7 @@ async fn a_buyer_who_walked_in_does_not_cancel_for_the_money() {
     let ida = s.token("ida");
     let tries = futures::future::join_all((0..8).map(|_| s.put(&cancel, &ida, None))).await;
     assert!(tries.iter().all(|a| a.status == StatusCode::CONFLICT), "{tries:?}");
-    let refunded: i64 = sqlx::query_scalar(
-        "SELECT CAST(SUM(refunded_cents) AS SIGNED) FROM payments WHERE booking_id = ?",
-    )
-    .bind(&booking)
-    .fetch_one(&s.db)
-    .await
-    .unwrap();
+    let refunded = refunded(&s, &booking).await;
     assert_eq!(refunded, 0);
     // The seat not used may go back; an admin may cancel the rest.
     let part = s.put(&cancel, &s.token("ida"), Some(json!({ "seatIds": ["A-1-1"] }))).await;

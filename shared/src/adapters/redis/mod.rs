@@ -32,6 +32,7 @@ mod limits;
 mod locks;
 mod log;
 mod queue;
+mod sweep;
 
 /// Score of a booked seat in `held:{E}`: later than any expiry.
 pub const BOOKED_SCORE: i64 = 1 << 52;
