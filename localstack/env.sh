@@ -40,6 +40,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 VENV="$STATE_DIR/venv"
 MOTO_VERSION=5.2.5
+# The Stripe emulator (PyPI), in a venv of its own; the functions reach it with STRIPE_API_BASE when
+# PAYMENT_PROVIDER=stripe.
+STRIPE_VENV="$STATE_DIR/stripe-venv"
+LOCALSTRIPE_VERSION=1.15.10
+export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:8420}"
 NISSHI_VERSION=0.7.0-pre.2
 DYNOXIDE_VERSION=3.2.0
 

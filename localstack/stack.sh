@@ -152,6 +152,24 @@ up_dynamodb() {
   log "DynamoDB emulator ready ($AWS_ENDPOINT_URL_DYNAMODB)"
 }
 
+up_stripe() {
+  if [ ! -x "$STRIPE_VENV/bin/localstripe" ]; then
+    log "installing localstripe $LOCALSTRIPE_VERSION (Stripe emulator) into $STRIPE_VENV"
+    python3 -m venv "$STRIPE_VENV"
+    "$STRIPE_VENV/bin/pip" install -q "localstripe==$LOCALSTRIPE_VERSION"
+  fi
+  local port="${STRIPE_API_BASE##*:}"
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    log "starting localstripe"
+    # --from-scratch: the store is wiped at every start.
+    setsid nohup "$STRIPE_VENV/bin/localstripe" --port "$port" --from-scratch >"$STATE_DIR/logs/localstripe.log" 2>&1 &
+    echo $! >"$STATE_DIR/run/localstripe.pid"
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+  fi
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "localstripe did not start (log: $STATE_DIR/logs/localstripe.log)" >&2; exit 1; }
+  log "Stripe emulator ready ($STRIPE_API_BASE)"
+}
+
 up_moto() {
   if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
     log "installing moto $MOTO_VERSION (AWS emulator) into $VENV"
@@ -242,14 +260,14 @@ up_redis_cluster() {
 
 case "${1:-up}" in
   up)
-    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto; migrate
+    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto; up_stripe; migrate
     log "stack is up" ;;
   services)
-    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto ;;
+    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto; up_stripe ;;
   cluster)
     up_tls; up_redis_cluster ;;
   down)
-    stop_pid gateway; stop_pid msk-gate; stop_pid kafka; stop_pid dynoxide; stop_pid moto
+    stop_pid gateway; stop_pid msk-gate; stop_pid kafka; stop_pid dynoxide; stop_pid moto; stop_pid localstripe
     if [ -f "$STATE_DIR/run/redis.started" ]; then
       { redis_app shutdown nosave || redis-cli -p "$REDIS_PORT" shutdown nosave; } >/dev/null 2>&1 || true
       rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"

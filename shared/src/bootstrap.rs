@@ -20,8 +20,10 @@ use crate::adapters::notify::AwsNotifier;
 use crate::adapters::redis::RedisSeats;
 use crate::adapters::sandbox::SandboxProvider;
 use crate::adapters::secrets::SecretsManager;
+use crate::adapters::stripe::StripeProvider;
 use crate::app::{App, Ports};
 use crate::auth::TokenKeys;
+use crate::config::ProviderKind;
 use crate::config::{Config, Secret};
 use crate::http::{respond, HandlerResult};
 use crate::ports::Clock;
@@ -80,6 +82,7 @@ pub async fn config(
         || config.ticket_key_secret_arn.is_some()
         || config.db_secret_arn.is_some()
         || config.redis_auth_secret_arn.is_some()
+        || config.payments.stripe_secret_key_arn.is_some()
     {
         let secrets = SecretsManager::new(aws);
         if let Some(arn) = &config.webhook_secret_arn {
@@ -90,6 +93,9 @@ pub async fn config(
         }
         if let Some(arn) = &config.ticket_key_secret_arn {
             config.ticket_key_secret = secrets.string(arn).await?;
+        }
+        if let Some(arn) = &config.payments.stripe_secret_key_arn {
+            config.payments.stripe_secret_key = secrets.string(arn).await?;
         }
         if let Some(arn) = &config.redis_auth_secret_arn {
             config.redis_password = Some(secrets.string(arn).await?);
@@ -174,7 +180,10 @@ pub fn ports(
         queue: seats,
         bookings: Arc::new(MySqlBookings::new(pool.clone())),
         payments: Arc::new(MySqlPayments::new(pool.clone())),
-        provider: Arc::new(SandboxProvider::new(pool.clone())),
+        provider: match config.payments.provider {
+            ProviderKind::Sandbox => Arc::new(SandboxProvider::new(pool.clone())),
+            ProviderKind::Stripe => Arc::new(StripeProvider::new(&config.payments, pool.clone())?),
+        },
         idempotency: Arc::new(DynamoIdempotency::new(aws, &config.idempotency_table, prefix)),
         outbox: Arc::new(MySqlOutbox::new(pool)),
         publisher: Arc::new(KafkaPublisher::new(Kafka::new(config), prefix)),

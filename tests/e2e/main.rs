@@ -17,6 +17,7 @@ mod sale_rules;
 mod sales;
 mod secrets;
 mod security;
+mod stripe;
 mod tickets;
 mod tls;
 mod waitlist;

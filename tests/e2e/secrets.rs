@@ -41,7 +41,10 @@ async fn secrets_are_read_by_arn_at_cold_start() {
     let webhook = secret("webhook", "whsec-a-real-one").await;
     let db =
         secret("db", r#"{"username":"booking_app","password":"s3cret","engine":"mysql"}"#).await;
+    let stripe = secret("stripe", "sk_test_a_real_one").await;
     let env = lambda_env(vec![
+        ("PAYMENT_PROVIDER", "stripe".into()),
+        ("STRIPE_SECRET_KEY_ARN", stripe),
         ("PAYMENT_WEBHOOK_SECRET_ARN", webhook),
         ("DB_SECRET_ARN", db),
         ("DB_SSL_MODE", "verify_identity".into()),
@@ -58,16 +61,21 @@ async fn secrets_are_read_by_arn_at_cold_start() {
     assert!(config.in_lambda);
     assert_eq!(config.webhook_secret, "whsec-a-real-one");
     assert_eq!((config.db_user.as_str(), config.db_password.as_str()), ("booking_app", "s3cret"));
+    assert_eq!(config.payments.stripe_secret_key, "sk_test_a_real_one");
+    let shown = format!("{config:?}");
     assert!(
-        !format!("{config:?}").contains("s3cret") && !format!("{config:?}").contains("whsec"),
+        !shown.contains("s3cret") && !shown.contains("whsec") && !shown.contains("sk_test"),
         "secrets are never logged"
     );
 }
 
 #[tokio::test]
 async fn with_iam_database_auth_the_password_is_an_auth_token_signed_at_cold_start() {
+    let stripe = secret("stripe", "sk_test_a_real_one").await;
     let iam = |ssl: &str| {
         lambda_env(vec![
+            ("PAYMENT_PROVIDER", "stripe".into()),
+            ("STRIPE_SECRET_KEY_ARN", stripe.clone()),
             ("DB_IAM_AUTH", "true".into()),
             ("DB_HOST", "proxy.example".into()),
             ("DB_USER", "booking_app".into()),
@@ -113,8 +121,11 @@ async fn the_webhook_function_started_as_in_lambda_without_its_secrets_refuses_t
     let exe = std::env::current_exe().unwrap();
     let bin = exe.parent().and_then(|d| d.parent()).unwrap().join("payments-webhook");
     assert!(bin.exists(), "{} is built by localstack/test.sh before the tests", bin.display());
-    let cases: [(&[(&str, &str)], &str); 2] = [
+    let cases: [(&[(&str, &str)], &str); 4] = [
         (&[], "PAYMENT_WEBHOOK_SECRET_ARN is not set"),
+        // The sandbox gives tickets away: it never starts in Lambda.
+        (&[("PAYMENT_PROVIDER", "sandbox")], "PAYMENT_PROVIDER must be stripe"),
+        (&[("PAYMENT_PROVIDER", "stripe")], "STRIPE_SECRET_KEY_ARN is not set"),
         (
             &[("PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET)],
             "PAYMENT_WEBHOOK_SECRET is set in the environment",

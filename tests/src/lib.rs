@@ -87,6 +87,11 @@ impl Answer {
 impl Stack {
     /// A new database (migrated) and key prefix, an [`App`] over them, and the gateway on a free port.
     pub async fn start() -> Stack {
+        Stack::start_with(|_| {}).await
+    }
+
+    /// [`Stack::start`] with the configuration changed by `f` first (another payment provider, say).
+    pub async fn start_with(f: impl FnOnce(&mut Config)) -> Stack {
         // The functions' own subscriber (spans and all), writing nowhere unless a test taps it.
         booking_core::bootstrap::init_tracing_to(|| LogTap);
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
@@ -112,6 +117,7 @@ impl Stack {
         // Pushes come back to this test's gateway; WebSocket tokens are checked with its secret.
         config.ws_management_endpoint = base.clone();
         config.jwt_secret = SECRET.to_string();
+        f(&mut config);
         let clock = Arc::new(ShiftedClock::default());
         let app = Arc::new(
             booking_core::bootstrap::wire(config, clock.clone())

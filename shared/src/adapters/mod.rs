@@ -11,3 +11,4 @@ pub mod notify;
 pub mod redis;
 pub mod sandbox;
 pub mod secrets;
+pub mod stripe;

@@ -28,6 +28,7 @@ impl Config {
         if self.kafka_security != KafkaSecurity::Iam {
             problems.push("KAFKA_SECURITY must be iam (MSK over TLS with IAM auth)".into());
         }
+        self.payments.problems(needs.contains(&Secret::StripeKey), &mut problems);
         for need in needs {
             self.check_secret(*need, &mut problems);
         }
@@ -60,6 +61,8 @@ impl Config {
                     problem("the QUEUE_TOKEN_SECRET_ARN secret is shorter than 32 bytes or the public local default");
                 }
             }
+            // Checked with the provider's other settings (`config/payments.rs`).
+            Secret::StripeKey => {}
             Secret::TicketKey => {
                 if self.ticket_key_secret_arn.is_none() {
                     problem("TICKET_KEY_SECRET_ARN is not set");

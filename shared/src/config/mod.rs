@@ -7,12 +7,15 @@
 //! ([`Config::check`]), saying which.
 
 mod check;
+mod payments;
 #[cfg(test)]
 mod tests;
 
 use std::cell::RefCell;
 use std::env;
 use std::fmt;
+
+pub use payments::{Payments, ProviderKind, LOCAL_STRIPE_KEY};
 
 #[derive(Clone)]
 pub struct Config {
@@ -56,6 +59,8 @@ pub struct Config {
     /// `AWS_REGION`: the region MSK IAM tokens are signed for.
     pub aws_region: String,
     pub idempotency_table: String,
+    /// `PAYMENT_PROVIDER` and Stripe's settings (`config/payments.rs`).
+    pub payments: Payments,
     /// `PAYMENT_WEBHOOK_SECRET`: signs provider webhooks.
     pub webhook_secret: String,
     /// `QUEUE_TOKEN_SECRET`: signs the waiting room's access passes (HS256).
@@ -185,6 +190,8 @@ pub enum Secret {
     QueueTokenKey,
     /// `TICKET_KEY_SECRET(_ARN)`: the master of the events' ticket keys.
     TicketKey,
+    /// `STRIPE_SECRET_KEY_ARN`: the provider's secret key (the functions that move money).
+    StripeKey,
 }
 
 /// The environment, or any other source of named values (a test's).
@@ -247,7 +254,8 @@ impl Config {
     /// - Kafka: KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY, KAFKA_CA_FILE, AWS_REGION;
     /// - DynamoDB: IDEMPOTENCY_TABLE, CONNECTIONS_TABLE, NOTIFICATIONS_TABLE; KEY_PREFIX;
     /// - secrets: PAYMENT_WEBHOOK_SECRET(_ARN), QUEUE_TOKEN_SECRET(_ARN), TICKET_KEY_SECRET(_ARN),
-    ///   LOCAL_JWT_SECRET, JWT_JWKS, JWT_ISSUER;
+    ///   LOCAL_JWT_SECRET, JWT_JWKS, JWT_ISSUER, STRIPE_SECRET_KEY(_ARN);
+    /// - payments: PAYMENT_PROVIDER, STRIPE_API_BASE, STRIPE_PUBLISHABLE_KEY;
     /// - the sale: HOLD_TTL_SECONDS, RATE_LIMIT_WRITES_PER_SECOND, RATE_LIMIT_QUEUE_REQUESTS;
     /// - the rest: WS_MANAGEMENT_ENDPOINT, NOTIFY_FROM, AWS_LAMBDA_FUNCTION_NAME.
     ///
@@ -301,6 +309,7 @@ impl Config {
             kafka_ca_file: env.get("KAFKA_CA_FILE"),
             aws_region: var(env, "AWS_REGION", "us-east-1"),
             idempotency_table: var(env, "IDEMPOTENCY_TABLE", "booking-idempotency"),
+            payments: Payments::read(env, r.parsed("PAYMENT_PROVIDER", ProviderKind::Sandbox)),
             webhook_secret: var(env, "PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
             queue_token_secret: var(env, "QUEUE_TOKEN_SECRET", DEFAULT_QUEUE_TOKEN_SECRET),
             queue_token_secret_arn: env.get("QUEUE_TOKEN_SECRET_ARN"),
@@ -326,6 +335,7 @@ impl Config {
                 "DB_PASSWORD",
                 "LOCAL_JWT_SECRET",
                 "REDIS_PASSWORD",
+                "STRIPE_SECRET_KEY",
             ]
             .into_iter()
             .filter(|name| env.get(name).is_some())
@@ -362,6 +372,7 @@ impl fmt::Debug for Config {
             .field("kafka_bootstrap_servers", &self.kafka_bootstrap_servers)
             .field("kafka_security", &self.kafka_security)
             .field("idempotency_table", &self.idempotency_table)
+            .field("payments", &self.payments)
             .field("webhook_secret", &"<redacted>")
             .field("queue_token_secret", &"<redacted>")
             .field("ticket_key_secret", &"<redacted>")

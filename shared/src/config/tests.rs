@@ -65,6 +65,7 @@ fn in_lambda_a_missing_or_default_secret_refuses_to_start_and_says_which() {
         ("AWS_LAMBDA_FUNCTION_NAME", "payments-webhook"),
         ("REDIS_TLS", "true"),
         ("KAFKA_SECURITY", "iam"),
+        ("PAYMENT_PROVIDER", "stripe"),
     ];
     let err = config(&lambda[..1]).check(&[]).unwrap_err().to_string();
     assert!(err.contains("REDIS_TLS"), "plaintext Redis in Lambda: {err}");
@@ -84,6 +85,7 @@ fn in_lambda_a_missing_or_default_secret_refuses_to_start_and_says_which() {
         lambda[0],
         lambda[1],
         lambda[2],
+        lambda[3],
         ("PAYMENT_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:x"),
     ]);
     let err = c.check(&[Secret::WebhookSecret]).unwrap_err().to_string();
@@ -103,6 +105,7 @@ fn in_lambda_a_missing_or_default_secret_refuses_to_start_and_says_which() {
         lambda[0],
         lambda[1],
         lambda[2],
+        lambda[3],
         ("JWT_JWKS", "{}"),
         ("JWT_ISSUER", "https://i")
     ])
@@ -116,10 +119,12 @@ fn in_lambda_the_access_pass_secret_comes_from_an_arn_and_is_no_default() {
         ("AWS_LAMBDA_FUNCTION_NAME", "holds-create"),
         ("REDIS_TLS", "true"),
         ("KAFKA_SECURITY", "iam"),
+        ("PAYMENT_PROVIDER", "stripe"),
     ];
     let err = config(&lambda).check(&[Secret::QueueTokenKey]).unwrap_err().to_string();
     assert!(err.contains("QUEUE_TOKEN_SECRET_ARN is not set"), "{err}");
-    let mut c = config(&[lambda[0], lambda[1], lambda[2], ("QUEUE_TOKEN_SECRET_ARN", "arn:x")]);
+    let mut c =
+        config(&[lambda[0], lambda[1], lambda[2], lambda[3], ("QUEUE_TOKEN_SECRET_ARN", "arn:x")]);
     assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "the public default is refused");
     c.queue_token_secret = "short".into();
     assert!(c.check(&[Secret::QueueTokenKey]).is_err(), "a short secret is refused");
@@ -127,7 +132,8 @@ fn in_lambda_the_access_pass_secret_comes_from_an_arn_and_is_no_default() {
     assert!(c.check(&[Secret::QueueTokenKey]).is_ok());
     let err = config(&lambda).check(&[Secret::TicketKey]).unwrap_err().to_string();
     assert!(err.contains("TICKET_KEY_SECRET_ARN is not set"), "{err}");
-    let mut t = config(&[lambda[0], lambda[1], lambda[2], ("TICKET_KEY_SECRET_ARN", "arn:t")]);
+    let mut t =
+        config(&[lambda[0], lambda[1], lambda[2], lambda[3], ("TICKET_KEY_SECRET_ARN", "arn:t")]);
     assert!(t.check(&[Secret::TicketKey]).is_err(), "the public default is refused");
     t.ticket_key_secret = "t".repeat(32);
     assert!(t.check(&[Secret::TicketKey]).is_ok());
@@ -136,4 +142,36 @@ fn in_lambda_the_access_pass_secret_comes_from_an_arn_and_is_no_default() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("QUEUE_TOKEN_SECRET is set in the environment"), "{err}");
+}
+
+#[test]
+fn in_lambda_only_stripe_takes_the_money_with_its_key_from_an_arn() {
+    let lambda = [
+        ("AWS_LAMBDA_FUNCTION_NAME", "payments-create"),
+        ("REDIS_TLS", "true"),
+        ("KAFKA_SECURITY", "iam"),
+    ];
+    let err = config(&lambda).check(&[]).unwrap_err().to_string();
+    assert!(err.contains("PAYMENT_PROVIDER must be stripe"), "the sandbox by default: {err}");
+    let sandbox = config(&[lambda[0], lambda[1], lambda[2], ("PAYMENT_PROVIDER", "sandbox")]);
+    assert!(sandbox.check(&[]).is_err(), "nor when asked for");
+    let stripe = [lambda[0], lambda[1], lambda[2], ("PAYMENT_PROVIDER", "stripe")];
+    assert!(config(&stripe).check(&[]).is_ok(), "a function that moves no money needs no key");
+    let err = config(&stripe).check(&[Secret::StripeKey]).unwrap_err().to_string();
+    assert!(err.contains("STRIPE_SECRET_KEY_ARN is not set"), "{err}");
+    let mut c =
+        config(&[stripe[0], stripe[1], stripe[2], stripe[3], ("STRIPE_SECRET_KEY_ARN", "arn:x")]);
+    assert!(c.check(&[Secret::StripeKey]).is_err(), "the local emulator's key is no secret key");
+    c.payments.stripe_secret_key = "sk_live_from_secrets_manager".into();
+    assert!(c.check(&[Secret::StripeKey]).is_ok());
+    c.payments.stripe_api_base = "http://api.stripe.com".into();
+    assert!(c.check(&[Secret::StripeKey]).unwrap_err().to_string().contains("https"));
+    let err =
+        config(&[stripe[0], stripe[1], stripe[2], stripe[3], ("STRIPE_SECRET_KEY", "sk_live_x")])
+            .check(&[])
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("STRIPE_SECRET_KEY is set in the environment"), "{err}");
+    let paypal = |k: &str| (k == "PAYMENT_PROVIDER").then(|| "paypal".to_string());
+    assert!(Config::from_lookup(&paypal).is_err(), "an unknown provider does not parse");
 }

@@ -13,8 +13,11 @@ use crate::domain::{
     SectionSpec, WaitingRoomSpec,
 };
 
+mod stripe;
 #[cfg(test)]
 mod tests;
+
+pub use stripe::StripeEvent;
 
 /// Longest payment method name accepted.
 const METHOD_MAX: usize = 100;

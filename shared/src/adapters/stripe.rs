@@ -1,0 +1,314 @@
+//! Payments through Stripe: PaymentIntents created and confirmed with the payment id as
+//! `Idempotency-Key` and `bookingId`/`paymentId` in metadata, amount and currency the booking's;
+//! refunds through the Refunds API with the refund row's id as `Idempotency-Key`. The intents and
+//! refunds made are kept in the provider's own book (`stripe_intents`, `stripe_refunds`), so a
+//! status asks about the right intent and a refund already made is not asked for again.
+//!
+//! The request and response types are the few fields of Stripe's documented shapes this uses
+//! (<https://docs.stripe.com/api/payment_intents>, `/api/refunds`, `/api/errors`).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::Deserialize;
+use sqlx::MySqlPool;
+use uuid::Uuid;
+
+use crate::config::Payments;
+use crate::domain::{ChargeOutcome, Payment, Refund};
+use crate::ports::{BackendError, BackendResult, PaymentProvider};
+
+/// How long one call to Stripe may take.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A PaymentIntent, as far as it is read here.
+#[derive(Debug, Deserialize)]
+struct Intent {
+    id: String,
+    status: String,
+    #[serde(default)]
+    last_payment_error: Option<StripeError>,
+}
+
+/// A refund, as far as it is read here.
+#[derive(Debug, Deserialize)]
+struct StripeRefund {
+    id: String,
+}
+
+/// Stripe's error object (`{"error": {...}}`).
+#[derive(Debug, Deserialize)]
+struct StripeError {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    decline_code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    payment_intent: Option<Box<Intent>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    error: StripeError,
+}
+
+impl StripeError {
+    /// The reason a payment failed, as stored (`card_declined`, ...).
+    fn reason(&self) -> String {
+        self.decline_code
+            .clone()
+            .or_else(|| self.code.clone())
+            .or_else(|| self.message.clone())
+            .unwrap_or_else(|| "card_declined".into())
+    }
+}
+
+impl Intent {
+    /// What the intent's status means for the payment.
+    fn outcome(&self) -> ChargeOutcome {
+        match self.status.as_str() {
+            "succeeded" => ChargeOutcome::Succeeded,
+            "requires_payment_method" | "canceled" => ChargeOutcome::Failed(
+                self.last_payment_error
+                    .as_ref()
+                    .map(StripeError::reason)
+                    .unwrap_or_else(|| self.status.clone()),
+            ),
+            // processing, requires_action, requires_confirmation, requires_capture: not yet.
+            _ => ChargeOutcome::Processing,
+        }
+    }
+}
+
+/// The [`PaymentProvider`] over Stripe's API.
+#[derive(Clone)]
+pub struct StripeProvider {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+    book: MySqlPool,
+}
+
+impl StripeProvider {
+    /// A provider calling `payments.stripe_api_base` with the secret key, keeping its book in `book`.
+    pub fn new(payments: &Payments, book: MySqlPool) -> anyhow::Result<Self> {
+        // rustls with the same crypto (aws-lc-rs) as every other TLS link of the functions.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+        Ok(StripeProvider {
+            http,
+            base: payments.stripe_api_base.trim_end_matches('/').to_string(),
+            key: payments.stripe_secret_key.clone(),
+            book,
+        })
+    }
+
+    /// A form POST to Stripe with an idempotency key: the body of a 2xx, or Stripe's error with its
+    /// status (4xx are permanent, the rest transient).
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, String)],
+        key: &str,
+        what: &str,
+    ) -> BackendResult<Result<T, (u16, StripeError)>> {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .header("idempotency-key", key)
+            .form(form);
+        Self::answer(req, what).await
+    }
+
+    async fn answer<T: serde::de::DeserializeOwned>(
+        req: reqwest::RequestBuilder,
+        what: &str,
+    ) -> BackendResult<Result<T, (u16, StripeError)>> {
+        let res = req.send().await.map_err(|e| BackendError::transient(what.to_string(), e))?;
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await.map_err(|e| BackendError::transient(what.to_string(), e))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&bytes).map(Ok).map_err(|e| {
+                BackendError::permanent(format!("{what}: reading Stripe's answer"), e)
+            });
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) if (400..500).contains(&status) => Ok(Err((status, body.error))),
+            _ => Err(BackendError::transient(
+                what.to_string(),
+                anyhow::anyhow!("Stripe answered {status}: {}", String::from_utf8_lossy(&bytes)),
+            )),
+        }
+    }
+
+    async fn intent_of(&self, payment: Uuid) -> BackendResult<Option<String>> {
+        sqlx::query_scalar!(
+            "SELECT intent_id FROM stripe_intents WHERE payment_id = ?",
+            payment.to_string()
+        )
+        .fetch_optional(&self.book)
+        .await
+        .map_err(|e| BackendError::transient("reading the Stripe book", e))
+    }
+
+    async fn remember_intent(&self, payment: Uuid, intent: &str) -> BackendResult<()> {
+        sqlx::query!(
+            "INSERT IGNORE INTO stripe_intents (payment_id, intent_id, created_at) VALUES (?, ?, ?)",
+            payment.to_string(),
+            intent,
+            Utc::now()
+        )
+        .execute(&self.book)
+        .await
+        .map_err(|e| BackendError::transient("writing the Stripe book", e))?;
+        Ok(())
+    }
+
+    /// Creates and confirms the payment's intent (or, with the same idempotency key, gets the
+    /// answer Stripe gave the first time).
+    async fn create_intent(&self, p: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
+        let form = [
+            ("amount", p.amount_cents.to_string()),
+            ("currency", p.currency.to_ascii_lowercase()),
+            ("payment_method", method.to_string()),
+            ("payment_method_types[]", "card".to_string()),
+            ("confirm", "true".to_string()),
+            ("metadata[bookingId]", p.booking_id.to_string()),
+            ("metadata[paymentId]", p.id.to_string()),
+        ];
+        let what = "creating a Stripe PaymentIntent";
+        match self.post::<Intent>("/v1/payment_intents", &form, &p.id.to_string(), what).await? {
+            Ok(intent) => {
+                self.remember_intent(p.id, &intent.id).await?;
+                tracing::info!(payment_id = %p.id, intent = intent.id, status = intent.status, "Stripe PaymentIntent");
+                Ok(intent.outcome())
+            }
+            // Our key or our rate, not the buyer's card: the payment stays PROCESSING and the
+            // sweep asks again.
+            Err((status @ (401 | 403 | 429), error)) => Err(BackendError::transient(
+                what,
+                anyhow::anyhow!("Stripe answered {status}: {:?}", error.message),
+            )),
+            // A decline (402 card_error) or a payment method Stripe does not know (400, 404).
+            Err((status, error)) => {
+                if let Some(intent) = &error.payment_intent {
+                    self.remember_intent(p.id, &intent.id).await?;
+                }
+                tracing::info!(payment_id = %p.id, status, reason = error.reason(), "Stripe refused the charge");
+                Ok(ChargeOutcome::Failed(error.reason()))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl PaymentProvider for StripeProvider {
+    async fn charge(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
+        self.create_intent(payment, method).await
+    }
+
+    /// The intent's status at Stripe. A payment with no intent in the book (the process died
+    /// between Stripe's answer and the book) sends the create again with the same idempotency
+    /// key, which Stripe answers with the first answer.
+    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
+        let Some(intent) = self.intent_of(payment.id).await? else {
+            return self.create_intent(payment, method).await;
+        };
+        let what = "reading a Stripe PaymentIntent";
+        let req = self
+            .http
+            .get(format!("{}/v1/payment_intents/{intent}", self.base))
+            .bearer_auth(&self.key);
+        match Self::answer::<Intent>(req, what).await? {
+            Ok(intent) => Ok(intent.outcome()),
+            Err((status, e)) => Err(BackendError::permanent(
+                what,
+                anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
+            )),
+        }
+    }
+
+    /// One Stripe refund per refund row: the row's id is the idempotency key, and a refund already
+    /// in the book is not asked for again.
+    async fn refund(&self, refund: &Refund) -> BackendResult<()> {
+        let what = "refunding through Stripe";
+        let made = sqlx::query_scalar!(
+            "SELECT stripe_refund_id FROM stripe_refunds WHERE refund_id = ?",
+            refund.id.to_string()
+        )
+        .fetch_optional(&self.book)
+        .await
+        .map_err(|e| BackendError::transient("reading the Stripe book", e))?;
+        if made.is_some() {
+            return Ok(());
+        }
+        let Some(intent) = self.intent_of(refund.payment_id).await? else {
+            return Err(BackendError::permanent(
+                what,
+                anyhow::anyhow!("payment {} has no PaymentIntent", refund.payment_id),
+            ));
+        };
+        let form = [
+            ("payment_intent", intent),
+            ("amount", refund.amount_cents.to_string()),
+            ("metadata[refundId]", refund.id.to_string()),
+            ("metadata[paymentId]", refund.payment_id.to_string()),
+        ];
+        match self.post::<StripeRefund>("/v1/refunds", &form, &refund.id.to_string(), what).await? {
+            Ok(made) => {
+                sqlx::query!(
+                    "INSERT IGNORE INTO stripe_refunds (refund_id, stripe_refund_id, created_at) VALUES (?, ?, ?)",
+                    refund.id.to_string(),
+                    &made.id,
+                    Utc::now()
+                )
+                .execute(&self.book)
+                .await
+                .map_err(|e| BackendError::transient("writing the Stripe book", e))?;
+                tracing::info!(refund_id = %refund.id, stripe_refund = made.id, amount_cents = refund.amount_cents, "Stripe refund");
+                Ok(())
+            }
+            Err((status, e)) => Err(BackendError::permanent(
+                what,
+                anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intent(json: &str) -> Intent {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn an_intents_status_is_read_as_stripe_documents_it() {
+        assert_eq!(
+            intent(r#"{"id":"pi_1","status":"succeeded"}"#).outcome(),
+            ChargeOutcome::Succeeded
+        );
+        for pending in
+            ["processing", "requires_action", "requires_confirmation", "requires_capture"]
+        {
+            let i = intent(&format!(r#"{{"id":"pi_1","status":"{pending}"}}"#));
+            assert_eq!(i.outcome(), ChargeOutcome::Processing, "{pending}");
+        }
+        let declined = intent(
+            r#"{"id":"pi_1","status":"requires_payment_method","last_payment_error":{"code":"card_declined","decline_code":"insufficient_funds"}}"#,
+        );
+        assert_eq!(declined.outcome(), ChargeOutcome::Failed("insufficient_funds".into()));
+        let error: ErrorBody = serde_json::from_str(
+            r#"{"error":{"type":"card_error","code":"card_declined","message":"Your card was declined.","payment_intent":{"id":"pi_2","status":"requires_payment_method"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(error.error.reason(), "card_declined");
+        assert_eq!(error.error.payment_intent.unwrap().id, "pi_2");
+    }
+}

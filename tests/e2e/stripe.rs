@@ -1,0 +1,153 @@
+//! Payments through Stripe's API, against the Stripe emulator the stack runs (localstripe): one
+//! PaymentIntent of the booking's amount per paid booking, a decline as 402, one Stripe refund per
+//! refund however often it is sent, and webhooks checked as Stripe signs them.
+
+use booking_core::config::ProviderKind;
+use booking_core::domain::payment::sign_webhook;
+use booking_tests::Stack;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const WEBHOOK_SECRET: &str = "whsec_test_e2e";
+
+async fn stripe_stack() -> Stack {
+    Stack::start_with(|c| {
+        c.payments.provider = ProviderKind::Stripe;
+        c.webhook_secret = WEBHOOK_SECRET.into();
+    })
+    .await
+}
+
+/// What the emulator has at `path`.
+async fn at_stripe(path: &str) -> Value {
+    let base = std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:8420".into());
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(booking_core::config::LOCAL_STRIPE_KEY)
+        .send()
+        .await
+        .expect("the Stripe emulator answers (bash localstack/stack.sh up)")
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn intents_of(s: &Stack, payment: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT intent_id FROM stripe_intents WHERE payment_id = ?")
+        .bind(payment)
+        .fetch_all(&s.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_paid_booking_has_one_succeeded_payment_intent_of_its_amount_and_a_cancel_one_refund() {
+    let s = stripe_stack().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "sue", &["A-1-1", "A-1-2"]).await;
+    let paid = s.pay(&b).await;
+    assert_eq!(paid["status"], "SUCCEEDED", "{paid}");
+    let payment = paid["id"].as_str().unwrap();
+    let intents = intents_of(&s, payment).await;
+    assert_eq!(intents.len(), 1);
+    let intent = at_stripe(&format!("/v1/payment_intents/{}", intents[0])).await;
+    assert_eq!(intent["status"], "succeeded", "{intent}");
+    assert_eq!(intent["amount"], 10_000, "the booking's amount");
+    assert_eq!(intent["currency"], "usd");
+    assert_eq!(intent["metadata"]["paymentId"], payment);
+    assert_eq!(intent["metadata"]["bookingId"], b["id"]);
+
+    // A cancel gives it back once, however often the refund is sent.
+    let id = b["id"].as_str().unwrap();
+    let c = s.put(&format!("/api/v1/bookings/{id}/cancel"), &s.token("sue"), None).await;
+    assert_eq!(c.body["status"], "CANCELLED", "{c:?}");
+    let refunds: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CAST(r.id AS CHAR), s.stripe_refund_id FROM refunds r JOIN stripe_refunds s ON s.refund_id = r.id WHERE r.payment_id = ?",
+    )
+    .bind(payment)
+    .fetch_all(&s.db)
+    .await
+    .unwrap();
+    assert_eq!(refunds.len(), 1, "one refund row, one Stripe refund");
+    let refund = at_stripe(&format!("/v1/refunds/{}", refunds[0].1)).await;
+    assert_eq!(
+        (refund["amount"].clone(), refund["status"].clone()),
+        (json!(10_000), json!("succeeded"))
+    );
+    booking_core::app::sweep::sweep(&s.app).await.unwrap();
+    let again: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM stripe_refunds").fetch_one(&s.db).await.unwrap();
+    assert_eq!(again, 1);
+}
+
+#[tokio::test]
+async fn a_declined_card_is_402_and_the_booking_stays_payable() {
+    let s = stripe_stack().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "dee", &["A-1-1"]).await;
+    let declined = s
+        .post(
+            "/api/v1/payments",
+            &s.token("dee"),
+            json!({ "bookingId": b["id"], "paymentMethod": "pm_card_chargeCustomerFail" }),
+        )
+        .await;
+    declined.assert_problem(402, "PAYMENT_DECLINED");
+    let paid = s.pay(&b).await;
+    assert_eq!(paid["status"], "SUCCEEDED", "paid with another card: {paid}");
+}
+
+#[tokio::test]
+async fn a_forged_stale_or_unsigned_stripe_webhook_changes_nothing() {
+    let s = stripe_stack().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "vic", &["A-1-1"]).await;
+    // A payment left processing, as a card still being confirmed is.
+    let payment = uuid::Uuid::now_v7();
+    sqlx::query("INSERT INTO payments (id, booking_id, user_id, amount_cents, currency, status, payment_method, created_at, updated_at) VALUES (?, ?, 'vic', 5000, 'USD', 'PROCESSING', 'pm_card_visa', NOW(3), NOW(3))")
+        .bind(payment.to_string())
+        .bind(b["id"].as_str().unwrap())
+        .execute(&s.db)
+        .await
+        .unwrap();
+    let event = json!({ "id": "evt_forged_1", "object": "event", "type": "payment_intent.succeeded",
+        "data": { "object": { "id": "pi_x", "object": "payment_intent", "metadata": { "paymentId": payment } } } })
+    .to_string();
+    let post = |signature: Option<String>| {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/api/v1/payments/webhook", s.base))
+            .header("content-type", "application/json")
+            .body(event.clone());
+        if let Some(sig) = signature {
+            req = req.header("stripe-signature", sig);
+        }
+        req.send()
+    };
+    let now = chrono::Utc::now().timestamp();
+    for bad in [
+        None,
+        Some(sign_webhook("whsec_someone_else", now, event.as_bytes())),
+        Some(sign_webhook(WEBHOOK_SECRET, now - 400, event.as_bytes())),
+        Some(sign_webhook(WEBHOOK_SECRET, now, b"another body")),
+    ] {
+        let res = post(bad.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+    }
+    let status: String = sqlx::query_scalar("SELECT status FROM payments WHERE id = ?")
+        .bind(payment.to_string())
+        .fetch_one(&s.db)
+        .await
+        .unwrap();
+    assert_eq!(status, "PROCESSING", "nothing moved");
+    // Signed as Stripe signs, with the old and the new secret during a rotation: applied once.
+    let good = sign_webhook(WEBHOOK_SECRET, now, event.as_bytes());
+    let rotated = format!(
+        "{},v1={}",
+        sign_webhook("whsec_old", now, event.as_bytes()),
+        good.split("v1=").nth(1).unwrap()
+    );
+    let first: Value = post(Some(rotated)).await.unwrap().json().await.unwrap();
+    assert_eq!(first["applied"], true, "{first}");
+    let replay: Value = post(Some(good)).await.unwrap().json().await.unwrap();
+    assert_eq!(replay["applied"], false, "an event id is applied once: {replay}");
+}
