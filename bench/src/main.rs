@@ -115,6 +115,7 @@ pub async fn create_event(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    booking_core::adapters::install_crypto();
     let cli = Cli::parse();
     match cli.command {
         Command::Holds { seats, seconds } => {

@@ -92,6 +92,7 @@ impl Stack {
 
     /// [`Stack::start`] with the configuration changed by `f` first (another payment provider, say).
     pub async fn start_with(f: impl FnOnce(&mut Config)) -> Stack {
+        booking_core::adapters::install_crypto();
         // The functions' own subscriber (spans and all), writing nowhere unless a test taps it.
         booking_core::bootstrap::init_tracing_to(|| LogTap);
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();

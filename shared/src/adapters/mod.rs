@@ -12,3 +12,9 @@ pub mod redis;
 pub mod sandbox;
 pub mod secrets;
 pub mod stripe;
+
+/// Makes aws-lc-rs the process's TLS crypto (the one every link already uses), so that an HTTP
+/// client built on rustls without a crypto of its own (`reqwest`) finds it. Idempotent.
+pub fn install_crypto() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}

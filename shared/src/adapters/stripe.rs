@@ -95,8 +95,7 @@ pub struct StripeProvider {
 impl StripeProvider {
     /// A provider calling `payments.stripe_api_base` with the secret key, keeping its book in `book`.
     pub fn new(payments: &Payments, book: MySqlPool) -> anyhow::Result<Self> {
-        // rustls with the same crypto (aws-lc-rs) as every other TLS link of the functions.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        super::install_crypto();
         let http = reqwest::Client::builder().timeout(TIMEOUT).build()?;
         Ok(StripeProvider {
             http,
