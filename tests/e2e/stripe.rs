@@ -151,3 +151,76 @@ async fn a_forged_stale_or_unsigned_stripe_webhook_changes_nothing() {
     let replay: Value = post(Some(good)).await.unwrap().json().await.unwrap();
     assert_eq!(replay["applied"], false, "an event id is applied once: {replay}");
 }
+
+/// A form POST to the emulator.
+async fn to_stripe(path: &str, form: &[(&str, &str)]) -> Value {
+    let base = std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:8420".into());
+    let res = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(booking_core::config::LOCAL_STRIPE_KEY)
+        .form(form)
+        .send()
+        .await
+        .expect("the Stripe emulator answers");
+    assert!(res.status().is_success(), "{path}: {}", res.status());
+    res.json().await.unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_card_that_needs_3d_secure_settles_by_the_webhook_stripe_sends_once_authenticated() {
+    let s = stripe_stack().await;
+    // The emulator signs and sends its events to this test's gateway, as Stripe does.
+    let hook = format!("/_config/webhooks/{}", uuid::Uuid::now_v7().simple());
+    let url = format!("{}/api/v1/payments/webhook", s.base);
+    to_stripe(&hook, &[("url", &url), ("secret", WEBHOOK_SECRET)]).await;
+    let card = to_stripe(
+        "/v1/payment_methods",
+        &[
+            ("type", "card"),
+            ("card[number]", "4000002760003184"),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2030"),
+            ("card[cvc]", "123"),
+        ],
+    )
+    .await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "tia", &["A-1-1"]).await;
+    let p = s
+        .post(
+            "/api/v1/payments",
+            &s.token("tia"),
+            json!({ "bookingId": b["id"], "paymentMethod": card["id"] }),
+        )
+        .await;
+    assert_eq!((p.status, &p.body["status"]), (StatusCode::CREATED, &json!("PROCESSING")), "{p:?}");
+    let payment = p.body["id"].as_str().unwrap().to_string();
+    let intent_id = intents_of(&s, &payment).await.remove(0);
+    let intent = at_stripe(&format!("/v1/payment_intents/{intent_id}")).await;
+    assert_eq!(intent["status"], "requires_action", "{intent}");
+    // The buyer authenticates (Stripe.js's step); Stripe charges and sends payment_intent.succeeded.
+    let secret = intent["client_secret"].as_str().unwrap();
+    to_stripe(
+        &format!("/v1/payment_intents/{intent_id}/_authenticate"),
+        &[("client_secret", secret), ("success", "true")],
+    )
+    .await;
+    let id = b["id"].as_str().unwrap();
+    let confirmed = booking_tests::eventually(
+        std::time::Duration::from_secs(20),
+        "the booking confirmed by Stripe's webhook",
+        || async {
+            let got = s.get(&format!("/api/v1/bookings/{id}"), &s.token("tia")).await;
+            (got.body["status"] == "CONFIRMED").then_some(got)
+        },
+    )
+    .await;
+    assert_eq!(confirmed.body["status"], "CONFIRMED");
+    let receipts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE id = ? AND status = 'SUCCEEDED'")
+            .bind(&payment)
+            .fetch_one(&s.db)
+            .await
+            .unwrap();
+    assert_eq!(receipts, 1);
+}
