@@ -224,3 +224,43 @@ async fn a_card_that_needs_3d_secure_settles_by_the_webhook_stripe_sends_once_au
             .unwrap();
     assert_eq!(receipts, 1);
 }
+
+#[tokio::test]
+async fn a_refund_made_in_stripes_dashboard_cancels_the_booking_and_frees_its_seats_once() {
+    let s = stripe_stack().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "ray", &["A-1-1"]).await;
+    let paid = s.pay(&b).await;
+    let intent = intents_of(&s, paid["id"].as_str().unwrap()).await.remove(0);
+    // The organiser refunds in Stripe's dashboard; Stripe says so with charge.refunded.
+    to_stripe("/v1/refunds", &[("payment_intent", &intent)]).await;
+    let event = |id: &str, full: bool| {
+        json!({ "id": id, "object": "event", "type": "charge.refunded",
+            "data": { "object": { "id": "ch_x", "object": "charge", "payment_intent": intent,
+                "refunded": full, "amount_refunded": 5000, "metadata": {} } } })
+        .to_string()
+    };
+    let send = |body: String| {
+        let sig = sign_webhook(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/payments/webhook", s.base))
+            .header("stripe-signature", sig)
+            .body(body)
+            .send()
+    };
+    let partial: Value = send(event("evt_partial", false)).await.unwrap().json().await.unwrap();
+    assert_eq!(partial["applied"], false, "a partial refund moves nothing: {partial}");
+    let full: Value = send(event("evt_full", true)).await.unwrap().json().await.unwrap();
+    assert_eq!(full["applied"], true, "{full}");
+    let again: Value = send(event("evt_full", true)).await.unwrap().json().await.unwrap();
+    assert_eq!(again["applied"], false, "{again}");
+    let id = b["id"].as_str().unwrap();
+    let got = s.get(&format!("/api/v1/bookings/{id}"), &s.token("ray")).await;
+    assert_eq!(got.body["status"], "CANCELLED", "{got:?}");
+    assert_eq!(s.seat_statuses(&e).await["A-1-1"], "AVAILABLE");
+    let tickets = s.get(&format!("/api/v1/bookings/{id}/tickets"), &s.token("ray")).await;
+    assert!(tickets.body["items"].as_array().unwrap().iter().all(|t| t["status"] == "REVOKED"));
+    let ours: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM stripe_refunds").fetch_one(&s.db).await.unwrap();
+    assert_eq!(ours, 0, "the refund was Stripe's; none is made again here");
+}

@@ -210,6 +210,19 @@ impl PaymentProvider for StripeProvider {
         self.create_intent(payment, method).await
     }
 
+    async fn payment_of(&self, intent: &str) -> BackendResult<Option<Uuid>> {
+        let id = sqlx::query_scalar!(
+            "SELECT payment_id FROM stripe_intents WHERE intent_id = ?",
+            intent
+        )
+        .fetch_optional(&self.book)
+        .await
+        .map_err(|e| BackendError::transient("reading the Stripe book", e))?;
+        id.map(|i| Uuid::parse_str(&i))
+            .transpose()
+            .map_err(|e| BackendError::permanent("reading the Stripe book", e))
+    }
+
     /// The intent's status at Stripe. A payment with no intent in the book (the process died
     /// between Stripe's answer and the book) sends the create again with the same idempotency
     /// key, which Stripe answers with the first answer.

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use lambda_http::Request;
 use serde_json::json;
 
-use super::bodies::{PaymentAsk, PaymentBody, StripeEvent, WebhookBody};
+use super::bodies::{PaymentAsk, PaymentBody, StripeEvent, StripeWork, WebhookBody};
 use super::idempotency::once;
 use super::{bounded_body, caller, header, json, json_body, path_id, writer, HandlerResult};
 use crate::app::{payments, App};
 use crate::config::ProviderKind;
-use crate::domain::ProviderEvent;
+use crate::domain::{ProviderEvent, ProviderEventKind};
 
 /// `POST /api/v1/payments` (`Idempotency-Key` honoured): 201 Payment; 402 `PAYMENT_DECLINED`.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
@@ -46,10 +46,24 @@ pub async fn webhook(app: Arc<App>, req: Request) -> HandlerResult {
     // The signature is the webhook's authorisation: checked before anything else of the request.
     let signed = payments::authenticate_webhook(&app, signature, body)?;
     let event = if stripe {
-        match json_loose::<StripeEvent>(body)?.provider_event()? {
-            Some(event) => event,
+        let nothing = || json(200, &json!({ "received": true, "applied": false }));
+        match json_loose::<StripeEvent>(body)?.work()? {
+            StripeWork::Event(event) => event,
+            // A charge refunded in full at Stripe: as a provider refund (the booking cancelled,
+            // its seats freed, its tickets revoked), if the intent is one of this system's.
+            StripeWork::Refunded { id, intent } => {
+                match app.provider.payment_of(&intent).await.map_err(crate::app::AppError::from)? {
+                    Some(payment_id) => ProviderEvent {
+                        id,
+                        kind: ProviderEventKind::RefundSucceeded,
+                        payment_id,
+                        failure_reason: None,
+                    },
+                    None => return nothing(),
+                }
+            }
             // Signed, but nothing this system acts on: acknowledged (Stripe retries anything else).
-            None => return json(200, &json!({ "received": true, "applied": false })),
+            StripeWork::Nothing => return nothing(),
         }
     } else {
         ProviderEvent::try_from(json_body::<WebhookBody>(&req)?)?

@@ -192,6 +192,11 @@ pub trait PaymentProvider: Send + Sync {
     /// What the provider knows of a charge made with `method` (reconciliation of a payment left
     /// PROCESSING): still processing, succeeded, or failed (including never charged).
     async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome>;
+    /// The payment the provider's own object `reference` (a Stripe PaymentIntent) was made for, if
+    /// it is one of this system's.
+    async fn payment_of(&self, _reference: &str) -> BackendResult<Option<Uuid>> {
+        Ok(None)
+    }
 }
 
 /// A stored answer of an idempotent request.

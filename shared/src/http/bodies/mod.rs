@@ -17,7 +17,7 @@ mod stripe;
 #[cfg(test)]
 mod tests;
 
-pub use stripe::StripeEvent;
+pub use stripe::{StripeEvent, StripeWork};
 
 /// Longest payment method name accepted.
 const METHOD_MAX: usize = 100;

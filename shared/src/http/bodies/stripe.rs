@@ -26,6 +26,12 @@ pub struct StripeEventData {
 pub struct StripeEventObject {
     #[serde(default)]
     pub metadata: HashMap<String, String>,
+    /// A charge's PaymentIntent.
+    #[serde(default)]
+    pub payment_intent: Option<String>,
+    /// A charge refunded in full.
+    #[serde(default)]
+    pub refunded: bool,
     #[serde(default)]
     pub last_payment_error: Option<StripeLastError>,
 }
@@ -38,32 +44,55 @@ pub struct StripeLastError {
     pub decline_code: Option<String>,
 }
 
+/// What a Stripe event is to this system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StripeWork {
+    /// An event of one of its payments, named in the intent's metadata.
+    Event(ProviderEvent),
+    /// A charge refunded in full at Stripe (its dashboard, a dispute's loss): the event id and the
+    /// charge's PaymentIntent, whose payment the provider's book names.
+    Refunded { id: String, intent: String },
+    /// Nothing to do: acknowledged.
+    Nothing,
+}
+
 impl StripeEvent {
-    /// The provider event this is, if it is one this system acts on: a PaymentIntent of one of
-    /// its payments that succeeded or failed. `None`: acknowledged, nothing to do.
-    pub fn provider_event(self) -> Result<Option<ProviderEvent>, RuleError> {
+    /// What this event asks of this system: a PaymentIntent of one of its payments that succeeded
+    /// or failed, or a charge refunded in full.
+    pub fn work(self) -> Result<StripeWork, RuleError> {
         if self.id.is_empty()
             || self.id.len() > 255
             || !self.id.bytes().all(|c| c.is_ascii_graphic())
         {
             return Err(RuleError::invalid("id", "1-255 printable ASCII characters"));
         }
+        if self.kind == "charge.refunded" {
+            let object = self.data.object;
+            return Ok(match object.payment_intent.filter(|i| i.len() <= 255) {
+                Some(intent) if object.refunded => StripeWork::Refunded { id: self.id, intent },
+                // A partial refund (ours for a partial cancel, or the dashboard's): nothing moves.
+                _ => StripeWork::Nothing,
+            });
+        }
+        Ok(match self.provider_event() {
+            Some(e) => StripeWork::Event(e),
+            None => StripeWork::Nothing,
+        })
+    }
+
+    fn provider_event(self) -> Option<ProviderEvent> {
         let kind = match self.kind.as_str() {
             "payment_intent.succeeded" => ProviderEventKind::PaymentSucceeded,
             "payment_intent.payment_failed" => ProviderEventKind::PaymentFailed,
-            _ => return Ok(None),
+            _ => return None,
         };
         let object = self.data.object;
-        let Some(payment_id) =
-            object.metadata.get("paymentId").and_then(|p| Uuid::parse_str(p).ok())
-        else {
-            return Ok(None);
-        };
+        let payment_id = object.metadata.get("paymentId").and_then(|p| Uuid::parse_str(p).ok())?;
         let failure_reason = object
             .last_payment_error
             .and_then(|e| e.decline_code.or(e.code))
             .map(|r| r.chars().take(255).collect());
-        Ok(Some(ProviderEvent { id: self.id, kind, payment_id, failure_reason }))
+        Some(ProviderEvent { id: self.id, kind, payment_id, failure_reason })
     }
 }
 
@@ -79,7 +108,7 @@ mod tests {
             "data": { "object": { "id": "pi_1", "object": "payment_intent", "metadata": { "paymentId": p.to_string() } } }
         }))
         .unwrap();
-        let e = ok.provider_event().unwrap().unwrap();
+        let StripeWork::Event(e) = ok.work().unwrap() else { panic!("an event") };
         assert_eq!((e.kind, e.payment_id), (ProviderEventKind::PaymentSucceeded, p));
         let failed: StripeEvent = serde_json::from_value(serde_json::json!({
             "id": "evt_2", "type": "payment_intent.payment_failed",
@@ -87,19 +116,34 @@ mod tests {
                 "last_payment_error": { "code": "card_declined", "decline_code": "stolen_card" } } }
         }))
         .unwrap();
-        assert_eq!(
-            failed.provider_event().unwrap().unwrap().failure_reason.as_deref(),
-            Some("stolen_card")
-        );
+        let StripeWork::Event(f) = failed.work().unwrap() else { panic!("an event") };
+        assert_eq!(f.failure_reason.as_deref(), Some("stolen_card"));
         let other: StripeEvent = serde_json::from_value(serde_json::json!({
             "id": "evt_3", "type": "customer.created", "data": { "object": {} }
         }))
         .unwrap();
-        assert!(other.provider_event().unwrap().is_none());
+        assert_eq!(other.work().unwrap(), StripeWork::Nothing);
         let foreign: StripeEvent = serde_json::from_value(serde_json::json!({
             "id": "evt_4", "type": "payment_intent.succeeded", "data": { "object": { "metadata": {} } }
         }))
         .unwrap();
-        assert!(foreign.provider_event().unwrap().is_none(), "not one of this system's intents");
+        assert_eq!(
+            foreign.work().unwrap(),
+            StripeWork::Nothing,
+            "not one of this system's intents"
+        );
+        let refunded = |full: bool| -> StripeEvent {
+            serde_json::from_value(serde_json::json!({
+                "id": "evt_5", "type": "charge.refunded",
+                "data": { "object": { "id": "ch_1", "object": "charge", "payment_intent": "pi_9",
+                    "refunded": full, "metadata": {} } }
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            refunded(true).work().unwrap(),
+            StripeWork::Refunded { id: "evt_5".into(), intent: "pi_9".into() }
+        );
+        assert_eq!(refunded(false).work().unwrap(), StripeWork::Nothing, "a partial refund");
     }
 }
