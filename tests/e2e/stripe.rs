@@ -18,11 +18,16 @@ async fn stripe_stack() -> Stack {
     .await
 }
 
+/// The emulator's address of `path`.
+fn stripe_url(path: &str) -> String {
+    let base = std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:8420".into());
+    format!("{base}{path}")
+}
+
 /// What the emulator has at `path`.
 async fn at_stripe(path: &str) -> Value {
-    let base = std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:8420".into());
     reqwest::Client::new()
-        .get(format!("{base}{path}"))
+        .get(stripe_url(path))
         .bearer_auth(booking_core::config::LOCAL_STRIPE_KEY)
         .send()
         .await
@@ -43,6 +48,8 @@ async fn intents_of(s: &Stack, payment: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_paid_booking_has_one_succeeded_payment_intent_of_its_amount_and_a_cancel_one_refund() {
     let s = stripe_stack().await;
+    let config = s.get("/api/v1/payments/config", &s.token("sue")).await;
+    assert_eq!(config.body, json!({ "provider": "stripe", "publishableKey": "pk_test_local" }));
     let e = s.simple_event(1, 4, 4).await;
     let b = s.book(&e, "sue", &["A-1-1", "A-1-2"]).await;
     let paid = s.pay(&b).await;
@@ -154,9 +161,8 @@ async fn a_forged_stale_or_unsigned_stripe_webhook_changes_nothing() {
 
 /// A form POST to the emulator.
 async fn to_stripe(path: &str, form: &[(&str, &str)]) -> Value {
-    let base = std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:8420".into());
     let res = reqwest::Client::new()
-        .post(format!("{base}{path}"))
+        .post(stripe_url(path))
         .bearer_auth(booking_core::config::LOCAL_STRIPE_KEY)
         .form(form)
         .send()

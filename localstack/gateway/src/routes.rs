@@ -73,6 +73,7 @@ pub fn routes() -> Vec<Route> {
         route!("checkin-list", GET, "/api/v1/events/{eventId}/checkin-list", tickets::checkin_list),
         route!("checkins-create", POST, "/api/v1/checkins", tickets::checkin),
         route!("payments-create", POST, "/api/v1/payments", payments::create),
+        route!("payments-config", GET, "/api/v1/payments/config", payments::config),
         route!("payments-get", GET, "/api/v1/payments/{id}", payments::get),
         Route {
             authorized: false,
