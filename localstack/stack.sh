@@ -279,7 +279,7 @@ case "${1:-up}" in
     if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
     log "stack is down (services that were running before it was started are left running)" ;;
   status)
-    for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BROKER_ADDR%%:*} ${KAFKA_BROKER_ADDR##*:}" "msk-gate ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "dynoxide 127.0.0.1 ${AWS_ENDPOINT_URL_DYNAMODB##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}"; do
+    for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BROKER_ADDR%%:*} ${KAFKA_BROKER_ADDR##*:}" "msk-gate ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "dynoxide 127.0.0.1 ${AWS_ENDPOINT_URL_DYNAMODB##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}" "localstripe 127.0.0.1 ${STRIPE_API_BASE##*:}"; do
       set -- $s; if port_open "$2" "$3"; then echo "$1: up ($2:$3)"; else echo "$1: down"; fi
     done ;;
   *) echo "usage: $0 up|down|status|cluster" >&2; exit 2 ;;
