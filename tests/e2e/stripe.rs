@@ -250,6 +250,7 @@ async fn a_refund_made_in_stripes_dashboard_cancels_the_booking_and_frees_its_se
         let sig = sign_webhook(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
         reqwest::Client::new()
             .post(format!("{}/api/v1/payments/webhook", s.base))
+            .header("content-type", "application/json; charset=utf-8")
             .header("stripe-signature", sig)
             .body(body)
             .send()

@@ -43,7 +43,8 @@ pub async fn confirm_booking(
 /// `PUT /bookings/{id}/cancel`: frees the buyer's seats and refunds what was paid for them (the
 /// booking's owner or an admin). Seats whose tickets were transferred stay sold to their holders.
 pub async fn cancel_booking(app: &App, caller: &Caller, id: Uuid) -> AppResult<Booking> {
-    cancel(app, caller, id, None).await
+    let booking = get_booking(app, caller, id).await?;
+    cancel(app, caller, &booking, None).await
 }
 
 /// `PUT /bookings/{id}/cancel` with `seatIds`: gives some of the booking's seats back (owner or
@@ -59,22 +60,22 @@ pub async fn cancel_seats(
     let event = app.event(booking.event_id).await?;
     let seats: Vec<String> =
         event.requested_seats(seat_ids)?.iter().map(ToString::to_string).collect();
-    cancel(app, caller, id, Some(&seats)).await
+    cancel(app, caller, &booking, Some(&seats)).await
 }
 
 /// Applies a cancel as the store's step decides it ([`crate::domain::cancel::plan_cancel`]), then
 /// what follows the commit: seat locks, the waitlist, refunds.
+/// `booking` is as [`get_booking`] gave it: the caller may see it, and a lapsed one is expired.
 async fn cancel(
     app: &App,
     caller: &Caller,
-    id: Uuid,
+    booking: &Booking,
     seats: Option<&[String]>,
 ) -> AppResult<Booking> {
-    // The owner or an admin (anyone else: 404), and a lapsed booking expired first.
-    let booking = get_booking(app, caller, id).await?;
+    let id = booking.id;
     let by = if caller.admin { Canceller::Admin } else { Canceller::Buyer };
     let now = app.now();
-    match app.bookings.cancel(booking.id, seats, by, now, &caller.user_id).await? {
+    match app.bookings.cancel(id, seats, by, now, &caller.user_id).await? {
         Cancelled::Unchanged(booking) => Ok(*booking),
         Cancelled::Whole { booking, refunds } => {
             after_change(app, &booking, now).await?;
