@@ -18,6 +18,7 @@ pub enum Metric {
     PaymentsSucceeded,
     PaymentsFailed,
     PaymentsRefunded,
+    PaymentsDisputed,
     ContendedRetriesExhausted,
     OutboxRelayed,
     SeatLogRelayed,
@@ -34,7 +35,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 23] = [
+    pub const ALL: [Metric; 24] = [
         Metric::HoldsCreated,
         Metric::HoldConflicts,
         Metric::BookingsCreated,
@@ -45,6 +46,7 @@ impl Metric {
         Metric::PaymentsSucceeded,
         Metric::PaymentsFailed,
         Metric::PaymentsRefunded,
+        Metric::PaymentsDisputed,
         Metric::ContendedRetriesExhausted,
         Metric::OutboxRelayed,
         Metric::SeatLogRelayed,
@@ -73,6 +75,7 @@ impl Metric {
             Metric::PaymentsSucceeded => "PaymentsSucceeded",
             Metric::PaymentsFailed => "PaymentsFailed",
             Metric::PaymentsRefunded => "PaymentsRefunded",
+            Metric::PaymentsDisputed => "PaymentsDisputed",
             Metric::ContendedRetriesExhausted => "ContendedRetriesExhausted",
             Metric::OutboxRelayed => "OutboxRelayed",
             Metric::SeatLogRelayed => "SeatLogRelayed",

@@ -172,7 +172,7 @@ async fn websocket_input_is_checked() {
 }
 
 /// The emails the AWS emulator took for `to`: (subject, body).
-async fn emails_to(to: &str) -> Vec<(String, String)> {
+pub(crate) async fn emails_to(to: &str) -> Vec<(String, String)> {
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
     let data: Value =
@@ -195,7 +195,7 @@ async fn emails_to(to: &str) -> Vec<(String, String)> {
 }
 
 /// The emails to `to`, once there is one (at most a minute).
-async fn first_emails_to(to: &str) -> Vec<(String, String)> {
+pub(crate) async fn first_emails_to(to: &str) -> Vec<(String, String)> {
     eventually(Duration::from_secs(60), "an email", || async {
         Some(emails_to(to).await).filter(|m| !m.is_empty())
     })

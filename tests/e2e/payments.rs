@@ -301,7 +301,7 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
     let other = s.book(&e, "ann", &["A-1-3"]).await;
     // The process died between the charge and its settlement: the row says PROCESSING, three
     // minutes old, while the provider charged the card.
-    let payment = |booking: &Value, age_seconds: i64| Payment {
+    let payment = |booking: &Value, age_seconds: i64, method: &str| Payment {
         id: uuid::Uuid::now_v7(),
         booking_id: booking["id"].as_str().unwrap().parse().unwrap(),
         user_id: "ann".into(),
@@ -311,19 +311,26 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
         failure_reason: None,
         created_at: chrono::Utc::now() - chrono::Duration::seconds(age_seconds),
         refunded_cents: 0,
+        client_secret: None,
+        method: method.into(),
     };
-    let charged = payment(&b, 180);
-    s.app.payments.insert(&charged, "pm_card_visa").await.unwrap();
+    let charged = payment(&b, 180, "pm_card_visa");
+    s.app.payments.insert(&charged).await.unwrap();
     // An async payment waits for its webhook; a fresh one may still be settling in its request.
-    let waiting = payment(&other, 180);
-    s.app.payments.insert(&waiting, "pm_card_async").await.unwrap();
-    let fresh = payment(&later, 5);
-    s.app.payments.insert(&fresh, "pm_card_visa").await.unwrap();
+    let waiting = payment(&other, 180, "pm_card_async");
+    s.app.payments.insert(&waiting).await.unwrap();
+    let fresh = payment(&later, 5, "pm_card_visa");
+    s.app.payments.insert(&fresh).await.unwrap();
 
     let report = booking_core::app::sweep::sweep(&s.app).await.unwrap();
     assert_eq!(report.reconciled, 1, "{report:?}");
     for (p, want) in [(&charged, "SUCCEEDED"), (&waiting, "PROCESSING"), (&fresh, "PROCESSING")] {
-        assert_eq!(s.get(&format!("/api/v1/payments/{}", p.id), &ann).await.body["status"], want);
+        let status: String = sqlx::query_scalar("SELECT status FROM payments WHERE id = ?")
+            .bind(p.id.to_string())
+            .fetch_one(&s.db)
+            .await
+            .unwrap();
+        assert_eq!(status, want, "{p:?}");
     }
     let got = s.get(&format!("/api/v1/bookings/{}", b["id"].as_str().unwrap()), &ann).await;
     assert_eq!(got.body["status"], "CONFIRMED", "a paid order is never lost");
@@ -334,4 +341,9 @@ async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
         0,
         "settled once"
     );
+    // A read of a payment in flight asks the provider too: the fresh one is settled by its GET.
+    let read = s.get(&format!("/api/v1/payments/{}", fresh.id), &ann).await;
+    assert_eq!(read.body["status"], "SUCCEEDED", "{read:?}");
+    let waiting = s.get(&format!("/api/v1/payments/{}", waiting.id), &ann).await;
+    assert_eq!(waiting.body["status"], "PROCESSING", "{waiting:?}");
 }

@@ -179,33 +179,28 @@ async fn a_card_that_needs_3d_secure_settles_by_the_webhook_stripe_sends_once_au
     let hook = format!("/_config/webhooks/{}", uuid::Uuid::now_v7().simple());
     let url = format!("{}/api/v1/payments/webhook", s.base);
     to_stripe(&hook, &[("url", &url), ("secret", WEBHOOK_SECRET)]).await;
-    let card = to_stripe(
-        "/v1/payment_methods",
-        &[
-            ("type", "card"),
-            ("card[number]", "4000002760003184"),
-            ("card[exp_month]", "12"),
-            ("card[exp_year]", "2030"),
-            ("card[cvc]", "123"),
-        ],
-    )
-    .await;
+    let card = three_d_secure_card().await;
     let e = s.simple_event(1, 4, 4).await;
     let b = s.book(&e, "tia", &["A-1-1"]).await;
     let p = s
         .post(
             "/api/v1/payments",
             &s.token("tia"),
-            json!({ "bookingId": b["id"], "paymentMethod": card["id"] }),
+            json!({ "bookingId": b["id"], "paymentMethod": card }),
         )
         .await;
-    assert_eq!((p.status, &p.body["status"]), (StatusCode::CREATED, &json!("PROCESSING")), "{p:?}");
+    assert_eq!(
+        (p.status, &p.body["status"]),
+        (StatusCode::CREATED, &json!("REQUIRES_ACTION")),
+        "{p:?}"
+    );
     let payment = p.body["id"].as_str().unwrap().to_string();
     let intent_id = intents_of(&s, &payment).await.remove(0);
     let intent = at_stripe(&format!("/v1/payment_intents/{intent_id}")).await;
     assert_eq!(intent["status"], "requires_action", "{intent}");
+    assert_eq!(p.body["clientSecret"], intent["client_secret"], "what Stripe.js completes it with");
     // The buyer authenticates (Stripe.js's step); Stripe charges and sends payment_intent.succeeded.
-    let secret = intent["client_secret"].as_str().unwrap();
+    let secret = p.body["clientSecret"].as_str().unwrap();
     to_stripe(
         &format!("/v1/payment_intents/{intent_id}/_authenticate"),
         &[("client_secret", secret), ("success", "true")],
@@ -229,6 +224,69 @@ async fn a_card_that_needs_3d_secure_settles_by_the_webhook_stripe_sends_once_au
             .await
             .unwrap();
     assert_eq!(receipts, 1);
+}
+
+/// A card that needs 3-D Secure, as a payment method at the emulator.
+async fn three_d_secure_card() -> String {
+    let card = to_stripe(
+        "/v1/payment_methods",
+        &[
+            ("type", "card"),
+            ("card[number]", "4000002760003184"),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2030"),
+            ("card[cvc]", "123"),
+        ],
+    )
+    .await;
+    card["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_read_of_a_payment_waiting_for_3d_secure_asks_stripe_and_settles_it() {
+    // No webhook reaches this gateway: only the reads settle.
+    let s = stripe_stack().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "una", &["A-1-1"]).await;
+    let pay = || async {
+        let card = three_d_secure_card().await;
+        let body = json!({ "bookingId": b["id"], "paymentMethod": card });
+        let p = s.post("/api/v1/payments", &s.token("una"), body).await;
+        assert_eq!(p.body["status"], "REQUIRES_ACTION", "{p:?}");
+        (
+            p.body["id"].as_str().unwrap().to_string(),
+            p.body["clientSecret"].as_str().unwrap().to_string(),
+        )
+    };
+    let s = &s;
+    let authenticate = |payment: String, secret: String, success: bool| async move {
+        let intent = intents_of(s, &payment).await.remove(0);
+        let path = format!("/v1/payment_intents/{intent}/_authenticate");
+        to_stripe(&path, &[("client_secret", &secret), ("success", &success.to_string())]).await;
+        s.get(&format!("/api/v1/payments/{payment}"), &s.token("una")).await
+    };
+    // The buyer fails the bank's check: the payment fails, the booking may be paid again.
+    let (first, secret) = pay().await;
+    let read = s.get(&format!("/api/v1/payments/{first}"), &s.token("una")).await;
+    assert_eq!(read.body["status"], "REQUIRES_ACTION", "asked, still waiting: {read:?}");
+    let failed = authenticate(first, secret, false).await;
+    assert_eq!(failed.body["status"], "FAILED", "{failed:?}");
+    assert_eq!(failed.body["failureReason"], "payment_intent_authentication_failure");
+    assert!(failed.body.get("clientSecret").is_none());
+    // Then passes it: the read settles the payment and confirms the booking.
+    let (second, secret) = pay().await;
+    let paid = authenticate(second, secret, true).await;
+    assert_eq!(paid.body["status"], "SUCCEEDED", "{paid:?}");
+    let id = b["id"].as_str().unwrap();
+    let got = s.get(&format!("/api/v1/bookings/{id}"), &s.token("una")).await;
+    assert_eq!(got.body["status"], "CONFIRMED", "{got:?}");
+    assert_eq!(
+        s.get(&format!("/api/v1/bookings/{id}/tickets"), &s.token("una")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -270,4 +328,67 @@ async fn a_refund_made_in_stripes_dashboard_cancels_the_booking_and_frees_its_se
     let ours: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM stripe_refunds").fetch_one(&s.db).await.unwrap();
     assert_eq!(ours, 0, "the refund was Stripe's; none is made again here");
+}
+
+#[tokio::test]
+async fn a_chargeback_is_recorded_on_the_booking_reported_and_told_to_the_organiser_once() {
+    let desk = format!("disputes-{}@example.com", uuid::Uuid::now_v7().simple());
+    let s = Stack::start_live_with(std::time::Duration::from_secs(3600), |c| {
+        c.payments.provider = ProviderKind::Stripe;
+        c.webhook_secret = WEBHOOK_SECRET.into();
+        c.payments.disputes_email = Some(desk.clone());
+    })
+    .await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "dan", &["A-1-1", "A-1-2"]).await;
+    let unpaid = s.book(&e, "dan", &["A-1-3"]).await;
+    let paid = s.pay(&b).await;
+    let intent = intents_of(&s, paid["id"].as_str().unwrap()).await.remove(0);
+    let send = |id: &str, intent: &str, status: &str| {
+        let kind = if matches!(status, "won" | "lost") { "closed" } else { "created" };
+        let body = json!({ "id": id, "object": "event", "type": format!("charge.dispute.{kind}"),
+            "data": { "object": { "id": "dp_1", "object": "dispute", "charge": "ch_1",
+                "payment_intent": intent, "amount": 10_000, "currency": "usd",
+                "reason": "fraudulent", "status": status, "metadata": {} } } })
+        .to_string();
+        let sig = sign_webhook(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+        let req = reqwest::Client::new()
+            .post(format!("{}/api/v1/payments/webhook", s.base))
+            .header("content-type", "application/json")
+            .header("stripe-signature", sig)
+            .body(body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let first = send("evt_dispute_1", &intent, "needs_response").await;
+    assert_eq!(first["applied"], true, "{first}");
+    assert_eq!(send("evt_dispute_1", &intent, "needs_response").await["applied"], false, "once");
+    assert_eq!(send("evt_dispute_2", "pi_not_ours", "needs_response").await["applied"], false);
+    let id = b["id"].as_str().unwrap();
+    let got = s.get(&format!("/api/v1/bookings/{id}"), &s.token("dan")).await;
+    assert_eq!(
+        got.body["dispute"],
+        json!({ "status": "needs_response", "amountCents": 10_000, "reason": "fraudulent" }),
+        "{got:?}"
+    );
+    assert_eq!(got.body["status"], "CONFIRMED", "the booking stands until the bank decides");
+    let other = unpaid["id"].as_str().unwrap();
+    let untouched = s.get(&format!("/api/v1/bookings/{other}"), &s.token("dan")).await;
+    assert!(untouched.body.get("dispute").is_none(), "{untouched:?}");
+    let report = s.get(&format!("/api/v1/events/{e}/report"), &s.admin_token()).await;
+    assert_eq!(
+        (&report.body["disputes"], &report.body["disputedCents"]),
+        (&json!(1), &json!(10_000))
+    );
+    // The organiser's desk hears of it, once.
+    let mails = crate::live::first_emails_to(&desk).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].0.starts_with("Chargeback on a booking"), "{mails:?}");
+    assert!(mails[0].1.contains("100.00 USD") && mails[0].1.contains("fraudulent"), "{mails:?}");
+    // The bank decides for the seller: the status moves, nothing is counted twice.
+    let won = send("evt_dispute_3", &intent, "won").await;
+    assert_eq!(won["applied"], true, "{won}");
+    let got = s.get(&format!("/api/v1/bookings/{id}"), &s.token("dan")).await;
+    assert_eq!(got.body["dispute"]["status"], "won");
+    let report = s.get(&format!("/api/v1/events/{e}/report"), &s.admin_token()).await;
+    assert_eq!(report.body["disputes"], 1);
 }

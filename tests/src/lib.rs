@@ -136,7 +136,15 @@ impl Stack {
     /// [`Stack::start`] with this test's own topics, and the gateway playing the triggers: the
     /// relay every 100 ms, the sweep every `sweep_every`, and the consumer functions on Kafka.
     pub async fn start_live(sweep_every: std::time::Duration) -> Stack {
-        let s = Stack::start().await;
+        Stack::start_live_with(sweep_every, |_| {}).await
+    }
+
+    /// [`Stack::start_live`] with `f` changing the configuration first.
+    pub async fn start_live_with(
+        sweep_every: std::time::Duration,
+        f: impl FnOnce(&mut Config),
+    ) -> Stack {
+        let s = Stack::start_with(f).await;
         s.create_topics().await;
         local_gateway::spawn_background(
             s.app.clone(),

@@ -25,8 +25,8 @@ impl SandboxProvider {
 
 #[async_trait]
 impl PaymentProvider for SandboxProvider {
-    async fn charge(&self, _payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
-        Ok(match method {
+    async fn charge(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
+        Ok(match payment.method.as_str() {
             "pm_card_visa" => ChargeOutcome::Succeeded,
             "pm_card_chargeDeclined" => ChargeOutcome::Failed("card_declined".into()),
             "pm_card_async" => ChargeOutcome::Processing,
@@ -36,8 +36,8 @@ impl PaymentProvider for SandboxProvider {
 
     /// The sandbox charges by method alone, so it knows the outcome of any charge: a card that
     /// succeeds had succeeded, an async one is still processing until its webhook.
-    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
-        self.charge(payment, method).await
+    async fn status(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
+        self.charge(payment).await
     }
 
     /// One refund per idempotency key: asking again only counts the request.

@@ -28,6 +28,8 @@ struct Intent {
     id: String,
     status: String,
     #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
     last_payment_error: Option<StripeError>,
 }
 
@@ -77,7 +79,11 @@ impl Intent {
                     .map(StripeError::reason)
                     .unwrap_or_else(|| self.status.clone()),
             ),
-            // processing, requires_action, requires_confirmation, requires_capture: not yet.
+            "requires_action" => match &self.client_secret {
+                Some(secret) => ChargeOutcome::RequiresAction(secret.clone()),
+                None => ChargeOutcome::Processing,
+            },
+            // processing, requires_confirmation, requires_capture: not yet.
             _ => ChargeOutcome::Processing,
         }
     }
@@ -169,11 +175,11 @@ impl StripeProvider {
 
     /// Creates and confirms the payment's intent (or, with the same idempotency key, gets the
     /// answer Stripe gave the first time).
-    async fn create_intent(&self, p: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
+    async fn create_intent(&self, p: &Payment) -> BackendResult<ChargeOutcome> {
         let form = [
             ("amount", p.amount_cents.to_string()),
             ("currency", p.currency.to_ascii_lowercase()),
-            ("payment_method", method.to_string()),
+            ("payment_method", p.method.clone()),
             ("payment_method_types[]", "card".to_string()),
             ("confirm", "true".to_string()),
             ("metadata[bookingId]", p.booking_id.to_string()),
@@ -206,8 +212,8 @@ impl StripeProvider {
 
 #[async_trait]
 impl PaymentProvider for StripeProvider {
-    async fn charge(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
-        self.create_intent(payment, method).await
+    async fn charge(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
+        self.create_intent(payment).await
     }
 
     async fn payment_of(&self, intent: &str) -> BackendResult<Option<Uuid>> {
@@ -226,9 +232,9 @@ impl PaymentProvider for StripeProvider {
     /// The intent's status at Stripe. A payment with no intent in the book (the process died
     /// between Stripe's answer and the book) sends the create again with the same idempotency
     /// key, which Stripe answers with the first answer.
-    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
+    async fn status(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
         let Some(intent) = self.intent_of(payment.id).await? else {
-            return self.create_intent(payment, method).await;
+            return self.create_intent(payment).await;
         };
         let what = "reading a Stripe PaymentIntent";
         let req = self
@@ -306,9 +312,12 @@ mod tests {
             intent(r#"{"id":"pi_1","status":"succeeded"}"#).outcome(),
             ChargeOutcome::Succeeded
         );
-        for pending in
-            ["processing", "requires_action", "requires_confirmation", "requires_capture"]
-        {
+        assert_eq!(
+            intent(r#"{"id":"pi_1","status":"requires_action","client_secret":"pi_1_secret_x"}"#)
+                .outcome(),
+            ChargeOutcome::RequiresAction("pi_1_secret_x".into())
+        );
+        for pending in ["processing", "requires_confirmation", "requires_capture"] {
             let i = intent(&format!(r#"{{"id":"pi_1","status":"{pending}"}}"#));
             assert_eq!(i.outcome(), ChargeOutcome::Processing, "{pending}");
         }

@@ -59,6 +59,7 @@ pub async fn create_booking(
         created_at: now,
         updated_at: now,
         version: 0,
+        dispute: None,
     };
     if !app.holds.claim(&hold, booking.id, booking.expires_at).await? {
         return Err(AppError::HoldExpired);

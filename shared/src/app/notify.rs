@@ -6,8 +6,8 @@
 use super::{App, AppError, AppResult, Handled, Resource};
 use crate::domain::message::{Message, WaitlistOffered};
 use crate::domain::notification::{
-    booking_notice, offer_notice, refund_notice, transfer_notice, Notice, BOOKING_NOTICES,
-    OFFER_NOTICE, REFUND_NOTICE, TRANSFER_NOTICE,
+    booking_notice, dispute_notice, offer_notice, refund_notice, transfer_notice, Notice,
+    BOOKING_NOTICES, DISPUTE_NOTICE, OFFER_NOTICE, REFUND_NOTICE, TRANSFER_NOTICE,
 };
 use crate::domain::{BookingStatus, Envelope, RuleError};
 use crate::metrics::{self, Metric};
@@ -20,6 +20,7 @@ pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
             && kind != REFUND_NOTICE
             && kind != TRANSFER_NOTICE
             && kind != OFFER_NOTICE
+            && kind != DISPUTE_NOTICE
         {
             out.skipped += 1;
             continue;
@@ -68,6 +69,12 @@ async fn notice_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipie
                 return Ok(None);
             }
             transfer_notice(&booking, &t.seat_id, &t.to_user_id, &event.name)
+        }
+        Message::PaymentDisputed(d) => {
+            // The organiser's desk hears of it, not the buyer (whose bank opened it).
+            let Some(desk) = app.config.payments.disputes_email.clone() else { return Ok(None) };
+            let notice = dispute_notice(&booking, &d.dispute, &d.currency, &event.name);
+            return Ok(Some((notice, (Some(desk), None))));
         }
         Message::PaymentRefunded(p) => {
             // What this refund gives back (all of the payment when the provider refunded it).

@@ -40,9 +40,11 @@ pub async fn create_payment(
         failure_reason: None,
         created_at: now,
         refunded_cents: 0,
+        client_secret: None,
         user_id: caller.user_id.clone(),
+        method: method.to_string(),
     };
-    match app.payments.insert(&payment, method).await? {
+    match app.payments.insert(&payment).await? {
         NewPayment::Inserted => {}
         NewPayment::InFlight(other) => return Err(AppError::PaymentInFlight(other)),
         NewPayment::EventCancelled => return Err(AppError::NotOnSale(SaleStatus::Cancelled)),
@@ -50,8 +52,9 @@ pub async fn create_payment(
             return Err(status.map_or(AppError::NotFound(Resource::Booking), AppError::BookingState))
         }
     }
-    let outcome = app.provider.charge(&payment, method).await?;
+    let outcome = app.provider.charge(&payment).await?;
     settle(app, &mut payment, &outcome, None).await?;
+    payment.shown_as(&outcome);
     match outcome {
         ChargeOutcome::Failed(reason) => {
             Err(AppError::PaymentDeclined { payment_id: payment.id, reason })
@@ -60,11 +63,19 @@ pub async fn create_payment(
     }
 }
 
+/// `GET /payments/{id}`. A payment still in flight is asked about at the provider and settled with
+/// what it says, as its webhook would (a buyer back from authenticating sees the outcome at once).
 pub async fn get_payment(app: &App, caller: &Caller, id: Uuid) -> AppResult<Payment> {
-    match app.payments.get(id).await? {
-        Some(p) if caller.may_see(&p.user_id) => Ok(p),
-        _ => Err(AppError::NotFound(Resource::Payment)),
+    let mut payment = match app.payments.get(id).await? {
+        Some(p) if caller.may_see(&p.user_id) => p,
+        _ => return Err(AppError::NotFound(Resource::Payment)),
+    };
+    if payment.in_flight() {
+        let outcome = app.provider.status(&payment).await?;
+        settle(app, &mut payment, &outcome, None).await?;
+        payment.shown_as(&outcome);
     }
+    Ok(payment)
 }
 
 /// Settles in MySQL, then does what must follow outside the transaction: seat locks, refunds.
@@ -74,6 +85,9 @@ async fn settle(
     outcome: &ChargeOutcome,
     webhook: Option<WebhookReceipt<'_>>,
 ) -> AppResult<Settled> {
+    if matches!(outcome, ChargeOutcome::Processing | ChargeOutcome::RequiresAction(_)) {
+        return Ok(Settled::Unchanged);
+    }
     let now = app.now();
     let settled = app.payments.settle(payment.id, outcome, webhook, now).await?;
     match &settled {
@@ -92,6 +106,7 @@ async fn settle(
         Settled::Failed => {
             metrics::count(Metric::PaymentsFailed, 1);
             payment.status = PaymentStatus::Failed;
+            payment.client_secret = None;
             if let ChargeOutcome::Failed(r) = outcome {
                 payment.failure_reason = Some(r.clone());
             }
@@ -106,11 +121,8 @@ async fn settle(
 /// provider says, exactly as its webhook would. Returns how many were settled.
 pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppResult<usize> {
     let mut settled = 0;
-    for (mut payment, method) in app.payments.stale(app.now() - after, limit).await? {
-        let outcome = app.provider.status(&payment, &method).await?;
-        if outcome == ChargeOutcome::Processing {
-            continue;
-        }
+    for mut payment in app.payments.stale(app.now() - after, limit).await? {
+        let outcome = app.provider.status(&payment).await?;
         if settle(app, &mut payment, &outcome, None).await? != Settled::Unchanged {
             tracing::warn!(payment_id = %payment.id, status = ?payment.status, "payment reconciled with the provider");
             settled += 1;
@@ -161,6 +173,14 @@ pub async fn apply_webhook(app: &App, _signed: Signed, event: ProviderEvent) -> 
                     true
                 }
             }
+        }
+        ProviderEventKind::Disputed(dispute) => {
+            let recorded = app.payments.dispute(payment.id, dispute, hook, app.now()).await?;
+            if let Some(b) = &recorded {
+                metrics::count(Metric::PaymentsDisputed, 1);
+                tracing::warn!(payment_id = %payment.id, booking_id = %b.id, status = dispute.status, amount_cents = dispute.amount_cents, "chargeback on a booking");
+            }
+            recorded.is_some()
         }
         ProviderEventKind::Other(_) => false,
     };

@@ -31,6 +31,9 @@ pub struct Payments {
     pub stripe_secret_key_arn: Option<String>,
     /// `STRIPE_PUBLISHABLE_KEY`: the browser library's key (configuration, not a secret).
     pub stripe_publishable_key: String,
+    /// `DISPUTES_EMAIL`: where a chargeback on a booking is reported (the organiser's payments
+    /// desk); unset, the `PaymentDisputed` message on `payment.events` is the only notice.
+    pub disputes_email: Option<String>,
 }
 
 impl Payments {
@@ -42,6 +45,7 @@ impl Payments {
             stripe_secret_key: var("STRIPE_SECRET_KEY", LOCAL_STRIPE_KEY),
             stripe_secret_key_arn: env.get("STRIPE_SECRET_KEY_ARN"),
             stripe_publishable_key: var("STRIPE_PUBLISHABLE_KEY", "pk_test_local"),
+            disputes_email: env.get("DISPUTES_EMAIL").filter(|e| !e.is_empty()),
         }
     }
 

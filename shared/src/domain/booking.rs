@@ -110,6 +110,9 @@ pub struct Booking {
     pub updated_at: DateTime<Utc>,
     #[serde(skip)]
     pub version: u64,
+    /// A chargeback opened on its payment, as the provider last told of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<super::Dispute>,
 }
 
 /// Where a new booking's seats come from: the caller's hold, or seats to hold and book at once.
@@ -143,6 +146,7 @@ pub(crate) mod tests {
             created_at: now,
             updated_at: now,
             version: 0,
+            dispute: None,
         }
     }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::settlement::{allocate_refund, RefundOwed};
 use super::ticket::{StoredTicket, TicketStatus};
-use super::{Booking, BookingStatus, Payment, PaymentStatus, RefundReason, Transition};
+use super::{Booking, BookingStatus, Payment, RefundReason, Transition};
 
 /// Who asks for the cancel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub fn plan_cancel(
             asked.to_vec()
         }
     };
-    if let Some(p) = payments.iter().find(|p| p.status == PaymentStatus::Processing) {
+    if let Some(p) = payments.iter().find(|p| p.in_flight()) {
         return Err(CancelRefusal::InFlight(p.id));
     }
     Ok(CancelPlan::Seats(seats))
@@ -142,6 +142,7 @@ mod tests {
     use super::*;
     use crate::domain::booking::tests::booking;
     use crate::domain::settlement::tests::payment;
+    use crate::domain::PaymentStatus;
 
     fn ticket(b: &Booking, seat: &str, holder: &str, status: TicketStatus) -> StoredTicket {
         StoredTicket {

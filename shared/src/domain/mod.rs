@@ -25,7 +25,7 @@ pub use event::{
 pub use hold::{Hold, HoldAsk, SeatChoice, UserCaps};
 pub use message::{Envelope, MessageKind};
 pub use payment::{
-    ChargeOutcome, Payment, PaymentStatus, ProviderEvent, ProviderEventKind, Refund,
+    ChargeOutcome, Dispute, Payment, PaymentStatus, ProviderEvent, ProviderEventKind, Refund,
 };
 pub use seat::{SeatId, SeatStatus};
 pub use settlement::RefundReason;

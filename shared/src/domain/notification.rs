@@ -17,6 +17,8 @@ pub const BOOKING_NOTICES: [MessageKind; 3] =
 pub const REFUND_NOTICE: MessageKind = MessageKind::PaymentRefunded;
 /// The ticket message type the buyer who gave a ticket away hears about.
 pub const TRANSFER_NOTICE: MessageKind = MessageKind::TicketTransferred;
+/// The payment message type the organiser hears about (at `DISPUTES_EMAIL`).
+pub const DISPUTE_NOTICE: MessageKind = MessageKind::PaymentDisputed;
 /// The waitlist message type the waiting buyer hears about.
 pub const OFFER_NOTICE: MessageKind = MessageKind::WaitlistOffered;
 
@@ -43,6 +45,22 @@ pub fn transfer_notice(b: &Booking, seat: &str, to_user: &str, event_name: &str)
             "Your ticket for seat {seat} now belongs to {to_user}; its old code no longer admits.\nBooking reference: {reference}\n"
         ),
         sms: format!("Ticket {seat} for {event_name} transferred to {to_user}. Ref {reference}"),
+    }
+}
+
+/// The notice to the organiser of a chargeback on booking `b`'s payment.
+pub fn dispute_notice(b: &Booking, d: &super::Dispute, currency: &str, event_name: &str) -> Notice {
+    let reference = &b.id.simple().to_string()[..12];
+    let amount = money(d.amount_cents, currency);
+    Notice {
+        subject: format!("Chargeback on a booking: {event_name}"),
+        text: format!(
+            "The buyer's bank disputes {amount} paid for booking {reference} ({seats}).\nReason: {reason}\nStatus: {status}\n\nAnswer it in Stripe's dashboard before its deadline; the booking and its tickets stand until then.\n",
+            seats = b.seat_ids.join(", "),
+            reason = d.reason,
+            status = d.status,
+        ),
+        sms: format!("Chargeback {amount} on booking {reference} ({event_name}): {}", d.reason),
     }
 }
 

@@ -10,9 +10,13 @@ use uuid::Uuid;
 pub const WEBHOOK_TOLERANCE_SECONDS: i64 = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentStatus {
     Processing,
+    /// A PROCESSING payment whose provider waits for the buyer to authenticate (3-D Secure), as
+    /// served with its `clientSecret`; the store keeps it PROCESSING (in flight either way), and
+    /// each read of it asks the provider.
+    RequiresAction,
     Succeeded,
     Failed,
     Refunded,
@@ -22,6 +26,7 @@ impl PaymentStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentStatus::Processing => "PROCESSING",
+            PaymentStatus::RequiresAction => "REQUIRES_ACTION",
             PaymentStatus::Succeeded => "SUCCEEDED",
             PaymentStatus::Failed => "FAILED",
             PaymentStatus::Refunded => "REFUNDED",
@@ -31,6 +36,7 @@ impl PaymentStatus {
     pub fn parse(s: &str) -> Option<PaymentStatus> {
         [
             PaymentStatus::Processing,
+            PaymentStatus::RequiresAction,
             PaymentStatus::Succeeded,
             PaymentStatus::Failed,
             PaymentStatus::Refunded,
@@ -54,8 +60,41 @@ pub struct Payment {
     /// What has been given back so far (a partial cancel refunds its seats' share; the payment
     /// stays SUCCEEDED until all of it is refunded).
     pub refunded_cents: i64,
+    /// With REQUIRES_ACTION: what the provider's browser library completes the payment with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
     #[serde(skip)]
     pub user_id: String,
+    /// The provider's payment method the buyer paid with (what the provider is asked about).
+    #[serde(skip)]
+    pub method: String,
+}
+
+impl Payment {
+    /// Whether the payment is still in flight (neither settled nor failed).
+    pub fn in_flight(&self) -> bool {
+        matches!(self.status, PaymentStatus::Processing | PaymentStatus::RequiresAction)
+    }
+
+    /// Whether a chargeback on it is recorded: only money taken (SUCCEEDED, or REFUNDED since)
+    /// can be disputed.
+    pub fn disputable(&self) -> bool {
+        matches!(self.status, PaymentStatus::Succeeded | PaymentStatus::Refunded)
+    }
+
+    /// The payment as served after the provider's `outcome` left it in flight: waiting for the
+    /// buyer's authentication, or processing.
+    pub fn shown_as(&mut self, outcome: &ChargeOutcome) {
+        if !self.in_flight() {
+            return;
+        }
+        (self.status, self.client_secret) = match outcome {
+            ChargeOutcome::RequiresAction(secret) => {
+                (PaymentStatus::RequiresAction, Some(secret.clone()))
+            }
+            _ => (PaymentStatus::Processing, None),
+        };
+    }
 }
 
 /// Money owed back on a payment, decided in the transaction that cancelled what it paid for and
@@ -72,6 +111,17 @@ pub struct Refund {
     pub reason: super::settlement::RefundReason,
 }
 
+/// A chargeback the buyer's bank opened on a payment (Stripe's Dispute), as the provider last told
+/// of it: its status (`warning_needs_response`, `needs_response`, `under_review`, `won`, `lost`,
+/// ...), the amount disputed and the bank's reason (`fraudulent`, `product_not_received`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dispute {
+    pub status: String,
+    pub amount_cents: i64,
+    pub reason: String,
+}
+
 /// What the provider answered to a charge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChargeOutcome {
@@ -79,6 +129,9 @@ pub enum ChargeOutcome {
     Failed(String),
     /// Settles later through the webhook.
     Processing,
+    /// The buyer must authenticate (3-D Secure) with this client secret first; it settles later
+    /// through the webhook or a read of the payment.
+    RequiresAction(String),
 }
 
 /// A provider's event, as this system acts on it.
@@ -97,6 +150,8 @@ pub enum ProviderEventKind {
     PaymentSucceeded,
     PaymentFailed,
     RefundSucceeded,
+    /// A chargeback opened or moved on the payment (Stripe's `charge.dispute.*`).
+    Disputed(Dispute),
     Other(String),
 }
 
@@ -115,6 +170,7 @@ impl ProviderEventKind {
             ProviderEventKind::PaymentSucceeded => "payment.succeeded",
             ProviderEventKind::PaymentFailed => "payment.failed",
             ProviderEventKind::RefundSucceeded => "refund.succeeded",
+            ProviderEventKind::Disputed(_) => "charge.dispute",
             ProviderEventKind::Other(s) => s,
         }
     }

@@ -45,6 +45,9 @@ pub struct SalesReport {
     pub revenue_cents: i64,
     /// Everything refunded, whole and partial.
     pub refunded_cents: i64,
+    /// Bookings whose payment the buyer's bank disputes (chargebacks), and the amount disputed.
+    pub disputes: u64,
+    pub disputed_cents: i64,
     pub categories: Vec<CategorySales>,
     /// Tickets in the venue now.
     pub checked_in: u64,

@@ -103,11 +103,11 @@ pub fn settle(
     outcome: &ChargeOutcome,
     now: DateTime<Utc>,
 ) -> Settlement {
-    if payment.status != PaymentStatus::Processing {
+    if !payment.in_flight() {
         return Settlement::Unchanged;
     }
     match outcome {
-        ChargeOutcome::Processing => Settlement::Unchanged,
+        ChargeOutcome::Processing | ChargeOutcome::RequiresAction(_) => Settlement::Unchanged,
         ChargeOutcome::Failed(reason) => Settlement::Fail(reason.clone()),
         ChargeOutcome::Succeeded => match booking.payable(now) {
             Ok(()) => Settlement::Confirm,
@@ -188,7 +188,9 @@ pub(crate) mod tests {
             failure_reason: None,
             created_at: b.created_at,
             refunded_cents: refunded,
+            client_secret: None,
             user_id: b.user_id.clone(),
+            method: "pm_card_visa".into(),
         }
     }
 

@@ -10,7 +10,7 @@ use super::idempotency::once;
 use super::{bounded_body, caller, header, json, json_body, path_id, writer, HandlerResult};
 use crate::app::{payments, App};
 use crate::config::ProviderKind;
-use crate::domain::{ProviderEvent, ProviderEventKind};
+use crate::domain::ProviderEvent;
 
 /// `POST /api/v1/payments` (`Idempotency-Key` honoured): 201 Payment; 402 `PAYMENT_DECLINED`.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
@@ -56,16 +56,13 @@ pub async fn webhook(app: Arc<App>, req: Request) -> HandlerResult {
         // `StripeEvent` reads only what it needs (Stripe sends many more fields).
         match json_body::<StripeEvent>(&req)?.work()? {
             StripeWork::Event(event) => event,
-            // A charge refunded in full at Stripe: as a provider refund (the booking cancelled,
-            // its seats freed, its tickets revoked), if the intent is one of this system's.
-            StripeWork::Refunded { id, intent } => {
+            // A charge refunded in full at Stripe (as a provider refund: the booking cancelled, its
+            // seats freed, its tickets revoked) or disputed, if the intent is one of this system's.
+            StripeWork::OfIntent { id, intent, kind } => {
                 match app.provider.payment_of(&intent).await.map_err(crate::app::AppError::from)? {
-                    Some(payment_id) => ProviderEvent {
-                        id,
-                        kind: ProviderEventKind::RefundSucceeded,
-                        payment_id,
-                        failure_reason: None,
-                    },
+                    Some(payment_id) => {
+                        ProviderEvent { id, kind, payment_id, failure_reason: None }
+                    }
                     None => return nothing(),
                 }
             }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::BackendResult;
 use crate::domain::cancel::{CancelRefusal, Canceller};
-use crate::domain::{Booking, BookingStatus, ChargeOutcome, Envelope, Payment, Refund};
+use crate::domain::{Booking, BookingStatus, ChargeOutcome, Dispute, Envelope, Payment, Refund};
 
 /// What committing a new booking came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,14 +119,10 @@ pub trait PaymentStore: Send + Sync {
     /// Records a PROCESSING payment, unless its booking is no longer PENDING or has a payment
     /// PROCESSING or SUCCEEDED already (one payment in flight per booking: the booking row is
     /// locked while this is checked).
-    async fn insert(&self, payment: &Payment, method: &str) -> BackendResult<NewPayment>;
+    async fn insert(&self, payment: &Payment) -> BackendResult<NewPayment>;
     async fn get(&self, id: Uuid) -> BackendResult<Option<Payment>>;
-    /// Payments still PROCESSING that were created before `before`, oldest first, with their method.
-    async fn stale(
-        &self,
-        before: DateTime<Utc>,
-        limit: u32,
-    ) -> BackendResult<Vec<(Payment, String)>>;
+    /// Payments still PROCESSING that were created before `before`, oldest first.
+    async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Payment>>;
     /// Settles a PROCESSING payment: SUCCEEDED confirms a PENDING booking in the same transaction;
     /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
     /// is recorded in the same transaction so that it takes effect once.
@@ -146,6 +142,16 @@ pub trait PaymentStore: Send + Sync {
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> BackendResult<ProviderRefund>;
+    /// Records a chargeback the provider told of (`charge.dispute.*`) on the booking a SUCCEEDED or
+    /// REFUNDED payment paid for, once per webhook event, with its `PaymentDisputed` message (the
+    /// organiser's notice) in the same transaction; the booking, when it was recorded.
+    async fn dispute(
+        &self,
+        id: Uuid,
+        dispute: &Dispute,
+        webhook: WebhookReceipt<'_>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<Booking>>;
     /// Refunds owed and not yet sent to the provider, oldest first: those created before `before`,
     /// of `event` only when given.
     async fn unsent_refunds(
@@ -185,13 +191,15 @@ pub enum ProviderRefund {
 /// A payment service provider.
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
-    async fn charge(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome>;
+    /// Charges `payment` (its amount, currency and method).
+    async fn charge(&self, payment: &Payment) -> BackendResult<ChargeOutcome>;
     /// Gives `refund` back; the provider applies one refund per `refund.id` (its idempotency key),
     /// however often it is asked.
     async fn refund(&self, refund: &Refund) -> BackendResult<()>;
-    /// What the provider knows of a charge made with `method` (reconciliation of a payment left
-    /// PROCESSING): still processing, succeeded, or failed (including never charged).
-    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome>;
+    /// What the provider knows of a payment's charge (a read of a payment in flight, and the
+    /// reconciliation of one left PROCESSING): still in flight, succeeded, or failed (including
+    /// never charged).
+    async fn status(&self, payment: &Payment) -> BackendResult<ChargeOutcome>;
     /// The payment the provider's own object `reference` (a Stripe PaymentIntent) was made for, if
     /// it is one of this system's.
     async fn payment_of(&self, _reference: &str) -> BackendResult<Option<Uuid>> {

@@ -51,7 +51,7 @@ pub(crate) struct State {
     pub bookings: BTreeMap<Uuid, Booking>,
     /// The unique key on live booking seats.
     pub live_seats: HashMap<(Uuid, String), Uuid>,
-    pub payments: BTreeMap<Uuid, (Payment, String)>,
+    pub payments: BTreeMap<Uuid, Payment>,
     /// Refunds owed, when, and whether the provider took each.
     pub refunds: Vec<(Refund, DateTime<Utc>, bool)>,
     pub webhooks: HashSet<String>,

@@ -30,18 +30,17 @@ impl State {
         let mut ps: Vec<Payment> = self
             .payments
             .values()
-            .map(|(p, _)| p.clone())
             .filter(|p| {
-                p.booking_id == booking
-                    && matches!(p.status, PaymentStatus::Processing | PaymentStatus::Succeeded)
+                p.booking_id == booking && (p.in_flight() || p.status == PaymentStatus::Succeeded)
             })
+            .cloned()
             .collect();
         ps.sort_by_key(|p| p.created_at);
         ps
     }
 
     pub(super) fn store_payment(&mut self, p: &Payment) {
-        if let Some((stored, _)) = self.payments.get_mut(&p.id) {
+        if let Some(stored) = self.payments.get_mut(&p.id) {
             *stored = p.clone();
         }
     }
@@ -54,7 +53,7 @@ impl State {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Refund {
-        let mut p = self.payments[&owed.payment_id].0.clone();
+        let mut p = self.payments[&owed.payment_id].clone();
         let refund = Refund {
             id: Uuid::now_v7(),
             payment_id: p.id,

@@ -7,8 +7,11 @@ use uuid::Uuid;
 
 use super::Memory;
 use crate::domain::history::PROVIDER;
+use crate::domain::message::dispute_message;
 use crate::domain::settlement::{self, ProviderRefundPlan, Settlement};
-use crate::domain::{BookingStatus, ChargeOutcome, Payment, PaymentStatus, Refund};
+use crate::domain::{
+    Booking, BookingStatus, ChargeOutcome, Dispute, Payment, PaymentStatus, Refund,
+};
 use crate::ports::{
     BackendResult, IdempotencyStore, KeyClaim, NewPayment, PaymentProvider, PaymentStore,
     ProviderRefund, Settled, StoredResponse, WebhookReceipt,
@@ -16,7 +19,7 @@ use crate::ports::{
 
 #[async_trait]
 impl PaymentStore for Memory {
-    async fn insert(&self, payment: &Payment, method: &str) -> BackendResult<NewPayment> {
+    async fn insert(&self, payment: &Payment) -> BackendResult<NewPayment> {
         let mut s = self.state();
         let Some(b) = s.bookings.get(&payment.booking_id) else {
             return Ok(NewPayment::NotPayable(None));
@@ -30,23 +33,19 @@ impl PaymentStore for Memory {
         if let Some(other) = s.live_payments(payment.booking_id).first() {
             return Ok(NewPayment::InFlight(other.id));
         }
-        s.payments.insert(payment.id, (payment.clone(), method.to_string()));
+        s.payments.insert(payment.id, payment.clone());
         Ok(NewPayment::Inserted)
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Payment>> {
-        Ok(self.state().payments.get(&id).map(|(p, _)| p.clone()))
+        Ok(self.state().payments.get(&id).cloned())
     }
 
-    async fn stale(
-        &self,
-        before: DateTime<Utc>,
-        limit: u32,
-    ) -> BackendResult<Vec<(Payment, String)>> {
+    async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Payment>> {
         let s = self.state();
         Ok(s.payments
             .values()
-            .filter(|(p, _)| p.status == PaymentStatus::Processing && p.created_at < before)
+            .filter(|p| p.status == PaymentStatus::Processing && p.created_at < before)
             .take(limit as usize)
             .cloned()
             .collect())
@@ -60,7 +59,7 @@ impl PaymentStore for Memory {
         now: DateTime<Utc>,
     ) -> BackendResult<Settled> {
         let mut s = self.state();
-        let Some(mut p) = s.payments.get(&id).map(|(p, _)| p.clone()) else {
+        let Some(mut p) = s.payments.get(&id).cloned() else {
             return Ok(Settled::Unchanged);
         };
         if let Some(w) = webhook {
@@ -98,7 +97,7 @@ impl PaymentStore for Memory {
         now: DateTime<Utc>,
     ) -> BackendResult<ProviderRefund> {
         let mut s = self.state();
-        let Some(mut p) = s.payments.get(&id).map(|(p, _)| p.clone()) else {
+        let Some(mut p) = s.payments.get(&id).cloned() else {
             return Ok(ProviderRefund::Unchanged);
         };
         if !s.webhooks.insert(webhook.id.to_string()) {
@@ -115,6 +114,27 @@ impl PaymentStore for Memory {
             return Ok(ProviderRefund::Cancelled(Box::new(b)));
         }
         Ok(ProviderRefund::Refunded)
+    }
+
+    async fn dispute(
+        &self,
+        id: Uuid,
+        dispute: &Dispute,
+        webhook: WebhookReceipt<'_>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<Booking>> {
+        let mut s = self.state();
+        let Some(p) = s.payments.get(&id).cloned() else { return Ok(None) };
+        if !s.webhooks.insert(webhook.id.to_string()) || !p.disputable() {
+            return Ok(None);
+        }
+        let b = s.bookings.get_mut(&p.booking_id).expect("a payment's booking");
+        b.dispute = Some(dispute.clone());
+        b.updated_at = now;
+        b.version += 1;
+        let b = b.clone();
+        s.enqueue(vec![dispute_message(&b, &p, dispute, now)], PROVIDER);
+        Ok(Some(b))
     }
 
     async fn unsent_refunds(
@@ -145,10 +165,11 @@ impl PaymentStore for Memory {
 /// The sandbox's card test modes, and a book of refunds by idempotency key.
 #[async_trait]
 impl PaymentProvider for Memory {
-    async fn charge(&self, _payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
-        Ok(match method {
+    async fn charge(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
+        Ok(match payment.method.as_str() {
             "pm_card_visa" => ChargeOutcome::Succeeded,
             "pm_card_async" => ChargeOutcome::Processing,
+            "pm_card_threeDSecureRequired" => ChargeOutcome::RequiresAction("secret".into()),
             "pm_card_chargeDeclined" => ChargeOutcome::Failed("card_declined".into()),
             _ => ChargeOutcome::Failed("unknown_payment_method".into()),
         })
@@ -161,8 +182,8 @@ impl PaymentProvider for Memory {
         Ok(())
     }
 
-    async fn status(&self, payment: &Payment, method: &str) -> BackendResult<ChargeOutcome> {
-        self.charge(payment, method).await
+    async fn status(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
+        self.charge(payment).await
     }
 }
 

@@ -11,11 +11,9 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::outbox::enqueue;
+use super::rows::{booking_rows, BookingRow, BOOKING_COLUMNS};
 use super::tickets::locked_for_booking;
-use super::tx::{
-    apply, booking_rows, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
-    BookingRow, BOOKING_COLUMNS,
-};
+use super::tx::{apply, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats};
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
 use crate::domain::cancel::{plan_cancel, seat_cancel_refunds, CancelPlan, Canceller};
 use crate::domain::message::{self, Message};

@@ -205,6 +205,8 @@ impl EventStore for MySqlEvents {
             bookings: BookingCounts::default(),
             revenue_cents: 0,
             refunded_cents: 0,
+            disputes: 0,
+            disputed_cents: 0,
             categories: Vec::new(),
             checked_in: 0,
             queue: None,
@@ -266,6 +268,14 @@ impl EventStore for MySqlEvents {
         .fetch_one(&mut *tx)
         .await
         .map_err(fault(what))?;
+        let disputes = sqlx::query!(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(dispute_amount_cents), 0) AS SIGNED) AS cents              FROM bookings WHERE event_id = ? AND dispute_status IS NOT NULL",
+            &id
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(fault(what))?;
+        (report.disputes, report.disputed_cents) = (disputes.n.max(0) as u64, disputes.cents);
         let categories: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT sec.category, COUNT(*), CAST(COALESCE(SUM(s.price_cents), 0) AS SIGNED) FROM bookings b \
              JOIN booking_seats bs ON bs.booking_id = b.id AND bs.released_at IS NULL \

@@ -19,6 +19,7 @@ pub mod iam;
 mod organiser;
 mod outbox;
 mod payments;
+mod rows;
 mod tickets;
 mod tx;
 mod waitlist;

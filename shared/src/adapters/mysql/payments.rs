@@ -8,14 +8,15 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
-use super::tx::{
-    apply, locked_booking, locked_payment, move_payment, owe_refund, payment_rows, PaymentRow,
-};
+use super::outbox::enqueue;
+use super::rows::{payment_rows, PaymentRow};
+use super::tx::{apply, locked_booking, locked_payment, move_payment, owe_refund};
 use super::{fault, retry, uuid, Abort};
 use crate::domain::history::PROVIDER;
+use crate::domain::message::dispute_message;
 use crate::domain::settlement::{self, ProviderRefundPlan, Settlement};
 use crate::domain::{
-    Booking, BookingStatus, ChargeOutcome, Payment, PaymentStatus, Refund, RefundReason,
+    Booking, BookingStatus, ChargeOutcome, Dispute, Payment, PaymentStatus, Refund, RefundReason,
 };
 use crate::ports::{
     BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt,
@@ -137,6 +138,39 @@ impl MySqlPayments {
         Ok(result)
     }
 
+    async fn try_dispute(
+        &self,
+        id: Uuid,
+        dispute: &Dispute,
+        webhook: WebhookReceipt<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Booking>, Abort> {
+        let Some((mut tx, mut b, p)) = self.lock_pair(id, Some(webhook), now).await? else {
+            return Ok(None);
+        };
+        if !p.disputable() {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        sqlx::query!(
+            "UPDATE bookings SET dispute_status = ?, dispute_amount_cents = ?, dispute_reason = ?, \
+             updated_at = ?, version = version + 1 WHERE id = ?",
+            &dispute.status,
+            dispute.amount_cents,
+            &dispute.reason,
+            now,
+            b.id.to_string()
+        )
+        .execute(&mut *tx)
+        .await?;
+        b.dispute = Some(dispute.clone());
+        b.updated_at = now;
+        b.version += 1;
+        enqueue(&mut tx, &[dispute_message(&b, &p, dispute, now)], PROVIDER).await?;
+        tx.commit().await?;
+        Ok(Some(b))
+    }
+
     async fn try_refund(
         &self,
         id: Uuid,
@@ -171,7 +205,7 @@ impl MySqlPayments {
         Ok(outcome)
     }
 
-    async fn try_insert(&self, p: &Payment, method: &str) -> Result<NewPayment, Abort> {
+    async fn try_insert(&self, p: &Payment) -> Result<NewPayment, Abort> {
         let mut tx = self.pool.begin().await.map_err(fault("recording a payment"))?;
         let Some(b) = locked_booking(&mut tx, p.booking_id).await? else {
             return Ok(NewPayment::NotPayable(None));
@@ -209,7 +243,7 @@ impl MySqlPayments {
             &p.user_id,
             p.amount_cents,
             &p.currency,
-            method,
+            &p.method,
             p.created_at,
             p.created_at
         )
@@ -222,8 +256,8 @@ impl MySqlPayments {
 
 #[async_trait]
 impl PaymentStore for MySqlPayments {
-    async fn insert(&self, p: &Payment, method: &str) -> BackendResult<NewPayment> {
-        retry("recording a payment", || self.try_insert(p, method)).await
+    async fn insert(&self, p: &Payment) -> BackendResult<NewPayment> {
+        retry("recording a payment", || self.try_insert(p)).await
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Payment>> {
@@ -234,11 +268,7 @@ impl PaymentStore for MySqlPayments {
         row.map(PaymentRow::payment).transpose().map_err(fault("decoding a payment"))
     }
 
-    async fn stale(
-        &self,
-        before: DateTime<Utc>,
-        limit: u32,
-    ) -> BackendResult<Vec<(Payment, String)>> {
+    async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Payment>> {
         let rows = payment_rows!(
             "WHERE status = 'PROCESSING' AND created_at < ? ORDER BY created_at LIMIT ?",
             before,
@@ -248,10 +278,7 @@ impl PaymentStore for MySqlPayments {
         .await
         .map_err(fault("finding stale payments"))?;
         rows.into_iter()
-            .map(|r| {
-                let method = r.payment_method.clone();
-                Ok((r.payment()?, method))
-            })
+            .map(PaymentRow::payment)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(fault("decoding a payment"))
     }
@@ -264,6 +291,16 @@ impl PaymentStore for MySqlPayments {
         now: DateTime<Utc>,
     ) -> BackendResult<Settled> {
         retry("settling a payment", || self.try_settle(id, outcome, webhook, now)).await
+    }
+
+    async fn dispute(
+        &self,
+        id: Uuid,
+        dispute: &Dispute,
+        webhook: WebhookReceipt<'_>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Option<Booking>> {
+        retry("recording a dispute", || self.try_dispute(id, dispute, webhook, now)).await
     }
 
     async fn apply_refund(

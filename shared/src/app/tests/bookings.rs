@@ -156,8 +156,7 @@ async fn confirming_needs_a_succeeded_payment_of_that_booking() {
         Err(AppError::PaymentRequired)
     ));
     let other = bought(&t, e.id, "bob", &["A-1-2"]).await;
-    let bobs =
-        t.memory.state().payments.values().find(|(p, _)| p.booking_id == other.id).unwrap().0.id;
+    let bobs = t.memory.state().payments.values().find(|p| p.booking_id == other.id).unwrap().id;
     assert!(matches!(
         confirm_booking(&t, &buyer("ann"), b.id, Some(bobs)).await,
         Err(AppError::PaymentRequired)

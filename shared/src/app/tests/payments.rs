@@ -28,7 +28,7 @@ async fn webhook(t: &TestApp, id: &str, kind: ProviderEventKind, payment: Uuid) 
 }
 
 fn payment_of(t: &TestApp, booking: Uuid) -> crate::domain::Payment {
-    t.memory.state().payments.values().find(|(p, _)| p.booking_id == booking).unwrap().0.clone()
+    t.memory.state().payments.values().find(|p| p.booking_id == booking).unwrap().clone()
 }
 
 #[tokio::test]
@@ -210,10 +210,40 @@ async fn a_payment_left_processing_is_reconciled_with_the_provider() {
     let b = book(&t, e.id, "ann", &["A-1-1"]).await;
     let p = create_payment(&t, &buyer("ann"), b.id, "pm_card_async").await.unwrap();
     // The provider says the card went through after all.
-    t.memory.state().payments.get_mut(&p.id).unwrap().1 = "pm_card_visa".into();
+    t.memory.state().payments.get_mut(&p.id).unwrap().method = "pm_card_visa".into();
     t.pass(Duration::seconds(120));
     assert_eq!(reconcile(&t, Duration::seconds(60), 10).await.unwrap(), 1);
     assert_eq!(t.bookings.get(b.id).await.unwrap().unwrap().status, BookingStatus::Confirmed);
+}
+
+#[tokio::test]
+async fn a_card_that_needs_authentication_requires_action_until_a_read_finds_it_settled() {
+    let t = TestApp::new();
+    let e = t.event(1, 4).await;
+    let b = book(&t, e.id, "ann", &["A-1-1"]).await;
+    let p = create_payment(&t, &buyer("ann"), b.id, "pm_card_threeDSecureRequired").await.unwrap();
+    assert_eq!(
+        (p.status, p.client_secret.as_deref()),
+        (PaymentStatus::RequiresAction, Some("secret"))
+    );
+    let again = get_payment(&t, &buyer("ann"), p.id).await.unwrap();
+    assert_eq!(again.status, PaymentStatus::RequiresAction, "still waiting for the buyer");
+    assert!(matches!(
+        create_payment(&t, &buyer("ann"), b.id, "pm_card_visa").await,
+        Err(AppError::PaymentInFlight(id)) if id == p.id
+    ));
+    // The buyer authenticates; the provider has charged the card.
+    t.memory.state().payments.get_mut(&p.id).unwrap().method = "pm_card_visa".into();
+    let read = get_payment(&t, &buyer("ann"), p.id).await.unwrap();
+    assert_eq!((read.status, read.client_secret), (PaymentStatus::Succeeded, None));
+    assert_eq!(t.bookings.get(b.id).await.unwrap().unwrap().status, BookingStatus::Confirmed);
+    assert_eq!(t.messages(MessageKind::TicketsIssued).len(), 1, "settled once");
+    get_payment(&t, &buyer("ann"), p.id).await.unwrap();
+    assert_eq!(
+        t.messages(MessageKind::TicketsIssued).len(),
+        1,
+        "a read of a settled payment moves nothing"
+    );
 }
 
 #[tokio::test]
@@ -245,13 +275,8 @@ async fn paying_one_booking_many_times_at_once_charges_it_once() {
         }
     }
     assert_eq!(ok, 1);
-    let succeeded = t
-        .memory
-        .state()
-        .payments
-        .values()
-        .filter(|(p, _)| p.status == PaymentStatus::Succeeded)
-        .count();
+    let succeeded =
+        t.memory.state().payments.values().filter(|p| p.status == PaymentStatus::Succeeded).count();
     assert_eq!(succeeded, 1);
 }
 
@@ -280,8 +305,10 @@ async fn a_cancelled_event_takes_no_payment() {
         failure_reason: None,
         created_at: t.now(),
         refunded_cents: 0,
+        client_secret: None,
         user_id: "ann".into(),
+        method: "pm_card_visa".into(),
     };
-    let recorded = t.payments.insert(&p, "pm_card_visa").await.unwrap();
+    let recorded = t.payments.insert(&p).await.unwrap();
     assert_eq!(recorded, crate::ports::NewPayment::EventCancelled);
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Booking, BookingStatus, Payment, PaymentStatus, Refund, SeatStatus};
+use super::{Booking, BookingStatus, Dispute, Payment, PaymentStatus, Refund, SeatStatus};
 pub use payloads::*;
 pub use seats::{pushes, LogPosition, SeatChange, SEATS_PER_PUSH};
 
@@ -38,6 +38,8 @@ pub enum MessageKind {
     PaymentSucceeded,
     PaymentFailed,
     PaymentRefunded,
+    /// The buyer's bank opened (or moved) a chargeback on a payment: the organiser is told.
+    PaymentDisputed,
     TicketsIssued,
     TicketCheckedIn,
     TicketTransferred,
@@ -47,7 +49,7 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 18] = [
+    pub const ALL: [MessageKind; 19] = [
         MessageKind::BookingCreated,
         MessageKind::BookingConfirmed,
         MessageKind::BookingCancelled,
@@ -61,6 +63,7 @@ impl MessageKind {
         MessageKind::PaymentSucceeded,
         MessageKind::PaymentFailed,
         MessageKind::PaymentRefunded,
+        MessageKind::PaymentDisputed,
         MessageKind::TicketsIssued,
         MessageKind::TicketCheckedIn,
         MessageKind::TicketTransferred,
@@ -83,6 +86,7 @@ impl MessageKind {
             MessageKind::PaymentSucceeded => "PaymentSucceeded",
             MessageKind::PaymentFailed => "PaymentFailed",
             MessageKind::PaymentRefunded => "PaymentRefunded",
+            MessageKind::PaymentDisputed => "PaymentDisputed",
             MessageKind::TicketsIssued => "TicketsIssued",
             MessageKind::TicketCheckedIn => "TicketCheckedIn",
             MessageKind::TicketTransferred => "TicketTransferred",
@@ -116,7 +120,8 @@ impl MessageKind {
             | MessageKind::SeatsUnblocked => SEAT_EVENTS,
             MessageKind::PaymentSucceeded
             | MessageKind::PaymentFailed
-            | MessageKind::PaymentRefunded => PAYMENT_EVENTS,
+            | MessageKind::PaymentRefunded
+            | MessageKind::PaymentDisputed => PAYMENT_EVENTS,
         }
     }
 
@@ -156,6 +161,7 @@ pub enum Message {
     PaymentSucceeded(PaymentChanged),
     PaymentFailed(PaymentChanged),
     PaymentRefunded(PaymentChanged),
+    PaymentDisputed(PaymentDisputed),
     TicketsIssued(TicketsIssued),
     TicketCheckedIn(TicketCheckedIn),
     TicketTransferred(TicketTransferred),
@@ -180,6 +186,7 @@ impl Message {
             M::PaymentSucceeded(_) => MessageKind::PaymentSucceeded,
             M::PaymentFailed(_) => MessageKind::PaymentFailed,
             M::PaymentRefunded(_) => MessageKind::PaymentRefunded,
+            M::PaymentDisputed(_) => MessageKind::PaymentDisputed,
             M::TicketsIssued(_) => MessageKind::TicketsIssued,
             M::TicketCheckedIn(_) => MessageKind::TicketCheckedIn,
             M::TicketTransferred(_) => MessageKind::TicketTransferred,
@@ -223,6 +230,7 @@ impl Message {
             | M::BookingExpired(b) => Some(b.event_id),
             M::BookingSeatsCancelled(c) => Some(c.event_id),
             M::PaymentSucceeded(_) | M::PaymentFailed(_) | M::PaymentRefunded(_) => None,
+            M::PaymentDisputed(d) => Some(d.event_id),
             M::TicketsIssued(t) => Some(t.event_id),
             M::TicketCheckedIn(t) => Some(t.event_id),
             M::TicketTransferred(t) => Some(t.event_id),
@@ -244,6 +252,7 @@ impl Message {
             M::PaymentSucceeded(p) | M::PaymentFailed(p) | M::PaymentRefunded(p) => {
                 Some(p.booking_id)
             }
+            M::PaymentDisputed(d) => Some(d.booking_id),
             M::TicketsIssued(t) => Some(t.booking_id),
             M::TicketCheckedIn(t) => Some(t.booking_id),
             M::TicketTransferred(t) => Some(t.booking_id),
@@ -262,7 +271,10 @@ impl Message {
             | M::BookingCancelled(b)
             | M::BookingExpired(b) => b.seat_ids.clone(),
             M::BookingSeatsCancelled(c) => c.seat_ids.clone(),
-            M::PaymentSucceeded(_) | M::PaymentFailed(_) | M::PaymentRefunded(_) => Vec::new(),
+            M::PaymentSucceeded(_)
+            | M::PaymentFailed(_)
+            | M::PaymentRefunded(_)
+            | M::PaymentDisputed(_) => Vec::new(),
             M::TicketsIssued(t) => t.tickets.iter().map(|t| t.seat_id.clone()).collect(),
             M::TicketCheckedIn(t) => vec![t.seat_id.clone()],
             M::TicketTransferred(t) => vec![t.seat_id.clone()],
@@ -333,7 +345,9 @@ pub fn payment_message(p: &Payment, event: Uuid, now: DateTime<Utc>) -> Envelope
     let message = match p.status {
         PaymentStatus::Succeeded => Message::PaymentSucceeded(data),
         PaymentStatus::Failed => Message::PaymentFailed(data),
-        PaymentStatus::Refunded | PaymentStatus::Processing => Message::PaymentRefunded(data),
+        PaymentStatus::Refunded | PaymentStatus::Processing | PaymentStatus::RequiresAction => {
+            Message::PaymentRefunded(data)
+        }
     };
     Envelope::new(event, now, message)
 }
@@ -345,4 +359,22 @@ pub fn refund_message(p: &Payment, refund: &Refund, now: DateTime<Utc>) -> Envel
         now,
         Message::PaymentRefunded(PaymentChanged::refunded(p, refund)),
     )
+}
+
+/// The chargeback `dispute` on payment `p` of booking `b`.
+pub fn dispute_message(
+    b: &Booking,
+    p: &Payment,
+    dispute: &Dispute,
+    now: DateTime<Utc>,
+) -> Envelope {
+    let data = PaymentDisputed {
+        payment_id: p.id,
+        booking_id: b.id,
+        event_id: b.event_id,
+        user_id: b.user_id.clone(),
+        currency: p.currency.clone(),
+        dispute: dispute.clone(),
+    };
+    Envelope::new(b.event_id, now, Message::PaymentDisputed(data))
 }

@@ -135,6 +135,19 @@ impl PaymentChanged {
     }
 }
 
+/// A chargeback on a booking's payment (`PaymentDisputed`), as the provider last told of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentDisputed {
+    pub payment_id: Uuid,
+    pub booking_id: Uuid,
+    pub event_id: Uuid,
+    pub user_id: String,
+    pub currency: String,
+    #[serde(flatten)]
+    pub dispute: crate::domain::Dispute,
+}
+
 /// One ticket of `TicketsIssued`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,13 +1,14 @@
 //! A Stripe webhook event, as far as it is read here (<https://docs.stripe.com/api/events>): its
 //! id, its type and the object's `metadata.paymentId` (set on every PaymentIntent this system
-//! creates). Stripe sends many more fields; they are not looked at.
+//! creates), or a charge's or dispute's `payment_intent` (`/api/charges`, `/api/disputes`). Stripe
+//! sends many more fields; they are not looked at.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::domain::{ProviderEvent, ProviderEventKind, RuleError};
+use crate::domain::{Dispute, ProviderEvent, ProviderEventKind, RuleError};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct StripeEvent {
@@ -34,6 +35,13 @@ pub struct StripeEventObject {
     pub refunded: bool,
     #[serde(default)]
     pub last_payment_error: Option<StripeLastError>,
+    /// A dispute's amount, status and reason.
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,16 +57,17 @@ pub struct StripeLastError {
 pub enum StripeWork {
     /// An event of one of its payments, named in the intent's metadata.
     Event(ProviderEvent),
-    /// A charge refunded in full at Stripe (its dashboard, a dispute's loss): the event id and the
-    /// charge's PaymentIntent, whose payment the provider's book names.
-    Refunded { id: String, intent: String },
+    /// An event of a PaymentIntent's charge (refunded in full at Stripe's dashboard, or disputed
+    /// by the buyer's bank): the event id, the intent (whose payment the provider's book names)
+    /// and what happened.
+    OfIntent { id: String, intent: String, kind: ProviderEventKind },
     /// Nothing to do: acknowledged.
     Nothing,
 }
 
 impl StripeEvent {
     /// What this event asks of this system: a PaymentIntent of one of its payments that succeeded
-    /// or failed, or a charge refunded in full.
+    /// or failed, a charge refunded in full, or a chargeback opened or moved.
     pub fn work(self) -> Result<StripeWork, RuleError> {
         if self.id.is_empty()
             || self.id.len() > 255
@@ -66,12 +75,24 @@ impl StripeEvent {
         {
             return Err(RuleError::invalid("id", "1-255 printable ASCII characters"));
         }
-        if self.kind == "charge.refunded" {
-            let object = self.data.object;
-            return Ok(match object.payment_intent.filter(|i| i.len() <= 255) {
-                Some(intent) if object.refunded => StripeWork::Refunded { id: self.id, intent },
-                // A partial refund (ours for a partial cancel, or the dashboard's): nothing moves.
-                _ => StripeWork::Nothing,
+        let object = &self.data.object;
+        let of_intent = match self.kind.as_str() {
+            // A partial refund (ours for a partial cancel, or the dashboard's): nothing moves.
+            "charge.refunded" if object.refunded => Some(ProviderEventKind::RefundSucceeded),
+            "charge.refunded" => return Ok(StripeWork::Nothing),
+            "charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" => {
+                Some(ProviderEventKind::Disputed(Dispute {
+                    status: bounded(object.status.as_deref(), 32, "needs_response"),
+                    amount_cents: object.amount.unwrap_or(0).max(0),
+                    reason: bounded(object.reason.as_deref(), 64, "general"),
+                }))
+            }
+            _ => None,
+        };
+        if let Some(kind) = of_intent {
+            return Ok(match self.data.object.payment_intent.filter(|i| i.len() <= 255) {
+                Some(intent) => StripeWork::OfIntent { id: self.id, intent, kind },
+                None => StripeWork::Nothing,
             });
         }
         Ok(match self.provider_event() {
@@ -93,6 +114,20 @@ impl StripeEvent {
             .and_then(|e| e.decline_code.or(e.code))
             .map(|r| r.chars().take(255).collect());
         Some(ProviderEvent { id: self.id, kind, payment_id, failure_reason })
+    }
+}
+
+/// A word of Stripe's (a status, a reason) kept to `max` ASCII word characters, or `default`.
+fn bounded(word: Option<&str>, max: usize, default: &str) -> String {
+    match word {
+        Some(w)
+            if !w.is_empty()
+                && w.len() <= max
+                && w.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') =>
+        {
+            w.to_string()
+        }
+        _ => default.to_string(),
     }
 }
 
@@ -142,8 +177,36 @@ mod tests {
         };
         assert_eq!(
             refunded(true).work().unwrap(),
-            StripeWork::Refunded { id: "evt_5".into(), intent: "pi_9".into() }
+            StripeWork::OfIntent {
+                id: "evt_5".into(),
+                intent: "pi_9".into(),
+                kind: ProviderEventKind::RefundSucceeded
+            }
         );
         assert_eq!(refunded(false).work().unwrap(), StripeWork::Nothing, "a partial refund");
+        let disputed = |reason: &str| -> StripeEvent {
+            serde_json::from_value(serde_json::json!({
+                "id": "evt_6", "type": "charge.dispute.created",
+                "data": { "object": { "id": "dp_1", "object": "dispute", "charge": "ch_1",
+                    "payment_intent": "pi_9", "amount": 5000, "currency": "usd",
+                    "reason": reason, "status": "needs_response", "metadata": {} } }
+            }))
+            .unwrap()
+        };
+        let want = |reason: &str| StripeWork::OfIntent {
+            id: "evt_6".into(),
+            intent: "pi_9".into(),
+            kind: ProviderEventKind::Disputed(Dispute {
+                status: "needs_response".into(),
+                amount_cents: 5000,
+                reason: reason.into(),
+            }),
+        };
+        assert_eq!(disputed("fraudulent").work().unwrap(), want("fraudulent"));
+        assert_eq!(
+            disputed("<script>").work().unwrap(),
+            want("general"),
+            "a word of Stripe's is bounded before it is stored"
+        );
     }
 }
