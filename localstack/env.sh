@@ -40,8 +40,10 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 VENV="$STATE_DIR/venv"
 MOTO_VERSION=5.2.5
-# The Stripe emulator (PyPI), in a venv of its own; the functions reach it with STRIPE_API_BASE when
-# PAYMENT_PROVIDER=stripe.
+# The Stripe emulator (PyPI), in a venv of its own; the functions reach it with STRIPE_API_BASE.
+# Locally as deployed, the money goes through Stripe's API (the emulator); the sandbox provider is
+# left for the tests of a provider that misbehaves on purpose.
+export PAYMENT_PROVIDER="${PAYMENT_PROVIDER:-stripe}"
 STRIPE_VENV="$STATE_DIR/stripe-venv"
 LOCALSTRIPE_VERSION=1.15.10
 export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:8420}"

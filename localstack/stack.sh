@@ -161,13 +161,18 @@ up_stripe() {
   local port="${STRIPE_API_BASE##*:}"
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     log "starting localstripe"
-    # --from-scratch: the store is wiped at every start.
-    setsid nohup "$STRIPE_VENV/bin/localstripe" --port "$port" --from-scratch >"$STATE_DIR/logs/localstripe.log" 2>&1 &
+    # The store lives in memory only and is empty at every start (localstack/stripe/serve.py).
+    setsid nohup "$STRIPE_VENV/bin/python" "$LOCALSTACK_DIR/stripe/serve.py" --port "$port" --from-scratch >"$STATE_DIR/logs/localstripe.log" 2>&1 &
     echo $! >"$STATE_DIR/run/localstripe.pid"
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
   fi
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "localstripe did not start (log: $STATE_DIR/logs/localstripe.log)" >&2; exit 1; }
-  log "Stripe emulator ready ($STRIPE_API_BASE)"
+  # Stripe's webhooks to the local gateway, signed with its secret, as a dashboard endpoint is.
+  curl -sf -u "${STRIPE_SECRET_KEY:-sk_test_local}:" -X POST "$STRIPE_API_BASE/_config/webhooks/local-gateway" \
+    -d "url=http://${GATEWAY_ADDR:-127.0.0.1:8080}/api/v1/payments/webhook" \
+    --data-urlencode "secret=$PAYMENT_WEBHOOK_SECRET" >/dev/null \
+    || { echo "could not register the webhook endpoint with localstripe" >&2; exit 1; }
+  log "Stripe emulator ready ($STRIPE_API_BASE, webhooks to the gateway)"
 }
 
 up_moto() {

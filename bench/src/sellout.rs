@@ -71,6 +71,8 @@ struct Client {
     url: String,
     started: Instant,
     log: Log,
+    /// The Stripe emulator's API, when the gateway pays through Stripe (the local default).
+    stripe: Option<String>,
 }
 
 impl Client {
@@ -171,11 +173,19 @@ pub async fn run(
 
     // Users and idempotency keys are new each run: keys live 24 h.
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let stripe = stripe_of(&http, url, &viewer_token, &o.webhook_secret, &run).await?;
+    println!(
+        "payments: {}",
+        stripe
+            .as_deref()
+            .map_or("the sandbox provider".into(), |s| format!("through Stripe's API at {s}"))
+    );
     let client = Arc::new(Client {
         http,
         url: url.to_string(),
         started: Instant::now(),
         log: Mutex::new(Vec::new()),
+        stripe,
     });
     let outcomes = Arc::new(Outcomes::default());
     let next = Arc::new(AtomicUsize::new(0));
@@ -304,7 +314,7 @@ pub async fn run(
         log.len() as f64 / elapsed.as_secs_f64()
     );
     let mut rates = BTreeMap::new();
-    for kind in ["hold", "release", "book", "pay", "webhook", "retry"] {
+    for kind in ["hold", "release", "book", "pay", "3ds", "pay-read", "webhook", "retry"] {
         let mut t = Tally::default();
         let (mut first, mut last) = (u64::MAX, 0);
         for (k, at, lat, st) in &log {
@@ -529,11 +539,15 @@ async fn buyer(
             "/api/v1/payments",
             &token,
             None,
-            Some(json!({ "bookingId": booking_id, "paymentMethod": "pm_card_chargeDeclined" })),
+            Some(json!({ "bookingId": booking_id, "paymentMethod": "pm_card_chargeCustomerFail" })),
         )
         .await;
     }
-    let method = if late { "pm_card_async" } else { "pm_card_visa" };
+    let method = match (&c.stripe, late) {
+        (Some(stripe), true) => three_d_secure_card(c, stripe).await,
+        (None, true) => "pm_card_async".to_string(),
+        _ => "pm_card_visa".to_string(),
+    };
     let pay_key = format!("pay-{i}");
     let pay = json!({ "bookingId": booking_id, "paymentMethod": method });
     let (st, payment) = c
@@ -558,7 +572,20 @@ async fn buyer(
         out.errors.fetch_add(1, Ordering::Relaxed);
         return;
     }
-    if late {
+    if let (true, Some(stripe)) = (late, &c.stripe) {
+        // The buyer passes the bank's check (Stripe.js's step), and the page reads the payment,
+        // which asks Stripe and settles it (Stripe's webhook comes a second later, and finds it
+        // settled).
+        let secret = payment["clientSecret"].as_str().unwrap_or_default();
+        authenticate(c, stripe, secret).await;
+        let pid = payment["id"].as_str().unwrap_or_default();
+        let path = format!("/api/v1/payments/{pid}");
+        let (_, read) = c.call("pay-read", Method::GET, &path, &token, None, None).await;
+        if read["status"] != "SUCCEEDED" {
+            out.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        out.paid_late.fetch_add(1, Ordering::Relaxed);
+    } else if late {
         let pid = payment["id"].as_str().unwrap_or_default();
         let hook = json!({ "id": format!("evt_{i}"), "type": "payment.succeeded", "data": { "paymentId": pid } }).to_string();
         let sig = booking_core_sign(&o.webhook_secret, &hook);
@@ -586,6 +613,79 @@ async fn buyer(
         out.declined_then_paid.fetch_add(1, Ordering::Relaxed);
     }
     out.paid.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The Stripe emulator's API when the gateway at `url` pays through Stripe, with this run's
+/// webhook endpoint registered at it (the gateway's own URL and webhook secret).
+async fn stripe_of(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    webhook_secret: &str,
+    run: &str,
+) -> anyhow::Result<Option<String>> {
+    let config: Value = http
+        .get(format!("{url}/api/v1/payments/config"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    if config["provider"] != "stripe" {
+        return Ok(None);
+    }
+    let base = std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:8420".into());
+    let hook = format!("{url}/api/v1/payments/webhook");
+    http.post(format!("{base}/_config/webhooks/bench-{run}"))
+        .basic_auth(booking_core::config::LOCAL_STRIPE_KEY, Some(""))
+        .form(&[("url", hook.as_str()), ("secret", webhook_secret)])
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(Some(base))
+}
+
+/// A card at the emulator that needs 3-D Secure (Stripe's test card 4000 0027 6000 3184).
+async fn three_d_secure_card(c: &Client, stripe: &str) -> String {
+    let form = [
+        ("type", "card"),
+        ("card[number]", "4000002760003184"),
+        ("card[exp_month]", "12"),
+        ("card[exp_year]", "2030"),
+        ("card[cvc]", "123"),
+    ];
+    let card: Value = match c
+        .http
+        .post(format!("{stripe}/v1/payment_methods"))
+        .basic_auth(booking_core::config::LOCAL_STRIPE_KEY, Some(""))
+        .form(&form)
+        .send()
+        .await
+    {
+        Ok(r) => r.json().await.unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
+    card["id"].as_str().unwrap_or("pm_card_visa").to_string()
+}
+
+/// The buyer's authentication of the PaymentIntent whose client secret is `secret`, at the
+/// emulator (what Stripe.js does with the bank's page); the intent id is the secret's prefix.
+async fn authenticate(c: &Client, stripe: &str, secret: &str) {
+    let intent = secret.split("_secret_").next().unwrap_or_default();
+    let t = Instant::now();
+    let st = match c
+        .http
+        .post(format!("{stripe}/v1/payment_intents/{intent}/_authenticate"))
+        .basic_auth(booking_core::config::LOCAL_STRIPE_KEY, Some(""))
+        .form(&[("client_secret", secret), ("success", "true")])
+        .send()
+        .await
+    {
+        Ok(r) => r.status().as_u16(),
+        Err(_) => 0,
+    };
+    let at = c.started.elapsed().as_millis() as u64;
+    c.log.lock().unwrap().push(("3ds", at, t.elapsed().as_micros() as u64, st));
 }
 
 /// Whether a create answered 201; otherwise counts it as lost (4xx) or as an error.

@@ -114,7 +114,7 @@ async fn a_declined_card_keeps_the_booking_pending_and_the_user_may_pay_again() 
         .post(
             "/api/v1/payments",
             &alice,
-            json!({ "bookingId": id, "paymentMethod": "pm_card_chargeDeclined" }),
+            json!({ "bookingId": id, "paymentMethod": "pm_card_chargeCustomerFail" }),
         )
         .await;
     declined.assert_problem(402, "PAYMENT_DECLINED");

@@ -25,7 +25,7 @@ async fn scalar(s: &Stack, sql: &str, event: &str) -> i64 {
 
 #[tokio::test]
 async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_killed_and_run_twice() {
-    let s = Stack::start().await;
+    let s = Stack::start_sandbox().await;
     let e = s
         .create_event(
             json!({ "name": "Called off", "venue": "Hall", "startsAt": "2027-01-01T20:00:00Z",
@@ -334,7 +334,7 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
 
 #[tokio::test]
 async fn a_partial_cancel_frees_those_seats_refunds_their_share_and_revokes_their_tickets() {
-    let s = Stack::start().await;
+    let s = Stack::start_sandbox().await;
     let e = s.simple_event(1, 10, 6).await;
     let b = s.book(&e, "ann", &["A-1-1", "A-1-2", "A-1-3"]).await;
     let id = b["id"].as_str().unwrap().to_string();

@@ -101,7 +101,7 @@ async fn concurrent_retries_with_one_key_book_once() {
 
 #[tokio::test]
 async fn an_async_payment_settles_through_a_signed_webhook_once() {
-    let s = Stack::start().await;
+    let s = Stack::start_sandbox().await;
     let e = s.simple_event(1, 4, 4).await;
     let alice = s.token("alice");
     let b = s.book(&e, "alice", &["A-1-1"]).await;
@@ -161,7 +161,7 @@ async fn an_async_payment_settles_through_a_signed_webhook_once() {
 
 #[tokio::test]
 async fn a_payment_that_succeeds_after_the_booking_expired_is_refunded() {
-    let s = Stack::start().await;
+    let s = Stack::start_sandbox().await;
     let e = s.simple_event(1, 4, 4).await;
     let alice = s.token("alice");
     let b = s.book(&e, "alice", &["A-1-1", "A-1-2"]).await;
@@ -293,7 +293,7 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
 #[tokio::test]
 async fn a_payment_left_processing_is_settled_with_the_provider_by_the_sweep() {
     use booking_core::domain::{Payment, PaymentStatus};
-    let s = Stack::start().await;
+    let s = Stack::start_sandbox().await;
     let e = s.simple_event(1, 4, 4).await;
     let ann = s.token("ann");
     let b = s.book(&e, "ann", &["A-1-1"]).await;

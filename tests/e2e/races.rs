@@ -146,7 +146,7 @@ async fn a_contended_sell_out_sells_each_seat_once_and_every_sale_is_paid_once()
                         .post(
                             "/api/v1/payments",
                             &t,
-                            json!({ "bookingId": id, "paymentMethod": "pm_card_chargeDeclined" }),
+                            json!({ "bookingId": id, "paymentMethod": "pm_card_chargeCustomerFail" }),
                         )
                         .await;
                     assert_eq!(d.status.as_u16(), 402);

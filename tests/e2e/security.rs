@@ -25,7 +25,7 @@ async fn pay(s: &Stack, user: &str, booking: &Value, method: &str) -> booking_te
 
 #[tokio::test]
 async fn a_provider_refund_of_a_confirmed_booking_cancels_it_and_frees_its_seats_once() {
-    let s = Stack::start().await;
+    let s = Stack::start_sandbox().await;
     let e = s.simple_event(1, 4, 4).await;
     let ann = s.token("ann");
     let b = s.book(&e, "ann", &["A-1-1", "A-1-2"]).await;
@@ -65,7 +65,7 @@ async fn a_provider_refund_of_a_confirmed_booking_cancels_it_and_frees_its_seats
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_payments_of_one_booking_charge_at_most_once() {
-    let s = Arc::new(Stack::start().await);
+    let s = Arc::new(Stack::start_sandbox().await);
     let e = s.simple_event(1, 4, 4).await;
     for method in ["pm_card_visa", "pm_card_async"] {
         let (seat, user) =
@@ -113,7 +113,7 @@ async fn a_declined_payment_leaves_the_booking_payable_again() {
     let s = Stack::start().await;
     let e = s.simple_event(1, 4, 4).await;
     let b = s.book(&e, "ann", &["A-1-1"]).await;
-    pay(&s, "ann", &b, "pm_card_chargeDeclined").await.assert_problem(402, "PAYMENT_DECLINED");
+    pay(&s, "ann", &b, "pm_card_chargeCustomerFail").await.assert_problem(402, "PAYMENT_DECLINED");
     let ok = pay(&s, "ann", &b, "pm_card_visa").await;
     assert_eq!(ok.status, StatusCode::CREATED, "{ok:?}");
     pay(&s, "ann", &b, "pm_card_visa").await.assert_problem(409, "BOOKING_STATE_CONFLICT");
@@ -199,7 +199,7 @@ async fn authorisation_comes_before_validation_and_every_refusal_is_problem_json
 
 #[tokio::test]
 async fn a_webhook_must_say_exactly_what_the_contract_reads() {
-    let s = Stack::start().await;
+    let s = Stack::start_sandbox().await;
     let e = s.simple_event(1, 4, 4).await;
     let b = s.book(&e, "ann", &["A-1-1"]).await;
     let p = pay(&s, "ann", &b, "pm_card_async").await;

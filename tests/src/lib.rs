@@ -135,6 +135,14 @@ impl Stack {
 
     /// [`Stack::start`] with this test's own topics, and the gateway playing the triggers: the
     /// relay every 100 ms, the sweep every `sweep_every`, and the consumer functions on Kafka.
+    /// A stack paying through the sandbox provider instead of Stripe's API: for the tests of what
+    /// only the sandbox does on purpose (a card that stays PROCESSING until a `Payment-Signature`
+    /// webhook, a book that counts how often each refund was asked for).
+    pub async fn start_sandbox() -> Stack {
+        Stack::start_with(|c| c.payments.provider = booking_core::config::ProviderKind::Sandbox)
+            .await
+    }
+
     pub async fn start_live(sweep_every: std::time::Duration) -> Stack {
         Stack::start_live_with(sweep_every, |_| {}).await
     }

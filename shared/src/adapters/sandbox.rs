@@ -9,8 +9,9 @@ use sqlx::MySqlPool;
 use crate::domain::{ChargeOutcome, Payment, Refund};
 use crate::ports::{BackendError, BackendResult, PaymentProvider};
 
-/// `pm_card_visa` succeeds, `pm_card_chargeDeclined` fails, `pm_card_async` settles later through
-/// the webhook; any other method is declined as unknown.
+/// `pm_card_visa` succeeds, `pm_card_chargeDeclined` and `pm_card_chargeCustomerFail` (Stripe's
+/// test ids) fail, `pm_card_async` settles later through the webhook; any other method is declined
+/// as unknown.
 #[derive(Debug, Clone)]
 pub struct SandboxProvider {
     book: MySqlPool,
@@ -28,7 +29,9 @@ impl PaymentProvider for SandboxProvider {
     async fn charge(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
         Ok(match payment.method.as_str() {
             "pm_card_visa" => ChargeOutcome::Succeeded,
-            "pm_card_chargeDeclined" => ChargeOutcome::Failed("card_declined".into()),
+            "pm_card_chargeDeclined" | "pm_card_chargeCustomerFail" => {
+                ChargeOutcome::Failed("card_declined".into())
+            }
             "pm_card_async" => ChargeOutcome::Processing,
             _ => ChargeOutcome::Failed("unknown_payment_method".into()),
         })

@@ -179,7 +179,9 @@ impl ProviderEventKind {
 /// Why a webhook signature was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
-    #[error("the Payment-Signature header is missing or malformed")]
+    #[error(
+        "the signature header (Stripe-Signature or Payment-Signature) is missing or malformed"
+    )]
     Malformed,
     #[error("the signature timestamp is more than {WEBHOOK_TOLERANCE_SECONDS} s away")]
     Stale,
