@@ -56,6 +56,8 @@ where
 pub const DATABASE: &[Secret] = &[Secret::Database];
 /// What a function that issues or checks the waiting room's access passes needs.
 pub const QUEUE_PASSES: &[Secret] = &[Secret::Database, Secret::QueueTokenKey];
+/// What a function that moves money through Stripe needs: its secret key too.
+pub const MONEY: &[Secret] = &[Secret::Database, Secret::StripeKey];
 /// What a function that makes or checks ticket codes needs.
 pub const TICKETS: &[Secret] = &[Secret::Database, Secret::TicketKey];
 
@@ -252,7 +254,20 @@ where
     Fut: Future<Output = Result<T, crate::app::AppError>> + Send + 'static,
     T: serde::Serialize + Send + 'static,
 {
-    serve_event(DATABASE, move |app, _event: serde_json::Value| job(app)).await
+    serve_scheduled_needing(DATABASE, job).await
+}
+
+/// [`serve_scheduled`] for a job that needs more secrets than the database's.
+pub async fn serve_scheduled_needing<F, Fut, T>(
+    needs: &[Secret],
+    job: F,
+) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Arc<App>) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = Result<T, crate::app::AppError>> + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    serve_event(needs, move |app, _event: serde_json::Value| job(app)).await
 }
 
 /// Runs a Kafka consumer function (an MSK event source mapping): the whole `main` of one.

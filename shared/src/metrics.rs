@@ -28,6 +28,7 @@ pub enum Metric {
     DeadLettered,
     HoldsLapsed,
     PaymentsReconciled,
+    UnmatchedCharges,
     RateLimited,
     QueueJoins,
     QueueAdmitted,
@@ -35,7 +36,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 24] = [
+    pub const ALL: [Metric; 25] = [
         Metric::HoldsCreated,
         Metric::HoldConflicts,
         Metric::BookingsCreated,
@@ -56,6 +57,7 @@ impl Metric {
         Metric::DeadLettered,
         Metric::HoldsLapsed,
         Metric::PaymentsReconciled,
+        Metric::UnmatchedCharges,
         Metric::RateLimited,
         Metric::QueueJoins,
         Metric::QueueAdmitted,
@@ -85,6 +87,7 @@ impl Metric {
             Metric::DeadLettered => "DeadLettered",
             Metric::HoldsLapsed => "HoldsLapsed",
             Metric::PaymentsReconciled => "PaymentsReconciled",
+            Metric::UnmatchedCharges => "UnmatchedCharges",
             Metric::RateLimited => "RateLimited",
             Metric::QueueJoins => "QueueJoins",
             Metric::QueueAdmitted => "QueueAdmitted",

@@ -392,3 +392,73 @@ async fn a_chargeback_is_recorded_on_the_booking_reported_and_told_to_the_organi
     let report = s.get(&format!("/api/v1/events/{e}/report"), &s.admin_token()).await;
     assert_eq!(report.body["disputes"], 1);
 }
+
+#[tokio::test]
+async fn a_3d_secure_payment_never_completed_is_abandoned_at_stripe_once_its_booking_is_gone() {
+    let s = stripe_stack().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "abe", &["A-1-1"]).await;
+    let card = three_d_secure_card().await;
+    let p = s
+        .post(
+            "/api/v1/payments",
+            &s.token("abe"),
+            json!({ "bookingId": b["id"], "paymentMethod": card }),
+        )
+        .await;
+    assert_eq!(p.body["status"], "REQUIRES_ACTION", "{p:?}");
+    let payment = p.body["id"].as_str().unwrap().to_string();
+    // Two minutes on, the booking still payable: the sweep asks, and leaves it to the buyer.
+    s.clock.shift(chrono::Duration::seconds(150));
+    booking_core::app::sweep::sweep(&s.app).await.unwrap();
+    let intent = intents_of(&s, &payment).await.remove(0);
+    let at = at_stripe(&format!("/v1/payment_intents/{intent}")).await;
+    assert_eq!(at["status"], "requires_action", "{at}");
+    // Past the booking's deadline: the booking expires and Stripe cancels the intent, so a late
+    // authentication charges nobody.
+    s.clock.shift(chrono::Duration::seconds(600));
+    booking_core::app::sweep::sweep(&s.app).await.unwrap();
+    let at = at_stripe(&format!("/v1/payment_intents/{intent}")).await;
+    assert_eq!(at["status"], "canceled", "{at}");
+    let read = s.get(&format!("/api/v1/payments/{payment}"), &s.token("abe")).await;
+    assert_eq!(read.body["status"], "FAILED", "{read:?}");
+    let id = b["id"].as_str().unwrap();
+    let got = s.get(&format!("/api/v1/bookings/{id}"), &s.token("abe")).await;
+    assert_eq!(got.body["status"], "EXPIRED", "{got:?}");
+    assert_eq!(s.seat_statuses(&e).await["A-1-1"], "AVAILABLE");
+}
+
+#[tokio::test]
+async fn the_daily_audit_lists_a_charge_stripe_took_that_no_payment_here_took() {
+    let s = stripe_stack().await;
+    let e = s.simple_event(1, 4, 4).await;
+    let b = s.book(&e, "ivy", &["A-1-1"]).await;
+    let paid = s.pay(&b).await;
+    assert_eq!(paid["status"], "SUCCEEDED");
+    // A charge made at Stripe for a payment this system never recorded (a process that died
+    // before its row, a charge made by hand in the dashboard).
+    let stray = uuid::Uuid::now_v7().to_string();
+    let intent = to_stripe(
+        "/v1/payment_intents",
+        &[
+            ("amount", "4200"),
+            ("currency", "usd"),
+            ("payment_method", "pm_card_visa"),
+            ("confirm", "true"),
+            ("metadata[paymentId]", &stray),
+        ],
+    )
+    .await;
+    assert_eq!(intent["status"], "succeeded", "{intent}");
+    // Ten minutes on (a charge that young may still be settling): the audit names it, and not ours.
+    s.clock.shift(chrono::Duration::minutes(11));
+    let unmatched = booking_core::app::payments::daily_audit(&s.app).await.unwrap();
+    let ours = intents_of(&s, paid["id"].as_str().unwrap()).await.remove(0);
+    assert!(unmatched.iter().all(|c| c.reference != ours), "a paid booking is matched");
+    let found: Vec<_> = unmatched.iter().filter(|c| c.reference == intent["id"]).collect();
+    assert_eq!(found.len(), 1, "{unmatched:?}");
+    assert_eq!(
+        (found[0].payment_id.map(|p| p.to_string()), found[0].amount_cents),
+        (Some(stray), 4200)
+    );
+}

@@ -7,20 +7,65 @@
 //! The request and response types are the few fields of Stripe's documented shapes this uses
 //! (<https://docs.stripe.com/api/payment_intents>, `/api/refunds`, `/api/errors`).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::MySqlPool;
 use uuid::Uuid;
 
 use crate::config::Payments;
 use crate::domain::{ChargeOutcome, Payment, Refund};
-use crate::ports::{BackendError, BackendResult, PaymentProvider};
+use crate::ports::{BackendError, BackendResult, PaymentProvider, ProviderCharge};
 
 /// How long one call to Stripe may take.
 const TIMEOUT: Duration = Duration::from_secs(15);
+/// The most pages of 100 events one reconciliation reads.
+const MAX_EVENT_PAGES: usize = 200;
+
+/// A page of `payment_intent.succeeded` events (`GET /v1/events`).
+#[derive(Debug, Deserialize)]
+struct EventPage {
+    data: Vec<IntentEvent>,
+    #[serde(default)]
+    has_more: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct IntentEvent {
+    id: String,
+    data: IntentEventData,
+}
+
+#[derive(Debug, Deserialize)]
+struct IntentEventData {
+    object: IntentObject,
+}
+
+/// The PaymentIntent an event carries, as far as the reconciliation reads it.
+#[derive(Debug, Deserialize)]
+struct IntentObject {
+    id: String,
+    amount: i64,
+    currency: String,
+    created: i64,
+    #[serde(default)]
+    metadata: HashMap<String, String>,
+}
+
+impl IntentObject {
+    fn charge(self) -> ProviderCharge {
+        ProviderCharge {
+            payment_id: self.metadata.get("paymentId").and_then(|p| Uuid::parse_str(p).ok()),
+            reference: self.id,
+            amount_cents: self.amount,
+            currency: self.currency.to_ascii_uppercase(),
+            created_at: DateTime::from_timestamp(self.created, 0).unwrap_or_default(),
+        }
+    }
+}
 
 /// A PaymentIntent, as far as it is read here.
 #[derive(Debug, Deserialize)]
@@ -248,6 +293,65 @@ impl PaymentProvider for StripeProvider {
                 anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
             )),
         }
+    }
+
+    /// Cancels the intent (Stripe cancels one that still requires action); if Stripe refuses (the
+    /// buyer completed it meanwhile), the intent's status says what it came to.
+    async fn abandon(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
+        let Some(intent) = self.intent_of(payment.id).await? else {
+            return self.status(payment).await;
+        };
+        let path = format!("/v1/payment_intents/{intent}/cancel");
+        let key = format!("cancel-{}", payment.id);
+        match self.post::<Intent>(&path, &[], &key, "cancelling a Stripe PaymentIntent").await? {
+            Ok(cancelled) => {
+                tracing::info!(payment_id = %payment.id, intent, status = cancelled.status, "Stripe PaymentIntent abandoned");
+                Ok(cancelled.outcome())
+            }
+            Err(_) => self.status(payment).await,
+        }
+    }
+
+    /// The `payment_intent.succeeded` events since `since` (Stripe keeps events 30 days, and
+    /// lists them the same way for a webhook that never came), each intent once.
+    async fn succeeded_since(&self, since: DateTime<Utc>) -> BackendResult<Vec<ProviderCharge>> {
+        let what = "listing Stripe's payment_intent.succeeded events";
+        let (mut out, mut after) = (Vec::<ProviderCharge>::new(), None::<String>);
+        for _ in 0..MAX_EVENT_PAGES {
+            let mut query = vec![
+                ("type", "payment_intent.succeeded".to_string()),
+                ("created[gte]", since.timestamp().to_string()),
+                ("limit", "100".to_string()),
+            ];
+            if let Some(a) = after.take() {
+                query.push(("starting_after", a));
+            }
+            let req = self
+                .http
+                .get(format!("{}/v1/events", self.base))
+                .bearer_auth(&self.key)
+                .query(&query);
+            let page = match Self::answer::<EventPage>(req, what).await? {
+                Ok(page) => page,
+                Err((status, e)) => {
+                    return Err(BackendError::permanent(
+                        what,
+                        anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
+                    ))
+                }
+            };
+            after = page.data.last().map(|e| e.id.clone());
+            for event in page.data {
+                let charge = event.data.object.charge();
+                if !out.iter().any(|c| c.reference == charge.reference) {
+                    out.push(charge);
+                }
+            }
+            if !page.has_more || after.is_none() {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// One Stripe refund per refund row: the row's id is the idempotency key, and a refund already

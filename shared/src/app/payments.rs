@@ -116,19 +116,69 @@ async fn settle(
     Ok(settled)
 }
 
-/// The sweep's reconciliation: payments PROCESSING for longer than `after` (the process died between
+/// The sweep's reconciliation: payments in flight for longer than `after` (the process died between
 /// the charge and its settlement, or the provider's webhook never came) are settled with what the
-/// provider says, exactly as its webhook would. Returns how many were settled.
+/// provider says, exactly as its webhook would; one still waiting for the buyer's authentication
+/// after its booking stopped being payable is abandoned at the provider (nobody is charged for
+/// seats that are gone). Returns how many were settled.
 pub async fn reconcile(app: &App, after: chrono::Duration, limit: u32) -> AppResult<usize> {
     let mut settled = 0;
     for mut payment in app.payments.stale(app.now() - after, limit).await? {
-        let outcome = app.provider.status(&payment).await?;
+        let mut outcome = app.provider.status(&payment).await?;
+        if let ChargeOutcome::RequiresAction(_) = outcome {
+            let booking = app.bookings.get(payment.booking_id).await?;
+            if booking.is_none_or(|b| b.payable(app.now()).is_err()) {
+                outcome = app.provider.abandon(&payment).await?;
+            }
+        }
         if settle(app, &mut payment, &outcome, None).await? != Settled::Unchanged {
             tracing::warn!(payment_id = %payment.id, status = ?payment.status, "payment reconciled with the provider");
             settled += 1;
         }
     }
     Ok(settled)
+}
+
+/// How recent a charge may be and not yet be matched (its webhook or its request still settling).
+const UNMATCHED_AFTER_MINUTES: i64 = 10;
+
+/// The daily reconciliation: the provider's charges that succeeded in the `window` before the
+/// last few minutes and have no payment here that took them (SUCCEEDED, or REFUNDED since) for the
+/// same amount: money taken with no order to show for it, to refund or explain. Logged and
+/// counted (`UnmatchedCharges`) for the alarm.
+pub async fn unmatched_charges(
+    app: &App,
+    window: chrono::Duration,
+) -> AppResult<Vec<crate::ports::ProviderCharge>> {
+    let now = app.now();
+    let settled_by = now - chrono::Duration::minutes(UNMATCHED_AFTER_MINUTES);
+    let mut unmatched = Vec::new();
+    for charge in app.provider.succeeded_since(now - window).await? {
+        if charge.created_at > settled_by {
+            continue;
+        }
+        let ours = match charge.payment_id {
+            Some(id) => app.payments.get(id).await?,
+            None => None,
+        };
+        let matched = ours.is_some_and(|p| {
+            matches!(p.status, PaymentStatus::Succeeded | PaymentStatus::Refunded)
+                && p.amount_cents == charge.amount_cents
+                && p.currency.eq_ignore_ascii_case(&charge.currency)
+        });
+        if !matched {
+            tracing::error!(reference = charge.reference, payment_id = ?charge.payment_id, amount_cents = charge.amount_cents, "a charge at the provider with no payment here");
+            unmatched.push(charge);
+        }
+    }
+    metrics::count(Metric::UnmatchedCharges, unmatched.len() as u64);
+    Ok(unmatched)
+}
+
+/// The daily run of [`unmatched_charges`] (`functions/payments-audit`): 25 hours, so each day's
+/// run overlaps the one before and no charge falls between two.
+pub async fn daily_audit(app: &App) -> AppResult<Vec<crate::ports::ProviderCharge>> {
+    unmatched_charges(app, chrono::Duration::hours(25)).await
 }
 
 /// Proof that a webhook body was signed by the provider: made only by [`authenticate_webhook`],

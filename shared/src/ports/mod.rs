@@ -24,7 +24,8 @@ pub use messaging::{
 };
 pub use orders::{
     BookingStore, Cancelled, CreateOutcome, IdempotencyStore, KeyClaim, NewPayment,
-    PaymentProvider, PaymentStore, ProviderRefund, Settled, StoredResponse, WebhookReceipt,
+    PaymentProvider, PaymentStore, ProviderCharge, ProviderRefund, Settled, StoredResponse,
+    WebhookReceipt,
 };
 pub use queue::{Advanced, Queue, QueueAnswer, QueueTotals, RequestLimit};
 pub use tickets::{TicketChanges, TicketStore, Transferred};

@@ -205,6 +205,29 @@ pub trait PaymentProvider: Send + Sync {
     async fn payment_of(&self, _reference: &str) -> BackendResult<Option<Uuid>> {
         Ok(None)
     }
+    /// Gives up a charge still waiting for the buyer (3-D Secure never completed, and its booking
+    /// is gone): what it comes to, FAILED once the provider has cancelled it, or SUCCEEDED when
+    /// the buyer was faster.
+    async fn abandon(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
+        self.status(payment).await
+    }
+    /// The provider's charges that succeeded since `since` (the reconciliation's list), each with
+    /// the payment it names (`metadata.paymentId`), if any.
+    async fn succeeded_since(&self, _since: DateTime<Utc>) -> BackendResult<Vec<ProviderCharge>> {
+        Ok(Vec::new())
+    }
+}
+
+/// A charge the provider took, as the daily reconciliation reads it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderCharge {
+    /// The provider's own id (a Stripe PaymentIntent).
+    pub reference: String,
+    pub payment_id: Option<Uuid>,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A stored answer of an idempotent request.
