@@ -47,6 +47,8 @@ export PAYMENT_PROVIDER="${PAYMENT_PROVIDER:-stripe}"
 STRIPE_VENV="$STATE_DIR/stripe-venv"
 LOCALSTRIPE_VERSION=1.15.10
 export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:8420}"
+# The emulator's stand-in for Stripe.js (in AWS, Stripe's own).
+export STRIPE_JS_URL="${STRIPE_JS_URL:-$STRIPE_API_BASE/js.stripe.com/v3/}"
 NISSHI_VERSION=0.7.0-pre.2
 DYNOXIDE_VERSION=3.2.0
 

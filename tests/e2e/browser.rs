@@ -414,3 +414,67 @@ async fn the_api_docs_render_from_the_vendored_swagger_ui_under_their_policy() {
     drop(driver);
     result
 }
+
+/// The element `css`, once it exists (at most `within`).
+async fn found(page: &Client, css: &str, within: Duration) -> fantoccini::elements::Element {
+    let start = Instant::now();
+    loop {
+        if let Ok(el) = page.find(Locator::Css(css)).await {
+            return el;
+        }
+        assert!(start.elapsed() < within, "{css} not on the page");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_live_page_pays_with_stripe_js_through_the_banks_3d_secure_check() {
+    let s = Stack::start_live(Duration::from_secs(3600)).await;
+    let e = s.simple_event(1, 4, 4).await;
+    let driver = Driver::start().await;
+    let page = driver.browser().await;
+    let result = async {
+        signed_in(&page, &format!("{}/live?event={e}", s.base), &s.token("tess")).await;
+        until_shown(&page, "A-1-2", "AVAILABLE", Duration::from_secs(20)).await;
+        // Stripe.js (the emulator's stand-in) puts its card field on the page.
+        found(&page, "#card input[placeholder=number]", Duration::from_secs(10)).await;
+        page.find(Locator::Css("[data-seat=\"A-1-2\"]")).await.unwrap().click().await.unwrap();
+        page.find(Locator::Id("hold")).await.unwrap().click().await.unwrap();
+        until_shown(&page, "A-1-2", "HELD", Duration::from_secs(5)).await;
+        // A card whose bank asks for 3-D Secure.
+        for (field, value) in
+            [("number", "4000002760003184"), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123")]
+        {
+            let input = page.find(Locator::Css(&format!("#card input[placeholder={field}]"))).await.unwrap();
+            input.send_keys(value).await.unwrap();
+        }
+        page.find(Locator::Id("book")).await.unwrap().click().await.unwrap();
+        // Stripe's window asks the buyer to confirm with the bank.
+        let start = Instant::now();
+        let confirm = loop {
+            if let Ok(b) = page.find(Locator::XPath("//button[text()='Complete authentication']")).await {
+                break b;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "no 3-D Secure step");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        confirm.click().await.unwrap();
+        until_shown(&page, "A-1-2", "BOOKED", Duration::from_secs(10)).await;
+        let order = page.find(Locator::Id("order")).await.unwrap().text().await.unwrap();
+        assert!(order.ends_with("payment SUCCEEDED"), "{order}");
+        let bookings = s.get("/api/v1/bookings/users/tess", &s.token("tess")).await;
+        assert_eq!(bookings.body["items"][0]["status"], "CONFIRMED", "{bookings:?}");
+        let payment: (String, String) = sqlx::query_as(
+            "SELECT p.status, p.payment_method FROM payments p JOIN stripe_intents i ON i.payment_id = p.id",
+        )
+        .fetch_one(&s.db)
+        .await
+        .unwrap();
+        assert_eq!(payment.0, "SUCCEEDED");
+        assert!(payment.1.starts_with("card_"), "the card typed in, not the test card: {payment:?}");
+    }
+    .await;
+    page.close().await.ok();
+    drop(driver);
+    result
+}

@@ -28,6 +28,29 @@ const SWAGGER_CSS: &str = include_str!("../vendor/swagger-ui/swagger-ui.css");
 /// The Content-Security-Policy of `html`: its own inline scripts by hash, scripts and connections
 /// to this origin only (the WebSocket included), images from itself or made by the page.
 pub fn csp(html: &str) -> String {
+    csp_with(html, "")
+}
+
+/// The origins Stripe.js loads from, talks to and frames: Stripe's own, and the emulator's where
+/// the environment points Stripe there (`STRIPE_JS_URL`, `STRIPE_API_BASE`).
+fn stripe_origins() -> String {
+    let mut origins: Vec<String> =
+        ["https://js.stripe.com", "https://api.stripe.com", "https://hooks.stripe.com"]
+            .map(String::from)
+            .to_vec();
+    for var in ["STRIPE_JS_URL", "STRIPE_API_BASE"] {
+        let Ok(url) = std::env::var(var) else { continue };
+        let Some((scheme, rest)) = url.split_once("://") else { continue };
+        let origin = format!("{scheme}://{}", rest.split('/').next().unwrap_or_default());
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    origins.join(" ")
+}
+
+/// [`csp`] letting scripts, connections and frames also reach `extra` (origins, space-separated).
+fn csp_with(html: &str, extra: &str) -> String {
     let mut hashes = String::new();
     let mut rest = html;
     while let Some(start) = rest.find("<script>") {
@@ -38,16 +61,21 @@ pub fn csp(html: &str) -> String {
         hashes.push_str(&format!(" 'sha256-{b64}'"));
         rest = &body[end..];
     }
+    let (extra, frames) = if extra.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (format!(" {extra}"), format!(" frame-src {extra};"))
+    };
     format!(
-        "default-src 'none'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'{hashes}{extra}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; connect-src 'self'{extra};{frames} font-src 'self'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
-/// An HTML page with its security headers.
-fn page(html: &'static str) -> Response {
-    let policy = csp(html);
+/// An HTML page with its security headers; `stripe`: it runs Stripe.js.
+fn page(html: &'static str, stripe: bool) -> Response {
+    let policy = if stripe { csp_with(html, &stripe_origins()) } else { csp(html) };
     (
         [
             ("content-type", "text/html; charset=utf-8"),
@@ -78,9 +106,9 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 /// The routes of the pages and their assets.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route("/live", get(|| async { page(LIVE_PAGE) }))
-        .route("/door", get(|| async { page(DOOR_PAGE) }))
-        .route("/docs", get(|| async { page(SWAGGER_UI) }))
+        .route("/live", get(|| async { page(LIVE_PAGE, true) }))
+        .route("/door", get(|| async { page(DOOR_PAGE, false) }))
+        .route("/docs", get(|| async { page(SWAGGER_UI, false) }))
         .route("/docs/init.js", get(|| async { asset("text/javascript", SWAGGER_INIT) }))
         .route("/docs/swagger-ui-bundle.js", get(|| async { asset("text/javascript", SWAGGER_JS) }))
         .route("/docs/swagger-ui.css", get(|| async { asset("text/css", SWAGGER_CSS) }))

@@ -31,6 +31,8 @@ pub struct Payments {
     pub stripe_secret_key_arn: Option<String>,
     /// `STRIPE_PUBLISHABLE_KEY`: the browser library's key (configuration, not a secret).
     pub stripe_publishable_key: String,
+    /// `STRIPE_JS_URL`: where pages load Stripe.js from (Stripe's own; the emulator's locally).
+    pub stripe_js_url: String,
     /// `DISPUTES_EMAIL`: where a chargeback on a booking is reported (the organiser's payments
     /// desk); unset, the `PaymentDisputed` message on `payment.events` is the only notice.
     pub disputes_email: Option<String>,
@@ -45,6 +47,7 @@ impl Payments {
             stripe_secret_key: var("STRIPE_SECRET_KEY", LOCAL_STRIPE_KEY),
             stripe_secret_key_arn: env.get("STRIPE_SECRET_KEY_ARN"),
             stripe_publishable_key: var("STRIPE_PUBLISHABLE_KEY", "pk_test_local"),
+            stripe_js_url: var("STRIPE_JS_URL", STRIPE_JS),
             disputes_email: env.get("DISPUTES_EMAIL").filter(|e| !e.is_empty()),
         }
     }
@@ -58,6 +61,9 @@ impl Payments {
         }
         if !self.stripe_api_base.starts_with("https://") {
             out.push("STRIPE_API_BASE must be https".into());
+        }
+        if self.stripe_js_url != STRIPE_JS {
+            out.push(format!("STRIPE_JS_URL must be Stripe's own ({STRIPE_JS})"));
         }
         if !key_needed {
             return;
@@ -75,6 +81,9 @@ impl Payments {
         }
     }
 }
+
+/// Stripe.js, as Stripe serves it (pages must load it from there, never a copy).
+pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
 
 /// The key the local emulator is called with (it takes any test key).
 pub const LOCAL_STRIPE_KEY: &str = "sk_test_local";

@@ -23,16 +23,18 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     .await
 }
 
-/// `GET /api/v1/payments/config` (any signed-in user): 200 `{provider, publishableKey}`, what the
-/// page needs to load the provider's browser library.
+/// `GET /api/v1/payments/config` (any signed-in user): 200 `{provider, publishableKey, jsUrl}`,
+/// what the page needs to load the provider's browser library.
 pub async fn config(app: Arc<App>, req: Request) -> HandlerResult {
     caller(&req)?;
     let p = &app.config.payments;
-    let (provider, key) = match p.provider {
-        ProviderKind::Stripe => ("stripe", Some(p.stripe_publishable_key.as_str())),
-        ProviderKind::Sandbox => ("sandbox", None),
+    let (provider, key, js) = match p.provider {
+        ProviderKind::Stripe => {
+            ("stripe", Some(p.stripe_publishable_key.as_str()), Some(p.stripe_js_url.as_str()))
+        }
+        ProviderKind::Sandbox => ("sandbox", None, None),
     };
-    json(200, &json!({ "provider": provider, "publishableKey": key }))
+    json(200, &json!({ "provider": provider, "publishableKey": key, "jsUrl": js }))
 }
 
 /// `GET /api/v1/payments/{id}`: 200 Payment.
