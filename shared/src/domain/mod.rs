@@ -10,6 +10,7 @@ pub mod hold;
 pub mod message;
 pub mod notification;
 pub mod payment;
+pub mod price;
 pub mod queue;
 pub mod report;
 pub mod seat;

@@ -64,15 +64,7 @@ pub fn dispute_notice(b: &Booking, d: &super::Dispute, currency: &str, event_nam
     }
 }
 
-/// Cents as `12.34 EUR`.
-pub fn money(cents: i64, currency: &str) -> String {
-    format!(
-        "{}{}.{:02} {currency}",
-        if cents < 0 { "-" } else { "" },
-        cents.abs() / 100,
-        cents.abs() % 100
-    )
-}
+pub use super::price::money;
 
 /// The notice for a booking now in `status` (as its message said), for an event called `event_name`.
 pub fn booking_notice(b: &Booking, status: BookingStatus, event_name: &str) -> Option<Notice> {
