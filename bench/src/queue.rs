@@ -426,6 +426,7 @@ pub async fn queue_baseline(redis: &str, concurrency: usize, time: Duration) -> 
         on_sale_at: Some(now + chrono::Duration::days(1)),
         sales_end_at: None,
         waiting_room: Some(booking_core::domain::WaitingRoomSpec::default()),
+        charges: Default::default(),
         sections: vec![booking_core::domain::SectionSpec {
             name: "A".into(),
             rows: Some(100),

@@ -10,6 +10,7 @@ mod holds;
 mod live;
 mod organiser;
 mod payments;
+mod prices;
 mod queue;
 mod races;
 mod report;

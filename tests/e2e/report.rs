@@ -50,7 +50,8 @@ async fn the_report_counts_what_mysql_holds_by_category() {
         json!({ "eventId": e,
             "seats": { "available": 8, "held": 1, "booked": 5, "blocked": 0 },
             "bookings": { "pending": 1, "confirmed": 2, "cancelled": 1, "expired": 0 },
-            "revenueCents": 27500, "refundedCents": 5000, "disputes": 0, "disputedCents": 0,
+            "revenueCents": 27500, "faceCents": 27500, "feesCents": 0, "taxCents": 0,
+            "refundedCents": 5000, "disputes": 0, "disputedCents": 0,
             "categories": [{ "category": "standard", "booked": 3, "revenueCents": 7500 },
                            { "category": "vip", "booked": 2, "revenueCents": 20000 }],
             "checkedIn": 1 })

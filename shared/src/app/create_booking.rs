@@ -46,13 +46,15 @@ pub async fn create_booking(
         BackendError::permanent(format!("pricing hold {}", hold.id), anyhow::anyhow!("{e}"))
     })?;
     let now = app.now();
+    let breakdown = event.breakdown_of(&seats);
     let booking = Booking {
         id: Uuid::now_v7(),
         user_id: caller.user_id.clone(),
         event_id: hold.event_id,
         status: BookingStatus::Pending,
         seat_ids: hold.seat_ids.clone(),
-        total_cents: event.price_of(&seats),
+        total_cents: breakdown.total_cents,
+        breakdown,
         currency: event.currency.clone(),
         contact: caller.contact.clone(),
         expires_at: now + Duration::seconds(i64::from(event.hold_ttl_seconds)),

@@ -82,6 +82,8 @@ pub struct SeatView {
     pub row: u32,
     pub number: u32,
     pub price_cents: i64,
+    /// What one ticket for it costs, fees and tax included.
+    pub total_price_cents: i64,
     pub category: String,
     pub status: SeatStatus,
 }
@@ -104,6 +106,7 @@ struct LayoutSeat<'a> {
     row: u32,
     number: u32,
     price_cents: i64,
+    total_price_cents: i64,
     category: &'a str,
 }
 
@@ -114,6 +117,7 @@ struct LayoutArea<'a> {
     section: &'a str,
     capacity: u32,
     price_cents: i64,
+    total_price_cents: i64,
     category: &'a str,
 }
 
@@ -166,6 +170,8 @@ pub struct AreaView {
     pub held: u32,
     pub booked: u32,
     pub price_cents: i64,
+    /// What one place costs, fees and tax included.
+    pub total_price_cents: i64,
     pub category: String,
 }
 
@@ -186,6 +192,7 @@ pub async fn seat_map(app: &App, id: Uuid, status: Option<SeatStatus>) -> AppRes
                 number: seat.number,
                 section: seat.section,
                 price_cents: section.price_cents,
+                total_price_cents: event.total_price(section),
                 category: section.category.clone(),
                 status: st,
             })
@@ -210,6 +217,7 @@ pub async fn layout_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encode
                         row: seat.row,
                         number: seat.number,
                         price_cents: section.price_cents,
+                        total_price_cents: event.total_price(section),
                         category: &section.category,
                     })
                     .collect(),
@@ -221,6 +229,7 @@ pub async fn layout_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encode
                             section: &s.name,
                             capacity: s.capacity?,
                             price_cents: s.price_cents,
+                            total_price_cents: event.total_price(s),
                             category: &s.category,
                         })
                     })
@@ -277,6 +286,7 @@ fn areas(event: &Event, snapshot: &SeatSnapshot) -> Vec<AreaView> {
                 held: 0,
                 booked: 0,
                 price_cents: s.price_cents,
+                total_price_cents: event.total_price(s),
                 category: s.category.clone(),
             })
         })

@@ -100,6 +100,8 @@ pub struct Booking {
     pub status: BookingStatus,
     pub seat_ids: Vec<String>,
     pub total_cents: i64,
+    /// What `totalCents` is made of: face, fees, tax and discount of its seats and its order.
+    pub breakdown: super::price::Breakdown,
     pub currency: String,
     /// Where its notifications go; not part of the API's booking.
     #[serde(skip)]
@@ -137,6 +139,11 @@ pub(crate) mod tests {
             status: Pending,
             seat_ids: vec!["A-1-1".into(), "A-1-2".into()],
             total_cents: 12_000,
+            breakdown: crate::domain::price::Breakdown {
+                face_cents: 12_000,
+                total_cents: 12_000,
+                ..Default::default()
+            },
             currency: "EUR".into(),
             contact: Contact {
                 email: Some("ann@example.com".into()),

@@ -21,7 +21,8 @@ pub mod waitlist;
 pub use booking::{Booking, BookingSource, BookingStatus, Transition};
 pub use caller::{Caller, Contact};
 pub use event::{
-    Event, EventPatch, EventSpec, SaleStatus, Section, SectionSpec, WaitingRoom, WaitingRoomSpec,
+    ChargesSpec, Event, EventPatch, EventSpec, SaleStatus, Section, SectionSpec, WaitingRoom,
+    WaitingRoomSpec,
 };
 pub use hold::{Hold, HoldAsk, SeatChoice, UserCaps};
 pub use message::{Envelope, MessageKind};

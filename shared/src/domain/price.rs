@@ -43,16 +43,24 @@ pub fn ratio(n: i64, num: i64, den: i64) -> i64 {
     (if p < 0 { -q } else { q }) as i64
 }
 
-/// What an event adds to its tickets' face value.
+/// An event's service fees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Charges {
-    /// The service fee on each ticket.
+pub struct Fees {
+    /// The fee on each ticket.
     #[serde(default)]
     pub per_ticket_cents: i64,
     /// The fee on each order, whatever its size.
     #[serde(default)]
     pub per_order_cents: i64,
+}
+
+/// What an event adds to its tickets' face value: fees, and the tax on face and fees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Charges {
+    #[serde(default)]
+    pub fees: Fees,
     /// The tax rate on face and fees, in basis points (0-10,000).
     #[serde(default)]
     pub tax_rate_bps: i64,
@@ -64,6 +72,13 @@ pub struct Charges {
 
 fn yes() -> bool {
     true
+}
+
+impl Default for Charges {
+    /// No fees, no tax: the face value is the price.
+    fn default() -> Self {
+        Charges { fees: Fees::default(), tax_rate_bps: 0, prices_include_tax: true }
+    }
 }
 
 /// One line of an order: its face, fee, tax and all-in total.
@@ -79,6 +94,17 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
+    /// What is left of this breakdown without `part` (a partial cancel's lines).
+    pub fn minus(self, part: Breakdown) -> Breakdown {
+        Breakdown {
+            face_cents: self.face_cents - part.face_cents,
+            fees_cents: self.fees_cents - part.fees_cents,
+            tax_cents: self.tax_cents - part.tax_cents,
+            discount_cents: self.discount_cents - part.discount_cents,
+            total_cents: self.total_cents - part.total_cents,
+        }
+    }
+
     /// The sum of two breakdowns (lines add up; nothing is rounded again).
     pub fn plus(self, o: Breakdown) -> Breakdown {
         Breakdown {
@@ -115,7 +141,7 @@ impl Charges {
 
     /// The line of one ticket of face value `face`, less `discount`.
     pub fn ticket(&self, face: i64, discount: i64) -> Breakdown {
-        self.line(face, self.per_ticket_cents, discount)
+        self.line(face, self.fees.per_ticket_cents, discount)
     }
 
     /// The all-in price of one ticket of face value `face`: what the seat map shows.
@@ -125,7 +151,7 @@ impl Charges {
 
     /// The order's own line: its per-order fee, taxed.
     pub fn order_fee(&self) -> Breakdown {
-        self.line(0, self.per_order_cents, 0)
+        self.line(0, self.fees.per_order_cents, 0)
     }
 
     /// An order of tickets at `faces` (each with its discount): every ticket's line and the
@@ -135,6 +161,11 @@ impl Charges {
             .iter()
             .fold(self.order_fee(), |sum, &(face, discount)| sum.plus(self.ticket(face, discount)))
     }
+
+    /// The tickets' lines alone (what a partial cancel of them gives back), without the order's.
+    pub fn tickets(&self, faces: &[i64]) -> Breakdown {
+        faces.iter().fold(Breakdown::default(), |sum, &face| sum.plus(self.ticket(face, 0)))
+    }
 }
 
 #[cfg(test)]
@@ -143,8 +174,7 @@ mod tests {
 
     fn charges(per_ticket: i64, per_order: i64, bps: i64, inclusive: bool) -> Charges {
         Charges {
-            per_ticket_cents: per_ticket,
-            per_order_cents: per_order,
+            fees: Fees { per_ticket_cents: per_ticket, per_order_cents: per_order },
             tax_rate_bps: bps,
             prices_include_tax: inclusive,
         }
@@ -228,7 +258,7 @@ mod tests {
 
     #[test]
     fn without_fees_or_tax_the_all_in_price_is_the_face() {
-        let c = Charges { prices_include_tax: true, ..Charges::default() };
+        let c = Charges::default();
         assert_eq!(c.order(&[(5000, 0), (5000, 0)]).total_cents, 10_000);
         let read: Charges = serde_json::from_str("{}").unwrap();
         assert!(read.prices_include_tax, "prices include tax unless the event says otherwise");

@@ -41,8 +41,12 @@ pub struct SalesReport {
     pub event_id: Uuid,
     pub seats: SeatCounts,
     pub bookings: BookingCounts,
-    /// The sum of CONFIRMED bookings' `totalCents`.
+    /// The sum of CONFIRMED bookings' `totalCents`...
     pub revenue_cents: i64,
+    /// ...of which their face value (less discounts), their fees and their tax.
+    pub face_cents: i64,
+    pub fees_cents: i64,
+    pub tax_cents: i64,
     /// Everything refunded, whole and partial.
     pub refunded_cents: i64,
     /// Bookings whose payment the buyer's bank disputes (chargebacks), and the amount disputed.

@@ -9,7 +9,23 @@ use super::{
     caller, header, json, json_body, no_content, path_id, writer, HandlerResult, QUEUE_TOKEN_HEADER,
 };
 use crate::app::{extend_hold, get_hold, hold_seats, release_hold, App};
-use crate::domain::HoldAsk;
+use crate::domain::price::Breakdown;
+use crate::domain::{Hold, HoldAsk, SeatId};
+
+/// A hold as served: with the quote of its seats (face, fees, tax: what booking them costs).
+#[derive(serde::Serialize)]
+struct Quoted<'a> {
+    #[serde(flatten)]
+    hold: &'a Hold,
+    breakdown: Breakdown,
+}
+
+/// `hold` with its quote, from its event's prices (which never change once the event exists).
+async fn quoted(app: &App, status: u16, hold: &Hold) -> HandlerResult {
+    let event = app.event(hold.event_id).await?;
+    let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
+    json(status, &Quoted { hold, breakdown: event.breakdown_of(&seats) })
+}
 
 /// `POST /api/v1/events/{eventId}/holds`: 201 Hold.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
@@ -20,21 +36,21 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     let ask = HoldAsk::try_from(json_body::<HoldBody>(&req)?)?;
     let pass = header(&req, QUEUE_TOKEN_HEADER);
     let hold = hold_seats::hold_seats(&app, &caller, event_id, ask, pass).await?;
-    json(201, &hold)
+    quoted(&app, 201, &hold).await
 }
 
 /// `GET /api/v1/holds/{holdId}`: 200 Hold; 404 once released or expired.
 pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let hold = get_hold::get_hold(&app, &caller, path_id(&req, "holdId")?).await?;
-    json(200, &hold)
+    quoted(&app, 200, &hold).await
 }
 
 /// `PUT /api/v1/holds/{holdId}/extend`: 200 Hold; 410 `HOLD_EXPIRED`.
 pub async fn extend(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = writer(&app, &req).await?;
     let hold = extend_hold::extend_hold(&app, &caller, path_id(&req, "holdId")?).await?;
-    json(200, &hold)
+    quoted(&app, 200, &hold).await
 }
 
 /// `DELETE /api/v1/holds/{holdId}`: 204; 404 if unknown or already gone.

@@ -170,6 +170,7 @@ impl TestApp {
             on_sale_at: None,
             sales_end_at: None,
             waiting_room: None,
+            charges: Default::default(),
             sections: vec![SectionSpec {
                 name: "A".into(),
                 rows: Some(rows),

@@ -296,17 +296,17 @@ impl BookingStore for Memory {
         };
         let seats = seats.as_slice();
         let event = s.events[&b.event_id].clone();
-        let share: i64 = seats
-            .iter()
-            .filter_map(|seat| crate::domain::SeatId::parse(seat))
-            .filter_map(|seat| event.seat_section(&seat).map(|sec| sec.price_cents))
-            .sum();
+        let ids: Vec<crate::domain::SeatId> =
+            seats.iter().filter_map(|seat| crate::domain::SeatId::parse(seat)).collect();
+        let part = event.share_of(&ids);
+        let share = part.total_cents;
         let freed = Booking { seat_ids: seats.to_vec(), ..b.clone() };
         s.set_seats(&freed, SeatStatus::Available);
         for seat in seats {
             s.live_seats.remove(&(b.event_id, seat.clone()));
         }
-        b.total_cents -= share;
+        b.breakdown = b.breakdown.minus(part);
+        b.total_cents = b.breakdown.total_cents;
         b.updated_at = now;
         b.version += 1;
         b.seat_ids.retain(|seat| !seats.contains(seat));

@@ -17,6 +17,7 @@ use super::tx::{apply, live_payments, locked_booking, owe_refund, revoke_tickets
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
 use crate::domain::cancel::{plan_cancel, seat_cancel_refunds, CancelPlan, Canceller};
 use crate::domain::message::{self, Message};
+use crate::domain::price::{Charges, Fees};
 use crate::domain::{Booking, BookingStatus, Envelope, Refund, SeatStatus};
 use crate::ports::{BackendError, BackendResult, BookingStore, Cancelled, CreateOutcome};
 
@@ -118,12 +119,17 @@ impl MySqlBookings {
             return Err(Abort::Retry(Contention::LostOptimisticCheck("seat versions")));
         }
         sqlx::query!(
-            "INSERT INTO bookings (id, user_id, event_id, status, total_cents, currency, contact_email, contact_phone, \
-             expires_at, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO bookings (id, user_id, event_id, status, total_cents, face_cents, fees_cents, tax_cents, \
+             discount_cents, currency, contact_email, contact_phone, expires_at, created_at, updated_at) \
+             VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             booking.id.to_string(),
             &booking.user_id,
             &event,
             booking.total_cents,
+            booking.breakdown.face_cents,
+            booking.breakdown.fees_cents,
+            booking.breakdown.tax_cents,
+            booking.breakdown.discount_cents,
             &booking.currency,
             &booking.contact.email,
             &booking.contact.phone,
@@ -184,12 +190,25 @@ impl MySqlBookings {
         };
         let seats = seats.as_slice();
         let event = b.event_id.to_string();
-        let mut q = QueryBuilder::new(
-            "SELECT CAST(COALESCE(SUM(price_cents), 0) AS SIGNED) FROM seats WHERE event_id = ",
-        );
+        // The seats' lines, as the booking was priced (an event's fees and tax never change).
+        let charges = sqlx::query!(
+            "SELECT fee_per_ticket_cents, tax_rate_bps, prices_include_tax AS `prices_include_tax: bool` \
+             FROM events WHERE id = ?",
+            &event
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let charges = Charges {
+            fees: Fees { per_ticket_cents: charges.fee_per_ticket_cents, per_order_cents: 0 },
+            tax_rate_bps: i64::from(charges.tax_rate_bps),
+            prices_include_tax: charges.prices_include_tax,
+        };
+        let mut q = QueryBuilder::new("SELECT price_cents FROM seats WHERE event_id = ");
         q.push_bind(&event).push(" AND seat_id IN ");
         in_list(&mut q, seats);
-        let share: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
+        let faces: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+        let part = charges.tickets(&faces);
+        let share = part.total_cents;
         let freed = Booking { seat_ids: seats.to_vec(), ..b.clone() };
         set_seats(&mut tx, &freed, SeatStatus::Available).await?;
         let mut q = QueryBuilder::new("UPDATE booking_seats SET live = NULL, released_at = ");
@@ -197,15 +216,21 @@ impl MySqlBookings {
         q.push(" AND seat_id IN ");
         in_list(&mut q, seats);
         q.build().execute(&mut *tx).await?;
+        b.breakdown = b.breakdown.minus(part);
+        b.total_cents = b.breakdown.total_cents;
         sqlx::query!(
-            "UPDATE bookings SET total_cents = total_cents - ?, updated_at = ?, version = version + 1 WHERE id = ?",
-            share,
+            "UPDATE bookings SET total_cents = ?, face_cents = ?, fees_cents = ?, tax_cents = ?, discount_cents = ?, \
+             updated_at = ?, version = version + 1 WHERE id = ?",
+            b.total_cents,
+            b.breakdown.face_cents,
+            b.breakdown.fees_cents,
+            b.breakdown.tax_cents,
+            b.breakdown.discount_cents,
             now,
             b.id.to_string()
         )
             .execute(&mut *tx)
             .await?;
-        b.total_cents -= share;
         b.updated_at = now;
         b.version += 1;
         b.seat_ids.retain(|s| !seats.contains(s));

@@ -7,9 +7,8 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::{fault, in_list, parse_status, parse_uuid};
-use crate::domain::report::{
-    BookingCounts, CategorySales, SalesReport, SeatCounts, WaitlistCounts,
-};
+use crate::domain::price::{Charges, Fees};
+use crate::domain::report::SalesReport;
 use crate::domain::{Event, SeatStatus, Section, WaitingRoom};
 use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
 
@@ -93,6 +92,7 @@ impl MySqlEvents {
                     .map_err(fault("decoding an event"))?,
                 seat_count: r.try_get("seat_count").map_err(fault("decoding an event"))?,
                 sections: mine,
+                charges: charges(&r).map_err(fault("decoding an event"))?,
                 on_sale_at: r.try_get("on_sale_at").map_err(fault("decoding an event"))?,
                 sales_end_at: r.try_get("sales_end_at").map_err(fault("decoding an event"))?,
                 waiting_room: waiting_room(&r).map_err(fault("decoding an event"))?,
@@ -105,6 +105,19 @@ impl MySqlEvents {
     }
 }
 
+/// The fees and tax of an event row.
+fn charges(r: &sqlx::mysql::MySqlRow) -> Result<Charges, sqlx::Error> {
+    let bps: i32 = r.try_get("tax_rate_bps")?;
+    Ok(Charges {
+        fees: Fees {
+            per_ticket_cents: r.try_get("fee_per_ticket_cents")?,
+            per_order_cents: r.try_get("fee_per_order_cents")?,
+        },
+        tax_rate_bps: i64::from(bps),
+        prices_include_tax: r.try_get("prices_include_tax")?,
+    })
+}
+
 /// The waiting room of an event row: there is one when its admission TTL is set.
 fn waiting_room(r: &sqlx::mysql::MySqlRow) -> Result<Option<WaitingRoom>, sqlx::Error> {
     let ttl: Option<u32> = r.try_get("admission_ttl_seconds")?;
@@ -114,7 +127,8 @@ fn waiting_room(r: &sqlx::mysql::MySqlRow) -> Result<Option<WaitingRoom>, sqlx::
 
 const EVENT_COLUMNS: &str =
     "SELECT id, name, venue, starts_at, currency, max_seats_per_order, max_tickets_per_user, hold_ttl_seconds, seat_count, created_at, \
-     on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds, cancelled_at, version FROM events";
+     on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds, cancelled_at, version, \
+     fee_per_ticket_cents, fee_per_order_cents, tax_rate_bps, prices_include_tax FROM events";
 
 #[async_trait]
 impl EventStore for MySqlEvents {
@@ -123,8 +137,9 @@ impl EventStore for MySqlEvents {
         let mut tx = self.pool.begin().await.map_err(fault("creating an event"))?;
         sqlx::query!(
             "INSERT INTO events (id, name, venue, starts_at, currency, max_seats_per_order, max_tickets_per_user, hold_ttl_seconds, seat_count, created_at, \
-             on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             on_sale_at, sales_end_at, admit_per_minute, admission_ttl_seconds, fee_per_ticket_cents, \
+             fee_per_order_cents, tax_rate_bps, prices_include_tax) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &id,
             &event.name,
             &event.venue,
@@ -138,7 +153,11 @@ impl EventStore for MySqlEvents {
             event.on_sale_at,
             event.sales_end_at,
             event.waiting_room.and_then(|w| w.admit_per_minute),
-            event.waiting_room.map(|w| w.admission_ttl_seconds)
+            event.waiting_room.map(|w| w.admission_ttl_seconds),
+            event.charges.fees.per_ticket_cents,
+            event.charges.fees.per_order_cents,
+            event.charges.tax_rate_bps,
+            event.charges.prices_include_tax
         )
         .execute(&mut *tx)
         .await
@@ -195,137 +214,7 @@ impl EventStore for MySqlEvents {
     }
 
     async fn sales(&self, event: Uuid) -> BackendResult<SalesReport> {
-        let what = "reading the sales report";
-        let id = event.to_string();
-        // One snapshot (REPEATABLE READ): the figures agree with each other.
-        let mut tx = self.pool.begin().await.map_err(fault(what))?;
-        let mut report = SalesReport {
-            event_id: event,
-            seats: SeatCounts::default(),
-            bookings: BookingCounts::default(),
-            revenue_cents: 0,
-            refunded_cents: 0,
-            disputes: 0,
-            disputed_cents: 0,
-            categories: Vec::new(),
-            checked_in: 0,
-            queue: None,
-            waitlist: None,
-        };
-        let seats: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT CAST(status AS CHAR), COUNT(*) FROM seats WHERE event_id = ? GROUP BY status",
-        )
-        .bind(&id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fault(what))?;
-        for (status, n) in seats {
-            let n = n.max(0) as u64;
-            match status.as_str() {
-                "AVAILABLE" => report.seats.available = n,
-                "HELD" => report.seats.held = n,
-                "BOOKED" => report.seats.booked = n,
-                "BLOCKED" => report.seats.blocked = n,
-                other => {
-                    return Err(BackendError::permanent(
-                        what,
-                        anyhow::anyhow!("seat status {other}"),
-                    ))
-                }
-            }
-        }
-        let bookings: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT CAST(status AS CHAR), COUNT(*), CAST(COALESCE(SUM(total_cents), 0) AS SIGNED) \
-             FROM bookings WHERE event_id = ? GROUP BY status",
-        )
-        .bind(&id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fault(what))?;
-        for (status, n, total) in bookings {
-            let n = n.max(0) as u64;
-            match status.as_str() {
-                "PENDING" => report.bookings.pending = n,
-                "CONFIRMED" => {
-                    report.bookings.confirmed = n;
-                    report.revenue_cents = total;
-                }
-                "CANCELLED" => report.bookings.cancelled = n,
-                "EXPIRED" => report.bookings.expired = n,
-                other => {
-                    return Err(BackendError::permanent(
-                        what,
-                        anyhow::anyhow!("booking status {other}"),
-                    ))
-                }
-            }
-        }
-        report.refunded_cents = sqlx::query_scalar!(
-            "SELECT CAST(COALESCE(SUM(p.refunded_cents), 0) AS SIGNED) FROM payments p \
-             JOIN bookings b ON b.id = p.booking_id WHERE b.event_id = ?",
-            &id
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(fault(what))?;
-        let disputes = sqlx::query!(
-            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(dispute_amount_cents), 0) AS SIGNED) AS cents              FROM bookings WHERE event_id = ? AND dispute_status IS NOT NULL",
-            &id
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(fault(what))?;
-        (report.disputes, report.disputed_cents) = (disputes.n.max(0) as u64, disputes.cents);
-        let categories: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT sec.category, COUNT(*), CAST(COALESCE(SUM(s.price_cents), 0) AS SIGNED) FROM bookings b \
-             JOIN booking_seats bs ON bs.booking_id = b.id AND bs.released_at IS NULL \
-             JOIN seats s ON s.event_id = bs.event_id AND s.seat_id = bs.seat_id \
-             JOIN sections sec ON sec.event_id = s.event_id AND sec.name = s.section \
-             WHERE b.event_id = ? AND b.status = 'CONFIRMED' GROUP BY sec.category ORDER BY sec.category",
-        )
-        .bind(&id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fault(what))?;
-        report.categories = categories
-            .into_iter()
-            .map(|(category, booked, revenue_cents)| CategorySales {
-                category,
-                booked: booked.max(0) as u64,
-                revenue_cents,
-            })
-            .collect();
-        let checked_in: i64 = sqlx::query_scalar!(
-            "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND status = 'CHECKED_IN'",
-            &id
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(fault(what))?;
-        report.checked_in = checked_in.max(0) as u64;
-        let line: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT CAST(status AS CHAR), COUNT(*) FROM waitlist WHERE event_id = ? GROUP BY status",
-        )
-        .bind(&id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fault(what))?;
-        if !line.is_empty() {
-            let mut w = WaitlistCounts::default();
-            for (status, n) in line {
-                let n = n.max(0) as u64;
-                match status.as_str() {
-                    "WAITING" => w.waiting = n,
-                    "OFFERED" => w.offered = n,
-                    "ACCEPTED" => w.accepted = n,
-                    "EXPIRED" => w.expired = n,
-                    _ => w.left = n,
-                }
-            }
-            report.waitlist = Some(w);
-        }
-        tx.commit().await.map_err(fault(what))?;
-        Ok(report)
+        super::report::sales(&self.pool, event).await
     }
 
     async fn get(&self, id: Uuid) -> BackendResult<Option<Event>> {

@@ -19,6 +19,7 @@ pub mod iam;
 mod organiser;
 mod outbox;
 mod payments;
+mod report;
 mod rows;
 mod tickets;
 mod tx;

@@ -4,13 +4,15 @@
 use chrono::NaiveDateTime;
 
 use super::{parse_status, parse_uuid};
+use crate::domain::price::Breakdown;
 use crate::domain::{Booking, BookingStatus, Contact, Dispute, Payment, PaymentStatus};
 
 /// The columns a booking is read from; [`booking_rows!`] selects them.
 pub(super) const BOOKING_COLUMNS: &str =
     "SELECT id, user_id, event_id, status, total_cents, currency, \
      contact_email, contact_phone, expires_at, created_at, updated_at, version, \
-     dispute_status, dispute_amount_cents, dispute_reason FROM bookings";
+     dispute_status, dispute_amount_cents, dispute_reason, face_cents, fees_cents, tax_cents, \
+     discount_cents FROM bookings";
 
 /// `sqlx::query_as!` of [`BookingRow`]s: [`BOOKING_COLUMNS`] (written out: the macro takes
 /// literals only), then the rest of the query, checked against the schema at compile time.
@@ -20,7 +22,8 @@ macro_rules! booking_rows {
             $crate::adapters::mysql::rows::BookingRow,
             "SELECT id, user_id, event_id, status, total_cents, currency, contact_email, \
              contact_phone, expires_at, created_at, updated_at, version, dispute_status, \
-             dispute_amount_cents, dispute_reason FROM bookings " + $rest
+             dispute_amount_cents, dispute_reason, face_cents, fees_cents, tax_cents, \
+             discount_cents FROM bookings " + $rest
             $(, $arg)*
         )
     };
@@ -58,6 +61,11 @@ pub(super) struct BookingRow {
     pub(super) dispute_status: Option<String>,
     pub(super) dispute_amount_cents: Option<i64>,
     pub(super) dispute_reason: Option<String>,
+    /// NULL on a booking made before fees and tax: its total was all face.
+    pub(super) face_cents: Option<i64>,
+    pub(super) fees_cents: i64,
+    pub(super) tax_cents: i64,
+    pub(super) discount_cents: i64,
 }
 
 impl BookingRow {
@@ -70,6 +78,13 @@ impl BookingRow {
             status: parse_status("status", &self.status, BookingStatus::parse)?,
             seat_ids: Vec::new(),
             total_cents: self.total_cents,
+            breakdown: Breakdown {
+                face_cents: self.face_cents.unwrap_or(self.total_cents),
+                fees_cents: self.fees_cents,
+                tax_cents: self.tax_cents,
+                discount_cents: self.discount_cents,
+                total_cents: self.total_cents,
+            },
             currency: self.currency,
             contact: Contact { email: self.contact_email, phone: self.contact_phone },
             expires_at: self.expires_at.and_utc(),

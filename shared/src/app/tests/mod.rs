@@ -4,6 +4,7 @@
 mod bookings;
 mod holds;
 mod payments;
+mod prices;
 mod refunds;
 mod sale_rules;
 mod tickets;

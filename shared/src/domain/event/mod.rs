@@ -41,6 +41,7 @@ pub struct EventSpec {
     pub on_sale_at: Option<DateTime<Utc>>,
     pub sales_end_at: Option<DateTime<Utc>>,
     pub waiting_room: Option<WaitingRoomSpec>,
+    pub charges: ChargesSpec,
     pub sections: Vec<SectionSpec>,
 }
 
@@ -59,6 +60,15 @@ pub struct EventPatch {
     pub starts_at: Option<DateTime<Utc>>,
     pub on_sale_at: Option<DateTime<Utc>>,
     pub sales_end_at: Option<DateTime<Utc>>,
+}
+
+/// What a new event adds to its face values, as asked for (fees and tax; none by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChargesSpec {
+    pub per_ticket_cents: Option<i64>,
+    pub per_order_cents: Option<i64>,
+    pub tax_rate_bps: Option<i64>,
+    pub prices_include_tax: Option<bool>,
 }
 
 /// A section of a new event, as asked for.
@@ -91,6 +101,10 @@ pub struct Event {
     pub hold_ttl_seconds: u32,
     pub seat_count: u32,
     pub sections: Vec<Section>,
+    /// Fees and tax on the face values (`fees`, `taxRateBps`, `pricesIncludeTax`); they never
+    /// change once the event exists, so every ticket's line is what it was when it was sold.
+    #[serde(flatten)]
+    pub charges: crate::domain::price::Charges,
     pub on_sale_at: DateTime<Utc>,
     pub sales_end_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -243,8 +257,23 @@ impl Event {
         Ok(seats)
     }
 
-    /// Sum of the seats' prices. The seats must be of this event.
-    pub fn price_of(&self, seats: &[SeatId]) -> i64 {
-        seats.iter().filter_map(|s| self.seat_section(s)).map(|s| s.price_cents).sum()
+    /// The price of an order of `seats`: each seat's line (face, fee, tax) and the order's fee.
+    pub fn breakdown_of(&self, seats: &[SeatId]) -> crate::domain::price::Breakdown {
+        let faces: Vec<(i64, i64)> =
+            seats.iter().filter_map(|s| self.seat_section(s)).map(|s| (s.price_cents, 0)).collect();
+        self.charges.order(&faces)
+    }
+
+    /// What `seats` of a booking account for (their lines, without the order's fee): what a
+    /// partial cancel of them takes off the booking and gives back.
+    pub fn share_of(&self, seats: &[SeatId]) -> crate::domain::price::Breakdown {
+        let faces: Vec<i64> =
+            seats.iter().filter_map(|s| self.seat_section(s)).map(|s| s.price_cents).collect();
+        self.charges.tickets(&faces)
+    }
+
+    /// The all-in price of one seat of `section` (face, fee and tax): what the seat map shows.
+    pub fn total_price(&self, section: &Section) -> i64 {
+        self.charges.total_price(section.price_cents)
     }
 }

@@ -44,6 +44,7 @@ impl EventSpec {
         let sales_end_at = self.sales_end_at.unwrap_or(self.starts_at);
         check_window(on_sale_at, sales_end_at, self.sales_end_at.is_some())?;
         let waiting_room = self.waiting_room.map(WaitingRoomSpec::validate).transpose()?;
+        let charges = self.charges.validate()?;
         if self.sections.is_empty() {
             return Err(RuleError::invalid("sections", "at least one section is required"));
         }
@@ -132,6 +133,7 @@ impl EventSpec {
             hold_ttl_seconds,
             seat_count: seat_count as u32,
             sections,
+            charges,
             on_sale_at,
             sales_end_at,
             waiting_room,
@@ -226,4 +228,28 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), RuleError> {
         return Err(RuleError::invalid(field, format!("1-{max} printable characters")));
     }
     Ok(())
+}
+
+impl ChargesSpec {
+    /// Fees of 0 to 1,000,000 minor units and a tax rate of 0 to 10,000 bps (100 %).
+    fn validate(self) -> Result<crate::domain::price::Charges, RuleError> {
+        use crate::domain::price::{Charges, Fees};
+        let fee = |v: Option<i64>, field: &str| match v.unwrap_or(0) {
+            f @ 0..=1_000_000 => Ok(f),
+            _ => Err(RuleError::invalid(field, "must be between 0 and 1000000")),
+        };
+        let fees = Fees {
+            per_ticket_cents: fee(self.per_ticket_cents, "fees.perTicketCents")?,
+            per_order_cents: fee(self.per_order_cents, "fees.perOrderCents")?,
+        };
+        let tax_rate_bps = match self.tax_rate_bps.unwrap_or(0) {
+            t @ 0..=10_000 => t,
+            _ => return Err(RuleError::invalid("taxRateBps", "must be between 0 and 10000")),
+        };
+        Ok(Charges {
+            fees,
+            tax_rate_bps,
+            prices_include_tax: self.prices_include_tax.unwrap_or(true),
+        })
+    }
 }

@@ -14,6 +14,7 @@ pub fn spec(sections: &[(&str, u32, u32)]) -> EventSpec {
         on_sale_at: None,
         sales_end_at: None,
         waiting_room: None,
+        charges: Default::default(),
         sections: sections
             .iter()
             .map(|(n, r, s)| SectionSpec {
@@ -171,4 +172,31 @@ fn max_tickets_per_user_is_between_1_and_100_and_kept() {
     assert_eq!(json["maxTicketsPerUser"], 100);
     let unlimited = spec(&[("A", 1, 1)]).validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
     assert!(serde_json::to_value(&unlimited).unwrap().get("maxTicketsPerUser").is_none());
+}
+
+#[test]
+fn fees_and_the_tax_rate_are_bounded_and_prices_include_tax_unless_said() {
+    for (charges, field) in [
+        (ChargesSpec { tax_rate_bps: Some(10_001), ..Default::default() }, "taxRateBps"),
+        (ChargesSpec { per_ticket_cents: Some(-1), ..Default::default() }, "fees.perTicketCents"),
+        (
+            ChargesSpec { per_order_cents: Some(1_000_001), ..Default::default() },
+            "fees.perOrderCents",
+        ),
+    ] {
+        let mut s = spec(&[("A", 1, 2)]);
+        s.charges = charges;
+        let err = s.validate(Uuid::now_v7(), Utc::now(), 600).unwrap_err();
+        assert!(
+            matches!(&err, RuleError::Invalid { field: f, .. } if f == field),
+            "{field}: {err:?}"
+        );
+    }
+    let mut s = spec(&[("A", 1, 2)]);
+    s.charges =
+        ChargesSpec { per_ticket_cents: Some(150), tax_rate_bps: Some(1900), ..Default::default() };
+    let e = s.validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
+    assert_eq!((e.charges.fees.per_ticket_cents, e.charges.tax_rate_bps), (150, 1900));
+    assert!(e.charges.prices_include_tax);
+    assert_eq!(e.total_price(&e.sections[0]), 5150, "VAT inside: the price is face and fee");
 }

@@ -8,15 +8,14 @@ use uuid::Uuid;
 use chrono::{DateTime, Utc};
 
 use super::integral;
-use crate::domain::{
-    BookingSource, EventPatch, EventSpec, HoldAsk, ProviderEvent, ProviderEventKind, RuleError,
-    SectionSpec, WaitingRoomSpec,
-};
+use crate::domain::{BookingSource, HoldAsk, ProviderEvent, ProviderEventKind, RuleError};
 
+mod events;
 mod stripe;
 #[cfg(test)]
 mod tests;
 
+pub use events::{EventBody, EventPatchBody};
 pub use stripe::{StripeEvent, StripeWork};
 
 /// Longest payment method name accepted.
@@ -25,119 +24,6 @@ const METHOD_MAX: usize = 100;
 const WEBHOOK_TEXT_MAX: usize = 255;
 /// Longest webhook event type accepted.
 const WEBHOOK_TYPE_MAX: usize = 64;
-
-/// Body of `POST /events`. Unknown fields are refused, not ignored; whole numbers may be written
-/// `1748.0` as JSON Schema allows.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EventBody {
-    pub name: String,
-    pub venue: String,
-    pub starts_at: DateTime<Utc>,
-    #[serde(default)]
-    pub currency: Option<String>,
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub max_seats_per_order: Option<u32>,
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub max_tickets_per_user: Option<u32>,
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub hold_ttl_seconds: Option<u32>,
-    #[serde(default)]
-    pub on_sale_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub sales_end_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub waiting_room: Option<WaitingRoomBody>,
-    pub sections: Vec<SectionBody>,
-}
-
-/// `waitingRoom` of [`EventBody`].
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WaitingRoomBody {
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub admit_per_minute: Option<u32>,
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub admission_ttl_seconds: Option<u32>,
-}
-
-/// Body of `PATCH /events/{eventId}`: the fields that may change, each optional.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EventPatchBody {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub venue: Option<String>,
-    #[serde(default)]
-    pub starts_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub on_sale_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub sales_end_at: Option<DateTime<Utc>>,
-}
-
-impl From<EventPatchBody> for EventPatch {
-    fn from(b: EventPatchBody) -> EventPatch {
-        EventPatch {
-            name: b.name,
-            venue: b.venue,
-            starts_at: b.starts_at,
-            on_sale_at: b.on_sale_at,
-            sales_end_at: b.sales_end_at,
-        }
-    }
-}
-
-/// A section of [`EventBody`].
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SectionBody {
-    pub name: String,
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub rows: Option<u32>,
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub seats_per_row: Option<u32>,
-    /// General admission: a capacity instead of rows and seats per row.
-    #[serde(default, deserialize_with = "integral::optional")]
-    pub capacity: Option<u32>,
-    #[serde(deserialize_with = "integral::whole")]
-    pub price_cents: i64,
-    #[serde(default)]
-    pub category: Option<String>,
-}
-
-impl From<EventBody> for EventSpec {
-    fn from(b: EventBody) -> EventSpec {
-        EventSpec {
-            name: b.name,
-            venue: b.venue,
-            starts_at: b.starts_at,
-            currency: b.currency,
-            max_seats_per_order: b.max_seats_per_order,
-            max_tickets_per_user: b.max_tickets_per_user,
-            hold_ttl_seconds: b.hold_ttl_seconds,
-            on_sale_at: b.on_sale_at,
-            sales_end_at: b.sales_end_at,
-            waiting_room: b.waiting_room.map(|w| WaitingRoomSpec {
-                admit_per_minute: w.admit_per_minute,
-                admission_ttl_seconds: w.admission_ttl_seconds,
-            }),
-            sections: b
-                .sections
-                .into_iter()
-                .map(|s| SectionSpec {
-                    name: s.name,
-                    rows: s.rows,
-                    seats_per_row: s.seats_per_row,
-                    capacity: s.capacity,
-                    price_cents: s.price_cents,
-                    category: s.category,
-                })
-                .collect(),
-        }
-    }
-}
 
 /// Body of `POST /events/{eventId}/holds`: explicit seats, or a quantity for best available.
 #[derive(Debug, Clone, Default, Deserialize)]

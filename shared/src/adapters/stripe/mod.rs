@@ -5,134 +5,27 @@
 //! status asks about the right intent and a refund already made is not asked for again.
 //!
 //! The request and response types are the few fields of Stripe's documented shapes this uses
-//! (<https://docs.stripe.com/api/payment_intents>, `/api/refunds`, `/api/errors`).
+//! (`wire`).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use sqlx::MySqlPool;
 use uuid::Uuid;
 
 use crate::config::Payments;
+
+mod wire;
+
 use crate::domain::{ChargeOutcome, Payment, Refund};
 use crate::ports::{BackendError, BackendResult, PaymentProvider, ProviderCharge};
+use wire::{ErrorBody, EventPage, Intent, StripeError, StripeRefund};
 
 /// How long one call to Stripe may take.
 const TIMEOUT: Duration = Duration::from_secs(15);
 /// The most pages of 100 events one reconciliation reads.
 const MAX_EVENT_PAGES: usize = 200;
-
-/// A page of `payment_intent.succeeded` events (`GET /v1/events`).
-#[derive(Debug, Deserialize)]
-struct EventPage {
-    data: Vec<IntentEvent>,
-    #[serde(default)]
-    has_more: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct IntentEvent {
-    id: String,
-    data: IntentEventData,
-}
-
-#[derive(Debug, Deserialize)]
-struct IntentEventData {
-    object: IntentObject,
-}
-
-/// The PaymentIntent an event carries, as far as the reconciliation reads it.
-#[derive(Debug, Deserialize)]
-struct IntentObject {
-    id: String,
-    amount: i64,
-    currency: String,
-    created: i64,
-    #[serde(default)]
-    metadata: HashMap<String, String>,
-}
-
-impl IntentObject {
-    fn charge(self) -> ProviderCharge {
-        ProviderCharge {
-            payment_id: self.metadata.get("paymentId").and_then(|p| Uuid::parse_str(p).ok()),
-            reference: self.id,
-            amount_cents: self.amount,
-            currency: self.currency.to_ascii_uppercase(),
-            created_at: DateTime::from_timestamp(self.created, 0).unwrap_or_default(),
-        }
-    }
-}
-
-/// A PaymentIntent, as far as it is read here.
-#[derive(Debug, Deserialize)]
-struct Intent {
-    id: String,
-    status: String,
-    #[serde(default)]
-    client_secret: Option<String>,
-    #[serde(default)]
-    last_payment_error: Option<StripeError>,
-}
-
-/// A refund, as far as it is read here.
-#[derive(Debug, Deserialize)]
-struct StripeRefund {
-    id: String,
-}
-
-/// Stripe's error object (`{"error": {...}}`).
-#[derive(Debug, Deserialize)]
-struct StripeError {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    decline_code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    payment_intent: Option<Box<Intent>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    error: StripeError,
-}
-
-impl StripeError {
-    /// The reason a payment failed, as stored (`card_declined`, ...).
-    fn reason(&self) -> String {
-        self.decline_code
-            .clone()
-            .or_else(|| self.code.clone())
-            .or_else(|| self.message.clone())
-            .unwrap_or_else(|| "card_declined".into())
-    }
-}
-
-impl Intent {
-    /// What the intent's status means for the payment.
-    fn outcome(&self) -> ChargeOutcome {
-        match self.status.as_str() {
-            "succeeded" => ChargeOutcome::Succeeded,
-            "requires_payment_method" | "canceled" => ChargeOutcome::Failed(
-                self.last_payment_error
-                    .as_ref()
-                    .map(StripeError::reason)
-                    .unwrap_or_else(|| self.status.clone()),
-            ),
-            "requires_action" => match &self.client_secret {
-                Some(secret) => ChargeOutcome::RequiresAction(secret.clone()),
-                None => ChargeOutcome::Processing,
-            },
-            // processing, requires_confirmation, requires_capture: not yet.
-            _ => ChargeOutcome::Processing,
-        }
-    }
-}
 
 /// The [`PaymentProvider`] over Stripe's API.
 #[derive(Clone)]
@@ -399,41 +292,5 @@ impl PaymentProvider for StripeProvider {
                 anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
             )),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn intent(json: &str) -> Intent {
-        serde_json::from_str(json).unwrap()
-    }
-
-    #[test]
-    fn an_intents_status_is_read_as_stripe_documents_it() {
-        assert_eq!(
-            intent(r#"{"id":"pi_1","status":"succeeded"}"#).outcome(),
-            ChargeOutcome::Succeeded
-        );
-        assert_eq!(
-            intent(r#"{"id":"pi_1","status":"requires_action","client_secret":"pi_1_secret_x"}"#)
-                .outcome(),
-            ChargeOutcome::RequiresAction("pi_1_secret_x".into())
-        );
-        for pending in ["processing", "requires_confirmation", "requires_capture"] {
-            let i = intent(&format!(r#"{{"id":"pi_1","status":"{pending}"}}"#));
-            assert_eq!(i.outcome(), ChargeOutcome::Processing, "{pending}");
-        }
-        let declined = intent(
-            r#"{"id":"pi_1","status":"requires_payment_method","last_payment_error":{"code":"card_declined","decline_code":"insufficient_funds"}}"#,
-        );
-        assert_eq!(declined.outcome(), ChargeOutcome::Failed("insufficient_funds".into()));
-        let error: ErrorBody = serde_json::from_str(
-            r#"{"error":{"type":"card_error","code":"card_declined","message":"Your card was declined.","payment_intent":{"id":"pi_2","status":"requires_payment_method"}}}"#,
-        )
-        .unwrap();
-        assert_eq!(error.error.reason(), "card_declined");
-        assert_eq!(error.error.payment_intent.unwrap().id, "pi_2");
     }
 }

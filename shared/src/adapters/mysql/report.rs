@@ -1,0 +1,149 @@
+//! The sales report of an event, from MySQL in one snapshot: seats by status, bookings by status
+//! with the money of the confirmed ones (face, fees, tax), refunds, disputes, sales by category,
+//! check-ins and the waitlist.
+
+use sqlx::MySqlPool;
+use uuid::Uuid;
+
+use super::fault;
+use crate::domain::report::{
+    BookingCounts, CategorySales, SalesReport, SeatCounts, WaitlistCounts,
+};
+use crate::ports::{BackendError, BackendResult};
+
+pub(super) async fn sales(pool: &MySqlPool, event: Uuid) -> BackendResult<SalesReport> {
+    let what = "reading the sales report";
+    let id = event.to_string();
+    // One snapshot (REPEATABLE READ): the figures agree with each other.
+    let mut tx = pool.begin().await.map_err(fault(what))?;
+    let mut report = SalesReport {
+        event_id: event,
+        seats: SeatCounts::default(),
+        bookings: BookingCounts::default(),
+        revenue_cents: 0,
+        face_cents: 0,
+        fees_cents: 0,
+        tax_cents: 0,
+        refunded_cents: 0,
+        disputes: 0,
+        disputed_cents: 0,
+        categories: Vec::new(),
+        checked_in: 0,
+        queue: None,
+        waitlist: None,
+    };
+    let seats: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT CAST(status AS CHAR), COUNT(*) FROM seats WHERE event_id = ? GROUP BY status",
+    )
+    .bind(&id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    for (status, n) in seats {
+        let n = n.max(0) as u64;
+        match status.as_str() {
+            "AVAILABLE" => report.seats.available = n,
+            "HELD" => report.seats.held = n,
+            "BOOKED" => report.seats.booked = n,
+            "BLOCKED" => report.seats.blocked = n,
+            other => {
+                return Err(BackendError::permanent(what, anyhow::anyhow!("seat status {other}")))
+            }
+        }
+    }
+    let bookings: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT CAST(status AS CHAR), COUNT(*), CAST(COALESCE(SUM(total_cents), 0) AS SIGNED), \
+         CAST(COALESCE(SUM(COALESCE(face_cents, total_cents) - discount_cents), 0) AS SIGNED), \
+         CAST(COALESCE(SUM(fees_cents), 0) AS SIGNED), CAST(COALESCE(SUM(tax_cents), 0) AS SIGNED) \
+         FROM bookings WHERE event_id = ? GROUP BY status",
+    )
+    .bind(&id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    for (status, n, total, face, fees, tax) in bookings {
+        let n = n.max(0) as u64;
+        match status.as_str() {
+            "PENDING" => report.bookings.pending = n,
+            "CONFIRMED" => {
+                report.bookings.confirmed = n;
+                report.revenue_cents = total;
+                (report.face_cents, report.fees_cents, report.tax_cents) = (face, fees, tax);
+            }
+            "CANCELLED" => report.bookings.cancelled = n,
+            "EXPIRED" => report.bookings.expired = n,
+            other => {
+                return Err(BackendError::permanent(
+                    what,
+                    anyhow::anyhow!("booking status {other}"),
+                ))
+            }
+        }
+    }
+    report.refunded_cents = sqlx::query_scalar!(
+        "SELECT CAST(COALESCE(SUM(p.refunded_cents), 0) AS SIGNED) FROM payments p \
+         JOIN bookings b ON b.id = p.booking_id WHERE b.event_id = ?",
+        &id
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    let disputes = sqlx::query!(
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(dispute_amount_cents), 0) AS SIGNED) AS cents              FROM bookings WHERE event_id = ? AND dispute_status IS NOT NULL",
+        &id
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    (report.disputes, report.disputed_cents) = (disputes.n.max(0) as u64, disputes.cents);
+    let categories: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT sec.category, COUNT(*), CAST(COALESCE(SUM(s.price_cents), 0) AS SIGNED) FROM bookings b \
+         JOIN booking_seats bs ON bs.booking_id = b.id AND bs.released_at IS NULL \
+         JOIN seats s ON s.event_id = bs.event_id AND s.seat_id = bs.seat_id \
+         JOIN sections sec ON sec.event_id = s.event_id AND sec.name = s.section \
+         WHERE b.event_id = ? AND b.status = 'CONFIRMED' GROUP BY sec.category ORDER BY sec.category",
+    )
+    .bind(&id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    report.categories = categories
+        .into_iter()
+        .map(|(category, booked, revenue_cents)| CategorySales {
+            category,
+            booked: booked.max(0) as u64,
+            revenue_cents,
+        })
+        .collect();
+    let checked_in: i64 = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND status = 'CHECKED_IN'",
+        &id
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    report.checked_in = checked_in.max(0) as u64;
+    let line: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT CAST(status AS CHAR), COUNT(*) FROM waitlist WHERE event_id = ? GROUP BY status",
+    )
+    .bind(&id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    if !line.is_empty() {
+        let mut w = WaitlistCounts::default();
+        for (status, n) in line {
+            let n = n.max(0) as u64;
+            match status.as_str() {
+                "WAITING" => w.waiting = n,
+                "OFFERED" => w.offered = n,
+                "ACCEPTED" => w.accepted = n,
+                "EXPIRED" => w.expired = n,
+                _ => w.left = n,
+            }
+        }
+        report.waitlist = Some(w);
+    }
+    tx.commit().await.map_err(fault(what))?;
+    Ok(report)
+}
