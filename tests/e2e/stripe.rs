@@ -184,13 +184,7 @@ async fn a_card_that_needs_3d_secure_settles_by_the_webhook_stripe_sends_once_au
     let card = three_d_secure_card().await;
     let e = s.simple_event(1, 4, 4).await;
     let b = s.book(&e, "tia", &["A-1-1"]).await;
-    let p = s
-        .post(
-            "/api/v1/payments",
-            &s.token("tia"),
-            json!({ "bookingId": b["id"], "paymentMethod": card }),
-        )
-        .await;
+    let p = pay_with(&s, "tia", &b, &card).await;
     assert_eq!(
         (p.status, &p.body["status"]),
         (StatusCode::CREATED, &json!("REQUIRES_ACTION")),
@@ -226,6 +220,12 @@ async fn a_card_that_needs_3d_secure_settles_by_the_webhook_stripe_sends_once_au
             .await
             .unwrap();
     assert_eq!(receipts, 1);
+}
+
+/// `user` pays booking `b` with the payment method `method`.
+async fn pay_with(s: &Stack, user: &str, b: &Value, method: &str) -> booking_tests::Answer {
+    let body = json!({ "bookingId": b["id"], "paymentMethod": method });
+    s.post("/api/v1/payments", &s.token(user), body).await
 }
 
 /// A card that needs 3-D Secure, as a payment method at the emulator.
@@ -401,13 +401,7 @@ async fn a_3d_secure_payment_never_completed_is_abandoned_at_stripe_once_its_boo
     let e = s.simple_event(1, 4, 4).await;
     let b = s.book(&e, "abe", &["A-1-1"]).await;
     let card = three_d_secure_card().await;
-    let p = s
-        .post(
-            "/api/v1/payments",
-            &s.token("abe"),
-            json!({ "bookingId": b["id"], "paymentMethod": card }),
-        )
-        .await;
+    let p = pay_with(&s, "abe", &b, &card).await;
     assert_eq!(p.body["status"], "REQUIRES_ACTION", "{p:?}");
     let payment = p.body["id"].as_str().unwrap().to_string();
     // Two minutes on, the booking still payable: the sweep asks, and leaves it to the buyer.
