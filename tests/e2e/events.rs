@@ -36,7 +36,7 @@ async fn an_admin_creates_an_event_and_everyone_can_read_it() {
     assert_eq!(seats.len(), 210);
     assert_eq!(
         seats[0],
-        json!({ "id": "VIP-1-1", "section": "VIP", "row": 1, "number": 1, "priceCents": 15000, "category": "vip", "status": "AVAILABLE" })
+        json!({ "id": "VIP-1-1", "section": "VIP", "row": 1, "number": 1, "priceCents": 15000, "totalPriceCents": 15000, "category": "vip", "status": "AVAILABLE" })
     );
     assert_eq!(seats[209]["id"], "B-10-20");
     // MySQL has the same seats as versioned rows.
@@ -185,7 +185,7 @@ async fn the_seat_map_comes_as_a_layout_and_compact_statuses_with_etags_and_gzip
     assert_eq!(seats.len(), 10);
     assert_eq!(
         seats[0],
-        json!({ "id": "A-1-1", "section": "A", "row": 1, "number": 1, "priceCents": 5000, "category": "standard" })
+        json!({ "id": "A-1-1", "section": "A", "row": 1, "number": 1, "priceCents": 5000, "totalPriceCents": 5000, "category": "standard" })
     );
     let (status, _, _) = seat_view(&s, &e, "layout", &[("if-none-match", &etag(&headers))]).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED, "an unchanged layout is not sent again");
