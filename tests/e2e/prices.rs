@@ -99,4 +99,13 @@ async fn what_is_shown_quoted_charged_and_refunded_is_the_all_in_price() {
         (&json!(12_839), &json!(10_000), &json!(699), &json!(2140)),
         "{report:?}"
     );
+    // The buyer cancels the rest: all of it comes back but the order's fee (199 + 40 tax).
+    let gone = s.put(&format!("/api/v1/bookings/{id}/cancel"), &s.token("ann"), None).await;
+    assert_eq!(gone.body["status"], "CANCELLED", "{gone:?}");
+    let refunds: Vec<i64> =
+        sqlx::query_scalar("SELECT amount_cents FROM refunds ORDER BY created_at")
+            .fetch_all(&s.db)
+            .await
+            .unwrap();
+    assert_eq!(refunds, [6300, 12_839 - 239]);
 }

@@ -132,6 +132,15 @@ pub fn plan_cancel(
     Ok(CancelPlan::Seats(seats))
 }
 
+/// What a whole cancel by `by` keeps of what was paid: the order's fee (fees and tax on it) when the
+/// buyer cancels; nothing when the organiser does (or the event is cancelled).
+pub fn kept_on_cancel(by: Canceller, charges: &crate::domain::price::Charges) -> i64 {
+    match by {
+        Canceller::Buyer => charges.order_fee().total_cents,
+        Canceller::Admin => 0,
+    }
+}
+
 /// The seats' share of a partial cancel, given back from the SUCCEEDED payments in order.
 pub fn seat_cancel_refunds(payments: &[Payment], share: i64) -> Vec<RefundOwed> {
     allocate_refund(payments, share, RefundReason::PartialCancel)

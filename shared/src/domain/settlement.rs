@@ -124,19 +124,10 @@ pub fn settle(
 }
 
 /// What a booking leaving the live statuses (cancelled or expired) owes back: all that is left of
-/// each SUCCEEDED payment.
-pub fn refunds_on_leave(payments: &[Payment]) -> Vec<RefundOwed> {
-    payments
-        .iter()
-        .filter_map(|p| {
-            let left = refundable(p);
-            (left > 0).then_some(RefundOwed {
-                payment_id: p.id,
-                amount_cents: left,
-                reason: RefundReason::BookingCancelled,
-            })
-        })
-        .collect()
+/// its SUCCEEDED payments but `keep` (the order's fee on a buyer's own cancel), oldest first.
+pub fn refunds_on_leave(payments: &[Payment], keep: i64) -> Vec<RefundOwed> {
+    let left: i64 = payments.iter().map(refundable).sum();
+    allocate_refund(payments, (left - keep.max(0)).max(0), RefundReason::BookingCancelled)
 }
 
 /// Splits `share` over the payments, each giving back at most what is left of it, in the order
@@ -272,14 +263,17 @@ pub(crate) mod tests {
         let failed = payment(&b, 12_000, PaymentStatus::Failed, 0);
         let refunded = payment(&b, 12_000, PaymentStatus::Refunded, 12_000);
         assert_eq!(
-            refunds_on_leave(&[failed, paid.clone(), refunded]),
+            refunds_on_leave(&[failed, paid.clone(), refunded], 0),
             [RefundOwed {
                 payment_id: paid.id,
                 amount_cents: 10_000,
                 reason: RefundReason::BookingCancelled
             }]
         );
-        assert!(refunds_on_leave(&[]).is_empty(), "an unpaid booking owes nothing");
+        assert!(refunds_on_leave(&[], 0).is_empty(), "an unpaid booking owes nothing");
+        let kept = refunds_on_leave(std::slice::from_ref(&paid), 239);
+        assert_eq!(kept.iter().map(|r| r.amount_cents).collect::<Vec<_>>(), [10_000 - 239]);
+        assert!(refunds_on_leave(&[paid], 20_000).is_empty(), "never less than nothing");
     }
 
     #[test]

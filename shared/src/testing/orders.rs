@@ -97,6 +97,18 @@ impl State {
         now: DateTime<Utc>,
         actor: &str,
     ) -> BackendResult<Vec<Refund>> {
+        self.apply_keeping(b, to, now, actor, 0)
+    }
+
+    /// [`State::apply`], keeping `keep` of what was paid when the booking leaves the live statuses.
+    pub(super) fn apply_keeping(
+        &mut self,
+        b: &mut Booking,
+        to: BookingStatus,
+        now: DateTime<Utc>,
+        actor: &str,
+        keep: i64,
+    ) -> BackendResult<Vec<Refund>> {
         if !b.status.may_become(to) {
             return Err(BackendError::permanent(
                 "changing a booking",
@@ -121,7 +133,7 @@ impl State {
         self.enqueue(messages, actor);
         let mut refunds = Vec::new();
         if !to.is_live() {
-            for owed in settlement::refunds_on_leave(&self.live_payments(b.id)) {
+            for owed in settlement::refunds_on_leave(&self.live_payments(b.id), keep) {
                 refunds.push(self.owe_refund(owed, b.event_id, actor, now));
             }
         }
@@ -289,7 +301,9 @@ impl BookingStore for Memory {
             Err(refused) => return Ok(Cancelled::Refused(refused)),
             Ok(CancelPlan::Unchanged) => return Ok(Cancelled::Unchanged(Box::new(b))),
             Ok(CancelPlan::Whole) => {
-                let refunds = s.apply(&mut b, BookingStatus::Cancelled, now, actor)?;
+                let keep = cancel::kept_on_cancel(by, &s.events[&b.event_id].charges);
+                let refunds =
+                    s.apply_keeping(&mut b, BookingStatus::Cancelled, now, actor, keep)?;
                 return Ok(Cancelled::Whole { booking: Box::new(b), refunds });
             }
             Ok(CancelPlan::Seats(seats)) => seats,

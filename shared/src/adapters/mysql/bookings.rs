@@ -13,9 +13,13 @@ use uuid::Uuid;
 use super::outbox::enqueue;
 use super::rows::{booking_rows, BookingRow, BOOKING_COLUMNS};
 use super::tickets::locked_for_booking;
-use super::tx::{apply, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats};
+use super::tx::{
+    apply, apply_keeping, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
+};
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
-use crate::domain::cancel::{plan_cancel, seat_cancel_refunds, CancelPlan, Canceller};
+use crate::domain::cancel::{
+    kept_on_cancel, plan_cancel, seat_cancel_refunds, CancelPlan, Canceller,
+};
 use crate::domain::message::{self, Message};
 use crate::domain::price::{Charges, Fees};
 use crate::domain::{Booking, BookingStatus, Envelope, Refund, SeatStatus};
@@ -182,7 +186,9 @@ impl MySqlBookings {
             Err(refused) => return Ok(Cancelled::Refused(refused)),
             Ok(CancelPlan::Unchanged) => return Ok(Cancelled::Unchanged(Box::new(b))),
             Ok(CancelPlan::Whole) => {
-                let refunds = apply(&mut tx, &mut b, BookingStatus::Cancelled, now, actor).await?;
+                let keep = kept_on_cancel(by, &event_charges(&mut tx, b.event_id).await?);
+                let cancelled = BookingStatus::Cancelled;
+                let refunds = apply_keeping(&mut tx, &mut b, cancelled, now, actor, keep).await?;
                 tx.commit().await?;
                 return Ok(Cancelled::Whole { booking: Box::new(b), refunds });
             }
@@ -191,18 +197,7 @@ impl MySqlBookings {
         let seats = seats.as_slice();
         let event = b.event_id.to_string();
         // The seats' lines, as the booking was priced (an event's fees and tax never change).
-        let charges = sqlx::query!(
-            "SELECT fee_per_ticket_cents, tax_rate_bps, prices_include_tax AS `prices_include_tax: bool` \
-             FROM events WHERE id = ?",
-            &event
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let charges = Charges {
-            fees: Fees { per_ticket_cents: charges.fee_per_ticket_cents, per_order_cents: 0 },
-            tax_rate_bps: i64::from(charges.tax_rate_bps),
-            prices_include_tax: charges.prices_include_tax,
-        };
+        let charges = event_charges(&mut tx, b.event_id).await?;
         let mut q = QueryBuilder::new("SELECT price_cents FROM seats WHERE event_id = ");
         q.push_bind(&event).push(" AND seat_id IN ");
         in_list(&mut q, seats);
@@ -265,6 +260,28 @@ impl MySqlBookings {
         tx.commit().await?;
         Ok(Some((b, refunded)))
     }
+}
+
+/// The fees and tax of `event` (fixed once it exists: what its bookings were priced with).
+async fn event_charges(
+    tx: &mut sqlx::Transaction<'_, sqlx::MySql>,
+    event: Uuid,
+) -> Result<Charges, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT fee_per_ticket_cents, fee_per_order_cents, tax_rate_bps, \
+         prices_include_tax AS `prices_include_tax: bool` FROM events WHERE id = ?",
+        event.to_string()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Charges {
+        fees: Fees {
+            per_ticket_cents: row.fee_per_ticket_cents,
+            per_order_cents: row.fee_per_order_cents,
+        },
+        tax_rate_bps: i64::from(row.tax_rate_bps),
+        prices_include_tax: row.prices_include_tax,
+    })
 }
 
 #[async_trait]

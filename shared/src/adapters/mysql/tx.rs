@@ -89,6 +89,18 @@ pub(super) async fn apply(
     now: DateTime<Utc>,
     actor: &str,
 ) -> Result<Vec<Refund>, Abort> {
+    apply_keeping(tx, b, to, now, actor, 0).await
+}
+
+/// [`apply`], keeping `keep` of what was paid when the booking leaves the live statuses.
+pub(super) async fn apply_keeping(
+    tx: &mut Transaction<'_, MySql>,
+    b: &mut Booking,
+    to: BookingStatus,
+    now: DateTime<Utc>,
+    actor: &str,
+    keep: i64,
+) -> Result<Vec<Refund>, Abort> {
     if !b.status.may_become(to) {
         return Err(Abort::Fail(BackendError::permanent(
             format!("changing booking {}", b.id),
@@ -122,7 +134,7 @@ pub(super) async fn apply(
     let mut refunded = Vec::new();
     if !to.is_live() {
         let mut payments = live_payments(tx, b.id).await?;
-        for owed in refunds_on_leave(&payments) {
+        for owed in refunds_on_leave(&payments, keep) {
             refunded.push(owe_refund(tx, &mut payments, b.event_id, owed, actor, now).await?);
         }
     }

@@ -60,3 +60,17 @@ async fn a_partial_cancel_gives_back_exactly_the_seats_lines_and_keeps_the_order
         "what is left adds up to what is left to pay for"
     );
 }
+
+#[tokio::test]
+async fn a_buyers_own_cancel_keeps_the_order_fee_and_the_organisers_gives_all_back() {
+    let t = TestApp::new();
+    let e = taxed(&t).await;
+    let mine = bought(&t, e.id, "ann", &["A-1-1"]).await;
+    crate::app::change_booking::cancel_booking(&t, &buyer("ann"), mine.id).await.unwrap();
+    assert_eq!(t.provider_refunded(), 6300, "the ticket's line; the order's 2.39 stays");
+    let theirs = bought(&t, e.id, "bob", &["A-1-2"]).await;
+    crate::app::change_booking::cancel_booking(&t, &crate::testing::admin(), theirs.id)
+        .await
+        .unwrap();
+    assert_eq!(t.provider_refunded(), 6300 + 6539, "the organiser's cancel gives back all of it");
+}
