@@ -8,7 +8,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_DIR"
 mode="${1:-check}"
-db=sqlx_offline_data
+# A database of this checkout's own: two checkouts preparing or checking at once on one MariaDB
+# must not drop each other's.
+db="sqlx_offline_data_$(printf %s "$REPO_DIR" | md5sum | cut -c1-8)"
 mysql_admin -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
 for f in migrations/*.sql; do mysql_admin "$db" <"$f"; done
 out="$(mktemp -d)"
