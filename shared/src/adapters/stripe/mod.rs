@@ -7,6 +7,7 @@
 //! The request and response types are the few fields of Stripe's documented shapes this uses
 //! (`wire`).
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -65,6 +66,17 @@ impl StripeProvider {
             .header("idempotency-key", key)
             .form(form);
         Self::answer(req, what).await
+    }
+
+    /// A GET from Stripe: the body of a 2xx; Stripe's refusal (4xx) is a permanent error here.
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        what: &str,
+    ) -> BackendResult<T> {
+        let req = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.key).query(query);
+        Self::answer(req, what).await?.map_err(|(status, e)| refused(what, status, &e))
     }
 
     async fn answer<T: serde::de::DeserializeOwned>(
@@ -174,18 +186,9 @@ impl PaymentProvider for StripeProvider {
         let Some(intent) = self.intent_of(payment.id).await? else {
             return self.create_intent(payment).await;
         };
-        let what = "reading a Stripe PaymentIntent";
-        let req = self
-            .http
-            .get(format!("{}/v1/payment_intents/{intent}", self.base))
-            .bearer_auth(&self.key);
-        match Self::answer::<Intent>(req, what).await? {
-            Ok(intent) => Ok(intent.outcome()),
-            Err((status, e)) => Err(BackendError::permanent(
-                what,
-                anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
-            )),
-        }
+        let path = format!("/v1/payment_intents/{intent}");
+        let intent: Intent = self.get(&path, &[], "reading a Stripe PaymentIntent").await?;
+        Ok(intent.outcome())
     }
 
     /// Cancels the intent (Stripe cancels one that still requires action); if Stripe refuses (the
@@ -209,7 +212,7 @@ impl PaymentProvider for StripeProvider {
     /// lists them the same way for a webhook that never came), each intent once.
     async fn succeeded_since(&self, since: DateTime<Utc>) -> BackendResult<Vec<ProviderCharge>> {
         let what = "listing Stripe's payment_intent.succeeded events";
-        let (mut out, mut after) = (Vec::<ProviderCharge>::new(), None::<String>);
+        let (mut out, mut seen, mut after) = (Vec::new(), HashSet::new(), None::<String>);
         for _ in 0..MAX_EVENT_PAGES {
             let mut query = vec![
                 ("type", "payment_intent.succeeded".to_string()),
@@ -219,24 +222,11 @@ impl PaymentProvider for StripeProvider {
             if let Some(a) = after.take() {
                 query.push(("starting_after", a));
             }
-            let req = self
-                .http
-                .get(format!("{}/v1/events", self.base))
-                .bearer_auth(&self.key)
-                .query(&query);
-            let page = match Self::answer::<EventPage>(req, what).await? {
-                Ok(page) => page,
-                Err((status, e)) => {
-                    return Err(BackendError::permanent(
-                        what,
-                        anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
-                    ))
-                }
-            };
+            let page: EventPage = self.get("/v1/events", &query, what).await?;
             after = page.data.last().map(|e| e.id.clone());
             for event in page.data {
-                let charge = event.data.object.charge();
-                if !out.iter().any(|c| c.reference == charge.reference) {
+                let charge: ProviderCharge = event.data.object.charge();
+                if seen.insert(charge.reference.clone()) {
                     out.push(charge);
                 }
             }
@@ -287,10 +277,12 @@ impl PaymentProvider for StripeProvider {
                 tracing::info!(refund_id = %refund.id, stripe_refund = made.id, amount_cents = refund.amount_cents, "Stripe refund");
                 Ok(())
             }
-            Err((status, e)) => Err(BackendError::permanent(
-                what,
-                anyhow::anyhow!("Stripe answered {status}: {:?}", e.message),
-            )),
+            Err((status, e)) => Err(refused(what, status, &e)),
         }
     }
+}
+
+/// Stripe's refusal of a call that is not the buyer's card's to decline: a permanent error.
+fn refused(what: &str, status: u16, e: &StripeError) -> BackendError {
+    BackendError::permanent(what, anyhow::anyhow!("Stripe answered {status}: {:?}", e.message))
 }
