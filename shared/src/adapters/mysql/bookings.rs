@@ -10,6 +10,7 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
+use super::events::event_charges;
 use super::outbox::enqueue;
 use super::rows::{booking_rows, BookingRow, BOOKING_COLUMNS};
 use super::tickets::locked_for_booking;
@@ -21,7 +22,6 @@ use crate::domain::cancel::{
     kept_on_cancel, plan_cancel, seat_cancel_refunds, CancelPlan, Canceller,
 };
 use crate::domain::message::{self, Message};
-use crate::domain::price::{Charges, Fees};
 use crate::domain::{Booking, BookingStatus, Envelope, Refund, SeatStatus};
 use crate::ports::{BackendError, BackendResult, BookingStore, Cancelled, CreateOutcome};
 
@@ -260,28 +260,6 @@ impl MySqlBookings {
         tx.commit().await?;
         Ok(Some((b, refunded)))
     }
-}
-
-/// The fees and tax of `event` (fixed once it exists: what its bookings were priced with).
-async fn event_charges(
-    tx: &mut sqlx::Transaction<'_, sqlx::MySql>,
-    event: Uuid,
-) -> Result<Charges, sqlx::Error> {
-    let row = sqlx::query!(
-        "SELECT fee_per_ticket_cents, fee_per_order_cents, tax_rate_bps, \
-         prices_include_tax AS `prices_include_tax: bool` FROM events WHERE id = ?",
-        event.to_string()
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(Charges {
-        fees: Fees {
-            per_ticket_cents: row.fee_per_ticket_cents,
-            per_order_cents: row.fee_per_order_cents,
-        },
-        tax_rate_bps: i64::from(row.tax_rate_bps),
-        prices_include_tax: row.prices_include_tax,
-    })
 }
 
 #[async_trait]

@@ -105,6 +105,22 @@ impl MySqlEvents {
     }
 }
 
+/// The fees and tax of `event` (fixed once it exists: what its bookings were priced with), read in
+/// the transaction `tx`.
+pub(super) async fn event_charges(
+    tx: &mut sqlx::Transaction<'_, sqlx::MySql>,
+    event: Uuid,
+) -> Result<Charges, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT fee_per_ticket_cents, fee_per_order_cents, tax_rate_bps, prices_include_tax \
+         FROM events WHERE id = ?",
+    )
+    .bind(event.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    charges(&row)
+}
+
 /// The fees and tax of an event row.
 fn charges(r: &sqlx::mysql::MySqlRow) -> Result<Charges, sqlx::Error> {
     let bps: i32 = r.try_get("tax_rate_bps")?;
