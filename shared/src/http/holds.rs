@@ -10,7 +10,7 @@ use super::{
 };
 use crate::app::{extend_hold, get_hold, hold_seats, release_hold, App};
 use crate::domain::price::Breakdown;
-use crate::domain::{Hold, HoldAsk, SeatId};
+use crate::domain::{Event, Hold, HoldAsk, SeatId};
 
 /// A hold as served: with the quote of its seats (face, fees, tax: what booking them costs).
 #[derive(serde::Serialize)]
@@ -21,8 +21,7 @@ struct Quoted<'a> {
 }
 
 /// `hold` with its quote, from its event's prices (which never change once the event exists).
-async fn quoted(app: &App, status: u16, hold: &Hold) -> HandlerResult {
-    let event = app.event(hold.event_id).await?;
+fn quoted(status: u16, event: &Event, hold: &Hold) -> HandlerResult {
     let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
     json(status, &Quoted { hold, breakdown: event.breakdown_of(&seats) })
 }
@@ -32,25 +31,25 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = writer(&app, &req).await?;
     let event_id = path_id(&req, "eventId")?;
     // The contract's order: an unknown event is 404 before the body is looked at.
-    app.event(event_id).await?;
+    let event = app.event(event_id).await?;
     let ask = HoldAsk::try_from(json_body::<HoldBody>(&req)?)?;
     let pass = header(&req, QUEUE_TOKEN_HEADER);
     let hold = hold_seats::hold_seats(&app, &caller, event_id, ask, pass).await?;
-    quoted(&app, 201, &hold).await
+    quoted(201, &event, &hold)
 }
 
 /// `GET /api/v1/holds/{holdId}`: 200 Hold; 404 once released or expired.
 pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let hold = get_hold::get_hold(&app, &caller, path_id(&req, "holdId")?).await?;
-    quoted(&app, 200, &hold).await
+    quoted(200, &*app.event(hold.event_id).await?, &hold)
 }
 
 /// `PUT /api/v1/holds/{holdId}/extend`: 200 Hold; 410 `HOLD_EXPIRED`.
 pub async fn extend(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = writer(&app, &req).await?;
     let hold = extend_hold::extend_hold(&app, &caller, path_id(&req, "holdId")?).await?;
-    quoted(&app, 200, &hold).await
+    quoted(200, &*app.event(hold.event_id).await?, &hold)
 }
 
 /// `DELETE /api/v1/holds/{holdId}`: 204; 404 if unknown or already gone.
