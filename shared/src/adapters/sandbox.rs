@@ -9,9 +9,24 @@ use sqlx::MySqlPool;
 use crate::domain::{ChargeOutcome, Payment, Refund};
 use crate::ports::{BackendError, BackendResult, PaymentProvider};
 
-/// `pm_card_visa` succeeds, `pm_card_chargeDeclined` and `pm_card_chargeCustomerFail` (Stripe's
-/// test ids) fail, `pm_card_async` settles later through the webhook; any other method is declined
-/// as unknown.
+/// What the sandbox (and the in-memory provider of the fast tests) answers to a charge with
+/// `method`: `pm_card_visa` succeeds, `pm_card_chargeDeclined` and `pm_card_chargeCustomerFail`
+/// (Stripe's test ids) fail, `pm_card_async` settles later through the webhook,
+/// `pm_card_threeDSecureRequired` waits for the buyer's authentication; any other method is
+/// declined as unknown.
+pub fn test_card(method: &str) -> ChargeOutcome {
+    match method {
+        "pm_card_visa" => ChargeOutcome::Succeeded,
+        "pm_card_chargeDeclined" | "pm_card_chargeCustomerFail" => {
+            ChargeOutcome::Failed("card_declined".into())
+        }
+        "pm_card_async" => ChargeOutcome::Processing,
+        "pm_card_threeDSecureRequired" => ChargeOutcome::RequiresAction("secret".into()),
+        _ => ChargeOutcome::Failed("unknown_payment_method".into()),
+    }
+}
+
+/// The sandbox provider: charges by [`test_card`], refunds into its own book.
 #[derive(Debug, Clone)]
 pub struct SandboxProvider {
     book: MySqlPool,
@@ -27,14 +42,7 @@ impl SandboxProvider {
 #[async_trait]
 impl PaymentProvider for SandboxProvider {
     async fn charge(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
-        Ok(match payment.method.as_str() {
-            "pm_card_visa" => ChargeOutcome::Succeeded,
-            "pm_card_chargeDeclined" | "pm_card_chargeCustomerFail" => {
-                ChargeOutcome::Failed("card_declined".into())
-            }
-            "pm_card_async" => ChargeOutcome::Processing,
-            _ => ChargeOutcome::Failed("unknown_payment_method".into()),
-        })
+        Ok(test_card(&payment.method))
     }
 
     /// The sandbox charges by method alone, so it knows the outcome of any charge: a card that

@@ -166,13 +166,7 @@ impl PaymentStore for Memory {
 #[async_trait]
 impl PaymentProvider for Memory {
     async fn charge(&self, payment: &Payment) -> BackendResult<ChargeOutcome> {
-        Ok(match payment.method.as_str() {
-            "pm_card_visa" => ChargeOutcome::Succeeded,
-            "pm_card_async" => ChargeOutcome::Processing,
-            "pm_card_threeDSecureRequired" => ChargeOutcome::RequiresAction("secret".into()),
-            "pm_card_chargeDeclined" => ChargeOutcome::Failed("card_declined".into()),
-            _ => ChargeOutcome::Failed("unknown_payment_method".into()),
-        })
+        Ok(crate::adapters::sandbox::test_card(&payment.method))
     }
 
     async fn refund(&self, refund: &Refund) -> BackendResult<()> {
