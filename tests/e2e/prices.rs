@@ -3,7 +3,9 @@
 //! seats' lines, and the report splits face, fees and tax.
 
 use booking_tests::Stack;
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::stripe::{at_stripe, intents_of};
 
 /// An event of one section at 50.00 a seat, 2.50 a ticket and 1.99 an order in fees, 20 % tax
 /// added on top (as US sales tax is).
@@ -22,26 +24,6 @@ async fn taxed(s: &Stack) -> String {
         (&json!({ "perTicketCents": 250, "perOrderCents": 199 }), &json!(2000), &json!(false))
     );
     e["id"].as_str().unwrap().to_string()
-}
-
-async fn intent_amount(s: &Stack, payment: &str) -> i64 {
-    let intent: String =
-        sqlx::query_scalar("SELECT intent_id FROM stripe_intents WHERE payment_id = ?")
-            .bind(payment)
-            .fetch_one(&s.db)
-            .await
-            .unwrap();
-    let base = std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:8420".into());
-    let at: Value = reqwest::Client::new()
-        .get(format!("{base}/v1/payment_intents/{intent}"))
-        .bearer_auth(booking_core::config::LOCAL_STRIPE_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    at["amount"].as_i64().unwrap()
 }
 
 #[tokio::test]
@@ -69,7 +51,9 @@ async fn what_is_shown_quoted_charged_and_refunded_is_the_all_in_price() {
     assert_eq!((&b.body["breakdown"], &b.body["totalCents"]), (&quote, &json!(19_139)), "{b:?}");
     let paid = s.pay(&b.body).await;
     assert_eq!(paid["amountCents"], 19_139);
-    assert_eq!(intent_amount(&s, paid["id"].as_str().unwrap()).await, 19_139, "Stripe charges it");
+    let intent = intents_of(&s, paid["id"].as_str().unwrap()).await.remove(0);
+    let at = at_stripe(&format!("/v1/payment_intents/{intent}")).await;
+    assert_eq!(at["amount"], 19_139, "Stripe charges it");
     // One seat given back: exactly its line, at Stripe too.
     let id = b.body["id"].as_str().unwrap();
     let kept = s

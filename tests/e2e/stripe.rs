@@ -25,7 +25,7 @@ fn stripe_url(path: &str) -> String {
 }
 
 /// What the emulator has at `path`.
-async fn at_stripe(path: &str) -> Value {
+pub(crate) async fn at_stripe(path: &str) -> Value {
     reqwest::Client::new()
         .get(stripe_url(path))
         .bearer_auth(booking_core::config::LOCAL_STRIPE_KEY)
@@ -37,7 +37,8 @@ async fn at_stripe(path: &str) -> Value {
         .unwrap()
 }
 
-async fn intents_of(s: &Stack, payment: &str) -> Vec<String> {
+/// The PaymentIntents the Stripe book names for `payment`.
+pub(crate) async fn intents_of(s: &Stack, payment: &str) -> Vec<String> {
     sqlx::query_scalar("SELECT intent_id FROM stripe_intents WHERE payment_id = ?")
         .bind(payment)
         .fetch_all(&s.db)
