@@ -13,8 +13,8 @@ use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
 use crate::adapters::kafka::{Kafka, KafkaPublisher};
 use crate::adapters::ledger::DynamoLedger;
 use crate::adapters::mysql::{
-    self, MySqlBookings, MySqlEvents, MySqlHistory, MySqlOutbox, MySqlPayments, MySqlTickets,
-    MySqlWaitlist,
+    self, MySqlBookings, MySqlCodes, MySqlEvents, MySqlHistory, MySqlOutbox, MySqlPayments,
+    MySqlTickets, MySqlWaitlist,
 };
 use crate::adapters::notify::AwsNotifier;
 use crate::adapters::redis::RedisSeats;
@@ -170,6 +170,7 @@ pub fn ports(
         events: events.clone(),
         cancellations: events.clone(),
         blocks: events,
+        codes: Arc::new(MySqlCodes::new(pool.clone())),
         tickets: Arc::new(MySqlTickets::new(pool.clone())),
         history: Arc::new(MySqlHistory::new(pool.clone())),
         waitlist: Arc::new(MySqlWaitlist::new(pool.clone())),

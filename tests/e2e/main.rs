@@ -4,6 +4,7 @@
 mod bad_input;
 mod bookings;
 mod browser;
+mod codes;
 mod contract;
 mod events;
 mod holds;

@@ -41,6 +41,9 @@ pub fn routes() -> Vec<Route> {
         route!("events-cancel", POST, "/api/v1/events/{eventId}/cancel", events::cancel),
         route!("blocks-create", POST, "/api/v1/events/{eventId}/blocks", events::block),
         route!("blocks-delete", DELETE, "/api/v1/events/{eventId}/blocks", events::unblock),
+        route!("codes-create", POST, "/api/v1/events/{eventId}/codes", codes::create),
+        route!("codes-list", GET, "/api/v1/events/{eventId}/codes", codes::list),
+        route!("codes-delete", DELETE, "/api/v1/events/{eventId}/codes/{code}", codes::delete),
         route!("seats-get", GET, "/api/v1/events/{eventId}/seats", events::seats),
         route!(
             "seats-history",

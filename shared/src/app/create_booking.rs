@@ -8,7 +8,7 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use super::get_hold::live_hold;
-use super::hold_seats::hold_seats;
+use super::hold_seats::hold_seats_with;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::message::announce;
 use crate::domain::{Booking, BookingSource, BookingStatus, Caller, HoldAsk, SaleStatus};
@@ -32,8 +32,9 @@ pub async fn create_booking(
             }
             hold
         }
-        BookingSource::Seats { event_id, seat_ids } => {
-            hold_seats(app, caller, event_id, HoldAsk::Seats(seat_ids), pass).await?
+        BookingSource::Seats { event_id, seat_ids, code } => {
+            let ask = HoldAsk::Seats(seat_ids);
+            hold_seats_with(app, caller, event_id, ask, pass, code.as_deref()).await?
         }
     };
     let event = app.event(hold.event_id).await?;
@@ -46,7 +47,7 @@ pub async fn create_booking(
         BackendError::permanent(format!("pricing hold {}", hold.id), anyhow::anyhow!("{e}"))
     })?;
     let now = app.now();
-    let breakdown = event.breakdown_of(&seats);
+    let breakdown = event.breakdown_of(&seats, hold.discount);
     let booking = Booking {
         id: Uuid::now_v7(),
         user_id: caller.user_id.clone(),
@@ -62,7 +63,12 @@ pub async fn create_booking(
         updated_at: now,
         version: 0,
         dispute: None,
+        code: hold.code.clone(),
+        discount: hold.discount,
     };
+    // A booking MySQL refused was never made: its claim is undone as if it had lapsed unpaid,
+    // which gives back its code's use.
+    let undone = Booking { status: BookingStatus::Expired, ..booking.clone() };
     if !app.holds.claim(&hold, booking.id, booking.expires_at).await? {
         return Err(AppError::HoldExpired);
     }
@@ -77,19 +83,26 @@ pub async fn create_booking(
             Ok(booking)
         }
         Ok(CreateOutcome::Closed) => {
-            app.holds.free_booking(&booking, now).await?;
+            app.holds.free_booking(&undone, now).await?;
             Err(AppError::NotOnSale(SaleStatus::Cancelled))
+        }
+        Ok(CreateOutcome::CodeExhausted) => {
+            // The seat locks let the hold take a use the orders had already taken (Redis lost
+            // the count): MySQL's count is the word.
+            tracing::warn!(booking_id = %booking.id, code = ?booking.code, "MySQL refused a code use Redis had let through");
+            app.holds.free_booking(&undone, now).await?;
+            Err(AppError::CodeExhausted)
         }
         Ok(CreateOutcome::SeatsTaken(seats)) => {
             metrics::count(Metric::BookingConflicts, 1);
             // Redis let these seats through but MySQL has them in a live booking: Redis lost a
             // lock. Undo the claim and rebuild the event's locks from MySQL.
             tracing::warn!(booking_id = %booking.id, ?seats, "MySQL refused seats Redis had let through");
-            app.holds.free_booking(&booking, now).await?;
+            app.holds.free_booking(&undone, now).await?;
             Err(AppError::SeatsUnavailable(seats))
         }
         Err(e) => {
-            if let Err(undo) = app.holds.free_booking(&booking, now).await {
+            if let Err(undo) = app.holds.free_booking(&undone, now).await {
                 tracing::error!(booking_id = %booking.id, error = %undo, "undoing a seat claim");
             }
             Err(e.into())

@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod broadcast;
 pub mod cancel_event;
 pub mod change_booking;
+pub mod codes;
 pub mod create_booking;
 pub mod create_event;
 pub mod expiry;
@@ -48,7 +49,7 @@ use crate::config::Config;
 use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
-    ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, Connections,
+    ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, CodeStore, Connections,
     EventStore, History, IdempotencyStore, Notifier, Outbox, PaymentProvider, PaymentStore,
     Publisher, Pusher, Queue, RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatMap, SeatSnapshot,
     SeatSweep, TicketStore, Waitlist, Watermarks,
@@ -76,6 +77,7 @@ pub enum Resource {
     Seat,
     /// The caller's entry in a waitlist they never joined (or left).
     WaitlistEntry,
+    Code,
 }
 
 impl Resource {
@@ -90,6 +92,7 @@ impl Resource {
             Resource::Ticket => "ticket",
             Resource::Seat => "seat",
             Resource::WaitlistEntry => "waitlist entry",
+            Resource::Code => "code",
         }
     }
 }
@@ -112,6 +115,12 @@ pub enum AppError {
     SeatsUnavailable(Vec<String>),
     #[error("the hold has expired")]
     HoldExpired,
+    /// Every use of the code is taken (by holds and orders not yet lapsed).
+    #[error("the code is used up")]
+    CodeExhausted,
+    /// The event has (or had) a code of that name.
+    #[error("the event has a code of that name")]
+    CodeTaken,
     /// A scan at the door that does not admit: the code is no ticket (422 `INVALID_TICKET`), or the
     /// ticket cannot come in (409 `WRONG_EVENT`, `TICKET_REVOKED`, `ALREADY_CHECKED_IN`,
     /// `NOT_CHECKED_IN`).
@@ -195,6 +204,7 @@ pub struct Ports {
     pub history: Arc<dyn History>,
     pub cancellations: Arc<dyn Cancellations>,
     pub blocks: Arc<dyn Blocks>,
+    pub codes: Arc<dyn CodeStore>,
     pub waitlist: Arc<dyn Waitlist>,
 }
 

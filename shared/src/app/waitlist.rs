@@ -174,8 +174,10 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             seat_ids: seats,
             expires_at: now + chrono::Duration::seconds(i64::from(event.hold_ttl_seconds)),
             created_at: now,
+            code: None,
+            discount: Default::default(),
         };
-        match app.holds.hold(&hold, UserCaps::of(&event), now).await? {
+        match app.holds.hold(&hold, UserCaps::of(&event), 0, now).await? {
             HoldOutcome::Held => {}
             HoldOutcome::Closed => return Ok(offered),
             HoldOutcome::NotLoaded => {
@@ -186,7 +188,8 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             // the next run tries again.
             HoldOutcome::Unavailable(_)
             | HoldOutcome::OverLimit { .. }
-            | HoldOutcome::OverTickets { .. } => continue,
+            | HoldOutcome::OverTickets { .. }
+            | HoldOutcome::CodeExhausted => continue,
         }
         picture.mark(&event, hold.seat_ids.iter().map(String::as_str));
         let offer = Offer {

@@ -115,13 +115,19 @@ pub struct Booking {
     /// A chargeback opened on its payment, as the provider last told of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispute: Option<super::Dispute>,
+    /// The code the order took (a discount or a presale's access), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// What the code takes off each ticket, fixed when the order was made.
+    #[serde(skip)]
+    pub discount: super::price::Discount,
 }
 
 /// Where a new booking's seats come from: the caller's hold, or seats to hold and book at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BookingSource {
     Hold(Uuid),
-    Seats { event_id: Uuid, seat_ids: Vec<String> },
+    Seats { event_id: Uuid, seat_ids: Vec<String>, code: Option<String> },
 }
 
 #[cfg(test)]
@@ -154,6 +160,8 @@ pub(crate) mod tests {
             updated_at: now,
             version: 0,
             dispute: None,
+            code: None,
+            discount: Default::default(),
         }
     }
 

@@ -90,6 +90,12 @@ pub struct Hold {
     pub seat_ids: Vec<String>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// The code the hold took a use of (a discount or a presale's access), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// What the code takes off each ticket: the hold's quote and its booking's price.
+    #[serde(skip)]
+    pub discount: super::price::Discount,
 }
 
 impl Hold {
@@ -120,6 +126,8 @@ mod tests {
             seat_ids: vec!["A-1-1".into()],
             expires_at: created + Duration::seconds(ttl),
             created_at: created,
+            code: None,
+            discount: Default::default(),
         }
     }
 

@@ -4,6 +4,7 @@ pub mod best_available;
 pub mod booking;
 pub mod caller;
 pub mod cancel;
+pub mod code;
 pub mod event;
 pub mod history;
 pub mod hold;
@@ -50,6 +51,9 @@ pub enum RuleError {
     /// More than a user may have of the event in all (holds, pending bookings, live tickets).
     #[error("at most {max} tickets per person for this event; this would make {requested}")]
     UserLimit { max: u32, requested: u32 },
+    /// A code that is unknown, not valid now, or not for these seats (422 `CODE_INVALID`).
+    #[error("{0}")]
+    CodeInvalid(String),
 }
 
 impl RuleError {

@@ -43,6 +43,47 @@ pub fn ratio(n: i64, num: i64, den: i64) -> i64 {
     (if p < 0 { -q } else { q }) as i64
 }
 
+/// What a code takes off each ticket's face (never more than the face).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Discount {
+    #[default]
+    None,
+    /// A whole percentage of the face, rounded by the rule above.
+    Percent(u32),
+    /// A fixed amount in minor units.
+    Amount(i64),
+}
+
+impl Discount {
+    /// What comes off a ticket of face value `face`.
+    pub fn off(self, face: i64) -> i64 {
+        match self {
+            Discount::None => 0,
+            Discount::Percent(p) => ratio(face, i64::from(p), 100),
+            Discount::Amount(a) => a,
+        }
+        .clamp(0, face.max(0))
+    }
+
+    /// The discount as the stores keep it beside a code: `(percentOff, amountOffCents)`.
+    pub fn parts(self) -> (Option<u32>, Option<i64>) {
+        match self {
+            Discount::None => (None, None),
+            Discount::Percent(p) => (Some(p), None),
+            Discount::Amount(a) => (None, Some(a)),
+        }
+    }
+
+    /// The discount from its stored parts (a percentage wins; neither is none).
+    pub fn from_parts(percent: Option<u32>, amount: Option<i64>) -> Discount {
+        match (percent, amount) {
+            (Some(p), _) => Discount::Percent(p),
+            (None, Some(a)) => Discount::Amount(a),
+            (None, None) => Discount::None,
+        }
+    }
+}
+
 /// An event's service fees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -162,9 +203,12 @@ impl Charges {
             .fold(self.order_fee(), |sum, &(face, discount)| sum.plus(self.ticket(face, discount)))
     }
 
-    /// The tickets' lines alone (what a partial cancel of them gives back), without the order's.
-    pub fn tickets(&self, faces: &[i64]) -> Breakdown {
-        faces.iter().fold(Breakdown::default(), |sum, &face| sum.plus(self.ticket(face, 0)))
+    /// The tickets' lines alone, each less `discount` (what a partial cancel of them gives back),
+    /// without the order's.
+    pub fn tickets(&self, faces: &[i64], discount: Discount) -> Breakdown {
+        faces.iter().fold(Breakdown::default(), |sum, &face| {
+            sum.plus(self.ticket(face, discount.off(face)))
+        })
     }
 }
 

@@ -23,7 +23,7 @@ struct Quoted<'a> {
 /// `hold` with its quote, from its event's prices (which never change once the event exists).
 fn quoted(status: u16, event: &Event, hold: &Hold) -> HandlerResult {
     let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
-    json(status, &Quoted { hold, breakdown: event.breakdown_of(&seats) })
+    json(status, &Quoted { hold, breakdown: event.breakdown_of(&seats, hold.discount) })
 }
 
 /// `POST /api/v1/events/{eventId}/holds`: 201 Hold.
@@ -32,9 +32,12 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
     let event_id = path_id(&req, "eventId")?;
     // The contract's order: an unknown event is 404 before the body is looked at.
     let event = app.event(event_id).await?;
-    let ask = HoldAsk::try_from(json_body::<HoldBody>(&req)?)?;
+    let body = json_body::<HoldBody>(&req)?;
+    let code = body.code.clone();
+    let ask = HoldAsk::try_from(body)?;
     let pass = header(&req, QUEUE_TOKEN_HEADER);
-    let hold = hold_seats::hold_seats(&app, &caller, event_id, ask, pass).await?;
+    let hold =
+        hold_seats::hold_seats_with(&app, &caller, event_id, ask, pass, code.as_deref()).await?;
     quoted(201, &event, &hold)
 }
 

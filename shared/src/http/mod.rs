@@ -5,6 +5,7 @@
 
 pub mod bodies;
 pub mod bookings;
+pub mod codes;
 pub mod events;
 pub mod holds;
 pub mod idempotency;

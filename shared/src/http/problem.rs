@@ -54,6 +54,7 @@ impl Problem {
             Resource::Ticket => "TICKET_NOT_FOUND",
             Resource::Seat => "SEAT_NOT_FOUND",
             Resource::WaitlistEntry => "WAITLIST_ENTRY_NOT_FOUND",
+            Resource::Code => "CODE_NOT_FOUND",
         };
         Problem::new(404, code, "Not found", format!("no such {}", what.as_str()))
     }
@@ -169,6 +170,9 @@ impl From<RuleError> for Problem {
                 Problem::new(422, "USER_LIMIT_EXCEEDED", "Ticket limit exceeded", e.to_string())
                     .with("maxTicketsPerUser", json!(max))
             }
+            RuleError::CodeInvalid(_) => {
+                Problem::new(422, "CODE_INVALID", "Code not valid", e.to_string())
+            }
         }
     }
 }
@@ -189,6 +193,18 @@ impl From<AppError> for Problem {
                 Problem::new(409, "SEATS_UNAVAILABLE", "Seats unavailable", detail)
                     .with("seatIds", json!(ids))
             }
+            AppError::CodeExhausted => Problem::new(
+                409,
+                "CODE_EXHAUSTED",
+                "Code used up",
+                "every use of this code is taken; a use comes back if an order with it lapses unpaid",
+            ),
+            AppError::CodeTaken => Problem::new(
+                409,
+                "CODE_TAKEN",
+                "Code taken",
+                "this event has (or had) a code of that name; choose another",
+            ),
             AppError::HoldExpired => Problem::new(
                 410,
                 "HOLD_EXPIRED",

@@ -1,12 +1,14 @@
 -- Mark a confirmed booking's seats booked for good. MySQL has committed the booking, so its word
 -- wins over whatever Redis holds for these seats. The buyer becomes each seat's holder, counted in
 -- the owned hash toward `maxTicketsPerUser` (again after a retry: counted once).
+-- A use of a code the booking took is then paid for: it is never given back.
 -- KEYS: 1 held zset, 2 user zset, 3 seat log, 4 holders hash (seat -> user), 5 owned hash
--- (user -> seats held), 6.. lock keys.
--- ARGV: 1 booking id, 2 booked score, 3 now ms, 4 event id, 5 log max length, 6 user id, 7.. seats.
+-- (user -> seats held), 6 the code's uses, 7.. lock keys.
+-- ARGV: 1 booking id, 2 booked score, 3 now ms, 4 event id, 5 log max length, 6 user id, 7 1 if the
+-- booking took a code, 8.. seats.
 local seats = {}
 local user = ARGV[6]
-for i = 6, #KEYS do
+for i = 7, #KEYS do
   local seat = ARGV[1 + i]
   seats[#seats + 1] = seat
   redis.call('SET', KEYS[i], ARGV[1])
@@ -20,6 +22,9 @@ for i = 6, #KEYS do
     redis.call('HSET', KEYS[4], seat, user)
     redis.call('HINCRBY', KEYS[5], user, 1)
   end
+end
+if ARGV[7] == '1' then
+  redis.call('ZADD', KEYS[6], ARGV[2], ARGV[1])
 end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'type', 'SeatsBooked', 'eventId', ARGV[4],
   'seats', table.concat(seats, ','), 'bookingId', ARGV[1], 'at', ARGV[3])

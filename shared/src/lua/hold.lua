@@ -1,11 +1,13 @@
 -- Hold seats, all or nothing, in one atomic step.
 -- KEYS: 1 loaded marker, 2 held zset (seat -> expiry ms), 3 user zset, 4 hold record, 5 seat log,
---       6 owned hash (user -> booked seats they hold), 7.. one lock key per seat (value: hold id),
---       in the same order as the seat ids in ARGV.
+--       6 owned hash (user -> booked seats they hold), 7 the code's uses (zset: owner -> until ms,
+--       the booked score once paid; read only with a code), 8.. one lock key per seat (value: hold
+--       id), in the same order as the seat ids in ARGV.
 -- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
---       8 ticket cap (held, pending and held tickets in all; 0: none), 9.. seat ids.
--- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'TICKETS', current} | {'NOT_LOADED'} |
--- {'CLOSED'} (a cancelled event: block.lua closed it).
+--       8 ticket cap (held, pending and held tickets in all; 0: none), 9 the code's max uses (0: no
+--       code), 10 the code, 11 its percent off, 12 its amount off, 13.. seat ids.
+-- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'TICKETS', current} | {'EXHAUSTED'} |
+-- {'NOT_LOADED'} | {'CLOSED'} (a cancelled event: block.lua closed it).
 local loaded = redis.call('GET', KEYS[1])
 if not loaded then
   return {'NOT_LOADED'}
@@ -13,7 +15,8 @@ elseif loaded == 'closed' then
   return {'CLOSED'}
 end
 local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = #KEYS - 6
+local n = #KEYS - 7
+local S = 12
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local mine = redis.call('ZCARD', KEYS[3])
 if mine + n > tonumber(ARGV[5]) then
@@ -26,15 +29,23 @@ if tickets > 0 then
     return {'TICKETS', tostring(all)}
   end
 end
+-- A use of the code is live while its hold or unpaid order is; a lapsed one is given back here.
+local uses = tonumber(ARGV[9])
+if uses > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now)
+  if redis.call('ZCARD', KEYS[7]) >= uses then
+    return {'EXHAUSTED'}
+  end
+end
 -- A seat is busy while its lock lives and the map has it taken past `now`: the caller's clock
 -- decides when a hold lapsed, as it does for every read of the map (a lapsed hold the sweep took
 -- off the map is free, whatever is left of its lock).
 local busy = {}
 for i = 1, n do
-  if redis.call('EXISTS', KEYS[6 + i]) == 1 then
-    local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[8 + i])
+  if redis.call('EXISTS', KEYS[7 + i]) == 1 then
+    local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[S + i])
     if until_ms and tonumber(until_ms) > now then
-      busy[#busy + 1] = ARGV[8 + i]
+      busy[#busy + 1] = ARGV[S + i]
     end
   end
 end
@@ -43,18 +54,22 @@ if #busy > 0 then
 end
 local seats, lapsed = {}, {}
 for i = 1, n do
-  local seat = ARGV[8 + i]
+  local seat = ARGV[S + i]
   seats[i] = seat
   local old = redis.call('ZSCORE', KEYS[2], seat)
   if old and tonumber(old) <= now then
     lapsed[#lapsed + 1] = seat
   end
-  redis.call('SET', KEYS[6 + i], ARGV[1], 'PXAT', exp)
+  redis.call('SET', KEYS[7 + i], ARGV[1], 'PXAT', exp)
   redis.call('ZADD', KEYS[2], exp, seat)
   redis.call('ZADD', KEYS[3], exp, seat)
 end
 local list = table.concat(seats, ',')
 redis.call('HSET', KEYS[4], 'eventId', ARGV[6], 'userId', ARGV[2], 'seats', list, 'createdAt', now, 'expiresAt', exp)
+if uses > 0 then
+  redis.call('ZADD', KEYS[7], exp, ARGV[1])
+  redis.call('HSET', KEYS[4], 'code', ARGV[10], 'percentOff', ARGV[11], 'amountOff', ARGV[12])
+end
 redis.call('PEXPIREAT', KEYS[4], exp)
 -- The seat log is the hold path's outbox: a relay moves it to Kafka (`seat.events`).
 if #lapsed > 0 then

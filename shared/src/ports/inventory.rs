@@ -105,6 +105,8 @@ pub enum HoldOutcome {
     NotLoaded,
     /// The event was cancelled: nothing is held any more.
     Closed,
+    /// Every use of the hold's code is taken by live holds and orders. Nothing was held.
+    CodeExhausted,
 }
 
 /// What an attempt to block seats came to.
@@ -138,11 +140,14 @@ pub struct SeatSnapshot {
 #[async_trait]
 pub trait SeatHolds: Send + Sync {
     /// Locks every seat of `hold` until `hold.expires_at`, or none, within the user's `caps`:
-    /// held plus pending seats at once, and those with the live tickets they hold in all.
+    /// held plus pending seats at once, and those with the live tickets they hold in all. A hold
+    /// with a code takes one of its `code_uses` in the same step (a use lives as long as its hold,
+    /// then its unpaid booking; for good once paid).
     async fn hold(
         &self,
         hold: &Hold,
         caps: UserCaps,
+        code_uses: u32,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome>;
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup>;
@@ -162,7 +167,8 @@ pub trait SeatHolds: Send + Sync {
     /// buyer their holder (counted toward `maxTicketsPerUser`).
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Frees the seats a booking still locks (cancelled, expired, or never committed), and forgets
-    /// their holders.
+    /// their holders; a booking that is no longer live gives back its code's use unless it was
+    /// paid for.
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Makes `to` the holder of a booked seat (a transfer; `None`: nobody), if `to` stays within
     /// `in_all` seats of the event (held, pending and held tickets) with it; one atomic step.

@@ -2,6 +2,7 @@
 //! and `bootstrap` picks which. A use case names ports only, so it runs as well against fakes.
 
 pub mod clock;
+pub mod codes;
 pub mod history;
 pub mod inventory;
 pub mod limits;
@@ -12,6 +13,7 @@ pub mod tickets;
 pub mod waitlist;
 
 pub use clock::Clock;
+pub use codes::CodeStore;
 pub use history::History;
 pub use inventory::{
     BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, SeatClosing,

@@ -18,6 +18,8 @@ pub enum CreateOutcome {
     /// The event was cancelled (read under a shared lock of its row, so a cancel committing at the
     /// same moment either sees this booking or refuses it). Nothing was written.
     Closed,
+    /// Every use of the booking's code is taken by other orders. Nothing was written.
+    CodeExhausted,
 }
 
 /// What a buyer's or an admin's cancel came to.

@@ -71,6 +71,7 @@ impl SeatHolds for Memory {
         &self,
         hold: &Hold,
         caps: UserCaps,
+        code_uses: u32,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
         let mut s = self.state();
@@ -99,6 +100,11 @@ impl SeatHolds for Memory {
         }
         if caps.in_all.is_some_and(|max| all + n > max) {
             return Ok(HoldOutcome::OverTickets { current: all });
+        }
+        if let Some(code) = &hold.code {
+            if !s.take_live_use(e, code, hold.id, hold.expires_at, code_uses, now) {
+                return Ok(HoldOutcome::CodeExhausted);
+            }
         }
         for seat in &hold.seat_ids {
             let lock =
@@ -133,6 +139,7 @@ impl SeatHolds for Memory {
         if let Some(h) = s.holds.get_mut(&hold.id) {
             h.expires_at = expires_at;
         }
+        s.move_live_use(hold.event_id, hold.code.as_deref(), hold.id, hold.id, Some(expires_at));
         Ok(true)
     }
 
@@ -142,6 +149,7 @@ impl SeatHolds for Memory {
             return Ok(false);
         }
         s.free(hold.event_id, &hold.seat_ids, hold.id, now);
+        s.give_back_live_use(hold.event_id, hold.code.as_deref(), hold.id);
         Ok(true)
     }
 
@@ -163,6 +171,7 @@ impl SeatHolds for Memory {
             }
         }
         s.holds.remove(&hold.id);
+        s.move_live_use(hold.event_id, hold.code.as_deref(), hold.id, booking, Some(deadline));
         Ok(true)
     }
 
@@ -173,11 +182,16 @@ impl SeatHolds for Memory {
             s.locks.insert((booking.event_id, seat.clone()), lock);
         }
         s.log(booking.event_id, MessageKind::SeatsBooked, &booking.seat_ids, now);
+        s.move_live_use(booking.event_id, booking.code.as_deref(), booking.id, booking.id, None);
         Ok(())
     }
 
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
-        self.state().free(booking.event_id, &booking.seat_ids, booking.id, now);
+        let mut s = self.state();
+        s.free(booking.event_id, &booking.seat_ids, booking.id, now);
+        if !booking.status.is_live() {
+            s.give_back_live_use(booking.event_id, booking.code.as_deref(), booking.id);
+        }
         Ok(())
     }
 

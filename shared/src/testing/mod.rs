@@ -6,6 +6,7 @@
 //! plans (`domain::settlement`), each change under one lock of the state: one step, as a MySQL
 //! transaction or a Lua script is one. The end-to-end suite stays the final word on the real ones.
 
+mod codes;
 mod events;
 mod holders;
 mod locks;
@@ -42,6 +43,9 @@ pub(crate) struct Lock {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// A code's live uses: owner (a hold or a booking) -> until (`None`: paid for).
+pub(crate) type LiveUses = HashMap<Uuid, Option<DateTime<Utc>>>;
+
 /// Everything every port keeps, behind one lock.
 #[derive(Default)]
 pub(crate) struct State {
@@ -59,6 +63,8 @@ pub(crate) struct State {
     /// Scans recorded by `(staff, nonce)`: their ticket and answer (none for a refused code).
     pub scans: HashMap<(String, String), Option<(Uuid, ScanAnswer)>>,
     pub waitlist: BTreeMap<(Uuid, String), WaitlistEntry>,
+    /// Codes by event and name, with whether they were deleted.
+    pub codes: HashMap<(Uuid, String), (crate::domain::code::Code, bool)>,
     /// Messages in the outbox, with who made the change.
     pub outbox: Vec<(Envelope, String)>,
     // The lock structure (Redis's part).
@@ -68,6 +74,8 @@ pub(crate) struct State {
     pub blocked: HashSet<(Uuid, String)>,
     pub holds: HashMap<Uuid, Hold>,
     pub seat_log: HashMap<Uuid, Vec<SeatLogEntry>>,
+    /// The live uses of each code: owner (a hold or a booking) -> until (`None`: paid for).
+    pub code_uses: HashMap<(Uuid, String), LiveUses>,
     pub lines: HashSet<Uuid>,
     // DynamoDB's part.
     pub keys: HashMap<(String, String), (String, Option<StoredResponse>)>,
@@ -139,6 +147,7 @@ impl TestApp {
             history: m.clone(),
             cancellations: m.clone(),
             blocks: m.clone(),
+            codes: m.clone(),
             waitlist: m,
         };
         let config =

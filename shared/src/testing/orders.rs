@@ -130,6 +130,9 @@ impl State {
                 self.live_seats.remove(&(b.event_id, s.clone()));
             }
         }
+        if b.status == BookingStatus::Pending && !to.is_live() {
+            self.give_back_order_use(b);
+        }
         self.enqueue(messages, actor);
         let mut refunds = Vec::new();
         if !to.is_live() {
@@ -225,6 +228,9 @@ impl BookingStore for Memory {
             taken.sort();
             return Ok(CreateOutcome::SeatsTaken(taken));
         }
+        if !s.take_order_use(booking) {
+            return Ok(CreateOutcome::CodeExhausted);
+        }
         for seat in &booking.seat_ids {
             s.seats.insert((e, seat.clone()), SeatStatus::Held);
             s.live_seats.insert((e, seat.clone()), booking.id);
@@ -312,7 +318,7 @@ impl BookingStore for Memory {
         let event = s.events[&b.event_id].clone();
         let ids: Vec<crate::domain::SeatId> =
             seats.iter().filter_map(|seat| crate::domain::SeatId::parse(seat)).collect();
-        let part = event.share_of(&ids);
+        let part = event.share_of(&ids, b.discount);
         let share = part.total_cents;
         let freed = Booking { seat_ids: seats.to_vec(), ..b.clone() };
         s.set_seats(&freed, SeatStatus::Available);

@@ -10,6 +10,7 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
+use super::codes::take_use;
 use super::events::event_charges;
 use super::outbox::enqueue;
 use super::rows::{booking_rows, BookingRow, BOOKING_COLUMNS};
@@ -122,10 +123,12 @@ impl MySqlBookings {
         if updated != versions.len() as u64 {
             return Err(Abort::Retry(Contention::LostOptimisticCheck("seat versions")));
         }
+        let (percent_off, amount_off) = booking.discount.parts();
         sqlx::query!(
             "INSERT INTO bookings (id, user_id, event_id, status, total_cents, face_cents, fees_cents, tax_cents, \
-             discount_cents, currency, contact_email, contact_phone, expires_at, created_at, updated_at) \
-             VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             discount_cents, currency, contact_email, contact_phone, expires_at, created_at, updated_at, \
+             code, percent_off, amount_off_cents) \
+             VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             booking.id.to_string(),
             &booking.user_id,
             &event,
@@ -139,7 +142,10 @@ impl MySqlBookings {
             &booking.contact.phone,
             booking.expires_at,
             booking.created_at,
-            booking.updated_at
+            booking.updated_at,
+            booking.code,
+            percent_off,
+            amount_off
         )
         .execute(&mut *tx)
         .await?;
@@ -154,6 +160,10 @@ impl MySqlBookings {
                 return Ok(CreateOutcome::SeatsTaken(booking.seat_ids.clone()))
             }
             Err(e) => return Err(e.into()),
+        }
+        // The final guard of a code's uses: a use is taken with the booking, or nothing is.
+        if !take_use(&mut tx, booking, booking.created_at).await? {
+            return Ok(CreateOutcome::CodeExhausted);
         }
         enqueue(&mut tx, outbox, &booking.user_id).await?;
         // A hold the waitlist offered is booked: the offer is accepted, in the same step.
@@ -202,7 +212,7 @@ impl MySqlBookings {
         q.push_bind(&event).push(" AND seat_id IN ");
         in_list(&mut q, seats);
         let faces: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
-        let part = charges.tickets(&faces);
+        let part = charges.tickets(&faces, b.discount);
         let share = part.total_cents;
         let freed = Booking { seat_ids: seats.to_vec(), ..b.clone() };
         set_seats(&mut tx, &freed, SeatStatus::Available).await?;

@@ -13,6 +13,7 @@
 //! same row types.
 
 mod bookings;
+mod codes;
 mod events;
 mod history;
 pub mod iam;
@@ -34,6 +35,7 @@ use sqlx::{MySql, QueryBuilder, Row};
 use uuid::Uuid;
 
 pub use bookings::MySqlBookings;
+pub use codes::MySqlCodes;
 pub use events::MySqlEvents;
 pub use history::MySqlHistory;
 pub use outbox::MySqlOutbox;

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use super::{parse_status, parse_uuid};
-use crate::domain::price::Breakdown;
+use crate::domain::price::{Breakdown, Discount};
 use crate::domain::{Booking, BookingStatus, Contact, Dispute, Payment, PaymentStatus};
 
 /// The columns a booking is read from; [`booking_rows!`] selects them.
@@ -12,7 +12,7 @@ pub(super) const BOOKING_COLUMNS: &str =
     "SELECT id, user_id, event_id, status, total_cents, currency, \
      contact_email, contact_phone, expires_at, created_at, updated_at, version, \
      dispute_status, dispute_amount_cents, dispute_reason, face_cents, fees_cents, tax_cents, \
-     discount_cents FROM bookings";
+     discount_cents, code, percent_off, amount_off_cents FROM bookings";
 
 /// `sqlx::query_as!` of [`BookingRow`]s: [`BOOKING_COLUMNS`] (written out: the macro takes
 /// literals only), then the rest of the query, checked against the schema at compile time.
@@ -23,7 +23,7 @@ macro_rules! booking_rows {
             "SELECT id, user_id, event_id, status, total_cents, currency, contact_email, \
              contact_phone, expires_at, created_at, updated_at, version, dispute_status, \
              dispute_amount_cents, dispute_reason, face_cents, fees_cents, tax_cents, \
-             discount_cents FROM bookings " + $rest
+             discount_cents, code, percent_off, amount_off_cents FROM bookings " + $rest
             $(, $arg)*
         )
     };
@@ -66,6 +66,9 @@ pub(super) struct BookingRow {
     pub(super) fees_cents: i64,
     pub(super) tax_cents: i64,
     pub(super) discount_cents: i64,
+    pub(super) code: Option<String>,
+    pub(super) percent_off: Option<u16>,
+    pub(super) amount_off_cents: Option<i64>,
 }
 
 impl BookingRow {
@@ -96,6 +99,8 @@ impl BookingRow {
                 amount_cents: self.dispute_amount_cents.unwrap_or(0),
                 reason: self.dispute_reason.unwrap_or_default(),
             }),
+            code: self.code,
+            discount: Discount::from_parts(self.percent_off.map(u32::from), self.amount_off_cents),
         })
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{MySql, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
+use super::codes::give_back_use;
 use super::outbox::enqueue;
 use super::rows::{booking_rows, payment_rows, PaymentRow};
 use super::{in_list, Abort};
@@ -129,6 +130,10 @@ pub(super) async fn apply_keeping(
         sqlx::query!("UPDATE booking_seats SET live = NULL WHERE booking_id = ?", b.id.to_string())
             .execute(&mut **tx)
             .await?;
+    }
+    // An order that goes unpaid gives its code's use back; a paid one keeps it, cancelled or not.
+    if b.status == BookingStatus::Pending && !to.is_live() {
+        give_back_use(tx, b, now).await?;
     }
     enqueue(tx, &messages, actor).await?;
     let mut refunded = Vec::new();

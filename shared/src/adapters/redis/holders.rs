@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{fault, millis, piped_script, OwnerRecord, RedisSeats, LOG_MAX_LEN};
+use super::{fault, millis, piped_script, OwnerRecord, RedisSeats, BOOKED_SCORE, LOG_MAX_LEN};
 use crate::ports::{BackendError, BackendResult, Given};
 
 impl RedisSeats {
     /// Runs `release.lua` for an owner (a hold or a booking), then deletes `then` (a hold's
     /// pointer) whatever the script answered: in the same round trip where the keys share a server
-    /// (not on a cluster: the pointer has a slot of its own).
+    /// (not on a cluster: the pointer has a slot of its own). With `code`, the owner's use of it is
+    /// given back unless it was paid for.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn free(
         &self,
@@ -19,6 +20,7 @@ impl RedisSeats {
         user: &str,
         seats: &[String],
         owner_record: OwnerRecord,
+        code: Option<&str>,
         now: DateTime<Utc>,
         then: Option<String>,
     ) -> BackendResult<bool> {
@@ -28,16 +30,21 @@ impl RedisSeats {
             .key(self.key("user", e, Some(user)))
             .key(self.log_key(e))
             .key(self.key("holders", e, None))
-            .key(self.key("owned", e, None));
+            .key(self.key("owned", e, None))
+            .key(self.code_key(e, code));
         for k in self.lock_keys(e, seats) {
             inv.key(k);
         }
-        inv.arg(owner.to_string()).arg(millis(now)).arg(e.to_string()).arg(LOG_MAX_LEN).arg(
-            match owner_record {
+        inv.arg(owner.to_string())
+            .arg(millis(now))
+            .arg(e.to_string())
+            .arg(LOG_MAX_LEN)
+            .arg(match owner_record {
                 OwnerRecord::Required => 1,
                 OwnerRecord::Optional => 0,
-            },
-        );
+            })
+            .arg(u8::from(code.is_some()))
+            .arg(BOOKED_SCORE);
         for s in seats {
             inv.arg(s);
         }

@@ -13,6 +13,7 @@ use super::{
     fault, from_millis, millis, piped_script, HoldRecord, OwnerRecord, RedisSeats, BLOCKED_SCORE,
     BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN,
 };
+use crate::domain::price::Discount;
 use crate::domain::{Booking, Hold, SeatStatus, UserCaps};
 use crate::ports::{
     BackendError, BackendResult, Given, HoldLookup, HoldOutcome, SeatHolds, SeatMap, SeatSnapshot,
@@ -25,6 +26,7 @@ impl SeatHolds for RedisSeats {
         &self,
         hold: &Hold,
         caps: UserCaps,
+        code_uses: u32,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
         let e = hold.event_id;
@@ -35,10 +37,12 @@ impl SeatHolds for RedisSeats {
             .key(self.key("user", e, Some(&hold.user_id)))
             .key(self.key("holdrec", e, Some(&hold.id.to_string())))
             .key(self.log_key(e))
-            .key(self.key("owned", e, None));
+            .key(self.key("owned", e, None))
+            .key(self.code_key(e, hold.code.as_deref()));
         for k in self.lock_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
+        let (percent, amount) = hold.discount.parts();
         inv.arg(hold.id.to_string())
             .arg(&hold.user_id)
             .arg(millis(now))
@@ -46,7 +50,11 @@ impl SeatHolds for RedisSeats {
             .arg(caps.at_once)
             .arg(e.to_string())
             .arg(LOG_MAX_LEN)
-            .arg(caps.in_all.unwrap_or(0));
+            .arg(caps.in_all.unwrap_or(0))
+            .arg(if hold.code.is_some() { code_uses } else { 0 })
+            .arg(hold.code.as_deref().unwrap_or_default())
+            .arg(percent.unwrap_or(0))
+            .arg(amount.unwrap_or(0));
         for s in &hold.seat_ids {
             inv.arg(s);
         }
@@ -92,6 +100,7 @@ impl SeatHolds for RedisSeats {
             }
             Some("NOT_LOADED") => Ok(HoldOutcome::NotLoaded),
             Some("CLOSED") => Ok(HoldOutcome::Closed),
+            Some("EXHAUSTED") => Ok(HoldOutcome::CodeExhausted),
             other => Err(BackendError::permanent(
                 "holding seats",
                 anyhow::anyhow!("unexpected script reply {other:?}"),
@@ -130,6 +139,11 @@ impl SeatHolds for RedisSeats {
                     .collect(),
                 expires_at,
                 created_at,
+                code: rec.get("code").filter(|c| !c.is_empty()).cloned(),
+                discount: Discount::from_parts(
+                    field("percentOff").parse().ok().filter(|p| *p > 0),
+                    field("amountOff").parse().ok().filter(|a| *a > 0),
+                ),
             })),
             _ => Err(BackendError::permanent(
                 "reading a hold",
@@ -144,8 +158,9 @@ impl SeatHolds for RedisSeats {
 
     async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
         let pointer = Some(self.holdref(hold.id));
-        let record = OwnerRecord::Required;
-        self.free(hold.event_id, hold.id, &hold.user_id, &hold.seat_ids, record, now, pointer).await
+        let (record, code) = (OwnerRecord::Required, hold.code.as_deref());
+        let e = hold.event_id;
+        self.free(e, hold.id, &hold.user_id, &hold.seat_ids, record, code, now, pointer).await
     }
 
     async fn claim(
@@ -173,7 +188,8 @@ impl SeatHolds for RedisSeats {
             .key(self.key("user", e, Some(&booking.user_id)))
             .key(self.log_key(e))
             .key(self.key("holders", e, None))
-            .key(self.key("owned", e, None));
+            .key(self.key("owned", e, None))
+            .key(self.code_key(e, booking.code.as_deref()));
         for k in self.lock_keys(e, &booking.seat_ids) {
             inv.key(k);
         }
@@ -182,7 +198,8 @@ impl SeatHolds for RedisSeats {
             .arg(millis(now))
             .arg(e.to_string())
             .arg(LOG_MAX_LEN)
-            .arg(&booking.user_id);
+            .arg(&booking.user_id)
+            .arg(u8::from(booking.code.is_some()));
         for s in &booking.seat_ids {
             inv.arg(s);
         }
@@ -200,6 +217,7 @@ impl SeatHolds for RedisSeats {
             &booking.user_id,
             &booking.seat_ids,
             OwnerRecord::Optional,
+            booking.code.as_deref().filter(|_| !booking.status.is_live()),
             now,
             None,
         )

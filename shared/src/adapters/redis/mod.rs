@@ -236,6 +236,11 @@ impl RedisSeats {
         }
     }
 
+    /// The live uses of a code of the event (`-` for no code: a key the scripts then leave alone).
+    pub(super) fn code_key(&self, event: Uuid, code: Option<&str>) -> String {
+        self.key("code", event, Some(code.unwrap_or("-")))
+    }
+
     /// The set of events with holds to sweep (its own slot; written beside each hold).
     pub(super) fn active_key(&self) -> String {
         format!("{}active-events", self.prefix)
@@ -263,16 +268,19 @@ impl RedisSeats {
         let mut inv = self.scripts.moves.prepare_invoke();
         inv.key(self.key("holdrec", e, Some(&hold.id.to_string())))
             .key(self.key("held", e, None))
-            .key(self.key("user", e, Some(&hold.user_id)));
+            .key(self.key("user", e, Some(&hold.user_id)))
+            .key(self.code_key(e, hold.code.as_deref()));
         for k in self.lock_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
-        inv.arg(hold.id.to_string()).arg(owner.to_string()).arg(millis(expires_at)).arg(
-            match record {
+        inv.arg(hold.id.to_string())
+            .arg(owner.to_string())
+            .arg(millis(expires_at))
+            .arg(match record {
                 HoldRecord::Keep => 0,
                 HoldRecord::Drop => 1,
-            },
-        );
+            })
+            .arg(u8::from(hold.code.is_some()));
         for s in &hold.seat_ids {
             inv.arg(s);
         }

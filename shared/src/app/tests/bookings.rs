@@ -30,7 +30,7 @@ async fn a_booking_of_a_hold_is_pending_at_the_seats_price_until_its_deadline() 
 async fn seats_can_be_held_and_booked_in_one_call() {
     let t = TestApp::new();
     let e = t.event(1, 4).await;
-    let source = BookingSource::Seats { event_id: e.id, seat_ids: ids(&["A-1-3"]) };
+    let source = BookingSource::Seats { event_id: e.id, seat_ids: ids(&["A-1-3"]), code: None };
     let b = create_booking(&t, &buyer("ann"), source, None).await.unwrap();
     assert_eq!(b.seat_ids, ["A-1-3"]);
 }
@@ -189,7 +189,8 @@ async fn of_many_buyers_booking_one_seat_at_once_exactly_one_gets_it() {
         .map(|i| {
             let t = t.clone();
             tokio::spawn(async move {
-                let source = BookingSource::Seats { event_id: e.id, seat_ids: ids(&["A-1-2"]) };
+                let source =
+                    BookingSource::Seats { event_id: e.id, seat_ids: ids(&["A-1-2"]), code: None };
                 create_booking(&t, &buyer(&format!("u{i}")), source, None).await
             })
         })

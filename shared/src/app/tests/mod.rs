@@ -2,6 +2,7 @@
 //! the tickets as a buyer, an organiser and a steward meet them, in milliseconds.
 
 mod bookings;
+mod codes;
 mod holds;
 mod payments;
 mod prices;

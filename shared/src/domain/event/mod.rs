@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::price::{Breakdown, Discount};
 use super::seat::SeatId;
 use super::RuleError;
 
@@ -257,19 +258,23 @@ impl Event {
         Ok(seats)
     }
 
-    /// The price of an order of `seats`: each seat's line (face, fee, tax) and the order's fee.
-    pub fn breakdown_of(&self, seats: &[SeatId]) -> crate::domain::price::Breakdown {
-        let faces: Vec<(i64, i64)> =
-            seats.iter().filter_map(|s| self.seat_section(s)).map(|s| (s.price_cents, 0)).collect();
+    /// The price of an order of `seats`, each less `discount`: each seat's line (face, fee, tax)
+    /// and the order's fee.
+    pub fn breakdown_of(&self, seats: &[SeatId], discount: Discount) -> Breakdown {
+        let faces: Vec<(i64, i64)> = seats
+            .iter()
+            .filter_map(|s| self.seat_section(s))
+            .map(|s| (s.price_cents, discount.off(s.price_cents)))
+            .collect();
         self.charges.order(&faces)
     }
 
-    /// What `seats` of a booking account for (their lines, without the order's fee): what a
-    /// partial cancel of them takes off the booking and gives back.
-    pub fn share_of(&self, seats: &[SeatId]) -> crate::domain::price::Breakdown {
+    /// What `seats` of a booking account for (their lines, less the booking's `discount`, without
+    /// the order's fee): what a partial cancel of them takes off the booking and gives back.
+    pub fn share_of(&self, seats: &[SeatId], discount: Discount) -> Breakdown {
         let faces: Vec<i64> =
             seats.iter().filter_map(|s| self.seat_section(s)).map(|s| s.price_cents).collect();
-        self.charges.tickets(&faces)
+        self.charges.tickets(&faces, discount)
     }
 
     /// The all-in price of one seat of `section` (face, fee and tax): what the seat map shows.

@@ -10,11 +10,13 @@ use chrono::{DateTime, Utc};
 use super::integral;
 use crate::domain::{BookingSource, HoldAsk, ProviderEvent, ProviderEventKind, RuleError};
 
+mod codes;
 mod events;
 mod stripe;
 #[cfg(test)]
 mod tests;
 
+pub use codes::CodeBody;
 pub use events::{EventBody, EventPatchBody};
 pub use stripe::{StripeEvent, StripeWork};
 
@@ -35,6 +37,9 @@ pub struct HoldBody {
     pub quantity: Option<u32>,
     #[serde(default)]
     pub section: Option<String>,
+    /// A discount or access code (checked against the event's codes).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 impl TryFrom<HoldBody> for HoldAsk {
@@ -65,16 +70,22 @@ pub struct BookingBody {
     pub event_id: Option<Uuid>,
     #[serde(default)]
     pub seat_ids: Option<Vec<String>>,
+    /// A code for seats held and booked at once (a hold's booking uses the hold's code).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 impl TryFrom<BookingBody> for BookingSource {
     type Error = RuleError;
 
     fn try_from(b: BookingBody) -> Result<BookingSource, RuleError> {
+        if b.code.is_some() && b.hold_id.is_some() {
+            return Err(RuleError::invalid("code", "a hold's booking uses the code its hold took"));
+        }
         match (b.hold_id, b.event_id, b.seat_ids) {
             (Some(h), None, None) => Ok(BookingSource::Hold(h)),
             (None, Some(event_id), Some(seat_ids)) => {
-                Ok(BookingSource::Seats { event_id, seat_ids })
+                Ok(BookingSource::Seats { event_id, seat_ids, code: b.code })
             }
             (Some(_), _, _) => {
                 Err(RuleError::invalid("holdId", "give holdId, or eventId and seatIds, not both"))

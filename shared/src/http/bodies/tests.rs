@@ -9,6 +9,7 @@ fn a_hold_request_asks_for_seats_or_a_quantity_not_both() {
             seat_ids: ids.map(|v| v.iter().map(|x| x.to_string()).collect()),
             quantity: q,
             section: s.map(str::to_string),
+            code: None,
         })
     };
     assert!(req(Some(&["A-1-1"]), Some(1), None).is_err());
@@ -25,7 +26,12 @@ fn a_hold_request_asks_for_seats_or_a_quantity_not_both() {
 fn a_booking_request_has_exactly_one_form() {
     let h = Uuid::now_v7();
     let req = |hold: Option<Uuid>, ev: Option<Uuid>, seats: Option<Vec<String>>| {
-        BookingSource::try_from(BookingBody { hold_id: hold, event_id: ev, seat_ids: seats })
+        BookingSource::try_from(BookingBody {
+            hold_id: hold,
+            event_id: ev,
+            seat_ids: seats,
+            code: None,
+        })
     };
     assert_eq!(req(Some(h), None, None), Ok(BookingSource::Hold(h)));
     assert!(req(Some(h), Some(h), None).is_err());
@@ -33,7 +39,20 @@ fn a_booking_request_has_exactly_one_form() {
     assert!(req(None, None, Some(vec![])).is_err());
     assert!(req(None, None, None).is_err());
     let seats = req(None, Some(h), Some(vec!["A-1-1".into()]));
-    assert_eq!(seats, Ok(BookingSource::Seats { event_id: h, seat_ids: vec!["A-1-1".into()] }));
+    assert_eq!(
+        seats,
+        Ok(BookingSource::Seats { event_id: h, seat_ids: vec!["A-1-1".into()], code: None })
+    );
+    let with_code = |hold: Option<Uuid>| {
+        BookingSource::try_from(BookingBody {
+            hold_id: hold,
+            event_id: hold.is_none().then_some(h),
+            seat_ids: hold.is_none().then(|| vec!["A-1-1".into()]),
+            code: Some("FAN".into()),
+        })
+    };
+    assert!(with_code(Some(h)).is_err(), "a hold's booking uses the hold's code");
+    assert!(matches!(with_code(None), Ok(BookingSource::Seats { code: Some(_), .. })));
 }
 
 #[test]

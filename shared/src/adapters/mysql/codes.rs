@@ -1,0 +1,205 @@
+//! Codes of events: made, read with their use counts, listed and deleted; and the steps a booking's
+//! transaction takes on them (a use taken with the booking, given back when it leaves unpaid), each
+//! with its row in `code_uses`, the codes' history.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sqlx::mysql::MySqlPool;
+use sqlx::{MySql, Transaction};
+use uuid::Uuid;
+
+use super::{duplicate_key, fault, parse_status, parse_uuid};
+use crate::domain::code::{Code, CodeKind};
+use crate::domain::Booking;
+use crate::ports::{BackendResult, CodeStore};
+
+/// The [`CodeStore`] over one pool.
+#[derive(Clone)]
+pub struct MySqlCodes {
+    pool: MySqlPool,
+}
+
+impl MySqlCodes {
+    pub fn new(pool: MySqlPool) -> Self {
+        MySqlCodes { pool }
+    }
+}
+
+/// An `event_codes` row as stored.
+#[derive(Debug, sqlx::FromRow)]
+struct CodeRow {
+    event_id: String,
+    code: String,
+    kind: String,
+    max_uses: u32,
+    used: u32,
+    percent_off: Option<u16>,
+    amount_off_cents: Option<i64>,
+    max_tickets_per_use: Option<u32>,
+    valid_from: Option<NaiveDateTime>,
+    valid_until: Option<NaiveDateTime>,
+    sections: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+impl CodeRow {
+    fn code(self) -> Result<Code, sqlx::Error> {
+        let sections = match self.sections {
+            None => None,
+            Some(v) => {
+                Some(serde_json::from_str(&v).map_err(|e| sqlx::Error::Decode(Box::new(e)))?)
+            }
+        };
+        Ok(Code {
+            event_id: parse_uuid(&self.event_id)?,
+            code: self.code,
+            kind: parse_status("kind", &self.kind, CodeKind::parse)?,
+            max_uses: self.max_uses,
+            used: self.used,
+            percent_off: self.percent_off.map(u32::from),
+            amount_off_cents: self.amount_off_cents,
+            max_tickets_per_use: self.max_tickets_per_use,
+            valid_from: self.valid_from.map(|t| t.and_utc()),
+            valid_until: self.valid_until.map(|t| t.and_utc()),
+            sections,
+            created_at: self.created_at.and_utc(),
+        })
+    }
+}
+
+#[async_trait]
+impl CodeStore for MySqlCodes {
+    async fn insert(&self, code: &Code, by: &str) -> BackendResult<bool> {
+        let sections = code.sections.as_ref().map(|s| serde_json::json!(s).to_string());
+        let done = sqlx::query!(
+            "INSERT INTO event_codes (event_id, code, kind, max_uses, percent_off, amount_off_cents, \
+             max_tickets_per_use, valid_from, valid_until, sections, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            code.event_id.to_string(),
+            code.code,
+            code.kind.as_str(),
+            code.max_uses,
+            code.percent_off,
+            code.amount_off_cents,
+            code.max_tickets_per_use,
+            code.valid_from,
+            code.valid_until,
+            sections,
+            by,
+            code.created_at,
+        )
+        .execute(&self.pool)
+        .await;
+        match done {
+            Ok(_) => Ok(true),
+            Err(e) if duplicate_key(&e) => Ok(false),
+            Err(e) => Err(fault("storing a code")(e)),
+        }
+    }
+
+    async fn get(&self, event: Uuid, code: &str) -> BackendResult<Option<Code>> {
+        sqlx::query_as!(
+            CodeRow,
+            "SELECT event_id, code, CAST(kind AS CHAR) AS `kind!`, max_uses, used, percent_off, \
+             amount_off_cents, max_tickets_per_use, valid_from, valid_until, sections, created_at \
+             FROM event_codes WHERE event_id = ? AND code = ? AND deleted_at IS NULL",
+            event.to_string(),
+            code
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fault("reading a code"))?
+        .map(CodeRow::code)
+        .transpose()
+        .map_err(fault("decoding a code"))
+    }
+
+    async fn list(&self, event: Uuid, after: Option<&str>, limit: u32) -> BackendResult<Vec<Code>> {
+        sqlx::query_as!(
+            CodeRow,
+            "SELECT event_id, code, CAST(kind AS CHAR) AS `kind!`, max_uses, used, percent_off, \
+             amount_off_cents, max_tickets_per_use, valid_from, valid_until, sections, created_at \
+             FROM event_codes WHERE event_id = ? AND code > ? AND deleted_at IS NULL \
+             ORDER BY code LIMIT ?",
+            event.to_string(),
+            after.unwrap_or(""),
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fault("listing codes"))?
+        .into_iter()
+        .map(CodeRow::code)
+        .collect::<Result<_, _>>()
+        .map_err(fault("decoding codes"))
+    }
+
+    async fn delete(&self, event: Uuid, code: &str, now: DateTime<Utc>) -> BackendResult<bool> {
+        let done = sqlx::query!(
+            "UPDATE event_codes SET deleted_at = ? WHERE event_id = ? AND code = ? AND deleted_at IS NULL",
+            now,
+            event.to_string(),
+            code
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(fault("deleting a code"))?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Takes a use of the booking's code in its transaction; `false` if every use is taken (the final
+/// guard: the seat locks count holds, this counts orders, PENDING and CONFIRMED).
+pub(super) async fn take_use(
+    tx: &mut Transaction<'_, MySql>,
+    b: &Booking,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let Some(code) = &b.code else { return Ok(true) };
+    let taken = sqlx::query!(
+        "UPDATE event_codes SET used = used + 1 WHERE event_id = ? AND code = ? AND used < max_uses",
+        b.event_id.to_string(),
+        code
+    )
+    .execute(&mut **tx)
+    .await?;
+    if taken.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "INSERT INTO code_uses (booking_id, event_id, code, taken_at) VALUES (?, ?, ?, ?)",
+        b.id.to_string(),
+        b.event_id.to_string(),
+        code,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
+/// Gives back the use of a booking's code in the transaction that lets the unpaid booking go.
+pub(super) async fn give_back_use(
+    tx: &mut Transaction<'_, MySql>,
+    b: &Booking,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let Some(code) = &b.code else { return Ok(()) };
+    let back = sqlx::query!(
+        "UPDATE code_uses SET given_back_at = ? WHERE booking_id = ? AND given_back_at IS NULL",
+        now,
+        b.id.to_string()
+    )
+    .execute(&mut **tx)
+    .await?;
+    if back.rows_affected() == 1 {
+        sqlx::query!(
+            "UPDATE event_codes SET used = used - 1 WHERE event_id = ? AND code = ? AND used > 0",
+            b.event_id.to_string(),
+            code
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Codes of an event (admins): make, list with their uses, delete; and the code a buyer's hold or
+//! booking names, looked up and checked.
+
+use uuid::Uuid;
+
+use super::{App, AppError, AppResult};
+use crate::domain::code::{normalise, Code, CodeSpec};
+use crate::domain::{Caller, RuleError};
+
+/// Makes a code for the event: 201 with it, 409 if the event has (or had) one of that name.
+pub async fn create_code(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    spec: CodeSpec,
+) -> AppResult<Code> {
+    if !caller.admin {
+        return Err(AppError::Forbidden("only admins may make codes"));
+    }
+    let event = app.event(event_id).await?;
+    let code = spec.validate(&event, app.now())?;
+    if !app.codes.insert(&code, &caller.user_id).await? {
+        return Err(AppError::CodeTaken);
+    }
+    tracing::info!(event_id = %event_id, code = %code.code, kind = code.kind.as_str(), max_uses = code.max_uses, "code made");
+    Ok(code)
+}
+
+/// A page of the event's codes in name order, and the name to continue after.
+pub async fn list_codes(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    after: Option<&str>,
+    limit: u32,
+) -> AppResult<(Vec<Code>, Option<String>)> {
+    if !caller.admin {
+        return Err(AppError::Forbidden("only admins may list codes"));
+    }
+    app.event(event_id).await?;
+    let mut codes = app.codes.list(event_id, after, limit + 1).await?;
+    let more = codes.len() > limit as usize;
+    codes.truncate(limit as usize);
+    let next = if more { codes.last().map(|c| c.code.clone()) } else { None };
+    Ok((codes, next))
+}
+
+/// Deletes a code: new holds cannot take it; those that did keep it.
+pub async fn delete_code(app: &App, caller: &Caller, event_id: Uuid, code: &str) -> AppResult<()> {
+    if !caller.admin {
+        return Err(AppError::Forbidden("only admins may delete codes"));
+    }
+    app.event(event_id).await?;
+    let code = normalise(code).ok_or(AppError::NotFound(super::Resource::Code))?;
+    if !app.codes.delete(event_id, &code, app.now()).await? {
+        return Err(AppError::NotFound(super::Resource::Code));
+    }
+    tracing::info!(event_id = %event_id, code = %code, "code deleted");
+    Ok(())
+}
+
+/// The event's code a buyer named: 422 `CODE_INVALID` if it is no code of the event (or deleted).
+/// Whether it is good for the buyer's seats and now is [`Code::admits`]'s to say.
+pub async fn named_code(app: &App, event_id: Uuid, raw: &str) -> AppResult<Code> {
+    let unknown = || RuleError::CodeInvalid("no such code for this event".into());
+    let name = normalise(raw).ok_or_else(unknown)?;
+    Ok(app.codes.get(event_id, &name).await?.ok_or_else(unknown)?)
+}

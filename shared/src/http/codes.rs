@@ -1,0 +1,69 @@
+//! Code endpoints (admins): `/api/v1/events/{eventId}/codes[/{code}]`.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use lambda_http::Request;
+use serde_json::json;
+
+use super::bodies::CodeBody;
+use super::problem::Problem;
+use super::{admin, json, json_body, no_content, path_id, path_param, query, HandlerResult};
+use crate::app::{codes, App};
+use crate::domain::code::{normalise, CodeSpec};
+
+/// Codes per page, at most (and by default).
+const MAX_LIMIT: u32 = 100;
+
+/// `POST /api/v1/events/{eventId}/codes` (admin): 201 Code; 409 `CODE_TAKEN`.
+pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may make codes")?;
+    let id = path_id(&req, "eventId")?;
+    crate::app::limits::count_write(&app, &caller.user_id).await?;
+    let spec = CodeSpec::try_from(json_body::<CodeBody>(&req)?)?;
+    let code = codes::create_code(&app, &caller, id, spec).await?;
+    json(201, &code)
+}
+
+/// `GET /api/v1/events/{eventId}/codes?limit=&cursor=` (admin): 200 `{items: [Code], nextCursor}`.
+pub async fn list(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may list codes")?;
+    let id = path_id(&req, "eventId")?;
+    let limit = match query(&req, "limit") {
+        None => MAX_LIMIT,
+        Some(l) => {
+            l.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
+                Problem::bad_request(
+                    "INVALID_QUERY",
+                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                )
+            })?
+        }
+    };
+    let after = query(&req, "cursor").map(|c| decode_cursor(&c)).transpose()?;
+    let (items, next) = codes::list_codes(&app, &caller, id, after.as_deref(), limit).await?;
+    let next = next.map(|c| URL_SAFE_NO_PAD.encode(c));
+    json(200, &json!({ "items": items, "nextCursor": next }))
+}
+
+/// `DELETE /api/v1/events/{eventId}/codes/{code}` (admin): 204; 404 `CODE_NOT_FOUND`.
+pub async fn delete(app: Arc<App>, req: Request) -> HandlerResult {
+    let caller = admin(&req, "only admins may delete codes")?;
+    let id = path_id(&req, "eventId")?;
+    crate::app::limits::count_write(&app, &caller.user_id).await?;
+    codes::delete_code(&app, &caller, id, &path_param(&req, "code")).await?;
+    no_content()
+}
+
+/// A cursor of this list: a code's name, base64url-encoded.
+fn decode_cursor(cursor: &str) -> Result<String, Problem> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|c| normalise(&c))
+        .ok_or_else(|| {
+            Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
+        })
+}

@@ -1,0 +1,23 @@
+//! The codes of events (discount and access codes), kept by the system of record. A code's uses
+//! are counted where its orders are: the booking store takes one in the transaction that books and
+//! gives it back in the one that lets an unpaid booking go; the seat locks count the live holds.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::BackendResult;
+use crate::domain::code::Code;
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores a new code, made by `by`; `false` if the event has (or had) a code of that name.
+    async fn insert(&self, code: &Code, by: &str) -> BackendResult<bool>;
+    /// The code of the event by its (upper-case) name, with its uses; `None` if unknown or deleted.
+    async fn get(&self, event: Uuid, code: &str) -> BackendResult<Option<Code>>;
+    /// The event's codes (not deleted) in name order after `after`, at most `limit`.
+    async fn list(&self, event: Uuid, after: Option<&str>, limit: u32) -> BackendResult<Vec<Code>>;
+    /// Takes the code off sale for good (holds and orders that took it keep it); `false` if it
+    /// was unknown or deleted already.
+    async fn delete(&self, event: Uuid, code: &str, now: DateTime<Utc>) -> BackendResult<bool>;
+}

@@ -1,0 +1,125 @@
+//! Codes in memory: the store (MySQL's part, with its count of orders) and the live uses the seat
+//! locks count (Redis's part: owner -> until, `None` once paid), as `codes.rs` and the scripts keep
+//! them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Memory, State};
+use crate::domain::code::Code;
+use crate::domain::Booking;
+use crate::ports::{BackendResult, CodeStore};
+
+impl State {
+    /// Takes a live use of `code` for `owner` until `until` if fewer than `max` are live at `now`.
+    pub(super) fn take_live_use(
+        &mut self,
+        event: Uuid,
+        code: &str,
+        owner: Uuid,
+        until: DateTime<Utc>,
+        max: u32,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let uses = self.code_uses.entry((event, code.to_string())).or_default();
+        uses.retain(|_, u| u.is_none_or(|u| u > now));
+        if uses.len() as u32 >= max {
+            return false;
+        }
+        uses.insert(owner, Some(until));
+        true
+    }
+
+    /// Moves a live use to a new owner and time (`None`: paid for, for good).
+    pub(super) fn move_live_use(
+        &mut self,
+        event: Uuid,
+        code: Option<&str>,
+        from: Uuid,
+        to: Uuid,
+        until: Option<DateTime<Utc>>,
+    ) {
+        if let Some(uses) = code.and_then(|c| self.code_uses.get_mut(&(event, c.to_string()))) {
+            uses.remove(&from);
+            uses.insert(to, until);
+        }
+    }
+
+    /// Gives back an owner's live use unless it was paid for.
+    pub(super) fn give_back_live_use(&mut self, event: Uuid, code: Option<&str>, owner: Uuid) {
+        if let Some(uses) = code.and_then(|c| self.code_uses.get_mut(&(event, c.to_string()))) {
+            if uses.get(&owner).is_some_and(Option::is_some) {
+                uses.remove(&owner);
+            }
+        }
+    }
+
+    /// The booking store's count: a use taken with the booking, `false` if all are taken.
+    pub(super) fn take_order_use(&mut self, b: &Booking) -> bool {
+        let Some(code) = &b.code else { return true };
+        match self.codes.get_mut(&(b.event_id, code.clone())) {
+            Some((c, _)) if c.used < c.max_uses => {
+                c.used += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The booking store's count: a use given back by an order that left unpaid.
+    pub(super) fn give_back_order_use(&mut self, b: &Booking) {
+        if let Some((c, _)) =
+            b.code.as_ref().and_then(|k| self.codes.get_mut(&(b.event_id, k.clone())))
+        {
+            c.used = c.used.saturating_sub(1);
+        }
+    }
+}
+
+#[async_trait]
+impl CodeStore for Memory {
+    async fn insert(&self, code: &Code, _by: &str) -> BackendResult<bool> {
+        let mut s = self.state();
+        let key = (code.event_id, code.code.clone());
+        if s.codes.contains_key(&key) {
+            return Ok(false);
+        }
+        s.codes.insert(key, (code.clone(), false));
+        Ok(true)
+    }
+
+    async fn get(&self, event: Uuid, code: &str) -> BackendResult<Option<Code>> {
+        let s = self.state();
+        Ok(s.codes
+            .get(&(event, code.to_string()))
+            .filter(|(_, gone)| !gone)
+            .map(|(c, _)| c.clone()))
+    }
+
+    async fn list(&self, event: Uuid, after: Option<&str>, limit: u32) -> BackendResult<Vec<Code>> {
+        let s = self.state();
+        let mut codes: Vec<Code> = s
+            .codes
+            .values()
+            .filter(|(c, gone)| {
+                !gone && c.event_id == event && after.is_none_or(|a| c.code.as_str() > a)
+            })
+            .map(|(c, _)| c.clone())
+            .collect();
+        codes.sort_by(|a, b| a.code.cmp(&b.code));
+        codes.truncate(limit as usize);
+        Ok(codes)
+    }
+
+    async fn delete(&self, event: Uuid, code: &str, _now: DateTime<Utc>) -> BackendResult<bool> {
+        let mut s = self.state();
+        Ok(match s.codes.get_mut(&(event, code.to_string())) {
+            Some((_, gone)) if !*gone => {
+                *gone = true;
+                true
+            }
+            _ => false,
+        })
+    }
+}
