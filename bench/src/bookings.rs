@@ -28,7 +28,7 @@ pub struct Options {
 }
 
 /// One buyer's request: its user's token, the path and the body; the answer's status and body.
-async fn post(
+pub(crate) async fn post(
     http: &reqwest::Client,
     url: &str,
     token: &str,
@@ -47,7 +47,11 @@ async fn post(
 }
 
 /// Runs `work` over every item with `concurrency` workers; returns the tally and the time taken.
-async fn all_at_once<F, Fut>(items: usize, concurrency: usize, work: F) -> (Tally, Duration)
+pub(crate) async fn all_at_once<F, Fut>(
+    items: usize,
+    concurrency: usize,
+    work: F,
+) -> (Tally, Duration)
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = u16> + Send,

@@ -8,6 +8,7 @@ mod baseline;
 mod bookings;
 mod chaos;
 mod checkins;
+mod codes;
 mod coldstart;
 mod holds;
 mod queue;
@@ -55,6 +56,8 @@ enum Command {
     Checkins(checkins::Options),
     /// The booking path's capacity: many holds made first, then all booked at once, then all paid.
     Bookings(bookings::Options),
+    /// The code race: one code with few uses, many buyers; holds with and without a code.
+    Codes(codes::Options),
     /// The seat map's read rate: each view of a 10,000-seat event under `wrk -t2 -c32`.
     Reads(reads::Options),
     /// The idempotency store's claim + complete rate on each DynamoDB endpoint given
@@ -152,6 +155,20 @@ async fn main() -> anyhow::Result<()> {
             if !bookings::run(&cli.url, &cli.secret, &cli.database, cli.concurrency, options)
                 .await?
             {
+                std::process::exit(1);
+            }
+        }
+        Command::Codes(options) => {
+            let exact = codes::run(
+                &cli.url,
+                &cli.secret,
+                &cli.redis,
+                &cli.database,
+                cli.concurrency,
+                options,
+            )
+            .await?;
+            if !exact {
                 std::process::exit(1);
             }
         }

@@ -109,6 +109,14 @@ async fn racing_buyers_get_exactly_max_uses_paid_orders_at_the_discounted_price(
             .await
             .unwrap();
     assert_eq!((uses, back), (4, 1), "every use and its giving back is in the history");
+    let report = s.get(&format!("/api/v1/events/{e}/report"), &s.admin_token()).await;
+    let by_code = json!([{ "code": "EARLY20", "kind": "DISCOUNT", "orders": 2,
+        "revenueCents": 8000, "discountCents": 2000 }]);
+    assert_eq!(
+        (&report.body["codes"], &report.body["discountCents"]),
+        (&by_code, &json!(2000)),
+        "{report:?}"
+    );
     assert_eq!(s.audit().await, (0, 0, 0));
 }
 
@@ -178,6 +186,10 @@ async fn an_access_code_opens_a_presale_for_its_section_and_admins_alone_keep_co
     let b = s.post("/api/v1/bookings", &s.token("ann"), json!({ "holdId": h.body["id"] })).await;
     assert_eq!((b.status, &b.body["code"]), (StatusCode::CREATED, &json!("FANS")), "{b:?}");
     s.pay(&b.body).await;
+    let report = s.get(&format!("/api/v1/events/{e}/report"), &s.admin_token()).await;
+    let channels = json!({ "public": { "orders": 0, "revenueCents": 0 },
+        "presale": { "orders": 1, "revenueCents": 10_000 } });
+    assert_eq!(report.body["channels"], channels, "{report:?}");
     let listed = codes(&s, e).await;
     assert_eq!(
         (&listed[0]["code"], &listed[0]["used"], &listed[0]["kind"]),

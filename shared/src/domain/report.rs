@@ -53,6 +53,12 @@ pub struct SalesReport {
     pub disputes: u64,
     pub disputed_cents: i64,
     pub categories: Vec<CategorySales>,
+    /// What codes took off the CONFIRMED bookings' face.
+    pub discount_cents: i64,
+    /// CONFIRMED bookings by the code they took.
+    pub codes: Vec<CodeSales>,
+    /// CONFIRMED bookings by channel: presale (an access code) and public.
+    pub channels: Channels,
     /// Tickets in the venue now.
     pub checked_in: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,6 +66,47 @@ pub struct SalesReport {
     /// The waitlist's entries by status, when it has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waitlist: Option<WaitlistCounts>,
+}
+
+/// The CONFIRMED orders that took one code, and their money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeSales {
+    pub code: String,
+    pub kind: crate::domain::code::CodeKind,
+    pub orders: u64,
+    pub revenue_cents: i64,
+    pub discount_cents: i64,
+}
+
+/// CONFIRMED orders and revenue of one channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelSales {
+    pub orders: u64,
+    pub revenue_cents: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Channels {
+    pub public: ChannelSales,
+    pub presale: ChannelSales,
+}
+
+impl Channels {
+    /// The channels of orders by code: an access code's are the presale's, the rest public.
+    pub fn of(codes: &[CodeSales], all: ChannelSales) -> Channels {
+        let mut presale = ChannelSales::default();
+        for c in codes.iter().filter(|c| c.kind == crate::domain::code::CodeKind::Access) {
+            presale.orders += c.orders;
+            presale.revenue_cents += c.revenue_cents;
+        }
+        let public = ChannelSales {
+            orders: all.orders - presale.orders.min(all.orders),
+            revenue_cents: all.revenue_cents - presale.revenue_cents,
+        };
+        Channels { public, presale }
+    }
 }
 
 /// Waitlist entries by status.
@@ -98,4 +145,26 @@ pub struct CancelProgress {
     /// Bookings the cancel has cancelled so far, and what it refunded.
     pub bookings_cancelled: u64,
     pub refunded_cents: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::code::CodeKind;
+
+    #[test]
+    fn orders_with_an_access_code_are_the_presales_and_the_rest_public() {
+        let sale = |code: &str, kind, orders, revenue_cents| CodeSales {
+            code: code.into(),
+            kind,
+            orders,
+            revenue_cents,
+            discount_cents: 0,
+        };
+        let codes =
+            [sale("FANS", CodeKind::Access, 2, 300), sale("TEN", CodeKind::Discount, 1, 90)];
+        let c = Channels::of(&codes, ChannelSales { orders: 5, revenue_cents: 700 });
+        assert_eq!(c.presale, ChannelSales { orders: 2, revenue_cents: 300 });
+        assert_eq!(c.public, ChannelSales { orders: 3, revenue_cents: 400 });
+    }
 }

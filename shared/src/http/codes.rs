@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use lambda_http::Request;
 use serde_json::json;
 
@@ -41,9 +39,15 @@ pub async fn list(app: Arc<App>, req: Request) -> HandlerResult {
             })?
         }
     };
-    let after = query(&req, "cursor").map(|c| decode_cursor(&c)).transpose()?;
+    // The cursor is the last code of the page before (codes come in name order).
+    let after = query(&req, "cursor")
+        .map(|c| {
+            normalise(&c).ok_or_else(|| {
+                Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
+            })
+        })
+        .transpose()?;
     let (items, next) = codes::list_codes(&app, &caller, id, after.as_deref(), limit).await?;
-    let next = next.map(|c| URL_SAFE_NO_PAD.encode(c));
     json(200, &json!({ "items": items, "nextCursor": next }))
 }
 
@@ -54,16 +58,4 @@ pub async fn delete(app: Arc<App>, req: Request) -> HandlerResult {
     crate::app::limits::count_write(&app, &caller.user_id).await?;
     codes::delete_code(&app, &caller, id, &path_param(&req, "code")).await?;
     no_content()
-}
-
-/// A cursor of this list: a code's name, base64url-encoded.
-fn decode_cursor(cursor: &str) -> Result<String, Problem> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|c| normalise(&c))
-        .ok_or_else(|| {
-            Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
-        })
 }

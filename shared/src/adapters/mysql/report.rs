@@ -6,8 +6,10 @@ use sqlx::MySqlPool;
 use uuid::Uuid;
 
 use super::fault;
+use crate::domain::code::CodeKind;
 use crate::domain::report::{
-    BookingCounts, CategorySales, SalesReport, SeatCounts, WaitlistCounts,
+    BookingCounts, CategorySales, ChannelSales, Channels, CodeSales, SalesReport, SeatCounts,
+    WaitlistCounts,
 };
 use crate::ports::{BackendError, BackendResult};
 
@@ -28,6 +30,9 @@ pub(super) async fn sales(pool: &MySqlPool, event: Uuid) -> BackendResult<SalesR
         disputes: 0,
         disputed_cents: 0,
         categories: Vec::new(),
+        discount_cents: 0,
+        codes: Vec::new(),
+        channels: Channels::default(),
         checked_in: 0,
         queue: None,
         waitlist: None,
@@ -115,6 +120,33 @@ pub(super) async fn sales(pool: &MySqlPool, event: Uuid) -> BackendResult<SalesR
             revenue_cents,
         })
         .collect();
+    let by_code = sqlx::query!(
+        "SELECT b.code AS `code!`, CAST(c.kind AS CHAR) AS `kind!`, COUNT(*) AS orders, \
+         CAST(COALESCE(SUM(b.total_cents), 0) AS SIGNED) AS `revenue!: i64`, \
+         CAST(COALESCE(SUM(b.discount_cents), 0) AS SIGNED) AS `discount!: i64` FROM bookings b \
+         JOIN event_codes c ON c.event_id = b.event_id AND c.code = b.code \
+         WHERE b.event_id = ? AND b.status = 'CONFIRMED' GROUP BY b.code, c.kind ORDER BY b.code",
+        &id
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    for r in by_code {
+        let kind = CodeKind::parse(&r.kind).ok_or_else(|| {
+            BackendError::permanent(what, anyhow::anyhow!("code kind {}", r.kind))
+        })?;
+        report.discount_cents += r.discount;
+        report.codes.push(CodeSales {
+            code: r.code,
+            kind,
+            orders: r.orders.max(0) as u64,
+            revenue_cents: r.revenue,
+            discount_cents: r.discount,
+        });
+    }
+    let all =
+        ChannelSales { orders: report.bookings.confirmed, revenue_cents: report.revenue_cents };
+    report.channels = Channels::of(&report.codes, all);
     let checked_in: i64 = sqlx::query_scalar!(
         "SELECT COUNT(*) FROM tickets WHERE event_id = ? AND status = 'CHECKED_IN'",
         &id
