@@ -14,7 +14,7 @@ use crate::adapters::kafka::{Kafka, KafkaPublisher};
 use crate::adapters::ledger::DynamoLedger;
 use crate::adapters::mysql::{
     self, MySqlBookings, MySqlCodes, MySqlEvents, MySqlHistory, MySqlOutbox, MySqlPayments,
-    MySqlTickets, MySqlWaitlist,
+    MySqlPresale, MySqlTickets, MySqlWaitlist,
 };
 use crate::adapters::notify::AwsNotifier;
 use crate::adapters::redis::RedisSeats;
@@ -171,6 +171,7 @@ pub fn ports(
         cancellations: events.clone(),
         blocks: events,
         codes: Arc::new(MySqlCodes::new(pool.clone())),
+        presale: Arc::new(MySqlPresale::new(pool.clone())),
         tickets: Arc::new(MySqlTickets::new(pool.clone())),
         history: Arc::new(MySqlHistory::new(pool.clone())),
         waitlist: Arc::new(MySqlWaitlist::new(pool.clone())),

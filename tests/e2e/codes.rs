@@ -211,3 +211,81 @@ async fn an_access_code_opens_a_presale_for_its_section_and_admins_alone_keep_co
         .await;
     assert_eq!((&kept.body["status"], &kept.body["code"]), (&json!("CONFIRMED"), &json!("FANS")));
 }
+
+#[tokio::test]
+async fn a_presale_draw_picks_exactly_count_registrants_and_each_code_opens_the_presale_once() {
+    let s = Stack::start().await;
+    let ev = s
+        .create_event(json!({
+            "name": "Drawn night", "venue": "Hall", "startsAt": "2027-06-01T20:00:00Z",
+            "onSaleAt": "2027-05-01T10:00:00Z",
+            "sections": [{ "name": "A", "rows": 1, "seatsPerRow": 10, "priceCents": 5000 }]
+        }))
+        .await;
+    let e = ev["id"].as_str().unwrap();
+    for i in 0..8 {
+        let r = s
+            .post(
+                &format!("/api/v1/events/{e}/presale/registrations"),
+                &s.token(&format!("fan{i}")),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (r.status, &r.body["status"]),
+            (StatusCode::CREATED, &json!("REGISTERED")),
+            "{r:?}"
+        );
+    }
+    let again = s
+        .post(&format!("/api/v1/events/{e}/presale/registrations"), &s.token("fan0"), json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "registered once: {again:?}");
+    let draw = json!({ "count": 3, "maxTicketsPerUse": 2, "validUntil": "2027-05-01T10:00:00Z" });
+    s.post(&format!("/api/v1/events/{e}/presale/draw"), &s.token("fan0"), draw.clone())
+        .await
+        .assert_problem(403, "FORBIDDEN");
+    let d = s.post(&format!("/api/v1/events/{e}/presale/draw"), &s.admin_token(), draw).await;
+    assert_eq!(
+        (d.status, &d.body),
+        (StatusCode::OK, &json!({ "drawn": 3, "entrants": 8 })),
+        "{d:?}"
+    );
+    let mut winners = Vec::new();
+    for i in 0..8 {
+        let user = format!("fan{i}");
+        let me =
+            s.get(&format!("/api/v1/events/{e}/presale/registrations/me"), &s.token(&user)).await;
+        match me.body["status"].as_str() {
+            Some("SELECTED") => winners.push((user, me.body["code"].as_str().unwrap().to_string())),
+            Some("NOT_SELECTED") => assert!(me.body.get("code").is_none()),
+            _ => panic!("{me:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 3, "exactly count");
+    let (user, code) = &winners[0];
+    let hold = s
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &s.token(user),
+            json!({ "seatIds": ["A-1-1", "A-1-2"], "code": code }),
+        )
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED, "the winner's presale: {hold:?}");
+    s.post(
+        &format!("/api/v1/events/{e}/holds"),
+        &s.token("fan-x"),
+        json!({ "seatIds": ["A-1-3"], "code": code }),
+    )
+    .await
+    .assert_problem(409, "CODE_EXHAUSTED");
+    let (draws, seed_len): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), CAST(MAX(LENGTH(seed)) AS SIGNED) FROM presale_draws")
+            .fetch_one(&s.db)
+            .await
+            .unwrap();
+    assert_eq!((draws, seed_len), (1, 64), "the draw keeps its seed");
+    s.get(&format!("/api/v1/events/{e}/presale/registrations/me"), &s.token("nobody"))
+        .await
+        .assert_problem(404, "REGISTRATION_NOT_FOUND");
+}

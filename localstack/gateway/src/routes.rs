@@ -44,6 +44,19 @@ pub fn routes() -> Vec<Route> {
         route!("codes-create", POST, "/api/v1/events/{eventId}/codes", codes::create),
         route!("codes-list", GET, "/api/v1/events/{eventId}/codes", codes::list),
         route!("codes-delete", DELETE, "/api/v1/events/{eventId}/codes/{code}", codes::delete),
+        route!(
+            "presale-register",
+            POST,
+            "/api/v1/events/{eventId}/presale/registrations",
+            presale::register
+        ),
+        route!(
+            "presale-me",
+            GET,
+            "/api/v1/events/{eventId}/presale/registrations/me",
+            presale::mine
+        ),
+        route!("presale-draw", POST, "/api/v1/events/{eventId}/presale/draw", presale::draw),
         route!("seats-get", GET, "/api/v1/events/{eventId}/seats", events::seats),
         route!(
             "seats-history",

@@ -22,6 +22,7 @@ pub mod list_events;
 pub mod live;
 pub mod notify;
 pub mod payments;
+pub mod presale;
 pub mod queue;
 pub mod refunds;
 pub mod relay;
@@ -51,8 +52,8 @@ use crate::domain::{Event, RuleError};
 use crate::ports::{
     ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, CodeStore, Connections,
     EventStore, History, IdempotencyStore, Notifier, Outbox, PaymentProvider, PaymentStore,
-    Publisher, Pusher, Queue, RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatMap, SeatSnapshot,
-    SeatSweep, TicketStore, Waitlist, Watermarks,
+    PresaleStore, Publisher, Pusher, Queue, RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatMap,
+    SeatSnapshot, SeatSweep, TicketStore, Waitlist, Watermarks,
 };
 
 /// How long an instance serves an event from its cache. Sections and seats never change; a change
@@ -78,6 +79,8 @@ pub enum Resource {
     /// The caller's entry in a waitlist they never joined (or left).
     WaitlistEntry,
     Code,
+    /// The caller's presale registration, which they never made.
+    Registration,
 }
 
 impl Resource {
@@ -93,6 +96,7 @@ impl Resource {
             Resource::Seat => "seat",
             Resource::WaitlistEntry => "waitlist entry",
             Resource::Code => "code",
+            Resource::Registration => "presale registration",
         }
     }
 }
@@ -205,6 +209,7 @@ pub struct Ports {
     pub cancellations: Arc<dyn Cancellations>,
     pub blocks: Arc<dyn Blocks>,
     pub codes: Arc<dyn CodeStore>,
+    pub presale: Arc<dyn PresaleStore>,
     pub waitlist: Arc<dyn Waitlist>,
 }
 

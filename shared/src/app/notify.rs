@@ -4,10 +4,11 @@
 //! that fails gives its claim back, so the retry sends it.
 
 use super::{App, AppError, AppResult, Handled, Resource};
-use crate::domain::message::{Message, WaitlistOffered};
+use crate::domain::message::{Message, PresaleCodeIssued, WaitlistOffered};
 use crate::domain::notification::{
-    booking_notice, dispute_notice, offer_notice, refund_notice, transfer_notice, Notice,
-    BOOKING_NOTICES, DISPUTE_NOTICE, OFFER_NOTICE, REFUND_NOTICE, TRANSFER_NOTICE,
+    booking_notice, dispute_notice, offer_notice, presale_notice, refund_notice, transfer_notice,
+    Notice, BOOKING_NOTICES, DISPUTE_NOTICE, OFFER_NOTICE, PRESALE_NOTICE, REFUND_NOTICE,
+    TRANSFER_NOTICE,
 };
 use crate::domain::{BookingStatus, Envelope, RuleError};
 use crate::metrics::{self, Metric};
@@ -21,6 +22,7 @@ pub async fn notify(app: &App, messages: Vec<Envelope>) -> AppResult<Handled> {
             && kind != TRANSFER_NOTICE
             && kind != OFFER_NOTICE
             && kind != DISPUTE_NOTICE
+            && kind != PRESALE_NOTICE
         {
             out.skipped += 1;
             continue;
@@ -53,6 +55,9 @@ type Recipient = (Option<String>, Option<String>);
 async fn notice_of(app: &App, m: &Envelope) -> AppResult<Option<(Notice, Recipient)>> {
     if let Message::WaitlistOffered(offer) = &m.data {
         return offer_of(app, offer).await;
+    }
+    if let Message::PresaleCodeIssued(issued) = &m.data {
+        return presale_of(app, issued).await;
     }
     let booking_id = m
         .data
@@ -119,6 +124,27 @@ async fn offer_of(app: &App, offer: &WaitlistOffered) -> AppResult<Option<(Notic
     let until = offer.expires_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     let notice = offer_notice(&event.name, &offer.seat_ids, &offer.hold_id.to_string(), &until);
     Ok(Some((notice, (entry.contact.email, entry.contact.phone))))
+}
+
+/// The drawn registrant's notice: their code and its window, read from the registration.
+async fn presale_of(
+    app: &App,
+    issued: &PresaleCodeIssued,
+) -> AppResult<Option<(Notice, Recipient)>> {
+    let Some((reg, contact)) = app.presale.registration(issued.event_id, &issued.user_id).await?
+    else {
+        return Ok(None);
+    };
+    let Some(code) = reg.code else { return Ok(None) };
+    let event = app.event(issued.event_id).await?;
+    let stored = app.codes.get(issued.event_id, &code).await?;
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>, or: &str| {
+        t.map_or(or.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    };
+    let (from, until) = stored.map_or((None, None), |c| (c.valid_from, c.valid_until));
+    let notice =
+        presale_notice(&event.name, &code, &at(from, "now"), &at(until, "the general sale"));
+    Ok(Some((notice, (contact.email, contact.phone))))
 }
 
 /// Sends on each channel the buyer has and this message has not used yet; returns how many sent.

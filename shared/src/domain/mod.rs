@@ -11,6 +11,7 @@ pub mod hold;
 pub mod message;
 pub mod notification;
 pub mod payment;
+pub mod presale;
 pub mod price;
 pub mod queue;
 pub mod report;

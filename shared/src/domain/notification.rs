@@ -21,6 +21,20 @@ pub const TRANSFER_NOTICE: MessageKind = MessageKind::TicketTransferred;
 pub const DISPUTE_NOTICE: MessageKind = MessageKind::PaymentDisputed;
 /// The waitlist message type the waiting buyer hears about.
 pub const OFFER_NOTICE: MessageKind = MessageKind::WaitlistOffered;
+/// The presale message type a drawn registrant hears about.
+pub const PRESALE_NOTICE: MessageKind = MessageKind::PresaleCodeIssued;
+
+/// The notice of a presale access code won in a draw, good from `from` until `until` (RFC 3339,
+/// or "the presale's start" / "the general sale" when the code has no such limit).
+pub fn presale_notice(event_name: &str, code: &str, from: &str, until: &str) -> Notice {
+    Notice {
+        subject: format!("Your presale code for {event_name}: {code}"),
+        text: format!(
+            "You were drawn for the presale of {event_name}. Your code is {code}.\nUse it from {from} until {until} to buy before the general sale; it works for one order.\n"
+        ),
+        sms: format!("{event_name} presale: your code {code}, from {from} until {until}. One order."),
+    }
+}
 
 /// The notice of seats held for a waitlisted buyer until `until` (RFC 3339).
 pub fn offer_notice(event_name: &str, seats: &[String], hold: &str, until: &str) -> Notice {

@@ -11,6 +11,7 @@ pub mod holds;
 pub mod idempotency;
 pub mod integral;
 pub mod payments;
+pub mod presale;
 pub mod problem;
 pub mod queue;
 pub mod tickets;

@@ -55,6 +55,7 @@ impl Problem {
             Resource::Seat => "SEAT_NOT_FOUND",
             Resource::WaitlistEntry => "WAITLIST_ENTRY_NOT_FOUND",
             Resource::Code => "CODE_NOT_FOUND",
+            Resource::Registration => "REGISTRATION_NOT_FOUND",
         };
         Problem::new(404, code, "Not found", format!("no such {}", what.as_str()))
     }

@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod limits;
 pub mod messaging;
 pub mod orders;
+pub mod presale;
 pub mod queue;
 pub mod tickets;
 pub mod waitlist;
@@ -29,6 +30,7 @@ pub use orders::{
     PaymentProvider, PaymentStore, ProviderCharge, ProviderRefund, Settled, StoredResponse,
     WebhookReceipt,
 };
+pub use presale::PresaleStore;
 pub use queue::{Advanced, Queue, QueueAnswer, QueueTotals, RequestLimit};
 pub use tickets::{TicketChanges, TicketStore, Transferred};
 pub use waitlist::Waitlist;

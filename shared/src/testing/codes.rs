@@ -123,3 +123,86 @@ impl CodeStore for Memory {
         })
     }
 }
+
+#[async_trait]
+impl crate::ports::PresaleStore for Memory {
+    async fn register(
+        &self,
+        event: Uuid,
+        user: &str,
+        contact: &crate::domain::Contact,
+        now: DateTime<Utc>,
+    ) -> BackendResult<(crate::domain::presale::Registration, bool)> {
+        let made = {
+            let mut s = self.state();
+            let key = (event, user.to_string());
+            let made = !s.registrations.contains_key(&key);
+            s.registrations.entry(key).or_insert((contact.clone(), now, None));
+            made
+        };
+        let (reg, _) = self.registration(event, user).await?.expect("just registered");
+        Ok((reg, made))
+    }
+
+    async fn registration(
+        &self,
+        event: Uuid,
+        user: &str,
+    ) -> BackendResult<Option<(crate::domain::presale::Registration, crate::domain::Contact)>> {
+        use crate::domain::presale::{Registration, RegistrationStatus};
+        let s = self.state();
+        let Some((contact, at, code)) = s.registrations.get(&(event, user.to_string())) else {
+            return Ok(None);
+        };
+        let drawn_since = s.draws.iter().any(|(e, t)| *e == event && t >= at);
+        let status = match (code, drawn_since) {
+            (Some(_), _) => RegistrationStatus::Selected,
+            (None, false) => RegistrationStatus::Registered,
+            (None, true) => RegistrationStatus::NotSelected,
+        };
+        let reg = Registration {
+            event_id: event,
+            user_id: user.to_string(),
+            status,
+            code: code.clone(),
+            registered_at: *at,
+        };
+        Ok(Some((reg, contact.clone())))
+    }
+
+    async fn entrants(&self, event: Uuid, limit: u32) -> BackendResult<Vec<String>> {
+        let s = self.state();
+        Ok(s.registrations
+            .iter()
+            .filter(|((e, _), (_, _, code))| *e == event && code.is_none())
+            .map(|((_, u), _)| u.clone())
+            .take(limit as usize)
+            .collect())
+    }
+
+    async fn record_draw(
+        &self,
+        event: Uuid,
+        draw: &crate::domain::presale::Draw,
+        by: &str,
+        now: DateTime<Utc>,
+        outbox: &[crate::domain::Envelope],
+    ) -> BackendResult<bool> {
+        let mut s = self.state();
+        let free = draw.winners.iter().all(|(u, _)| {
+            s.registrations.get(&(event, u.clone())).is_some_and(|(_, _, code)| code.is_none())
+        });
+        if !free {
+            return Ok(false);
+        }
+        for (user, code) in &draw.winners {
+            s.codes.insert((event, code.code.clone()), (code.clone(), false));
+            if let Some(r) = s.registrations.get_mut(&(event, user.clone())) {
+                r.2 = Some(code.code.clone());
+            }
+        }
+        s.draws.push((event, now));
+        s.enqueue(outbox.to_vec(), by);
+        Ok(true)
+    }
+}

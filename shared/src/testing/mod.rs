@@ -43,6 +43,9 @@ pub(crate) struct Lock {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// A presale registration: where to tell the user, when they registered, their code once drawn.
+pub(crate) type Registered = (Contact, DateTime<Utc>, Option<String>);
+
 /// A code's live uses: owner (a hold or a booking) -> until (`None`: paid for).
 pub(crate) type LiveUses = HashMap<Uuid, Option<DateTime<Utc>>>;
 
@@ -65,6 +68,9 @@ pub(crate) struct State {
     pub waitlist: BTreeMap<(Uuid, String), WaitlistEntry>,
     /// Codes by event and name, with whether they were deleted.
     pub codes: HashMap<(Uuid, String), (crate::domain::code::Code, bool)>,
+    /// Presale registrations by event and user: contact, time, code; and the draws' times.
+    pub registrations: BTreeMap<(Uuid, String), Registered>,
+    pub draws: Vec<(Uuid, DateTime<Utc>)>,
     /// Messages in the outbox, with who made the change.
     pub outbox: Vec<(Envelope, String)>,
     // The lock structure (Redis's part).
@@ -148,6 +154,7 @@ impl TestApp {
             cancellations: m.clone(),
             blocks: m.clone(),
             codes: m.clone(),
+            presale: m.clone(),
             waitlist: m,
         };
         let config =

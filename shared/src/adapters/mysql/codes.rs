@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::mysql::MySqlPool;
-use sqlx::{MySql, Transaction};
+use sqlx::{MySql, MySqlConnection, Transaction};
 use uuid::Uuid;
 
 use super::{duplicate_key, fault, parse_status, parse_uuid};
@@ -70,28 +70,9 @@ impl CodeRow {
 #[async_trait]
 impl CodeStore for MySqlCodes {
     async fn insert(&self, code: &Code, by: &str) -> BackendResult<bool> {
-        let sections = code.sections.as_ref().map(|s| serde_json::json!(s).to_string());
-        let done = sqlx::query!(
-            "INSERT INTO event_codes (event_id, code, kind, max_uses, percent_off, amount_off_cents, \
-             max_tickets_per_use, valid_from, valid_until, sections, created_by, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            code.event_id.to_string(),
-            code.code,
-            code.kind.as_str(),
-            code.max_uses,
-            code.percent_off,
-            code.amount_off_cents,
-            code.max_tickets_per_use,
-            code.valid_from,
-            code.valid_until,
-            sections,
-            by,
-            code.created_at,
-        )
-        .execute(&self.pool)
-        .await;
-        match done {
-            Ok(_) => Ok(true),
+        let mut conn = self.pool.acquire().await.map_err(fault("storing a code"))?;
+        match insert_code(&mut conn, code, by).await {
+            Ok(()) => Ok(true),
             Err(e) if duplicate_key(&e) => Ok(false),
             Err(e) => Err(fault("storing a code")(e)),
         }
@@ -146,6 +127,35 @@ impl CodeStore for MySqlCodes {
         .map_err(fault("deleting a code"))?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Stores a new code (a duplicate name is a duplicate-key error).
+pub(super) async fn insert_code(
+    conn: &mut MySqlConnection,
+    code: &Code,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    let sections = code.sections.as_ref().map(|s| serde_json::json!(s).to_string());
+    sqlx::query!(
+        "INSERT INTO event_codes (event_id, code, kind, max_uses, percent_off, amount_off_cents, \
+         max_tickets_per_use, valid_from, valid_until, sections, created_by, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        code.event_id.to_string(),
+        code.code,
+        code.kind.as_str(),
+        code.max_uses,
+        code.percent_off,
+        code.amount_off_cents,
+        code.max_tickets_per_use,
+        code.valid_from,
+        code.valid_until,
+        sections,
+        by,
+        code.created_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Takes a use of the booking's code in its transaction; `false` if every use is taken (the final

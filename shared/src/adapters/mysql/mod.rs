@@ -20,6 +20,7 @@ pub mod iam;
 mod organiser;
 mod outbox;
 mod payments;
+mod presale;
 mod report;
 mod rows;
 mod tickets;
@@ -40,6 +41,7 @@ pub use events::MySqlEvents;
 pub use history::MySqlHistory;
 pub use outbox::MySqlOutbox;
 pub use payments::MySqlPayments;
+pub use presale::MySqlPresale;
 pub use tickets::MySqlTickets;
 pub use waitlist::MySqlWaitlist;
 

@@ -5,6 +5,7 @@ mod bookings;
 mod codes;
 mod holds;
 mod payments;
+mod presale;
 mod prices;
 mod refunds;
 mod sale_rules;

@@ -46,10 +46,12 @@ pub enum MessageKind {
     TicketRevoked,
     /// Freed seats held for a waitlisted user (the notice of the offer).
     WaitlistOffered,
+    /// A presale draw issued a registrant their access code (the notice of the code).
+    PresaleCodeIssued,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 19] = [
+    pub const ALL: [MessageKind; 20] = [
         MessageKind::BookingCreated,
         MessageKind::BookingConfirmed,
         MessageKind::BookingCancelled,
@@ -69,6 +71,7 @@ impl MessageKind {
         MessageKind::TicketTransferred,
         MessageKind::TicketRevoked,
         MessageKind::WaitlistOffered,
+        MessageKind::PresaleCodeIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +95,7 @@ impl MessageKind {
             MessageKind::TicketTransferred => "TicketTransferred",
             MessageKind::TicketRevoked => "TicketRevoked",
             MessageKind::WaitlistOffered => "WaitlistOffered",
+            MessageKind::PresaleCodeIssued => "PresaleCodeIssued",
         }
     }
 
@@ -112,7 +116,8 @@ impl MessageKind {
             | MessageKind::TicketCheckedIn
             | MessageKind::TicketTransferred
             | MessageKind::TicketRevoked
-            | MessageKind::WaitlistOffered => BOOKING_EVENTS,
+            | MessageKind::WaitlistOffered
+            | MessageKind::PresaleCodeIssued => BOOKING_EVENTS,
             MessageKind::SeatsHeld
             | MessageKind::SeatsReleased
             | MessageKind::SeatsBooked
@@ -167,6 +172,7 @@ pub enum Message {
     TicketTransferred(TicketTransferred),
     TicketRevoked(TicketsRevoked),
     WaitlistOffered(WaitlistOffered),
+    PresaleCodeIssued(PresaleCodeIssued),
 }
 
 impl Message {
@@ -192,6 +198,7 @@ impl Message {
             M::TicketTransferred(_) => MessageKind::TicketTransferred,
             M::TicketRevoked(_) => MessageKind::TicketRevoked,
             M::WaitlistOffered(_) => MessageKind::WaitlistOffered,
+            M::PresaleCodeIssued(_) => MessageKind::PresaleCodeIssued,
         }
     }
 
@@ -236,6 +243,7 @@ impl Message {
             M::TicketTransferred(t) => Some(t.event_id),
             M::TicketRevoked(t) => Some(t.event_id),
             M::WaitlistOffered(w) => Some(w.event_id),
+            M::PresaleCodeIssued(p) => Some(p.event_id),
             seats => seats.as_seats().map(|s| s.event_id),
         }
     }
@@ -257,7 +265,7 @@ impl Message {
             M::TicketCheckedIn(t) => Some(t.booking_id),
             M::TicketTransferred(t) => Some(t.booking_id),
             M::TicketRevoked(t) => Some(t.booking_id),
-            M::WaitlistOffered(_) => None,
+            M::WaitlistOffered(_) | M::PresaleCodeIssued(_) => None,
             seats => seats.as_seats().and_then(|s| s.booking_id.as_deref()?.parse().ok()),
         }
     }
@@ -280,6 +288,7 @@ impl Message {
             M::TicketTransferred(t) => vec![t.seat_id.clone()],
             M::TicketRevoked(t) => t.seat_ids.clone(),
             M::WaitlistOffered(w) => w.seat_ids.clone(),
+            M::PresaleCodeIssued(_) => Vec::new(),
             seats => seats.as_seats().map(|s| s.seat_ids.clone()).unwrap_or_default(),
         };
         seats.sort();

@@ -221,3 +221,13 @@ pub struct WaitlistOffered {
     pub expires_at: DateTime<Utc>,
     pub quantity: u32,
 }
+
+/// A presale draw picked a registrant and issued them an access code (`PresaleCodeIssued`). The
+/// code itself stays off Kafka: the notifier reads it, and the contact, from the registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresaleCodeIssued {
+    pub event_id: Uuid,
+    pub user_id: String,
+    pub draw_id: Uuid,
+}

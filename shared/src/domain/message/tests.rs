@@ -29,6 +29,7 @@ const RECORDED: &[&str] = &[
     r#"{"id":"0190a0b0-0000-7000-8000-000000000011","type":"TicketTransferred","occurredAt":"2027-03-01T19:00:16Z","data":{"ticketId":"0190a0b0-0000-7000-8000-0000000000f1","newTicketId":"0190a0b0-0000-7000-8000-0000000000f2","bookingId":"0190a0b0-0000-7000-8000-0000000000b1","eventId":"0190a0b0-0000-7000-8000-0000000000e1","seatId":"A-1-1","fromUserId":"ann","toUserId":"bob"}}"#,
     r#"{"id":"0190a0b0-0000-7000-8000-000000000012","type":"TicketRevoked","occurredAt":"2027-03-01T19:00:17Z","data":{"bookingId":"0190a0b0-0000-7000-8000-0000000000b1","eventId":"0190a0b0-0000-7000-8000-0000000000e1","ticketIds":["0190a0b0-0000-7000-8000-0000000000f2"],"seatIds":["A-1-1"],"reason":"BOOKING_CANCELLED"}}"#,
     r#"{"id":"0190a0b0-0000-7000-8000-000000000013","type":"WaitlistOffered","occurredAt":"2027-03-01T19:00:18Z","data":{"eventId":"0190a0b0-0000-7000-8000-0000000000e1","userId":"cat","holdId":"0190a0b0-0000-7000-8000-0000000000a2","seatIds":["A-1-1","A-1-2"],"expiresAt":"2027-03-01T19:10:18Z","quantity":2}}"#,
+    r#"{"id":"0190a0b0-0000-7000-8000-000000000014","type":"PresaleCodeIssued","occurredAt":"2027-03-01T19:00:19Z","data":{"eventId":"0190a0b0-0000-7000-8000-0000000000e1","userId":"dan","drawId":"0190a0b0-0000-7000-8000-0000000000d1"}}"#,
 ];
 
 #[test]
