@@ -19,7 +19,9 @@ pub async fn create_code(
     }
     let event = app.event(event_id).await?;
     let code = spec.validate(&event, app.now())?;
-    if !app.codes.insert(&code, &caller.user_id).await? {
+    let made = app.codes.insert(&code, &caller.user_id).await?;
+    app.forget_code(event_id, &code.code);
+    if !made {
         return Err(AppError::CodeTaken);
     }
     tracing::info!(event_id = %event_id, code = %code.code, kind = code.kind.as_str(), max_uses = code.max_uses, "code made");
@@ -52,7 +54,9 @@ pub async fn delete_code(app: &App, caller: &Caller, event_id: Uuid, code: &str)
     }
     app.event(event_id).await?;
     let code = normalise(code).ok_or(AppError::NotFound(super::Resource::Code))?;
-    if !app.codes.delete(event_id, &code, app.now()).await? {
+    let deleted = app.codes.delete(event_id, &code, app.now()).await?;
+    app.forget_code(event_id, &code);
+    if !deleted {
         return Err(AppError::NotFound(super::Resource::Code));
     }
     tracing::info!(event_id = %event_id, code = %code, "code deleted");
@@ -64,5 +68,5 @@ pub async fn delete_code(app: &App, caller: &Caller, event_id: Uuid, code: &str)
 pub async fn named_code(app: &App, event_id: Uuid, raw: &str) -> AppResult<Code> {
     let unknown = || RuleError::CodeInvalid("no such code for this event".into());
     let name = normalise(raw).ok_or_else(unknown)?;
-    Ok(app.codes.get(event_id, &name).await?.ok_or_else(unknown)?)
+    Ok(app.code(event_id, &name).await?.ok_or_else(unknown)?)
 }

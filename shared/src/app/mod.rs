@@ -60,6 +60,10 @@ use crate::ports::{
 /// of name or sales window (`PATCH`) reaches every instance within this time (the instance that
 /// made it at once).
 const EVENT_FRESH_FOR: Duration = Duration::from_secs(2);
+/// How long an instance serves a code (or that there is none of a name) from its cache: a deleted
+/// code stops being taken by new holds within this time (at once on the instance that deleted it).
+/// Its uses are counted by the seat locks and MySQL, never from the cache.
+const CODE_FRESH_FOR: Duration = Duration::from_secs(1);
 /// Reads of a lost lock structure before giving up (each rebuilds it from MySQL first).
 const LOAD_ATTEMPTS: usize = 3;
 
@@ -225,6 +229,8 @@ pub struct App {
     pub ticket_keys: TicketKeys,
     ports: Ports,
     events_kept: Fresh<Event>,
+    /// Codes by event and name (a name-based UUID of the two), and names that are no code.
+    codes_kept: Fresh<Option<crate::domain::code::Code>>,
     /// The taken seats best available starts from (a snapshot of a large sold-out event is the
     /// most expensive read Redis serves: one per event and instance at a time).
     occupancy_kept: Fresh<Occupancy>,
@@ -250,6 +256,7 @@ impl App {
             token_keys,
             ports,
             events_kept: Fresh::default(),
+            codes_kept: Fresh::default(),
             occupancy_kept: Fresh::default(),
             layouts_kept: Fresh::default(),
             statuses_kept: Fresh::default(),
@@ -269,6 +276,26 @@ impl App {
                 self.events.get(id).await?.ok_or(AppError::NotFound(Resource::Event))
             })
             .await
+    }
+
+    /// The event's code of that (upper-case) name, from this instance's cache if younger than
+    /// [`CODE_FRESH_FOR`] or the store; `None` if there is none.
+    pub async fn code(
+        &self,
+        event: Uuid,
+        name: &str,
+    ) -> AppResult<Option<crate::domain::code::Code>> {
+        let key = Uuid::new_v5(&event, name.as_bytes());
+        let kept = self
+            .codes_kept
+            .get_or_load(key, CODE_FRESH_FOR, || async { Ok(self.codes.get(event, name).await?) })
+            .await?;
+        Ok((*kept).clone())
+    }
+
+    /// Forgets this instance's copy of a code that changed.
+    pub fn forget_code(&self, event: Uuid, name: &str) {
+        self.codes_kept.forget(Uuid::new_v5(&event, name.as_bytes()));
     }
 
     /// The event as it is now, in the store (and this instance's cache from now on).
