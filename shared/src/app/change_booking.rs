@@ -85,9 +85,9 @@ async fn cancel(
             Ok(*booking)
         }
         Cancelled::Seats { booking, freed, refunds } => {
-            app.holds
-                .free_booking(&Booking { seat_ids: freed.clone(), ..(*booking).clone() }, now)
-                .await?;
+            // Some seats go, the order stays: its code's use with it.
+            let part = Booking { seat_ids: freed.clone(), code: None, ..(*booking).clone() };
+            app.holds.free_booking(&part, now).await?;
             super::waitlist::after_free(app, booking.event_id).await;
             super::refunds::send(app, &refunds).await;
             tracing::info!(booking_id = %id, seats = freed.len(), "booking seats cancelled");

@@ -66,9 +66,6 @@ pub async fn create_booking(
         code: hold.code.clone(),
         discount: hold.discount,
     };
-    // A booking MySQL refused was never made: its claim is undone as if it had lapsed unpaid,
-    // which gives back its code's use.
-    let undone = Booking { status: BookingStatus::Expired, ..booking.clone() };
     if !app.holds.claim(&hold, booking.id, booking.expires_at).await? {
         return Err(AppError::HoldExpired);
     }
@@ -83,14 +80,14 @@ pub async fn create_booking(
             Ok(booking)
         }
         Ok(CreateOutcome::Closed) => {
-            app.holds.free_booking(&undone, now).await?;
+            app.holds.free_booking(&booking, now).await?;
             Err(AppError::NotOnSale(SaleStatus::Cancelled))
         }
         Ok(CreateOutcome::CodeExhausted) => {
             // The seat locks let the hold take a use the orders had already taken (Redis lost
             // the count): MySQL's count is the word.
             tracing::warn!(booking_id = %booking.id, code = ?booking.code, "MySQL refused a code use Redis had let through");
-            app.holds.free_booking(&undone, now).await?;
+            app.holds.free_booking(&booking, now).await?;
             Err(AppError::CodeExhausted)
         }
         Ok(CreateOutcome::SeatsTaken(seats)) => {
@@ -98,11 +95,11 @@ pub async fn create_booking(
             // Redis let these seats through but MySQL has them in a live booking: Redis lost a
             // lock. Undo the claim and rebuild the event's locks from MySQL.
             tracing::warn!(booking_id = %booking.id, ?seats, "MySQL refused seats Redis had let through");
-            app.holds.free_booking(&undone, now).await?;
+            app.holds.free_booking(&booking, now).await?;
             Err(AppError::SeatsUnavailable(seats))
         }
         Err(e) => {
-            if let Err(undo) = app.holds.free_booking(&undone, now).await {
+            if let Err(undo) = app.holds.free_booking(&booking, now).await {
                 tracing::error!(booking_id = %booking.id, error = %undo, "undoing a seat claim");
             }
             Err(e.into())

@@ -167,8 +167,8 @@ pub trait SeatHolds: Send + Sync {
     /// buyer their holder (counted toward `maxTicketsPerUser`).
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Frees the seats a booking still locks (cancelled, expired, or never committed), and forgets
-    /// their holders; a booking that is no longer live gives back its code's use unless it was
-    /// paid for.
+    /// their holders; gives back its code's use unless it was paid for (a partial cancel, which
+    /// frees seats but not the order, passes the booking without its code).
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()>;
     /// Makes `to` the holder of a booked seat (a transfer; `None`: nobody), if `to` stays within
     /// `in_all` seats of the event (held, pending and held tickets) with it; one atomic step.

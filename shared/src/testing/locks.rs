@@ -189,9 +189,7 @@ impl SeatHolds for Memory {
     async fn free_booking(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
         let mut s = self.state();
         s.free(booking.event_id, &booking.seat_ids, booking.id, now);
-        if !booking.status.is_live() {
-            s.give_back_live_use(booking.event_id, booking.code.as_deref(), booking.id);
-        }
+        s.give_back_live_use(booking.event_id, booking.code.as_deref(), booking.id);
         Ok(())
     }
 

@@ -217,7 +217,7 @@ impl SeatHolds for RedisSeats {
             &booking.user_id,
             &booking.seat_ids,
             OwnerRecord::Optional,
-            booking.code.as_deref().filter(|_| !booking.status.is_live()),
+            booking.code.as_deref(),
             now,
             None,
         )
