@@ -48,24 +48,27 @@ pub async fn hold_seats_with(
     };
     // Nothing is held outside the sales window (but in a presale, with its access code), nor on
     // a queued sale without an admission.
-    let presale = code.as_ref().is_some_and(|c| c.opens_presale(app.now()))
-        && event.sale_status(app.now()) == SaleStatus::Scheduled;
+    let now = app.now();
+    let presale = code.as_ref().is_some_and(|c| c.opens_presale(now))
+        && event.sale_status(now) == SaleStatus::Scheduled;
     if !presale {
         app.on_sale(&event)?;
     }
     let queued = super::queue::admit(app, caller, &event, pass).await?;
     let mut choice = ask.choice(&event)?;
+    // A quantity is checked against the code before seats are searched for (explicit seats are
+    // checked with the rest of the code's rules below, as every choice's seats are).
     if let Some(c) = &code {
         match &mut choice {
-            SeatChoice::Seats(seats) => c.admits(app.now(), Some(seats), seats.len() as u32)?,
+            SeatChoice::Seats(_) => {}
             SeatChoice::Best { quantity, section } => {
                 // A code for one section looks for seats there when the buyer named none.
                 if section.is_none() {
                     *section = c.only_section().map(str::to_string);
                 }
-                c.admits(app.now(), None, *quantity)?;
+                c.admits(now, None, *quantity)?;
             }
-            SeatChoice::Places { quantity, .. } => c.admits(app.now(), None, *quantity)?,
+            SeatChoice::Places { quantity, .. } => c.admits(now, None, *quantity)?,
         }
     }
     let mut last_conflict = Vec::new();
