@@ -6,13 +6,15 @@ use lambda_http::Request;
 use serde_json::json;
 
 use super::bodies::CodeBody;
-use super::problem::Problem;
-use super::{admin, json, json_body, no_content, path_id, path_param, query, HandlerResult};
+use super::{
+    admin, invalid_cursor, json, json_body, limit, no_content, path_id, path_param, query,
+    HandlerResult,
+};
 use crate::app::{codes, App};
 use crate::domain::code::{normalise, CodeSpec};
 
-/// Codes per page, at most (and by default).
-const MAX_LIMIT: u32 = 100;
+/// Codes per page unless `limit` says otherwise (the most a page may have).
+const PAGE: u32 = 100;
 
 /// `POST /api/v1/events/{eventId}/codes` (admin): 201 Code; 409 `CODE_TAKEN`.
 pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
@@ -28,25 +30,10 @@ pub async fn create(app: Arc<App>, req: Request) -> HandlerResult {
 pub async fn list(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = admin(&req, "only admins may list codes")?;
     let id = path_id(&req, "eventId")?;
-    let limit = match query(&req, "limit") {
-        None => MAX_LIMIT,
-        Some(l) => {
-            l.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
-                Problem::bad_request(
-                    "INVALID_QUERY",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                )
-            })?
-        }
-    };
+    let limit = limit(&req, PAGE)?;
     // The cursor is the last code of the page before (codes come in name order).
-    let after = query(&req, "cursor")
-        .map(|c| {
-            normalise(&c).ok_or_else(|| {
-                Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
-            })
-        })
-        .transpose()?;
+    let after =
+        query(&req, "cursor").map(|c| normalise(&c).ok_or_else(invalid_cursor)).transpose()?;
     let (items, next) = codes::list_codes(&app, &caller, id, after.as_deref(), limit).await?;
     json(200, &json!({ "items": items, "nextCursor": next }))
 }

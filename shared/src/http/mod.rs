@@ -239,19 +239,27 @@ pub fn no_content() -> HandlerResult {
 
 /// `limit` (1-100, default 20) and the decoded `cursor` of a list request.
 pub fn page(req: &Request) -> Result<(u32, Option<Uuid>), Problem> {
-    let limit = match query(req, "limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => {
-            l.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
-                Problem::bad_request(
-                    "INVALID_QUERY",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                )
-            })?
-        }
-    };
+    let limit = limit(req, DEFAULT_LIMIT)?;
     let cursor = query(req, "cursor").map(|c| decode_cursor(&c)).transpose()?;
     Ok((limit, cursor))
+}
+
+/// The `limit` of a list request (1-100), `default` if absent.
+pub fn limit(req: &Request, default: u32) -> Result<u32, Problem> {
+    match query(req, "limit") {
+        None => Ok(default),
+        Some(l) => l.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
+            Problem::bad_request(
+                "INVALID_QUERY",
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+            )
+        }),
+    }
+}
+
+/// 400 `INVALID_CURSOR`: a cursor this API did not give out.
+pub fn invalid_cursor() -> Problem {
+    Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
 }
 
 /// An opaque cursor: the last id of the page, base64url-encoded.
@@ -267,9 +275,7 @@ fn decode_cursor(cursor: &str) -> Result<Uuid, Problem> {
             .with_decode_allow_trailing_bits(true)
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
     );
-    LENIENT.decode(cursor).ok().and_then(|b| Uuid::from_slice(&b).ok()).ok_or_else(|| {
-        Problem::bad_request("INVALID_CURSOR", "cursor is not one this API gave out")
-    })
+    LENIENT.decode(cursor).ok().and_then(|b| Uuid::from_slice(&b).ok()).ok_or_else(invalid_cursor)
 }
 
 /// A request header as text.

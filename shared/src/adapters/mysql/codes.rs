@@ -25,6 +25,20 @@ impl MySqlCodes {
     }
 }
 
+/// `sqlx::query_as!` of [`CodeRow`]s: the columns a code is read from (written out: the macro
+/// takes literals only), then the rest of the query, checked against the schema at compile time.
+macro_rules! code_rows {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            CodeRow,
+            "SELECT event_id, code, CAST(kind AS CHAR) AS `kind!`, max_uses, used, percent_off, \
+             amount_off_cents, max_tickets_per_use, valid_from, valid_until, sections, created_at \
+             FROM event_codes " + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 /// An `event_codes` row as stored.
 #[derive(Debug, sqlx::FromRow)]
 struct CodeRow {
@@ -79,11 +93,8 @@ impl CodeStore for MySqlCodes {
     }
 
     async fn get(&self, event: Uuid, code: &str) -> BackendResult<Option<Code>> {
-        sqlx::query_as!(
-            CodeRow,
-            "SELECT event_id, code, CAST(kind AS CHAR) AS `kind!`, max_uses, used, percent_off, \
-             amount_off_cents, max_tickets_per_use, valid_from, valid_until, sections, created_at \
-             FROM event_codes WHERE event_id = ? AND code = ? AND deleted_at IS NULL",
+        code_rows!(
+            "WHERE event_id = ? AND code = ? AND deleted_at IS NULL",
             event.to_string(),
             code
         )
@@ -96,12 +107,8 @@ impl CodeStore for MySqlCodes {
     }
 
     async fn list(&self, event: Uuid, after: Option<&str>, limit: u32) -> BackendResult<Vec<Code>> {
-        sqlx::query_as!(
-            CodeRow,
-            "SELECT event_id, code, CAST(kind AS CHAR) AS `kind!`, max_uses, used, percent_off, \
-             amount_off_cents, max_tickets_per_use, valid_from, valid_until, sections, created_at \
-             FROM event_codes WHERE event_id = ? AND code > ? AND deleted_at IS NULL \
-             ORDER BY code LIMIT ?",
+        code_rows!(
+            "WHERE event_id = ? AND code > ? AND deleted_at IS NULL ORDER BY code LIMIT ?",
             event.to_string(),
             after.unwrap_or(""),
             limit
