@@ -120,75 +120,36 @@ pub async fn create_event(
 async fn main() -> anyhow::Result<()> {
     booking_core::adapters::install_crypto();
     let cli = Cli::parse();
-    match cli.command {
+    // Modes with a verdict (audit, exact counts) fail the run when it is not met.
+    let (url, secret, redis, db, c) =
+        (&cli.url, &cli.secret, &cli.redis, &cli.database, cli.concurrency);
+    let passed = match cli.command {
         Command::Holds { seats, seconds } => {
             let d = Duration::from_secs(seconds);
-            holds::holds(&cli.url, seats, cli.concurrency, d, &cli.secret).await?;
-            baseline::redis_baseline(&cli.redis, seats, cli.concurrency, d).await?;
+            holds::holds(url, seats, c, d, secret).await?;
+            baseline::redis_baseline(redis, seats, c, d).await?;
+            true
         }
-        Command::Reads(options) => reads::run(&cli.url, &cli.secret, options).await?,
+        Command::Reads(options) => {
+            reads::run(url, secret, options).await?;
+            true
+        }
         Command::Dynamo { endpoints, seconds } => {
-            baseline::dynamo(&endpoints, cli.concurrency, Duration::from_secs(seconds)).await?;
+            baseline::dynamo(&endpoints, c, Duration::from_secs(seconds)).await?;
+            true
         }
-        Command::Queue(options) => {
-            let clean = queue::run(
-                &cli.url,
-                &cli.secret,
-                &cli.redis,
-                &cli.database,
-                cli.concurrency,
-                options,
-            )
-            .await?;
-            if !clean {
-                std::process::exit(1);
-            }
-        }
-        Command::Checkins(options) => {
-            if !checkins::run(&cli.url, &cli.secret, &cli.database, cli.concurrency, options)
-                .await?
-            {
-                std::process::exit(1);
-            }
-        }
-        Command::Bookings(options) => {
-            if !bookings::run(&cli.url, &cli.secret, &cli.database, cli.concurrency, options)
-                .await?
-            {
-                std::process::exit(1);
-            }
-        }
-        Command::Codes(options) => {
-            let exact = codes::run(
-                &cli.url,
-                &cli.secret,
-                &cli.redis,
-                &cli.database,
-                cli.concurrency,
-                options,
-            )
-            .await?;
-            if !exact {
-                std::process::exit(1);
-            }
-        }
+        Command::Queue(options) => queue::run(url, secret, redis, db, c, options).await?,
+        Command::Checkins(options) => checkins::run(url, secret, db, c, options).await?,
+        Command::Bookings(options) => bookings::run(url, secret, db, c, options).await?,
+        Command::Codes(options) => codes::run(url, secret, redis, db, c, options).await?,
         Command::Coldstart { dir, functions, runs } => {
-            coldstart::run(&dir, &functions, runs).await?
+            coldstart::run(&dir, &functions, runs).await?;
+            true
         }
-        Command::Sellout(options) => {
-            let clean = sellout::run(
-                &cli.url,
-                &cli.secret,
-                &cli.redis,
-                &cli.database,
-                cli.concurrency,
-                options,
-            )
-            .await?;
-            if !clean {
-                std::process::exit(1);
-            }
-        }
+        Command::Sellout(options) => sellout::run(url, secret, redis, db, c, options).await?,
+    };
+    if !passed {
+        std::process::exit(1);
     }
     Ok(())
 }
