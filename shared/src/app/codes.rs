@@ -40,11 +40,8 @@ pub async fn list_codes(
         return Err(AppError::Forbidden("only admins may list codes"));
     }
     app.event(event_id).await?;
-    let mut codes = app.codes.list(event_id, after, limit + 1).await?;
-    let more = codes.len() > limit as usize;
-    codes.truncate(limit as usize);
-    let next = if more { codes.last().map(|c| c.code.clone()) } else { None };
-    Ok((codes, next))
+    let codes = app.codes.list(event_id, after, limit + 1).await?;
+    Ok(super::page_of(codes, limit, |c| c.code.clone()))
 }
 
 /// Deletes a code: new holds cannot take it; those that did keep it.

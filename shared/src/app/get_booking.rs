@@ -31,8 +31,5 @@ pub async fn list_bookings(
     for b in app.bookings.list_for_user(user, status, before, limit + 1).await? {
         items.push(expire_if_due(app, b).await?);
     }
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next = if more { items.last().map(|b| b.id) } else { None };
-    Ok((items, next))
+    Ok(super::page_of(items, limit, |b| b.id))
 }

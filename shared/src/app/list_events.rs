@@ -11,9 +11,6 @@ pub async fn list_events(
     after: Option<Uuid>,
     limit: u32,
 ) -> AppResult<(Vec<Event>, Option<Uuid>)> {
-    let mut events = app.events.list(after, limit + 1).await?;
-    let more = events.len() > limit as usize;
-    events.truncate(limit as usize);
-    let next = if more { events.last().map(|e| e.id) } else { None };
-    Ok((events, next))
+    let events = app.events.list(after, limit + 1).await?;
+    Ok(super::page_of(events, limit, |e| e.id))
 }

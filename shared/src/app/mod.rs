@@ -174,6 +174,19 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A page of a list read with one item more than `limit`: the first `limit` items, and the key of
+/// the last (what the next page continues after) when there were more.
+pub(crate) fn page_of<T, K>(
+    mut items: Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> K,
+) -> (Vec<T>, Option<K>) {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(key) } else { None };
+    (items, next)
+}
+
 /// What a consumer's use case made of the messages of one batch.
 #[derive(Debug, Default)]
 pub struct Handled {

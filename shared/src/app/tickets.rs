@@ -62,10 +62,8 @@ pub async fn user_tickets(
             "only the user themselves or an admin may list their tickets",
         ));
     }
-    let mut page = app.tickets.for_holder(user, event, after, limit + 1).await?;
-    let more = page.len() > limit as usize;
-    page.truncate(limit as usize);
-    let next = if more { page.last().map(|t| t.id) } else { None };
+    let found = app.tickets.for_holder(user, event, after, limit + 1).await?;
+    let (page, next) = super::page_of(found, limit, |t| t.id);
     Ok((page.into_iter().map(|t| app.ticket(t)).collect(), next))
 }
 
