@@ -24,13 +24,16 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 wait_port 127.0.0.1 8093
 status=0
+# One worker: with two threads, CPython 3.11 before 3.11.8 can fail schemathesis's own AST building
+# at random ("SystemError: AST constructor recursion depth mismatch", cpython gh-106905), a crash
+# of the tool that fails the run with every check passed (seen in a clean-clone CI run).
 for who in user admin; do
   token=$("$gw" token --user "fuzz-$who" $([ "$who" = admin ] && echo --admin))
   log "schemathesis as $who"
   "$VENV/bin/schemathesis" run docs/openapi.yaml --url "http://$GATEWAY_ADDR" \
     -H "Authorization: Bearer $token" --checks all --max-examples "${FUZZ_EXAMPLES:-25}" \
     --exclude-checks unsupported_method,allow_header_conformance \
-    --seed 7 --workers 2 --no-color --warnings off || status=1
+    --seed 7 --workers 1 --no-color --warnings off || status=1
 done
 if grep -q '"level":"ERROR"' "$STATE_DIR/logs/fuzz-gateway.log"; then
   log "the gateway logged errors while fuzzed:"; grep '"level":"ERROR"' "$STATE_DIR/logs/fuzz-gateway.log" | head -5
