@@ -5,16 +5,25 @@ REPO_DIR="$(dirname "$LOCALSTACK_DIR")"
 STATE_DIR="${STATE_DIR:-$REPO_DIR/.local}"
 mkdir -p "$STATE_DIR/logs" "$STATE_DIR/run"
 
-# TLS material of the local stack (a CA the scripts make, and a certificate for 127.0.0.1).
-TLS_DIR="${TLS_DIR:-/etc/booking-local-tls}"
-# The scripts administer MariaDB as root (the machine's account); the functions connect as an
-# account that MariaDB lets in over TLS only, verifying the server against the local CA.
-export DB_ADMIN_USER="${DB_ADMIN_USER:-root}"
-export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT:-3306}" DB_NAME="${DB_NAME:-booking}"
-export DB_USER="${DB_USER:-booking_app}" DB_PASSWORD="${DB_PASSWORD-local-db-password}"
+# TLS material of the local stack (a CA the scripts make, and a certificate for 127.0.0.1), kept
+# in this checkout: nothing is written outside it.
+TLS_DIR="${TLS_DIR:-$STATE_DIR/tls}"
+# MariaDB: a server of the stack's own (data in .local/mysql, its own port and socket), started
+# from the machine's binaries; the machine's own MariaDB, where there is one, is never touched.
+# The scripts administer it over its socket as the account named after the OS user who made it
+# (unix_socket authentication: no password anywhere); the functions connect as an account that it
+# lets in over TLS only, verifying the server against the local CA, with rights on the stack's own
+# databases alone.
+MYSQL_DIR="$STATE_DIR/mysql"
+export DB_SOCKET="${DB_SOCKET:-$STATE_DIR/run/mysqld.sock}"
+export DB_ADMIN_USER="${DB_ADMIN_USER:-$(id -un)}"
+export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT:-3307}" DB_NAME="${DB_NAME:-booking}"
+APP_DB_PASSWORD=local-db-password BENCH_DB_PASSWORD=local-bench-password
+export DB_USER="${DB_USER:-booking_app}" DB_PASSWORD="${DB_PASSWORD-$APP_DB_PASSWORD}"
 export DB_SSL_MODE="${DB_SSL_MODE:-verify_identity}" DB_SSL_CA="${DB_SSL_CA:-$TLS_DIR/ca.pem}"
-# Redis: the machine's plaintext server on 6379 is left alone; the functions use a TLS-only server
-# with AUTH on 6380 (ElastiCache's in-transit encryption and AUTH token, played locally).
+# Redis: the machine's server on 6379, where there is one, is left alone; the functions use a
+# TLS-only server of the stack's own with AUTH on 6380 (ElastiCache's in-transit encryption and
+# AUTH token, played locally).
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6380}"
 export REDIS_PASSWORD="${REDIS_PASSWORD:-local-redis-password}"
 export REDIS_URL="${REDIS_URL:-rediss://:$REDIS_PASSWORD@$REDIS_HOST:$REDIS_PORT/}" REDIS_CA_FILE="${REDIS_CA_FILE:-$TLS_DIR/ca.pem}"
@@ -66,8 +75,8 @@ wait_port() {
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# The MySQL client as the administrator, over TCP.
-mysql_admin() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" ${DB_ADMIN_PASSWORD:+-p"$DB_ADMIN_PASSWORD"} "$@"; }
+# The MySQL client as the stack's administrator, over the stack's own socket.
+mysql_admin() { mysql --no-defaults --socket="$DB_SOCKET" -u "$DB_ADMIN_USER" "$@"; }
 
 # redis-cli against the functions' Redis (TLS, AUTH).
 redis_app() { REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$REDIS_CA_FILE" -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }

@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-# The local CA and a certificate for 127.0.0.1 / localhost, made once per machine (ten years).
+# The local CA and a certificate for 127.0.0.1 / localhost, made once per checkout (ten years).
 up_tls() {
   [ -s "$TLS_DIR/server.pem" ] && [ -s "$TLS_DIR/ca.pem" ] && return 0
   command -v openssl >/dev/null || apt_install openssl
@@ -16,65 +16,96 @@ up_tls() {
   printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tmp/ext.cnf"
   openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
     -out "$tmp/server.pem" -days 3650 -extfile "$tmp/ext.cnf" 2>/dev/null
-  as_root mkdir -p "$TLS_DIR"
-  as_root cp "$tmp/ca.pem" "$tmp/server.pem" "$tmp/server.key" "$TLS_DIR/"
-  # MariaDB runs as mysql and must read its key; the CA's own key is not kept.
-  as_root chmod 644 "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem" && as_root chmod 640 "$TLS_DIR/server.key"
-  as_root chgrp "$(id -gn mysql 2>/dev/null || echo root)" "$TLS_DIR/server.key" 2>/dev/null || true
+  mkdir -p "$TLS_DIR"
+  # The CA's own key is not kept; the server's is the stack's alone.
+  cp "$tmp/ca.pem" "$tmp/server.pem" "$tmp/server.key" "$TLS_DIR/"
+  chmod 644 "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem" && chmod 600 "$TLS_DIR/server.key"
   rm -rf "$tmp"
 }
 
-mysql_tcp() { mysql_admin "$@"; }
+# The stack's own MariaDB server: its data in $MYSQL_DIR, its settings in one file beside it (the
+# machine's /etc/mysql is not read), TLS on, listening on 127.0.0.1:$DB_PORT and its own socket.
+# Run as the OS user who runs the scripts. The same character set and collation as Debian's
+# server, which the query data in .sqlx/ was made on.
+mysql_cnf() {
+  cat >"$STATE_DIR/mysql.cnf" <<CNF
+[mariadbd]
+user=$(id -un)
+datadir=$MYSQL_DIR
+socket=$DB_SOCKET
+pid-file=$STATE_DIR/run/mysqld.pid
+log-error=$STATE_DIR/logs/mariadb.log
+port=$DB_PORT
+bind-address=$DB_HOST
+skip-name-resolve
+character-set-server=utf8mb4
+collation-server=utf8mb4_general_ci
+ssl_ca=$TLS_DIR/ca.pem
+ssl_cert=$TLS_DIR/server.pem
+ssl_key=$TLS_DIR/server.key
+CNF
+}
 
-# MariaDB with TLS on, and the functions' account, which it lets in over TLS only.
-mysql_tls() {
-  if [ "$(mysql_tcp -N -e "SHOW VARIABLES LIKE 'have_ssl'" | awk '{print $2}')" != YES ]; then
-    local cnf=/etc/mysql/my.cnf
-    if ! as_root grep -q "booking local stack" "$cnf" 2>/dev/null; then
-      log "turning TLS on in MariaDB ($cnf)"
-      printf '\n# booking local stack: TLS for the functions'"'"' connections\n[mariadbd]\nssl_ca=%s/ca.pem\nssl_cert=%s/server.pem\nssl_key=%s/server.key\n' \
-        "$TLS_DIR" "$TLS_DIR" "$TLS_DIR" | as_root tee -a "$cnf" >/dev/null
-    fi
-    log "restarting MariaDB with TLS"
-    mysql_tcp -e "SHUTDOWN" 2>/dev/null || as_root mysqladmin shutdown 2>/dev/null || true
-    local i; for ((i = 0; i < 600; i++)); do pgrep -x mariadbd >/dev/null || break; sleep 0.1; done
-    as_root mkdir -p /run/mysqld && as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
-    as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
-    wait_port "$DB_HOST" "$DB_PORT" 60
-    for ((i = 0; i < 100; i++)); do mysql_tcp -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
-  fi
-  mysql_tcp -e "CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD' REQUIRE SSL;
-    ALTER USER '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD' REQUIRE SSL;
-    GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%';"
+# The stack's accounts: the functions' (TLS only) and the benchmark's (it measures the data path
+# as its earlier figures did, in plaintext), each with every right on the stack's own databases
+# and none elsewhere. `\_` is a literal underscore in a grant's database name.
+mysql_accounts() {
+  local db grants=""
+  for db in booking fuzz 'test\_%' 'sqlx\_offline\_data\_%'; do
+    grants+="GRANT ALL PRIVILEGES ON \`$db\`.* TO 'booking_app'@'%';"
+  done
+  mysql_admin -e "CREATE USER IF NOT EXISTS 'booking_app'@'%' IDENTIFIED BY '$APP_DB_PASSWORD' REQUIRE SSL;
+    ALTER USER 'booking_app'@'%' IDENTIFIED BY '$APP_DB_PASSWORD' REQUIRE SSL; $grants
+    CREATE USER IF NOT EXISTS 'booking_bench'@'%' IDENTIFIED BY '$BENCH_DB_PASSWORD';
+    ALTER USER 'booking_bench'@'%' IDENTIFIED BY '$BENCH_DB_PASSWORD';
+    GRANT ALL PRIVILEGES ON \`bench%\`.* TO 'booking_bench'@'%';"
 }
 
 up_mysql() {
-  if ! mysql_tcp -e 'SELECT 1' >/dev/null 2>&1; then
-    command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || { log "installing MariaDB"; apt_install mariadb-server; }
-    if ! port_open "$DB_HOST" "$DB_PORT"; then
-      log "starting MariaDB"
-      as_root mkdir -p /run/mysqld && as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
-      as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
-      touch "$STATE_DIR/run/mariadb.started"
-      wait_port "$DB_HOST" "$DB_PORT" 60
+  if ! mysql_admin -e 'SELECT 1' >/dev/null 2>&1; then
+    if ! [ -x /usr/sbin/mariadbd ] || ! command -v mariadb-install-db >/dev/null; then
+      # The server's files alone: Debian's mariadb-server package would also start a service.
+      log "installing MariaDB's server binaries (Debian's mariadb-server-core, no service)"
+      apt_install mariadb-server-core mariadb-client
     fi
-    # A fresh Debian install lets root in only over the socket: allow the empty password over TCP too.
-    if ! mysql_tcp -e 'SELECT 1' >/dev/null 2>&1 && [ "$DB_ADMIN_USER" = root ] && [ -z "${DB_ADMIN_PASSWORD:-}" ]; then
-      as_root mysql -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')"
+    taken "$DB_HOST" "$DB_PORT"
+    mkdir -p "$STATE_DIR/run"
+    mysql_cnf
+    if [ ! -d "$MYSQL_DIR/mysql" ]; then
+      log "making the stack's MariaDB data directory ($MYSQL_DIR)"
+      rm -rf "$MYSQL_DIR"
+      # The administrator is the OS user running this, over the socket only (unix_socket).
+      mariadb-install-db --defaults-file="$STATE_DIR/mysql.cnf" --auth-root-authentication-method=socket \
+        --auth-root-socket-user="$(id -un)" --skip-test-db >"$STATE_DIR/logs/mariadb-install.log" 2>&1 \
+        || { tail -20 "$STATE_DIR/logs/mariadb-install.log"; exit 1; }
     fi
+    log "starting the stack's MariaDB on $DB_HOST:$DB_PORT (data in $MYSQL_DIR)"
+    setsid nohup /usr/sbin/mariadbd --defaults-file="$STATE_DIR/mysql.cnf" >/dev/null 2>&1 &
+    local i; for ((i = 0; i < 600; i++)); do mysql_admin -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
+    mysql_admin -e 'SELECT 1' >/dev/null || { tail -20 "$STATE_DIR/logs/mariadb.log"; exit 1; }
   fi
-  [ "$DB_SSL_MODE" = disabled ] || mysql_tls
-  mysql_tcp -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`"
+  mysql_accounts
+  mysql_admin -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`"
   log "MariaDB ready ($DB_HOST:$DB_PORT/$DB_NAME, functions as $DB_USER, TLS $DB_SSL_MODE)"
 }
+
+# A server this stack must start itself (its TLS certificate or data are this checkout's) finds
+# its port free, or stops here: another checkout's stack, or anything else, keeps it.
+taken() {
+  port_open "$1" "$2" || return 0
+  log "something else answers on $1:$2 (another checkout's stack? 'bash localstack/stack.sh down' there)"
+  exit 1
+}
+
+# True when the process in .local/run/$1.pid is alive.
+alive() { [ -f "$STATE_DIR/run/$1.pid" ] && kill -0 "$(cat "$STATE_DIR/run/$1.pid")" 2>/dev/null; }
 
 up_plain_redis() {
   if ! redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     command -v redis-server >/dev/null || { log "installing Redis"; apt_install redis-server; }
     log "starting Redis"
     redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-      --dir "$STATE_DIR/run" --logfile "$STATE_DIR/logs/redis.log"
-    touch "$STATE_DIR/run/redis.started"
+      --dir "$STATE_DIR/run" --logfile "$STATE_DIR/logs/redis-plain.log" --pidfile "$STATE_DIR/run/redis-plain.pid"
     wait_port "$REDIS_HOST" "$REDIS_PORT"
   fi
   log "Redis ready ($REDIS_HOST:$REDIS_PORT)"
@@ -86,6 +117,7 @@ up_redis() {
   command -v redis-server >/dev/null || { log "installing Redis"; apt_install redis-server; }
   if [ "${REDIS_URL#rediss://}" = "$REDIS_URL" ]; then up_plain_redis; return; fi
   if ! redis_app ping >/dev/null 2>&1; then
+    taken "$REDIS_HOST" "$REDIS_PORT"
     log "starting Redis (TLS only, AUTH) on $REDIS_PORT"
     redis-server --daemonize yes --bind 127.0.0.1 --port 0 --tls-port "$REDIS_PORT" \
       --tls-cert-file "$TLS_DIR/server.pem" --tls-key-file "$TLS_DIR/server.key" --tls-ca-cert-file "$TLS_DIR/ca.pem" \
@@ -117,7 +149,8 @@ up_kafka() {
     echo $! >"$STATE_DIR/run/kafka.pid"
     wait_port "$inner_host" "$inner_port"
   fi
-  if ! port_open "$host" "$port"; then
+  if ! alive msk-gate; then
+    taken "$host" "$port"
     log "building and starting msk-gate (TLS + MSK IAM auth in front of the broker)"
     (cd "$REPO_DIR" && cargo build -q --locked -p msk-gate) || exit 1
     setsid nohup "$REPO_DIR/target/debug/msk-gate" --listen "$host:$port" --broker "$KAFKA_BROKER_ADDR" \
@@ -273,16 +306,20 @@ case "${1:-up}" in
     up_tls; up_redis_cluster ;;
   down)
     stop_pid gateway; stop_pid msk-gate; stop_pid kafka; stop_pid dynoxide; stop_pid moto; stop_pid localstripe
+    stop_pid redis-plain
     if [ -f "$STATE_DIR/run/redis.started" ]; then
-      { redis_app shutdown nosave || redis-cli -p "$REDIS_PORT" shutdown nosave; } >/dev/null 2>&1 || true
+      redis_app shutdown nosave >/dev/null 2>&1 || true
       rm -f "$STATE_DIR/run/redis.started"; log "stopped Redis"
     fi
     if [ -f "$STATE_DIR/run/redis-cluster.started" ]; then
       for port in 7001 7002 7003; do REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --tls --cacert "$TLS_DIR/ca.pem" -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
       rm -f "$STATE_DIR/run/redis-cluster.started" "$STATE_DIR"/run/cluster-700?.conf; log "stopped the Redis Cluster"
     fi
-    if [ -f "$STATE_DIR/run/mariadb.started" ]; then mysqladmin -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ADMIN_USER" shutdown 2>/dev/null || true; rm -f "$STATE_DIR/run/mariadb.started"; log "stopped MariaDB"; fi
-    log "stack is down (services that were running before it was started are left running)" ;;
+    if mysql_admin -e 'SHUTDOWN' 2>/dev/null; then
+      for ((i = 0; i < 300; i++)); do [ -S "$DB_SOCKET" ] || break; sleep 0.1; done
+      log "stopped MariaDB"
+    fi
+    log "stack is down (the machine's own services were never touched)" ;;
   status)
     for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BROKER_ADDR%%:*} ${KAFKA_BROKER_ADDR##*:}" "msk-gate ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "dynoxide 127.0.0.1 ${AWS_ENDPOINT_URL_DYNAMODB##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}" "localstripe 127.0.0.1 ${STRIPE_API_BASE##*:}"; do
       set -- $s; if port_open "$2" "$3"; then echo "$1: up ($2:$3)"; else echo "$1: down"; fi

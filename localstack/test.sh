@@ -37,13 +37,14 @@ if [ $# -eq 0 ]; then
 fi
 cargo test --workspace --locked "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
-# The same holds, bookings and races against a 3-shard Redis Cluster (ElastiCache cluster mode with
-# in-transit encryption): every multi-key script must keep to one slot; and the TLS tests, so that
-# the cluster is seen to refuse plaintext and a client without the AUTH token.
+# The same holds, bookings, races and price tiers against a 3-shard Redis Cluster (ElastiCache
+# cluster mode with in-transit encryption): every multi-key script must keep to one slot; and the
+# TLS tests, so that the cluster is seen to refuse plaintext and a client without the AUTH token.
+# `--workspace`, as above: the same features, so nothing is built again for this pass.
 if [ $# -eq 0 ]; then
   bash "$LOCALSTACK_DIR/stack.sh" cluster
-  REDIS_URL="$REDIS_CLUSTER_URL" REDIS_CLUSTER=true cargo test --locked -p booking-tests --test e2e -- \
-    holds:: bookings:: races:: tls:: 2>&1 | sed 's/^test result:/test result (Redis Cluster):/' | tee -a "$out"
+  REDIS_URL="$REDIS_CLUSTER_URL" REDIS_CLUSTER=true cargo test --workspace --locked --test e2e -- \
+    holds:: bookings:: races:: tiers:: tls:: 2>&1 | sed 's/^test result:/test result (Redis Cluster):/' | tee -a "$out"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
 fi
 [ "$fuzz_failed" = 0 ] || status=1

@@ -107,7 +107,9 @@ pub async fn inject(
     let began = Instant::now();
     match mode {
         Mode::RedisRestart => {
-            sh("redis-cli -h 127.0.0.1 -p 6379 shutdown nosave").await;
+            // The stack's own plaintext Redis the bench runs on (bench.sh's REDIS_URL), never
+            // the machine's.
+            sh("redis-cli -u \"$REDIS_URL\" shutdown nosave").await;
             tokio::time::sleep(Duration::from_secs(1)).await;
             sh(&format!("bash {stack} services")).await;
         }

@@ -28,9 +28,13 @@ struct Cli {
     url: String,
     #[arg(long, env = "LOCAL_JWT_SECRET", default_value = "local-dev-secret", global = true)]
     secret: String,
-    #[arg(long, default_value = "redis://127.0.0.1:6379/", global = true)]
+    #[arg(long, default_value = "redis://127.0.0.1:6381/", global = true)]
     redis: String,
-    #[arg(long, default_value = "mysql://root@127.0.0.1:3306/booking", global = true)]
+    #[arg(
+        long,
+        default_value = "mysql://booking_bench:local-bench-password@127.0.0.1:3307/bench",
+        global = true
+    )]
     database: String,
     #[arg(long, default_value_t = 64, global = true)]
     concurrency: usize,

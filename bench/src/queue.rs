@@ -434,6 +434,7 @@ pub async fn queue_baseline(redis: &str, concurrency: usize, time: Duration) -> 
             capacity: None,
             price_cents: 1,
             category: None,
+            tiers: Vec::new(),
         }],
     };
     let event = Arc::new(

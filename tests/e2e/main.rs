@@ -21,5 +21,6 @@ mod secrets;
 mod security;
 mod stripe;
 mod tickets;
+mod tiers;
 mod tls;
 mod waitlist;

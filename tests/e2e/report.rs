@@ -54,6 +54,8 @@ async fn the_report_counts_what_mysql_holds_by_category() {
             "refundedCents": 5000, "disputes": 0, "disputedCents": 0,
             "categories": [{ "category": "standard", "booked": 3, "revenueCents": 7500 },
                            { "category": "vip", "booked": 2, "revenueCents": 20000 }],
+            "tiers": [{ "section": "G", "priceCents": 2500, "booked": 3, "faceCents": 7500 },
+                      { "section": "V", "priceCents": 10000, "booked": 2, "faceCents": 20000 }],
             "discountCents": 0, "codes": [],
             "channels": { "public": { "orders": 2, "revenueCents": 27500 },
                           "presale": { "orders": 0, "revenueCents": 0 } },

@@ -97,13 +97,13 @@ impl Stack {
         booking_core::bootstrap::init_tracing_to(|| LogTap);
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let mut config = Config::from_env().expect("configuration");
+        // The functions' account may create the test's database (its rights reach the stack's
+        // own databases alone), over a connection to the stack's main one.
+        let root =
+            booking_core::adapters::mysql::pool(booking_core::adapters::mysql::options(&config), 1);
         config.db_name = format!("test_{id}");
         config.key_prefix = format!("t{id}.");
         config.db_max_connections = 16;
-        let root = booking_core::adapters::mysql::pool(
-            booking_core::adapters::mysql::options(&config).database("mysql"),
-            1,
-        );
         sqlx::query(&format!("CREATE DATABASE `{}`", config.db_name))
             .execute(&root)
             .await

@@ -43,11 +43,12 @@ pub async fn create_booking(
         return Err(AppError::NotOnSale(SaleStatus::Cancelled));
     }
     // A hold has only seats of its event; one that is not is a broken store, never a free seat.
-    let seats = event.known_seats(&hold.seat_ids).map_err(|e| {
+    event.known_seats(&hold.seat_ids).map_err(|e| {
         BackendError::permanent(format!("pricing hold {}", hold.id), anyhow::anyhow!("{e}"))
     })?;
     let now = app.now();
-    let breakdown = event.breakdown_of(&seats, hold.discount);
+    // The booking pays what the hold quoted, whatever the tiers have come to since.
+    let breakdown = event.breakdown_of(&hold.faces(&event), hold.discount);
     let booking = Booking {
         id: Uuid::now_v7(),
         user_id: caller.user_id.clone(),
@@ -65,6 +66,7 @@ pub async fn create_booking(
         dispute: None,
         code: hold.code.clone(),
         discount: hold.discount,
+        prices: hold.prices.clone(),
     };
     if !app.holds.claim(&hold, booking.id, booking.expires_at).await? {
         return Err(AppError::HoldExpired);

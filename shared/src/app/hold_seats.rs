@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{App, AppError, AppResult};
 use crate::domain::{
-    best_available, Caller, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice, SeatId, UserCaps,
+    best_available, Caller, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice, SeatId,
 };
 use crate::metrics::{self, Metric};
 use crate::ports::HoldOutcome;
@@ -128,7 +128,7 @@ pub async fn hold_seats_with(
         if let Some(c) = &code {
             c.admits(now, Some(&seats), seats.len() as u32)?;
         }
-        let hold = Hold {
+        let mut hold = Hold {
             id: Uuid::now_v7(),
             event_id,
             user_id: caller.user_id.clone(),
@@ -137,10 +137,12 @@ pub async fn hold_seats_with(
             created_at: now,
             code: code.as_ref().map(|c| c.code.clone()),
             discount: code.as_ref().map(|c| c.discount()).unwrap_or_default(),
+            prices: Vec::new(),
         };
         let uses = code.as_ref().map_or(0, |c| c.max_uses);
-        match app.holds.hold(&hold, UserCaps::of(&event), uses, now).await? {
-            HoldOutcome::Held => {
+        match app.holds.hold(&hold, &event, uses, now).await? {
+            HoldOutcome::Held(prices) => {
+                hold.prices = prices;
                 if queued {
                     super::queue::shopped(app, caller, &event).await;
                 }

@@ -23,6 +23,7 @@ pub mod live;
 pub mod notify;
 pub mod payments;
 pub mod presale;
+pub mod prices;
 pub mod queue;
 pub mod refunds;
 pub mod relay;

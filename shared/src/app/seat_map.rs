@@ -12,7 +12,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
+use super::prices::{face_now, prices_now};
 use super::{App, AppResult};
+use crate::domain::tier::SeatPrice;
 use crate::domain::{Event, SeatStatus};
 use crate::ports::SeatSnapshot;
 
@@ -148,6 +152,20 @@ struct Statuses<'a> {
     as_of: DateTime<Utc>,
     statuses: String,
     general_admission: Vec<AreaCounts<'a>>,
+    /// Sections with price tiers: what a seat costs now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    prices: Vec<PriceNow<'a>>,
+}
+
+/// A tiered section's price now, in the statuses view.
+#[derive(Debug, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PriceNow<'a> {
+    section: &'a str,
+    price_cents: i64,
+    total_price_cents: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tier: Option<u8>,
 }
 
 /// A status as one character of the statuses view.
@@ -181,24 +199,26 @@ pub struct AreaView {
 pub async fn seat_map(app: &App, id: Uuid, status: Option<SeatStatus>) -> AppResult<SeatMap> {
     let event = app.event(id).await?;
     let snapshot = app.snapshot(id).await?;
+    let current = prices_now(app, &event).await?;
     let seats = event
         .seated()
         .filter_map(|(seat, section)| {
             let key = seat.to_string();
             let st = snapshot.taken.get(&key).copied().unwrap_or(SeatStatus::Available);
+            let face = face_now(&current, section);
             status.is_none_or(|want| want == st).then(|| SeatView {
                 id: key,
                 row: seat.row,
                 number: seat.number,
                 section: seat.section,
-                price_cents: section.price_cents,
-                total_price_cents: event.total_price(section),
+                price_cents: face,
+                total_price_cents: event.charges.total_price(face),
                 category: section.category.clone(),
                 status: st,
             })
         })
         .collect();
-    Ok(SeatMap { event_id: id, seats, general_admission: areas(&event, &snapshot) })
+    Ok(SeatMap { event_id: id, seats, general_admission: areas(&event, &snapshot, &current) })
 }
 
 /// The layout: every seat (in the order of the statuses view) and general-admission section
@@ -255,7 +275,8 @@ pub async fn status_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encode
                     status_char(st.unwrap_or(SeatStatus::Available))
                 })
                 .collect();
-            let areas = areas(&event, &snapshot);
+            let current = prices_now(app, &event).await?;
+            let areas = areas(&event, &snapshot, &current);
             let general_admission = areas
                 .iter()
                 .map(|a| AreaCounts {
@@ -265,28 +286,50 @@ pub async fn status_view(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Encode
                     booked: a.booked,
                 })
                 .collect();
-            let view = Statuses { event_id: id, as_of, statuses, general_admission };
-            Encoded::tagged(&view, Some((&view.statuses, &view.general_admission)), true)
+            // What a seat of each tiered section costs now (the layout has the sections' own
+            // prices, which never change).
+            let mut prices: Vec<PriceNow> = event
+                .sections
+                .iter()
+                .filter_map(|s| {
+                    let p = current.get(&s.name)?;
+                    Some(PriceNow {
+                        section: &s.name,
+                        price_cents: p.price_cents,
+                        total_price_cents: event.charges.total_price(p.price_cents),
+                        tier: p.tier,
+                    })
+                })
+                .collect();
+            prices.sort_by_key(|p| p.section);
+            let view = Statuses { event_id: id, as_of, statuses, general_admission, prices };
+            let key = (&view.statuses, &view.general_admission, &view.prices);
+            Encoded::tagged(&view, Some(key), true)
         })
         .await
 }
 
 /// Each general-admission section's places by status, in section order, from one pass over the
 /// taken seats.
-fn areas(event: &Event, snapshot: &SeatSnapshot) -> Vec<AreaView> {
+fn areas(
+    event: &Event,
+    snapshot: &SeatSnapshot,
+    current: &HashMap<String, SeatPrice>,
+) -> Vec<AreaView> {
     let mut areas: Vec<AreaView> = event
         .sections
         .iter()
         .filter_map(|s| {
             let capacity = s.capacity?;
+            let face = face_now(current, s);
             Some(AreaView {
                 section: s.name.clone(),
                 capacity,
                 available: capacity,
                 held: 0,
                 booked: 0,
-                price_cents: s.price_cents,
-                total_price_cents: event.total_price(s),
+                price_cents: face,
+                total_price_cents: event.charges.total_price(face),
                 category: s.category.clone(),
             })
         })
@@ -326,6 +369,7 @@ mod tests {
                 capacity: Some(5),
                 price_cents: 3000,
                 category: None,
+                tiers: Vec::new(),
             });
         }
         let event = s.validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
@@ -340,7 +384,7 @@ mod tests {
         ];
         let snapshot =
             SeatSnapshot { taken: taken.iter().map(|(id, st)| (id.to_string(), *st)).collect() };
-        let counts: Vec<_> = areas(&event, &snapshot)
+        let counts: Vec<_> = areas(&event, &snapshot, &HashMap::new())
             .iter()
             .map(|a| (a.section.clone(), a.available, a.held, a.booked))
             .collect();

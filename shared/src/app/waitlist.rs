@@ -18,9 +18,7 @@ use crate::domain::best_available::{self, Occupancy};
 use crate::domain::message::{Message, WaitlistOffered};
 use crate::domain::queue::QueueStatus;
 use crate::domain::waitlist::{Offer, WaitlistEntry, WaitlistStatus};
-use crate::domain::{
-    Caller, Envelope, Event, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice, UserCaps,
-};
+use crate::domain::{Caller, Envelope, Event, Hold, HoldAsk, RuleError, SaleStatus, SeatChoice};
 use crate::ports::HoldOutcome;
 
 /// Entries looked at per event and run, at most.
@@ -176,9 +174,10 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             created_at: now,
             code: None,
             discount: Default::default(),
+            prices: Vec::new(),
         };
-        match app.holds.hold(&hold, UserCaps::of(&event), 0, now).await? {
-            HoldOutcome::Held => {}
+        match app.holds.hold(&hold, &event, 0, now).await? {
+            HoldOutcome::Held(_) => {}
             HoldOutcome::Closed => return Ok(offered),
             HoldOutcome::NotLoaded => {
                 app.load_locks(event_id).await?;

@@ -121,6 +121,28 @@ pub struct Booking {
     /// What the code takes off each ticket, fixed when the order was made.
     #[serde(skip)]
     pub discount: super::price::Discount,
+    /// Each seat's face value and price tier as its hold quoted them (in the order of
+    /// `seat_ids`): set where the booking is made, and kept per seat by the store (not read back).
+    #[serde(skip)]
+    pub prices: Vec<super::tier::SeatPrice>,
+}
+
+impl Booking {
+    /// The quoted face values of some of the booking's `seats` (a seat without a quote: its
+    /// section's price).
+    pub fn faces_of(&self, seats: &[String], event: &super::Event) -> Vec<i64> {
+        let all = super::hold::quoted_faces(&self.prices, &self.seat_ids, event);
+        self.seat_ids.iter().zip(all).filter(|(s, _)| seats.contains(s)).map(|(_, f)| f).collect()
+    }
+
+    /// Keeps the seats (and their quotes) that `keep` says.
+    pub fn keep_seats(&mut self, keep: impl Fn(&String) -> bool) {
+        if self.prices.len() == self.seat_ids.len() {
+            let kept = self.seat_ids.iter().zip(&self.prices).filter(|(s, _)| keep(s));
+            self.prices = kept.map(|(_, p)| *p).collect();
+        }
+        self.seat_ids.retain(keep);
+    }
 }
 
 /// Where a new booking's seats come from: the caller's hold, or seats to hold and book at once.
@@ -162,6 +184,7 @@ pub(crate) mod tests {
             dispute: None,
             code: None,
             discount: Default::default(),
+            prices: Vec::new(),
         }
     }
 

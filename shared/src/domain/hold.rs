@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::event::Event;
 use super::seat::SeatId;
+use super::tier::SeatPrice;
 use super::RuleError;
 
 /// A hold can be extended, but never to more than this many TTLs after it was made.
@@ -80,6 +81,18 @@ impl HoldAsk {
     }
 }
 
+/// Each seat's quoted face; a seat without a quote (made before tiers) at its section's price.
+pub fn quoted_faces(prices: &[SeatPrice], seats: &[String], event: &Event) -> Vec<i64> {
+    seats
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match prices.get(i) {
+            Some(p) => Some(p.price_cents),
+            None => SeatId::parse(s).and_then(|s| event.seat_section(&s)).map(|s| s.price_cents),
+        })
+        .collect()
+}
+
 /// A live hold, as served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,9 +109,18 @@ pub struct Hold {
     /// What the code takes off each ticket: the hold's quote and its booking's price.
     #[serde(skip)]
     pub discount: super::price::Discount,
+    /// Each seat's face value and price tier, as the seat locks priced it when the seats were
+    /// taken (in the order of `seat_ids`): the quote its booking pays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prices: Vec<SeatPrice>,
 }
 
 impl Hold {
+    /// The face value of each seat, as quoted (a hold made before tiers: its sections' prices).
+    pub fn faces(&self, event: &Event) -> Vec<i64> {
+        quoted_faces(&self.prices, &self.seat_ids, event)
+    }
+
     /// The latest moment this hold may ever reach by extension.
     pub fn hard_deadline(&self, ttl_seconds: u32) -> DateTime<Utc> {
         self.created_at + Duration::seconds(MAX_HOLD_TTLS * i64::from(ttl_seconds))
@@ -128,6 +150,7 @@ mod tests {
             created_at: created,
             code: None,
             discount: Default::default(),
+            prices: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod report;
 pub mod seat;
 pub mod settlement;
 pub mod ticket;
+pub mod tier;
 pub mod waitlist;
 
 pub use booking::{Booking, BookingSource, BookingStatus, Transition};

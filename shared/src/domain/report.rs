@@ -53,6 +53,8 @@ pub struct SalesReport {
     pub disputes: u64,
     pub disputed_cents: i64,
     pub categories: Vec<CategorySales>,
+    /// Booked seats of CONFIRMED bookings by section and price tier, at their face value.
+    pub tiers: Vec<TierSales>,
     /// What codes took off the CONFIRMED bookings' face.
     pub discount_cents: i64,
     /// CONFIRMED bookings by the code they took.
@@ -66,6 +68,19 @@ pub struct SalesReport {
     /// The waitlist's entries by status, when it has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waitlist: Option<WaitlistCounts>,
+}
+
+/// The seats of one section sold at one price (a tier, or the section's own: no `tier`), and
+/// their face value in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TierSales {
+    pub section: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
+    pub price_cents: i64,
+    pub booked: u64,
+    pub face_cents: i64,
 }
 
 /// The CONFIRMED orders that took one code, and their money.

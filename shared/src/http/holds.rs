@@ -10,7 +10,7 @@ use super::{
 };
 use crate::app::{extend_hold, get_hold, hold_seats, release_hold, App};
 use crate::domain::price::Breakdown;
-use crate::domain::{Event, Hold, HoldAsk, SeatId};
+use crate::domain::{Event, Hold, HoldAsk};
 
 /// A hold as served: with the quote of its seats (face, fees, tax: what booking them costs).
 #[derive(serde::Serialize)]
@@ -20,10 +20,10 @@ struct Quoted<'a> {
     breakdown: Breakdown,
 }
 
-/// `hold` with its quote, from its event's prices (which never change once the event exists).
+/// `hold` with its quote: its seats' quoted prices, with the event's fees and tax (which never
+/// change once the event exists).
 fn quoted(status: u16, event: &Event, hold: &Hold) -> HandlerResult {
-    let seats: Vec<SeatId> = hold.seat_ids.iter().filter_map(|s| SeatId::parse(s)).collect();
-    json(status, &Quoted { hold, breakdown: event.breakdown_of(&seats, hold.discount) })
+    json(status, &Quoted { hold, breakdown: event.breakdown_of(&hold.faces(event), hold.discount) })
 }
 
 /// `POST /api/v1/events/{eventId}/holds`: 201 Hold.

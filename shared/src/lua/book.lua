@@ -1,17 +1,22 @@
 -- Mark a confirmed booking's seats booked for good. MySQL has committed the booking, so its word
 -- wins over whatever Redis holds for these seats. The buyer becomes each seat's holder, counted in
 -- the owned hash toward `maxTicketsPerUser` (again after a retry: counted once).
--- A use of a code the booking took is then paid for: it is never given back.
+-- A use of a code the booking took is then paid for: it is never given back; a seat sold at a
+-- counted price tier stays counted there for good (the top of its tier's band).
 -- KEYS: 1 held zset, 2 user zset, 3 seat log, 4 holders hash (seat -> user), 5 owned hash
--- (user -> seats held), 6 the code's uses, 7.. lock keys.
+-- (user -> seats held), 6 the code's uses, then per seat its lock key and its section's tier zset.
 -- ARGV: 1 booking id, 2 booked score, 3 now ms, 4 event id, 5 log max length, 6 user id, 7 1 if the
--- booking took a code, 8.. seats.
+-- booking took a code, 8 the tier band, 9.. seats.
 local seats = {}
-local user = ARGV[6]
-for i = 7, #KEYS do
-  local seat = ARGV[1 + i]
+local user, band = ARGV[6], tonumber(ARGV[8])
+for i = 1, (#KEYS - 6) / 2 do
+  local seat = ARGV[8 + i]
   seats[#seats + 1] = seat
-  redis.call('SET', KEYS[i], ARGV[1])
+  redis.call('SET', KEYS[5 + 2 * i], ARGV[1])
+  local tiered = redis.call('ZSCORE', KEYS[6 + 2 * i], seat)
+  if tiered then
+    redis.call('ZADD', KEYS[6 + 2 * i], (math.floor(tonumber(tiered) / band) + 1) * band - 1, seat)
+  end
   redis.call('ZADD', KEYS[1], ARGV[2], seat)
   redis.call('ZREM', KEYS[2], seat)
   local was = redis.call('HGET', KEYS[4], seat)

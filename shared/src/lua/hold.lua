@@ -1,13 +1,21 @@
 -- Hold seats, all or nothing, in one atomic step.
 -- KEYS: 1 loaded marker, 2 held zset (seat -> expiry ms), 3 user zset, 4 hold record, 5 seat log,
 --       6 owned hash (user -> booked seats they hold), 7 the code's uses (zset: owner -> until ms,
---       the booked score once paid; read only with a code), 8.. one lock key per seat (value: hold
---       id), in the same order as the seat ids in ARGV.
+--       the booked score once paid; read only with a code), then per seat, in the order of the seat
+--       ids in ARGV: its lock key (value: hold id) and its section's tier zset (seat -> tier band +
+--       until ms: a seat live at a counted tier; see below).
 -- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
 --       8 ticket cap (held, pending and held tickets in all; 0: none), 9 the code's max uses (0: no
---       code), 10 the code, 11 its percent off, 12 its amount off, 13.. seat ids.
--- Returns {'OK'} | {'BUSY', seat...} | {'LIMIT', current} | {'TICKETS', current} | {'EXHAUSTED'} |
--- {'NOT_LOADED'} | {'CLOSED'} (a cancelled event: block.lua closed it).
+--       code), 10 the code, 11 its percent off, 12 its amount off, 13 the tier band, then the n seat
+--       ids, then n price plans, one per seat: its section's tiers in order, each
+--       'tier,untilSold,until ms,price' (0: no count, no end), joined by ';', then '|' and the
+--       section's own price (a plan without tiers is the price alone).
+-- A seat live at counted tier j has the score j * band + until ms in its section's tier zset (the
+-- band is beyond any time in ms), so the live seats at tier j are those scored between j * band +
+-- now and (j + 1) * band; a paid one stays at the band's top.
+-- Returns {'OK', prices, tiers} (comma lists, one entry per seat; tier 0: the section's own price) |
+-- {'BUSY', seat...} | {'LIMIT', current} | {'TICKETS', current} | {'EXHAUSTED'} | {'NOT_LOADED'} |
+-- {'CLOSED'} (a cancelled event: block.lua closed it).
 local loaded = redis.call('GET', KEYS[1])
 if not loaded then
   return {'NOT_LOADED'}
@@ -15,8 +23,8 @@ elseif loaded == 'closed' then
   return {'CLOSED'}
 end
 local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = #KEYS - 7
-local S = 12
+local n = (#KEYS - 7) / 2
+local S, band = 13, tonumber(ARGV[13])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local mine = redis.call('ZCARD', KEYS[3])
 if mine + n > tonumber(ARGV[5]) then
@@ -42,7 +50,7 @@ end
 -- off the map is free, whatever is left of its lock).
 local busy = {}
 for i = 1, n do
-  if redis.call('EXISTS', KEYS[7 + i]) == 1 then
+  if redis.call('EXISTS', KEYS[6 + 2 * i]) == 1 then
     local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[S + i])
     if until_ms and tonumber(until_ms) > now then
       busy[#busy + 1] = ARGV[S + i]
@@ -52,7 +60,31 @@ end
 if #busy > 0 then
   return {'BUSY', unpack(busy)}
 end
-local seats, lapsed = {}, {}
+-- The price of a seat: the first tier of its plan whose end and count are not reached, counting
+-- the seats this hold has just taken; a counted tier then has the seat.
+local function price(seat, tiers, plan)
+  redis.call('ZREM', tiers, seat)
+  local steps, own = string.match(plan, '^(.*)|(%d+)$')
+  if not steps then
+    return plan, 0
+  end
+  for j, cap, until_ms, p in string.gmatch(steps, '(%d+),(%d+),(%d+),(%d+)') do
+    j, cap, until_ms = tonumber(j), tonumber(cap), tonumber(until_ms)
+    if until_ms == 0 or now < until_ms then
+      if cap == 0 then
+        return p, j
+      end
+      local floor = j * band
+      redis.call('ZREMRANGEBYSCORE', tiers, floor, floor + now)
+      if redis.call('ZCOUNT', tiers, '(' .. (floor + now), floor + band - 1) < cap then
+        redis.call('ZADD', tiers, floor + exp, seat)
+        return p, j
+      end
+    end
+  end
+  return own, 0
+end
+local seats, lapsed, prices, tiers = {}, {}, {}, {}
 for i = 1, n do
   local seat = ARGV[S + i]
   seats[i] = seat
@@ -60,12 +92,15 @@ for i = 1, n do
   if old and tonumber(old) <= now then
     lapsed[#lapsed + 1] = seat
   end
-  redis.call('SET', KEYS[7 + i], ARGV[1], 'PXAT', exp)
+  prices[i], tiers[i] = price(seat, KEYS[7 + 2 * i], ARGV[S + n + i])
+  redis.call('SET', KEYS[6 + 2 * i], ARGV[1], 'PXAT', exp)
   redis.call('ZADD', KEYS[2], exp, seat)
   redis.call('ZADD', KEYS[3], exp, seat)
 end
 local list = table.concat(seats, ',')
-redis.call('HSET', KEYS[4], 'eventId', ARGV[6], 'userId', ARGV[2], 'seats', list, 'createdAt', now, 'expiresAt', exp)
+local price_list, tier_list = table.concat(prices, ','), table.concat(tiers, ',')
+redis.call('HSET', KEYS[4], 'eventId', ARGV[6], 'userId', ARGV[2], 'seats', list, 'createdAt', now, 'expiresAt', exp,
+  'prices', price_list, 'tiers', tier_list)
 if uses > 0 then
   redis.call('ZADD', KEYS[7], exp, ARGV[1])
   redis.call('HSET', KEYS[4], 'code', ARGV[10], 'percentOff', ARGV[11], 'amountOff', ARGV[12])
@@ -78,4 +113,4 @@ if #lapsed > 0 then
 end
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'type', 'SeatsHeld', 'eventId', ARGV[6],
   'seats', list, 'holdId', ARGV[1], 'userId', ARGV[2], 'at', now)
-return {'OK'}
+return {'OK', price_list, tier_list}

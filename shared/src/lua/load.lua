@@ -1,18 +1,22 @@
 -- Rebuild an event's lock structure from the system of record, unless it is loaded already.
 -- KEYS: 1 loaded marker, 2 held zset, 3 holders hash (seat -> user), 4 owned hash (user -> seats
--- held), then per taken seat: its lock key and its buyer's user zset.
--- ARGV: 1 now ms, 2 booked score, 3 blocked score, then per taken seat: seat, owner (booking id),
--- score (payment deadline ms, or the booked score for good), user (a pending booking's buyer, a
--- booked seat's ticket holder; '' for none). A pending booking's seats count toward its buyer's
--- seat cap again; booked seats count toward their holder's tickets.
+-- held), then per taken seat: its lock key, its buyer's user zset and its section's tier zset.
+-- ARGV: 1 now ms, 2 booked score, 3 blocked score, 4 the tier band, then per taken seat: seat,
+-- owner (booking id), score (payment deadline ms, or the booked score for good), user (a pending
+-- booking's buyer, a booked seat's ticket holder; '' for none), the counted price tier it sold at
+-- (0: none). A pending booking's seats count toward its buyer's seat cap again; booked seats count
+-- toward their holder's tickets; both count at their tier again (hold.lua).
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
-local booked, blocked = tonumber(ARGV[2]), tonumber(ARGV[3])
-for k = 0, (#KEYS - 4) / 2 - 1 do
-  local lock, user_key = KEYS[5 + 2 * k], KEYS[6 + 2 * k]
-  local seat, owner, score, user =
-    ARGV[4 + 4 * k], ARGV[5 + 4 * k], tonumber(ARGV[6 + 4 * k]), ARGV[7 + 4 * k]
+local booked, blocked, band = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+for k = 0, (#KEYS - 4) / 3 - 1 do
+  local lock, user_key, tiers = KEYS[5 + 3 * k], KEYS[6 + 3 * k], KEYS[7 + 3 * k]
+  local seat, owner, score, user, tier =
+    ARGV[5 + 5 * k], ARGV[6 + 5 * k], tonumber(ARGV[7 + 5 * k]), ARGV[8 + 5 * k], tonumber(ARGV[9 + 5 * k])
+  if tier > 0 then
+    redis.call('ZADD', tiers, tier * band + math.min(score, band - 1), seat)
+  end
   if score < booked then
     if score > tonumber(ARGV[1]) then
       redis.call('SET', lock, owner, 'PXAT', score)

@@ -1,6 +1,7 @@
 -- Free the seats an owner (a hold, or a booking) has locked. KEYS: 1 owner record (a hold's record),
 -- 2 held zset, 3 user zset, 4 seat log, 5 holders hash (seat -> user), 6 owned hash (user -> seats
--- held), 7 the code's uses, 8.. lock keys. ARGV: 1 owner id, 2 now ms, 3 event id, 4 log max
+-- held), 7 the code's uses, then per seat its lock key and its section's tier zset (a freed seat
+-- no longer counts at its price tier: hold.lua). ARGV: 1 owner id, 2 now ms, 3 event id, 4 log max
 -- length, 5 1 if the record must exist, 6 1 to give back the owner's use of a code unless it was
 -- paid for (its score is the booked score), 7 the booked score, 8.. seat ids.
 -- Returns 1, or 0 if a required record was already gone. Only locks still owned are freed; a freed
@@ -9,10 +10,11 @@ if ARGV[5] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
 local freed = {}
-for i = 1, #KEYS - 7 do
+for i = 1, (#KEYS - 7) / 2 do
   local seat = ARGV[7 + i]
-  if redis.call('GET', KEYS[7 + i]) == ARGV[1] then
-    redis.call('DEL', KEYS[7 + i])
+  if redis.call('GET', KEYS[6 + 2 * i]) == ARGV[1] then
+    redis.call('DEL', KEYS[6 + 2 * i])
+    redis.call('ZREM', KEYS[7 + 2 * i], seat)
     redis.call('ZREM', KEYS[2], seat)
     redis.call('ZREM', KEYS[3], seat)
     local holder = redis.call('HGET', KEYS[5], seat)

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::BackendResult;
 use crate::domain::report::{CancelPreview, CancelProgress};
-use crate::domain::{Booking, BookingStatus, Event, Hold, SeatStatus, UserCaps};
+use crate::domain::tier::SeatPrice;
+use crate::domain::{Booking, BookingStatus, Event, Hold, SeatStatus};
 
 /// Events, sections and seats in the system of record (MySQL).
 #[async_trait]
@@ -75,6 +76,8 @@ pub trait Blocks: Send + Sync {
 /// A seat a live booking has in MySQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TakenSeat {
+    /// The counted price tier the seat sold at, if any.
+    pub tier: Option<u8>,
     pub seat: String,
     pub status: SeatStatus,
     /// The booking that has it.
@@ -89,18 +92,15 @@ pub struct TakenSeat {
 /// What an attempt to hold seats came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HoldOutcome {
-    Held,
+    /// Held, each seat at this price (in the order of the hold's seats).
+    Held(Vec<SeatPrice>),
     /// Some seats are held or booked already: these ones. Nothing was held.
     Unavailable(Vec<String>),
     /// The user already has this many seats held or pending for the event. Nothing was held.
-    OverLimit {
-        current: u32,
-    },
+    OverLimit { current: u32 },
     /// The user already has this many seats of the event in all (held, pending, live tickets):
     /// more would pass `maxTicketsPerUser`. Nothing was held.
-    OverTickets {
-        current: u32,
-    },
+    OverTickets { current: u32 },
     /// The event's lock structure is not loaded (Redis lost it): load it and try again.
     NotLoaded,
     /// The event was cancelled: nothing is held any more.
@@ -139,14 +139,16 @@ pub struct SeatSnapshot {
 /// the claims that hand a hold's locks to a booking.
 #[async_trait]
 pub trait SeatHolds: Send + Sync {
-    /// Locks every seat of `hold` until `hold.expires_at`, or none, within the user's `caps`:
-    /// held plus pending seats at once, and those with the live tickets they hold in all. A hold
-    /// with a code takes one of its `code_uses` in the same step (a use lives as long as its hold,
-    /// then its unpaid booking; for good once paid).
+    /// Locks every seat of `hold` until `hold.expires_at`, or none, within the user's caps of
+    /// `event` ([`crate::domain::UserCaps`]): held plus pending seats at once, and those with the live tickets
+    /// they hold in all. A hold with a code takes one of its `code_uses` in the same step (a use
+    /// lives as long as its hold, then its unpaid booking; for good once paid). Each seat is priced
+    /// in the same step at its section's first open tier ([`crate::domain::tier`]), counted there
+    /// while it is held, pending or sold.
     async fn hold(
         &self,
         hold: &Hold,
-        caps: UserCaps,
+        event: &Event,
         code_uses: u32,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome>;
@@ -209,6 +211,14 @@ pub trait SeatMap: Send + Sync {
     /// Loads the event's seats taken in the system of record into the lock structure.
     async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>)
         -> BackendResult<()>;
+    /// For each `(section, n)`: how many of its seats live (held, pending or sold) at each of its
+    /// tiers 1..=n now, as the hold step counts them.
+    async fn tier_counts(
+        &self,
+        event: Uuid,
+        sections: &[(String, u8)],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<Vec<u32>>>;
 }
 
 /// Taking seats off sale in the lock structure (blocks), and closing a cancelled event to holds.

@@ -58,7 +58,12 @@ impl EventStore for Memory {
             let holder = s.tickets.values().find(|t| {
                 t.event_id == event && t.seat_id == *seat && t.status != TicketStatus::Revoked
             });
+            let tier = booking.and_then(|b| {
+                let i = b.seat_ids.iter().position(|s| s == seat)?;
+                b.prices.get(i)?.tier
+            });
             taken.push(TakenSeat {
+                tier,
                 seat: seat.clone(),
                 status: *status,
                 booking: booking.map(|b| b.id),

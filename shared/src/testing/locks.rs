@@ -6,13 +6,31 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Lock, Memory, State};
-use crate::domain::{Booking, Hold, MessageKind, SeatStatus, UserCaps};
+use crate::domain::tier::{self, SeatPrice};
+use crate::domain::{Booking, Event, Hold, MessageKind, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
     BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, RateDecision, RateLimiter,
     SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 
+/// Tier `j` (1-based) of the seat's section.
+fn section_tier<'a>(event: &'a Event, seat: &str, j: u8) -> Option<&'a tier::Tier> {
+    let section = event.section(&SeatId::parse(seat)?.section)?;
+    section.tiers.get(usize::from(j).checked_sub(1)?)
+}
+
 impl State {
+    /// Seats of `section` live at counted tier `j`, as a section's tier zset counts them.
+    fn live_at_tier(&self, event: Uuid, section: &str, j: u8, now: DateTime<Utc>) -> u32 {
+        let of_section = |seat: &str| SeatId::parse(seat).is_some_and(|s| s.section == section);
+        self.locks
+            .iter()
+            .filter(|((e, seat), l)| {
+                *e == event && l.tier == Some(j) && Self::live(l, now) && of_section(seat)
+            })
+            .count() as u32
+    }
+
     /// Whether `lock` still holds its seat at `now`.
     fn live(lock: &Lock, now: DateTime<Utc>) -> bool {
         lock.until.is_none_or(|u| u > now)
@@ -70,10 +88,11 @@ impl SeatHolds for Memory {
     async fn hold(
         &self,
         hold: &Hold,
-        caps: UserCaps,
+        event: &Event,
         code_uses: u32,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
+        let caps = UserCaps::of(event);
         let mut s = self.state();
         let e = hold.event_id;
         if s.closed.contains(&e) {
@@ -106,14 +125,25 @@ impl SeatHolds for Memory {
                 return Ok(HoldOutcome::CodeExhausted);
             }
         }
+        let mut prices = Vec::with_capacity(hold.seat_ids.len());
         for seat in &hold.seat_ids {
-            let lock =
-                Lock { owner: hold.id, user: hold.user_id.clone(), until: Some(hold.expires_at) };
+            let section = SeatId::parse(seat).and_then(|id| event.section(&id.section).cloned());
+            let price = section.map_or(SeatPrice::base(0), |sec| {
+                let sold = |j: u8| s.live_at_tier(e, &sec.name, j, now);
+                tier::price(&sec.tiers, sec.price_cents, now, sold)
+            });
+            // Only a counted tier counts its seats.
+            let counted = price
+                .tier
+                .filter(|&j| section_tier(event, seat, j).is_some_and(|t| t.until_sold.is_some()));
+            prices.push(price);
+            let until = Some(hold.expires_at);
+            let lock = Lock { owner: hold.id, user: hold.user_id.clone(), until, tier: counted };
             s.locks.insert((e, seat.clone()), lock);
         }
-        s.holds.insert(hold.id, hold.clone());
+        s.holds.insert(hold.id, Hold { prices: prices.clone(), ..hold.clone() });
         s.log(e, MessageKind::SeatsHeld, &hold.seat_ids, now);
-        Ok(HoldOutcome::Held)
+        Ok(HoldOutcome::Held(prices))
     }
 
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup> {
@@ -178,8 +208,10 @@ impl SeatHolds for Memory {
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
         let mut s = self.state();
         for seat in &booking.seat_ids {
-            let lock = Lock { owner: booking.id, user: booking.user_id.clone(), until: None };
-            s.locks.insert((booking.event_id, seat.clone()), lock);
+            let key = (booking.event_id, seat.clone());
+            let tier = s.locks.get(&key).and_then(|l| l.tier);
+            let lock = Lock { owner: booking.id, user: booking.user_id.clone(), until: None, tier };
+            s.locks.insert(key, lock);
         }
         s.log(booking.event_id, MessageKind::SeatsBooked, &booking.seat_ids, now);
         s.move_live_use(booking.event_id, booking.code.as_deref(), booking.id, booking.id, None);
@@ -257,9 +289,22 @@ impl SeatMap for Memory {
             }
             let user = t.user.clone().unwrap_or_else(|| "unknown".into());
             let owner = t.booking.unwrap_or_default();
-            s.locks.insert(key, Lock { owner, user, until: t.until });
+            s.locks.insert(key, Lock { owner, user, until: t.until, tier: t.tier });
         }
         Ok(())
+    }
+
+    async fn tier_counts(
+        &self,
+        event: Uuid,
+        sections: &[(String, u8)],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<Vec<u32>>> {
+        let s = self.state();
+        Ok(sections
+            .iter()
+            .map(|(section, n)| (1..=*n).map(|j| s.live_at_tier(event, section, j, now)).collect())
+            .collect())
     }
 }
 

@@ -41,6 +41,8 @@ pub(crate) struct Lock {
     pub user: String,
     /// `None`: booked for good.
     pub until: Option<DateTime<Utc>>,
+    /// The counted price tier the seat was taken at (it counts there while the lock lives).
+    pub tier: Option<u8>,
 }
 
 /// A presale registration: where to tell the user, when they registered, their code once drawn.
@@ -194,6 +196,7 @@ impl TestApp {
                 capacity: None,
                 price_cents: 5_000,
                 category: None,
+                tiers: Vec::new(),
             }],
         };
         f(&mut spec);

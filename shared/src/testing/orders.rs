@@ -316,9 +316,7 @@ impl BookingStore for Memory {
         };
         let seats = seats.as_slice();
         let event = s.events[&b.event_id].clone();
-        let ids: Vec<crate::domain::SeatId> =
-            seats.iter().filter_map(|seat| crate::domain::SeatId::parse(seat)).collect();
-        let part = event.share_of(&ids, b.discount);
+        let part = event.share_of(&b.faces_of(seats, &event), b.discount);
         let share = part.total_cents;
         let freed = Booking { seat_ids: seats.to_vec(), ..b.clone() };
         s.set_seats(&freed, SeatStatus::Available);
@@ -329,7 +327,7 @@ impl BookingStore for Memory {
         b.total_cents = b.breakdown.total_cents;
         b.updated_at = now;
         b.version += 1;
-        b.seat_ids.retain(|seat| !seats.contains(seat));
+        b.keep_seats(|seat| !seats.contains(seat));
         s.bookings.insert(b.id, b.clone());
         let data = message::SeatsCancelled::of(&b, seats, share);
         let mut messages =

@@ -149,10 +149,18 @@ impl MySqlBookings {
         )
         .execute(&mut *tx)
         .await?;
-        let mut q =
-            QueryBuilder::new("INSERT INTO booking_seats (booking_id, event_id, seat_id, live) ");
-        q.push_values(&booking.seat_ids, |mut b, s| {
-            b.push_bind(booking.id.to_string()).push_bind(&event).push_bind(s).push_bind(1);
+        // Each seat at the price its hold quoted (none quoted: its section's, read where needed).
+        let mut q = QueryBuilder::new(
+            "INSERT INTO booking_seats (booking_id, event_id, seat_id, live, price_cents, tier) ",
+        );
+        q.push_values(booking.seat_ids.iter().enumerate(), |mut b, (i, s)| {
+            let price = booking.prices.get(i);
+            b.push_bind(booking.id.to_string())
+                .push_bind(&event)
+                .push_bind(s)
+                .push_bind(1)
+                .push_bind(price.map(|p| p.price_cents))
+                .push_bind(price.and_then(|p| p.tier));
         });
         match q.build().execute(&mut *tx).await {
             Ok(_) => {}
@@ -205,11 +213,13 @@ impl MySqlBookings {
             Ok(CancelPlan::Seats(seats)) => seats,
         };
         let seats = seats.as_slice();
-        let event = b.event_id.to_string();
         // The seats' lines, as the booking was priced (an event's fees and tax never change).
         let charges = event_charges(&mut tx, b.event_id).await?;
-        let mut q = QueryBuilder::new("SELECT price_cents FROM seats WHERE event_id = ");
-        q.push_bind(&event).push(" AND seat_id IN ");
+        let mut q = QueryBuilder::new(
+            "SELECT COALESCE(bs.price_cents, s.price_cents) FROM booking_seats bs \
+             JOIN seats s ON s.event_id = bs.event_id AND s.seat_id = bs.seat_id WHERE bs.booking_id = ",
+        );
+        q.push_bind(b.id.to_string()).push(" AND bs.seat_id IN ");
         in_list(&mut q, seats);
         let faces: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
         let part = charges.tickets(&faces, b.discount);

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::{fault, in_list, parse_status, parse_uuid};
 use crate::domain::price::{Charges, Fees};
 use crate::domain::report::SalesReport;
+use crate::domain::tier::Tier;
 use crate::domain::{Event, SeatStatus, Section, WaitingRoom};
 use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
 
@@ -29,7 +30,7 @@ impl MySqlEvents {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new("SELECT event_id, name, rows_count, seats_per_row, capacity, price_cents, category FROM sections WHERE event_id IN ");
+        let mut q = QueryBuilder::new("SELECT event_id, name, rows_count, seats_per_row, capacity, price_cents, category, tiers FROM sections WHERE event_id IN ");
         in_list(&mut q, ids);
         q.push(" ORDER BY event_id, position");
         let rows = q.build().fetch_all(&self.pool).await.map_err(fault("reading sections"))?;
@@ -44,6 +45,12 @@ impl MySqlEvents {
                         capacity: r.try_get("capacity")?,
                         price_cents: r.try_get("price_cents")?,
                         category: r.try_get("category")?,
+                        // JSON, which MariaDB keeps as binary-collated text.
+                        tiers: match r.try_get::<Option<Vec<u8>>, _>("tiers")? {
+                            Some(json) => serde_json::from_slice::<Vec<Tier>>(&json)
+                                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                            None => Vec::new(),
+                        },
                     },
                 ))
             })
@@ -179,7 +186,7 @@ impl EventStore for MySqlEvents {
         .await
         .map_err(fault("creating an event"))?;
         let mut q = QueryBuilder::new(
-            "INSERT INTO sections (event_id, position, name, rows_count, seats_per_row, capacity, price_cents, category) ",
+            "INSERT INTO sections (event_id, position, name, rows_count, seats_per_row, capacity, price_cents, category, tiers) ",
         );
         q.push_values(event.sections.iter().enumerate(), |mut b, (i, s)| {
             b.push_bind(&id)
@@ -189,7 +196,11 @@ impl EventStore for MySqlEvents {
                 .push_bind(s.seats_per_row)
                 .push_bind(s.capacity)
                 .push_bind(s.price_cents)
-                .push_bind(&s.category);
+                .push_bind(&s.category)
+                .push_bind(
+                    (!s.tiers.is_empty())
+                        .then(|| serde_json::to_string(&s.tiers).unwrap_or_default()),
+                );
         });
         q.build().execute(&mut *tx).await.map_err(fault("creating sections"))?;
         let seats: Vec<_> = event.seats().collect();
@@ -253,7 +264,7 @@ impl EventStore for MySqlEvents {
 
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>> {
         let rows = sqlx::query!(
-            "SELECT s.seat_id, s.status, bs.booking_id, COALESCE(t.holder_user_id, b.user_id) AS user_id, b.expires_at FROM seats s \
+            "SELECT s.seat_id, s.status, bs.booking_id, bs.tier, COALESCE(t.holder_user_id, b.user_id) AS user_id, b.expires_at FROM seats s \
              LEFT JOIN booking_seats bs ON bs.event_id = s.event_id AND bs.seat_id = s.seat_id AND bs.live = 1 \
              LEFT JOIN bookings b ON b.id = bs.booking_id \
              LEFT JOIN tickets t ON t.event_id = s.event_id AND t.seat_id = s.seat_id AND t.live = 1 \
@@ -267,6 +278,7 @@ impl EventStore for MySqlEvents {
             .map(|r| {
                 let status = parse_status("status", &r.status, SeatStatus::parse)?;
                 Ok(TakenSeat {
+                    tier: r.tier,
                     seat: r.seat_id,
                     status,
                     booking: r.booking_id.as_deref().map(parse_uuid).transpose()?,

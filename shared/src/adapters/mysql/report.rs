@@ -9,7 +9,7 @@ use super::fault;
 use crate::domain::code::CodeKind;
 use crate::domain::report::{
     BookingCounts, CategorySales, ChannelSales, Channels, CodeSales, SalesReport, SeatCounts,
-    WaitlistCounts,
+    TierSales, WaitlistCounts,
 };
 use crate::ports::{BackendError, BackendResult};
 
@@ -30,6 +30,7 @@ pub(super) async fn sales(pool: &MySqlPool, event: Uuid) -> BackendResult<SalesR
         disputes: 0,
         disputed_cents: 0,
         categories: Vec::new(),
+        tiers: Vec::new(),
         discount_cents: 0,
         codes: Vec::new(),
         channels: Channels::default(),
@@ -102,7 +103,7 @@ pub(super) async fn sales(pool: &MySqlPool, event: Uuid) -> BackendResult<SalesR
     .map_err(fault(what))?;
     (report.disputes, report.disputed_cents) = (disputes.n.max(0) as u64, disputes.cents);
     let categories: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT sec.category, COUNT(*), CAST(COALESCE(SUM(s.price_cents), 0) AS SIGNED) FROM bookings b \
+        "SELECT sec.category, COUNT(*), CAST(COALESCE(SUM(COALESCE(bs.price_cents, s.price_cents)), 0) AS SIGNED) FROM bookings b \
          JOIN booking_seats bs ON bs.booking_id = b.id AND bs.released_at IS NULL \
          JOIN seats s ON s.event_id = bs.event_id AND s.seat_id = bs.seat_id \
          JOIN sections sec ON sec.event_id = s.event_id AND sec.name = s.section \
@@ -118,6 +119,27 @@ pub(super) async fn sales(pool: &MySqlPool, event: Uuid) -> BackendResult<SalesR
             category,
             booked: booked.max(0) as u64,
             revenue_cents,
+        })
+        .collect();
+    let tiers: Vec<(String, Option<u8>, i64, i64)> = sqlx::query_as(
+        "SELECT s.section, bs.tier, COALESCE(bs.price_cents, s.price_cents) AS face, COUNT(*) FROM bookings b \
+         JOIN booking_seats bs ON bs.booking_id = b.id AND bs.released_at IS NULL \
+         JOIN seats s ON s.event_id = bs.event_id AND s.seat_id = bs.seat_id \
+         WHERE b.event_id = ? AND b.status = 'CONFIRMED' GROUP BY s.section, bs.tier, face \
+         ORDER BY s.section, bs.tier IS NOT NULL DESC, bs.tier, face",
+    )
+    .bind(&id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(fault(what))?;
+    report.tiers = tiers
+        .into_iter()
+        .map(|(section, tier, price_cents, booked)| TierSales {
+            section,
+            tier,
+            price_cents,
+            booked: booked.max(0) as u64,
+            face_cents: price_cents * booked,
         })
         .collect();
     let by_code = sqlx::query!(

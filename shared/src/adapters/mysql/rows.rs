@@ -101,6 +101,8 @@ impl BookingRow {
             }),
             code: self.code,
             discount: Discount::from_parts(self.percent_off.map(u32::from), self.amount_off_cents),
+            // Kept per seat in booking_seats, read where a seat's price is needed.
+            prices: Vec::new(),
         })
     }
 }

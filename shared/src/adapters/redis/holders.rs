@@ -32,7 +32,7 @@ impl RedisSeats {
             .key(self.key("holders", e, None))
             .key(self.key("owned", e, None))
             .key(self.code_key(e, code));
-        for k in self.lock_keys(e, seats) {
+        for k in self.seat_keys(e, seats) {
             inv.key(k);
         }
         inv.arg(owner.to_string())

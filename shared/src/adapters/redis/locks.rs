@@ -11,10 +11,11 @@ use uuid::Uuid;
 
 use super::{
     fault, from_millis, millis, piped_script, HoldRecord, OwnerRecord, RedisSeats, BLOCKED_SCORE,
-    BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN,
+    BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN, TIER_BAND,
 };
 use crate::domain::price::Discount;
-use crate::domain::{Booking, Hold, SeatStatus, UserCaps};
+use crate::domain::tier::SeatPrice;
+use crate::domain::{Booking, Event, Hold, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
     BackendError, BackendResult, Given, HoldLookup, HoldOutcome, SeatHolds, SeatMap, SeatSnapshot,
     TakenSeat,
@@ -25,10 +26,11 @@ impl SeatHolds for RedisSeats {
     async fn hold(
         &self,
         hold: &Hold,
-        caps: UserCaps,
+        event: &Event,
         code_uses: u32,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
+        let caps = UserCaps::of(event);
         let e = hold.event_id;
         let ttl_ms = millis(hold.expires_at) - millis(now);
         let mut inv = self.scripts.hold.prepare_invoke();
@@ -39,7 +41,7 @@ impl SeatHolds for RedisSeats {
             .key(self.log_key(e))
             .key(self.key("owned", e, None))
             .key(self.code_key(e, hold.code.as_deref()));
-        for k in self.lock_keys(e, &hold.seat_ids) {
+        for k in self.seat_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
         let (percent, amount) = hold.discount.parts();
@@ -54,9 +56,13 @@ impl SeatHolds for RedisSeats {
             .arg(if hold.code.is_some() { code_uses } else { 0 })
             .arg(hold.code.as_deref().unwrap_or_default())
             .arg(percent.unwrap_or(0))
-            .arg(amount.unwrap_or(0));
+            .arg(amount.unwrap_or(0))
+            .arg(TIER_BAND);
         for s in &hold.seat_ids {
             inv.arg(s);
+        }
+        for s in &hold.seat_ids {
+            inv.arg(price_plan(event, s));
         }
         let mut conn = self.connection().await?;
         // The hold id must lead to its event for the hold's whole life: written first (in the same
@@ -86,7 +92,13 @@ impl SeatHolds for RedisSeats {
         }
         .map_err(fault("holding seats"))?;
         match reply.first().map(String::as_str) {
-            Some("OK") => Ok(HoldOutcome::Held),
+            Some("OK") => match prices(reply.get(1), reply.get(2), hold.seat_ids.len()) {
+                Some(prices) => Ok(HoldOutcome::Held(prices)),
+                None => Err(BackendError::permanent(
+                    "holding seats",
+                    anyhow::anyhow!("OK reply without the seats' prices: {reply:?}"),
+                )),
+            },
             Some("BUSY") => Ok(HoldOutcome::Unavailable(reply[1..].to_vec())),
             Some(limit @ ("LIMIT" | "TICKETS")) => {
                 match reply.get(1).and_then(|c| c.parse().ok()) {
@@ -144,6 +156,13 @@ impl SeatHolds for RedisSeats {
                     field("percentOff").parse().ok().filter(|p| *p > 0),
                     field("amountOff").parse().ok().filter(|a| *a > 0),
                 ),
+                // A hold made before tiers has no prices: its sections' prices apply.
+                prices: prices(
+                    rec.get("prices"),
+                    rec.get("tiers"),
+                    field("seats").split(',').count(),
+                )
+                .unwrap_or_default(),
             })),
             _ => Err(BackendError::permanent(
                 "reading a hold",
@@ -190,7 +209,7 @@ impl SeatHolds for RedisSeats {
             .key(self.key("holders", e, None))
             .key(self.key("owned", e, None))
             .key(self.code_key(e, booking.code.as_deref()));
-        for k in self.lock_keys(e, &booking.seat_ids) {
+        for k in self.seat_keys(e, &booking.seat_ids) {
             inv.key(k);
         }
         inv.arg(booking.id.to_string())
@@ -199,7 +218,8 @@ impl SeatHolds for RedisSeats {
             .arg(e.to_string())
             .arg(LOG_MAX_LEN)
             .arg(&booking.user_id)
-            .arg(u8::from(booking.code.is_some()));
+            .arg(u8::from(booking.code.is_some()))
+            .arg(TIER_BAND);
         for s in &booking.seat_ids {
             inv.arg(s);
         }
@@ -235,6 +255,42 @@ impl SeatHolds for RedisSeats {
     ) -> BackendResult<Given> {
         self.give_seat(event, seat, to, in_all, now).await
     }
+}
+
+/// The price plan hold.lua reads for one seat: its section's tiers (`tier,untilSold,until ms,price`
+/// joined by `;`, a counted tier's count kept in the section's tier zset), then `|` and the
+/// section's own price; the price alone for a section without tiers.
+fn price_plan(event: &Event, seat: &str) -> String {
+    let section = SeatId::parse(seat).and_then(|s| event.section(&s.section).cloned());
+    let Some(section) = section else { return "0".into() };
+    if section.tiers.is_empty() {
+        return section.price_cents.to_string();
+    }
+    let steps: Vec<String> = section
+        .tiers
+        .iter()
+        .zip(1..)
+        .map(|(t, j)| {
+            let until = t.until.map_or(0, millis);
+            format!("{j},{},{until},{}", t.until_sold.unwrap_or(0), t.price_cents)
+        })
+        .collect();
+    format!("{}|{}", steps.join(";"), section.price_cents)
+}
+
+/// The seats' prices from hold.lua's comma lists (tier 0: the section's own price); `None` unless
+/// there is one of each per seat.
+fn prices(faces: Option<&String>, tiers: Option<&String>, n: usize) -> Option<Vec<SeatPrice>> {
+    let faces: Vec<i64> = faces?.split(',').map(str::parse).collect::<Result<_, _>>().ok()?;
+    let tiers: Vec<u8> = tiers?.split(',').map(str::parse).collect::<Result<_, _>>().ok()?;
+    (faces.len() == n && tiers.len() == n).then(|| {
+        let tier = |t: u8| (t > 0).then_some(t);
+        faces
+            .into_iter()
+            .zip(tiers)
+            .map(|(f, t)| SeatPrice { price_cents: f, tier: tier(t) })
+            .collect()
+    })
 }
 
 #[async_trait]
@@ -302,10 +358,11 @@ impl SeatMap for RedisSeats {
             .key(self.key("held", event, None))
             .key(self.key("holders", event, None))
             .key(self.key("owned", event, None));
-        inv.arg(millis(now)).arg(BOOKED_SCORE).arg(BLOCKED_SCORE);
+        inv.arg(millis(now)).arg(BOOKED_SCORE).arg(BLOCKED_SCORE).arg(TIER_BAND);
         for t in taken {
             inv.key(self.key("hold", event, Some(&t.seat)));
             inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
+            inv.key(self.tier_key(event, t.seat.split('-').next().unwrap_or_default()));
             let (owner, score) = match (t.status, t.booking) {
                 (SeatStatus::Blocked, _) => ("blocked".to_string(), BLOCKED_SCORE),
                 (_, b) => (
@@ -314,12 +371,44 @@ impl SeatMap for RedisSeats {
                 ),
             };
             let user = if t.status == SeatStatus::Blocked { None } else { t.user.as_deref() };
-            inv.arg(&t.seat).arg(owner).arg(score).arg(user.unwrap_or_default());
+            inv.arg(&t.seat)
+                .arg(owner)
+                .arg(score)
+                .arg(user.unwrap_or_default())
+                .arg(t.tier.unwrap_or(0));
         }
         let _: i64 = inv
             .invoke_async(&mut self.connection().await?)
             .await
             .map_err(fault("loading the seat locks"))?;
         Ok(())
+    }
+
+    async fn tier_counts(
+        &self,
+        event: Uuid,
+        sections: &[(String, u8)],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<Vec<u32>>> {
+        if sections.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for (section, n) in sections {
+            for j in 1..=i64::from(*n) {
+                let floor = j * TIER_BAND;
+                pipe.zcount(
+                    self.tier_key(event, section),
+                    format!("({}", floor + millis(now)),
+                    floor + TIER_BAND - 1,
+                );
+            }
+        }
+        let flat: Vec<u32> = pipe
+            .query_async(&mut self.connection().await?)
+            .await
+            .map_err(fault("counting price tiers"))?;
+        let mut flat = flat.into_iter();
+        Ok(sections.iter().map(|(_, n)| flat.by_ref().take(usize::from(*n)).collect()).collect())
     }
 }

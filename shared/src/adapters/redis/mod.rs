@@ -9,7 +9,10 @@
 //! - `holders:{E}`: hash booked seat -> its ticket's holder; `owned:{E}`: hash user -> how many
 //!   booked seats they hold, for `maxTicketsPerUser` (with their `user:{E}` seats);
 //! - `holdrec:{E}:<hold>`: the hold record; `log:{E}`: the stream of seat changes (an outbox);
-//! - `loaded:{E}`: set once the structure mirrors the system of record.
+//! - `loaded:{E}`: set once the structure mirrors the system of record;
+//! - `tier:{E}:<section>`: sorted set seat -> tier j x [`TIER_BAND`] + expiry ms (a paid seat: the
+//!   band's top) of the section's seats live at a counted price tier (`untilSold`), which hold.lua
+//!   counts when it prices a seat.
 //!
 //! Reads (the seat map, counts) see a lapsed hold as free the moment its expiry passes, because
 //! they select members of `held:{E}` by score, not by membership.
@@ -38,6 +41,9 @@ mod sweep;
 pub const BOOKED_SCORE: i64 = 1 << 52;
 /// Score of a blocked seat in `held:{E}`: later than any booked one (and still exact in a double).
 pub const BLOCKED_SCORE: i64 = 1 << 53;
+/// The width of one price tier's scores in `tier:{E}:<section>`: beyond any time in ms (2109), and
+/// ten tiers' worth still exact in a double.
+pub const TIER_BAND: i64 = 1 << 42;
 /// Approximate length the seat log of one event is trimmed to.
 const LOG_MAX_LEN: u32 = 100_000;
 /// How long a hold id keeps pointing to its event after the hold is made, in TTLs: long enough to
@@ -270,7 +276,7 @@ impl RedisSeats {
             .key(self.key("held", e, None))
             .key(self.key("user", e, Some(&hold.user_id)))
             .key(self.code_key(e, hold.code.as_deref()));
-        for k in self.lock_keys(e, &hold.seat_ids) {
+        for k in self.seat_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
         inv.arg(hold.id.to_string())
@@ -280,7 +286,8 @@ impl RedisSeats {
                 HoldRecord::Keep => 0,
                 HoldRecord::Drop => 1,
             })
-            .arg(u8::from(hold.code.is_some()));
+            .arg(u8::from(hold.code.is_some()))
+            .arg(TIER_BAND);
         for s in &hold.seat_ids {
             inv.arg(s);
         }
@@ -319,6 +326,24 @@ impl RedisSeats {
         seats: &'a [String],
     ) -> impl Iterator<Item = String> + 'a {
         seats.iter().map(move |s| self.key("hold", event, Some(s)))
+    }
+
+    /// Per seat, its lock key and its section's tier zset (the scripts that take, move, book or
+    /// free seats keep a seat's price tier with its lock).
+    pub(super) fn seat_keys<'a>(
+        &'a self,
+        event: Uuid,
+        seats: &'a [String],
+    ) -> impl Iterator<Item = String> + 'a {
+        seats.iter().flat_map(move |s| {
+            let section = s.split('-').next().unwrap_or_default();
+            [self.key("hold", event, Some(s)), self.tier_key(event, section)]
+        })
+    }
+
+    /// A section's seats live at counted price tiers.
+    pub(super) fn tier_key(&self, event: Uuid, section: &str) -> String {
+        self.key("tier", event, Some(section))
     }
 }
 

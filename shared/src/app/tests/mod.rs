@@ -10,6 +10,7 @@ mod prices;
 mod refunds;
 mod sale_rules;
 mod tickets;
+mod tiers;
 mod waitlist;
 
 use crate::domain::{Booking, BookingSource, Hold, HoldAsk};

@@ -82,6 +82,8 @@ pub struct SectionSpec {
     pub capacity: Option<u32>,
     pub price_cents: i64,
     pub category: Option<String>,
+    /// Early-bird steps and waves before `price_cents` (none: one price).
+    pub tiers: Vec<crate::domain::tier::Tier>,
 }
 
 /// An event as stored and served. Its sections and seats never change; its name, venue, start and
@@ -166,8 +168,11 @@ pub struct Section {
     /// `{section}-{n}` for n in 1..=capacity.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub capacity: Option<u32>,
+    /// The section's own price: what a seat costs once its tiers are used up or over.
     pub price_cents: i64,
     pub category: String,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tiers: Vec<crate::domain::tier::Tier>,
 }
 
 impl Event {
@@ -258,23 +263,18 @@ impl Event {
         Ok(seats)
     }
 
-    /// The price of an order of `seats`, each less `discount`: each seat's line (face, fee, tax)
-    /// and the order's fee.
-    pub fn breakdown_of(&self, seats: &[SeatId], discount: Discount) -> Breakdown {
-        let faces: Vec<(i64, i64)> = seats
-            .iter()
-            .filter_map(|s| self.seat_section(s))
-            .map(|s| (s.price_cents, discount.off(s.price_cents)))
-            .collect();
+    /// The price of an order of tickets at `faces` (their quoted face values), each less
+    /// `discount`: each ticket's line (face, fee, tax) and the order's fee.
+    pub fn breakdown_of(&self, faces: &[i64], discount: Discount) -> Breakdown {
+        let faces: Vec<(i64, i64)> = faces.iter().map(|&f| (f, discount.off(f))).collect();
         self.charges.order(&faces)
     }
 
-    /// What `seats` of a booking account for (their lines, less the booking's `discount`, without
-    /// the order's fee): what a partial cancel of them takes off the booking and gives back.
-    pub fn share_of(&self, seats: &[SeatId], discount: Discount) -> Breakdown {
-        let faces: Vec<i64> =
-            seats.iter().filter_map(|s| self.seat_section(s)).map(|s| s.price_cents).collect();
-        self.charges.tickets(&faces, discount)
+    /// What tickets at `faces` of a booking account for (their lines, less the booking's
+    /// `discount`, without the order's fee): what a partial cancel of them takes off the booking
+    /// and gives back.
+    pub fn share_of(&self, faces: &[i64], discount: Discount) -> Breakdown {
+        self.charges.tickets(faces, discount)
     }
 
     /// The all-in price of one seat of `section` (face, fee and tax): what the seat map shows.

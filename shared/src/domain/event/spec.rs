@@ -105,8 +105,10 @@ impl EventSpec {
             }
             let category = s.category.unwrap_or_else(|| "standard".to_string());
             check_text(&field("category"), &category, 50)?;
-            seat_count +=
+            let seats =
                 u64::from(rows) * u64::from(seats_per_row) + u64::from(s.capacity.unwrap_or(0));
+            crate::domain::tier::validate(&s.tiers, seats, &field("tiers"))?;
+            seat_count += seats;
             sections.push(Section {
                 name: s.name,
                 rows,
@@ -114,6 +116,7 @@ impl EventSpec {
                 capacity: s.capacity,
                 price_cents: s.price_cents,
                 category,
+                tiers: s.tiers,
             });
         }
         if seat_count > MAX_SEATS_PER_EVENT {

@@ -24,6 +24,7 @@ pub fn spec(sections: &[(&str, u32, u32)]) -> EventSpec {
                 capacity: None,
                 price_cents: 5000,
                 category: None,
+                tiers: Vec::new(),
             })
             .collect(),
     }

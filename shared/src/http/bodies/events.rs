@@ -101,6 +101,31 @@ pub struct SectionBody {
     pub price_cents: i64,
     #[serde(default)]
     pub category: Option<String>,
+    /// Early-bird steps and waves before `priceCents`.
+    #[serde(default)]
+    pub tiers: Vec<TierBody>,
+}
+
+/// A price tier as asked for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TierBody {
+    #[serde(deserialize_with = "integral::whole")]
+    pub price_cents: i64,
+    #[serde(default, deserialize_with = "integral::optional")]
+    pub until_sold: Option<u32>,
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl From<TierBody> for crate::domain::tier::Tier {
+    fn from(t: TierBody) -> Self {
+        crate::domain::tier::Tier {
+            price_cents: t.price_cents,
+            until_sold: t.until_sold,
+            until: t.until,
+        }
+    }
 }
 
 impl From<EventBody> for EventSpec {
@@ -135,6 +160,7 @@ impl From<EventBody> for EventSpec {
                     capacity: s.capacity,
                     price_cents: s.price_cents,
                     category: s.category,
+                    tiers: s.tiers.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
         }
