@@ -129,6 +129,14 @@ up_redis() {
   log "Redis ready ($REDIS_HOST:$REDIS_PORT, TLS, AUTH)"
 }
 
+# The emulators are tools, not the product: built once per machine with a cheap release profile
+# (no LTO, parallel codegen, light optimisation) instead of their own (dynoxide's is fat LTO, one
+# codegen unit).
+cheap_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false cargo install "$@"
+}
+
 # Kafka: the broker (nisshi) listens in plaintext on KAFKA_BROKER_ADDR and advertises
 # KAFKA_BOOTSTRAP_SERVERS, where msk-gate (localstack/msk-gate) plays MSK's IAM listener: TLS with
 # the local certificate, then an MSK IAM token, checked, before anything reaches the broker.
@@ -138,7 +146,7 @@ up_kafka() {
   if ! command -v nisshi >/dev/null; then
     command -v cc >/dev/null && command -v make >/dev/null || apt_install build-essential
     log "building the Kafka broker nisshi $NISSHI_VERSION from crates.io (about 10 minutes, once per machine)"
-    cargo install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
+    cheap_install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
       >"$STATE_DIR/logs/nisshi-install.log" 2>&1 || { tail -30 "$STATE_DIR/logs/nisshi-install.log"; exit 1; }
   fi
   if ! port_open "$inner_host" "$inner_port"; then
@@ -171,7 +179,7 @@ up_dynamodb() {
   if ! command -v dynoxide >/dev/null; then
     command -v cc >/dev/null || apt_install build-essential
     log "building the DynamoDB emulator dynoxide $DYNOXIDE_VERSION from crates.io (a few minutes, once per machine)"
-    cargo install dynoxide-rs --version "$DYNOXIDE_VERSION" --locked --no-default-features \
+    cheap_install dynoxide-rs --version "$DYNOXIDE_VERSION" --locked --no-default-features \
       --features native-sqlite,http-server,cli >"$STATE_DIR/logs/dynoxide-install.log" 2>&1 \
       || { tail -30 "$STATE_DIR/logs/dynoxide-install.log"; exit 1; }
   fi

@@ -33,10 +33,12 @@ pub enum Metric {
     QueueJoins,
     QueueAdmitted,
     QueueAccessLapsed,
+    /// Seats the sweep found Redis disagreeing with MySQL about, and put right.
+    SeatDriftRepaired,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 25] = [
+    pub const ALL: [Metric; 26] = [
         Metric::HoldsCreated,
         Metric::HoldConflicts,
         Metric::BookingsCreated,
@@ -62,6 +64,7 @@ impl Metric {
         Metric::QueueJoins,
         Metric::QueueAdmitted,
         Metric::QueueAccessLapsed,
+        Metric::SeatDriftRepaired,
     ];
 
     /// The CloudWatch metric name.
@@ -92,6 +95,7 @@ impl Metric {
             Metric::QueueJoins => "QueueJoins",
             Metric::QueueAdmitted => "QueueAdmitted",
             Metric::QueueAccessLapsed => "QueueAccessLapsed",
+            Metric::SeatDriftRepaired => "SeatDriftRepaired",
         }
     }
 

@@ -6,6 +6,7 @@ mod bookings;
 mod browser;
 mod codes;
 mod contract;
+mod drift;
 mod events;
 mod holds;
 mod live;

@@ -9,6 +9,7 @@ pub mod change_booking;
 pub mod codes;
 pub mod create_booking;
 pub mod create_event;
+pub mod drift;
 pub mod expiry;
 pub mod extend_hold;
 pub mod fresh;
@@ -251,6 +252,8 @@ pub struct App {
     /// The seat map's encoded views (`seat_map`): layouts, and statuses a moment old.
     layouts_kept: Fresh<seat_map::Encoded>,
     statuses_kept: Fresh<seat_map::Encoded>,
+    /// When this instance's sweep last compared the seat locks with MySQL (ms; `drift`).
+    drift_done_at: std::sync::atomic::AtomicI64,
 }
 
 impl std::ops::Deref for App {
@@ -274,6 +277,7 @@ impl App {
             occupancy_kept: Fresh::default(),
             layouts_kept: Fresh::default(),
             statuses_kept: Fresh::default(),
+            drift_done_at: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 

@@ -3,7 +3,8 @@
 //! says, sends refunds their requests did not get through, works on cancelled events (the cancel
 //! job: `cancel_event`), announces holds that lapsed in Redis, lapses waitlist offers not taken and
 //! offers freed seats to waitlists, advances every waiting room's
-//! admission, relays each event's seat log to `seat.events` and outbox rows left unsent. Safe
+//! admission, relays each event's seat log to `seat.events` and outbox rows left unsent, and once a
+//! minute puts each active event's seat locks back in line with MySQL (`drift`). Safe
 //! when two sweeps overlap (refunds carry their own idempotency key; the cancel job is safe twice;
 //! bookings move under row locks and only from PENDING; outbox rows are claimed with `SKIP LOCKED`; lapsed
 //! holds are taken off the map in one script; seat-log messages have ids derived from their log
@@ -39,7 +40,13 @@ pub struct SweepReport {
     pub event_cancels: usize,
     /// Freed seats offered to waitlisted buyers.
     pub offers: usize,
+    /// Seats whose locks disagreed with MySQL, put right (`drift`).
+    pub repaired: usize,
 }
+
+/// How often an instance compares each active event's locks with MySQL (a read of every taken
+/// seat in both stores).
+pub const DRIFT_EVERY_MS: i64 = 60_000;
 
 /// How long a refund is left to the request that owed it before the sweep sends it.
 pub const REFUND_AFTER_SECONDS: i64 = 30;
@@ -56,8 +63,22 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let event_cancels = super::cancel_event::run(app).await?;
     let mut lapsed = 0;
     let now = app.now();
-    for event in app.sweep.active_events().await? {
+    let active = app.sweep.active_events().await?;
+    for &event in &active {
         lapsed += app.sweep.reap(event, now).await?;
+    }
+    let mut repaired = 0;
+    let last = app.drift_done_at.load(std::sync::atomic::Ordering::Relaxed);
+    if now.timestamp_millis().saturating_sub(last) >= DRIFT_EVERY_MS {
+        app.drift_done_at.store(now.timestamp_millis(), std::sync::atomic::Ordering::Relaxed);
+        for &event in &active {
+            // A sale over for a day has no seats left to get right.
+            let ended =
+                app.event(event).await.map(|e| now > e.sales_end_at + chrono::Duration::days(1));
+            if matches!(ended, Ok(false)) {
+                repaired += super::drift::repair(app, event).await?;
+            }
+        }
     }
     let offers = super::waitlist::sweep(app).await?;
     let admitted = super::queue::advance_all(app).await? as usize;
@@ -74,6 +95,7 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
         refunds,
         event_cancels,
         offers,
+        repaired,
     };
     tracing::info!(?report, "sweep");
     Ok(report)

@@ -258,6 +258,8 @@ pub trait SeatSweep: Send + Sync {
     /// (so a marker Redis lost costs a moment, not an offer).
     async fn mark_line(&self, event: Uuid) -> BackendResult<()>;
     async fn has_line(&self, event: Uuid) -> BackendResult<bool>;
+    /// Who locks each of the seats now (a hold's or booking's id, `blocked`), if anyone.
+    async fn owners(&self, event: Uuid, seats: &[String]) -> BackendResult<Vec<Option<String>>>;
 }
 
 /// One entry of an event's seat log: seats of one event that changed status together, as the

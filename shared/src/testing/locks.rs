@@ -399,6 +399,20 @@ impl SeatSweep for Memory {
     async fn has_line(&self, event: Uuid) -> BackendResult<bool> {
         Ok(self.state().lines.contains(&event))
     }
+
+    async fn owners(&self, event: Uuid, seats: &[String]) -> BackendResult<Vec<Option<String>>> {
+        let s = self.state();
+        Ok(seats
+            .iter()
+            .map(|seat| {
+                let key = (event, seat.clone());
+                if s.blocked.contains(&key) {
+                    return Some("blocked".to_string());
+                }
+                s.locks.get(&key).map(|l| l.owner.to_string())
+            })
+            .collect())
+    }
 }
 
 #[async_trait]

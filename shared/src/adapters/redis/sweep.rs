@@ -118,6 +118,17 @@ impl SeatSweep for RedisSeats {
             .map_err(fault("marking a waitlist line"))
     }
 
+    async fn owners(&self, event: Uuid, seats: &[String]) -> BackendResult<Vec<Option<String>>> {
+        if seats.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.connection()
+            .await?
+            .mget(self.lock_keys(event, seats).collect::<Vec<_>>())
+            .await
+            .map_err(fault("reading seat owners"))
+    }
+
     async fn has_line(&self, event: Uuid) -> BackendResult<bool> {
         self.connection()
             .await?

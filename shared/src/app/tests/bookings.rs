@@ -204,3 +204,29 @@ async fn of_many_buyers_booking_one_seat_at_once_exactly_one_gets_it() {
     assert_eq!(won, 1);
     assert_eq!(t.memory.state().bookings.len(), 1);
 }
+
+#[tokio::test]
+async fn the_sweep_books_again_what_mysql_sold_and_frees_what_it_cancelled_once_a_minute() {
+    let t = TestApp::new();
+    let e = t.event(1, 6).await;
+    let sold = bought(&t, e.id, "ann", &["A-1-1", "A-1-2"]).await;
+    let gone = bought(&t, e.id, "bob", &["A-1-3"]).await;
+    crate::app::change_booking::cancel_booking(&t, &buyer("bob"), gone.id).await.unwrap();
+    // What a death between the stores leaves: ann's seats not booked in Redis, bob's still are.
+    let now = t.now();
+    t.holds.free_booking(&sold, now).await.unwrap();
+    t.holds.mark_booked(&gone, now).await.unwrap();
+    let report = crate::app::sweep::sweep(&t).await.unwrap();
+    assert_eq!(report.repaired, 3);
+    let map = crate::app::seat_map::seat_map(&t, e.id, None).await.unwrap();
+    let status = |id: &str| map.seats.iter().find(|s| s.id == id).unwrap().status;
+    assert_eq!(
+        [status("A-1-1"), status("A-1-2"), status("A-1-3")],
+        [SeatStatus::Booked, SeatStatus::Booked, SeatStatus::Available]
+    );
+    // Drift again within the minute waits for the next comparison.
+    t.holds.mark_booked(&gone, now).await.unwrap();
+    assert_eq!(crate::app::sweep::sweep(&t).await.unwrap().repaired, 0);
+    t.pass(chrono::Duration::seconds(61));
+    assert_eq!(crate::app::sweep::sweep(&t).await.unwrap().repaired, 1);
+}
