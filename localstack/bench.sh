@@ -12,6 +12,9 @@
 # of a 10,000-seat event under `wrk -t2 -c32` (`onsale-bench reads`; wrk from Debian's packages).
 # With `codes`, the code race: many buyers, one discount code of few uses, holds with and without a
 # code beside the raw lock (`onsale-bench codes --buyers 5000 --uses 50`).
+# With `budget`, what each operation costs each store, counted (`onsale-bench budget --n 200`: MySQL
+# statements, transactions and rows written, Redis commands per hold, release, booking, payment
+# and check-in; stop other gateways first).
 # With `dynamo`, the idempotency store's rate on moto and on dynoxide side by side.
 set -euo pipefail
 # The bench measures the data path as its earlier figures did, in plaintext: the stack's MariaDB
@@ -32,7 +35,7 @@ log "building release binaries"
 cargo build -q --release -p local-gateway -p onsale-bench
 export DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-32}" RUST_LOG="${RUST_LOG:-warn}"
 mode=sellout
-case "${1:-}" in queue|checkins|bookings|reads|codes) mode=$1; shift ;; esac
+case "${1:-}" in queue|checkins|bookings|reads|codes|budget) mode=$1; shift ;; esac
 if [ "$mode" = reads ] && ! command -v wrk >/dev/null; then
   log "installing wrk (Debian)"; apt_install wrk
 fi

@@ -6,6 +6,7 @@
 
 mod baseline;
 mod bookings;
+mod budget;
 mod chaos;
 mod checkins;
 mod codes;
@@ -64,6 +65,8 @@ enum Command {
     Codes(codes::Options),
     /// The seat map's read rate: each view of a 10,000-seat event under `wrk -t2 -c32`.
     Reads(reads::Options),
+    /// What a hold, a release, a booking, a payment and a check-in cost each store, counted.
+    Budget(budget::Options),
     /// The idempotency store's claim + complete rate on each DynamoDB endpoint given
     /// (`--endpoint moto=http://127.0.0.1:5000 --endpoint dynoxide=http://127.0.0.1:5001`).
     Dynamo {
@@ -146,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Checkins(options) => checkins::run(url, secret, db, c, options).await?,
         Command::Bookings(options) => bookings::run(url, secret, db, c, options).await?,
         Command::Codes(options) => codes::run(url, secret, redis, db, c, options).await?,
+        Command::Budget(options) => budget::run(url, secret, redis, db, options).await?,
         Command::Coldstart { dir, functions, runs } => {
             coldstart::run(&dir, &functions, runs).await?;
             true

@@ -289,3 +289,34 @@ async fn a_presale_draw_picks_exactly_count_registrants_and_each_code_opens_the_
         .await
         .assert_problem(404, "REGISTRATION_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn a_codes_uses_survive_redis_losing_the_event() {
+    let s = Stack::start().await;
+    let e = s.simple_event(2, 10, 4).await;
+    make_code(&s, &e, json!({ "code": "TWO", "kind": "DISCOUNT", "maxUses": 2, "percentOff": 10 }))
+        .await;
+    let stack = &s;
+    let order = |who: &str, seat: &str| {
+        let body = json!({ "eventId": e, "seatIds": [seat], "code": "TWO" });
+        let token = stack.token(who);
+        async move { stack.post("/api/v1/bookings", &token, body).await }
+    };
+    // One use paid for, one held by an unpaid order.
+    let paid = order("ann", "A-1-1").await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{paid:?}");
+    s.pay(&paid.body).await;
+    let pending = order("bob", "A-1-2").await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{pending:?}");
+    // Redis loses the event; the next hold rebuilds it from MySQL, the code's two uses with it.
+    s.forget_in_redis(&e).await;
+    let late = s
+        .post(
+            &format!("/api/v1/events/{e}/holds"),
+            &s.token("cat"),
+            json!({ "seatIds": ["A-2-1"], "code": "two" }),
+        )
+        .await;
+    late.assert_problem(409, "CODE_EXHAUSTED");
+    assert_eq!(codes(&s, &e).await[0]["used"], 2);
+}

@@ -12,7 +12,7 @@ pub async fn create_event(app: &App, caller: &Caller, spec: EventSpec) -> AppRes
     let event = spec.validate(Uuid::now_v7(), app.now(), app.config.hold_ttl_seconds)?;
     app.events.insert(&event).await?;
     // A new event has nothing taken: mark its lock structure loaded now rather than on first use.
-    app.seat_map.load(event.id, &[], app.now()).await?;
+    app.seat_map.load(event.id, &[], &[], app.now()).await?;
     if event.waiting_room.is_some() {
         app.queue.register(event.id).await?;
     }

@@ -381,7 +381,8 @@ impl App {
     /// Mirrors the seats MySQL has taken into Redis (after a Redis restart or for a new event).
     pub async fn load_locks(&self, event: Uuid) -> AppResult<()> {
         let taken = self.events.taken_seats(event).await?;
-        self.seat_map.load(event, &taken, self.now()).await?;
+        let uses = self.events.live_uses(event).await?;
+        self.seat_map.load(event, &taken, &uses, self.now()).await?;
         Ok(())
     }
 }

@@ -26,6 +26,19 @@ pub trait EventStore: Send + Sync {
     /// Seats the system of record says are taken, for rebuilding the lock structure after Redis
     /// lost it.
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>>;
+    /// The uses of the event's codes its orders hold (not given back), for the same rebuild.
+    async fn live_uses(&self, event: Uuid) -> BackendResult<Vec<LiveUse>>;
+}
+
+/// A use of a code an order holds in MySQL: until its payment deadline while unpaid, for good once
+/// paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveUse {
+    pub code: String,
+    /// The booking that holds it.
+    pub owner: Uuid,
+    /// The payment deadline of a pending booking; `None` once paid.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// Cancelling an event in the system of record: the mark that stops its sales, and what the cancel
@@ -208,9 +221,15 @@ pub trait SeatMap: Send + Sync {
     /// How many seats are held and how many booked now, without listing them (O(log n));
     /// `None` if the lock structure is not loaded.
     async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>>;
-    /// Loads the event's seats taken in the system of record into the lock structure.
-    async fn load(&self, event: Uuid, taken: &[TakenSeat], now: DateTime<Utc>)
-        -> BackendResult<()>;
+    /// Loads the event's seats taken and its codes' uses held in the system of record into the
+    /// lock structure.
+    async fn load(
+        &self,
+        event: Uuid,
+        taken: &[TakenSeat],
+        uses: &[LiveUse],
+        now: DateTime<Utc>,
+    ) -> BackendResult<()>;
     /// For each `(section, n)`: how many of its seats live (held, pending or sold) at each of its
     /// tiers 1..=n now, as the hold step counts them.
     async fn tier_counts(

@@ -17,8 +17,8 @@ pub use clock::Clock;
 pub use codes::CodeStore;
 pub use history::History;
 pub use inventory::{
-    BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, SeatClosing,
-    SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
+    BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, LiveUse,
+    SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 pub use limits::{RateDecision, RateLimiter};
 pub use messaging::{

@@ -9,7 +9,7 @@ use super::{not_kept, Memory};
 use crate::domain::report::{CancelPreview, CancelProgress, SalesReport};
 use crate::domain::ticket::TicketStatus;
 use crate::domain::{BookingStatus, Event, SeatStatus};
-use crate::ports::{BackendResult, Blocks, Cancellations, EventStore, TakenSeat};
+use crate::ports::{BackendResult, Blocks, Cancellations, EventStore, LiveUse, TakenSeat};
 
 #[async_trait]
 impl EventStore for Memory {
@@ -44,6 +44,19 @@ impl EventStore for Memory {
         let s = self.state();
         let events = s.events.values().filter(|e| after.is_none_or(|a| e.id > a));
         Ok(events.take(limit as usize).cloned().collect())
+    }
+
+    async fn live_uses(&self, event: Uuid) -> BackendResult<Vec<LiveUse>> {
+        // The orders' uses: a pending booking's until its deadline, a confirmed one's for good.
+        let s = self.state();
+        Ok(s.bookings
+            .values()
+            .filter(|b| b.event_id == event && b.status.is_live())
+            .filter_map(|b| {
+                let until = (b.status == BookingStatus::Pending).then_some(b.expires_at);
+                Some(LiveUse { code: b.code.clone()?, owner: b.id, until })
+            })
+            .collect())
     }
 
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>> {

@@ -9,8 +9,9 @@ use super::{Lock, Memory, State};
 use crate::domain::tier::{self, SeatPrice};
 use crate::domain::{Booking, Event, Hold, MessageKind, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
-    BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, RateDecision, RateLimiter,
-    SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
+    BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, LiveUse, RateDecision,
+    RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep,
+    TakenSeat,
 };
 
 /// Tier `j` (1-based) of the seat's section.
@@ -277,10 +278,14 @@ impl SeatMap for Memory {
         &self,
         event: Uuid,
         taken: &[TakenSeat],
+        uses: &[LiveUse],
         _now: DateTime<Utc>,
     ) -> BackendResult<()> {
         let mut s = self.state();
         s.loaded.insert(event);
+        for u in uses {
+            s.code_uses.entry((event, u.code.clone())).or_default().insert(u.owner, u.until);
+        }
         for t in taken {
             let key = (event, t.seat.clone());
             if t.status == SeatStatus::Blocked {

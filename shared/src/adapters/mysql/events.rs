@@ -10,8 +10,8 @@ use super::{fault, in_list, parse_status, parse_uuid};
 use crate::domain::price::{Charges, Fees};
 use crate::domain::report::SalesReport;
 use crate::domain::tier::Tier;
-use crate::domain::{Event, SeatStatus, Section, WaitingRoom};
-use crate::ports::{BackendError, BackendResult, EventStore, TakenSeat};
+use crate::domain::{BookingStatus, Event, SeatStatus, Section, WaitingRoom};
+use crate::ports::{BackendError, BackendResult, EventStore, LiveUse, TakenSeat};
 
 /// Seats inserted per statement when an event is created.
 const SEAT_INSERT_CHUNK: usize = 2_000;
@@ -260,6 +260,29 @@ impl EventStore for MySqlEvents {
                     .await
             }
         }
+    }
+
+    async fn live_uses(&self, event: Uuid) -> BackendResult<Vec<LiveUse>> {
+        let rows = sqlx::query!(
+            "SELECT u.booking_id, u.code, b.status AS `status: String`, b.expires_at FROM code_uses u \
+             JOIN bookings b ON b.id = u.booking_id WHERE u.event_id = ? AND u.given_back_at IS NULL",
+            event.to_string()
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fault("reading live code uses"))?;
+        rows.into_iter()
+            .map(|r| {
+                // Not given back: pending (until its deadline) or paid (for good, even if cancelled).
+                let pending = r.status == BookingStatus::Pending.as_str();
+                Ok(LiveUse {
+                    code: r.code,
+                    owner: parse_uuid(&r.booking_id)?,
+                    until: pending.then(|| r.expires_at.and_utc()),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(fault("decoding live code uses"))
     }
 
     async fn taken_seats(&self, event: Uuid) -> BackendResult<Vec<TakenSeat>> {

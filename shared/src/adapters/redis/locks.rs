@@ -17,8 +17,8 @@ use crate::domain::price::Discount;
 use crate::domain::tier::SeatPrice;
 use crate::domain::{Booking, Event, Hold, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
-    BackendError, BackendResult, Given, HoldLookup, HoldOutcome, SeatHolds, SeatMap, SeatSnapshot,
-    TakenSeat,
+    BackendError, BackendResult, Given, HoldLookup, HoldOutcome, LiveUse, SeatHolds, SeatMap,
+    SeatSnapshot, TakenSeat,
 };
 
 #[async_trait]
@@ -351,6 +351,7 @@ impl SeatMap for RedisSeats {
         &self,
         event: Uuid,
         taken: &[TakenSeat],
+        uses: &[LiveUse],
         now: DateTime<Utc>,
     ) -> BackendResult<()> {
         let mut inv = self.scripts.load.prepare_invoke();
@@ -358,7 +359,10 @@ impl SeatMap for RedisSeats {
             .key(self.key("held", event, None))
             .key(self.key("holders", event, None))
             .key(self.key("owned", event, None));
-        inv.arg(millis(now)).arg(BOOKED_SCORE).arg(BLOCKED_SCORE).arg(TIER_BAND);
+        inv.arg(millis(now)).arg(BOOKED_SCORE).arg(BLOCKED_SCORE).arg(TIER_BAND).arg(uses.len());
+        for u in uses {
+            inv.arg(u.until.map_or(BOOKED_SCORE, millis)).arg(u.owner.to_string());
+        }
         for t in taken {
             inv.key(self.key("hold", event, Some(&t.seat)));
             inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
@@ -376,6 +380,9 @@ impl SeatMap for RedisSeats {
                 .arg(score)
                 .arg(user.unwrap_or_default())
                 .arg(t.tier.unwrap_or(0));
+        }
+        for u in uses {
+            inv.key(self.code_key(event, Some(&u.code)));
         }
         let _: i64 = inv
             .invoke_async(&mut self.connection().await?)
