@@ -1,9 +1,10 @@
 //! `budget`: what one hold, release, booking, payment and check-in costs each store, counted, not
 //! timed. `n` of each, one after another through the gateway; around each step the servers' own
 //! counters are read: MySQL's statements (`Questions`: each a round trip), transactions
-//! (`Com_commit`) and rows written (InnoDB rows inserted, updated and deleted), Redis's commands
+//! (`Com_commit`) and rows written (the handler's row inserts, updates and deletes), Redis's commands
 //! (`total_commands_processed`: a script is one). After a step the relay is given time to move its
-//! outbox rows and seat log (the history rows it archives are part of what the step costs), and
+//! outbox rows and seat log (the history rows it archives are part of what the step costs: until a
+//! second passes with no more than idle work), and
 //! what the idle gateway does in the same time (its relay and sweep loops polling) is measured
 //! alone and taken off. Another client of the same servers (a gateway `run.sh` started) counts as
 //! the step's: stop it first (`bash localstack/stack.sh down` stops it with the rest).
@@ -23,8 +24,9 @@ pub struct Options {
     gateway: Option<String>,
 }
 
-/// How long the relay is given after a step (it runs every 100 ms).
-const SETTLE: Duration = Duration::from_secs(2);
+/// How long the relay and the consumers are given at most after a step (the relay runs every
+/// 100 ms, the sweep every 5 s).
+const SETTLE_SECONDS: u32 = 15;
 
 /// The servers' counters at a moment.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,7 +69,7 @@ impl Servers {
     async fn read(&mut self) -> anyhow::Result<Counters> {
         let status: Vec<(String, String)> = sqlx::query_as(
             "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', \
-             'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted')",
+             'Handler_write', 'Handler_update', 'Handler_delete')",
         )
         .fetch_all(&self.db)
         .await?;
@@ -84,9 +86,9 @@ impl Servers {
         Ok(Counters {
             statements: get("Questions").context("Questions")? - 1.0,
             commits: get("Com_commit").unwrap_or(0.0),
-            rows: get("Innodb_rows_inserted").unwrap_or(0.0)
-                + get("Innodb_rows_updated").unwrap_or(0.0)
-                + get("Innodb_rows_deleted").unwrap_or(0.0),
+            rows: get("Handler_write").unwrap_or(0.0)
+                + get("Handler_update").unwrap_or(0.0)
+                + get("Handler_delete").unwrap_or(0.0),
             redis: redis - 1.0,
         })
     }
@@ -94,7 +96,7 @@ impl Servers {
     /// The counters' growth a second while nothing but the gateway's own loops runs.
     async fn idle_rate(&mut self) -> anyhow::Result<Counters> {
         let (before, t) = (self.read().await?, Instant::now());
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
         let grown = self.read().await? - before;
         Ok(grown.scaled(1.0 / t.elapsed().as_secs_f64()))
     }
@@ -147,8 +149,21 @@ where
     for (i, item) in items.iter().enumerate() {
         out.push(step(i, item).await?);
     }
-    tokio::time::sleep(SETTLE).await;
-    let grown = servers.read().await? - before - idle.scaled(t.elapsed().as_secs_f64());
+    // The relay and the consumers finish the step's work: until a second passes with no more
+    // than the idle gateway's own statements (at most a few seconds).
+    let mut last = servers.read().await?;
+    for _ in 0..SETTLE_SECONDS {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = servers.read().await?;
+        let second = now - last;
+        last = now;
+        if second.statements <= idle.statements * 1.2 + 2.0
+            && second.commits <= idle.commits * 1.2 + 1.0
+        {
+            break;
+        }
+    }
+    let grown = last - before - idle.scaled(t.elapsed().as_secs_f64());
     Ok((grown.scaled(1.0 / items.len() as f64), out))
 }
 
