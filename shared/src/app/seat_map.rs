@@ -4,6 +4,7 @@
 //! changes, and the statuses, one character per seat of the layout, encoded once per instance and
 //! moment and served to everyone who asks in between.
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::time::Duration;
@@ -11,8 +12,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
-
-use std::collections::HashMap;
 
 use super::prices::{face_now, prices_now};
 use super::{App, AppResult};

@@ -89,8 +89,6 @@ pub trait Blocks: Send + Sync {
 /// A seat a live booking has in MySQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TakenSeat {
-    /// The counted price tier the seat sold at, if any.
-    pub tier: Option<u8>,
     pub seat: String,
     pub status: SeatStatus,
     /// The booking that has it.
@@ -100,6 +98,8 @@ pub struct TakenSeat {
     pub user: Option<String>,
     /// The payment deadline of a pending booking; `None` once booked.
     pub until: Option<DateTime<Utc>>,
+    /// The counted price tier the seat sold at, if any.
+    pub tier: Option<u8>,
 }
 
 /// What an attempt to hold seats came to.
@@ -153,11 +153,11 @@ pub struct SeatSnapshot {
 #[async_trait]
 pub trait SeatHolds: Send + Sync {
     /// Locks every seat of `hold` until `hold.expires_at`, or none, within the user's caps of
-    /// `event` ([`crate::domain::UserCaps`]): held plus pending seats at once, and those with the live tickets
-    /// they hold in all. A hold with a code takes one of its `code_uses` in the same step (a use
-    /// lives as long as its hold, then its unpaid booking; for good once paid). Each seat is priced
-    /// in the same step at its section's first open tier ([`crate::domain::tier`]), counted there
-    /// while it is held, pending or sold.
+    /// `event` ([`crate::domain::UserCaps`]): held plus pending seats at once, and those with the
+    /// live tickets they hold in all. A hold with a code takes one of its `code_uses` in the same
+    /// step (a use lives as long as its hold, then its unpaid booking; for good once paid). Each
+    /// seat is priced in the same step at its section's first open tier
+    /// ([`crate::domain::tier`]), counted there while it is held, pending or sold.
     async fn hold(
         &self,
         hold: &Hold,

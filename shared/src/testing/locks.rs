@@ -14,12 +14,6 @@ use crate::ports::{
     TakenSeat,
 };
 
-/// Tier `j` (1-based) of the seat's section.
-fn section_tier<'a>(event: &'a Event, seat: &str, j: u8) -> Option<&'a tier::Tier> {
-    let section = event.section(&SeatId::parse(seat)?.section)?;
-    section.tiers.get(usize::from(j).checked_sub(1)?)
-}
-
 impl State {
     /// Seats of `section` live at counted tier `j`, as a section's tier zset counts them.
     fn live_at_tier(&self, event: Uuid, section: &str, j: u8, now: DateTime<Utc>) -> u32 {
@@ -128,15 +122,14 @@ impl SeatHolds for Memory {
         }
         let mut prices = Vec::with_capacity(hold.seat_ids.len());
         for seat in &hold.seat_ids {
-            let section = SeatId::parse(seat).and_then(|id| event.section(&id.section).cloned());
-            let price = section.map_or(SeatPrice::base(0), |sec| {
+            let section = SeatId::parse(seat).and_then(|id| event.section(&id.section));
+            let (price, counted) = section.map_or((SeatPrice::base(0), None), |sec| {
                 let sold = |j: u8| s.live_at_tier(e, &sec.name, j, now);
-                tier::price(&sec.tiers, sec.price_cents, now, sold)
+                let price = tier::price(&sec.tiers, sec.price_cents, now, sold);
+                // Only a counted tier counts its seats.
+                let counted = |j: &u8| sec.tiers[usize::from(*j) - 1].until_sold.is_some();
+                (price, price.tier.filter(counted))
             });
-            // Only a counted tier counts its seats.
-            let counted = price
-                .tier
-                .filter(|&j| section_tier(event, seat, j).is_some_and(|t| t.until_sold.is_some()));
             prices.push(price);
             let until = Some(hold.expires_at);
             let lock = Lock { owner: hold.id, user: hold.user_id.clone(), until, tier: counted };

@@ -261,7 +261,7 @@ impl SeatHolds for RedisSeats {
 /// joined by `;`, a counted tier's count kept in the section's tier zset), then `|` and the
 /// section's own price; the price alone for a section without tiers.
 fn price_plan(event: &Event, seat: &str) -> String {
-    let section = SeatId::parse(seat).and_then(|s| event.section(&s.section).cloned());
+    let section = SeatId::parse(seat).and_then(|s| event.section(&s.section));
     let Some(section) = section else { return "0".into() };
     if section.tiers.is_empty() {
         return section.price_cents.to_string();
@@ -366,7 +366,7 @@ impl SeatMap for RedisSeats {
         for t in taken {
             inv.key(self.key("hold", event, Some(&t.seat)));
             inv.key(self.key("user", event, Some(t.user.as_deref().unwrap_or("unknown"))));
-            inv.key(self.tier_key(event, t.seat.split('-').next().unwrap_or_default()));
+            inv.key(self.seat_tier_key(event, &t.seat));
             let (owner, score) = match (t.status, t.booking) {
                 (SeatStatus::Blocked, _) => ("blocked".to_string(), BLOCKED_SCORE),
                 (_, b) => (

@@ -335,15 +335,19 @@ impl RedisSeats {
         event: Uuid,
         seats: &'a [String],
     ) -> impl Iterator<Item = String> + 'a {
-        seats.iter().flat_map(move |s| {
-            let section = s.split('-').next().unwrap_or_default();
-            [self.key("hold", event, Some(s)), self.tier_key(event, section)]
-        })
+        seats
+            .iter()
+            .flat_map(move |s| [self.key("hold", event, Some(s)), self.seat_tier_key(event, s)])
     }
 
     /// A section's seats live at counted price tiers.
     pub(super) fn tier_key(&self, event: Uuid, section: &str) -> String {
         self.key("tier", event, Some(section))
+    }
+
+    /// The tier zset of a seat's section (a seat id starts with its section, which has no `-`).
+    pub(super) fn seat_tier_key(&self, event: Uuid, seat: &str) -> String {
+        self.tier_key(event, seat.split('-').next().unwrap_or_default())
     }
 }
 

@@ -92,12 +92,13 @@ impl SeatSweep for RedisSeats {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
-        let owners: Vec<Option<String>> = conn
-            .mget(self.lock_keys(event, &seats).collect::<Vec<_>>())
-            .await
-            .map_err(fault("listing holds"))?;
-        let mut ids: Vec<Uuid> =
-            owners.into_iter().flatten().filter_map(|o| Uuid::parse_str(&o).ok()).collect();
+        let mut ids: Vec<Uuid> = self
+            .owners(event, &seats)
+            .await?
+            .into_iter()
+            .flatten()
+            .filter_map(|o| Uuid::parse_str(&o).ok())
+            .collect();
         ids.sort();
         ids.dedup();
         let mut holds = Vec::new();
