@@ -16,6 +16,7 @@ mod prices;
 mod queue;
 mod races;
 mod report;
+mod reserved;
 mod sale_rules;
 mod sales;
 mod secrets;

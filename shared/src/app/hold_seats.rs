@@ -71,6 +71,7 @@ pub async fn hold_seats_with(
             SeatChoice::Places { quantity, .. } => c.admits(now, None, *quantity)?,
         }
     }
+    let hold_code = code.as_ref().map(|c| c.code.as_str());
     let mut last_conflict = Vec::new();
     // Best available chooses from a recent picture of the event (shared by the instance's
     // requests for a moment: 250 ms at first, 50 ms after a lost race) with the seats each lost
@@ -84,7 +85,7 @@ pub async fn hold_seats_with(
             // them and racing buyers rarely collide; the hold script stays the judge.
             SeatChoice::Places { quantity, section } => {
                 let age = if attempt == 0 { PICTURE_AGE } else { RETRY_PICTURE_AGE };
-                let mut picture = app.occupancy(&event, age).await?;
+                let mut picture = app.occupancy(&event, age, hold_code).await?;
                 picture.mark(&event, conflicts.iter().map(String::as_str));
                 let free = best_available::free_places(&event, section, &picture);
                 if free.len() < *quantity as usize {
@@ -105,13 +106,13 @@ pub async fn hold_seats_with(
                     return Err(AppError::SeatsUnavailable(Vec::new()));
                 }
                 let age = if attempt == 0 { PICTURE_AGE } else { RETRY_PICTURE_AGE };
-                let mut picture = app.occupancy(&event, age).await?;
+                let mut picture = app.occupancy(&event, age, hold_code).await?;
                 picture.mark(&event, conflicts.iter().map(String::as_str));
                 let mut options =
                     best_available::candidates(&event, section.as_deref(), *quantity, &picture);
                 if options.is_empty() && attempt == 0 {
                     // The counts say there is room: look at a newer picture before saying no.
-                    picture = app.occupancy(&event, RETRY_PICTURE_AGE).await?;
+                    picture = app.occupancy(&event, RETRY_PICTURE_AGE, hold_code).await?;
                     options =
                         best_available::candidates(&event, section.as_deref(), *quantity, &picture);
                 }

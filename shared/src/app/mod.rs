@@ -39,6 +39,7 @@ pub mod waitlist;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -248,7 +249,7 @@ pub struct App {
     codes_kept: Fresh<Option<crate::domain::code::Code>>,
     /// The taken seats best available starts from (a snapshot of a large sold-out event is the
     /// most expensive read Redis serves: one per event and instance at a time).
-    occupancy_kept: Fresh<Occupancy>,
+    occupancy_kept: Fresh<(Occupancy, HashMap<String, String>)>,
     /// The seat map's encoded views (`seat_map`): layouts, and statuses a moment old.
     layouts_kept: Fresh<seat_map::Encoded>,
     statuses_kept: Fresh<seat_map::Encoded>,
@@ -354,16 +355,40 @@ impl App {
     }
 
     /// The event's taken seats as best available sees them: this instance's picture if it is
-    /// younger than `max_age`, else a new snapshot (read once for all who wait for it).
-    pub async fn occupancy(&self, event: &Event, max_age: Duration) -> AppResult<Occupancy> {
-        let o = self
+    /// younger than `max_age`, else a new snapshot (read once for all who wait for it). Reserved
+    /// seats are taken but to the holder of their `code`.
+    pub async fn occupancy(
+        &self,
+        event: &Event,
+        max_age: Duration,
+        code: Option<&str>,
+    ) -> AppResult<Occupancy> {
+        let kept = self
             .occupancy_kept
             .get_or_load(event.id, max_age, || async {
                 let snapshot = self.snapshot(event.id).await?;
-                Ok(Occupancy::new(event, snapshot.taken.keys().map(String::as_str)))
+                let o = Occupancy::new(event, snapshot.taken.keys().map(String::as_str));
+                Ok((o, snapshot.reserved))
             })
             .await?;
-        Ok((*o).clone())
+        let (picture, reserved) = &*kept;
+        let mut picture = picture.clone();
+        if let Some(code) = code {
+            let mine = reserved.iter().filter(|(_, c)| *c == code).map(|(s, _)| s.as_str());
+            picture.unmark(event, mine);
+        }
+        Ok(picture)
+    }
+
+    /// Sets the event's live reservations (MySQL's) in the lock structure again; `announce`: tell
+    /// viewers about the seats that were missing. Returns how many were.
+    pub async fn reserve_again(&self, event: Uuid, announce: bool) -> AppResult<usize> {
+        let now = self.now();
+        let mut changed = 0;
+        for r in self.codes.live_reservations(event, now).await? {
+            changed += self.closing.reserve(event, &r, announce, now).await?.len();
+        }
+        Ok(changed)
     }
 
     /// Held and booked seat counts of the event now (O(log n) in Redis), loading its lock
@@ -379,7 +404,10 @@ impl App {
     }
 
     /// Mirrors the seats MySQL has taken into Redis (after a Redis restart or for a new event).
+    /// The live codes' reservations go in first, so no hold finds the structure loaded without
+    /// them.
     pub async fn load_locks(&self, event: Uuid) -> AppResult<()> {
+        self.reserve_again(event, false).await?;
         let taken = self.events.taken_seats(event).await?;
         let uses = self.events.live_uses(event).await?;
         self.seat_map.load(event, &taken, &uses, self.now()).await?;

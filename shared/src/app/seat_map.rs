@@ -174,6 +174,7 @@ pub fn status_char(status: SeatStatus) -> char {
         SeatStatus::Held => 'H',
         SeatStatus::Booked => 'B',
         SeatStatus::Blocked => 'X',
+        SeatStatus::Reserved => 'R',
     }
 }
 
@@ -194,8 +195,14 @@ pub struct AreaView {
 
 /// All seats in map order, or only those with `status`, and the general-admission sections'
 /// counts. Statuses come from one atomic read of the lock structure, so a held seat never shows
-/// AVAILABLE nor a free one HELD.
-pub async fn seat_map(app: &App, id: Uuid, status: Option<SeatStatus>) -> AppResult<SeatMap> {
+/// AVAILABLE nor a free one HELD. Seats reserved for `code` show AVAILABLE (as they are to the
+/// code's holder).
+pub async fn seat_map(
+    app: &App,
+    id: Uuid,
+    status: Option<SeatStatus>,
+    code: Option<&str>,
+) -> AppResult<SeatMap> {
     let event = app.event(id).await?;
     let snapshot = app.snapshot(id).await?;
     let current = prices_now(app, &event).await?;
@@ -203,7 +210,11 @@ pub async fn seat_map(app: &App, id: Uuid, status: Option<SeatStatus>) -> AppRes
         .seated()
         .filter_map(|(seat, section)| {
             let key = seat.to_string();
-            let st = snapshot.taken.get(&key).copied().unwrap_or(SeatStatus::Available);
+            let mine = code.is_some() && snapshot.reserved.get(&key).map(String::as_str) == code;
+            let st = match snapshot.taken.get(&key).copied() {
+                Some(SeatStatus::Reserved) if mine => SeatStatus::Available,
+                st => st.unwrap_or(SeatStatus::Available),
+            };
             let face = face_now(&current, section);
             status.is_none_or(|want| want == st).then(|| SeatView {
                 id: key,
@@ -381,8 +392,10 @@ mod tests {
             ("A-1-1", SeatStatus::Held),
             ("FLOOR-2-1", SeatStatus::Held),
         ];
-        let snapshot =
-            SeatSnapshot { taken: taken.iter().map(|(id, st)| (id.to_string(), *st)).collect() };
+        let snapshot = SeatSnapshot {
+            taken: taken.iter().map(|(id, st)| (id.to_string(), *st)).collect(),
+            reserved: Default::default(),
+        };
         let counts: Vec<_> = areas(&event, &snapshot, &HashMap::new())
             .iter()
             .map(|a| (a.section.clone(), a.available, a.held, a.booked))

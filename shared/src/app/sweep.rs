@@ -1,7 +1,7 @@
 //! The scheduled sweep (an EventBridge schedule in AWS, a timer in the local gateway): expires
 //! PENDING bookings past their deadline, settles payments left PROCESSING with what the provider
 //! says, sends refunds their requests did not get through, works on cancelled events (the cancel
-//! job: `cancel_event`), announces holds that lapsed in Redis, lapses waitlist offers not taken and
+//! job: `cancel_event`), announces holds that lapsed in Redis and presale reservations that ended, lapses waitlist offers not taken and
 //! offers freed seats to waitlists, advances every waiting room's
 //! admission, relays each event's seat log to `seat.events` and outbox rows left unsent, and once a
 //! minute puts each active event's seat locks back in line with MySQL (`drift`). Safe
@@ -40,8 +40,10 @@ pub struct SweepReport {
     pub event_cancels: usize,
     /// Freed seats offered to waitlisted buyers.
     pub offers: usize,
-    /// Seats whose locks disagreed with MySQL, put right (`drift`).
+    /// Seats whose locks disagreed with MySQL, put right (`drift`, with reservations missing).
     pub repaired: usize,
+    /// Reserved seats whose code ended, back on general sale.
+    pub unreserved: usize,
 }
 
 /// How often an instance compares each active event's locks with MySQL (a read of every taken
@@ -64,8 +66,12 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let mut lapsed = 0;
     let now = app.now();
     let active = app.sweep.active_events().await?;
+    let mut unreserved = 0;
     for &event in &active {
         lapsed += app.sweep.reap(event, now).await?;
+        // Reserved seats whose code ended are on sale already (by the clock); this clears them
+        // and tells viewers, all of a code's seats in one push.
+        unreserved += app.closing.unreserve(event, None, &[], now).await?.len();
     }
     let mut repaired = 0;
     let last = app.drift_done_at.load(std::sync::atomic::Ordering::Relaxed);
@@ -77,6 +83,7 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
                 app.event(event).await.map(|e| now > e.sales_end_at + chrono::Duration::days(1));
             if matches!(ended, Ok(false)) {
                 repaired += super::drift::repair(app, event).await?;
+                repaired += app.reserve_again(event, true).await?;
             }
         }
     }
@@ -96,6 +103,7 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
         event_cancels,
         offers,
         repaired,
+        unreserved,
     };
     tracing::info!(?report, "sweep");
     Ok(report)

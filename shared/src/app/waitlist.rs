@@ -159,7 +159,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
     if line.is_empty() {
         return Ok(0);
     }
-    let mut picture = app.occupancy(&event, PICTURE_AGE).await?;
+    let mut picture = app.occupancy(&event, PICTURE_AGE, None).await?;
     let mut offered = 0;
     for entry in line {
         // An entry the free seats do not fit waits on; a smaller one behind it may fit.

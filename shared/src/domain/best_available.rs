@@ -33,7 +33,16 @@ impl Occupancy {
 
     /// Marks more seats taken (those a lost race named).
     pub fn mark<'a>(&mut self, event: &Event, taken: impl IntoIterator<Item = &'a str>) {
-        for id in taken {
+        self.set(event, taken, true);
+    }
+
+    /// Marks seats free (reserved ones, to the holder of their code).
+    pub fn unmark<'a>(&mut self, event: &Event, free: impl IntoIterator<Item = &'a str>) {
+        self.set(event, free, false);
+    }
+
+    fn set<'a>(&mut self, event: &Event, seats: impl IntoIterator<Item = &'a str>, taken: bool) {
+        for id in seats {
             if let Some(seat) = SeatId::parse(id) {
                 if let Some(i) = event.sections.iter().position(|s| s.name == seat.section) {
                     let row = match (event.sections[i].capacity, seat.row) {
@@ -44,7 +53,7 @@ impl Occupancy {
                     if let Some(slot) =
                         self.taken[i].get_mut(row).and_then(|r| r.get_mut(seat.number as usize - 1))
                     {
-                        *slot = true;
+                        *slot = taken;
                     }
                 }
             }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::event::Event;
 use super::price::Discount;
+use super::reservation::{reserved_seats, Reservation};
 use super::seat::SeatId;
 use super::RuleError;
 
@@ -63,7 +64,24 @@ pub struct Code {
     pub valid_until: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sections: Option<Vec<String>>,
+    /// Seats set aside for an access code until its `validUntil`, as the organiser named them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reserved_seat_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reserved_sections: Option<Vec<String>>,
+    /// The seats those come to (sorted), served as their number (`reservedSeats`).
+    #[serde(
+        rename = "reservedSeats",
+        serialize_with = "count",
+        skip_deserializing,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub reserved: Vec<String>,
     pub created_at: DateTime<Utc>,
+}
+
+fn count<S: serde::Serializer>(seats: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(seats.len() as u64)
 }
 
 /// What an organiser asks for (`POST /events/{id}/codes`), before the event's rules are applied.
@@ -78,6 +96,8 @@ pub struct CodeSpec {
     pub valid_from: Option<DateTime<Utc>>,
     pub valid_until: Option<DateTime<Utc>>,
     pub sections: Option<Vec<String>>,
+    pub reserved_seat_ids: Option<Vec<String>>,
+    pub reserved_sections: Option<Vec<String>>,
 }
 
 /// A code as a buyer types it, the way it is kept: upper case. `None` if it cannot be a code.
@@ -169,6 +189,19 @@ impl CodeSpec {
                 Some(s)
             }
         };
+        if let Some(s) = self.reserved_sections.as_ref().filter(|s| s.len() > MAX_SECTIONS) {
+            return Err(RuleError::invalid(
+                "reservedSections",
+                format!("at most {MAX_SECTIONS} sections, not {}", s.len()),
+            ));
+        }
+        let reserved = reserved_seats(
+            event,
+            kind,
+            self.valid_until,
+            self.reserved_seat_ids.as_deref(),
+            self.reserved_sections.as_deref(),
+        )?;
         Ok(Code {
             event_id: event.id,
             code,
@@ -181,6 +214,9 @@ impl CodeSpec {
             valid_from: self.valid_from,
             valid_until: self.valid_until,
             sections,
+            reserved_seat_ids: self.reserved_seat_ids,
+            reserved_sections: self.reserved_sections,
+            reserved,
             created_at: now,
         })
     }
@@ -234,6 +270,16 @@ impl Code {
             }
         }
         Ok(())
+    }
+
+    /// The seats the code sets aside, while it lives (`None`: it reserves none).
+    pub fn reservation(&self) -> Option<Reservation> {
+        let until = self.valid_until?;
+        (!self.reserved.is_empty()).then(|| Reservation {
+            code: self.code.clone(),
+            until,
+            seats: self.reserved.clone(),
+        })
     }
 
     /// The one section best available should look in for this code when the buyer named none:

@@ -15,6 +15,7 @@ pub mod presale;
 pub mod price;
 pub mod queue;
 pub mod report;
+pub mod reservation;
 pub mod seat;
 pub mod settlement;
 pub mod ticket;

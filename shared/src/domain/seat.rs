@@ -70,6 +70,9 @@ pub enum SeatStatus {
     Booked,
     /// Taken off sale by an admin (a kill for a camera, the sound desk, house seats).
     Blocked,
+    /// Set aside for a presale's access code until the code's end (shown as it is to the code's
+    /// holder: `?code=`).
+    Reserved,
 }
 
 impl SeatStatus {
@@ -79,13 +82,20 @@ impl SeatStatus {
             SeatStatus::Held => "HELD",
             SeatStatus::Booked => "BOOKED",
             SeatStatus::Blocked => "BLOCKED",
+            SeatStatus::Reserved => "RESERVED",
         }
     }
 
     pub fn parse(s: &str) -> Option<SeatStatus> {
-        [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked, SeatStatus::Blocked]
-            .into_iter()
-            .find(|st| st.as_str() == s)
+        [
+            SeatStatus::Available,
+            SeatStatus::Held,
+            SeatStatus::Booked,
+            SeatStatus::Blocked,
+            SeatStatus::Reserved,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
     }
 }
 

@@ -149,8 +149,8 @@ pub async fn seat_history(app: Arc<App>, req: Request) -> HandlerResult {
     json(200, &json!({ "items": items }))
 }
 
-/// `GET /api/v1/events/{eventId}/seats?status=&view=`: 200 the whole map `{eventId, seats,
-/// generalAdmission}`; `view=layout` the seats without statuses (cacheable for good);
+/// `GET /api/v1/events/{eventId}/seats?status=&view=&code=`: 200 the whole map `{eventId, seats,
+/// generalAdmission}` (seats reserved for `code` as they are to its holder); `view=layout` the seats without statuses (cacheable for good);
 /// `view=status` one status character per layout seat, a moment old. Each with an `ETag` (304 for
 /// a matching `If-None-Match`), gzip'd for a client that accepts it.
 pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
@@ -161,7 +161,18 @@ pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
             SeatStatus::parse(&s).ok_or_else(|| {
                 Problem::bad_request(
                     "INVALID_QUERY",
-                    "status must be AVAILABLE, HELD, BOOKED or BLOCKED",
+                    "status must be AVAILABLE, HELD, BOOKED, BLOCKED or RESERVED",
+                )
+            })
+        })
+        .transpose()?;
+    // A presale's access code: the seats it reserves show as they are to its holder.
+    let code = query(&req, "code")
+        .map(|c| {
+            crate::domain::code::normalise(&c).ok_or_else(|| {
+                Problem::bad_request(
+                    "INVALID_QUERY",
+                    "code must be 1 to 32 letters, digits, - or _",
                 )
             })
         })
@@ -184,6 +195,6 @@ pub async fn seats(app: Arc<App>, req: Request) -> HandlerResult {
             ))
         }
     }
-    let map = seat_map::seat_map(&app, id, status).await?;
+    let map = seat_map::seat_map(&app, id, status, code.as_deref()).await?;
     super::encoded(&req, &seat_map::Encoded::new(&map, false)?, "no-cache")
 }

@@ -3,7 +3,8 @@
 --       6 owned hash (user -> booked seats they hold), 7 the code's uses (zset: owner -> until ms,
 --       the booked score once paid; read only with a code), then per seat, in the order of the seat
 --       ids in ARGV: its lock key (value: hold id) and its section's tier zset (seat -> tier band +
---       until ms: a seat live at a counted tier; see below).
+--       until ms: a seat live at a counted tier; see below), and last the reservations hash (seat ->
+--       'until ms,code': seats set aside for a presale's access code; reserve.lua).
 -- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
 --       8 ticket cap (held, pending and held tickets in all; 0: none), 9 the code's max uses (0: no
 --       code), 10 the code, 11 its percent off, 12 its amount off, 13 the tier band, then the n seat
@@ -23,7 +24,8 @@ elseif loaded == 'closed' then
   return {'CLOSED'}
 end
 local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = (#KEYS - 7) / 2
+local n = (#KEYS - 8) / 2
+local R = KEYS[#KEYS]
 local S, band = 13, tonumber(ARGV[13])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local mine = redis.call('ZCARD', KEYS[3])
@@ -47,12 +49,23 @@ if uses > 0 then
 end
 -- A seat is busy while its lock lives and the map has it taken past `now`: the caller's clock
 -- decides when a hold lapsed, as it does for every read of the map (a lapsed hold the sweep took
--- off the map is free, whatever is left of its lock).
+-- off the map is free, whatever is left of its lock). A seat reserved for a code until after `now`
+-- is busy to every hold but one naming that code (ARGV[10]).
 local busy = {}
+local reserved = redis.call('EXISTS', R) == 1
 for i = 1, n do
+  if reserved then
+    local r = redis.call('HGET', R, ARGV[S + i])
+    if r then
+      local until_ms, code = string.match(r, '^(%d+),(.*)$')
+      if tonumber(until_ms) > now and code ~= ARGV[10] then
+        busy[#busy + 1] = ARGV[S + i]
+      end
+    end
+  end
   if redis.call('EXISTS', KEYS[6 + 2 * i]) == 1 then
     local until_ms = redis.call('ZSCORE', KEYS[2], ARGV[S + i])
-    if until_ms and tonumber(until_ms) > now then
+    if until_ms and tonumber(until_ms) > now and busy[#busy] ~= ARGV[S + i] then
       busy[#busy + 1] = ARGV[S + i]
     end
   end

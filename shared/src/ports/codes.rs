@@ -8,11 +8,29 @@ use uuid::Uuid;
 
 use super::BackendResult;
 use crate::domain::code::Code;
+use crate::domain::reservation::Reservation;
+
+/// What storing a new code came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    Made,
+    /// The event has (or had) a code of that name.
+    NameTaken,
+    /// These of its seats are reserved by another live code already.
+    SeatsReserved(Vec<String>),
+}
 
 #[async_trait]
 pub trait CodeStore: Send + Sync {
-    /// Stores a new code, made by `by`; `false` if the event has (or had) a code of that name.
-    async fn insert(&self, code: &Code, by: &str) -> BackendResult<bool>;
+    /// Stores a new code, made by `by`, unless the event has (or had) a code of that name or a
+    /// live code of the event reserves some of its seats.
+    async fn insert(&self, code: &Code, by: &str) -> BackendResult<Inserted>;
+    /// The seats the event's live codes set aside at `now` (the lock structure's reservations).
+    async fn live_reservations(
+        &self,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<Reservation>>;
     /// The code of the event by its (upper-case) name, with its uses; `None` if unknown or deleted.
     async fn get(&self, event: Uuid, code: &str) -> BackendResult<Option<Code>>;
     /// The event's codes (not deleted) in name order after `after`, at most `limit`.

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::BackendResult;
 use crate::domain::report::{CancelPreview, CancelProgress};
+use crate::domain::reservation::Reservation;
 use crate::domain::tier::SeatPrice;
 use crate::domain::{Booking, BookingStatus, Event, Hold, SeatStatus};
 
@@ -146,6 +147,8 @@ pub enum HoldLookup {
 #[derive(Debug, Clone, Default)]
 pub struct SeatSnapshot {
     pub taken: std::collections::HashMap<String, SeatStatus>,
+    /// The code each `RESERVED` seat of `taken` is set aside for.
+    pub reserved: std::collections::HashMap<String, String>,
 }
 
 /// Seat holds with TTL (Redis), the fast all-or-nothing gate in front of the system of record, and
@@ -240,9 +243,30 @@ pub trait SeatMap: Send + Sync {
     ) -> BackendResult<Vec<Vec<u32>>>;
 }
 
-/// Taking seats off sale in the lock structure (blocks), and closing a cancelled event to holds.
+/// Taking seats off sale in the lock structure (blocks, a presale's reservations), and closing a
+/// cancelled event to holds.
 #[async_trait]
 pub trait SeatClosing: Send + Sync {
+    /// Sets the reservation's seats aside for its code until its end, in one step (seats set aside
+    /// for it already stay as they are); `announce`: a `SeatsReserved` entry in the seat log for
+    /// those that changed and are free (not when rebuilding the structure). Returns those changed.
+    async fn reserve(
+        &self,
+        event: Uuid,
+        reservation: &Reservation,
+        announce: bool,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>>;
+    /// Puts reserved seats back on general sale in one step, with one `SeatsUnreserved` entry for
+    /// those free: `code`'s among `seats` (a deleted code), or, with no code, every reservation
+    /// ended by `now`. Returns the seats that changed.
+    async fn unreserve(
+        &self,
+        event: Uuid,
+        code: Option<&str>,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>>;
     /// Takes seats off sale, all or none (seats blocked already count as done).
     async fn block(
         &self,

@@ -14,7 +14,7 @@ pub mod tickets;
 pub mod waitlist;
 
 pub use clock::Clock;
-pub use codes::CodeStore;
+pub use codes::{CodeStore, Inserted};
 pub use history::History;
 pub use inventory::{
     BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, LiveUse,

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use super::{Memory, State};
 use crate::domain::code::Code;
+use crate::domain::reservation::Reservation;
 use crate::domain::Booking;
-use crate::ports::{BackendResult, CodeStore};
+use crate::ports::{BackendResult, CodeStore, Inserted};
 
 impl State {
     /// Takes a live use of `code` for `owner` until `until` if fewer than `max` are live at `now`.
@@ -77,16 +78,43 @@ impl State {
     }
 }
 
+/// The seats the event's codes, neither deleted nor ended at `now`, set aside.
+fn live_reservations(s: &State, event: Uuid, now: DateTime<Utc>) -> Vec<Reservation> {
+    s.codes
+        .values()
+        .filter(|(c, gone)| c.event_id == event && !gone)
+        .filter_map(|(c, _)| c.reservation())
+        .filter(|r| r.live(now))
+        .collect()
+}
+
 #[async_trait]
 impl CodeStore for Memory {
-    async fn insert(&self, code: &Code, _by: &str) -> BackendResult<bool> {
+    async fn insert(&self, code: &Code, _by: &str) -> BackendResult<Inserted> {
         let mut s = self.state();
+        let mut clash: Vec<String> = live_reservations(&s, code.event_id, code.created_at)
+            .into_iter()
+            .flat_map(|r| r.seats)
+            .filter(|seat| code.reserved.contains(seat))
+            .collect();
+        if !clash.is_empty() {
+            clash.sort();
+            return Ok(Inserted::SeatsReserved(clash));
+        }
         let key = (code.event_id, code.code.clone());
         if s.codes.contains_key(&key) {
-            return Ok(false);
+            return Ok(Inserted::NameTaken);
         }
         s.codes.insert(key, (code.clone(), false));
-        Ok(true)
+        Ok(Inserted::Made)
+    }
+
+    async fn live_reservations(
+        &self,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<Reservation>> {
+        Ok(live_reservations(&self.state(), event, now))
     }
 
     async fn get(&self, event: Uuid, code: &str) -> BackendResult<Option<Code>> {

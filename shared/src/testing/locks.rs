@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Lock, Memory, State};
+use crate::domain::reservation::Reservation;
 use crate::domain::tier::{self, SeatPrice};
 use crate::domain::{Booking, Event, Hold, MessageKind, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
@@ -27,7 +28,7 @@ impl State {
     }
 
     /// Whether `lock` still holds its seat at `now`.
-    fn live(lock: &Lock, now: DateTime<Utc>) -> bool {
+    pub(super) fn live(lock: &Lock, now: DateTime<Utc>) -> bool {
         lock.until.is_none_or(|u| u > now)
     }
 
@@ -100,7 +101,9 @@ impl SeatHolds for Memory {
             .seat_ids
             .iter()
             .filter(|seat| {
-                s.lock_of(e, seat, now).is_some() || s.blocked.contains(&(e, seat.to_string()))
+                s.lock_of(e, seat, now).is_some()
+                    || s.blocked.contains(&(e, seat.to_string()))
+                    || s.reserved_for(e, seat, now).is_some_and(|c| Some(c) != hold.code.as_deref())
             })
             .cloned()
             .collect();
@@ -258,6 +261,12 @@ impl SeatMap for Memory {
                 snapshot.taken.insert(seat.clone(), SeatStatus::Blocked);
             }
         }
+        for ((e, seat), (code, until)) in &s.reserved {
+            if *e == event && now < *until && !snapshot.taken.contains_key(seat) {
+                snapshot.taken.insert(seat.clone(), SeatStatus::Reserved);
+                snapshot.reserved.insert(seat.clone(), code.clone());
+            }
+        }
         Ok(Some(snapshot))
     }
 
@@ -308,6 +317,26 @@ impl SeatMap for Memory {
 
 #[async_trait]
 impl SeatClosing for Memory {
+    async fn reserve(
+        &self,
+        event: Uuid,
+        reservation: &Reservation,
+        announce: bool,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        Ok(self.state().reserve(event, reservation, announce, now))
+    }
+
+    async fn unreserve(
+        &self,
+        event: Uuid,
+        code: Option<&str>,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        Ok(self.state().unreserve(event, code, seats, now))
+    }
+
     async fn block(
         &self,
         event: Uuid,

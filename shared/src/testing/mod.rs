@@ -12,6 +12,7 @@ mod holders;
 mod locks;
 mod orders;
 mod payments;
+mod reserve;
 mod rest;
 mod tickets;
 mod waitlist;
@@ -80,6 +81,8 @@ pub(crate) struct State {
     pub closed: HashSet<Uuid>,
     pub locks: HashMap<(Uuid, String), Lock>,
     pub blocked: HashSet<(Uuid, String)>,
+    /// Seats set aside for a code: (event, seat) -> (code, until).
+    pub reserved: HashMap<(Uuid, String), (String, DateTime<Utc>)>,
     pub holds: HashMap<Uuid, Hold>,
     pub seat_log: HashMap<Uuid, Vec<SeatLogEntry>>,
     /// The live uses of each code: owner (a hold or a booking) -> until (`None`: paid for).

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::{duplicate_key, fault, parse_status, parse_uuid};
 use crate::domain::code::{Code, CodeKind};
+use crate::domain::reservation::Reservation;
 use crate::domain::Booking;
-use crate::ports::{BackendResult, CodeStore};
+use crate::ports::{BackendResult, CodeStore, Inserted};
 
 /// The [`CodeStore`] over one pool.
 #[derive(Clone)]
@@ -32,8 +33,8 @@ macro_rules! code_rows {
         sqlx::query_as!(
             CodeRow,
             "SELECT event_id, code, CAST(kind AS CHAR) AS `kind!`, max_uses, used, percent_off, \
-             amount_off_cents, max_tickets_per_use, valid_from, valid_until, sections, created_at \
-             FROM event_codes " + $rest
+             amount_off_cents, max_tickets_per_use, valid_from, valid_until, sections, \
+             reserved_seat_ids, reserved_sections, reserved_seats, created_at FROM event_codes " + $rest
             $(, $arg)*
         )
     };
@@ -53,17 +54,26 @@ struct CodeRow {
     valid_from: Option<NaiveDateTime>,
     valid_until: Option<NaiveDateTime>,
     sections: Option<String>,
+    reserved_seat_ids: Option<String>,
+    reserved_sections: Option<String>,
+    reserved_seats: Option<String>,
     created_at: NaiveDateTime,
+}
+
+/// A JSON array column's list (`None`: NULL).
+fn list(column: Option<String>) -> Result<Option<Vec<String>>, sqlx::Error> {
+    column
+        .map(|v| serde_json::from_str(&v).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
+}
+
+/// A list as a JSON array column.
+fn column(list: Option<&Vec<String>>) -> Option<String> {
+    list.map(|s| serde_json::json!(s).to_string())
 }
 
 impl CodeRow {
     fn code(self) -> Result<Code, sqlx::Error> {
-        let sections = match self.sections {
-            None => None,
-            Some(v) => {
-                Some(serde_json::from_str(&v).map_err(|e| sqlx::Error::Decode(Box::new(e)))?)
-            }
-        };
         Ok(Code {
             event_id: parse_uuid(&self.event_id)?,
             code: self.code,
@@ -75,7 +85,10 @@ impl CodeRow {
             max_tickets_per_use: self.max_tickets_per_use,
             valid_from: self.valid_from.map(|t| t.and_utc()),
             valid_until: self.valid_until.map(|t| t.and_utc()),
-            sections,
+            sections: list(self.sections)?,
+            reserved_seat_ids: list(self.reserved_seat_ids)?,
+            reserved_sections: list(self.reserved_sections)?,
+            reserved: list(self.reserved_seats)?.unwrap_or_default(),
             created_at: self.created_at.and_utc(),
         })
     }
@@ -83,13 +96,49 @@ impl CodeRow {
 
 #[async_trait]
 impl CodeStore for MySqlCodes {
-    async fn insert(&self, code: &Code, by: &str) -> BackendResult<bool> {
-        let mut conn = self.pool.acquire().await.map_err(fault("storing a code"))?;
-        match insert_code(&mut conn, code, by).await {
-            Ok(()) => Ok(true),
-            Err(e) if duplicate_key(&e) => Ok(false),
-            Err(e) => Err(fault("storing a code")(e)),
+    async fn insert(&self, code: &Code, by: &str) -> BackendResult<Inserted> {
+        let what = "storing a code";
+        let mut tx = self.pool.begin().await.map_err(fault(what))?;
+        if !code.reserved.is_empty() {
+            // Codes that reserve seats are made one at a time per event (the event's row lock), so
+            // two never set aside the same seat.
+            sqlx::query!(
+                "SELECT id FROM events WHERE id = ? FOR UPDATE",
+                code.event_id.to_string()
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fault(what))?;
+            let mine: std::collections::HashSet<&str> =
+                code.reserved.iter().map(String::as_str).collect();
+            let mut clash: Vec<String> = live_reservations(&mut tx, code.event_id, code.created_at)
+                .await
+                .map_err(fault(what))?
+                .into_iter()
+                .flat_map(|r| r.seats)
+                .filter(|s| mine.contains(s.as_str()))
+                .collect();
+            if !clash.is_empty() {
+                clash.sort();
+                return Ok(Inserted::SeatsReserved(clash));
+            }
         }
+        match insert_code(&mut tx, code, by).await {
+            Ok(()) => {}
+            Err(e) if duplicate_key(&e) => return Ok(Inserted::NameTaken),
+            Err(e) => return Err(fault(what)(e)),
+        }
+        tx.commit().await.map_err(fault(what))?;
+        Ok(Inserted::Made)
+    }
+
+    async fn live_reservations(
+        &self,
+        event: Uuid,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<Reservation>> {
+        let mut conn = self.pool.acquire().await.map_err(fault("reading reservations"))?;
+        live_reservations(&mut conn, event, now).await.map_err(fault("reading reservations"))
     }
 
     async fn get(&self, event: Uuid, code: &str) -> BackendResult<Option<Code>> {
@@ -142,11 +191,12 @@ pub(super) async fn insert_code(
     code: &Code,
     by: &str,
 ) -> Result<(), sqlx::Error> {
-    let sections = code.sections.as_ref().map(|s| serde_json::json!(s).to_string());
+    let reserved = (!code.reserved.is_empty()).then_some(&code.reserved);
     sqlx::query!(
         "INSERT INTO event_codes (event_id, code, kind, max_uses, percent_off, amount_off_cents, \
-         max_tickets_per_use, valid_from, valid_until, sections, created_by, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         max_tickets_per_use, valid_from, valid_until, sections, reserved_seat_ids, \
+         reserved_sections, reserved_seats, created_by, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         code.event_id.to_string(),
         code.code,
         code.kind.as_str(),
@@ -156,13 +206,42 @@ pub(super) async fn insert_code(
         code.max_tickets_per_use,
         code.valid_from,
         code.valid_until,
-        sections,
+        column(code.sections.as_ref()),
+        column(code.reserved_seat_ids.as_ref()),
+        column(code.reserved_sections.as_ref()),
+        column(reserved),
         by,
         code.created_at,
     )
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The seats the event's live codes (not deleted, not ended at `now`) set aside.
+async fn live_reservations(
+    conn: &mut MySqlConnection,
+    event: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<Reservation>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT code, valid_until AS `valid_until!`, reserved_seats AS `reserved_seats!` \
+         FROM event_codes WHERE event_id = ? AND deleted_at IS NULL AND valid_until > ? \
+         AND reserved_seats IS NOT NULL",
+        event.to_string(),
+        now
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Reservation {
+                code: r.code,
+                until: r.valid_until.and_utc(),
+                seats: list(Some(r.reserved_seats))?.unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// Takes a use of the booking's code in its transaction; `false` if every use is taken (the final

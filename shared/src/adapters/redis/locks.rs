@@ -44,6 +44,7 @@ impl SeatHolds for RedisSeats {
         for k in self.seat_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
+        inv.key(self.key("rsv", e, None));
         let (percent, amount) = hold.discount.parts();
         inv.arg(hold.id.to_string())
             .arg(&hold.user_id)
@@ -301,7 +302,7 @@ impl SeatMap for RedisSeats {
         now: DateTime<Utc>,
     ) -> BackendResult<Option<SeatSnapshot>> {
         // A plain pipeline, not a script: the reply can be large, and a script would copy it.
-        let (loaded, flat): (bool, Vec<String>) = redis::pipe()
+        let (loaded, flat, reservations): (bool, Vec<String>, Vec<String>) = redis::pipe()
             .exists(self.key("loaded", event, None))
             .cmd("ZRANGE")
             .arg(self.key("held", event, None))
@@ -309,13 +310,14 @@ impl SeatMap for RedisSeats {
             .arg("+inf")
             .arg("BYSCORE")
             .arg("WITHSCORES")
+            .hgetall(self.key("rsv", event, None))
             .query_async(&mut self.connection().await?)
             .await
             .map_err(fault("reading the seat map"))?;
         if !loaded {
             return Ok(None);
         }
-        Ok(Some(SeatSnapshot {
+        let mut snapshot = SeatSnapshot {
             taken: flat
                 .chunks_exact(2)
                 .map(|p| {
@@ -330,7 +332,18 @@ impl SeatMap for RedisSeats {
                     (p[0].clone(), status)
                 })
                 .collect(),
-        }))
+            reserved: Default::default(),
+        };
+        // A free seat set aside for a code until after `now` is RESERVED (as hold.lua judges it).
+        for p in reservations.chunks_exact(2) {
+            let Some((until, code)) = p[1].split_once(',') else { continue };
+            let live = until.parse::<i64>().is_ok_and(|u| u > millis(now));
+            if live && !snapshot.taken.contains_key(&p[0]) {
+                snapshot.taken.insert(p[0].clone(), SeatStatus::Reserved);
+                snapshot.reserved.insert(p[0].clone(), code.to_string());
+            }
+        }
+        Ok(Some(snapshot))
     }
 
     async fn counts(&self, event: Uuid, now: DateTime<Utc>) -> BackendResult<Option<(u32, u32)>> {

@@ -10,6 +10,8 @@
 //!   booked seats they hold, for `maxTicketsPerUser` (with their `user:{E}` seats);
 //! - `holdrec:{E}:<hold>`: the hold record; `log:{E}`: the stream of seat changes (an outbox);
 //! - `loaded:{E}`: set once the structure mirrors the system of record;
+//! - `rsv:{E}`: hash seat -> `<until ms>,<code>` of seats set aside for a presale's access code,
+//!   and `rsvat:{E}`: sorted set seat -> until ms of the same, for the sweep to find ended ones;
 //! - `tier:{E}:<section>`: sorted set seat -> tier j x [`TIER_BAND`] + expiry ms (a paid seat: the
 //!   band's top) of the section's seats live at a counted price tier (`untilSold`), which hold.lua
 //!   counts when it prices a seat.
@@ -62,6 +64,7 @@ struct Scripts {
     rate: Script,
     queue: Script,
     give: Script,
+    reserve: Script,
 }
 
 /// The [`crate::ports::SeatLocks`] and [`crate::ports::SeatLog`] adapter. Cheap to clone: one
@@ -197,6 +200,7 @@ impl RedisSeats {
                 counts: Script::new(include_str!("../../lua/counts.lua")),
                 reap: Script::new(include_str!("../../lua/reap.lua")),
                 block: Script::new(include_str!("../../lua/block.lua")),
+                reserve: Script::new(include_str!("../../lua/reserve.lua")),
                 rate: Script::new(include_str!("../../lua/rate.lua")),
                 queue: Script::new(include_str!("../../lua/queue.lua")),
                 give: Script::new(include_str!("../../lua/give.lua")),
@@ -296,6 +300,35 @@ impl RedisSeats {
             .await
             .map_err(fault("moving a hold"))?;
         Ok(done == 1)
+    }
+
+    /// Runs reserve.lua (`mode`: reserve, unreserve, lapse) over the seats, for the code until its
+    /// end (ms; reserve only).
+    pub(super) async fn reservations(
+        &self,
+        mode: &str,
+        event: Uuid,
+        (code, until): (&str, i64),
+        announce: bool,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        let mut inv = self.scripts.reserve.prepare_invoke();
+        inv.key(self.key("rsv", event, None))
+            .key(self.key("rsvat", event, None))
+            .key(self.key("held", event, None))
+            .key(self.log_key(event));
+        inv.arg(mode)
+            .arg(millis(now))
+            .arg(event.to_string())
+            .arg(LOG_MAX_LEN)
+            .arg(code)
+            .arg(until)
+            .arg(if announce { "1" } else { "0" });
+        for s in seats {
+            inv.arg(s);
+        }
+        inv.invoke_async(&mut self.connection().await?).await.map_err(fault("reserving seats"))
     }
 
     /// Runs block.lua (`mode`: block, unblock, close) over the seats.

@@ -7,6 +7,7 @@ use redis::AsyncCommands;
 use uuid::Uuid;
 
 use super::{fault, millis, RedisSeats, BOOKED_SCORE, LOG_MAX_LEN};
+use crate::domain::reservation::Reservation;
 use crate::domain::Hold;
 use crate::ports::{
     BackendError, BackendResult, BlockOutcome, HoldLookup, SeatClosing, SeatHolds, SeatSweep,
@@ -14,6 +15,30 @@ use crate::ports::{
 
 #[async_trait]
 impl SeatClosing for RedisSeats {
+    async fn reserve(
+        &self,
+        event: Uuid,
+        r: &Reservation,
+        announce: bool,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        let until = millis(r.until);
+        self.reservations("reserve", event, (&r.code, until), announce, &r.seats, now).await
+    }
+
+    async fn unreserve(
+        &self,
+        event: Uuid,
+        code: Option<&str>,
+        seats: &[String],
+        now: DateTime<Utc>,
+    ) -> BackendResult<Vec<String>> {
+        match code {
+            Some(code) => self.reservations("unreserve", event, (code, 0), true, seats, now).await,
+            None => self.reservations("lapse", event, ("", 0), true, &[], now).await,
+        }
+    }
+
     async fn block(
         &self,
         event: Uuid,

@@ -218,7 +218,7 @@ async fn the_sweep_books_again_what_mysql_sold_and_frees_what_it_cancelled_once_
     t.holds.mark_booked(&gone, now).await.unwrap();
     let report = crate::app::sweep::sweep(&t).await.unwrap();
     assert_eq!(report.repaired, 3);
-    let map = crate::app::seat_map::seat_map(&t, e.id, None).await.unwrap();
+    let map = crate::app::seat_map::seat_map(&t, e.id, None, None).await.unwrap();
     let status = |id: &str| map.seats.iter().find(|s| s.id == id).unwrap().status;
     assert_eq!(
         [status("A-1-1"), status("A-1-2"), status("A-1-3")],

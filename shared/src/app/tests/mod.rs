@@ -8,6 +8,7 @@ mod payments;
 mod presale;
 mod prices;
 mod refunds;
+mod reserved;
 mod sale_rules;
 mod tickets;
 mod tiers;

@@ -86,7 +86,7 @@ async fn a_quote_is_kept_from_hold_to_payment_and_the_map_shows_the_price_now() 
     let pending = book(&t, e.id, "ann", &["A-1-1", "A-1-2"]).await;
     assert_eq!(pending.total_cents, 6000, "the pending booking pays what the hold quoted");
     // The first tier is taken by a pending booking: the map offers the second.
-    let map = seat_map(&t, e.id, Some(SeatStatus::Available)).await.unwrap();
+    let map = seat_map(&t, e.id, Some(SeatStatus::Available), None).await.unwrap();
     assert!(map.seats.iter().all(|s| s.price_cents == 4000), "{:?}", map.seats[0]);
     let h = hold(&t, e.id, "bob", &["A-1-3", "A-1-4", "A-1-5"]).await;
     assert_eq!(h.prices, [SeatPrice { price_cents: 4000, tier: Some(2) }; 3]);
@@ -97,6 +97,6 @@ async fn a_quote_is_kept_from_hold_to_payment_and_the_map_shows_the_price_now() 
     assert_eq!(h.prices[0].tier, Some(2));
     // Two days on, the unpaid booking and the holds have lapsed: the first tier is open again.
     t.pass(Duration::days(2));
-    let map = seat_map(&t, e.id, Some(SeatStatus::Available)).await.unwrap();
+    let map = seat_map(&t, e.id, Some(SeatStatus::Available), None).await.unwrap();
     assert!(map.seats.iter().all(|s| s.price_cents == 3000));
 }

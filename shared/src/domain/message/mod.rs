@@ -35,6 +35,10 @@ pub enum MessageKind {
     SeatsBooked,
     SeatsBlocked,
     SeatsUnblocked,
+    /// Seats set aside for a presale's access code (`RESERVED` to everyone else).
+    SeatsReserved,
+    /// Reserved seats back on general sale: the code ended or was deleted.
+    SeatsUnreserved,
     PaymentSucceeded,
     PaymentFailed,
     PaymentRefunded,
@@ -51,7 +55,7 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 20] = [
+    pub const ALL: [MessageKind; 22] = [
         MessageKind::BookingCreated,
         MessageKind::BookingConfirmed,
         MessageKind::BookingCancelled,
@@ -62,6 +66,8 @@ impl MessageKind {
         MessageKind::SeatsBooked,
         MessageKind::SeatsBlocked,
         MessageKind::SeatsUnblocked,
+        MessageKind::SeatsReserved,
+        MessageKind::SeatsUnreserved,
         MessageKind::PaymentSucceeded,
         MessageKind::PaymentFailed,
         MessageKind::PaymentRefunded,
@@ -86,6 +92,8 @@ impl MessageKind {
             MessageKind::SeatsBooked => "SeatsBooked",
             MessageKind::SeatsBlocked => "SeatsBlocked",
             MessageKind::SeatsUnblocked => "SeatsUnblocked",
+            MessageKind::SeatsReserved => "SeatsReserved",
+            MessageKind::SeatsUnreserved => "SeatsUnreserved",
             MessageKind::PaymentSucceeded => "PaymentSucceeded",
             MessageKind::PaymentFailed => "PaymentFailed",
             MessageKind::PaymentRefunded => "PaymentRefunded",
@@ -122,7 +130,9 @@ impl MessageKind {
             | MessageKind::SeatsReleased
             | MessageKind::SeatsBooked
             | MessageKind::SeatsBlocked
-            | MessageKind::SeatsUnblocked => SEAT_EVENTS,
+            | MessageKind::SeatsUnblocked
+            | MessageKind::SeatsReserved
+            | MessageKind::SeatsUnreserved => SEAT_EVENTS,
             MessageKind::PaymentSucceeded
             | MessageKind::PaymentFailed
             | MessageKind::PaymentRefunded
@@ -138,6 +148,8 @@ impl MessageKind {
             MessageKind::SeatsBooked => Some(SeatStatus::Booked),
             MessageKind::SeatsBlocked => Some(SeatStatus::Blocked),
             MessageKind::SeatsUnblocked => Some(SeatStatus::Available),
+            MessageKind::SeatsReserved => Some(SeatStatus::Reserved),
+            MessageKind::SeatsUnreserved => Some(SeatStatus::Available),
             _ => None,
         }
     }
@@ -163,6 +175,8 @@ pub enum Message {
     SeatsBooked(SeatsChanged),
     SeatsBlocked(SeatsChanged),
     SeatsUnblocked(SeatsChanged),
+    SeatsReserved(SeatsChanged),
+    SeatsUnreserved(SeatsChanged),
     PaymentSucceeded(PaymentChanged),
     PaymentFailed(PaymentChanged),
     PaymentRefunded(PaymentChanged),
@@ -189,6 +203,8 @@ impl Message {
             M::SeatsBooked(_) => MessageKind::SeatsBooked,
             M::SeatsBlocked(_) => MessageKind::SeatsBlocked,
             M::SeatsUnblocked(_) => MessageKind::SeatsUnblocked,
+            M::SeatsReserved(_) => MessageKind::SeatsReserved,
+            M::SeatsUnreserved(_) => MessageKind::SeatsUnreserved,
             M::PaymentSucceeded(_) => MessageKind::PaymentSucceeded,
             M::PaymentFailed(_) => MessageKind::PaymentFailed,
             M::PaymentRefunded(_) => MessageKind::PaymentRefunded,
@@ -202,7 +218,7 @@ impl Message {
         }
     }
 
-    /// The seat message of `kind` (one of the five seat types) with `seats`; `None` for other types.
+    /// The seat message of `kind` (one of the seven seat types) with `seats`; `None` for other types.
     pub fn seats(kind: MessageKind, seats: SeatsChanged) -> Option<Message> {
         Some(match kind {
             MessageKind::SeatsHeld => Message::SeatsHeld(seats),
@@ -210,6 +226,8 @@ impl Message {
             MessageKind::SeatsBooked => Message::SeatsBooked(seats),
             MessageKind::SeatsBlocked => Message::SeatsBlocked(seats),
             MessageKind::SeatsUnblocked => Message::SeatsUnblocked(seats),
+            MessageKind::SeatsReserved => Message::SeatsReserved(seats),
+            MessageKind::SeatsUnreserved => Message::SeatsUnreserved(seats),
             _ => return None,
         })
     }
@@ -222,7 +240,9 @@ impl Message {
             | M::SeatsReleased(s)
             | M::SeatsBooked(s)
             | M::SeatsBlocked(s)
-            | M::SeatsUnblocked(s) => Some(s),
+            | M::SeatsUnblocked(s)
+            | M::SeatsReserved(s)
+            | M::SeatsUnreserved(s) => Some(s),
             _ => None,
         }
     }

@@ -5,10 +5,13 @@ use serde::Deserialize;
 
 use super::integral;
 use crate::domain::code::{CodeSpec, MAX_CODE_LEN, MAX_SECTIONS};
+use crate::domain::reservation::MAX_RESERVED_IDS;
 use crate::domain::RuleError;
 
 /// Longest section name a code's `sections` may carry.
 const SECTION_MAX: usize = 64;
+/// Longest seat id `reservedSeatIds` may carry (as a hold's `seatIds`).
+const SEAT_ID_MAX: usize = 64;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -29,6 +32,10 @@ pub struct CodeBody {
     pub valid_until: Option<DateTime<Utc>>,
     #[serde(default)]
     pub sections: Option<Vec<String>>,
+    #[serde(default)]
+    pub reserved_seat_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub reserved_sections: Option<Vec<String>>,
 }
 
 impl TryFrom<CodeBody> for CodeSpec {
@@ -39,11 +46,23 @@ impl TryFrom<CodeBody> for CodeSpec {
         if b.code.len() > MAX_CODE_LEN {
             return Err(RuleError::invalid("code", format!("at most {MAX_CODE_LEN} characters")));
         }
-        if let Some(s) = &b.sections {
-            if s.len() > MAX_SECTIONS || s.iter().any(|n| n.len() > SECTION_MAX) {
+        for (field, names) in
+            [("sections", &b.sections), ("reservedSections", &b.reserved_sections)]
+        {
+            if let Some(s) = names {
+                if s.len() > MAX_SECTIONS || s.iter().any(|n| n.len() > SECTION_MAX) {
+                    return Err(RuleError::invalid(
+                        field,
+                        format!("at most {MAX_SECTIONS} names of at most {SECTION_MAX} characters"),
+                    ));
+                }
+            }
+        }
+        if let Some(ids) = &b.reserved_seat_ids {
+            if ids.len() > MAX_RESERVED_IDS || ids.iter().any(|n| n.len() > SEAT_ID_MAX) {
                 return Err(RuleError::invalid(
-                    "sections",
-                    format!("at most {MAX_SECTIONS} names of at most {SECTION_MAX} characters"),
+                    "reservedSeatIds",
+                    format!("at most {MAX_RESERVED_IDS} ids of at most {SEAT_ID_MAX} characters"),
                 ));
             }
         }
@@ -57,6 +76,8 @@ impl TryFrom<CodeBody> for CodeSpec {
             valid_from: b.valid_from,
             valid_until: b.valid_until,
             sections: b.sections,
+            reserved_seat_ids: b.reserved_seat_ids,
+            reserved_sections: b.reserved_sections,
         })
     }
 }
