@@ -459,11 +459,27 @@ pub async fn queue_baseline(redis: &str, concurrency: usize, time: Duration) -> 
                         let now = chrono::Utc::now();
                         let ok = if op == "join" {
                             let i = joined.fetch_add(1, Ordering::Relaxed);
-                            seats.join(&event, &format!("u{i}"), now, limit).await.is_ok()
+                            seats
+                                .join(
+                                    booking_core::domain::queue::Line::general(&event),
+                                    &format!("u{i}"),
+                                    now,
+                                    limit,
+                                )
+                                .await
+                                .is_ok()
                         } else {
                             let i = rand::thread_rng()
                                 .gen_range(0..joined.load(Ordering::Relaxed).max(1));
-                            seats.poll(&event, &format!("u{i}"), now, limit).await.is_ok()
+                            seats
+                                .poll(
+                                    booking_core::domain::queue::Line::general(&event),
+                                    &format!("u{i}"),
+                                    now,
+                                    limit,
+                                )
+                                .await
+                                .is_ok()
                         };
                         if ok {
                             count.fetch_add(1, Ordering::Relaxed);

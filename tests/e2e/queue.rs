@@ -349,3 +349,97 @@ async fn a_cancelled_event_admits_nobody_and_takes_no_joins() {
     join(&s, &ev, "late").await.assert_problem(409, "NOT_ON_SALE");
     hold(&s, &ev, "d0", "A-1-1", None).await.assert_problem(409, "NOT_ON_SALE");
 }
+
+#[tokio::test]
+async fn a_presale_has_its_own_line_shuffled_at_its_opening_and_admitted_the_same_fair_way() {
+    let s = Stack::start().await;
+    let ev = queued_event(&s, 4, json!({})).await;
+    // The presale opens in ten minutes, the general sale in an hour.
+    let code = json!({ "code": "FANS", "kind": "ACCESS", "maxUses": 100,
+        "validFrom": at(Duration::minutes(10)), "validUntil": at(Duration::hours(1)) });
+    let c = s.post(&format!("/api/v1/events/{ev}/codes"), &s.admin_token(), code).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{c:?}");
+    let presale_join = |user: String, code: &'static str| {
+        let (s, ev) = (&s, ev.clone());
+        async move {
+            let body = json!({ "code": code });
+            s.post(&format!("/api/v1/events/{ev}/queue"), &s.token(&user), body).await
+        }
+    };
+    const FANS: usize = 40;
+    let fans: Vec<String> = (0..FANS).map(|i| format!("fan-{i:02}")).collect();
+    for u in &fans {
+        let a = presale_join(u.clone(), "fans").await;
+        assert_eq!(a.status, StatusCode::CREATED, "{a:?}");
+        assert_eq!((&a.body["presale"], &a.body["position"]), (&json!(true), &Value::Null));
+    }
+    presale_join("guesser".into(), "nope").await.assert_problem(422, "CODE_INVALID");
+    assert_eq!(join(&s, &ev, "plain").await.status, StatusCode::CREATED);
+    let presale_entry = |user: String| {
+        let (s, ev) = (&s, ev.clone());
+        async move {
+            let a =
+                s.get(&format!("/api/v1/events/{ev}/queue?line=presale"), &s.token(&user)).await;
+            assert_eq!(a.status, StatusCode::OK, "{a:?}");
+            a.body
+        }
+    };
+    // The general line has no presale entry of a fan's, nor the presale line one of the plain buyer.
+    let none = s.get(&format!("/api/v1/events/{ev}/queue?line=presale"), &s.token("plain")).await;
+    none.assert_problem(404, "QUEUE_ENTRY_NOT_FOUND");
+
+    s.clock.shift(Duration::minutes(10));
+    let mut positions = Vec::new();
+    for u in &fans {
+        positions.push(presale_entry(u.clone()).await["position"].as_u64().unwrap());
+    }
+    let mut sorted = positions.clone();
+    sorted.sort();
+    assert_eq!(sorted, (1..=FANS as u64).collect::<Vec<_>>(), "positions 1..n, no gaps");
+    let joined: Vec<f64> = (1..=FANS).map(|i| i as f64).collect();
+    let drawn: Vec<f64> = positions.iter().map(|p| *p as f64).collect();
+    assert!(spearman(&joined, &drawn).abs() < 0.6, "a shuffle, not the join order: {positions:?}");
+    // Admission in position order, as far as the 4 seats allow.
+    let first = &fans[positions.iter().position(|p| *p == 1).unwrap()];
+    let fifth = &fans[positions.iter().position(|p| *p == 5).unwrap()];
+    let admitted = presale_entry(first.clone()).await;
+    assert_eq!(admitted["status"], "ADMITTED", "{admitted}");
+    assert_eq!(presale_entry(fifth.clone()).await["status"], "WAITING");
+    // The general line does not open before the general sale.
+    assert_eq!(entry(&s, &ev, "plain").await["position"], Value::Null);
+
+    // The admitted fan holds with the code and the pass; the pass alone, or the code alone, is
+    // not enough.
+    let pass = admitted["accessToken"].as_str().unwrap();
+    let with = |code: Option<&str>, pass: Option<&str>| {
+        let mut body = json!({ "seatIds": ["A-1-1"] });
+        if let Some(c) = code {
+            body["code"] = json!(c);
+        }
+        let headers: Vec<(&str, String)> =
+            pass.map(|p| ("queue-token", p.to_string())).into_iter().collect();
+        let (s, ev, first) = (&s, ev.clone(), first.clone());
+        async move {
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let path = format!("/api/v1/events/{ev}/holds");
+            s.send_with(Method::POST, &path, &s.token(&first), Some(body), &h).await
+        }
+    };
+    with(None, Some(pass)).await.assert_problem(409, "NOT_ON_SALE");
+    with(Some("fans"), None).await.assert_problem(403, "QUEUE_TOKEN_REQUIRED");
+    let h = with(Some("fans"), Some(pass)).await;
+    assert_eq!(h.status, StatusCode::CREATED, "{h:?}");
+    let path = format!("/api/v1/events/{ev}/queue/stats?line=presale");
+    let stats = s.get(&path, &s.admin_token()).await;
+    assert_eq!((&stats.body["joined"], &stats.body["servedUpTo"]), (&json!(FANS), &json!(4)));
+
+    // At the general sale the presale line takes no more joins; the general line opens.
+    s.clock.shift(Duration::minutes(50));
+    let late = presale_join("late-fan".into(), "fans").await;
+    assert_eq!(
+        (late.status, &late.body["presale"]),
+        (StatusCode::CREATED, &Value::Null),
+        "{late:?}"
+    );
+    assert_eq!(entry(&s, &ev, "plain").await["position"], 1);
+}

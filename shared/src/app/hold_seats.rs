@@ -54,7 +54,8 @@ pub async fn hold_seats_with(
     if !presale {
         app.on_sale(&event)?;
     }
-    let queued = super::queue::admit(app, caller, &event, pass).await?;
+    // On a waiting-room event a presale buyer is admitted through the presale's line.
+    let queued = super::queue::admit(app, caller, &event, pass, presale).await?;
     let mut choice = ask.choice(&event)?;
     // A quantity is checked against the code before seats are searched for (explicit seats are
     // checked with the rest of the code's rules below, as every choice's seats are).
@@ -145,7 +146,7 @@ pub async fn hold_seats_with(
             HoldOutcome::Held(prices) => {
                 hold.prices = prices;
                 if queued {
-                    super::queue::shopped(app, caller, &event).await;
+                    super::queue::shopped(app, caller, &event, presale).await;
                 }
                 metrics::count(Metric::HoldsCreated, 1);
                 tracing::info!(hold_id = %hold.id, event_id = %event_id, seats = hold.seat_ids.len(), "seats held");

@@ -67,6 +67,9 @@ const EVENT_FRESH_FOR: Duration = Duration::from_secs(2);
 /// code stops being taken by new holds within this time (at once on the instance that deleted it).
 /// Its uses are counted by the seat locks and MySQL, never from the cache.
 const CODE_FRESH_FOR: Duration = Duration::from_secs(1);
+/// How long an instance keeps when an event's presale opens: a new access code that opens it
+/// earlier reaches the waiting room within this time.
+const PRESALE_FRESH_FOR: Duration = Duration::from_secs(2);
 /// Reads of a lost lock structure before giving up (each rebuilds it from MySQL first).
 const LOAD_ATTEMPTS: usize = 3;
 
@@ -250,6 +253,8 @@ pub struct App {
     /// The taken seats best available starts from (a snapshot of a large sold-out event is the
     /// most expensive read Redis serves: one per event and instance at a time).
     occupancy_kept: Fresh<(Occupancy, HashMap<String, String>)>,
+    /// When each event's presale opens (its presale line of the waiting room), a moment old.
+    presales_kept: Fresh<Option<DateTime<Utc>>>,
     /// The seat map's encoded views (`seat_map`): layouts, and statuses a moment old.
     layouts_kept: Fresh<seat_map::Encoded>,
     statuses_kept: Fresh<seat_map::Encoded>,
@@ -276,6 +281,7 @@ impl App {
             events_kept: Fresh::default(),
             codes_kept: Fresh::default(),
             occupancy_kept: Fresh::default(),
+            presales_kept: Fresh::default(),
             layouts_kept: Fresh::default(),
             statuses_kept: Fresh::default(),
             drift_done_at: std::sync::atomic::AtomicI64::new(i64::MIN),
@@ -378,6 +384,18 @@ impl App {
             picture.unmark(event, mine);
         }
         Ok(picture)
+    }
+
+    /// When the event's presale opens (its earliest access code's start), at most
+    /// [`PRESALE_FRESH_FOR`] old: the opening of the waiting room's presale line.
+    pub async fn presale_opens(&self, event: Uuid) -> AppResult<Option<DateTime<Utc>>> {
+        let opens = self
+            .presales_kept
+            .get_or_load(event, PRESALE_FRESH_FOR, || async {
+                Ok(self.codes.presale_opens(event).await?)
+            })
+            .await?;
+        Ok(*opens)
     }
 
     /// Sets the event's live reservations (MySQL's) in the lock structure again; `announce`: tell

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{App, AppError, AppResult, Resource};
-use crate::domain::queue::{AccessClaims, QueueEntry, QueuePlace, QueueStats, QueueStatus};
-use crate::domain::{Caller, Event, SaleStatus};
+use crate::domain::code::CodeKind;
+use crate::domain::queue::{AccessClaims, Line, QueueEntry, QueuePlace, QueueStats, QueueStatus};
+use crate::domain::{Caller, Event, RuleError, SaleStatus};
 use crate::metrics::{self, Metric};
 use crate::ports::{QueueAnswer, RequestLimit};
 
@@ -35,7 +36,7 @@ async fn queued_event(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Event>> {
 }
 
 /// The entry a queue answer describes, with a fresh access pass while admitted.
-fn entry(app: &App, event: &Event, user: &str, answer: QueueAnswer) -> AppResult<QueueEntry> {
+fn entry(app: &App, line: Line<'_>, user: &str, answer: QueueAnswer) -> AppResult<QueueEntry> {
     let place = match answer {
         QueueAnswer::Place(place) => place,
         QueueAnswer::NotJoined => return Err(AppError::NotFound(Resource::QueueEntry)),
@@ -43,18 +44,22 @@ fn entry(app: &App, event: &Event, user: &str, answer: QueueAnswer) -> AppResult
             metrics::count(Metric::RateLimited, 1);
             return Err(AppError::RateLimited { retry_after_ms });
         }
+        QueueAnswer::Closed if line.is_presale() => {
+            return Err(AppError::NotOnSale(SaleStatus::OnSale))
+        }
         QueueAnswer::Closed => return Err(AppError::NotOnSale(SaleStatus::Ended)),
     };
-    describe(app, event, user, &place, app.now())
+    describe(app, line, user, &place, app.now())
 }
 
 fn describe(
     app: &App,
-    event: &Event,
+    line: Line<'_>,
     user: &str,
     place: &QueuePlace,
     now: DateTime<Utc>,
 ) -> AppResult<QueueEntry> {
+    let event = line.event;
     let room = event.waiting_room.ok_or(AppError::NotFound(Resource::Queue))?;
     let (status, until) = place.status(&room, now);
     let access_token = match (status, until) {
@@ -80,38 +85,87 @@ fn describe(
         admitted_at: place.admitted_at.filter(|_| until.is_some()),
         access_token,
         access_expires_at: until,
+        presale: line.is_presale(),
     })
 }
 
-/// `POST .../queue`: the caller's entry, and whether this call created it.
-pub async fn join(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<(QueueEntry, bool)> {
+/// The event's presale line, or 404 if it has no presale (no access code).
+async fn presale_line<'a>(app: &App, event: &'a Event) -> AppResult<Line<'a>> {
+    let opens = app.presale_opens(event.id).await?;
+    Ok(Line::presale(event, opens.ok_or(AppError::NotFound(Resource::Queue))?))
+}
+
+/// The line a request names (`line=presale`: the presale's).
+async fn line_of<'a>(app: &App, event: &'a Event, presale: bool) -> AppResult<Line<'a>> {
+    if presale {
+        presale_line(app, event).await
+    } else {
+        Ok(Line::general(event))
+    }
+}
+
+/// `POST .../queue`: the caller's entry, and whether this call created it. With an access code
+/// that is good now or later, before the sale opens: an entry in the presale's line.
+pub async fn join(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    code: Option<&str>,
+) -> AppResult<(QueueEntry, bool)> {
     let event = queued_event(app, event_id).await?;
     let now = app.now();
     if matches!(event.sale_status(now), SaleStatus::Ended | SaleStatus::Cancelled) {
         return Err(AppError::NotOnSale(event.sale_status(now)));
     }
-    let answer = app.queue.join(&event, &caller.user_id, now, limit(app)).await?;
+    // Once the sale is open a code is no longer needed to be admitted: the general line.
+    let presale = match code {
+        Some(raw) if event.sale_status(now) == SaleStatus::Scheduled => {
+            let code = super::codes::named_code(app, event_id, raw).await?;
+            if code.kind != CodeKind::Access || code.valid_until.is_some_and(|u| u <= now) {
+                return Err(RuleError::CodeInvalid(
+                    "this code opens no presale of this event (any more)".into(),
+                )
+                .into());
+            }
+            true
+        }
+        _ => false,
+    };
+    let line = line_of(app, &event, presale).await?;
+    let answer = app.queue.join(line, &caller.user_id, now, limit(app)).await?;
     let created = matches!(answer, QueueAnswer::Place(p) if p.created);
     if created {
         metrics::count(Metric::QueueJoins, 1);
     }
-    Ok((entry(app, &event, &caller.user_id, answer)?, created))
+    Ok((entry(app, line, &caller.user_id, answer)?, created))
 }
 
-/// `GET .../queue`: the caller's entry (404 if they never joined).
-pub async fn my_entry(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<QueueEntry> {
+/// `GET .../queue[?line=presale]`: the caller's entry in the line (404 if they never joined).
+pub async fn my_entry(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    presale: bool,
+) -> AppResult<QueueEntry> {
     let event = queued_event(app, event_id).await?;
-    let answer = app.queue.poll(&event, &caller.user_id, app.now(), limit(app)).await?;
-    entry(app, &event, &caller.user_id, answer)
+    let line = line_of(app, &event, presale).await?;
+    let answer = app.queue.poll(line, &caller.user_id, app.now(), limit(app)).await?;
+    entry(app, line, &caller.user_id, answer)
 }
 
 /// `GET .../queue/stats` (admins).
-pub async fn stats(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<QueueStats> {
+pub async fn stats(
+    app: &App,
+    caller: &Caller,
+    event_id: Uuid,
+    presale: bool,
+) -> AppResult<QueueStats> {
     if !caller.admin {
         return Err(AppError::Forbidden("only admins may read queue statistics"));
     }
     let event = queued_event(app, event_id).await?;
-    let t = app.queue.totals(&event, app.now()).await?;
+    let line = line_of(app, &event, presale).await?;
+    let t = app.queue.totals(line, app.now()).await?;
     Ok(QueueStats::new(t.joined, t.served_up_to, t.sold_out, t.admitted))
 }
 
@@ -122,14 +176,16 @@ pub async fn remove(
     caller: &Caller,
     event_id: Uuid,
     user: &str,
+    presale: bool,
 ) -> AppResult<QueueEntry> {
     if !caller.admin {
         return Err(AppError::Forbidden("only admins may remove queue entries"));
     }
     let event = queued_event(app, event_id).await?;
-    let answer = app.queue.revoke(&event, user, app.now()).await?;
-    tracing::info!(event_id = %event_id, user, "queue entry removed");
-    entry(app, &event, user, answer)
+    let line = line_of(app, &event, presale).await?;
+    let answer = app.queue.revoke(line, user, app.now()).await?;
+    tracing::info!(event_id = %event_id, user, presale, "queue entry removed");
+    entry(app, line, user, answer)
 }
 
 /// What a hold on the event needs from the waiting room: nothing (no waiting room), or the
@@ -140,6 +196,7 @@ pub async fn admit(
     caller: &Caller,
     event: &Event,
     pass: Option<&str>,
+    presale: bool,
 ) -> AppResult<bool> {
     let Some(room) = event.waiting_room else { return Ok(false) };
     let now = app.now();
@@ -147,7 +204,8 @@ pub async fn admit(
     app.access_key.verify(pass, &caller.user_id, event.id, now).ok_or(
         AppError::QueueTokenRequired("the Queue-Token is not a valid pass of this user and event"),
     )?;
-    match app.queue.check(event, &caller.user_id, now).await? {
+    let line = line_of(app, event, presale).await?;
+    match app.queue.check(line, &caller.user_id, now).await? {
         QueueAnswer::Place(place) if place.status(&room, now).0 == QueueStatus::Admitted => {
             Ok(true)
         }
@@ -156,8 +214,12 @@ pub async fn admit(
 }
 
 /// After an admitted buyer's hold: they no longer count against the seats left for admission.
-pub async fn shopped(app: &App, caller: &Caller, event: &Event) {
-    if let Err(e) = app.queue.used(event, &caller.user_id, app.now()).await {
+pub async fn shopped(app: &App, caller: &Caller, event: &Event, presale: bool) {
+    let used = match line_of(app, event, presale).await {
+        Ok(line) => app.queue.used(line, &caller.user_id, app.now()).await.map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = used {
         tracing::warn!(event_id = %event.id, error = %e, "marking an admitted buyer as shopping");
     }
 }
@@ -165,21 +227,25 @@ pub async fn shopped(app: &App, caller: &Caller, event: &Event) {
 /// Sends `queue.changed` to every subscriber of the event who has an entry in its queue, with
 /// their own status and position. A connection that is gone is forgotten; a failed push is
 /// skipped (the page polls too).
-async fn tell_subscribers(app: &App, event: &Event, served_up_to: u64) -> AppResult<()> {
+async fn tell_subscribers(app: &App, line: Line<'_>, served_up_to: u64) -> AppResult<()> {
+    let event = line.event;
     let now = app.now();
     let mut sent = 0;
     for connection in app.connections.subscribers(event.id).await? {
         let Some(user) = app.connections.user(&connection).await? else { continue };
-        let QueueAnswer::Place(place) = app.queue.check(event, &user, now).await? else { continue };
-        let entry = describe(app, event, &user, &place, now)?;
-        let body = serde_json::json!({ "type": "queue.changed", "eventId": event.id,
-            "status": entry.status, "position": entry.position, "servedUpTo": served_up_to })
-        .to_string();
+        let QueueAnswer::Place(place) = app.queue.check(line, &user, now).await? else { continue };
+        let entry = describe(app, line, &user, &place, now)?;
+        let mut body = serde_json::json!({ "type": "queue.changed", "eventId": event.id,
+            "status": entry.status, "position": entry.position, "servedUpTo": served_up_to });
+        if line.is_presale() {
+            body["presale"] = serde_json::json!(true);
+        }
+        let body = body.to_string();
         if super::broadcast::push(app, &connection, &body).await {
             sent += 1;
         }
     }
-    tracing::info!(event_id = %event.id, served_up_to, sent, "queue changes pushed");
+    tracing::info!(event_id = %event.id, served_up_to, sent, presale = line.is_presale(), "queue changes pushed");
     Ok(())
 }
 
@@ -203,18 +269,33 @@ pub async fn advance_all(app: &App) -> AppResult<u64> {
             app.queue.unregister(id).await?;
             continue;
         }
-        let step = app.queue.advance(&event, now).await?;
-        if step.changed {
-            tell_subscribers(app, &event, step.served_up_to).await?;
+        // The presale's line is advanced until the general sale opens (then joining it closes,
+        // and its buyers need the code's presale, which ends with it).
+        let presale = match app.presale_opens(id).await? {
+            Some(opens) if now < event.on_sale_at => Some(Line::presale(&event, opens)),
+            _ => None,
+        };
+        for line in presale.into_iter().chain([Line::general(&event)]) {
+            admitted += advance(app, line, now).await?;
         }
-        admitted += step.admitted;
-        metrics::count(Metric::QueueAdmitted, step.admitted);
-        metrics::count(Metric::QueueAccessLapsed, step.lapsed);
+    }
+    Ok(admitted)
+}
+
+/// One admission step of one line; returns the number admitted since the last step.
+async fn advance(app: &App, line: Line<'_>, now: DateTime<Utc>) -> AppResult<u64> {
+    let step = app.queue.advance(line, now).await?;
+    if step.changed {
+        tell_subscribers(app, line, step.served_up_to).await?;
+    }
+    metrics::count(Metric::QueueAdmitted, step.admitted);
+    metrics::count(Metric::QueueAccessLapsed, step.lapsed);
+    if !line.is_presale() {
         metrics::gauge(
             metrics::Gauge::QueueDepth,
-            &id.to_string(),
+            &line.event.id.to_string(),
             step.joined.saturating_sub(step.served_up_to),
         );
     }
-    Ok(admitted)
+    Ok(step.admitted)
 }

@@ -15,7 +15,7 @@ pub async fn sales_report(app: &App, caller: &Caller, event_id: Uuid) -> AppResu
     let event = app.event(event_id).await?;
     let mut report = app.events.sales(event_id).await?;
     if event.waiting_room.is_some() {
-        let t = app.queue.totals(&event, app.now()).await?;
+        let t = app.queue.totals(crate::domain::queue::Line::general(&event), app.now()).await?;
         report.queue = Some(QueueStats::new(t.joined, t.served_up_to, t.sold_out, t.admitted));
     }
     Ok(report)

@@ -67,7 +67,7 @@ pub async fn join(
     // (SOLD_OUT) may wait here, so the waitlist is no way round the queue.
     if event.waiting_room.is_some() {
         // No queue entry at all is the same refusal as an entry not found sold out (403).
-        let sold_out = match super::queue::my_entry(app, caller, event_id).await {
+        let sold_out = match super::queue::my_entry(app, caller, event_id, false).await {
             Ok(entry) => entry.status == QueueStatus::SoldOut,
             Err(AppError::NotFound(_)) => false,
             Err(e) => return Err(e),

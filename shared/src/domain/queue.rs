@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::event::WaitingRoom;
+use super::event::{Event, WaitingRoom};
 
 /// Where a buyer stands in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +63,9 @@ pub struct QueueEntry {
     pub admitted_at: Option<DateTime<Utc>>,
     pub access_token: Option<String>,
     pub access_expires_at: Option<DateTime<Utc>>,
+    /// An entry of the presale's line (an access code's holders), not the general sale's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub presale: bool,
 }
 
 impl QueuePlace {
@@ -109,6 +112,44 @@ impl QueueStats {
             served_up_to,
             joined,
         }
+    }
+}
+
+/// One line of an event's waiting room: the general sale's, opening at `onSaleAt` and closing at
+/// `salesEndAt`, or the presale's (access-code holders only), opening when the presale does and
+/// closing when the general sale opens. Each line is a queue of its own, with the same fair
+/// shuffle of those who joined before its opening and the same admission tied to the seats left.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    pub event: &'a Event,
+    /// The presale's opening, for the presale's line.
+    pub presale: Option<DateTime<Utc>>,
+}
+
+impl<'a> Line<'a> {
+    pub fn general(event: &'a Event) -> Line<'a> {
+        Line { event, presale: None }
+    }
+
+    pub fn presale(event: &'a Event, opens_at: DateTime<Utc>) -> Line<'a> {
+        Line { event, presale: Some(opens_at) }
+    }
+
+    /// When the line's shuffle is drawn and admission starts.
+    pub fn opens_at(&self) -> DateTime<Utc> {
+        self.presale.unwrap_or(self.event.on_sale_at)
+    }
+
+    /// When joining the line closes.
+    pub fn closes_at(&self) -> DateTime<Utc> {
+        match self.presale {
+            Some(_) => self.event.on_sale_at,
+            None => self.event.sales_end_at,
+        }
+    }
+
+    pub fn is_presale(&self) -> bool {
+        self.presale.is_some()
     }
 }
 

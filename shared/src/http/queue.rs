@@ -5,31 +5,59 @@ use std::sync::Arc;
 
 use lambda_http::Request;
 
-use super::{admin, caller, json, path_id, path_param, HandlerResult, Problem};
+use serde::Deserialize;
+
+use super::{admin, caller, json, json_body, path_id, path_param, query, HandlerResult, Problem};
 use crate::app::{queue, App};
+use crate::domain::code::MAX_CODE_LEN;
 
 /// Longest user id an admin may name.
 const USER_ID_MAX: usize = 255;
 
+/// The body of a join: optional, `{"code"}` to join the presale's line with an access code.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinBody {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// `?line=presale` (the presale's line) or `?line=general` (the default).
+fn presale_line(req: &Request) -> Result<bool, Problem> {
+    match query(req, "line").as_deref() {
+        None | Some("general") => Ok(false),
+        Some("presale") => Ok(true),
+        Some(_) => Err(Problem::bad_request("INVALID_QUERY", "line must be general or presale")),
+    }
+}
+
 /// `POST /api/v1/events/{eventId}/queue`: 201 QueueEntry on the first join, 200 the same entry
-/// after.
+/// after; with `{"code"}` (an access code, before the sale opens) in the presale's line.
 pub async fn join(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
-    let (entry, created) = queue::join(&app, &caller, path_id(&req, "eventId")?).await?;
+    let event = path_id(&req, "eventId")?;
+    let body: JoinBody = if req.body().is_empty() { JoinBody::default() } else { json_body(&req)? };
+    if body.code.as_ref().is_some_and(|c| c.len() > MAX_CODE_LEN) {
+        return Err(Problem::validation("code must be at most 32 characters"));
+    }
+    let (entry, created) = queue::join(&app, &caller, event, body.code.as_deref()).await?;
     json(if created { 201 } else { 200 }, &entry)
 }
 
-/// `GET /api/v1/events/{eventId}/queue`: 200 the caller's QueueEntry; 404 if they never joined.
+/// `GET /api/v1/events/{eventId}/queue[?line=presale]`: 200 the caller's QueueEntry; 404 if they
+/// never joined.
 pub async fn get(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
-    let entry = queue::my_entry(&app, &caller, path_id(&req, "eventId")?).await?;
+    let presale = presale_line(&req)?;
+    let entry = queue::my_entry(&app, &caller, path_id(&req, "eventId")?, presale).await?;
     json(200, &entry)
 }
 
-/// `GET /api/v1/events/{eventId}/queue/stats` (admin): 200 QueueStats.
+/// `GET /api/v1/events/{eventId}/queue/stats[?line=presale]` (admin): 200 QueueStats.
 pub async fn stats(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = admin(&req, "only admins may read queue statistics")?;
-    let stats = queue::stats(&app, &caller, path_id(&req, "eventId")?).await?;
+    let presale = presale_line(&req)?;
+    let stats = queue::stats(&app, &caller, path_id(&req, "eventId")?, presale).await?;
     json(200, &stats)
 }
 
@@ -43,6 +71,7 @@ pub async fn remove(app: Arc<App>, req: Request) -> HandlerResult {
     if user.is_empty() || user.len() > USER_ID_MAX {
         return Err(Problem::bad_request("INVALID_ID", "userId must be 1-255 bytes"));
     }
-    let entry = queue::remove(&app, &caller, event_id, &user).await?;
+    let presale = presale_line(&req)?;
+    let entry = queue::remove(&app, &caller, event_id, &user, presale).await?;
     json(200, &entry)
 }

@@ -25,6 +25,9 @@ pub trait CodeStore: Send + Sync {
     /// Stores a new code, made by `by`, unless the event has (or had) a code of that name or a
     /// live code of the event reserves some of its seats.
     async fn insert(&self, code: &Code, by: &str) -> BackendResult<Inserted>;
+    /// When the event's presale opens: the earliest start (`validFrom`, else when it was made) of
+    /// its access codes not deleted; `None` if it has none.
+    async fn presale_opens(&self, event: Uuid) -> BackendResult<Option<DateTime<Utc>>>;
     /// The seats the event's live codes set aside at `now` (the lock structure's reservations).
     async fn live_reservations(
         &self,

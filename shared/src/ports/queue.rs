@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::BackendResult;
-use crate::domain::queue::QueuePlace;
-use crate::domain::Event;
+use crate::domain::queue::{Line, QueuePlace};
 
 /// What a queue step found for one user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,14 +55,15 @@ pub struct QueueTotals {
     pub opened: bool,
 }
 
-/// One waiting room per event, each step atomic; any step at or after `onSaleAt` may be the one
-/// that opens the queue (draws the shuffle's seed).
+/// One waiting room per event, of one or two lines (the presale's beside the general sale's),
+/// each step atomic; any step at or after a line's opening may be the one that opens it (draws
+/// the shuffle's seed).
 #[async_trait]
 pub trait Queue: Send + Sync {
     /// Joins the user (once; later joins read the same entry), advancing admission first.
     async fn join(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
         limit: RequestLimit,
@@ -71,7 +71,7 @@ pub trait Queue: Send + Sync {
     /// The user's entry, advancing admission first.
     async fn poll(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
         limit: RequestLimit,
@@ -79,7 +79,7 @@ pub trait Queue: Send + Sync {
     /// The user's entry as it stands (no admission step, no limit): an access pass's check.
     async fn check(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer>;
@@ -87,21 +87,21 @@ pub trait Queue: Send + Sync {
     /// the seats left for admission.
     async fn used(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer>;
     /// Removes an admitted user: their access pass no longer works.
     async fn revoke(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer>;
     /// Admits as many as the seats left (and the rate cap) allow. The schedule's step; joins and
     /// polls admit too, so that admission keeps pace with the crowd.
-    async fn advance(&self, event: &Event, now: DateTime<Utc>) -> BackendResult<Advanced>;
-    async fn totals(&self, event: &Event, now: DateTime<Utc>) -> BackendResult<QueueTotals>;
+    async fn advance(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<Advanced>;
+    async fn totals(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<QueueTotals>;
     /// Remembers that the event has a queue the schedule advances.
     async fn register(&self, event: Uuid) -> BackendResult<()>;
     /// Forgets it (its sales ended).

@@ -109,6 +109,14 @@ impl CodeStore for Memory {
         Ok(Inserted::Made)
     }
 
+    async fn presale_opens(&self, event: Uuid) -> BackendResult<Option<DateTime<Utc>>> {
+        let s = self.state();
+        let access = s.codes.values().filter(|(c, gone)| {
+            c.event_id == event && !gone && c.kind == crate::domain::code::CodeKind::Access
+        });
+        Ok(access.map(|(c, _)| c.valid_from.unwrap_or(c.created_at)).min())
+    }
+
     async fn live_reservations(
         &self,
         event: Uuid,

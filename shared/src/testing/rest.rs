@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{not_kept, Memory};
 use crate::domain::history::Change;
 use crate::domain::message::LogPosition;
-use crate::domain::Event;
+use crate::domain::queue::Line;
 use crate::ports::{
     ActionClaims, Advanced, BackendResult, Connections, History, Notifier, Outbox, OutboxMessage,
     Publisher, Pushed, Pusher, Queue, QueueAnswer, QueueTotals, RequestLimit, Watermarks,
@@ -153,7 +153,7 @@ impl Notifier for Memory {
 impl Queue for Memory {
     async fn join(
         &self,
-        _event: &Event,
+        _line: Line<'_>,
         _user: &str,
         _now: DateTime<Utc>,
         _limit: RequestLimit,
@@ -163,7 +163,7 @@ impl Queue for Memory {
 
     async fn poll(
         &self,
-        _event: &Event,
+        _line: Line<'_>,
         _user: &str,
         _now: DateTime<Utc>,
         _limit: RequestLimit,
@@ -173,7 +173,7 @@ impl Queue for Memory {
 
     async fn check(
         &self,
-        _event: &Event,
+        _line: Line<'_>,
         _user: &str,
         _now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer> {
@@ -182,7 +182,7 @@ impl Queue for Memory {
 
     async fn used(
         &self,
-        _event: &Event,
+        _line: Line<'_>,
         _user: &str,
         _now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer> {
@@ -191,18 +191,18 @@ impl Queue for Memory {
 
     async fn revoke(
         &self,
-        _event: &Event,
+        _line: Line<'_>,
         _user: &str,
         _now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer> {
         Err(not_kept("the waiting room"))
     }
 
-    async fn advance(&self, _event: &Event, _now: DateTime<Utc>) -> BackendResult<Advanced> {
+    async fn advance(&self, _line: Line<'_>, _now: DateTime<Utc>) -> BackendResult<Advanced> {
         Err(not_kept("the waiting room"))
     }
 
-    async fn totals(&self, _event: &Event, _now: DateTime<Utc>) -> BackendResult<QueueTotals> {
+    async fn totals(&self, _line: Line<'_>, _now: DateTime<Utc>) -> BackendResult<QueueTotals> {
         Err(not_kept("the waiting room"))
     }
 

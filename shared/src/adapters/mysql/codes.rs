@@ -132,6 +132,18 @@ impl CodeStore for MySqlCodes {
         Ok(Inserted::Made)
     }
 
+    async fn presale_opens(&self, event: Uuid) -> BackendResult<Option<DateTime<Utc>>> {
+        let opens = sqlx::query_scalar!(
+            "SELECT MIN(COALESCE(valid_from, created_at)) FROM event_codes \
+             WHERE event_id = ? AND kind = 'ACCESS' AND deleted_at IS NULL",
+            event.to_string()
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(fault("reading the presale's opening"))?;
+        Ok(opens.map(|t| t.and_utc()))
+    }
+
     async fn live_reservations(
         &self,
         event: Uuid,

@@ -9,8 +9,7 @@ use redis::AsyncCommands;
 use uuid::Uuid;
 
 use super::{fault, from_millis, millis, RedisSeats};
-use crate::domain::queue::QueuePlace;
-use crate::domain::Event;
+use crate::domain::queue::{Line, QueuePlace};
 use crate::ports::{
     Advanced, BackendError, BackendResult, Queue, QueueAnswer, QueueTotals, RequestLimit,
 };
@@ -26,11 +25,12 @@ impl RedisSeats {
     async fn queue_step(
         &self,
         op: &str,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
         limit: RequestLimit,
     ) -> BackendResult<Vec<redis::Value>> {
+        let event = line.event;
         let e = event.id;
         let now_ms = millis(now).max(0) as u64;
         let window_ms = limit.window_ms.max(1);
@@ -43,7 +43,12 @@ impl RedisSeats {
             admission_ttl_seconds: crate::domain::event::DEFAULT_ADMISSION_TTL_SECONDS,
         });
         let mut inv = self.scripts.queue.prepare_invoke();
-        for kind in ["qmeta", "qent", "qadv", "qadt", "qdone", "qgone", "held", "loaded"] {
+        // The presale's line keeps its own queue (`p`-prefixed keys) beside the same seat map.
+        let p = if line.is_presale() { "p" } else { "" };
+        for kind in ["qmeta", "qent", "qadv", "qadt", "qdone", "qgone"] {
+            inv.key(self.key(&format!("{p}{kind}"), e, None));
+        }
+        for kind in ["held", "loaded"] {
             inv.key(self.key(kind, e, None));
         }
         inv.key(rate_key)
@@ -51,8 +56,8 @@ impl RedisSeats {
             .arg(now_ms)
             .arg(user)
             .arg(seed)
-            .arg(millis(event.on_sale_at))
-            .arg(millis(event.sales_end_at))
+            .arg(millis(line.opens_at()))
+            .arg(millis(line.closes_at()))
             .arg(event.seat_count)
             .arg(u64::from(room.admission_ttl_seconds) * 1000)
             .arg(room.admit_per_minute.unwrap_or(0))
@@ -65,12 +70,12 @@ impl RedisSeats {
     async fn queue_answer(
         &self,
         op: &str,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
         limit: RequestLimit,
     ) -> BackendResult<QueueAnswer> {
-        let reply = self.queue_step(op, event, user, now, limit).await?;
+        let reply = self.queue_step(op, line, user, now, limit).await?;
         let bad = || {
             BackendError::permanent(
                 "reading a queue entry",
@@ -109,53 +114,53 @@ fn integer(v: &redis::Value) -> Option<i64> {
 impl Queue for RedisSeats {
     async fn join(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
         limit: RequestLimit,
     ) -> BackendResult<QueueAnswer> {
-        self.queue_answer("join", event, user, now, limit).await
+        self.queue_answer("join", line, user, now, limit).await
     }
 
     async fn poll(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
         limit: RequestLimit,
     ) -> BackendResult<QueueAnswer> {
-        self.queue_answer("poll", event, user, now, limit).await
+        self.queue_answer("poll", line, user, now, limit).await
     }
 
     async fn check(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer> {
-        self.queue_answer("check", event, user, now, NO_LIMIT).await
+        self.queue_answer("check", line, user, now, NO_LIMIT).await
     }
 
     async fn used(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer> {
-        self.queue_answer("use", event, user, now, NO_LIMIT).await
+        self.queue_answer("use", line, user, now, NO_LIMIT).await
     }
 
     async fn revoke(
         &self,
-        event: &Event,
+        line: Line<'_>,
         user: &str,
         now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer> {
-        self.queue_answer("revoke", event, user, now, NO_LIMIT).await
+        self.queue_answer("revoke", line, user, now, NO_LIMIT).await
     }
 
-    async fn advance(&self, event: &Event, now: DateTime<Utc>) -> BackendResult<Advanced> {
-        let reply = self.queue_step("advance", event, "-", now, NO_LIMIT).await?;
+    async fn advance(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<Advanced> {
+        let reply = self.queue_step("advance", line, "-", now, NO_LIMIT).await?;
         let n = |i: usize| reply.get(i).and_then(integer).unwrap_or(0).max(0) as u64;
         Ok(Advanced {
             admitted: n(1),
@@ -167,8 +172,8 @@ impl Queue for RedisSeats {
         })
     }
 
-    async fn totals(&self, event: &Event, now: DateTime<Utc>) -> BackendResult<QueueTotals> {
-        let reply = self.queue_step("stats", event, "-", now, NO_LIMIT).await?;
+    async fn totals(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<QueueTotals> {
+        let reply = self.queue_step("stats", line, "-", now, NO_LIMIT).await?;
         let n = |i: usize| reply.get(i).and_then(integer).unwrap_or(0).max(0) as u64;
         Ok(QueueTotals {
             joined: n(1),
