@@ -166,3 +166,32 @@ async fn the_map_shows_the_price_now_and_the_counts_survive_redis_losing_the_eve
         .collect();
     assert_eq!(faces, [3000, 3000, 3000, 4000], "{more:?}");
 }
+
+#[tokio::test]
+async fn a_payment_settled_after_its_pending_seat_lapsed_counts_at_its_tier_again() {
+    let s = Stack::start().await;
+    let e = waves(&s).await;
+    // Four of the five seats at 30.00 sell; a fifth buyer's booking stays unpaid past its deadline
+    // (a 3-D Secure check taking its time): Redis lets its seat go, and its place at the tier.
+    for (n, who) in ["a", "b", "c", "d"].iter().enumerate() {
+        let b = s.book(&e, who, &[&format!("A-1-{}", n + 1)]).await;
+        s.pay(&b).await;
+    }
+    let late = s.book(&e, "late", &["A-1-5"]).await;
+    assert_eq!(face(&late), 3000);
+    s.clock.shift(chrono::Duration::minutes(30));
+    let id = uuid::Uuid::parse_str(late["id"].as_str().unwrap()).unwrap();
+    let ev = uuid::Uuid::parse_str(&e).unwrap();
+    s.app.sweep.reap(ev, s.app.now()).await.unwrap();
+    // A buyer who looks in meanwhile is quoted the freed place, and lets it go.
+    let t = s.token("looker");
+    let h = s.post(&format!("/api/v1/events/{e}/holds"), &t, json!({ "seatIds": ["A-3-1"] })).await;
+    assert_eq!(h.body["prices"][0]["priceCents"], 3000, "{h:?}");
+    let path = format!("/api/v1/holds/{}", h.body["id"].as_str().unwrap());
+    assert_eq!(s.send(reqwest::Method::DELETE, &path, Some(&t), None).await.status, 204);
+    // Then the provider says it paid: the settlement books the seat as MySQL has it, at tier 1.
+    let stored = s.app.bookings.get(id).await.unwrap().unwrap();
+    s.app.holds.mark_booked(&stored, s.app.now()).await.unwrap();
+    let next = s.book(&e, "next", &["A-2-1"]).await;
+    assert_eq!(face(&next), 4000, "the fifth seat at 30.00 is the late buyer's: {next}");
+}

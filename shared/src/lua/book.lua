@@ -6,15 +6,21 @@
 -- KEYS: 1 held zset, 2 user zset, 3 seat log, 4 holders hash (seat -> user), 5 owned hash
 -- (user -> seats held), 6 the code's uses, then per seat its lock key and its section's tier zset.
 -- ARGV: 1 booking id, 2 booked score, 3 now ms, 4 event id, 5 log max length, 6 user id, 7 1 if the
--- booking took a code, 8 the tier band, 9.. seats.
+-- booking took a code, 8 the tier band, then the n seats, then n tiers (each seat's price tier as
+-- MySQL keeps it, 0: its section's own price). A seat whose pending entry in its tier's count
+-- lapsed before the payment settled is counted again at its tier.
 local seats = {}
 local user, band = ARGV[6], tonumber(ARGV[8])
-for i = 1, (#KEYS - 6) / 2 do
+local n = (#KEYS - 6) / 2
+for i = 1, n do
   local seat = ARGV[8 + i]
   seats[#seats + 1] = seat
   redis.call('SET', KEYS[5 + 2 * i], ARGV[1])
+  local tier = tonumber(ARGV[8 + n + i] or '0')
   local tiered = redis.call('ZSCORE', KEYS[6 + 2 * i], seat)
-  if tiered then
+  if tier > 0 then
+    redis.call('ZADD', KEYS[6 + 2 * i], (tier + 1) * band - 1, seat)
+  elseif tiered then
     redis.call('ZADD', KEYS[6 + 2 * i], (math.floor(tonumber(tiered) / band) + 1) * band - 1, seat)
   end
   redis.call('ZADD', KEYS[1], ARGV[2], seat)

@@ -204,9 +204,11 @@ impl SeatHolds for Memory {
 
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {
         let mut s = self.state();
-        for seat in &booking.seat_ids {
+        for (i, seat) in booking.seat_ids.iter().enumerate() {
             let key = (booking.event_id, seat.clone());
-            let tier = s.locks.get(&key).and_then(|l| l.tier);
+            // MySQL's word on the seat's tier first: its pending lock may have lapsed already.
+            let kept = booking.prices.get(i).and_then(|p| p.tier);
+            let tier = kept.or_else(|| s.locks.get(&key).and_then(|l| l.tier));
             let lock = Lock { owner: booking.id, user: booking.user_id.clone(), until: None, tier };
             s.locks.insert(key, lock);
         }

@@ -23,6 +23,7 @@ use crate::domain::cancel::{
     kept_on_cancel, plan_cancel, seat_cancel_refunds, CancelPlan, Canceller,
 };
 use crate::domain::message::{self, Message};
+use crate::domain::tier::SeatPrice;
 use crate::domain::{Booking, BookingStatus, Envelope, Refund, SeatStatus};
 use crate::ports::{BackendError, BackendResult, BookingStore, Cancelled, CreateOutcome};
 
@@ -37,26 +38,34 @@ impl MySqlBookings {
         MySqlBookings { pool }
     }
 
-    /// Fills in `seat_ids` of the bookings from `booking_seats`.
+    /// Fills in `seat_ids` of the bookings from `booking_seats`, and `prices` (each seat's quote
+    /// and tier) where every seat has one (a booking made before tiers has none).
     async fn with_seats(&self, mut bookings: Vec<Booking>) -> BackendResult<Vec<Booking>> {
         if bookings.is_empty() {
             return Ok(bookings);
         }
-        let mut q =
-            QueryBuilder::new("SELECT booking_id, seat_id FROM booking_seats WHERE released_at IS NULL AND booking_id IN ");
+        let mut q = QueryBuilder::new(
+            "SELECT booking_id, seat_id, price_cents, tier FROM booking_seats \
+             WHERE released_at IS NULL AND booking_id IN ",
+        );
         in_list(&mut q, bookings.iter().map(|b| b.id.to_string()));
         q.push(" ORDER BY booking_id, seat_id");
         let rows = q.build().fetch_all(&self.pool).await.map_err(fault("reading booking seats"))?;
-        let mut seats: HashMap<String, Vec<String>> = HashMap::new();
+        type Seat = (String, Option<SeatPrice>);
+        let mut seats: HashMap<String, Vec<Seat>> = HashMap::new();
         for r in rows {
-            let (b, s): (String, String) = (
-                r.try_get("booking_id").map_err(fault("decoding seats"))?,
-                r.try_get("seat_id").map_err(fault("decoding seats"))?,
-            );
-            seats.entry(b).or_default().push(s);
+            let b: String = r.try_get("booking_id").map_err(fault("decoding seats"))?;
+            let seat: String = r.try_get("seat_id").map_err(fault("decoding seats"))?;
+            let price: Option<i64> = r.try_get("price_cents").map_err(fault("decoding seats"))?;
+            let tier: Option<u8> = r.try_get("tier").map_err(fault("decoding seats"))?;
+            let quote = price.map(|price_cents| SeatPrice { price_cents, tier });
+            seats.entry(b).or_default().push((seat, quote));
         }
         for b in &mut bookings {
-            b.seat_ids = seats.remove(&b.id.to_string()).unwrap_or_default();
+            let mine = seats.remove(&b.id.to_string()).unwrap_or_default();
+            let quotes: Option<Vec<SeatPrice>> = mine.iter().map(|(_, q)| *q).collect();
+            b.prices = quotes.unwrap_or_default();
+            b.seat_ids = mine.into_iter().map(|(s, _)| s).collect();
         }
         Ok(bookings)
     }

@@ -224,6 +224,9 @@ impl SeatHolds for RedisSeats {
         for s in &booking.seat_ids {
             inv.arg(s);
         }
+        for i in 0..booking.seat_ids.len() {
+            inv.arg(booking.prices.get(i).and_then(|p| p.tier).unwrap_or(0));
+        }
         let _: i64 = inv
             .invoke_async(&mut self.connection().await?)
             .await

@@ -100,3 +100,21 @@ async fn a_quote_is_kept_from_hold_to_payment_and_the_map_shows_the_price_now() 
     let map = seat_map(&t, e.id, Some(SeatStatus::Available), None).await.unwrap();
     assert!(map.seats.iter().all(|s| s.price_cents == 3000));
 }
+
+#[tokio::test]
+async fn a_payment_settled_after_its_pending_seat_lapsed_counts_at_its_tier_again() {
+    let t = TestApp::new();
+    let e = waves(&t).await;
+    let b = book(&t, e.id, "ann", &[&seat(1)]).await;
+    assert_eq!(b.prices[0].tier, Some(1));
+    // The payment deadline passes in Redis before the provider settles (a 3-D Secure check
+    // taking its time): the pending seat lapses and leaves the tier's count.
+    t.pass(b.expires_at - t.now() + Duration::seconds(1));
+    t.sweep.reap(e.id, t.now()).await.unwrap();
+    // The payment then succeeds: the seat is booked at the tier MySQL keeps for it.
+    t.holds.mark_booked(&b, t.now()).await.unwrap();
+    let bob = hold(&t, e.id, "bob", &[&seat(2)]).await.prices[0].price_cents;
+    let cy = hold(&t, e.id, "cy", &[&seat(3)]).await.prices[0].price_cents;
+    let faces = [bob, cy];
+    assert_eq!(faces, [3000, 4000], "ann's seat is one of the two at 30.00");
+}
