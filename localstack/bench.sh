@@ -11,7 +11,9 @@
 # (`onsale-bench bookings --holds 2000 [--keys]`). With `reads`, the seat map's read rate: each view
 # of a 10,000-seat event under `wrk -t2 -c32` (`onsale-bench reads`; wrk from Debian's packages).
 # With `codes`, the code race: many buyers, one discount code of few uses, holds with and without a
-# code beside the raw lock (`onsale-bench codes --buyers 5000 --uses 50`).
+# code beside the raw lock (`onsale-bench codes --buyers 5000 --uses 50`). With `presale`, an on-sale
+# with a presale: a tenth of the crowd with an access code reserving a tenth of the seats, then the
+# general sale, then the reservation's end (`onsale-bench presale --buyers 10000 --seats 5000`).
 # With `budget`, what each operation costs each store, counted (`onsale-bench budget --n 200`: MySQL
 # statements, transactions and rows written, Redis commands per hold, release, booking, payment
 # and check-in; stop other gateways first).
@@ -35,7 +37,7 @@ log "building release binaries"
 cargo build -q --release -p local-gateway -p onsale-bench
 export DB_MAX_CONNECTIONS="${DB_MAX_CONNECTIONS:-32}" RUST_LOG="${RUST_LOG:-warn}"
 mode=sellout
-case "${1:-}" in queue|checkins|bookings|reads|codes|budget) mode=$1; shift ;; esac
+case "${1:-}" in queue|checkins|bookings|reads|codes|presale|budget) mode=$1; shift ;; esac
 if [ "$mode" = reads ] && ! command -v wrk >/dev/null; then
   log "installing wrk (Debian)"; apt_install wrk
 fi

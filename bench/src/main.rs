@@ -12,6 +12,7 @@ mod checkins;
 mod codes;
 mod coldstart;
 mod holds;
+mod presale;
 mod queue;
 mod reads;
 mod report;
@@ -63,6 +64,9 @@ enum Command {
     Bookings(bookings::Options),
     /// The code race: one code with few uses, many buyers; holds with and without a code.
     Codes(codes::Options),
+    /// An on-sale with a presale: a tenth of the crowd with an access code reserving a tenth of
+    /// the seats, then the general sale, then the reservation's end.
+    Presale(presale::Options),
     /// The seat map's read rate: each view of a 10,000-seat event under `wrk -t2 -c32`.
     Reads(reads::Options),
     /// What a hold, a release, a booking, a payment and a check-in cost each store, counted.
@@ -149,6 +153,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Checkins(options) => checkins::run(url, secret, db, c, options).await?,
         Command::Bookings(options) => bookings::run(url, secret, db, c, options).await?,
         Command::Codes(options) => codes::run(url, secret, redis, db, c, options).await?,
+        Command::Presale(options) => presale::run(url, secret, redis, db, c, options).await?,
         Command::Budget(options) => budget::run(url, secret, redis, db, options).await?,
         Command::Coldstart { dir, functions, runs } => {
             coldstart::run(&dir, &functions, runs).await?;
