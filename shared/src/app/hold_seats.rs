@@ -142,7 +142,9 @@ pub async fn hold_seats_with(
             prices: Vec::new(),
         };
         let uses = code.as_ref().map_or(0, |c| c.max_uses);
-        match app.holds.hold(&hold, &event, uses, now).await? {
+        // The request's one write, counted by its first attempt's step (a retry is the same write).
+        let writes = (attempt == 0).then(|| super::limits::hold_writes(app));
+        match app.holds.hold(&hold, &event, uses, writes, now).await? {
             HoldOutcome::Held(prices) => {
                 hold.prices = prices;
                 if queued {
@@ -169,6 +171,10 @@ pub async fn hold_seats_with(
             HoldOutcome::NotLoaded => app.load_locks(event_id).await?,
             HoldOutcome::Closed => return Err(AppError::NotOnSale(SaleStatus::Cancelled)),
             HoldOutcome::CodeExhausted => return Err(AppError::CodeExhausted),
+            HoldOutcome::Limited { retry_after_ms } => {
+                metrics::count(Metric::RateLimited, 1);
+                return Err(AppError::RateLimited { retry_after_ms });
+            }
             HoldOutcome::Unavailable(busy) => {
                 metrics::count(Metric::HoldConflicts, 1);
                 if matches!(choice, SeatChoice::Seats(_)) {

@@ -1,12 +1,18 @@
 //! Abuse limits on writes: each user may make `RATE_LIMIT_WRITES_PER_SECOND` writes a second
-//! (holds, extensions, releases, bookings, confirmations, cancellations, payments, events), counted
-//! in Redis so that every instance counts the same.
+//! (extensions, releases, bookings, confirmations, cancellations, payments, events), counted in
+//! Redis so that every instance counts the same. Holds, the on-sale's hot path, are counted apart,
+//! per event, in the hold's own step (`hold.lua`): a hold is one round trip to Redis.
 
 use super::{App, AppError, AppResult};
-use crate::ports::RateDecision;
+use crate::ports::{RateDecision, RequestLimit};
 
 /// The window writes are counted in.
 const WINDOW_MS: u64 = 1_000;
+
+/// The limit a hold is counted against, in its own step: the same number a second, per event.
+pub fn hold_writes(app: &App) -> RequestLimit {
+    RequestLimit { requests: app.config.rate_limit_writes, window_ms: WINDOW_MS }
+}
 
 /// Counts one write of `user`; [`AppError::RateLimited`] past the limit.
 pub async fn count_write(app: &App, user: &str) -> AppResult<()> {

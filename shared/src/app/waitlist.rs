@@ -176,7 +176,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             discount: Default::default(),
             prices: Vec::new(),
         };
-        match app.holds.hold(&hold, &event, 0, now).await? {
+        match app.holds.hold(&hold, &event, 0, None, now).await? {
             HoldOutcome::Held(_) => {}
             HoldOutcome::Closed => return Ok(offered),
             HoldOutcome::NotLoaded => {
@@ -184,11 +184,12 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
                 continue;
             }
             // Taken meanwhile (the picture is a moment old), or the user holds enough already:
-            // the next run tries again.
+            // the next run tries again. (An offer is the system's write, never counted.)
             HoldOutcome::Unavailable(_)
             | HoldOutcome::OverLimit { .. }
             | HoldOutcome::OverTickets { .. }
-            | HoldOutcome::CodeExhausted => continue,
+            | HoldOutcome::CodeExhausted
+            | HoldOutcome::Limited { .. } => continue,
         }
         picture.mark(&event, hold.seat_ids.iter().map(String::as_str));
         let offer = Offer {

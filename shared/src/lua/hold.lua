@@ -3,12 +3,14 @@
 --       6 owned hash (user -> booked seats they hold), 7 the code's uses (zset: owner -> until ms,
 --       the booked score once paid; read only with a code), then per seat, in the order of the seat
 --       ids in ARGV: its lock key (value: hold id) and its section's tier zset (seat -> tier band +
---       until ms: a seat live at a counted tier; see below), and last the reservations hash (seat ->
---       'until ms,code': seats set aside for a presale's access code; reserve.lua).
+--       until ms: a seat live at a counted tier; see below), then the reservations hash (seat ->
+--       'until ms,code': seats set aside for a presale's access code; reserve.lua), and last the
+--       user's write counter of this window (its name carries the window's number).
 -- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
 --       8 ticket cap (held, pending and held tickets in all; 0: none), 9 the code's max uses (0: no
---       code), 10 the code, 11 its percent off, 12 its amount off, 13 the tier band, then the n seat
---       ids, then n price plans, one per seat: its section's tiers in order, each
+--       code), 10 the code, 11 its percent off, 12 its amount off, 13 the tier band,
+--       14 writes allowed per window (0: do not count this call), 15 the window ms, 16 ms left in
+--       it, then the n seat ids, then n price plans, one per seat: its section's tiers in order, each
 --       'tier,untilSold,until ms,price' (0: no count, no end), joined by ';', then '|' and the
 --       section's own price (a plan without tiers is the price alone).
 -- A seat live at counted tier j has the score j * band + until ms in its section's tier zset (the
@@ -16,7 +18,18 @@
 -- now and (j + 1) * band; a paid one stays at the band's top.
 -- Returns {'OK', prices, tiers} (comma lists, one entry per seat; tier 0: the section's own price) |
 -- {'BUSY', seat...} | {'LIMIT', current} | {'TICKETS', current} | {'EXHAUSTED'} | {'NOT_LOADED'} |
--- {'CLOSED'} (a cancelled event: block.lua closed it).
+-- {'CLOSED'} (a cancelled event: block.lua closed it) | {'LIMITED', ms to the next window}.
+-- The write is counted first, whatever the hold comes to (as every write is).
+local writes = tonumber(ARGV[14])
+if writes > 0 then
+  local made = redis.call('INCR', KEYS[#KEYS])
+  if made == 1 then
+    redis.call('PEXPIRE', KEYS[#KEYS], ARGV[15])
+  end
+  if made > writes then
+    return {'LIMITED', ARGV[16]}
+  end
+end
 local loaded = redis.call('GET', KEYS[1])
 if not loaded then
   return {'NOT_LOADED'}
@@ -24,9 +37,9 @@ elseif loaded == 'closed' then
   return {'CLOSED'}
 end
 local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = (#KEYS - 8) / 2
-local R = KEYS[#KEYS]
-local S, band = 13, tonumber(ARGV[13])
+local n = (#KEYS - 9) / 2
+local R = KEYS[#KEYS - 1]
+local S, band = 16, tonumber(ARGV[13])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local mine = redis.call('ZCARD', KEYS[3])
 if mine + n > tonumber(ARGV[5]) then

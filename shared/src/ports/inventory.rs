@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::BackendResult;
+use super::{BackendResult, RequestLimit};
 use crate::domain::report::{CancelPreview, CancelProgress};
 use crate::domain::reservation::Reservation;
 use crate::domain::tier::SeatPrice;
@@ -121,6 +121,9 @@ pub enum HoldOutcome {
     Closed,
     /// Every use of the hold's code is taken by live holds and orders. Nothing was held.
     CodeExhausted,
+    /// The user made as many writes of the event as the window allows; the next window starts in
+    /// this many ms. Nothing was held.
+    Limited { retry_after_ms: u64 },
 }
 
 /// What an attempt to block seats came to.
@@ -161,11 +164,15 @@ pub trait SeatHolds: Send + Sync {
     /// step (a use lives as long as its hold, then its unpaid booking; for good once paid). Each
     /// seat is priced in the same step at its section's first open tier
     /// ([`crate::domain::tier`]), counted there while it is held, pending or sold.
+    /// With `writes`, the step first counts one write of the hold's user in the event's current
+    /// window (the per-user write limit, kept with the event's locks so that a hold is one round
+    /// trip) and holds nothing past the limit.
     async fn hold(
         &self,
         hold: &Hold,
         event: &Event,
         code_uses: u32,
+        writes: Option<RequestLimit>,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome>;
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup>;

@@ -11,8 +11,8 @@ use crate::domain::tier::{self, SeatPrice};
 use crate::domain::{Booking, Event, Hold, MessageKind, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
     BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, LiveUse, RateDecision,
-    RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep,
-    TakenSeat,
+    RateLimiter, RequestLimit, SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap,
+    SeatSnapshot, SeatSweep, TakenSeat,
 };
 
 impl State {
@@ -86,11 +86,22 @@ impl SeatHolds for Memory {
         hold: &Hold,
         event: &Event,
         code_uses: u32,
+        writes: Option<RequestLimit>,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
         let caps = UserCaps::of(event);
         let mut s = self.state();
         let e = hold.event_id;
+        if let Some(w) = writes.filter(|w| w.requests > 0) {
+            let now_ms = now.timestamp_millis().max(0) as u64;
+            let window = (e, hold.user_id.clone(), now_ms / w.window_ms.max(1));
+            let made = s.writes.entry(window).or_default();
+            *made += 1;
+            if *made > w.requests {
+                let retry_after_ms = w.window_ms - now_ms % w.window_ms.max(1);
+                return Ok(HoldOutcome::Limited { retry_after_ms });
+            }
+        }
         if s.closed.contains(&e) {
             return Ok(HoldOutcome::Closed);
         }

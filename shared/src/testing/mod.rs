@@ -81,6 +81,8 @@ pub(crate) struct State {
     pub closed: HashSet<Uuid>,
     pub locks: HashMap<(Uuid, String), Lock>,
     pub blocked: HashSet<(Uuid, String)>,
+    /// Holds counted per (event, user, window) against the write limit (hold.lua's counter).
+    pub writes: HashMap<(Uuid, String, u64), u32>,
     /// Seats set aside for a code: (event, seat) -> (code, until).
     pub reserved: HashMap<(Uuid, String), (String, DateTime<Utc>)>,
     pub holds: HashMap<Uuid, Hold>,

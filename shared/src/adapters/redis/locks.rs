@@ -17,8 +17,8 @@ use crate::domain::price::Discount;
 use crate::domain::tier::SeatPrice;
 use crate::domain::{Booking, Event, Hold, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
-    BackendError, BackendResult, Given, HoldLookup, HoldOutcome, LiveUse, SeatHolds, SeatMap,
-    SeatSnapshot, TakenSeat,
+    BackendError, BackendResult, Given, HoldLookup, HoldOutcome, LiveUse, RequestLimit, SeatHolds,
+    SeatMap, SeatSnapshot, TakenSeat,
 };
 
 #[async_trait]
@@ -28,6 +28,7 @@ impl SeatHolds for RedisSeats {
         hold: &Hold,
         event: &Event,
         code_uses: u32,
+        writes: Option<RequestLimit>,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
         let caps = UserCaps::of(event);
@@ -45,6 +46,12 @@ impl SeatHolds for RedisSeats {
             inv.key(k);
         }
         inv.key(self.key("rsv", e, None));
+        // The user's writes of this event in this window (a new window is a new key).
+        let now_ms = millis(now).max(0) as u64;
+        let limit = writes.filter(|w| w.requests > 0);
+        let window_ms = limit.map_or(1, |w| w.window_ms.max(1));
+        let window = format!("{}:{}", hold.user_id, now_ms / window_ms);
+        inv.key(self.key("writes", e, Some(&window)));
         let (percent, amount) = hold.discount.parts();
         inv.arg(hold.id.to_string())
             .arg(&hold.user_id)
@@ -58,7 +65,10 @@ impl SeatHolds for RedisSeats {
             .arg(hold.code.as_deref().unwrap_or_default())
             .arg(percent.unwrap_or(0))
             .arg(amount.unwrap_or(0))
-            .arg(TIER_BAND);
+            .arg(TIER_BAND)
+            .arg(limit.map_or(0, |w| w.requests))
+            .arg(window_ms)
+            .arg(window_ms - now_ms % window_ms);
         for s in &hold.seat_ids {
             inv.arg(s);
         }
@@ -114,6 +124,9 @@ impl SeatHolds for RedisSeats {
             Some("NOT_LOADED") => Ok(HoldOutcome::NotLoaded),
             Some("CLOSED") => Ok(HoldOutcome::Closed),
             Some("EXHAUSTED") => Ok(HoldOutcome::CodeExhausted),
+            Some("LIMITED") => Ok(HoldOutcome::Limited {
+                retry_after_ms: reply.get(1).and_then(|m| m.parse().ok()).unwrap_or(1).max(1),
+            }),
             other => Err(BackendError::permanent(
                 "holding seats",
                 anyhow::anyhow!("unexpected script reply {other:?}"),

@@ -205,3 +205,37 @@ async fn a_cancelled_event_holds_nothing() {
         .unwrap_err();
     assert!(matches!(err, AppError::NotOnSale(SaleStatus::Cancelled)), "{err:?}");
 }
+
+#[tokio::test]
+async fn holds_count_against_the_write_limit_in_their_own_step_once_per_request() {
+    let t = Arc::new(TestApp::new());
+    let e = t.event(2, 5).await;
+    let limit = t.config.rate_limit_writes as usize;
+    hold(&t, e.id, "bob", &["A-1-1"]).await;
+    // At the start of a window (the clock follows the real one), a flood of holds of one user at
+    // once, each refused: the first `limit` are judged, the rest are not even looked at.
+    let into_window = t.now().timestamp_millis().rem_euclid(1000);
+    t.pass(Duration::milliseconds(1000 - into_window));
+    let tries: Vec<_> = (0..limit + 5)
+        .map(|_| {
+            let t = t.clone();
+            tokio::spawn(async move {
+                hold_seats(&t, &buyer("ann"), e.id, HoldAsk::Seats(ids(&["A-1-1"])), None).await
+            })
+        })
+        .collect();
+    let (mut busy, mut limited) = (0, 0);
+    for r in tries {
+        match r.await.unwrap() {
+            Err(AppError::SeatsUnavailable(_)) => busy += 1,
+            Err(AppError::RateLimited { retry_after_ms }) if retry_after_ms <= 1000 => limited += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((busy, limited), (limit, 5));
+    // Someone else is not slowed; ann is let in again in the next window.
+    let best = HoldAsk::Best { quantity: 1, section: None };
+    hold_seats(&t, &buyer("cy"), e.id, best.clone(), None).await.unwrap();
+    t.pass(Duration::seconds(1));
+    hold_seats(&t, &buyer("ann"), e.id, best, None).await.unwrap();
+}
