@@ -37,7 +37,8 @@ pub async fn join(app: Arc<App>, req: Request) -> HandlerResult {
     let caller = caller(&req)?;
     let event = path_id(&req, "eventId")?;
     let body: JoinBody = if req.body().is_empty() { JoinBody::default() } else { json_body(&req)? };
-    if body.code.as_ref().is_some_and(|c| c.len() > MAX_CODE_LEN) {
+    // Bounded as the schema bounds it (characters); what it says is the code lookup's to judge.
+    if body.code.as_ref().is_some_and(|c| c.chars().count() > MAX_CODE_LEN) {
         return Err(Problem::validation("code must be at most 32 characters"));
     }
     let (entry, created) = queue::join(&app, &caller, event, body.code.as_deref()).await?;

@@ -50,7 +50,7 @@ impl TryFrom<CodeBody> for CodeSpec {
             [("sections", &b.sections), ("reservedSections", &b.reserved_sections)]
         {
             if let Some(s) = names {
-                if s.len() > MAX_SECTIONS || s.iter().any(|n| n.len() > SECTION_MAX) {
+                if s.len() > MAX_SECTIONS || s.iter().any(|n| n.chars().count() > SECTION_MAX) {
                     return Err(RuleError::invalid(
                         field,
                         format!("at most {MAX_SECTIONS} names of at most {SECTION_MAX} characters"),
@@ -59,7 +59,7 @@ impl TryFrom<CodeBody> for CodeSpec {
             }
         }
         if let Some(ids) = &b.reserved_seat_ids {
-            if ids.len() > MAX_RESERVED_IDS || ids.iter().any(|n| n.len() > SEAT_ID_MAX) {
+            if ids.len() > MAX_RESERVED_IDS || ids.iter().any(|n| n.chars().count() > SEAT_ID_MAX) {
                 return Err(RuleError::invalid(
                     "reservedSeatIds",
                     format!("at most {MAX_RESERVED_IDS} ids of at most {SEAT_ID_MAX} characters"),
