@@ -455,31 +455,16 @@ pub async fn queue_baseline(redis: &str, concurrency: usize, time: Duration) -> 
                 let (seats, event, count, joined) =
                     (seats.clone(), event.clone(), count.clone(), joined.clone());
                 tokio::spawn(async move {
+                    let line = booking_core::domain::queue::Line::general(&event);
                     while Instant::now() < until {
                         let now = chrono::Utc::now();
                         let ok = if op == "join" {
                             let i = joined.fetch_add(1, Ordering::Relaxed);
-                            seats
-                                .join(
-                                    booking_core::domain::queue::Line::general(&event),
-                                    &format!("u{i}"),
-                                    now,
-                                    limit,
-                                )
-                                .await
-                                .is_ok()
+                            seats.join(line, &format!("u{i}"), now, limit).await.is_ok()
                         } else {
                             let i = rand::thread_rng()
                                 .gen_range(0..joined.load(Ordering::Relaxed).max(1));
-                            seats
-                                .poll(
-                                    booking_core::domain::queue::Line::general(&event),
-                                    &format!("u{i}"),
-                                    now,
-                                    limit,
-                                )
-                                .await
-                                .is_ok()
+                            seats.poll(line, &format!("u{i}"), now, limit).await.is_ok()
                         };
                         if ok {
                             count.fetch_add(1, Ordering::Relaxed);

@@ -15,6 +15,13 @@ async fn make_code(s: &Stack, event: &str, body: serde_json::Value) {
     assert_eq!(c.status, StatusCode::CREATED, "{c:?}");
 }
 
+/// Deletes the event's `code` as an admin: 204.
+pub(crate) async fn delete_code(s: &Stack, event: &str, code: &str) {
+    let path = format!("/api/v1/events/{event}/codes/{code}");
+    let d = s.send(reqwest::Method::DELETE, &path, Some(&s.admin_token()), None).await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT, "{d:?}");
+}
+
 async fn codes(s: &Stack, event: &str) -> serde_json::Value {
     let l = s.get(&format!("/api/v1/events/{event}/codes"), &s.admin_token()).await;
     assert_eq!(l.status, StatusCode::OK, "{l:?}");
@@ -196,15 +203,7 @@ async fn an_access_code_opens_a_presale_for_its_section_and_admins_alone_keep_co
         (&json!("FANS"), &json!(1), &json!("ACCESS"))
     );
     // Deleted: no new hold takes it; the order that took it keeps it.
-    let d = s
-        .send(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/events/{e}/codes/fans"),
-            Some(&s.admin_token()),
-            None,
-        )
-        .await;
-    assert_eq!(d.status, StatusCode::NO_CONTENT, "{d:?}");
+    delete_code(&s, e, "fans").await;
     hold("cy", json!(["A-1-4"]), Some("fans")).await.assert_problem(422, "CODE_INVALID");
     let kept = s
         .get(&format!("/api/v1/bookings/{}", b.body["id"].as_str().unwrap()), &s.token("ann"))

@@ -122,15 +122,7 @@ async fn reserved_seats_survive_redis_losing_the_event_and_come_back_when_the_co
     reserved.await;
     assert_eq!(hold(&s, &e, "ann", json!(["A-1-1"]), None).await.0, 409);
     assert_eq!(hold(&s, &e, "ann", json!(["A-1-1"]), Some("FANS")).await.0, 201);
-    let d = s
-        .send(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/events/{e}/codes/fans"),
-            Some(&s.admin_token()),
-            None,
-        )
-        .await;
-    assert_eq!(d.status, StatusCode::NO_CONTENT, "{d:?}");
+    crate::codes::delete_code(&s, &e, "fans").await;
     assert_eq!(statuses(&s, &e, None).await, vec!["HELD", "AVAILABLE", "AVAILABLE", "AVAILABLE"]);
     assert_eq!(hold(&s, &e, "bob", json!(["A-1-2"]), None).await.0, 201);
 }

@@ -143,7 +143,7 @@ pub async fn hold_seats_with(
         };
         let uses = code.as_ref().map_or(0, |c| c.max_uses);
         // The request's one write, counted by its first attempt's step (a retry is the same write).
-        let writes = (attempt == 0).then(|| super::limits::hold_writes(app));
+        let writes = (attempt == 0).then(|| super::limits::write_limit(app));
         match app.holds.hold(&hold, &event, uses, writes, now).await? {
             HoldOutcome::Held(prices) => {
                 hold.prices = prices;

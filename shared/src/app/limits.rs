@@ -9,18 +9,19 @@ use crate::ports::{RateDecision, RequestLimit};
 /// The window writes are counted in.
 const WINDOW_MS: u64 = 1_000;
 
-/// The limit a hold is counted against, in its own step: the same number a second, per event.
-pub fn hold_writes(app: &App) -> RequestLimit {
+/// The write limit: `RATE_LIMIT_WRITES_PER_SECOND` a window of [`WINDOW_MS`] (0: none). A hold
+/// counts against it in its own step, per event; every other write through [`count_write`].
+pub fn write_limit(app: &App) -> RequestLimit {
     RequestLimit { requests: app.config.rate_limit_writes, window_ms: WINDOW_MS }
 }
 
 /// Counts one write of `user`; [`AppError::RateLimited`] past the limit.
 pub async fn count_write(app: &App, user: &str) -> AppResult<()> {
-    let limit = app.config.rate_limit_writes;
-    if limit == 0 {
+    let limit = write_limit(app);
+    if limit.requests == 0 {
         return Ok(());
     }
-    match app.limiter.count(user, limit, WINDOW_MS, app.now()).await? {
+    match app.limiter.count(user, limit.requests, limit.window_ms, app.now()).await? {
         RateDecision::Allowed => Ok(()),
         RateDecision::Limited { retry_after_ms } => {
             crate::metrics::count(crate::metrics::Metric::RateLimited, 1);

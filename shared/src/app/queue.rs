@@ -89,19 +89,14 @@ fn describe(
     })
 }
 
-/// The event's presale line, or 404 if it has no presale (no access code).
-async fn presale_line<'a>(app: &App, event: &'a Event) -> AppResult<Line<'a>> {
+/// The line a request names (`line=presale`: the presale's, 404 if the event has no presale, that
+/// is no access code).
+async fn line_of<'a>(app: &App, event: &'a Event, presale: bool) -> AppResult<Line<'a>> {
+    if !presale {
+        return Ok(Line::general(event));
+    }
     let opens = app.presale_opens(event.id).await?;
     Ok(Line::presale(event, opens.ok_or(AppError::NotFound(Resource::Queue))?))
-}
-
-/// The line a request names (`line=presale`: the presale's).
-async fn line_of<'a>(app: &App, event: &'a Event, presale: bool) -> AppResult<Line<'a>> {
-    if presale {
-        presale_line(app, event).await
-    } else {
-        Ok(Line::general(event))
-    }
 }
 
 /// `POST .../queue`: the caller's entry, and whether this call created it. With an access code

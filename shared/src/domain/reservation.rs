@@ -28,6 +28,16 @@ impl Reservation {
     }
 }
 
+/// Which of `seats` (sorted) the `live` reservations set aside already: a new code may not reserve
+/// them too.
+pub fn clashes(live: impl IntoIterator<Item = Reservation>, seats: &[String]) -> Vec<String> {
+    let mine: std::collections::HashSet<&str> = seats.iter().map(String::as_str).collect();
+    let mut taken: Vec<String> =
+        live.into_iter().flat_map(|r| r.seats).filter(|s| mine.contains(s.as_str())).collect();
+    taken.sort();
+    taken
+}
+
 /// The seats a code's `reservedSeatIds` and `reservedSections` come to (sorted, no repeats), or
 /// the rule they break: only an access code with a `validUntil` reserves, and only seats of
 /// seated sections (a general-admission area is counted, not seated).

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{Memory, State};
 use crate::domain::code::Code;
-use crate::domain::reservation::Reservation;
+use crate::domain::reservation::{self, Reservation};
 use crate::domain::Booking;
 use crate::ports::{BackendResult, CodeStore, Inserted};
 
@@ -92,13 +92,9 @@ fn live_reservations(s: &State, event: Uuid, now: DateTime<Utc>) -> Vec<Reservat
 impl CodeStore for Memory {
     async fn insert(&self, code: &Code, _by: &str) -> BackendResult<Inserted> {
         let mut s = self.state();
-        let mut clash: Vec<String> = live_reservations(&s, code.event_id, code.created_at)
-            .into_iter()
-            .flat_map(|r| r.seats)
-            .filter(|seat| code.reserved.contains(seat))
-            .collect();
+        let live = live_reservations(&s, code.event_id, code.created_at);
+        let clash = reservation::clashes(live, &code.reserved);
         if !clash.is_empty() {
-            clash.sort();
             return Ok(Inserted::SeatsReserved(clash));
         }
         let key = (code.event_id, code.code.clone());

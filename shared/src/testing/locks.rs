@@ -33,7 +33,7 @@ impl State {
     }
 
     /// The lock on a seat that is still in force.
-    fn lock_of(&self, event: Uuid, seat: &str, now: DateTime<Utc>) -> Option<&Lock> {
+    pub(super) fn lock_of(&self, event: Uuid, seat: &str, now: DateTime<Utc>) -> Option<&Lock> {
         self.locks.get(&(event, seat.to_string())).filter(|l| Self::live(l, now))
     }
 

@@ -18,7 +18,7 @@ impl State {
     }
 
     fn free_of_locks(&self, event: Uuid, seat: &str, now: DateTime<Utc>) -> bool {
-        self.locks.get(&(event, seat.to_string())).is_none_or(|l| !Self::live(l, now))
+        self.lock_of(event, seat, now).is_none()
             && !self.blocked.contains(&(event, seat.to_string()))
     }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{duplicate_key, fault, parse_status, parse_uuid};
 use crate::domain::code::{Code, CodeKind};
-use crate::domain::reservation::Reservation;
+use crate::domain::reservation::{self, Reservation};
 use crate::domain::Booking;
 use crate::ports::{BackendResult, CodeStore, Inserted};
 
@@ -109,17 +109,11 @@ impl CodeStore for MySqlCodes {
             .fetch_optional(&mut *tx)
             .await
             .map_err(fault(what))?;
-            let mine: std::collections::HashSet<&str> =
-                code.reserved.iter().map(String::as_str).collect();
-            let mut clash: Vec<String> = live_reservations(&mut tx, code.event_id, code.created_at)
+            let live = live_reservations(&mut tx, code.event_id, code.created_at)
                 .await
-                .map_err(fault(what))?
-                .into_iter()
-                .flat_map(|r| r.seats)
-                .filter(|s| mine.contains(s.as_str()))
-                .collect();
+                .map_err(fault(what))?;
+            let clash = reservation::clashes(live, &code.reserved);
             if !clash.is_empty() {
-                clash.sort();
                 return Ok(Inserted::SeatsReserved(clash));
             }
         }
