@@ -24,6 +24,7 @@ admin=$("$gw" token --user admin-1 --admin)
 user=$("$gw" token --user user-1)
 event=$(curl -sf -X POST "$base/events" -H "Authorization: Bearer $admin" -H 'content-type: application/json' -d '{
   "name": "Demo night", "venue": "Local Arena", "startsAt": "2027-06-01T19:30:00Z", "maxSeatsPerOrder": 6,
+  "fees": {"perTicketCents": 250, "perOrderCents": 300}, "taxRateBps": 2000,
   "sections": [
     {"name": "VIP", "rows": 3, "seatsPerRow": 10, "priceCents": 15000, "category": "vip"},
     {"name": "A", "rows": 20, "seatsPerRow": 25, "priceCents": 6500}
@@ -34,9 +35,11 @@ cat <<MSG
 
 The system is running: HTTP API at http://$GATEWAY_ADDR (logs: $STATE_DIR/logs/gateway.log)
 Demo event: $event_id (530 seats)
-Buyer's page (open in a browser; sign in with any name): http://$GATEWAY_ADDR/live?event=$event_id
-Organiser view (report, blocks, cancel): http://$GATEWAY_ADDR/live?event=$event_id, paste into its sign-in: $admin
-Door page (staff scan ticket codes): http://$GATEWAY_ADDR/door?event=$event_id
+The storefront (open in a browser; sign in with any name): http://$GATEWAY_ADDR/
+  this event: http://$GATEWAY_ADDR/events/$event_id   my tickets: http://$GATEWAY_ADDR/me
+Organiser view (report, cancel): http://$GATEWAY_ADDR/events/$event_id/organiser
+  (sign in there with "Organisers" and this token: $admin)
+The door (staff scan ticket codes; sign in as door staff): http://$GATEWAY_ADDR/door?event=$event_id
 WebSocket: ws://$GATEWAY_ADDR/ws?token=\$TOKEN&eventId=$event_id  then  {"action":"subscribe","eventId":"..."}
 Swagger UI: http://$GATEWAY_ADDR/docs   Prometheus metrics: http://$GATEWAY_ADDR/metrics
 

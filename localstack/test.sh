@@ -21,8 +21,11 @@ cargo clippy --workspace --all-targets --locked -q -- -D warnings
 bash "$LOCALSTACK_DIR/sqlx.sh" check
 # A test starts this function's binary as Lambda would, to see it refuse to start without secrets.
 cargo build -q --locked -p payments-webhook
-# The live page's test drives Debian's chromium through chromedriver.
-command -v chromedriver >/dev/null || { log "installing chromium and chromedriver (for the browser test)"; apt_install chromium chromium-driver; }
+# The storefront's tests drive Debian's chromium through chromedriver and run axe-core (npm,
+# pinned in web/package-lock.json) in its pages.
+command -v chromedriver >/dev/null || { log "installing chromium and chromedriver (for the browser tests)"; apt_install chromium chromium-driver; }
+command -v npm >/dev/null || { log "installing Node.js and npm (for axe-core)"; apt_install nodejs npm; }
+[ -f "$REPO_DIR/web/node_modules/axe-core/axe.min.js" ] || (cd "$REPO_DIR/web" && npm ci --no-audit --no-fund --loglevel=error)
 
 cd "$REPO_DIR"
 out="$STATE_DIR/logs/test-output.log"

@@ -187,7 +187,9 @@ async fn a_transfer_to_someone_at_the_limit_is_refused_and_the_count_survives_a_
 async fn pages_carry_their_security_headers_and_personal_answers_are_never_cached() {
     let s = Stack::start().await;
     let http = reqwest::Client::new();
-    for path in ["/live", "/door", "/docs"] {
+    let storefront =
+        ["/", "/events/0190a7e0-0000-7000-8000-000000000000", "/me", "/door", "/app/main.js"];
+    for path in storefront.into_iter().chain(["/docs"]) {
         let res = http.get(format!("{}{path}", s.base)).send().await.unwrap();
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
@@ -198,7 +200,16 @@ async fn pages_carry_their_security_headers_and_personal_answers_are_never_cache
         assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src *"), "{path}: {csp}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
-        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let referrer =
+            if path == "/docs" { "no-referrer" } else { "strict-origin-when-cross-origin" };
+        assert_eq!(h["referrer-policy"], referrer, "{path}");
+        if path != "/docs" {
+            assert!(
+                h["strict-transport-security"].to_str().unwrap().contains("max-age="),
+                "{path}"
+            );
+            assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{path}: {csp}");
+        }
         let body = res.text().await.unwrap();
         assert!(
             !body.contains("unpkg.com") && !body.contains("cdn"),

@@ -85,6 +85,7 @@ fn describe(
         admitted_at: place.admitted_at.filter(|_| until.is_some()),
         access_token,
         access_expires_at: until,
+        ahead: place.ahead(),
         presale: line.is_presale(),
     })
 }

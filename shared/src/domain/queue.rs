@@ -63,12 +63,24 @@ pub struct QueueEntry {
     pub admitted_at: Option<DateTime<Utc>>,
     pub access_token: Option<String>,
     pub access_expires_at: Option<DateTime<Utc>>,
+    /// How many people are still before this one in the line (not yet admitted), while it waits:
+    /// what a buyer's page shows and estimates the wait from. Absent when admitted, expired or not
+    /// yet placed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<u64>,
     /// An entry of the presale's line (an access code's holders), not the general sale's.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub presale: bool,
 }
 
 impl QueuePlace {
+    /// The people still before this place in the line: every position between the last one
+    /// admitted and this one. `None` once this place is reached, or while it has no position.
+    pub fn ahead(&self) -> Option<u64> {
+        let p = self.position?;
+        (p > self.served_up_to).then(|| p - self.served_up_to - 1)
+    }
+
     /// The entry's status at `now` and, when admitted, until when its access lasts.
     pub fn status(
         &self,
@@ -186,6 +198,15 @@ mod tests {
     }
 
     const ROOM: WaitingRoom = WaitingRoom { admit_per_minute: None, admission_ttl_seconds: 600 };
+
+    #[test]
+    fn the_people_ahead_are_those_between_the_last_admitted_and_me() {
+        assert_eq!(place(None, 0, None).ahead(), None, "no place before the opening's shuffle");
+        assert_eq!(place(Some(1), 0, None).ahead(), Some(0));
+        assert_eq!(place(Some(10), 4, None).ahead(), Some(5));
+        assert_eq!(place(Some(5), 5, Some(1)).ahead(), None, "reached");
+        assert_eq!(place(Some(5), 9, Some(1)).ahead(), None);
+    }
 
     #[test]
     fn an_entry_waits_then_is_admitted_for_its_window_then_expires() {

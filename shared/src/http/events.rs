@@ -14,6 +14,7 @@ use crate::app::get_event::Availability;
 use crate::app::{
     blocks, cancel_event, create_event, get_event, list_events, seat_map, update_event, App,
 };
+use crate::domain::event::PriceRange;
 use crate::domain::report::CancelProgress;
 use crate::domain::{Event, EventPatch, EventSpec, SaleStatus, SeatStatus};
 
@@ -25,6 +26,7 @@ struct EventView<'a> {
     #[serde(flatten)]
     event: &'a Event,
     sale_status: SaleStatus,
+    price_range: PriceRange,
     #[serde(skip_serializing_if = "Option::is_none")]
     availability: Option<Availability>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,6 +38,7 @@ impl<'a> EventView<'a> {
         EventView {
             event,
             sale_status: event.sale_status(app.now()),
+            price_range: event.price_range(),
             availability: None,
             cancellation: None,
         }

@@ -281,4 +281,25 @@ impl Event {
     pub fn total_price(&self, section: &Section) -> i64 {
         self.charges.total_price(section.price_cents)
     }
+
+    /// The cheapest and dearest all-in price of one ticket, over every section's own price and
+    /// its tiers' (what an event list shows as "from ... to ..."; the per-order fee comes on top).
+    pub fn price_range(&self) -> PriceRange {
+        let faces = self.sections.iter().flat_map(|s| {
+            std::iter::once(s.price_cents).chain(s.tiers.iter().map(|t| t.price_cents))
+        });
+        let totals: Vec<i64> = faces.map(|f| self.charges.total_price(f)).collect();
+        PriceRange {
+            min_cents: totals.iter().copied().min().unwrap_or(0),
+            max_cents: totals.iter().copied().max().unwrap_or(0),
+        }
+    }
+}
+
+/// One ticket's all-in price, cheapest to dearest, of an event ([`Event::price_range`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceRange {
+    pub min_cents: i64,
+    pub max_cents: i64,
 }

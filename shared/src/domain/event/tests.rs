@@ -201,3 +201,20 @@ fn fees_and_the_tax_rate_are_bounded_and_prices_include_tax_unless_said() {
     assert!(e.charges.prices_include_tax);
     assert_eq!(e.total_price(&e.sections[0]), 5150, "VAT inside: the price is face and fee");
 }
+
+#[test]
+fn the_price_range_is_all_in_over_every_section_and_tier() {
+    let mut s = spec(&[("A", 1, 2), ("B", 1, 2)]);
+    s.sections[1].price_cents = 9000;
+    s.sections[0].tiers =
+        vec![crate::domain::tier::Tier { price_cents: 3000, until_sold: Some(1), until: None }];
+    s.charges = ChargesSpec {
+        per_ticket_cents: Some(200),
+        per_order_cents: Some(500),
+        tax_rate_bps: Some(1000),
+        prices_include_tax: Some(false),
+    };
+    let e = s.validate(Uuid::now_v7(), Utc::now(), 600).unwrap();
+    // (3000 + 200) + 10 % = 3520; (9000 + 200) + 10 % = 10120; the order's fee is not a ticket's.
+    assert_eq!(e.price_range(), PriceRange { min_cents: 3520, max_cents: 10120 });
+}

@@ -1,0 +1,66 @@
+// The organiser's view of one event: the sales report (read again every 5 s), and cancelling the
+// event after a preview of what it does, then its progress. The API decides who may: a buyer sees
+// a plain "organisers only".
+import { call, eventOf, session } from "../api.js";
+import { announce, h, money, saleWords, when } from "../format.js";
+
+export async function organiser(main, params, go, eventId) {
+  if (!session.claims().admin) { main.replaceChildren(h("h1", {}, "Organisers only"), h("p", {}, "Sign in with an organiser's account to see this page.")); return; }
+  let event = await eventOf(eventId, true);
+  const report = h("div", { id: "report" });
+  const updated = h("p", { class: "muted", id: "report-updated" });
+  const cancelBox = h("section", { class: "panel notice bad", id: "cancel", "aria-labelledby": "cancel-h" });
+  const m = (c) => money(c, event.currency);
+
+  async function readReport() {
+    const r = await call("GET", `/events/${eventId}/report`);
+    const rows = [["Seats available", r.seats.available], ["Seats held", r.seats.held], ["Seats sold", r.seats.booked], ["Seats blocked", r.seats.blocked],
+      ["Orders paid", r.bookings.confirmed], ["Orders waiting for payment", r.bookings.pending], ["Orders cancelled", r.bookings.cancelled], ["Orders run out", r.bookings.expired],
+      ["Revenue", m(r.revenueCents)], ["Refunded", m(r.refundedCents)], ["Checked in", r.checkedIn]];
+    for (const c of r.categories) rows.push([`${c.category}: sold / revenue`, `${c.booked} / ${m(c.revenueCents)}`]);
+    if (r.queue) rows.push(["Queue: waiting", r.queue.waiting], ["Queue: let in", r.queue.admitted]);
+    report.replaceChildren(h("table", { class: "report" }, h("caption", { class: "sr-only" }, "Sales report"),
+      h("tbody", {}, rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", { "data-figure": k }, String(v)))))));
+    updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  }
+
+  function drawCancel() {
+    const c = event.cancellation;
+    if (event.saleStatus === "CANCELLED") {
+      cancelBox.replaceChildren(h("h2", { id: "cancel-h" }, "This event is cancelled"),
+        h("p", { id: "cancel-progress", "data-done": c && c.completedAt ? "yes" : "no", "aria-live": "polite" },
+          !c ? "Cancelling…" : c.completedAt ? `Done: ${c.bookingsCancelled} orders cancelled, ${m(c.refundedCents)} refunded.`
+            : `Cancelling: ${c.bookingsCancelled} orders cancelled so far, ${c.bookingsLeft} to go, ${c.refundsPending} refunds being sent.`));
+      return;
+    }
+    cancelBox.replaceChildren(h("h2", { id: "cancel-h" }, "Cancel this event"),
+      h("p", {}, "Cancelling stops the sale, cancels every order and refunds every buyer. It cannot be undone."),
+      h("button", { type: "button", class: "danger", id: "cancel-preview", onclick: preview }, "Cancel this event…"));
+  }
+  async function preview() {
+    const p = await call("POST", `/events/${eventId}/cancel?dryRun=true`, {});
+    const keep = h("button", { type: "button", onclick: drawCancel }, "Keep the event");
+    cancelBox.replaceChildren(h("h2", { id: "cancel-h" }, "Cancel this event?"),
+      h("p", { id: "cancel-preview-text" }, `This cancels ${p.bookings} orders (${p.confirmed} paid) and refunds ${m(p.refundCents)} to the buyers' cards. It cannot be undone.`),
+      h("div", { class: "inline" }, h("button", { type: "button", class: "danger", id: "cancel-confirm", onclick: async () => {
+        event = await call("POST", `/events/${eventId}/cancel`, {});
+        announce("The event is cancelled. Refunds are on their way.");
+        drawCancel();
+      } }, "Yes, cancel it and refund everyone"), keep));
+    keep.focus();
+  }
+
+  main.replaceChildren(h("h1", {}, `${event.name}: organiser`),
+    h("p", {}, h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue} · `, h("span", { class: `badge ${event.saleStatus}` }, saleWords[event.saleStatus])),
+    h("p", {}, h("a", { href: `/events/${eventId}`, "data-link": true }, "The buyers' page"), " · ", h("a", { href: `/door?event=${eventId}`, "data-link": true }, "The door")),
+    h("h2", {}, "Sales"), report, updated, cancelBox);
+  await readReport();
+  drawCancel();
+  const timer = setInterval(async () => {
+    try {
+      await readReport();
+      if (event.saleStatus === "CANCELLED" && !(event.cancellation && event.cancellation.completedAt)) { event = await eventOf(eventId, true); drawCancel(); }
+    } catch (_) { /* shown as not updated */ }
+  }, 5000);
+  return () => clearInterval(timer);
+}
