@@ -56,7 +56,7 @@ async function render() {
   }
   const [re, view, title] = found;
   if (!open.has(view) && !session.claims()) {
-    go(`/signin?back=${encodeURIComponent(url.pathname + url.search)}`, true);
+    go(`/signin?${view === door ? "role=staff&" : ""}back=${encodeURIComponent(url.pathname + url.search)}`, true);
     return;
   }
   document.title = `${title} · Tickets`;

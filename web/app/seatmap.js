@@ -159,6 +159,8 @@ export class SeatMap {
   setMine(ids) {
     const before = [...this.mine];
     this.mine = new Set(ids);
+    // The buyer's own hold is held now, whether or not its push has arrived yet.
+    for (const id of ids) { const i = this.index.get(id); if (i !== undefined) this.status[i] = "HELD"; }
     for (const id of [...before, ...ids]) { const i = this.index.get(id); if (i !== undefined) this.paint(i); }
   }
 

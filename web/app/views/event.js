@@ -84,7 +84,12 @@ export async function eventPage(main, params, go, eventId) {
 
   // Standing areas: counts, not seats.
   const areaBox = h("div", { id: "areas" });
+  let areasDrawn = "";
   const drawAreas = () => {
+    // Drawn again only when what they show changed (a redraw would move the buyer's focus).
+    const now = JSON.stringify([areas, !!whyNot()]);
+    if (now === areasDrawn) return;
+    areasDrawn = now;
     areaBox.replaceChildren(...areas.map((a) => {
       const meta = layout.generalAdmission.find((g) => g.section === a.section) || {};
       const sel = h("select", { id: `qty-${a.section}` }, Array.from({ length: event.maxSeatsPerOrder }, (_, i) => h("option", { value: i + 1 }, String(i + 1))));
@@ -110,9 +115,13 @@ export async function eventPage(main, params, go, eventId) {
     showQueue();
     if (entry && (entry.status === "WAITING" || entry.status === "SOLD_OUT")) poll(2000);
   }
-  let lastQueueStatus = null;
+  let lastQueueStatus = null, queueDrawn = "";
   function showQueue() {
     if (!event.waitingRoom || event.saleStatus === "CANCELLED" || event.saleStatus === "ENDED") { queueBox.hidden = true; return; }
+    // Drawn again only when what it says changed (a redraw would move the buyer's focus).
+    const now = JSON.stringify([entry && [entry.status, entry.position, entry.ahead, entry.accessExpiresAt], event.saleStatus]);
+    if (now === queueDrawn) return;
+    queueDrawn = now;
     queueBox.hidden = false;
     queueBox.dataset.status = entry ? entry.status : "NONE";
     const minutes = Math.round(event.waitingRoom.admissionTtlSeconds / 60);
@@ -244,6 +253,9 @@ export async function eventPage(main, params, go, eventId) {
       map.clearSelection();
       busy = false;
       setHold(made);
+      // Best available may pick another section than the one on screen: show where the seats are.
+      const where = made.seatIds[0].split("-");
+      if (where.length === 3 && (!map.current || map.current.name !== where[0])) map.show(where[0]);
       announce(`Held ${made.seatIds.length} for you for ${mmss(made.expiresAt)} minutes. Check out to pay.`);
       document.getElementById("checkout")?.focus();
     } catch (err) {
@@ -261,7 +273,13 @@ export async function eventPage(main, params, go, eventId) {
     announce("Your seats were let go.");
   }
 
-  async function reloadEvent() { event = await eventOf(eventId, true); showSale(); showQueue(); refresh(); }
+  async function reloadEvent() {
+    const was = event.saleStatus;
+    event = await eventOf(eventId, true);
+    // What was said of the sale before it moved on (not on sale yet, say) no longer holds.
+    if (event.saleStatus !== was) say("");
+    showSale(); showQueue(); refresh();
+  }
 
   // Live: subscribe first, then read the statuses, then apply what arrived meanwhile.
   async function live() {
