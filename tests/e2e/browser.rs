@@ -630,7 +630,7 @@ async fn two_browsers_queue_for_the_last_seat_and_the_one_let_in_buys_it() {
         assert!(text_of(second, "#queue").await.contains("Everything is taken right now"));
         until(second, "document.getElementById('waitlist-join')", Duration::from_secs(5)).await;
         assert!(
-            text_of(second, "#bar").await.contains("Join the queue"),
+            text_of(second, "#bar").await.contains("you keep your place in the queue"),
             "{}",
             text_of(second, "#bar").await
         );

@@ -37,8 +37,12 @@ export async function eventPage(main, params, go, eventId) {
     if (event.saleStatus === "CANCELLED") return "This event is cancelled.";
     if (event.saleStatus === "ENDED") return "Sales for this event have ended.";
     if (event.saleStatus === "SCHEDULED" && !code.value.trim()) return `Tickets go on sale ${when(event.onSaleAt)}.`;
-    if (event.waitingRoom && event.saleStatus === "ON_SALE" && !(entry && entry.status === "ADMITTED"))
-      return "Join the queue and wait for your turn to pick seats.";
+    if (event.waitingRoom && event.saleStatus === "ON_SALE" && !(entry && entry.status === "ADMITTED")) {
+      if (!entry) return "Join the queue and wait for your turn to pick seats.";
+      if (entry.status === "SOLD_OUT") return "Sold out right now: you keep your place in the queue.";
+      if (entry.status === "EXPIRED") return "Your turn to buy has passed.";
+      return "Wait for your turn in the queue to pick seats.";
+    }
     if (hold) return "You already hold tickets: check out or let them go first.";
     if (busy) return "One moment…";
     return null;
