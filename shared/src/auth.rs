@@ -245,6 +245,7 @@ mod tests {
             evt: event,
             exp: now.timestamp() + 60,
             aud: ACCESS_AUDIENCE.into(),
+            adm: Some(now.timestamp_millis()),
         };
         let pass = key.sign(&claims).unwrap();
         assert_eq!(key.verify(&pass, "ann", event, now), Some(claims.clone()));

@@ -55,7 +55,7 @@ pub async fn hold_seats_with(
         app.on_sale(&event)?;
     }
     // On a waiting-room event a presale buyer is admitted through the presale's line.
-    let queued = super::queue::admit(app, caller, &event, pass, presale).await?;
+    let admission = super::queue::admit(app, caller, &event, pass, presale).await?;
     let mut choice = ask.choice(&event)?;
     // A quantity is checked against the code before seats are searched for (explicit seats are
     // checked with the rest of the code's rules below, as every choice's seats are).
@@ -144,12 +144,9 @@ pub async fn hold_seats_with(
         let uses = code.as_ref().map_or(0, |c| c.max_uses);
         // The request's one write, counted by its first attempt's step (a retry is the same write).
         let writes = (attempt == 0).then(|| super::limits::write_limit(app));
-        match app.holds.hold(&hold, &event, uses, writes, now).await? {
+        match app.holds.hold(&hold, &event, uses, writes, admission, now).await? {
             HoldOutcome::Held(prices) => {
                 hold.prices = prices;
-                if queued {
-                    super::queue::shopped(app, caller, &event, presale).await;
-                }
                 metrics::count(Metric::HoldsCreated, 1);
                 tracing::info!(hold_id = %hold.id, event_id = %event_id, seats = hold.seat_ids.len(), "seats held");
                 return Ok(hold);
@@ -171,6 +168,7 @@ pub async fn hold_seats_with(
             HoldOutcome::NotLoaded => app.load_locks(event_id).await?,
             HoldOutcome::Closed => return Err(AppError::NotOnSale(SaleStatus::Cancelled)),
             HoldOutcome::CodeExhausted => return Err(AppError::CodeExhausted),
+            HoldOutcome::NotAdmitted => return Err(super::queue::REVOKED.into()),
             HoldOutcome::Limited { retry_after_ms } => {
                 metrics::count(Metric::RateLimited, 1);
                 return Err(AppError::RateLimited { retry_after_ms });

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::code::CodeKind;
-use crate::domain::queue::{AccessClaims, Line, QueueEntry, QueuePlace, QueueStats, QueueStatus};
+use crate::domain::queue::{
+    AccessClaims, Admission, Line, QueueEntry, QueuePlace, QueueStats, QueueStatus,
+};
 use crate::domain::{Caller, Event, RuleError, SaleStatus};
 use crate::metrics::{self, Metric};
 use crate::ports::{QueueAnswer, RequestLimit};
@@ -71,6 +73,7 @@ fn describe(
                     // Whole seconds, rounded up; the queue's own check is exact to the ms.
                     exp: (until.timestamp_millis() + 999).div_euclid(1000),
                     aud: crate::domain::queue::ACCESS_AUDIENCE.to_string(),
+                    adm: place.admitted_at.map(|at| at.timestamp_millis()),
                 })
                 .map_err(|e| crate::ports::BackendError::permanent("signing an access pass", e))?,
         ),
@@ -184,39 +187,39 @@ pub async fn remove(
     entry(app, line, user, answer)
 }
 
+/// A hold refused because the buyer's admission no longer stands.
+pub const REVOKED: AppError =
+    AppError::QueueTokenRequired("the admission has expired or was revoked");
+
 /// What a hold on the event needs from the waiting room: nothing (no waiting room), or the
-/// caller's valid access pass (`Queue-Token`) for an admission that stands: 403
-/// `QUEUE_TOKEN_REQUIRED` otherwise. Returns whether the caller came through the queue.
+/// caller's valid access pass (`Queue-Token`): 403 `QUEUE_TOKEN_REQUIRED` otherwise. The pass's
+/// signature and expiry are checked here, without a store; it carries when its admission began, and
+/// the hold's own step refuses a revoked one and marks the buyer as shopping
+/// ([`crate::ports::SeatHolds::hold`]). A pass made before passes carried that is checked against
+/// the queue first (one more round trip).
 pub async fn admit(
     app: &App,
     caller: &Caller,
     event: &Event,
     pass: Option<&str>,
     presale: bool,
-) -> AppResult<bool> {
-    let Some(room) = event.waiting_room else { return Ok(false) };
+) -> AppResult<Option<Admission>> {
+    let Some(room) = event.waiting_room else { return Ok(None) };
     let now = app.now();
     let pass = pass.ok_or(AppError::QueueTokenRequired("a Queue-Token header is required"))?;
-    app.access_key.verify(pass, &caller.user_id, event.id, now).ok_or(
+    let claims = app.access_key.verify(pass, &caller.user_id, event.id, now).ok_or(
         AppError::QueueTokenRequired("the Queue-Token is not a valid pass of this user and event"),
     )?;
+    if let Some(admitted_at_ms) = claims.adm {
+        return Ok(Some(Admission { presale, admitted_at_ms }));
+    }
     let line = line_of(app, event, presale).await?;
     match app.queue.check(line, &caller.user_id, now).await? {
         QueueAnswer::Place(place) if place.status(&room, now).0 == QueueStatus::Admitted => {
-            Ok(true)
+            let admitted_at = place.admitted_at.ok_or(REVOKED)?;
+            Ok(Some(Admission { presale, admitted_at_ms: admitted_at.timestamp_millis() }))
         }
-        _ => Err(AppError::QueueTokenRequired("the admission has expired or was revoked")),
-    }
-}
-
-/// After an admitted buyer's hold: they no longer count against the seats left for admission.
-pub async fn shopped(app: &App, caller: &Caller, event: &Event, presale: bool) {
-    let used = match line_of(app, event, presale).await {
-        Ok(line) => app.queue.used(line, &caller.user_id, app.now()).await.map_err(AppError::from),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = used {
-        tracing::warn!(event_id = %event.id, error = %e, "marking an admitted buyer as shopping");
+        _ => Err(REVOKED),
     }
 }
 

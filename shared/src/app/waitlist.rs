@@ -176,7 +176,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             discount: Default::default(),
             prices: Vec::new(),
         };
-        match app.holds.hold(&hold, &event, 0, None, now).await? {
+        match app.holds.hold(&hold, &event, 0, None, None, now).await? {
             HoldOutcome::Held(_) => {}
             HoldOutcome::Closed => return Ok(offered),
             HoldOutcome::NotLoaded => {
@@ -189,7 +189,8 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             | HoldOutcome::OverLimit { .. }
             | HoldOutcome::OverTickets { .. }
             | HoldOutcome::CodeExhausted
-            | HoldOutcome::Limited { .. } => continue,
+            | HoldOutcome::Limited { .. }
+            | HoldOutcome::NotAdmitted => continue,
         }
         picture.mark(&event, hold.seat_ids.iter().map(String::as_str));
         let offer = Offer {

@@ -176,6 +176,21 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Always [`ACCESS_AUDIENCE`]: a pass is no bearer token of any other kind.
     pub aud: String,
+    /// When the admission began (ms since the epoch): a hold with the pass marks its buyer as
+    /// shopping with it in the hold's own step. Absent in passes made before it was carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adm: Option<i64>,
+}
+
+/// A buyer the waiting room let in, as a hold carries it to the seat locks: the hold refuses a
+/// revoked admission and marks the buyer as shopping (no longer counted against the seats left for
+/// admission), in the same step that locks the seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    /// Admitted through the presale's line (its own queue) rather than the general sale's.
+    pub presale: bool,
+    /// When the admission began, ms since the epoch.
+    pub admitted_at_ms: i64,
 }
 
 /// The audience of access passes.

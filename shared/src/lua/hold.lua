@@ -4,13 +4,15 @@
 --       the booked score once paid; read only with a code), then per seat, in the order of the seat
 --       ids in ARGV: its lock key (value: hold id) and its section's tier zset (seat -> tier band +
 --       until ms: a seat live at a counted tier; see below), then the reservations hash (seat ->
---       'until ms,code': seats set aside for a presale's access code; reserve.lua), and last the
---       user's write counter of this window (its name carries the window's number).
+--       'until ms,code': seats set aside for a presale's access code; reserve.lua), the waiting
+--       room's revoked and shopping sets of the caller's line (qgone, qdone: queue.lua), and last
+--       the user's write counter of this window (its name carries the window's number).
 -- ARGV: 1 hold id, 2 user id, 3 now ms, 4 expiry ms, 5 seat cap, 6 event id, 7 log max length,
 --       8 ticket cap (held, pending and held tickets in all; 0: none), 9 the code's max uses (0: no
 --       code), 10 the code, 11 its percent off, 12 its amount off, 13 the tier band,
 --       14 writes allowed per window (0: do not count this call), 15 the window ms, 16 ms left in
---       it, then the n seat ids, then n price plans, one per seat: its section's tiers in order, each
+--       it, 17 when the caller's admission began (ms; -1: no waiting room), then the n seat ids,
+--       then n price plans, one per seat: its section's tiers in order, each
 --       'tier,untilSold,until ms,price' (0: no count, no end), joined by ';', then '|' and the
 --       section's own price (a plan without tiers is the price alone).
 -- A seat live at counted tier j has the score j * band + until ms in its section's tier zset (the
@@ -18,7 +20,8 @@
 -- now and (j + 1) * band; a paid one stays at the band's top.
 -- Returns {'OK', prices, tiers} (comma lists, one entry per seat; tier 0: the section's own price) |
 -- {'BUSY', seat...} | {'LIMIT', current} | {'TICKETS', current} | {'EXHAUSTED'} | {'NOT_LOADED'} |
--- {'CLOSED'} (a cancelled event: block.lua closed it) | {'LIMITED', ms to the next window}.
+-- {'CLOSED'} (a cancelled event: block.lua closed it) | {'LIMITED', ms to the next window} |
+-- {'REVOKED'} (the caller's admission was taken back).
 -- The write is counted first, whatever the hold comes to (as every write is).
 local writes = tonumber(ARGV[14])
 if writes > 0 then
@@ -37,9 +40,15 @@ elseif loaded == 'closed' then
   return {'CLOSED'}
 end
 local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = (#KEYS - 9) / 2
-local R = KEYS[#KEYS - 1]
-local S, band = 16, tonumber(ARGV[13])
+local n = (#KEYS - 11) / 2
+local R = KEYS[#KEYS - 3]
+local S, band = 17, tonumber(ARGV[13])
+-- A buyer the waiting room let in holds only while the admission stands (the pass's signature and
+-- expiry were checked by the caller; a removal is known here).
+local admitted = tonumber(ARGV[17])
+if admitted >= 0 and redis.call('ZSCORE', KEYS[#KEYS - 2], ARGV[2]) then
+  return {'REVOKED'}
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local mine = redis.call('ZCARD', KEYS[3])
 if mine + n > tonumber(ARGV[5]) then
@@ -139,4 +148,8 @@ if #lapsed > 0 then
 end
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'type', 'SeatsHeld', 'eventId', ARGV[6],
   'seats', list, 'holdId', ARGV[1], 'userId', ARGV[2], 'at', now)
+-- The buyer shops now: no longer counted against the seats left for admission.
+if admitted >= 0 then
+  redis.call('ZADD', KEYS[#KEYS - 1], 'NX', admitted, ARGV[2])
+end
 return {'OK', price_list, tier_list}

@@ -6,16 +6,17 @@
 --   3 qadv:  sorted set of admissions by position: score served-up-to, member '<upTo>:<at ms>'
 --   4 qadt:  the same admissions by time: score at ms, member '<at ms>:<upTo>'
 --   5 qdone: sorted set user -> admitted-at ms of admitted users who no longer wait for seats
---            (they hold or booked some, or were removed): they no longer count against the seats
+--            (they hold or booked some, marked by hold.lua, or were removed): they no longer count
+--            against the seats
 --   6 qgone: sorted set user -> admitted-at ms of removed (revoked) users
 --   7 held:  the event's seat map (seat -> expiry ms, booked seats far in the future)
 --   8 loaded marker of the seat map
 --   9 the caller's request counter of this window (rate limit)
--- ARGV: 1 op (join | poll | advance | check | use | revoke | stats), 2 now ms, 3 user,
+-- ARGV: 1 op (join | poll | advance | check | revoke | stats), 2 now ms, 3 user,
 --   4 seed (fresh random hex from the caller: becomes the shuffle's seed if this call opens the
 --   queue), 5 on-sale ms, 6 sales-end ms, 7 seat count, 8 admission ttl ms, 9 admits a minute
 --   (0: no cap), 10 requests allowed per window (0: no limit), 11 window ms, 12 ms left in window.
--- Answers: join/poll/check/use/revoke: {tag, created, joinedAt, position (-1 none), servedUpTo,
+-- Answers: join/poll/check/revoke: {tag, created, joinedAt, position (-1 none), servedUpTo,
 --   soldOut, admittedAt (-1 none), removed}, tag 'entry' | 'none' (poll of a user who never joined) |
 --   'limited' (then {tag, retry ms}) | 'closed' (join after sales end);
 --   advance: {'advance', admitted since the last advance, servedUpTo, total, soldOut,
@@ -133,18 +134,16 @@ if op == 'join' then
   return describe('entry', created, entry)
 end
 
-if op == 'poll' or op == 'check' or op == 'use' or op == 'revoke' then
+if op == 'poll' or op == 'check' or op == 'revoke' then
   local entry = redis.call('HGET', KEYS[2], user)
   if not entry then return {'none'} end
   if op == 'poll' then advance() end
   local answer = describe('entry', 0, entry)
   local admitted_at = answer[7]
-  if admitted_at >= 0 and (op == 'use' or op == 'revoke') then
+  if admitted_at >= 0 and op == 'revoke' then
     redis.call('ZADD', KEYS[5], 'NX', admitted_at, user)
-    if op == 'revoke' then
-      redis.call('ZADD', KEYS[6], 'NX', admitted_at, user)
-      answer[8] = 1
-    end
+    redis.call('ZADD', KEYS[6], 'NX', admitted_at, user)
+    answer[8] = 1
   end
   return answer
 end

@@ -124,6 +124,8 @@ pub enum HoldOutcome {
     /// The user made as many writes of the event as the window allows; the next window starts in
     /// this many ms. Nothing was held.
     Limited { retry_after_ms: u64 },
+    /// The buyer's admission was revoked (removed from the queue by an organiser). Nothing was held.
+    NotAdmitted,
 }
 
 /// What an attempt to block seats came to.
@@ -166,13 +168,16 @@ pub trait SeatHolds: Send + Sync {
     /// ([`crate::domain::tier`]), counted there while it is held, pending or sold.
     /// With `writes`, the step first counts one write of the hold's user in the event's current
     /// window (the per-user write limit, kept with the event's locks so that a hold is one round
-    /// trip) and holds nothing past the limit.
+    /// trip) and holds nothing past the limit. With `admission` (a waiting-room event), it holds
+    /// nothing for a buyer whose admission was revoked ([`HoldOutcome::NotAdmitted`]) and marks the
+    /// buyer as shopping when it holds: the waiting room's part of a hold, in the same step.
     async fn hold(
         &self,
         hold: &Hold,
         event: &Event,
         code_uses: u32,
         writes: Option<RequestLimit>,
+        admission: Option<crate::domain::queue::Admission>,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome>;
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup>;

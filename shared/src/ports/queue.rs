@@ -83,14 +83,6 @@ pub trait Queue: Send + Sync {
         user: &str,
         now: DateTime<Utc>,
     ) -> BackendResult<QueueAnswer>;
-    /// Marks an admitted user as shopping no more (they hold seats): they stop counting against
-    /// the seats left for admission.
-    async fn used(
-        &self,
-        line: Line<'_>,
-        user: &str,
-        now: DateTime<Utc>,
-    ) -> BackendResult<QueueAnswer>;
     /// Removes an admitted user: their access pass no longer works.
     async fn revoke(
         &self,

@@ -87,6 +87,8 @@ impl SeatHolds for Memory {
         event: &Event,
         code_uses: u32,
         writes: Option<RequestLimit>,
+        // The fast tier keeps no waiting room (testing/rest.rs): no admission to check or mark.
+        _admission: Option<crate::domain::queue::Admission>,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
         let caps = UserCaps::of(event);

@@ -180,15 +180,6 @@ impl Queue for Memory {
         Err(not_kept("the waiting room"))
     }
 
-    async fn used(
-        &self,
-        _line: Line<'_>,
-        _user: &str,
-        _now: DateTime<Utc>,
-    ) -> BackendResult<QueueAnswer> {
-        Err(not_kept("the waiting room"))
-    }
-
     async fn revoke(
         &self,
         _line: Line<'_>,

@@ -14,6 +14,7 @@ use super::{
     BOOKED_SCORE, HOLDREF_TTLS, LOG_MAX_LEN, TIER_BAND,
 };
 use crate::domain::price::Discount;
+use crate::domain::queue::Admission;
 use crate::domain::tier::SeatPrice;
 use crate::domain::{Booking, Event, Hold, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
@@ -29,6 +30,7 @@ impl SeatHolds for RedisSeats {
         event: &Event,
         code_uses: u32,
         writes: Option<RequestLimit>,
+        admission: Option<Admission>,
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome> {
         let caps = UserCaps::of(event);
@@ -46,6 +48,13 @@ impl SeatHolds for RedisSeats {
             inv.key(k);
         }
         inv.key(self.key("rsv", e, None));
+        // The waiting room's sets of the buyer's line (the presale's are `p`-prefixed, queue.rs).
+        let p = if admission.is_some_and(|a| a.presale) { "p" } else { "" };
+        inv.key(self.key(&format!("{p}qgone"), e, None)).key(self.key(
+            &format!("{p}qdone"),
+            e,
+            None,
+        ));
         // The user's writes of this event in this window (a new window is a new key).
         let now_ms = millis(now).max(0) as u64;
         let limit = writes.filter(|w| w.requests > 0);
@@ -68,7 +77,8 @@ impl SeatHolds for RedisSeats {
             .arg(TIER_BAND)
             .arg(limit.map_or(0, |w| w.requests))
             .arg(window_ms)
-            .arg(window_ms - now_ms % window_ms);
+            .arg(window_ms - now_ms % window_ms)
+            .arg(admission.map_or(-1, |a| a.admitted_at_ms));
         for s in &hold.seat_ids {
             inv.arg(s);
         }
@@ -127,6 +137,7 @@ impl SeatHolds for RedisSeats {
             Some("LIMITED") => Ok(HoldOutcome::Limited {
                 retry_after_ms: reply.get(1).and_then(|m| m.parse().ok()).unwrap_or(1).max(1),
             }),
+            Some("REVOKED") => Ok(HoldOutcome::NotAdmitted),
             other => Err(BackendError::permanent(
                 "holding seats",
                 anyhow::anyhow!("unexpected script reply {other:?}"),

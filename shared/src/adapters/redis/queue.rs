@@ -141,15 +141,6 @@ impl Queue for RedisSeats {
         self.queue_answer("check", line, user, now, NO_LIMIT).await
     }
 
-    async fn used(
-        &self,
-        line: Line<'_>,
-        user: &str,
-        now: DateTime<Utc>,
-    ) -> BackendResult<QueueAnswer> {
-        self.queue_answer("use", line, user, now, NO_LIMIT).await
-    }
-
     async fn revoke(
         &self,
         line: Line<'_>,
