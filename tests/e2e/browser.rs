@@ -658,6 +658,24 @@ async fn the_organiser_cancels_after_a_preview_and_buyers_are_told_their_money_c
         assert_eq!(text_of(&org, "[data-figure=\"Orders paid\"]").await, "1");
         assert_eq!(text_of(&org, "[data-figure=\"Revenue\"]").await, "€95.00");
         axe_clean(&org, size, "the organiser view").await;
+        // A camera position taken off sale, in words.
+        org.find(Locator::Id("block-seats"))
+            .await
+            .unwrap()
+            .send_keys("A-4-1, A-4-2")
+            .await
+            .unwrap();
+        org.find(Locator::Id("block-reason")).await.unwrap().send_keys("camera").await.unwrap();
+        click(&org, "#block").await;
+        until(&org, "document.getElementById('block-said').textContent.includes('Taken off sale: A-4-1, A-4-2')", Duration::from_secs(5)).await;
+        let map = s.seat_statuses(&e).await;
+        assert_eq!((map["A-4-1"].as_str(), map["A-4-2"].as_str()), ("BLOCKED", "BLOCKED"));
+        until(
+            &org,
+            "document.querySelector('[data-figure=\"Seats blocked\"]').textContent === '2'",
+            Duration::from_secs(5),
+        )
+        .await;
         open_as(&buyer, &s, &format!("/events/{e}"), &s.token("fay")).await;
         until(&buyer, "document.body.dataset.live === 'yes'", Duration::from_secs(20)).await;
         // The dangerous button looks it, and asks first with what it will do.

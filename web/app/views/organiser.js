@@ -1,5 +1,6 @@
-// The organiser's view of one event: the sales report (read again every 5 s), and cancelling the
-// event after a preview of what it does, then its progress. The API decides who may: a buyer sees
+// The organiser's view of one event: the sales report (read again every 5 s), seats taken off sale
+// (kills for cameras, the sound desk, house seats) and put back, and cancelling the event after a
+// preview of what it does, then its progress. The API decides who may: a buyer sees
 // a plain "organisers only".
 import { call, eventOf, session } from "../api.js";
 import { announce, h, money, saleWords, when } from "../format.js";
@@ -10,6 +11,25 @@ export async function organiser(main, params, go, eventId) {
   const report = h("div", { id: "report" });
   const updated = h("p", { class: "muted", id: "report-updated" });
   const cancelBox = h("section", { class: "panel notice bad", id: "cancel", "aria-labelledby": "cancel-h" });
+  // Blocks: seat ids as the map names them (A-3-12), comma- or space-separated.
+  const seatsField = h("input", { id: "block-seats", maxlength: "2000", autocomplete: "off" });
+  const reason = h("input", { id: "block-reason", maxlength: "200", autocomplete: "off" });
+  const blockSaid = h("p", { id: "block-said", role: "status" });
+  const blocks = async (method) => {
+    const seatIds = seatsField.value.split(/[\s,]+/).filter(Boolean);
+    if (!seatIds.length) { blockSaid.textContent = "Name the seats first, as the map does: A-3-12."; return; }
+    try {
+      const body = method === "POST" && reason.value.trim() ? { seatIds, reason: reason.value.trim() } : { seatIds };
+      const done = await call(method, `/events/${eventId}/blocks`, body);
+      blockSaid.textContent = method === "POST" ? `Taken off sale: ${done.seatIds.join(", ")}.` : `Back on sale: ${seatIds.join(", ")}.`;
+      await readReport();
+    } catch (err) { blockSaid.textContent = err.message; }
+  };
+  const blockBox = h("section", { class: "panel", "aria-labelledby": "block-h" }, h("h2", { id: "block-h" }, "Seats not for sale"),
+    h("div", { class: "field" }, h("label", { for: "block-seats" }, "Seats (for example A-3-12, A-3-13)"), seatsField),
+    h("div", { class: "field" }, h("label", { for: "block-reason" }, "Why (camera, sound desk…)"), reason),
+    h("div", { class: "inline" }, h("button", { type: "button", id: "block", onclick: () => blocks("POST") }, "Take off sale"),
+      h("button", { type: "button", id: "unblock", onclick: () => blocks("DELETE") }, "Put back on sale")), blockSaid);
   const m = (c) => money(c, event.currency);
 
   async function readReport() {
@@ -53,7 +73,7 @@ export async function organiser(main, params, go, eventId) {
   main.replaceChildren(h("h1", {}, `${event.name}: organiser`),
     h("p", {}, h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue} · `, h("span", { class: `badge ${event.saleStatus}` }, saleWords[event.saleStatus])),
     h("p", {}, h("a", { href: `/events/${eventId}`, "data-link": true }, "The buyers' page"), " · ", h("a", { href: `/door?event=${eventId}`, "data-link": true }, "The door")),
-    h("h2", {}, "Sales"), report, updated, cancelBox);
+    h("h2", {}, "Sales"), report, updated, event.saleStatus === "CANCELLED" ? "" : blockBox, cancelBox);
   await readReport();
   drawCancel();
   const timer = setInterval(async () => {
