@@ -168,7 +168,7 @@ pub async fn hold_seats_with(
             HoldOutcome::NotLoaded => app.load_locks(event_id).await?,
             HoldOutcome::Closed => return Err(AppError::NotOnSale(SaleStatus::Cancelled)),
             HoldOutcome::CodeExhausted => return Err(AppError::CodeExhausted),
-            HoldOutcome::NotAdmitted => return Err(super::queue::REVOKED.into()),
+            HoldOutcome::NotAdmitted => return Err(super::queue::REVOKED),
             HoldOutcome::Limited { retry_after_ms } => {
                 metrics::count(Metric::RateLimited, 1);
                 return Err(AppError::RateLimited { retry_after_ms });
