@@ -24,10 +24,22 @@ const DESKTOP: Size = Size { name: "desktop", width: 1366, height: 900, phone: f
 const PHONE: Size = Size { name: "phone", width: 390, height: 844, phone: true };
 const SIZES: [Size; 2] = [DESKTOP, PHONE];
 
-/// chromedriver on a free port, killed when dropped.
+/// chromedriver on a free port in a process group of its own: dropped (a test that passed, or one
+/// that panicked before closing its windows), the group goes, the browsers it started with it.
 struct Driver {
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
     url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(group) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{group}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 impl Driver {
@@ -39,6 +51,7 @@ impl Driver {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .expect("chromedriver runs (localstack/test.sh installs chromium and chromium-driver)");
@@ -49,7 +62,7 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Driver { _child: child, url }
+        Driver { child, url }
     }
 
     /// A browser window of `size`; a phone is emulated as one (touch, its width, a phone's agent).
