@@ -886,3 +886,64 @@ async fn a_ten_thousand_seat_map_is_ready_and_its_times_are_reported() {
         page.close().await.ok();
     }
 }
+
+#[tokio::test]
+async fn a_sold_out_buyer_joins_the_waitlist_and_checks_out_the_seats_that_come_back() {
+    let s = Stack::start_live(Duration::from_secs(5)).await;
+    let driver = Driver::start().await;
+    for size in SIZES {
+        let e = event(
+            &s,
+            json!({ "name": "Small room", "venue": "Cellar", "startsAt": "2027-02-02T20:00:00Z",
+            "sections": [{ "name": "A", "rows": 1, "seatsPerRow": 2, "priceCents": 3000 }] }),
+        )
+        .await;
+        let first = s
+            .post(
+                &format!("/api/v1/events/{e}/holds"),
+                &s.token("ida"),
+                json!({ "seatIds": ["A-1-1", "A-1-2"] }),
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        let page = driver.browser(size).await;
+        let user = format!("jo-{}", size.name);
+        open_as(&page, &s, &format!("/events/{e}"), &s.token(&user)).await;
+        until(&page, "document.getElementById('waitlist-join')", Duration::from_secs(20)).await;
+        assert!(text_of(&page, "#status").await.contains("Sold out right now"));
+        page.find(Locator::Id("waitlist-quantity"))
+            .await
+            .unwrap()
+            .select_by_value("2")
+            .await
+            .unwrap();
+        click(&page, "#waitlist-join").await;
+        until(&page, "document.getElementById('waitlist-state').textContent.includes('You are on the waitlist for 2 tickets')", Duration::from_secs(5)).await;
+        axe_clean(&page, size, "the waitlist").await;
+        // The first buyer lets go: the seats are offered to the waitlist, held in this buyer's name.
+        let gone = s
+            .send(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/holds/{}", first.body["id"].as_str().unwrap()),
+                Some(&s.token("ida")),
+                None,
+            )
+            .await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT);
+        until(
+            &page,
+            "document.getElementById('waitlist-state').textContent.includes('are held for you')",
+            Duration::from_secs(15),
+        )
+        .await;
+        assert!(text_of(&page, "#waitlist").await.contains("A-1-1, A-1-2"));
+        click(&page, "#waitlist button.primary").await;
+        until(&page, "document.getElementById('pay')", Duration::from_secs(5)).await;
+        assert_eq!(text_of(&page, "#pay").await, "Pay $60.00");
+        pay_with(&page, "4242424242424242").await;
+        until(&page, "document.getElementById('confirmed')", Duration::from_secs(15)).await;
+        let w = s.get(&format!("/api/v1/events/{e}/waitlist"), &s.token(&user)).await;
+        assert_eq!(w.body["status"], "ACCEPTED", "{w:?}");
+        page.close().await.ok();
+    }
+}
