@@ -723,6 +723,17 @@ async fn the_organiser_cancels_after_a_preview_and_buyers_are_told_their_money_c
         .await;
         assert!(text_of(&buyer, "#status").await.contains("money back"));
         assert!(text_of(&buyer, "#bar").await.contains("This event is cancelled"));
+        assert_eq!(
+            buyer
+                .execute(
+                    "return document.querySelector('.seatmap').classList.contains('closed')",
+                    vec![]
+                )
+                .await
+                .unwrap(),
+            json!(true),
+            "the map of a cancelled sale is greyed"
+        );
         click(&buyer, "[data-seat=\"A-2-2\"]").await;
         assert_eq!(
             buyer

@@ -241,7 +241,12 @@ export async function eventPage(main, params, go, eventId) {
     map.setMine(next ? next.seatIds : []);
     refresh();
   }
-  function refresh() { drawBar(); drawAreas(); showStatus(); showWaitlist(); bestButton.setAttribute("aria-disabled", whyNot() ? "true" : "false"); }
+  function refresh() {
+    drawBar(); drawAreas(); showStatus(); showWaitlist();
+    bestButton.setAttribute("aria-disabled", whyNot() ? "true" : "false");
+    // A sale that is over shows its map greyed: nothing on it is for sale any more.
+    map.el.classList.toggle("closed", event.saleStatus === "CANCELLED" || event.saleStatus === "ENDED");
+  }
 
   async function holdSeats(request) {
     const why = whyNot();
