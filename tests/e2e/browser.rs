@@ -958,3 +958,39 @@ async fn a_sold_out_buyer_joins_the_waitlist_and_checks_out_the_seats_that_come_
         page.close().await.ok();
     }
 }
+
+#[tokio::test]
+async fn a_buyer_gives_a_ticket_to_a_friend_who_then_has_it() {
+    let s = Stack::start_live(Duration::from_secs(5)).await;
+    let e = event(&s, night(json!({}))).await;
+    let driver = Driver::start().await;
+    for size in SIZES {
+        let (giver, friend) = (format!("liv-{}", size.name), format!("max-{}", size.name));
+        let b = s
+            .book(&e, &giver, if size.phone { &["B-1-3", "B-1-4"] } else { &["B-1-1", "B-1-2"] })
+            .await;
+        s.pay(&b).await;
+        let page = driver.browser(size).await;
+        open_as(&page, &s, "/me", &s.token(&giver)).await;
+        until(&page, "document.querySelectorAll('.ticket').length === 2", Duration::from_secs(10))
+            .await;
+        axe_clean(&page, size, "my tickets with the give form").await;
+        click(&page, ".ticket details summary").await;
+        let field = page.find(Locator::Css(".ticket details input")).await.unwrap();
+        field.send_keys(&friend).await.unwrap();
+        click(&page, ".ticket .give-button").await;
+        until(
+            &page,
+            "document.querySelectorAll('.ticket[data-status=\"VALID\"]').length === 1",
+            Duration::from_secs(10),
+        )
+        .await;
+        let theirs = s.get(&format!("/api/v1/users/{friend}/tickets"), &s.token(&friend)).await;
+        assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1, "{theirs:?}");
+        // The friend sees it in their tickets, with the event and its QR code.
+        open_as(&page, &s, "/me", &s.token(&friend)).await;
+        until(&page, "document.querySelectorAll('.ticket img').length === 1 && document.querySelector('.ticket img').naturalWidth > 0", Duration::from_secs(10)).await;
+        assert!(text_of(&page, ".ticket").await.contains("Autumn Gala"));
+        page.close().await.ok();
+    }
+}

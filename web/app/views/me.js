@@ -1,9 +1,32 @@
-// My tickets: every ticket the buyer holds, by event, with its QR code; and their orders.
+// My tickets: every ticket the buyer holds, by event, with its QR code (and a way to give one to
+// a friend); and their orders.
 import { call, eventOf, session } from "../api.js";
-import { h, money, when } from "../format.js";
+import { announce, h, money, seatName, when } from "../format.js";
 import { ticketCards } from "./checkout.js";
 
 const bookingWords = { PENDING: "Waiting for payment", CONFIRMED: "Paid", CANCELLED: "Cancelled", EXPIRED: "Ran out unpaid" };
+
+/// A "give it to someone" form on each valid ticket: the friend's user name, then a new code is
+/// theirs and the old one stops working at the door.
+function giving(list, tickets, main) {
+  for (const t of tickets.filter((x) => x.status === "VALID")) {
+    const card = list.querySelector(`[data-ticket="${t.id}"]`);
+    const field = h("input", { id: `to-${t.id}`, maxlength: "64", autocomplete: "off" });
+    const said = h("p", { role: "status" });
+    card.append(h("details", { class: "give" }, h("summary", {}, "Give this ticket to someone"),
+      h("div", { class: "field" }, h("label", { for: `to-${t.id}` }, "Their user name"), field),
+      h("button", { type: "button", class: "give-button", onclick: async () => {
+        const to = field.value.trim();
+        if (!to) { said.textContent = "Type the user name of the person you give it to."; return; }
+        try {
+          await call("POST", `/tickets/${t.id}/transfer`, { toUserId: to });
+          announce(`${seatName(t.seatId)} is now ${to}'s ticket.`);
+          await myTickets(main);
+        } catch (err) { said.textContent = err.message; }
+      } }, "Give ticket"), said));
+  }
+  return list;
+}
 
 export async function myTickets(main) {
   const me = session.claims();
@@ -23,7 +46,7 @@ export async function myTickets(main) {
       h("h2", { id: `ev-${id}` }, event.name),
       h("p", {}, h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue}`,
         event.saleStatus === "CANCELLED" ? h("strong", {}, " · cancelled: your money is refunded") : ""),
-      ticketCards(mine, event)));
+      giving(ticketCards(mine, event), mine, main)));
   }
   if (bookings.items.length) {
     main.append(h("h2", {}, "My orders"), h("ul", { class: "bookings" }, bookings.items.map((b) => {
