@@ -52,7 +52,6 @@ impl Driver {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
-        .kill_on_drop(true)
         .spawn()
         .expect("chromedriver runs (localstack/test.sh installs chromium and chromium-driver)");
         let url = format!("http://127.0.0.1:{port}");
@@ -115,9 +114,14 @@ async fn until(page: &Client, condition: &str, within: Duration) {
     }
 }
 
-/// The page's visible text.
+/// The visible text of what `css` finds, read in one step (a push may redraw it between a find and
+/// a read).
 async fn text_of(page: &Client, css: &str) -> String {
-    page.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    let text = page
+        .execute("return document.querySelector(arguments[0]).innerText", vec![json!(css)])
+        .await
+        .unwrap_or_else(|e| panic!("{css} is on the page: {e}"));
+    text.as_str().unwrap_or_default().to_string()
 }
 
 /// Clicks what `css` finds, scrolled to the middle of the screen first as a person would.

@@ -2,6 +2,8 @@
 // (RFC 9457) becomes a sentence a buyer can act on. The deployment's settings come from
 // /config.json (the local gateway answers it; in AWS a CloudFront function does).
 
+import { fromB64url } from "./format.js";
+
 export const config = await fetch("/config.json").then((r) => r.json());
 const base = config.api || "/api/v1";
 
@@ -14,8 +16,7 @@ export const session = {
     const t = this.token;
     if (!t) return null;
     try {
-      const b64 = t.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      const c = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4)));
+      const c = JSON.parse(new TextDecoder().decode(fromB64url(t.split(".")[1])));
       if (c.exp && c.exp * 1000 < Date.now()) return null;
       const g = c["cognito:groups"];
       const groups = Array.isArray(g) ? g : String(g || "").replace(/[[\]]/g, "").split(/[ ,]+/);

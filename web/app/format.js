@@ -12,6 +12,17 @@ export function when(iso) {
   return new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit" }).format(new Date(iso));
 }
 
+/// A `<time>` element saying `iso` as [`when`] does.
+export function at(iso) {
+  return h("time", { datetime: iso }, when(iso));
+}
+
+/// The bytes of a base64url string (a JWT's or a ticket code's part), padding or not.
+export function fromB64url(text) {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(b64 + "===".slice((b64.length + 3) % 4)), (c) => c.charCodeAt(0));
+}
+
 /// mm:ss of the time left until `iso` (never below 00:00).
 export function mmss(iso) {
   const s = Math.max(0, Math.ceil((new Date(iso) - Date.now()) / 1000));

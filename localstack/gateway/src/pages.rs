@@ -1,9 +1,9 @@
-//! The pages the local gateway serves: the storefront (`web/`, the same build CloudFront serves
-//! from S3 in AWS, with the same security headers as the template's response headers policy), the
-//! developer's live page and door harness, and the API's Swagger UI, each with the headers a page a
-//! person uses needs: a Content-Security-Policy that runs only the page's own scripts (inline ones
-//! by their SHA-256), no sniffing, no framing, no Referer. The Swagger UI is a pinned copy vendored
-//! in `vendor/swagger-ui` (no CDN at run time).
+//! The pages the local gateway serves: the storefront (`web/`, the same files CloudFront serves
+//! from S3 in AWS, with the same security headers as the template's response headers policy) and
+//! the API's Swagger UI, each with the headers a page a person uses needs: a Content-Security-Policy
+//! that runs only the page's own scripts (the Swagger UI's inline ones by their SHA-256), no
+//! sniffing, no framing. The Swagger UI is a pinned copy vendored in `vendor/swagger-ui` (no CDN at
+//! run time). `/live?event=`, the address of the old harness page, leads to the event's page.
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 // The checkout (an order summary with every part of the total before the card is asked for, then
 // Stripe's card field and one "Pay" button) and the confirmation in words, with the tickets.
 import { call, config, eventOf, image } from "../api.js";
-import { announce, h, mmss, money, seatName, when } from "../format.js";
+import { announce, at, h, mmss, money, seatName } from "../format.js";
 import { holds } from "./event.js";
 
 /// Stripe.js, loaded once from where `/payments/config` says (Stripe's own, or the local emulator's).
@@ -69,7 +69,7 @@ export async function checkout(main, params, go, eventId) {
     h("h1", {}, "Checkout"),
     h("section", { class: "panel", "aria-labelledby": "order-h" },
       h("h2", { id: "order-h" }, "Your order"),
-      h("p", {}, h("strong", {}, event.name), h("br"), h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue}`),
+      h("p", {}, h("strong", {}, event.name), h("br"), at(event.startsAt), ` · ${event.venue}`),
       h("ul", { id: "order-seats" }, order.seatIds.map((id) => h("li", {}, seatName(id)))),
       summary(order.breakdown, event.currency, event.pricesIncludeTax),
       h("p", {}, "Your tickets are held for you for ", timer, ". After that they go back on sale.")),
@@ -121,13 +121,7 @@ export async function checkout(main, params, go, eventId) {
         booking = await call("POST", "/bookings", { holdId: hold.id }, { "idempotency-key": `book-${hold.id}` });
         sessionStorage.setItem(bookingKey, booking.id);
       }
-      let payment;
-      try {
-        payment = await call("POST", "/payments", { bookingId: booking.id, paymentMethod: method }, { "idempotency-key": crypto.randomUUID() });
-      } catch (err) {
-        if (err.code !== "PAYMENT_DECLINED") throw err;
-        throw new Error(err.message);
-      }
+      let payment = await call("POST", "/payments", { bookingId: booking.id, paymentMethod: method }, { "idempotency-key": crypto.randomUUID() });
       if (payment.status === "REQUIRES_ACTION") {
         working.textContent = "Your bank asks you to confirm the payment…";
         const sx = await stripe();
@@ -160,7 +154,7 @@ export function ticketCards(tickets, event) {
     const img = h("img", { alt: `QR code of the ticket for ${seatName(t.seatId)}` });
     list.append(h("li", { class: "ticket", "data-ticket": t.id, "data-status": t.status },
       h("p", {}, h("strong", {}, event.name)),
-      h("p", {}, h("time", { datetime: event.startsAt }, when(event.startsAt))),
+      h("p", {}, at(event.startsAt)),
       h("p", {}, event.venue),
       h("p", { class: "seatname" }, seatName(t.seatId)),
       h("p", {}, h("span", { class: "badge" }, ticketWords[t.status] || t.status)),
@@ -176,7 +170,7 @@ export async function confirmation(main, params, go, bookingId) {
   const draw = async () => {
     const b = await call("GET", `/bookings/${bookingId}`);
     const event = await eventOf(b.eventId);
-    const head = [h("p", {}, h("strong", {}, event.name), h("br"), h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue}`)];
+    const head = [h("p", {}, h("strong", {}, event.name), h("br"), at(event.startsAt), ` · ${event.venue}`)];
     if (b.status === "CONFIRMED") {
       const t = await call("GET", `/bookings/${bookingId}/tickets`);
       main.replaceChildren(h("h1", { id: "confirmed" }, "You are going!"), ...head,

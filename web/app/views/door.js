@@ -2,14 +2,12 @@
 // REVOKED, WRONG EVENT or INVALID in big letters, colour and words, and reads it out. One nonce
 // per scan: a retry after a dropped answer gets the first answer back, never a second admission.
 import { call, session } from "../api.js";
-import { h } from "../format.js";
+import { fromB64url, h } from "../format.js";
 
 /// The seat a code names (its payload: ticket id, event id, then the seat id), read offline.
 function seatOf(code) {
   try {
-    const b64 = code.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const bytes = Uint8Array.from(atob(b64 + "===".slice((b64.length + 3) % 4)), (c) => c.charCodeAt(0));
-    return new TextDecoder().decode(bytes.slice(32));
+    return new TextDecoder().decode(fromB64url(code.split(".")[1]).slice(32));
   } catch (_) { return ""; }
 }
 

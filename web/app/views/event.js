@@ -2,7 +2,7 @@
 // available, the waitlist, and the sticky order bar with its hold countdown. One rule
 // (`whyNot`) decides whether buying is possible, and every buy control asks it.
 import { call, eventOf, session, socketUrl } from "../api.js";
-import { announce, h, mmss, money, roughly, saleWords, when } from "../format.js";
+import { announce, at, h, mmss, money, roughly, saleWords, when } from "../format.js";
 import { SeatMap } from "../seatmap.js";
 
 /// The buyer's hold of an event, kept in the tab so that the checkout and a reload find it.
@@ -18,8 +18,6 @@ export async function eventPage(main, params, go, eventId) {
   let event = await eventOf(eventId, true);
   if (!layouts.has(eventId)) layouts.set(eventId, await call("GET", `/events/${eventId}/seats?view=layout`));
   const layout = layouts.get(eventId);
-  const timers = [];
-  const every = (ms, f) => timers.push(setInterval(f, ms));
   let socket = null, closed = false, entry = null, waitlist = null, areas = [], busy = false;
   let hold = holds.get(eventId);
   let lapsed = null; // a hold that ran out: what to hold again
@@ -78,8 +76,12 @@ export async function eventPage(main, params, go, eventId) {
   // The seat map.
   const map = new SeatMap(layout, event.currency, { canPick: whyNot, changed: () => refresh(), say: (t) => tell(t) });
 
+  /// A select of 1 to the order's most tickets, `chosen` picked.
+  const counts = (id, chosen = 1) => h("select", { id },
+    Array.from({ length: event.maxSeatsPerOrder }, (_, i) => h("option", { value: i + 1, selected: i + 1 === chosen }, String(i + 1))));
+
   // Best available.
-  const qty = h("select", { id: "quantity" }, Array.from({ length: event.maxSeatsPerOrder }, (_, i) => h("option", { value: i + 1, selected: i === 1 }, String(i + 1))));
+  const qty = counts("quantity", 2);
   const section = h("select", { id: "best-section" }, h("option", { value: "" }, "Any section"), map.sections.map((s) => h("option", { value: s.name }, `Section ${s.name}`)));
   const bestButton = h("button", { type: "button", id: "best", onclick: () => holdSeats({ quantity: Number(qty.value), ...(section.value ? { section: section.value } : {}) }) }, "Find the best seats");
   const best = map.seats.length ? h("div", { class: "panel" }, h("h2", {}, "Best available"),
@@ -96,7 +98,7 @@ export async function eventPage(main, params, go, eventId) {
     areasDrawn = now;
     areaBox.replaceChildren(...areas.map((a) => {
       const meta = layout.generalAdmission.find((g) => g.section === a.section) || {};
-      const sel = h("select", { id: `qty-${a.section}` }, Array.from({ length: event.maxSeatsPerOrder }, (_, i) => h("option", { value: i + 1 }, String(i + 1))));
+      const sel = counts(`qty-${a.section}`);
       return h("div", { class: "panel area", "data-area": a.section, "data-available": a.available },
         h("div", {}, h("h2", {}, `${a.section}: standing`), h("p", {}, `${money(meta.totalPriceCents, event.currency)} each · `,
           a.available ? `${a.available} of ${meta.capacity} places left` : h("strong", {}, "none left right now"))),
@@ -162,21 +164,30 @@ export async function eventPage(main, params, go, eventId) {
 
   // The waitlist (sold out, or the queue sold out).
   const waitBox = h("div", { id: "waitlist", class: "panel" });
+  let waitTimer = null;
   async function readWaitlist() {
+    clearTimeout(waitTimer);
     try { waitlist = await call("GET", `/events/${eventId}/waitlist`); } catch (err) { if (err.status !== 404) throw err; waitlist = null; }
     showWaitlist();
+    // The offer's push may be missed (a reconnect): a waiting entry is read again now and then.
+    if (waitlist && waitlist.status === "WAITING" && !closed) waitTimer = setTimeout(() => readWaitlist().catch(() => null), 5000);
   }
+  let waitDrawn = "";
   function showWaitlist() {
     const show = me && (soldOut() || (entry && entry.status === "SOLD_OUT") || (waitlist && waitlist.status !== "LEFT"));
     waitBox.hidden = !show;
     if (!show) return;
+    // Drawn again only when what it says changed (a redraw would lose the buyer's choice and focus).
+    const now = JSON.stringify(waitlist && [waitlist.status, waitlist.quantity, waitlist.offer]);
+    if (now === waitDrawn) return;
+    waitDrawn = now;
     if (!waitlist || ["LEFT", "EXPIRED", "ACCEPTED"].includes(waitlist.status)) {
-      const wq = h("select", { id: "waitlist-quantity" }, Array.from({ length: event.maxSeatsPerOrder }, (_, i) => h("option", { value: i + 1 }, String(i + 1))));
+      const wq = counts("waitlist-quantity");
       waitBox.replaceChildren(h("h2", {}, "Waitlist"),
         waitlist && waitlist.status === "EXPIRED" ? h("p", {}, "Your last offer ran out. You can join again.") : "",
         h("div", { class: "inline" }, h("div", { class: "field" }, h("label", { for: "waitlist-quantity" }, "Tickets wanted"), wq),
           h("button", { type: "button", id: "waitlist-join", onclick: async () => {
-            try { waitlist = await call("POST", `/events/${eventId}/waitlist`, { quantity: Number(wq.value) }); showWaitlist(); announce("You are on the waitlist."); }
+            try { await call("POST", `/events/${eventId}/waitlist`, { quantity: Number(wq.value) }); await readWaitlist(); announce("You are on the waitlist."); }
             catch (err) { say(err.message); }
           } }, "Join the waitlist")));
     } else if (waitlist.status === "WAITING") {
@@ -184,7 +195,7 @@ export async function eventPage(main, params, go, eventId) {
         h("button", { type: "button", onclick: async () => { await call("DELETE", `/events/${eventId}/waitlist`).catch(() => null); await readWaitlist(); } }, "Leave the waitlist"));
     } else if (waitlist.status === "OFFERED") {
       const o = waitlist.offer;
-      waitBox.replaceChildren(h("h2", {}, "Seats came back for you"), h("p", { id: "waitlist-state" }, `${o.seatIds.join(", ")} are held for you for `, h("span", { class: "timer", role: "timer" }, mmss(o.expiresAt)), "."),
+      waitBox.replaceChildren(h("h2", {}, "Seats came back for you"), h("p", { id: "waitlist-state" }, `${o.seatIds.join(", ")} are held for you for `, h("span", { class: "timer", role: "timer", "data-until": o.expiresAt }, mmss(o.expiresAt)), "."),
         h("button", { type: "button", class: "primary", onclick: () => { holds.set(eventId, { id: o.holdId, eventId, seatIds: o.seatIds, expiresAt: o.expiresAt }); go(`/events/${eventId}/checkout`); } }, "Check out these seats"));
     }
   }
@@ -199,7 +210,7 @@ export async function eventPage(main, params, go, eventId) {
       const total = hold.breakdown ? money(hold.breakdown.totalCents, event.currency) : "";
       bar.replaceChildren(
         h("div", { class: "what" }, h("div", {}, `You hold ${hold.seatIds.length} ${hold.seatIds.length === 1 ? "ticket" : "tickets"}`, total ? " · " : "", total ? h("span", { class: "total" }, total) : ""),
-          h("div", {}, "Held for you for ", h("span", { class: "timer", role: "timer", id: "hold-timer", "aria-live": "off" }, mmss(hold.expiresAt)))),
+          h("div", {}, "Held for you for ", h("span", { class: "timer", role: "timer", id: "hold-timer", "aria-live": "off", "data-until": hold.expiresAt }, mmss(hold.expiresAt)))),
         h("button", { type: "button", id: "release", onclick: release }, "Let them go"),
         h("a", { class: "button primary", id: "checkout", href: `/events/${eventId}/checkout`, "data-link": true }, "Check out"));
     } else if (lapsed) {
@@ -216,14 +227,11 @@ export async function eventPage(main, params, go, eventId) {
   }
   function tick() {
     showSale();
-    for (const t of main.querySelectorAll(".timer")) {
-      const until = t.dataset.until || (t.id === "hold-timer" && hold ? hold.expiresAt : null);
-      if (until) t.textContent = mmss(until);
-    }
+    // Every countdown on the page names its end.
+    for (const t of main.querySelectorAll(".timer[data-until]")) t.textContent = mmss(t.dataset.until);
     if (hold) {
       const left = new Date(hold.expiresAt) - Date.now();
-      const t = document.getElementById("hold-timer");
-      if (t) { t.textContent = mmss(hold.expiresAt); t.classList.toggle("low", left < 60000); }
+      document.getElementById("hold-timer")?.classList.toggle("low", left < 60000);
       if (left < 60000 && !warned) { warned = true; announce("One minute left on your hold."); }
       if (left <= 0) {
         lapsed = hold.request || { seatIds: hold.seatIds };
@@ -343,7 +351,7 @@ export async function eventPage(main, params, go, eventId) {
 
   main.replaceChildren(
     h("h1", {}, event.name),
-    h("p", {}, h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue}`),
+    h("p", {}, at(event.startsAt), ` · ${event.venue}`),
     saleLine, status, message, queueBox, codeBox,
     map.seats.length ? h("h2", {}, "Pick your seats") : "", map.seats.length ? map.el : "",
     best, areaBox, waitBox,
@@ -351,12 +359,12 @@ export async function eventPage(main, params, go, eventId) {
     bar);
   showSale();
   showQueue();
-  every(1000, tick);
+  const clock = setInterval(tick, 1000);
   if (me) {
     await live();
     if (event.waitingRoom) await readEntry();
     await readWaitlist().catch(() => null);
   } else await readStatuses();
   refresh();
-  return () => { closed = true; clearTimeout(pollTimer); timers.forEach(clearInterval); if (socket) socket.close(); };
+  return () => { closed = true; clearTimeout(pollTimer); clearTimeout(waitTimer); clearInterval(clock); if (socket) socket.close(); };
 }

@@ -1,6 +1,6 @@
 // The event list: what is coming up, when, where, from what price, and whether it is on sale.
 import { call, session } from "../api.js";
-import { h, money, when, saleWords } from "../format.js";
+import { at, h, money, when, saleWords } from "../format.js";
 
 export async function eventList(main) {
   main.replaceChildren(h("h1", {}, "Events"));
@@ -29,7 +29,7 @@ export async function eventList(main) {
     const status = e.saleStatus === "SCHEDULED" ? `On sale ${when(e.onSaleAt)}` : saleWords[e.saleStatus];
     return h("li", { "data-event": e.id },
       h("h2", {}, h("a", { href: `/events/${e.id}`, "data-link": true }, e.name)),
-      h("p", {}, h("time", { datetime: e.startsAt }, when(e.startsAt))),
+      h("p", {}, at(e.startsAt)),
       h("p", {}, e.venue),
       h("p", {}, `Tickets ${price}`, e.fees && e.fees.perOrderCents ? h("span", { class: "muted" }, ` (plus ${money(e.fees.perOrderCents, e.currency)} per order)`) : ""),
       h("p", {}, h("span", { class: `badge ${e.saleStatus}` }, status), e.waitingRoom ? h("span", { class: "muted" }, " · waiting room") : ""));

@@ -1,7 +1,7 @@
 // My tickets: every ticket the buyer holds, by event, with its QR code (and a way to give one to
 // a friend); and their orders.
 import { call, eventOf, session } from "../api.js";
-import { announce, h, money, seatName, when } from "../format.js";
+import { announce, at, h, money, seatName } from "../format.js";
 import { ticketCards } from "./checkout.js";
 
 const bookingWords = { PENDING: "Waiting for payment", CONFIRMED: "Paid", CANCELLED: "Cancelled", EXPIRED: "Ran out unpaid" };
@@ -44,7 +44,7 @@ export async function myTickets(main) {
     if (!mine.length || !event) continue;
     main.append(h("section", { "aria-labelledby": `ev-${id}` },
       h("h2", { id: `ev-${id}` }, event.name),
-      h("p", {}, h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue}`,
+      h("p", {}, at(event.startsAt), ` · ${event.venue}`,
         event.saleStatus === "CANCELLED" ? h("strong", {}, " · cancelled: your money is refunded") : ""),
       giving(ticketCards(mine, event), mine, main)));
   }

@@ -3,7 +3,7 @@
 // preview of what it does, then its progress. The API decides who may: a buyer sees
 // a plain "organisers only".
 import { call, eventOf, session } from "../api.js";
-import { announce, h, money, saleWords, when } from "../format.js";
+import { announce, at, h, money, saleWords } from "../format.js";
 
 export async function organiser(main, params, go, eventId) {
   if (!session.claims().admin) { main.replaceChildren(h("h1", {}, "Organisers only"), h("p", {}, "Sign in with an organiser's account to see this page.")); return; }
@@ -71,7 +71,7 @@ export async function organiser(main, params, go, eventId) {
   }
 
   main.replaceChildren(h("h1", {}, `${event.name}: organiser`),
-    h("p", {}, h("time", { datetime: event.startsAt }, when(event.startsAt)), ` · ${event.venue} · `, h("span", { class: `badge ${event.saleStatus}` }, saleWords[event.saleStatus])),
+    h("p", {}, at(event.startsAt), ` · ${event.venue} · `, h("span", { class: `badge ${event.saleStatus}` }, saleWords[event.saleStatus])),
     h("p", {}, h("a", { href: `/events/${eventId}`, "data-link": true }, "The buyers' page"), " · ", h("a", { href: `/door?event=${eventId}`, "data-link": true }, "The door")),
     h("h2", {}, "Sales"), report, updated, event.saleStatus === "CANCELLED" ? "" : blockBox, cancelBox);
   await readReport();
