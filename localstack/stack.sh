@@ -137,18 +137,48 @@ cheap_install() {
     CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false cargo install "$@"
 }
 
+# On a new machine the emulators are built from crates.io, and the stack's binaries: all at once
+# in the background from the start, each waited for where it is first needed. Their builds have
+# long single-threaded stretches (big crates, linking) that the others fill on two cores.
+declare -A BUILDS=()
+start_builds() {
+  local missing=""
+  command -v nisshi >/dev/null || missing+=" nisshi"
+  command -v dynoxide >/dev/null || missing+=" dynoxide"
+  [ -n "$missing" ] || return 0
+  command -v cc >/dev/null && command -v make >/dev/null || apt_install build-essential
+  log "building$missing from crates.io and the workspace, at once in the background (about 12 minutes, once per machine)"
+  case $missing in *nisshi*)
+    cheap_install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
+      >"$STATE_DIR/logs/nisshi-install.log" 2>&1 &
+    BUILDS[nisshi]=$! ;;
+  esac
+  case $missing in *dynoxide*)
+    cheap_install dynoxide-rs --version "$DYNOXIDE_VERSION" --locked --no-default-features \
+      --features native-sqlite,http-server,cli >"$STATE_DIR/logs/dynoxide-install.log" 2>&1 &
+    BUILDS[dynoxide]=$! ;;
+  esac
+  # What runs next: msk-gate, and the gateway that migrates the database and serves the functions.
+  (cd "$REPO_DIR" && cargo build -q --locked -p msk-gate -p local-gateway) >"$STATE_DIR/logs/workspace-build.log" 2>&1 &
+  BUILDS[workspace]=$!
+}
+
+# Waits for a build start_builds began (nothing if it did not); its log's end if it failed.
+await_build() {
+  local pid=${BUILDS[$1]:-}
+  [ -n "$pid" ] || return 0
+  wait "$pid" || { tail -30 "$STATE_DIR/logs/$1"*.log; exit 1; }
+  unset "BUILDS[$1]"
+  log "built $1"
+}
+
 # Kafka: the broker (nisshi) listens in plaintext on KAFKA_BROKER_ADDR and advertises
 # KAFKA_BOOTSTRAP_SERVERS, where msk-gate (localstack/msk-gate) plays MSK's IAM listener: TLS with
 # the local certificate, then an MSK IAM token, checked, before anything reaches the broker.
 up_kafka() {
   local host=${KAFKA_BOOTSTRAP_SERVERS%%:*} port=${KAFKA_BOOTSTRAP_SERVERS##*:}
   local inner_host=${KAFKA_BROKER_ADDR%%:*} inner_port=${KAFKA_BROKER_ADDR##*:}
-  if ! command -v nisshi >/dev/null; then
-    command -v cc >/dev/null && command -v make >/dev/null || apt_install build-essential
-    log "building the Kafka broker nisshi $NISSHI_VERSION from crates.io (about 10 minutes, once per machine)"
-    cheap_install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
-      >"$STATE_DIR/logs/nisshi-install.log" 2>&1 || { tail -30 "$STATE_DIR/logs/nisshi-install.log"; exit 1; }
-  fi
+  await_build nisshi
   if ! port_open "$inner_host" "$inner_port"; then
     log "starting Kafka broker (nisshi)"
     # setsid: a Ctrl-C meant for run.sh's gateway must not reach the services.
@@ -160,6 +190,7 @@ up_kafka() {
   if ! alive msk-gate; then
     taken "$host" "$port"
     log "building and starting msk-gate (TLS + MSK IAM auth in front of the broker)"
+    await_build workspace
     (cd "$REPO_DIR" && cargo build -q --locked -p msk-gate) || exit 1
     setsid nohup "$REPO_DIR/target/debug/msk-gate" --listen "$host:$port" --broker "$KAFKA_BROKER_ADDR" \
       --cert "$TLS_DIR/server.pem" --key "$TLS_DIR/server.key" >"$STATE_DIR/logs/msk-gate.log" 2>&1 &
@@ -176,13 +207,7 @@ up_kafka() {
 
 up_dynamodb() {
   local hostport=${AWS_ENDPOINT_URL_DYNAMODB#http://}
-  if ! command -v dynoxide >/dev/null; then
-    command -v cc >/dev/null || apt_install build-essential
-    log "building the DynamoDB emulator dynoxide $DYNOXIDE_VERSION from crates.io (a few minutes, once per machine)"
-    cheap_install dynoxide-rs --version "$DYNOXIDE_VERSION" --locked --no-default-features \
-      --features native-sqlite,http-server,cli >"$STATE_DIR/logs/dynoxide-install.log" 2>&1 \
-      || { tail -30 "$STATE_DIR/logs/dynoxide-install.log"; exit 1; }
-  fi
+  await_build dynoxide
   if ! port_open "${hostport%%:*}" "${hostport##*:}"; then
     log "starting the DynamoDB emulator (dynoxide, in memory)"
     setsid nohup dynoxide serve --host "${hostport%%:*}" --port "${hostport##*:}" --log quiet \
@@ -216,13 +241,18 @@ up_stripe() {
   log "Stripe emulator ready ($STRIPE_API_BASE, webhooks to the gateway)"
 }
 
-up_moto() {
+install_moto() {
   if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
     log "installing moto $MOTO_VERSION (AWS emulator) into $VENV"
     command -v python3 >/dev/null || apt_install python3
     python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv python3-pip; rm -rf "$VENV"; python3 -m venv "$VENV"; }
     "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3
   fi
+}
+
+# moto, then the tables (on the DynamoDB emulator: up_dynamodb first) and the SES sender.
+up_moto() {
+  install_moto
   local hostport=${AWS_ENDPOINT_URL#http://}
   if ! port_open "${hostport%%:*}" "${hostport##*:}"; then
     log "starting moto"
@@ -306,10 +336,12 @@ up_redis_cluster() {
 
 case "${1:-up}" in
   up)
-    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto; up_stripe; migrate
+    start_builds; up_tls; up_mysql; up_redis; install_moto; up_stripe; up_kafka; up_dynamodb; up_moto
+    await_build workspace; migrate
     log "stack is up" ;;
   services)
-    up_tls; up_mysql; up_redis; up_kafka; up_dynamodb; up_moto; up_stripe ;;
+    start_builds; up_tls; up_mysql; up_redis; install_moto; up_stripe; up_kafka; up_dynamodb; up_moto
+    await_build workspace ;;
   cluster)
     up_tls; up_redis_cluster ;;
   down)

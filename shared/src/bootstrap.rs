@@ -10,6 +10,7 @@ use crate::adapters::apigw::ManagementApi;
 use crate::adapters::clock::SystemClock;
 use crate::adapters::connections::DynamoConnections;
 use crate::adapters::dynamodb::{aws_config, DynamoIdempotency};
+use crate::adapters::hold_history::DynamoHoldHistory;
 use crate::adapters::kafka::{Kafka, KafkaPublisher};
 use crate::adapters::ledger::DynamoLedger;
 use crate::adapters::mysql::{
@@ -174,6 +175,7 @@ pub fn ports(
         presale: Arc::new(MySqlPresale::new(pool.clone())),
         tickets: Arc::new(MySqlTickets::new(pool.clone())),
         history: Arc::new(MySqlHistory::new(pool.clone())),
+        hold_history: Arc::new(DynamoHoldHistory::new(aws, &config.hold_history_table, prefix)),
         waitlist: Arc::new(MySqlWaitlist::new(pool.clone())),
         holds: seats.clone(),
         seat_map: seats.clone(),

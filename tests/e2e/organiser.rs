@@ -330,6 +330,15 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
     );
     assert_eq!(items[0]["data"]["reason"], "camera");
     assert_eq!(items[3]["data"]["bookingId"], booked["id"]);
+    // Holds and releases are kept off the database writer: the hold is in DynamoDB only.
+    let (in_mysql,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM history WHERE event_id = ? AND type IN ('SeatsHeld', 'SeatsReleased')",
+    )
+    .bind(e.to_string())
+    .fetch_one(&s.db)
+    .await
+    .unwrap();
+    assert_eq!(in_mysql, 0);
 }
 
 #[tokio::test]

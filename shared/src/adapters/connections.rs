@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::dynamodb::{fault, s};
+use super::dynamodb::{fault, s, write_all};
 use crate::ports::{BackendResult, Connections};
 
 /// API Gateway closes a WebSocket connection after two hours.
@@ -117,33 +117,18 @@ impl Connections for DynamoConnections {
     async fn disconnect(&self, connection: &str) -> BackendResult<()> {
         let items =
             self.items(None, "connectionId", self.id(connection), "reading a connection").await?;
-        for chunk in items.chunks(25) {
-            let deletes: Vec<WriteRequest> = chunk
-                .iter()
-                .filter_map(|item| {
-                    let key = DeleteRequest::builder()
-                        .key("connectionId", self.id(connection))
-                        .key("sk", AttributeValue::S(s(item, "sk")))
-                        .build()
-                        .ok()?;
-                    Some(WriteRequest::builder().delete_request(key).build())
-                })
-                .collect();
-            let mut pending =
-                Some(std::collections::HashMap::from([(self.table.clone(), deletes)]));
-            // Items DynamoDB could not take this time come back as unprocessed: send them again.
-            while let Some(requests) = pending.filter(|r| r.values().any(|v| !v.is_empty())) {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .set_request_items(Some(requests))
-                    .send()
-                    .await
-                    .map_err(fault("removing a connection"))?;
-                pending = out.unprocessed_items;
-            }
-        }
-        Ok(())
+        let deletes: Vec<WriteRequest> = items
+            .iter()
+            .filter_map(|item| {
+                let key = DeleteRequest::builder()
+                    .key("connectionId", self.id(connection))
+                    .key("sk", AttributeValue::S(s(item, "sk")))
+                    .build()
+                    .ok()?;
+                Some(WriteRequest::builder().delete_request(key).build())
+            })
+            .collect();
+        write_all(&self.client, &self.table, deletes, 1, "removing a connection").await
     }
 
     async fn user(&self, connection: &str) -> BackendResult<Option<String>> {

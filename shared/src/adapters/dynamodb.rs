@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
@@ -71,6 +71,49 @@ impl DynamoIdempotency {
     fn pk(&self, user: &str, key: &str) -> AttributeValue {
         AttributeValue::S(format!("{}{user}#{key}", self.prefix))
     }
+}
+
+/// Attempts at a batch of writes before the items DynamoDB keeps giving back are a fault.
+const BATCH_ATTEMPTS: u32 = 8;
+
+/// Writes `requests` to `table` in batches of 25 (DynamoDB's most), `in_flight` batches at once.
+/// Items DynamoDB could not take (throttled) come back unprocessed and are sent again after a
+/// growing pause, as AWS advises; still refused after [`BATCH_ATTEMPTS`] tries, it is a transient
+/// fault.
+pub(crate) async fn write_all(
+    client: &Client,
+    table: &str,
+    requests: Vec<WriteRequest>,
+    in_flight: usize,
+    doing: &'static str,
+) -> crate::ports::BackendResult<()> {
+    use futures::{StreamExt, TryStreamExt};
+    let batches: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[_]>::to_vec).collect();
+    futures::stream::iter(batches)
+        .map(|batch| async move {
+            let mut pending = HashMap::from([(table.to_string(), batch)]);
+            for attempt in 0..BATCH_ATTEMPTS {
+                if attempt > 0 {
+                    let pause = std::time::Duration::from_millis(25 << attempt.min(6));
+                    tokio::time::sleep(pause).await;
+                }
+                let out = client
+                    .batch_write_item()
+                    .set_request_items(Some(pending))
+                    .send()
+                    .await
+                    .map_err(fault(doing))?;
+                pending = out.unprocessed_items.unwrap_or_default();
+                pending.retain(|_, v| !v.is_empty());
+                if pending.is_empty() {
+                    return Ok(());
+                }
+            }
+            Err(BackendError::transient(doing, anyhow::anyhow!("items left unprocessed")))
+        })
+        .buffer_unordered(in_flight.max(1))
+        .try_collect::<()>()
+        .await
 }
 
 pub(crate) fn s(item: &HashMap<String, AttributeValue>, k: &str) -> String {

@@ -4,6 +4,7 @@ pub mod apigw;
 pub mod clock;
 pub mod connections;
 pub mod dynamodb;
+pub mod hold_history;
 pub mod kafka;
 pub mod ledger;
 pub mod mysql;

@@ -76,7 +76,7 @@ pub async fn work(app: &App, event: Uuid, batch: u32) -> AppResult<usize> {
     close(app, event).await?;
     let now = app.now();
     for hold in app.sweep.live_holds(event, now).await? {
-        app.holds.release(&hold, now).await?;
+        app.holds.release(&(&hold).into(), None, now).await?;
     }
     let mut cancelled = 0;
     for (id, status) in app.cancellations.live_bookings(event, batch).await? {

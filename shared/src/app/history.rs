@@ -1,11 +1,11 @@
 //! The history of a booking (its owner, admins) and of a seat (admins): every change as the system
-//! of record wrote it, oldest first.
+//! of record wrote it, and a seat's holds and releases as archived from the seat log, oldest first.
 
 use uuid::Uuid;
 
 use super::get_booking::get_booking;
 use super::{App, AppError, AppResult, Resource};
-use crate::domain::history::Change;
+use crate::domain::history::{self, Change};
 use crate::domain::{Caller, SeatId};
 
 pub async fn booking_history(app: &App, caller: &Caller, id: Uuid) -> AppResult<Vec<Change>> {
@@ -26,5 +26,7 @@ pub async fn seat_history(
     if SeatId::parse(seat).and_then(|s| event.seat_section(&s).map(|_| ())).is_none() {
         return Err(AppError::NotFound(Resource::Seat));
     }
-    Ok(app.history.of_seat(event_id, seat).await?)
+    let (of_record, holds) =
+        tokio::try_join!(app.history.of_seat(event_id, seat), app.hold_history.of_seat(event_id, seat))?;
+    Ok(history::merged(of_record, holds))
 }

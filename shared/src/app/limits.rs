@@ -1,7 +1,8 @@
 //! Abuse limits on writes: each user may make `RATE_LIMIT_WRITES_PER_SECOND` writes a second
-//! (extensions, releases, bookings, confirmations, cancellations, payments, events), counted in
-//! Redis so that every instance counts the same. Holds, the on-sale's hot path, are counted apart,
-//! per event, in the hold's own step (`hold.lua`): a hold is one round trip to Redis.
+//! (extensions, bookings, confirmations, cancellations, payments, events), counted in
+//! Redis so that every instance counts the same. Holds and releases, the on-sale's hot path, are
+//! counted apart, per event, in their own step (`hold.lua`, `release.lua`): a hold is one round
+//! trip to Redis, a release two (its pointer, then the script).
 
 use super::{App, AppError, AppResult};
 use crate::ports::{RateDecision, RequestLimit};
@@ -10,7 +11,8 @@ use crate::ports::{RateDecision, RequestLimit};
 const WINDOW_MS: u64 = 1_000;
 
 /// The write limit: `RATE_LIMIT_WRITES_PER_SECOND` a window of [`WINDOW_MS`] (0: none). A hold
-/// counts against it in its own step, per event; every other write through [`count_write`].
+/// or a release counts against it in its own step, per event; every other write through
+/// [`count_write`].
 pub fn write_limit(app: &App) -> RequestLimit {
     RequestLimit { requests: app.config.rate_limit_writes, window_ms: WINDOW_MS }
 }

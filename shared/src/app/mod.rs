@@ -54,7 +54,7 @@ use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
     ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, CodeStore, Connections,
-    EventStore, History, IdempotencyStore, Notifier, Outbox, PaymentProvider, PaymentStore,
+    EventStore, History, HoldHistory, IdempotencyStore, Notifier, Outbox, PaymentProvider, PaymentStore,
     PresaleStore, Publisher, Pusher, Queue, RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatMap,
     SeatSnapshot, SeatSweep, TicketStore, Waitlist, Watermarks,
 };
@@ -229,6 +229,7 @@ pub struct Ports {
     pub queue: Arc<dyn Queue>,
     pub tickets: Arc<dyn TicketStore>,
     pub history: Arc<dyn History>,
+    pub hold_history: Arc<dyn HoldHistory>,
     pub cancellations: Arc<dyn Cancellations>,
     pub blocks: Arc<dyn Blocks>,
     pub codes: Arc<dyn CodeStore>,

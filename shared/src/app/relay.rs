@@ -104,8 +104,8 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
                 Ok((m, payload))
             })
             .collect::<Result<Vec<(Envelope, String)>, BackendError>>()?;
-        // Holds and releases live in Redis only: their record goes into the history before the
-        // cursor passes them (again after a repeat: the history keeps one per log entry).
+        // Holds and releases live in Redis only: their record goes into the hold history before
+        // the cursor passes them (again after a repeat: it keeps one per log entry).
         let changes: Vec<Change> = messages
             .iter()
             .filter(|(m, _)| {
@@ -116,7 +116,7 @@ async fn relay_seat_log(app: &App, event: Uuid) -> AppResult<usize> {
                 Change::of(m, actor.unwrap_or(SYSTEM))
             })
             .collect();
-        app.history.archive(&changes).await?;
+        app.hold_history.archive(&changes).await?;
         let batch: Vec<(&str, &str, &str)> = messages
             .iter()
             .map(|(m, payload)| (SEAT_EVENTS, m.key.as_str(), payload.as_str()))

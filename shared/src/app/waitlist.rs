@@ -120,8 +120,8 @@ pub async fn leave(app: &App, caller: &Caller, event_id: Uuid) -> AppResult<()> 
         .await?
         .ok_or(AppError::NotFound(Resource::WaitlistEntry))?;
     if let Some(offer) = entry.offer {
-        if let crate::ports::HoldLookup::Live(hold) = app.holds.get(offer.hold_id).await? {
-            app.holds.release(&hold, app.now()).await?;
+        if let Some(hold) = app.holds.find(offer.hold_id).await? {
+            app.holds.release(&hold, None, app.now()).await?;
         }
         offer_free(app, event_id).await?;
     }
@@ -213,7 +213,7 @@ pub async fn offer_free(app: &App, event_id: Uuid) -> AppResult<usize> {
             tell(app, &event, &entry.user_id, &offer).await;
         } else {
             // The entry left (or was offered by a racing run) meanwhile.
-            app.holds.release(&hold, now).await?;
+            app.holds.release(&(&hold).into(), None, now).await?;
         }
     }
     Ok(offered)
@@ -228,6 +228,11 @@ pub async fn after_free(app: &App, event_id: Uuid) {
         Ok(true) => {}
         Err(e) => tracing::warn!(event_id = %event_id, error = %e, "looking for a waitlist line"),
     }
+    offer_freed(app, event_id).await;
+}
+
+/// [`after_free`] where the step that freed the seats found the event's line already (a release).
+pub async fn offer_freed(app: &App, event_id: Uuid) {
     if let Err(e) = offer_free(app, event_id).await {
         tracing::warn!(event_id = %event_id, error = %e, "offering freed seats failed; the sweep offers them");
     }

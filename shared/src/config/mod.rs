@@ -83,6 +83,8 @@ pub struct Config {
     pub connections_table: String,
     /// `NOTIFICATIONS_TABLE`: what each consumer has done already (sends, pushes).
     pub notifications_table: String,
+    /// `HOLD_HISTORY_TABLE`: the history of holds and releases (per attempt, off the database).
+    pub hold_history_table: String,
     /// `WS_MANAGEMENT_ENDPOINT`: the WebSocket API's management endpoint
     /// (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`; the local gateway's own URL locally).
     pub ws_management_endpoint: String,
@@ -252,7 +254,8 @@ impl Config {
     /// - Redis: REDIS_URL, or REDIS_HOST + REDIS_PORT + REDIS_TLS; REDIS_CLUSTER, REDIS_CA_FILE,
     ///   REDIS_AUTH_SECRET_ARN (REDIS_PASSWORD only to be refused in Lambda);
     /// - Kafka: KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY, KAFKA_CA_FILE, AWS_REGION;
-    /// - DynamoDB: IDEMPOTENCY_TABLE, CONNECTIONS_TABLE, NOTIFICATIONS_TABLE; KEY_PREFIX;
+    /// - DynamoDB: IDEMPOTENCY_TABLE, CONNECTIONS_TABLE, NOTIFICATIONS_TABLE,
+    ///   HOLD_HISTORY_TABLE; KEY_PREFIX;
     /// - secrets: PAYMENT_WEBHOOK_SECRET(_ARN), QUEUE_TOKEN_SECRET(_ARN), TICKET_KEY_SECRET(_ARN),
     ///   LOCAL_JWT_SECRET, JWT_JWKS, JWT_ISSUER, STRIPE_SECRET_KEY(_ARN);
     /// - payments: PAYMENT_PROVIDER, STRIPE_API_BASE, STRIPE_PUBLISHABLE_KEY;
@@ -320,6 +323,7 @@ impl Config {
             rate_limit_writes: r.parsed("RATE_LIMIT_WRITES_PER_SECOND", 20),
             connections_table: var(env, "CONNECTIONS_TABLE", "booking-connections"),
             notifications_table: var(env, "NOTIFICATIONS_TABLE", "booking-notifications"),
+            hold_history_table: var(env, "HOLD_HISTORY_TABLE", "booking-hold-history"),
             ws_management_endpoint: var(env, "WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:8080"),
             notify_from: var(env, "NOTIFY_FROM", "tickets@example.com"),
             jwt_secret: var(env, "LOCAL_JWT_SECRET", crate::auth::DEFAULT_SECRET),
@@ -381,6 +385,7 @@ impl fmt::Debug for Config {
             .field("rate_limit_writes", &self.rate_limit_writes)
             .field("connections_table", &self.connections_table)
             .field("notifications_table", &self.notifications_table)
+            .field("hold_history_table", &self.hold_history_table)
             .field("ws_management_endpoint", &self.ws_management_endpoint)
             .field("notify_from", &self.notify_from)
             .field("jwt", &if self.jwt_jwks.is_some() { "JWKS" } else { "LOCAL_JWT_SECRET" })

@@ -1,6 +1,7 @@
 //! History: the record of every change to a booking or a seat. A change is written in the same
 //! transaction as what it records (most are the outbox message announcing it, with its id), so the
-//! two cannot disagree; it is never updated or deleted.
+//! two cannot disagree; it is never updated or deleted. Holds and releases, which live in Redis, are
+//! archived from its seat log to a store of their own; a seat's history is both, in order.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -8,6 +9,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Envelope;
+
+/// Changes served per history, at most (a booking or seat with more shows its first ones).
+pub const MAX_CHANGES: usize = 1000;
 
 /// Who made a change that no person made.
 pub const SYSTEM: &str = "system";
@@ -79,9 +83,39 @@ impl Change {
     }
 }
 
+/// One history of two, each oldest first: all in order of time (then id, as each store orders
+/// them), a change both hold once, the first [`MAX_CHANGES`].
+pub fn merged(a: Vec<Change>, b: Vec<Change>) -> Vec<Change> {
+    let mut all = a;
+    all.extend(b);
+    all.sort_by(|x, y| (x.at, x.id).cmp(&(y.at, y.id)));
+    all.dedup_by_key(|c| c.id);
+    all.truncate(MAX_CHANGES);
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn change(kind: &str, at_ms: i64) -> Change {
+        let at = DateTime::from_timestamp_millis(1_800_000_000_000 + at_ms).unwrap();
+        Change::of_seats(Uuid::nil(), &["A-1-1".into()], kind, SYSTEM, at, Value::Null)
+    }
+
+    #[test]
+    fn a_seats_history_is_its_record_and_its_holds_in_order_once_each_and_bounded() {
+        let (booked, held, released) =
+            (change("SeatsBooked", 30), change("SeatsHeld", 10), change("SeatsReleased", 20));
+        let all = merged(vec![booked.clone()], vec![held.clone(), released.clone(), held.clone()]);
+        let kinds: Vec<&str> = all.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["SeatsHeld", "SeatsReleased", "SeatsBooked"]);
+
+        let many = (0..MAX_CHANGES as i64).map(|i| change("SeatsHeld", 100 + i)).collect();
+        let all = merged(many, vec![change("SeatsBooked", 0)]);
+        assert_eq!(all.len(), MAX_CHANGES);
+        assert_eq!(all[0].kind, "SeatsBooked", "the oldest are kept, the newest left off");
+    }
     use crate::domain::message::{IssuedTicket, Message, SeatsChanged, TicketsIssued};
     use crate::domain::BookingStatus;
 

@@ -148,6 +148,40 @@ pub enum HoldLookup {
     Unknown,
 }
 
+/// What a hold's id points to, read in one step: its event, owner, seats and code, which stay the
+/// same for the hold's whole life (its expiry is the record's, which a release checks itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldRef {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub user_id: String,
+    pub seat_ids: Vec<String>,
+    pub code: Option<String>,
+}
+
+impl From<&Hold> for HoldRef {
+    fn from(h: &Hold) -> Self {
+        HoldRef {
+            id: h.id,
+            event_id: h.event_id,
+            user_id: h.user_id.clone(),
+            seat_ids: h.seat_ids.clone(),
+            code: h.code.clone(),
+        }
+    }
+}
+
+/// What a release came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Released {
+    /// The seats are free; `line`: the event has a waitlist line to offer them to.
+    Freed { line: bool },
+    /// The hold was released, claimed or past its expiry already.
+    Gone,
+    /// Past the user's write limit: nothing was freed.
+    Limited { retry_after_ms: u64 },
+}
+
 /// Seats of one event that are not available, read in one step.
 #[derive(Debug, Clone, Default)]
 pub struct SeatSnapshot {
@@ -181,10 +215,20 @@ pub trait SeatHolds: Send + Sync {
         now: DateTime<Utc>,
     ) -> BackendResult<HoldOutcome>;
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup>;
+    /// What the hold's id points to (its pointer alone, without the record); `None` if unknown.
+    async fn find(&self, hold_id: Uuid) -> BackendResult<Option<HoldRef>>;
     /// Moves the expiry of a live hold; `false` if it is gone.
     async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool>;
-    /// Frees the hold's seats; `false` if it was already gone.
-    async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool>;
+    /// Frees a live hold's seats, and says whether the event has a waitlist line to offer them to;
+    /// [`Released::Gone`] if it was released, claimed or past its expiry already. With `writes`,
+    /// the step first counts one write of the hold's user in the event's current window (as
+    /// [`SeatHolds::hold`] does), freeing nothing past the limit: a release is one step.
+    async fn release(
+        &self,
+        hold: &HoldRef,
+        writes: Option<RequestLimit>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Released>;
     /// Hands a live hold's locks to a pending booking until its payment deadline; `false` if the
     /// hold is gone or lost a lock.
     async fn claim(

@@ -15,9 +15,9 @@ pub mod waitlist;
 
 pub use clock::Clock;
 pub use codes::{CodeStore, Inserted};
-pub use history::History;
+pub use history::{History, HoldHistory};
 pub use inventory::{
-    BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, LiveUse,
+    BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, HoldRef, LiveUse, Released,
     SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
 };
 pub use limits::{RateDecision, RateLimiter};

@@ -10,12 +10,29 @@ use crate::domain::reservation::Reservation;
 use crate::domain::tier::{self, SeatPrice};
 use crate::domain::{Booking, Event, Hold, MessageKind, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
-    BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, LiveUse, RateDecision,
-    RateLimiter, RequestLimit, SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap,
+    BackendResult, BlockOutcome, Given, HoldLookup, HoldOutcome, HoldRef, LiveUse, RateDecision,
+    RateLimiter, Released, RequestLimit, SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap,
     SeatSnapshot, SeatSweep, TakenSeat,
 };
 
 impl State {
+    /// Counts one write of `user` on `event` in the current window, as hold.lua and release.lua
+    /// do; the ms to the next window if it is past the limit.
+    fn count_write(
+        &mut self,
+        event: Uuid,
+        user: &str,
+        writes: Option<RequestLimit>,
+        now: DateTime<Utc>,
+    ) -> Option<u64> {
+        let w = writes.filter(|w| w.requests > 0)?;
+        let now_ms = now.timestamp_millis().max(0) as u64;
+        let window_ms = w.window_ms.max(1);
+        let made = self.writes.entry((event, user.to_string(), now_ms / window_ms)).or_default();
+        *made += 1;
+        (*made > w.requests).then(|| window_ms - now_ms % window_ms)
+    }
+
     /// Seats of `section` live at counted tier `j`, as a section's tier zset counts them.
     fn live_at_tier(&self, event: Uuid, section: &str, j: u8, now: DateTime<Utc>) -> u32 {
         let of_section = |seat: &str| SeatId::parse(seat).is_some_and(|s| s.section == section);
@@ -94,15 +111,8 @@ impl SeatHolds for Memory {
         let caps = UserCaps::of(event);
         let mut s = self.state();
         let e = hold.event_id;
-        if let Some(w) = writes.filter(|w| w.requests > 0) {
-            let now_ms = now.timestamp_millis().max(0) as u64;
-            let window = (e, hold.user_id.clone(), now_ms / w.window_ms.max(1));
-            let made = s.writes.entry(window).or_default();
-            *made += 1;
-            if *made > w.requests {
-                let retry_after_ms = w.window_ms - now_ms % w.window_ms.max(1);
-                return Ok(HoldOutcome::Limited { retry_after_ms });
-            }
+        if let Some(retry_after_ms) = s.count_write(e, &hold.user_id, writes, now) {
+            return Ok(HoldOutcome::Limited { retry_after_ms });
         }
         if s.closed.contains(&e) {
             return Ok(HoldOutcome::Closed);
@@ -183,14 +193,26 @@ impl SeatHolds for Memory {
         Ok(true)
     }
 
-    async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
+    async fn find(&self, hold_id: Uuid) -> BackendResult<Option<HoldRef>> {
+        Ok(self.state().holds.get(&hold_id).map(HoldRef::from))
+    }
+
+    async fn release(
+        &self,
+        hold: &HoldRef,
+        writes: Option<RequestLimit>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Released> {
         let mut s = self.state();
+        if let Some(retry_after_ms) = s.count_write(hold.event_id, &hold.user_id, writes, now) {
+            return Ok(Released::Limited { retry_after_ms });
+        }
         if s.holds.remove(&hold.id).is_none_or(|h| h.expires_at <= now) {
-            return Ok(false);
+            return Ok(Released::Gone);
         }
         s.free(hold.event_id, &hold.seat_ids, hold.id, now);
         s.give_back_live_use(hold.event_id, hold.code.as_deref(), hold.id);
-        Ok(true)
+        Ok(Released::Freed { line: s.lines.contains(&hold.event_id) })
     }
 
     async fn claim(

@@ -27,6 +27,7 @@ use crate::adapters::clock::ShiftedClock;
 use crate::app::{App, Ports};
 use crate::auth::TokenKeys;
 use crate::config::Config;
+use crate::domain::history::Change;
 use crate::domain::ticket::{ScanAnswer, StoredTicket};
 use crate::domain::waitlist::WaitlistEntry;
 use crate::domain::{
@@ -93,6 +94,8 @@ pub(crate) struct State {
     // DynamoDB's part.
     pub keys: HashMap<(String, String), (String, Option<StoredResponse>)>,
     pub claims: HashSet<String>,
+    /// Holds and releases archived from the seat log, once each by id.
+    pub hold_history: Vec<Change>,
     // What went out: the provider's refunds by idempotency key (with how often each was asked),
     // emails and SMS.
     pub provider_refunds: HashMap<Uuid, (i64, u32)>,
@@ -158,6 +161,7 @@ impl TestApp {
             queue: m.clone(),
             tickets: m.clone(),
             history: m.clone(),
+            hold_history: m.clone(),
             cancellations: m.clone(),
             blocks: m.clone(),
             codes: m.clone(),

@@ -10,7 +10,7 @@ use crate::domain::history::Change;
 use crate::domain::message::LogPosition;
 use crate::domain::queue::Line;
 use crate::ports::{
-    ActionClaims, Advanced, BackendResult, Connections, History, Notifier, Outbox, OutboxMessage,
+    ActionClaims, Advanced, BackendResult, Connections, History, HoldHistory, Notifier, Outbox, OutboxMessage,
     Publisher, Pushed, Pusher, Queue, QueueAnswer, QueueTotals, RequestLimit, Watermarks,
 };
 
@@ -29,7 +29,23 @@ impl History for Memory {
         Ok(changes.filter(|c| c.event_id == event && c.seats.iter().any(|x| x == seat)).collect())
     }
 
-    async fn archive(&self, _changes: &[Change]) -> BackendResult<()> {
+}
+
+#[async_trait]
+impl HoldHistory for Memory {
+    async fn of_seat(&self, event: Uuid, seat: &str) -> BackendResult<Vec<Change>> {
+        let s = self.state();
+        let of_seat = |c: &&Change| c.event_id == event && c.seats.iter().any(|x| x == seat);
+        Ok(s.hold_history.iter().filter(of_seat).cloned().collect())
+    }
+
+    async fn archive(&self, changes: &[Change]) -> BackendResult<()> {
+        let mut s = self.state();
+        for c in changes {
+            if !s.hold_history.iter().any(|kept| kept.id == c.id) {
+                s.hold_history.push(c.clone());
+            }
+        }
         Ok(())
     }
 }

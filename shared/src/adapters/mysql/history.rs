@@ -1,6 +1,7 @@
 //! History: changes written in the transaction of what they record ([`record`], called by the
 //! outbox's `enqueue` for every message about a booking or seats, and by blocks), read back by
-//! booking or by seat, oldest first. Nothing here updates or deletes a change.
+//! booking or by seat, oldest first. Nothing here updates or deletes a change. Holds and releases
+//! are not here: they are archived per attempt beside it (`adapters::hold_history`).
 
 use async_trait::async_trait;
 use sqlx::mysql::{MySqlPool, MySqlRow};
@@ -8,32 +9,19 @@ use sqlx::{MySql, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
 use super::{fault, uuid};
-use crate::domain::history::Change;
+use crate::domain::history::{Change, MAX_CHANGES};
 use crate::ports::{BackendResult, History};
-
-/// Changes served per read, at most (a booking or seat with more shows its first ones).
-const MAX_CHANGES: u32 = 1000;
 
 /// Writes the changes, and each under every seat it touched, in the caller's transaction.
 pub(super) async fn record(
     tx: &mut Transaction<'_, MySql>,
     changes: &[Change],
 ) -> Result<(), sqlx::Error> {
-    write(tx, changes, "INSERT").await
-}
-
-/// [`record`] with `verb` (`INSERT IGNORE` keeps what is there already).
-async fn write(
-    tx: &mut Transaction<'_, MySql>,
-    changes: &[Change],
-    verb: &str,
-) -> Result<(), sqlx::Error> {
     if changes.is_empty() {
         return Ok(());
     }
-    let mut q = QueryBuilder::new(format!(
-        "{verb} INTO history (id, event_id, booking_id, at, type, actor, data) "
-    ));
+    let mut q =
+        QueryBuilder::new("INSERT INTO history (id, event_id, booking_id, at, type, actor, data) ");
     q.push_values(changes, |mut b, c| {
         b.push_bind(c.id.to_string())
             .push_bind(c.event_id.to_string())
@@ -47,9 +35,8 @@ async fn write(
     let seats: Vec<(&Change, &String)> =
         changes.iter().flat_map(|c| c.seats.iter().map(move |s| (c, s))).collect();
     if !seats.is_empty() {
-        let mut q = QueryBuilder::new(format!(
-            "{verb} INTO history_seats (event_id, seat_id, at, history_id) "
-        ));
+        let mut q =
+            QueryBuilder::new("INSERT INTO history_seats (event_id, seat_id, at, history_id) ");
         q.push_values(seats, |mut b, (c, seat)| {
             b.push_bind(c.event_id.to_string())
                 .push_bind(seat)
@@ -98,7 +85,7 @@ impl MySqlHistory {
             q = q.bind(b);
         }
         let rows =
-            q.bind(MAX_CHANGES).fetch_all(&self.pool).await.map_err(fault("reading history"))?;
+            q.bind(MAX_CHANGES as u32).fetch_all(&self.pool).await.map_err(fault("reading history"))?;
         rows.iter().map(change_row).collect::<Result<_, _>>().map_err(fault("decoding history"))
     }
 }
@@ -111,15 +98,6 @@ impl History for MySqlHistory {
             &[booking.to_string()],
         )
         .await
-    }
-
-    async fn archive(&self, changes: &[Change]) -> BackendResult<()> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin().await.map_err(fault("archiving seat changes"))?;
-        write(&mut tx, changes, "INSERT IGNORE").await.map_err(fault("archiving seat changes"))?;
-        tx.commit().await.map_err(fault("archiving seat changes"))
     }
 
     async fn of_seat(&self, event: Uuid, seat: &str) -> BackendResult<Vec<Change>> {

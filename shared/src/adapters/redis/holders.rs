@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{fault, millis, piped_script, OwnerRecord, RedisSeats, BOOKED_SCORE, LOG_MAX_LEN};
-use crate::ports::{BackendError, BackendResult, Given};
+use super::{fault, millis, OwnerRecord, RedisSeats, BOOKED_SCORE, LOG_MAX_LEN};
+use crate::ports::{BackendError, BackendResult, Given, Released, RequestLimit};
 
 impl RedisSeats {
-    /// Runs `release.lua` for an owner (a hold or a booking), then deletes `then` (a hold's
-    /// pointer) whatever the script answered: in the same round trip where the keys share a server
-    /// (not on a cluster: the pointer has a slot of its own). With `code`, the owner's use of it is
-    /// given back unless it was paid for.
+    /// Runs `release.lua` for an owner (a hold or a booking), counting one write of `user` first
+    /// with `writes`, then deletes `then` (a hold's pointer) unless the write was limited: in the
+    /// same step where the keys share a server (not on a cluster: the pointer has a slot of its
+    /// own). With `code`, the owner's use of it is given back unless it was paid for.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn free(
         &self,
@@ -21,9 +21,11 @@ impl RedisSeats {
         seats: &[String],
         owner_record: OwnerRecord,
         code: Option<&str>,
+        writes: Option<RequestLimit>,
         now: DateTime<Utc>,
         then: Option<String>,
-    ) -> BackendResult<bool> {
+    ) -> BackendResult<Released> {
+        let window = self.write_window(e, user, writes, now);
         let mut inv = self.scripts.release.prepare_invoke();
         inv.key(self.key("holdrec", e, Some(&owner.to_string())))
             .key(self.key("held", e, None))
@@ -31,9 +33,14 @@ impl RedisSeats {
             .key(self.log_key(e))
             .key(self.key("holders", e, None))
             .key(self.key("owned", e, None))
-            .key(self.code_key(e, code));
+            .key(self.code_key(e, code))
+            .key(&window.key)
+            .key(self.key("line", e, None));
         for k in self.seat_keys(e, seats) {
             inv.key(k);
+        }
+        if let Some(pointer) = then.as_ref().filter(|_| !self.is_cluster()) {
+            inv.key(pointer);
         }
         inv.arg(owner.to_string())
             .arg(millis(now))
@@ -44,26 +51,36 @@ impl RedisSeats {
                 OwnerRecord::Optional => 0,
             })
             .arg(u8::from(code.is_some()))
-            .arg(BOOKED_SCORE);
+            .arg(BOOKED_SCORE)
+            .arg(window.allowed)
+            .arg(window.ms)
+            .arg(window.left_ms);
         for s in seats {
             inv.arg(s);
         }
         let mut conn = self.connection().await?;
-        let done: i64 = match then.as_ref().filter(|_| !self.is_cluster()) {
-            Some(key) => {
-                let mut pipe = redis::pipe();
-                pipe.invoke_script(&inv).del(key).ignore();
-                piped_script(&mut conn, &pipe, &inv).await
+        let reply: Vec<String> =
+            inv.invoke_async(&mut conn).await.map_err(fault("freeing seats"))?;
+        let released = match reply.first().map(String::as_str) {
+            Some("OK") => Released::Freed { line: reply.get(1).is_some_and(|l| l == "1") },
+            Some("GONE") => Released::Gone,
+            Some("LIMITED") => Released::Limited {
+                retry_after_ms: reply.get(1).and_then(|m| m.parse().ok()).unwrap_or(1).max(1),
+            },
+            other => {
+                return Err(BackendError::permanent(
+                    "freeing seats",
+                    anyhow::anyhow!("unexpected script reply {other:?}"),
+                ))
             }
-            None => inv.invoke_async(&mut conn).await,
-        }
-        .map_err(fault("freeing seats"))?;
-        if let Some(key) = then.filter(|_| self.is_cluster()) {
+        };
+        let limited = matches!(released, Released::Limited { .. });
+        if let Some(key) = then.filter(|_| self.is_cluster() && !limited) {
             let () = redis::AsyncCommands::del(&mut conn, key)
                 .await
                 .map_err(fault("forgetting a released hold"))?;
         }
-        Ok(done == 1)
+        Ok(released)
     }
 
     /// Runs `give.lua`: `to` becomes the seat's holder if within `in_all`.

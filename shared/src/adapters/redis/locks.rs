@@ -18,8 +18,8 @@ use crate::domain::queue::Admission;
 use crate::domain::tier::SeatPrice;
 use crate::domain::{Booking, Event, Hold, SeatId, SeatStatus, UserCaps};
 use crate::ports::{
-    BackendError, BackendResult, Given, HoldLookup, HoldOutcome, LiveUse, RequestLimit, SeatHolds,
-    SeatMap, SeatSnapshot, TakenSeat,
+    BackendError, BackendResult, Given, HoldLookup, HoldOutcome, HoldRef, LiveUse, Released,
+    RequestLimit, SeatHolds, SeatMap, SeatSnapshot, TakenSeat,
 };
 
 #[async_trait]
@@ -55,12 +55,9 @@ impl SeatHolds for RedisSeats {
             e,
             None,
         ));
-        // The user's writes of this event in this window (a new window is a new key).
-        let now_ms = millis(now).max(0) as u64;
-        let limit = writes.filter(|w| w.requests > 0);
-        let window_ms = limit.map_or(1, |w| w.window_ms.max(1));
-        let window = format!("{}:{}", hold.user_id, now_ms / window_ms);
-        inv.key(self.key("writes", e, Some(&window)));
+        // The user's writes of this event in this window.
+        let window = self.write_window(e, &hold.user_id, writes, now);
+        inv.key(&window.key);
         let (percent, amount) = hold.discount.parts();
         inv.arg(hold.id.to_string())
             .arg(&hold.user_id)
@@ -75,9 +72,9 @@ impl SeatHolds for RedisSeats {
             .arg(percent.unwrap_or(0))
             .arg(amount.unwrap_or(0))
             .arg(TIER_BAND)
-            .arg(limit.map_or(0, |w| w.requests))
-            .arg(window_ms)
-            .arg(window_ms - now_ms % window_ms)
+            .arg(window.allowed)
+            .arg(window.ms)
+            .arg(window.left_ms)
             .arg(admission.map_or(-1, |a| a.admitted_at_ms));
         for s in &hold.seat_ids {
             inv.arg(s);
@@ -90,11 +87,12 @@ impl SeatHolds for RedisSeats {
         // round trip), so there is never a hold that cannot be found. A failed hold leaves only
         // this short-lived pointer.
         let holdref_ttl = (ttl_ms / 1000 * HOLDREF_TTLS + 60) as u64;
+        let pointer = Pointer::of(hold);
         let reply: Vec<String> = if self.is_cluster() {
             // The pointer and the active set live in slots of their own: on a cluster they go
             // first, one command each, then the script in the event's slot.
             let () = conn
-                .set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+                .set_ex(self.holdref(hold.id), &pointer, holdref_ttl)
                 .await
                 .map_err(fault("holding seats"))?;
             let () = conn
@@ -104,7 +102,7 @@ impl SeatHolds for RedisSeats {
             inv.invoke_async(&mut conn).await
         } else {
             let mut pipe = redis::pipe();
-            pipe.set_ex(self.holdref(hold.id), e.to_string(), holdref_ttl)
+            pipe.set_ex(self.holdref(hold.id), &pointer, holdref_ttl)
                 .ignore()
                 .sadd(self.active_key(), e.to_string())
                 .ignore()
@@ -147,13 +145,12 @@ impl SeatHolds for RedisSeats {
 
     async fn get(&self, hold_id: Uuid) -> BackendResult<HoldLookup> {
         let mut conn = self.connection().await?;
-        let event: Option<String> =
+        let pointer: Option<String> =
             conn.get(self.holdref(hold_id)).await.map_err(fault("finding a hold"))?;
-        let Some(event) = event else {
+        let Some(pointer) = pointer else {
             return Ok(HoldLookup::Unknown);
         };
-        let event =
-            Uuid::parse_str(&event).map_err(|e| BackendError::permanent("finding a hold", e))?;
+        let event = Pointer::parse(&pointer)?.event();
         let rec: HashMap<String, String> = conn
             .hgetall(self.key("holdrec", event, Some(&hold_id.to_string())))
             .await
@@ -196,15 +193,44 @@ impl SeatHolds for RedisSeats {
         }
     }
 
+    async fn find(&self, hold_id: Uuid) -> BackendResult<Option<HoldRef>> {
+        let pointer: Option<String> = self
+            .connection()
+            .await?
+            .get(self.holdref(hold_id))
+            .await
+            .map_err(fault("finding a hold"))?;
+        match pointer.as_deref().map(Pointer::parse).transpose()? {
+            None => Ok(None),
+            Some(Pointer::Full { e, u, s, c }) => Ok(Some(HoldRef {
+                id: hold_id,
+                event_id: e,
+                user_id: u,
+                seat_ids: s,
+                code: c,
+            })),
+            // A pointer of before: the record tells the rest.
+            Some(Pointer::Event(_)) => Ok(match self.get(hold_id).await? {
+                HoldLookup::Live(hold) => Some((&hold).into()),
+                _ => None,
+            }),
+        }
+    }
+
     async fn extend(&self, hold: &Hold, expires_at: DateTime<Utc>) -> BackendResult<bool> {
         self.move_hold(hold, hold.id, expires_at, HoldRecord::Keep).await
     }
 
-    async fn release(&self, hold: &Hold, now: DateTime<Utc>) -> BackendResult<bool> {
+    async fn release(
+        &self,
+        hold: &HoldRef,
+        writes: Option<RequestLimit>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<Released> {
         let pointer = Some(self.holdref(hold.id));
         let (record, code) = (OwnerRecord::Required, hold.code.as_deref());
-        let e = hold.event_id;
-        self.free(e, hold.id, &hold.user_id, &hold.seat_ids, record, code, now, pointer).await
+        let (e, seats) = (hold.event_id, &hold.seat_ids);
+        self.free(e, hold.id, &hold.user_id, seats, record, code, writes, now, pointer).await
     }
 
     async fn claim(
@@ -266,6 +292,7 @@ impl SeatHolds for RedisSeats {
             &booking.seat_ids,
             OwnerRecord::Optional,
             booking.code.as_deref(),
+            None,
             now,
             None,
         )
@@ -282,6 +309,48 @@ impl SeatHolds for RedisSeats {
         now: DateTime<Utc>,
     ) -> BackendResult<Given> {
         self.give_seat(event, seat, to, in_all, now).await
+    }
+}
+
+/// What a hold's id points to (`holdref`, in a slot of its own): the hold's event, owner, seats and
+/// code, all fixed for its life, so that a release knows every key it touches from one read. A
+/// pointer written before it carried them is the event's id alone.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Pointer {
+    Full {
+        e: Uuid,
+        u: String,
+        s: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        c: Option<String>,
+    },
+    Event(Uuid),
+}
+
+impl Pointer {
+    fn of(hold: &Hold) -> String {
+        let p = Pointer::Full {
+            e: hold.event_id,
+            u: hold.user_id.clone(),
+            s: hold.seat_ids.clone(),
+            c: hold.code.clone(),
+        };
+        serde_json::to_string(&p).unwrap_or_default()
+    }
+
+    fn parse(value: &str) -> BackendResult<Pointer> {
+        match Uuid::parse_str(value) {
+            Ok(event) => Ok(Pointer::Event(event)),
+            Err(_) => serde_json::from_str(value)
+                .map_err(|e| BackendError::permanent("reading a hold's pointer", e)),
+        }
+    }
+
+    fn event(&self) -> Uuid {
+        match self {
+            Pointer::Full { e, .. } | Pointer::Event(e) => *e,
+        }
     }
 }
 

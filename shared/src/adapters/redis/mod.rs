@@ -30,7 +30,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::domain::Hold;
-use crate::ports::{BackendError, BackendResult};
+use crate::ports::{BackendError, BackendResult, RequestLimit};
 
 mod holders;
 mod limits;
@@ -260,6 +260,27 @@ impl RedisSeats {
         format!("{}holdref:{hold}", self.prefix)
     }
 
+    /// The user's write counter of the event's current window (a new window is a new key, in the
+    /// event's slot), and what the scripts that count a write are given: the writes allowed (0:
+    /// not counted), the window's length and what is left of it.
+    pub(super) fn write_window(
+        &self,
+        e: Uuid,
+        user: &str,
+        writes: Option<RequestLimit>,
+        now: DateTime<Utc>,
+    ) -> WriteWindow {
+        let now_ms = millis(now).max(0) as u64;
+        let limit = writes.filter(|w| w.requests > 0);
+        let ms = limit.map_or(1, |w| w.window_ms.max(1));
+        WriteWindow {
+            key: self.key("writes", e, Some(&format!("{user}:{}", now_ms / ms))),
+            allowed: limit.map_or(0, |w| w.requests),
+            ms,
+            left_ms: ms - now_ms % ms,
+        }
+    }
+
     /// The seat log stream of an event (read by the relay to Kafka).
     pub fn log_key(&self, event: Uuid) -> String {
         self.key("log", event, None)
@@ -396,6 +417,14 @@ fn fault(context: &str) -> impl FnOnce(redis::RedisError) -> BackendError + '_ {
             BackendError::permanent(context, e)
         }
     }
+}
+
+/// A write counted in a script: [`RedisSeats::write_window`].
+pub(super) struct WriteWindow {
+    pub key: String,
+    pub allowed: u32,
+    pub ms: u64,
+    pub left_ms: u64,
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {

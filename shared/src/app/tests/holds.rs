@@ -239,3 +239,33 @@ async fn holds_count_against_the_write_limit_in_their_own_step_once_per_request(
     t.pass(Duration::seconds(1));
     hold_seats(&t, &buyer("ann"), e.id, best, None).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_release_counts_against_the_write_limit_of_its_event_and_frees_nothing_past_it() {
+    let t = TestApp::new();
+    let limit = t.config.rate_limit_writes as usize;
+    let e = t.event(1, 5).await;
+    let bobs = hold(&t, e.id, "bob", &["A-1-2"]).await;
+    let into_window = t.now().timestamp_millis().rem_euclid(1000);
+    t.pass(Duration::milliseconds(1000 - into_window));
+    // The window's writes spent on a hold and refused holds; the release is one too many.
+    let anns = hold(&t, e.id, "ann", &["A-1-1"]).await;
+    for _ in 1..limit {
+        let busy = hold_seats(&t, &buyer("ann"), e.id, HoldAsk::Seats(ids(&["A-1-2"])), None).await;
+        assert!(matches!(busy, Err(AppError::SeatsUnavailable(_))), "{busy:?}");
+    }
+    let err = release_hold::release_hold(&t, &buyer("ann"), anns.id).await.unwrap_err();
+    assert!(matches!(err, AppError::RateLimited { retry_after_ms } if retry_after_ms <= 1000));
+    let cy = hold_seats(&t, &buyer("cy"), e.id, HoldAsk::Seats(ids(&["A-1-1"])), None).await;
+    assert!(matches!(cy, Err(AppError::SeatsUnavailable(_))), "still ann's: {cy:?}");
+    // Someone else's hold is not found, and is not freed.
+    let err = release_hold::release_hold(&t, &buyer("cy"), bobs.id).await.unwrap_err();
+    assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
+    t.pass(Duration::seconds(1));
+    release_hold::release_hold(&t, &buyer("ann"), anns.id).await.unwrap();
+    hold(&t, e.id, "cy", &["A-1-1"]).await;
+    let again = release_hold::release_hold(&t, &buyer("ann"), anns.id).await.unwrap_err();
+    assert!(matches!(again, AppError::NotFound(_)), "released once: {again:?}");
+    let gone = hold_seats(&t, &buyer("dee"), e.id, HoldAsk::Seats(ids(&["A-1-2"])), None).await;
+    assert!(matches!(gone, Err(AppError::SeatsUnavailable(_))), "bob's hold kept: {gone:?}");
+}
