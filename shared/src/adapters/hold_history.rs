@@ -86,7 +86,9 @@ impl HoldHistory for DynamoHoldHistory {
         let mut changes = Vec::new();
         while changes.len() < MAX_CHANGES {
             match pages.next().await {
-                Some(item) => changes.push(change(event, &item.map_err(fault("reading hold history"))?)?),
+                Some(item) => {
+                    changes.push(change(event, &item.map_err(fault("reading hold history"))?)?)
+                }
                 None => break,
             }
         }

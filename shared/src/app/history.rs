@@ -26,7 +26,9 @@ pub async fn seat_history(
     if SeatId::parse(seat).and_then(|s| event.seat_section(&s).map(|_| ())).is_none() {
         return Err(AppError::NotFound(Resource::Seat));
     }
-    let (of_record, holds) =
-        tokio::try_join!(app.history.of_seat(event_id, seat), app.hold_history.of_seat(event_id, seat))?;
+    let (of_record, holds) = tokio::try_join!(
+        app.history.of_seat(event_id, seat),
+        app.hold_history.of_seat(event_id, seat)
+    )?;
     Ok(history::merged(of_record, holds))
 }

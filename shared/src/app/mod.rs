@@ -54,9 +54,9 @@ use crate::domain::best_available::Occupancy;
 use crate::domain::{Event, RuleError};
 use crate::ports::{
     ActionClaims, BackendError, Blocks, BookingStore, Cancellations, Clock, CodeStore, Connections,
-    EventStore, History, HoldHistory, IdempotencyStore, Notifier, Outbox, PaymentProvider, PaymentStore,
-    PresaleStore, Publisher, Pusher, Queue, RateLimiter, SeatClosing, SeatHolds, SeatLog, SeatMap,
-    SeatSnapshot, SeatSweep, TicketStore, Waitlist, Watermarks,
+    EventStore, History, HoldHistory, IdempotencyStore, Notifier, Outbox, PaymentProvider,
+    PaymentStore, PresaleStore, Publisher, Pusher, Queue, RateLimiter, SeatClosing, SeatHolds,
+    SeatLog, SeatMap, SeatSnapshot, SeatSweep, TicketStore, Waitlist, Watermarks,
 };
 
 /// How long an instance serves an event from its cache. Sections and seats never change; a change

@@ -88,7 +88,7 @@ impl Change {
 pub fn merged(a: Vec<Change>, b: Vec<Change>) -> Vec<Change> {
     let mut all = a;
     all.extend(b);
-    all.sort_by(|x, y| (x.at, x.id).cmp(&(y.at, y.id)));
+    all.sort_by_key(|c| (c.at, c.id));
     all.dedup_by_key(|c| c.id);
     all.truncate(MAX_CHANGES);
     all

@@ -17,8 +17,9 @@ pub use clock::Clock;
 pub use codes::{CodeStore, Inserted};
 pub use history::{History, HoldHistory};
 pub use inventory::{
-    BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, HoldRef, LiveUse, Released,
-    SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot, SeatSweep, TakenSeat,
+    BlockOutcome, Blocks, Cancellations, EventStore, Given, HoldLookup, HoldOutcome, HoldRef,
+    LiveUse, Released, SeatClosing, SeatHolds, SeatLog, SeatLogEntry, SeatMap, SeatSnapshot,
+    SeatSweep, TakenSeat,
 };
 pub use limits::{RateDecision, RateLimiter};
 pub use messaging::{

@@ -10,8 +10,9 @@ use crate::domain::history::Change;
 use crate::domain::message::LogPosition;
 use crate::domain::queue::Line;
 use crate::ports::{
-    ActionClaims, Advanced, BackendResult, Connections, History, HoldHistory, Notifier, Outbox, OutboxMessage,
-    Publisher, Pushed, Pusher, Queue, QueueAnswer, QueueTotals, RequestLimit, Watermarks,
+    ActionClaims, Advanced, BackendResult, Connections, History, HoldHistory, Notifier, Outbox,
+    OutboxMessage, Publisher, Pushed, Pusher, Queue, QueueAnswer, QueueTotals, RequestLimit,
+    Watermarks,
 };
 
 /// The history as the outbox has it (what MySQL's history rows record with each message).
@@ -28,7 +29,6 @@ impl History for Memory {
         let changes = s.outbox.iter().filter_map(|(m, actor)| Change::of(m, actor));
         Ok(changes.filter(|c| c.event_id == event && c.seats.iter().any(|x| x == seat)).collect())
     }
-
 }
 
 #[async_trait]

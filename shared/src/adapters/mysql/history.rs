@@ -84,8 +84,11 @@ impl MySqlHistory {
         for b in binds {
             q = q.bind(b);
         }
-        let rows =
-            q.bind(MAX_CHANGES as u32).fetch_all(&self.pool).await.map_err(fault("reading history"))?;
+        let rows = q
+            .bind(MAX_CHANGES as u32)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fault("reading history"))?;
         rows.iter().map(change_row).collect::<Result<_, _>>().map_err(fault("decoding history"))
     }
 }

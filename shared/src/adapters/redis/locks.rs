@@ -202,13 +202,9 @@ impl SeatHolds for RedisSeats {
             .map_err(fault("finding a hold"))?;
         match pointer.as_deref().map(Pointer::parse).transpose()? {
             None => Ok(None),
-            Some(Pointer::Full { e, u, s, c }) => Ok(Some(HoldRef {
-                id: hold_id,
-                event_id: e,
-                user_id: u,
-                seat_ids: s,
-                code: c,
-            })),
+            Some(Pointer::Full { e, u, s, c }) => {
+                Ok(Some(HoldRef { id: hold_id, event_id: e, user_id: u, seat_ids: s, code: c }))
+            }
             // A pointer of before: the record tells the rest.
             Some(Pointer::Event(_)) => Ok(match self.get(hold_id).await? {
                 HoldLookup::Live(hold) => Some((&hold).into()),
