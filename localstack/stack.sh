@@ -147,7 +147,7 @@ start_builds() {
   command -v dynoxide >/dev/null || missing+=" dynoxide"
   [ -n "$missing" ] || return 0
   command -v cc >/dev/null && command -v make >/dev/null || apt_install build-essential
-  log "building$missing from crates.io and the workspace, at once in the background (about 12 minutes, once per machine)"
+  log "building$missing from crates.io and the gateway, all at once in the background (about 15 minutes, once per machine)"
   case $missing in *nisshi*)
     cheap_install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
       >"$STATE_DIR/logs/nisshi-install.log" 2>&1 &
@@ -158,8 +158,11 @@ start_builds() {
       --features native-sqlite,http-server,cli >"$STATE_DIR/logs/dynoxide-install.log" 2>&1 &
     BUILDS[dynoxide]=$! ;;
   esac
-  # What runs next: msk-gate, and the gateway that migrates the database and serves the functions.
-  (cd "$REPO_DIR" && cargo build -q --locked -p msk-gate -p local-gateway) >"$STATE_DIR/logs/workspace-build.log" 2>&1 &
+  # What runs next: the gateway that migrates the database and serves the functions, and msk-gate;
+  # one package a build, as they are built later (built together, their dependencies' features
+  # would be unified, and the later builds would compile those dependencies again).
+  (cd "$REPO_DIR" && cargo build -q --locked -p local-gateway && cargo build -q --locked -p msk-gate) \
+    >"$STATE_DIR/logs/workspace-build.log" 2>&1 &
   BUILDS[workspace]=$!
 }
 
