@@ -33,12 +33,14 @@ args=()
 for a in "$@"; do if [ "$a" = --tls ]; then tls=1; else args+=("$a"); fi; done
 set -- ${args[@]+"${args[@]}"}
 export DB_USER="${DB_USER:-booking_bench}" DB_PASSWORD="${DB_PASSWORD-local-bench-password}"
-BASELINE_REDIS="redis://127.0.0.1:6381/"
+# The raw baselines' Redis (the plaintext one; with --tls the gateway's is the stack's TLS Redis).
+baseline_redis="redis://127.0.0.1:6381/"
 if [ -n "$tls" ]; then
   export DB_SSL_MODE=verify_identity
 else
   export DB_SSL_MODE="${DB_SSL_MODE:-disabled}"
-  export REDIS_PORT="${REDIS_PORT:-6381}" REDIS_URL="${REDIS_URL:-$BASELINE_REDIS}"
+  export REDIS_PORT="${REDIS_PORT:-6381}" REDIS_URL="${REDIS_URL:-$baseline_redis}"
+  baseline_redis=$REDIS_URL
 fi
 # Its own slice of the stack: a database, and a key prefix for Redis keys, DynamoDB keys, Kafka
 # topics and consumer groups, so that it runs beside the gateway `run.sh` started (which would
@@ -60,11 +62,7 @@ if [ "${1:-}" = dynamo ]; then
   exec target/release/onsale-bench dynamo --endpoint "moto=$AWS_ENDPOINT_URL" \
     --endpoint "dynoxide=$AWS_ENDPOINT_URL_DYNAMODB" "$@"
 fi
-baseline_redis=$REDIS_URL
-if [ -n "$tls" ]; then
-  log "over TLS: MariaDB ($DB_SSL_MODE), Redis ($REDIS_HOST:$REDIS_PORT, AUTH), Kafka (msk-gate)"
-  baseline_redis=$BASELINE_REDIS
-fi
+[ -z "$tls" ] || log "over TLS: MariaDB ($DB_SSL_MODE), Redis ($REDIS_HOST:$REDIS_PORT, AUTH), Kafka (msk-gate)"
 exec target/release/onsale-bench --url http://127.0.0.1:8090 --redis "$baseline_redis" \
   --database "mysql://$DB_USER:$DB_PASSWORD@$DB_HOST:$DB_PORT/$DB_NAME" \
   "$mode" --gateway target/release/local-gateway "$@"

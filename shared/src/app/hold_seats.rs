@@ -170,8 +170,7 @@ pub async fn hold_seats_with(
             HoldOutcome::CodeExhausted => return Err(AppError::CodeExhausted),
             HoldOutcome::NotAdmitted => return Err(super::queue::REVOKED),
             HoldOutcome::Limited { retry_after_ms } => {
-                metrics::count(Metric::RateLimited, 1);
-                return Err(AppError::RateLimited { retry_after_ms });
+                return Err(super::limits::limited(retry_after_ms))
             }
             HoldOutcome::Unavailable(busy) => {
                 metrics::count(Metric::HoldConflicts, 1);

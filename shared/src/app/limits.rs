@@ -17,6 +17,13 @@ pub fn write_limit(app: &App) -> RequestLimit {
     RequestLimit { requests: app.config.rate_limit_writes, window_ms: WINDOW_MS }
 }
 
+/// The answer to a request past a per-user limit (any of them: writes, holds, releases, the
+/// queue's), counted in the `RateLimited` metric.
+pub fn limited(retry_after_ms: u64) -> AppError {
+    crate::metrics::count(crate::metrics::Metric::RateLimited, 1);
+    AppError::RateLimited { retry_after_ms }
+}
+
 /// Counts one write of `user`; [`AppError::RateLimited`] past the limit.
 pub async fn count_write(app: &App, user: &str) -> AppResult<()> {
     let limit = write_limit(app);
@@ -25,9 +32,6 @@ pub async fn count_write(app: &App, user: &str) -> AppResult<()> {
     }
     match app.limiter.count(user, limit.requests, limit.window_ms, app.now()).await? {
         RateDecision::Allowed => Ok(()),
-        RateDecision::Limited { retry_after_ms } => {
-            crate::metrics::count(crate::metrics::Metric::RateLimited, 1);
-            Err(AppError::RateLimited { retry_after_ms })
-        }
+        RateDecision::Limited { retry_after_ms } => Err(limited(retry_after_ms)),
     }
 }

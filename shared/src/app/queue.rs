@@ -43,8 +43,7 @@ fn entry(app: &App, line: Line<'_>, user: &str, answer: QueueAnswer) -> AppResul
         QueueAnswer::Place(place) => place,
         QueueAnswer::NotJoined => return Err(AppError::NotFound(Resource::QueueEntry)),
         QueueAnswer::Limited { retry_after_ms } => {
-            metrics::count(Metric::RateLimited, 1);
-            return Err(AppError::RateLimited { retry_after_ms });
+            return Err(super::limits::limited(retry_after_ms))
         }
         QueueAnswer::Closed if line.is_presale() => {
             return Err(AppError::NotOnSale(SaleStatus::OnSale))

@@ -22,9 +22,6 @@ pub async fn release_hold(app: &App, caller: &Caller, id: Uuid) -> AppResult<()>
             Ok(())
         }
         Released::Gone => Err(AppError::NotFound(Resource::Hold)),
-        Released::Limited { retry_after_ms } => {
-            crate::metrics::count(crate::metrics::Metric::RateLimited, 1);
-            Err(AppError::RateLimited { retry_after_ms })
-        }
+        Released::Limited { retry_after_ms } => Err(super::limits::limited(retry_after_ms)),
     }
 }

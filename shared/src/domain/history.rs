@@ -97,6 +97,8 @@ pub fn merged(a: Vec<Change>, b: Vec<Change>) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::message::{IssuedTicket, Message, SeatsChanged, TicketsIssued};
+    use crate::domain::BookingStatus;
 
     fn change(kind: &str, at_ms: i64) -> Change {
         let at = DateTime::from_timestamp_millis(1_800_000_000_000 + at_ms).unwrap();
@@ -116,8 +118,6 @@ mod tests {
         assert_eq!(all.len(), MAX_CHANGES);
         assert_eq!(all[0].kind, "SeatsBooked", "the oldest are kept, the newest left off");
     }
-    use crate::domain::message::{IssuedTicket, Message, SeatsChanged, TicketsIssued};
-    use crate::domain::BookingStatus;
 
     #[test]
     fn a_message_about_a_booking_or_seats_is_a_change_and_others_are_not() {
