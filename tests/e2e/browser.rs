@@ -584,6 +584,15 @@ async fn two_browsers_queue_for_the_last_seat_and_the_one_let_in_buys_it() {
                 .contains("Your place is drawn when the sale opens"));
         }
         axe_clean(&ben, size, "the queue before the opening").await;
+        // While waiting, a page follows the line's public progress, not its own entry: after its
+        // first look (404, not joined) and its join, no more reads of the entry.
+        let reads = |path: &str| {
+            format!("performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname.endsWith('{path}')).length")
+        };
+        until(&ben, &format!("{} >= 2", reads("/queue/progress")), Duration::from_secs(10)).await;
+        let entry_reads =
+            ben.execute(&format!("return {}", reads("/queue")), vec![]).await.unwrap();
+        assert_eq!(entry_reads, json!(2), "the waiting page polled its own entry");
         // The sale opens (the server's clock): one seat, so exactly one of the two is let in; the
         // other is told their number, who is ahead, and that they are next.
         s.clock.shift(chrono::Duration::hours(1));

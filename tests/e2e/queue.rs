@@ -255,6 +255,80 @@ async fn admission_follows_the_seats_left_sells_out_and_resumes() {
     );
 }
 
+/// The line's public progress, read without a token: (status, cache-control, etag, body).
+async fn progress(s: &Stack, ev: &str, etag: Option<&str>) -> (u16, String, String, Value) {
+    let mut req = s.http.get(format!("{}/api/v1/events/{ev}/queue/progress", s.base));
+    if let Some(tag) = etag {
+        req = req.header("if-none-match", tag);
+    }
+    let r = req.send().await.unwrap();
+    let header =
+        |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let (status, cache, tag) = (r.status().as_u16(), header("cache-control"), header("etag"));
+    (status, cache, tag, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_public_progress_admits_a_second_at_a_time_and_tells_the_crowd_whose_turn_it_is() {
+    let s = Stack::start().await;
+    let ev = queued_event(&s, 2, json!({})).await;
+    let users: Vec<String> = (0..6).map(|i| format!("crowd-{i}")).collect();
+    for u in &users {
+        assert_eq!(join(&s, &ev, u).await.status, StatusCode::CREATED);
+    }
+    // Before the opening: no places drawn, nobody served; the same for anyone, no token needed,
+    // kept a second by the edge, and a repeat naming its tag is 304.
+    let (status, cache, tag, body) = progress(&s, &ev, None).await;
+    assert_eq!((status, cache.as_str()), (200, "public, max-age=1"));
+    assert_eq!(
+        (&body["eventId"], &body["opened"], &body["servedUpTo"], &body["soldOut"]),
+        (&json!(ev), &json!(false), &json!(0), &json!(false))
+    );
+    assert!(body["at"].is_string() && body.get("presale").is_none(), "{body}");
+    assert_eq!(progress(&s, &ev, Some(&tag)).await.0, 304);
+
+    // The opening. Nobody polls their entry: reading the progress alone (once its second is up)
+    // draws the places and admits as many as there are seats.
+    s.clock.shift(Duration::hours(1));
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let (_, _, _, body) = progress(&s, &ev, None).await;
+    assert_eq!((&body["opened"], &body["servedUpTo"]), (&json!(true), &json!(2)), "{body}");
+    let stats = s.get(&format!("/api/v1/events/{ev}/queue/stats"), &s.admin_token()).await;
+    assert_eq!(stats.body["servedUpTo"], 2, "the progress read admitted: {stats:?}");
+    // What it tells the crowd is what their entries say: positions up to servedUpTo are admitted
+    // (and get their pass from their entry), the rest wait.
+    for u in &users {
+        let e = entry(&s, &ev, u).await;
+        let turn = e["position"].as_u64().unwrap() <= 2;
+        assert_eq!(e["status"], if turn { "ADMITTED" } else { "WAITING" }, "{e}");
+        assert_eq!(e["accessToken"].is_string(), turn, "{e}");
+    }
+
+    // Both seats held: nothing left to admit anyone to, and the progress says so.
+    for u in &users {
+        let e = entry(&s, &ev, u).await;
+        if e["status"] == "ADMITTED" {
+            let seat = format!("A-1-{}", e["position"]);
+            let a = hold(&s, &ev, u, &seat, e["accessToken"].as_str()).await;
+            assert_eq!(a.status, StatusCode::CREATED, "{a:?}");
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let (_, _, _, body) = progress(&s, &ev, None).await;
+    assert_eq!((&body["servedUpTo"], &body["soldOut"]), (&json!(2), &json!(true)), "{body}");
+
+    // Only an event with a waiting room has one; the line is general or presale; an event
+    // without access codes has no presale line.
+    let plain = s.simple_event(1, 2, 2).await;
+    let a =
+        s.send(Method::GET, &format!("/api/v1/events/{plain}/queue/progress"), None, None).await;
+    a.assert_problem(404, "QUEUE_NOT_FOUND");
+    let path = format!("/api/v1/events/{ev}/queue/progress?line=other");
+    s.send(Method::GET, &path, None, None).await.assert_problem(400, "INVALID_QUERY");
+    let path = format!("/api/v1/events/{ev}/queue/progress?line=presale");
+    s.send(Method::GET, &path, None, None).await.assert_problem(404, "QUEUE_NOT_FOUND");
+}
+
 #[tokio::test]
 async fn admission_never_passes_the_cap_a_minute() {
     let s = Stack::start().await;

@@ -13,7 +13,8 @@ pub struct Route {
     /// The handler's path under `booking_core::http`, as the function's `main.rs` names it.
     pub handler_path: &'static str,
     pub handler: BoxHandler,
-    /// Whether the JWT authorizer guards the route (webhooks are signed instead).
+    /// Whether the JWT authorizer guards the route (webhooks are signed instead; a queue's
+    /// progress is public, for the edge to keep).
     pub authorized: bool,
 }
 
@@ -70,6 +71,15 @@ pub fn routes() -> Vec<Route> {
         route!("queue-join", POST, "/api/v1/events/{eventId}/queue", queue::join),
         route!("queue-get", GET, "/api/v1/events/{eventId}/queue", queue::get),
         route!("queue-stats", GET, "/api/v1/events/{eventId}/queue/stats", queue::stats),
+        Route {
+            authorized: false,
+            ..route!(
+                "queue-progress",
+                GET,
+                "/api/v1/events/{eventId}/queue/progress",
+                queue::progress
+            )
+        },
         route!("queue-remove", DELETE, "/api/v1/events/{eventId}/queue/{userId}", queue::remove),
         route!("holds-create", POST, "/api/v1/events/{eventId}/holds", holds::create),
         route!("holds-get", GET, "/api/v1/holds/{holdId}", holds::get),

@@ -259,6 +259,8 @@ pub struct App {
     /// The seat map's encoded views (`seat_map`): layouts, and statuses a moment old.
     layouts_kept: Fresh<seat_map::Encoded>,
     statuses_kept: Fresh<seat_map::Encoded>,
+    /// The waiting rooms' public progress documents, by line (`queue::progress`), a second old.
+    progress_kept: Fresh<seat_map::Encoded>,
     /// When this instance's sweep last compared the seat locks with MySQL (ms; `drift`).
     drift_done_at: std::sync::atomic::AtomicI64,
 }
@@ -285,6 +287,7 @@ impl App {
             presales_kept: Fresh::default(),
             layouts_kept: Fresh::default(),
             statuses_kept: Fresh::default(),
+            progress_kept: Fresh::default(),
             drift_done_at: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }

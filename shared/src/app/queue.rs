@@ -7,13 +7,17 @@
 //! counter (`servedUpTo`) in position order, as far as the seats neither held nor booked allow
 //! minus the admitted buyers still shopping, and the `admitPerMinute` cap. All of it in `queue.lua`.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::seat_map::Encoded;
 use super::{App, AppError, AppResult, Resource};
 use crate::domain::code::CodeKind;
 use crate::domain::queue::{
-    AccessClaims, Admission, Line, QueueEntry, QueuePlace, QueueStats, QueueStatus,
+    AccessClaims, Admission, Line, QueueEntry, QueuePlace, QueueProgress, QueueStats, QueueStatus,
 };
 use crate::domain::{Caller, Event, RuleError, SaleStatus};
 use crate::metrics::{self, Metric};
@@ -21,6 +25,9 @@ use crate::ports::{QueueAnswer, RequestLimit};
 
 /// The window joins and polls are counted in (`RATE_LIMIT_QUEUE_REQUESTS` a window).
 const WINDOW_MS: u64 = 10_000;
+/// How long one read of a line's progress is served, by an instance and by the edge
+/// (`Cache-Control: public, max-age=1`).
+pub const PROGRESS_FRESH_FOR: Duration = Duration::from_secs(1);
 /// How long after its sales end the schedule keeps looking at a queue.
 const KEEP_AFTER_END: chrono::Duration = chrono::Duration::hours(1);
 
@@ -29,7 +36,7 @@ fn limit(app: &App) -> RequestLimit {
 }
 
 /// The event, which must have a waiting room (404 otherwise: there is no queue to join).
-async fn queued_event(app: &App, id: Uuid) -> AppResult<std::sync::Arc<Event>> {
+async fn queued_event(app: &App, id: Uuid) -> AppResult<Arc<Event>> {
     let event = app.event(id).await?;
     if event.waiting_room.is_none() {
         return Err(AppError::NotFound(Resource::Queue));
@@ -165,6 +172,32 @@ pub async fn stats(
     let line = line_of(app, &event, presale).await?;
     let t = app.queue.totals(line, app.now()).await?;
     Ok(QueueStats::new(t.joined, t.served_up_to, t.sold_out, t.admitted))
+}
+
+/// `GET .../queue/progress[?line=presale]` (anyone, no token): how far the line has been served.
+/// Read, with an admission step, at most once a second per instance and line: the waiting crowd's
+/// polls cost the queue nothing more, and the edge keeps the answer as long.
+pub async fn progress(app: &App, event_id: Uuid, presale: bool) -> AppResult<Arc<Encoded>> {
+    let event = queued_event(app, event_id).await?;
+    let key = if presale { Uuid::new_v5(&event_id, b"presale") } else { event_id };
+    app.progress_kept
+        .get_or_load(key, PROGRESS_FRESH_FOR, || async {
+            let line = line_of(app, &event, presale).await?;
+            let now = app.now();
+            let t = app.queue.progress(line, now).await?;
+            Encoded::new(
+                &QueueProgress {
+                    event_id,
+                    opened: t.opened,
+                    served_up_to: t.served_up_to,
+                    sold_out: t.sold_out,
+                    at: now,
+                    presale,
+                },
+                false,
+            )
+        })
+        .await
 }
 
 /// `DELETE .../queue/{userId}` (admins): removes an admitted user; their pass stops working at

@@ -127,6 +127,24 @@ impl QueueStats {
     }
 }
 
+/// How far a line has been served (`GET .../queue/progress`): the same for everyone, so the edge
+/// may keep it a second and the waiting crowd polls it instead of each its own entry. A buyer
+/// whose `position` is at most `servedUpTo` reads their entry once, for the access pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueProgress {
+    pub event_id: Uuid,
+    /// The line's opening has drawn the places (before it, entries have no position yet).
+    pub opened: bool,
+    pub served_up_to: u64,
+    /// Nothing is left to admit anyone to: the entries still waiting read `SOLD_OUT`.
+    pub sold_out: bool,
+    /// When this was read (it may be served up to a second later).
+    pub at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub presale: bool,
+}
+
 /// One line of an event's waiting room: the general sale's, opening at `onSaleAt` and closing at
 /// `salesEndAt`, or the presale's (access-code holders only), opening when the presale does and
 /// closing when the general sale opens. Each line is a queue of its own, with the same fair

@@ -1,5 +1,6 @@
 //! Waiting-room endpoints: `/api/v1/events/{eventId}/queue...`. Joins and polls are the on-sale
-//! spike: each is one Redis step (its own per-user limit included), nothing else.
+//! spike: each is one Redis step (its own per-user limit included), nothing else; the crowd's
+//! waiting polls read the public progress document instead, a second old.
 
 use std::sync::Arc;
 
@@ -60,6 +61,16 @@ pub async fn stats(app: Arc<App>, req: Request) -> HandlerResult {
     let presale = presale_line(&req)?;
     let stats = queue::stats(&app, &caller, path_id(&req, "eventId")?, presale).await?;
     json(200, &stats)
+}
+
+/// `GET /api/v1/events/{eventId}/queue/progress[?line=presale]` (anyone, no token): 200
+/// QueueProgress, `Cache-Control: public, max-age=1` (the edge keeps it a second; an entity tag
+/// answers a repeat with 304).
+pub async fn progress(app: Arc<App>, req: Request) -> HandlerResult {
+    let event = path_id(&req, "eventId")?;
+    let presale = presale_line(&req)?;
+    let progress = queue::progress(&app, event, presale).await?;
+    super::encoded(&req, &progress, "public, max-age=1")
 }
 
 /// `DELETE /api/v1/events/{eventId}/queue/{userId}` (admin): 200 the user's QueueEntry, EXPIRED;

@@ -23,15 +23,8 @@
 -- {'CLOSED'} (a cancelled event: block.lua closed it) | {'LIMITED', ms to the next window} |
 -- {'REVOKED'} (the caller's admission was taken back).
 -- The write is counted first, whatever the hold comes to (as every write is).
-local writes = tonumber(ARGV[14])
-if writes > 0 then
-  local made = redis.call('INCR', KEYS[#KEYS])
-  if made == 1 then
-    redis.call('PEXPIRE', KEYS[#KEYS], ARGV[15])
-  end
-  if made > writes then
-    return {'LIMITED', ARGV[16]}
-  end
+if tonumber(ARGV[14]) > 0 and not within_window(KEYS[#KEYS], ARGV[14], ARGV[15]) then
+  return {'LIMITED', ARGV[16]}
 end
 local loaded = redis.call('GET', KEYS[1])
 if not loaded then

@@ -12,7 +12,7 @@
 --   7 held:  the event's seat map (seat -> expiry ms, booked seats far in the future)
 --   8 loaded marker of the seat map
 --   9 the caller's request counter of this window (rate limit)
--- ARGV: 1 op (join | poll | advance | check | revoke | stats), 2 now ms, 3 user,
+-- ARGV: 1 op (join | poll | advance | check | revoke | stats | progress), 2 now ms, 3 user,
 --   4 seed (fresh random hex from the caller: becomes the shuffle's seed if this call opens the
 --   queue), 5 on-sale ms, 6 sales-end ms, 7 seat count, 8 admission ttl ms, 9 admits a minute
 --   (0: no cap), 10 requests allowed per window (0: no limit), 11 window ms, 12 ms left in window.
@@ -21,7 +21,8 @@
 --   'limited' (then {tag, retry ms}) | 'closed' (join after sales end);
 --   advance: {'advance', admitted since the last advance, servedUpTo, total, soldOut,
 --   access windows closed since the last advance, whether servedUpTo or soldOut changed since};
---   stats: {'stats', total, servedUpTo, soldOut, active admitted, opened}.
+--   stats: {'stats', total, servedUpTo, soldOut, active admitted, opened}; progress: the same
+--   after an admission step (tagged 'stats').
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
 local user = ARGV[3]
@@ -30,10 +31,9 @@ local seats, ttl, per_minute = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(AR
 
 local function num(v) return tonumber(v) or 0 end
 
-if (op == 'join' or op == 'poll') and tonumber(ARGV[10]) > 0 then
-  local n = redis.call('INCR', KEYS[9])
-  if n == 1 then redis.call('PEXPIRE', KEYS[9], ARGV[11]) end
-  if n > tonumber(ARGV[10]) then return {'limited', tonumber(ARGV[12])} end
+if (op == 'join' or op == 'poll') and tonumber(ARGV[10]) > 0
+    and not within_window(KEYS[9], ARGV[10], ARGV[11]) then
+  return {'limited', tonumber(ARGV[12])}
 end
 
 -- The first call at or after the opening draws the shuffle's seed: it did not exist before.
@@ -174,7 +174,8 @@ if op == 'advance' then
   return {'advance', admitted, served, total, sold_out, math.max(0, lapsed_up_to - before), changed}
 end
 
-if op == 'stats' then
+if op == 'stats' or op == 'progress' then
+  if op == 'progress' then advance() end
   local total = early + num(redis.call('HGET', KEYS[1], 'late'))
   local served = num(redis.call('HGET', KEYS[1], 'served'))
   local cutoff = now - ttl

@@ -2,11 +2,7 @@
 -- KEYS: 1 the window's counter (its name carries the window's number, so a new window is a new key).
 -- ARGV: 1 requests allowed per window, 2 window length ms, 3 ms left in the window.
 -- Returns 0 if the request is allowed, else the ms until the next window.
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if within_window(KEYS[1], ARGV[1], ARGV[2]) then
+  return 0
 end
-if n > tonumber(ARGV[1]) then
-  return tonumber(ARGV[3])
-end
-return 0
+return tonumber(ARGV[3])

@@ -12,15 +12,8 @@
 -- Returns {'OK', 1 if the event has a waitlist line else 0} | {'GONE'} (a required record gone, or
 -- past its expiry) | {'LIMITED', ms to the next window}. Only locks still owned are freed; a freed
 -- booked seat's holder no longer holds it.
-local writes = tonumber(ARGV[8])
-if writes > 0 then
-  local made = redis.call('INCR', KEYS[8])
-  if made == 1 then
-    redis.call('PEXPIRE', KEYS[8], ARGV[9])
-  end
-  if made > writes then
-    return {'LIMITED', ARGV[10]}
-  end
+if tonumber(ARGV[8]) > 0 and not within_window(KEYS[8], ARGV[8], ARGV[9]) then
+  return {'LIMITED', ARGV[10]}
 end
 local seats = math.floor((#KEYS - 9) / 2)
 if #KEYS - 9 > 2 * seats then

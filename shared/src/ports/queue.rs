@@ -94,6 +94,9 @@ pub trait Queue: Send + Sync {
     /// polls admit too, so that admission keeps pace with the crowd.
     async fn advance(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<Advanced>;
     async fn totals(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<QueueTotals>;
+    /// The totals after an admission step (the public progress document's read, a second apart
+    /// per instance): joins and polls are not the only calls that admit once the crowd polls this.
+    async fn progress(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<QueueTotals>;
     /// Remembers that the event has a queue the schedule advances.
     async fn register(&self, event: Uuid) -> BackendResult<()>;
     /// Forgets it (its sales ended).

@@ -213,6 +213,10 @@ impl Queue for Memory {
         Err(not_kept("the waiting room"))
     }
 
+    async fn progress(&self, _line: Line<'_>, _now: DateTime<Utc>) -> BackendResult<QueueTotals> {
+        Err(not_kept("the waiting room"))
+    }
+
     async fn register(&self, _event: Uuid) -> BackendResult<()> {
         Ok(())
     }

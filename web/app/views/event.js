@@ -111,7 +111,7 @@ export async function eventPage(main, params, go, eventId) {
   // The waiting room.
   const queueBox = h("div", { id: "queue", class: "panel", "aria-live": "polite" });
   let pollTimer = null;
-  const poll = (ms) => { clearTimeout(pollTimer); pollTimer = setTimeout(readEntry, ms); };
+  const poll = (ms, read = readEntry) => { clearTimeout(pollTimer); pollTimer = setTimeout(read, ms); };
   async function readEntry() {
     const before = entry && `${entry.status}/${entry.position}`;
     try { entry = await call("GET", `/events/${eventId}/queue`); }
@@ -119,7 +119,20 @@ export async function eventPage(main, params, go, eventId) {
     // A place drawn or a turn come: the sale has moved on (opened, say): read the event again.
     if (entry && before !== null && before !== `${entry.status}/${entry.position}`) await reloadEvent();
     showQueue();
-    if (entry && (entry.status === "WAITING" || entry.status === "SOLD_OUT")) poll(2000);
+    if (entry && (entry.status === "WAITING" || entry.status === "SOLD_OUT")) poll(2000, readProgress);
+  }
+  // While it waits the page follows the line's progress (the same for everyone, a second old,
+  // kept by the edge) and reads its own entry only when that concerns it: the places drawn, its
+  // turn come, or the line sold out or back.
+  async function readProgress() {
+    let line;
+    try { line = await call("GET", `/events/${eventId}/queue/progress`); }
+    catch (err) { poll(err.retryAfter ? err.retryAfter * 1000 : 5000, readProgress); return; }
+    if (!entry) return;
+    const placed = entry.position != null;
+    if (placed ? entry.position <= line.servedUpTo || (entry.status === "SOLD_OUT") !== line.soldOut : line.opened) { readEntry(); return; }
+    if (placed && entry.status === "WAITING") { entry = { ...entry, ahead: entry.position - line.servedUpTo - 1 }; showQueue(); }
+    poll(2000, readProgress);
   }
   let lastQueueStatus = null, queueDrawn = "";
   function showQueue() {
@@ -158,7 +171,7 @@ export async function eventPage(main, params, go, eventId) {
     queueBox.replaceChildren(...lines);
   }
   async function join() {
-    try { entry = await call("POST", `/events/${eventId}/queue`, {}); showQueue(); poll(1000); announce(`You joined the queue.`); }
+    try { entry = await call("POST", `/events/${eventId}/queue`, {}); showQueue(); poll(1000, readProgress); announce(`You joined the queue.`); }
     catch (err) { say(err.message); }
   }
 

@@ -52,6 +52,16 @@ const LOG_MAX_LEN: u32 = 100_000;
 /// tell "expired" from "never existed" for the hold's whole possible life.
 const HOLDREF_TTLS: i64 = 4;
 
+/// A script that counts a user's requests: the one window rule (`window.lua`), then the script.
+macro_rules! counting {
+    ($name:literal) => {
+        concat!(
+            include_str!("../../lua/window.lua"),
+            include_str!(concat!("../../lua/", $name, ".lua"))
+        )
+    };
+}
+
 struct Scripts {
     hold: Script,
     moves: Script,
@@ -192,17 +202,17 @@ impl RedisSeats {
             conn: Arc::new(OnceCell::new()),
             prefix: prefix.into(),
             scripts: Arc::new(Scripts {
-                hold: Script::new(include_str!("../../lua/hold.lua")),
+                hold: Script::new(counting!("hold")),
                 moves: Script::new(include_str!("../../lua/move.lua")),
-                release: Script::new(include_str!("../../lua/release.lua")),
+                release: Script::new(counting!("release")),
                 load: Script::new(include_str!("../../lua/load.lua")),
                 book: Script::new(include_str!("../../lua/book.lua")),
                 counts: Script::new(include_str!("../../lua/counts.lua")),
                 reap: Script::new(include_str!("../../lua/reap.lua")),
                 block: Script::new(include_str!("../../lua/block.lua")),
                 reserve: Script::new(include_str!("../../lua/reserve.lua")),
-                rate: Script::new(include_str!("../../lua/rate.lua")),
-                queue: Script::new(include_str!("../../lua/queue.lua")),
+                rate: Script::new(counting!("rate")),
+                queue: Script::new(counting!("queue")),
                 give: Script::new(include_str!("../../lua/give.lua")),
             }),
         })

@@ -100,6 +100,24 @@ impl RedisSeats {
             _ => return Err(bad()),
         })
     }
+
+    /// The totals a `stats` or `progress` step answers.
+    async fn queue_totals(
+        &self,
+        op: &str,
+        line: Line<'_>,
+        now: DateTime<Utc>,
+    ) -> BackendResult<QueueTotals> {
+        let reply = self.queue_step(op, line, "-", now, NO_LIMIT).await?;
+        let n = |i: usize| reply.get(i).and_then(integer).unwrap_or(0).max(0) as u64;
+        Ok(QueueTotals {
+            joined: n(1),
+            served_up_to: n(2),
+            sold_out: n(3) == 1,
+            admitted: n(4),
+            opened: n(5) == 1,
+        })
+    }
 }
 
 fn text(v: &redis::Value) -> Option<String> {
@@ -164,15 +182,11 @@ impl Queue for RedisSeats {
     }
 
     async fn totals(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<QueueTotals> {
-        let reply = self.queue_step("stats", line, "-", now, NO_LIMIT).await?;
-        let n = |i: usize| reply.get(i).and_then(integer).unwrap_or(0).max(0) as u64;
-        Ok(QueueTotals {
-            joined: n(1),
-            served_up_to: n(2),
-            sold_out: n(3) == 1,
-            admitted: n(4),
-            opened: n(5) == 1,
-        })
+        self.queue_totals("stats", line, now).await
+    }
+
+    async fn progress(&self, line: Line<'_>, now: DateTime<Utc>) -> BackendResult<QueueTotals> {
+        self.queue_totals("progress", line, now).await
     }
 
     async fn register(&self, event: Uuid) -> BackendResult<()> {
