@@ -149,6 +149,12 @@ async fn an_async_payment_settles_through_a_signed_webhook_once() {
         (StatusCode::OK, &json!(false)),
         "each event id takes effect once"
     );
+    // A settled payment is never settled again, whatever a later signed event says.
+    let failed = json!({ "id": format!("evt_{}", uuid::Uuid::new_v4()), "type": "payment.failed", "data": { "paymentId": pid, "failureReason": "card_declined" } });
+    let late = s.webhook(&failed, WEBHOOK_SECRET, now()).await;
+    assert_eq!((late.status, &late.body["applied"]), (StatusCode::OK, &json!(false)), "{late:?}");
+    assert_eq!(s.get(&format!("/api/v1/payments/{pid}"), &alice).await.body["status"], "SUCCEEDED");
+    assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &alice).await.body["status"], "CONFIRMED");
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%\"type\":\"BookingConfirmed\"%'",
     )

@@ -85,11 +85,16 @@ async fn settle(
     outcome: &ChargeOutcome,
     webhook: Option<WebhookReceipt<'_>>,
 ) -> AppResult<Settled> {
-    if matches!(outcome, ChargeOutcome::Processing | ChargeOutcome::RequiresAction(_)) {
+    // Nothing to settle, so nothing to lock: an outcome still pending, or a payment (as read just
+    // before) no longer in flight, which it never is again (`settlement::settle`'s first rule):
+    // the provider's webhook after the buyer's own call settled it.
+    if matches!(outcome, ChargeOutcome::Processing | ChargeOutcome::RequiresAction(_))
+        || !payment.in_flight()
+    {
         return Ok(Settled::Unchanged);
     }
     let now = app.now();
-    let settled = app.payments.settle(payment.id, outcome, webhook, now).await?;
+    let settled = app.payments.settle(payment, outcome, webhook, now).await?;
     match &settled {
         Settled::Confirmed(b) => {
             metrics::count(Metric::PaymentsSucceeded, 1);

@@ -127,10 +127,11 @@ pub trait PaymentStore: Send + Sync {
     async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Payment>>;
     /// Settles a PROCESSING payment: SUCCEEDED confirms a PENDING booking in the same transaction;
     /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
-    /// is recorded in the same transaction so that it takes effect once.
+    /// is recorded in the same transaction so that it takes effect once. `payment` as read: its id
+    /// and its booking's (which never changes) say what to lock.
     async fn settle(
         &self,
-        id: Uuid,
+        payment: &Payment,
         outcome: &ChargeOutcome,
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,

@@ -53,13 +53,13 @@ impl PaymentStore for Memory {
 
     async fn settle(
         &self,
-        id: Uuid,
+        payment: &Payment,
         outcome: &ChargeOutcome,
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,
     ) -> BackendResult<Settled> {
         let mut s = self.state();
-        let Some(mut p) = s.payments.get(&id).cloned() else {
+        let Some(mut p) = s.payments.get(&payment.id).cloned() else {
             return Ok(Settled::Unchanged);
         };
         if let Some(w) = webhook {

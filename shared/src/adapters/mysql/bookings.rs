@@ -12,11 +12,11 @@ use uuid::Uuid;
 
 use super::codes::take_use;
 use super::events::event_charges;
-use super::outbox::enqueue;
 use super::rows::{booking_rows, BookingRow, BOOKING_COLUMNS};
 use super::tickets::locked_for_booking;
 use super::tx::{
-    apply, apply_keeping, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
+    apply, apply_keeping, commit, live_payments, locked_booking, owe_refund, revoke_tickets,
+    set_seats,
 };
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
 use crate::domain::cancel::{
@@ -78,59 +78,35 @@ impl MySqlBookings {
     ) -> Result<CreateOutcome, Abort> {
         let event = booking.event_id.to_string();
         let mut tx = self.pool.begin().await.map_err(fault("booking seats"))?;
-        let cancelled: Option<Option<chrono::NaiveDateTime>> = sqlx::query_scalar!(
-            "SELECT cancelled_at FROM events WHERE id = ? LOCK IN SHARE MODE",
+        // A locking read of the event (its cancel, an UPDATE of the row, waits for this booking,
+        // and its cancel job then lets it go), and whether the hold is a waitlist offer.
+        let read = sqlx::query!(
+            "SELECT cancelled_at IS NOT NULL AS `cancelled: bool`, \
+             EXISTS (SELECT 1 FROM waitlist WHERE hold_id = ? AND status = 'OFFERED') AS `offered: bool` \
+             FROM events WHERE id = ? LOCK IN SHARE MODE",
+            hold.to_string(),
             &event
         )
         .fetch_optional(&mut *tx)
         .await?;
-        if cancelled.flatten().is_some() {
-            return Ok(CreateOutcome::Closed);
-        }
+        let offered = match read {
+            Some(r) if r.cancelled => return Ok(CreateOutcome::Closed),
+            Some(r) => r.offered,
+            None => false,
+        };
+        // Every seat still AVAILABLE, taken and its version bumped in one statement. By primary
+        // key only (`seat_id IN`): a test of the status alone would make the optimizer range-scan,
+        // and lock, every available seat of the event.
         let mut q = QueryBuilder::new(
-            "SELECT seat_id, CAST(status AS CHAR) AS status, version FROM seats WHERE event_id = ",
+            "UPDATE seats FORCE INDEX (PRIMARY) SET status = 'HELD', version = version + 1 WHERE event_id = ",
         );
         q.push_bind(&event).push(" AND seat_id IN ");
         in_list(&mut q, &booking.seat_ids);
-        let rows = q.build().fetch_all(&mut *tx).await?;
-        let mut taken = Vec::new();
-        let mut versions = Vec::new();
-        for r in &rows {
-            let (seat, version): (String, u64) = (r.try_get("seat_id")?, r.try_get("version")?);
-            if status(r, "status", SeatStatus::parse)? != SeatStatus::Available {
-                taken.push(seat.clone());
-            }
-            versions.push((seat, version));
-        }
-        if !taken.is_empty() {
-            taken.sort();
-            return Ok(CreateOutcome::SeatsTaken(taken));
-        }
-        if versions.len() != booking.seat_ids.len() {
-            return Err(Abort::Fail(BackendError::permanent(
-                "booking seats",
-                anyhow::anyhow!("seats missing from event {event}"),
-            )));
-        }
-        // The optimistic check: every seat still at the version read, and still available.
-        // By primary key only (`seat_id IN`): the row-value test alone would make the optimizer
-        // range-scan, and lock, every available seat of the event.
-        let mut q = QueryBuilder::new("UPDATE seats FORCE INDEX (PRIMARY) SET status = 'HELD', version = version + 1 WHERE event_id = ");
-        q.push_bind(&event).push(" AND seat_id IN ");
-        in_list(&mut q, versions.iter().map(|(seat, _)| seat));
-        q.push(" AND status = 'AVAILABLE' AND (seat_id, version) IN (");
-        let mut sep = q.separated(", ");
-        for (seat, version) in &versions {
-            sep.push("(")
-                .push_bind_unseparated(seat)
-                .push_unseparated(", ")
-                .push_bind_unseparated(*version)
-                .push_unseparated(")");
-        }
-        q.push(")");
+        q.push(" AND status = 'AVAILABLE'");
         let updated = q.build().execute(&mut *tx).await?.rows_affected();
-        if updated != versions.len() as u64 {
-            return Err(Abort::Retry(Contention::LostOptimisticCheck("seat versions")));
+        if updated != booking.seat_ids.len() as u64 {
+            tx.rollback().await?;
+            return self.refused(booking).await;
         }
         let (percent_off, amount_off) = booking.discount.parts();
         sqlx::query!(
@@ -182,17 +158,47 @@ impl MySqlBookings {
         if !take_use(&mut tx, booking, booking.created_at).await? {
             return Ok(CreateOutcome::CodeExhausted);
         }
-        enqueue(&mut tx, outbox, &booking.user_id).await?;
         // A hold the waitlist offered is booked: the offer is accepted, in the same step.
-        sqlx::query!(
-            "UPDATE waitlist SET status = 'ACCEPTED', updated_at = ?, version = version + 1 WHERE hold_id = ? AND status = 'OFFERED'",
-            booking.created_at,
-            hold.to_string()
-        )
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        if offered {
+            sqlx::query!(
+                "UPDATE waitlist SET status = 'ACCEPTED', updated_at = ?, version = version + 1 WHERE hold_id = ? AND status = 'OFFERED'",
+                booking.created_at,
+                hold.to_string()
+            )
+                .execute(&mut *tx)
+                .await?;
+        }
+        commit(tx, outbox, &booking.user_id).await?;
         Ok(CreateOutcome::Created)
+    }
+
+    /// Why the seats of a booking could not all be taken, read after its transaction rolled back:
+    /// those no longer AVAILABLE (Redis let them through: it lost a lock), or, when every one is
+    /// available again, a retry.
+    async fn refused(&self, booking: &Booking) -> Result<CreateOutcome, Abort> {
+        let mut q = QueryBuilder::new(
+            "SELECT seat_id, CAST(status AS CHAR) AS status FROM seats WHERE event_id = ",
+        );
+        q.push_bind(booking.event_id.to_string()).push(" AND seat_id IN ");
+        in_list(&mut q, &booking.seat_ids);
+        let rows = q.build().fetch_all(&self.pool).await?;
+        if rows.len() != booking.seat_ids.len() {
+            return Err(Abort::Fail(BackendError::permanent(
+                "booking seats",
+                anyhow::anyhow!("seats missing from event {}", booking.event_id),
+            )));
+        }
+        let mut taken = Vec::new();
+        for r in &rows {
+            if status(r, "status", SeatStatus::parse)? != SeatStatus::Available {
+                taken.push(r.try_get("seat_id")?);
+            }
+        }
+        if taken.is_empty() {
+            return Err(Abort::Retry(Contention::LostOptimisticCheck("seats released meanwhile")));
+        }
+        taken.sort();
+        Ok(CreateOutcome::SeatsTaken(taken))
     }
 
     async fn try_cancel(
@@ -214,9 +220,9 @@ impl MySqlBookings {
             Ok(CancelPlan::Unchanged) => return Ok(Cancelled::Unchanged(Box::new(b))),
             Ok(CancelPlan::Whole) => {
                 let keep = kept_on_cancel(by, &event_charges(&mut tx, b.event_id).await?);
-                let cancelled = BookingStatus::Cancelled;
-                let refunds = apply_keeping(&mut tx, &mut b, cancelled, now, actor, keep).await?;
-                tx.commit().await?;
+                let (cancelled, out) = (BookingStatus::Cancelled, &mut Vec::new());
+                let refunds = apply_keeping(&mut tx, &mut b, cancelled, now, keep, out).await?;
+                commit(tx, out, actor).await?;
                 return Ok(Cancelled::Whole { booking: Box::new(b), refunds });
             }
             Ok(CancelPlan::Seats(seats)) => seats,
@@ -259,16 +265,16 @@ impl MySqlBookings {
         b.version += 1;
         b.seat_ids.retain(|s| !seats.contains(s));
         let cancelled = message::SeatsCancelled::of(&b, seats, share);
-        let mut messages =
+        let mut out =
             vec![Envelope::new(b.event_id, now, Message::BookingSeatsCancelled(cancelled))];
-        messages.extend(revoke_tickets(&mut tx, &b, Some(seats), now).await?);
-        enqueue(&mut tx, &messages, actor).await?;
+        out.extend(revoke_tickets(&mut tx, &b, Some(seats), now).await?);
         // A paid booking gets the seats' share back, from its succeeded payment(s) in order.
         let mut refunds = Vec::new();
         for owed in seat_cancel_refunds(&payments, share) {
-            refunds.push(owe_refund(&mut tx, &mut payments, b.event_id, owed, actor, now).await?);
+            let event = b.event_id;
+            refunds.push(owe_refund(&mut tx, &mut payments, event, owed, now, &mut out).await?);
         }
-        tx.commit().await?;
+        commit(tx, &out, actor).await?;
         Ok(Cancelled::Seats { booking: Box::new(b), freed: seats.to_vec(), refunds })
     }
 
@@ -285,8 +291,9 @@ impl MySqlBookings {
         if b.status != from {
             return Ok(None);
         }
-        let refunded = apply(&mut tx, &mut b, to, now, actor).await?;
-        tx.commit().await?;
+        let out = &mut Vec::new();
+        let refunded = apply(&mut tx, &mut b, to, now, out).await?;
+        commit(tx, out, actor).await?;
         Ok(Some((b, refunded)))
     }
 }

@@ -8,15 +8,15 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
-use super::outbox::enqueue;
 use super::rows::{payment_rows, PaymentRow};
-use super::tx::{apply, locked_booking, locked_payment, move_payment, owe_refund};
+use super::tx::{apply, commit, locked_booking, locked_payment, move_payment, owe_refund};
 use super::{fault, retry, uuid, Abort};
 use crate::domain::history::PROVIDER;
 use crate::domain::message::dispute_message;
 use crate::domain::settlement::{self, ProviderRefundPlan, Settlement};
 use crate::domain::{
-    Booking, BookingStatus, ChargeOutcome, Dispute, Payment, PaymentStatus, Refund, RefundReason,
+    Booking, BookingStatus, ChargeOutcome, Dispute, Envelope, Payment, PaymentStatus, Refund,
+    RefundReason,
 };
 use crate::ports::{
     BackendResult, NewPayment, PaymentStore, ProviderRefund, Settled, WebhookReceipt,
@@ -46,14 +46,15 @@ async fn first_receipt(
     Ok(fresh == 1)
 }
 
-/// Moves a locked PROCESSING payment to SUCCEEDED and announces it.
+/// Moves a locked PROCESSING payment to SUCCEEDED, its announcement in `out`.
 async fn succeed(
     tx: &mut Transaction<'_, MySql>,
     p: &mut Payment,
     event: Uuid,
     now: DateTime<Utc>,
+    out: &mut Vec<Envelope>,
 ) -> Result<(), Abort> {
-    move_payment(tx, p, PaymentStatus::Succeeded, None, event, now, PROVIDER).await
+    move_payment(tx, p, PaymentStatus::Succeeded, None, event, now, out).await
 }
 
 impl MySqlPayments {
@@ -75,16 +76,22 @@ impl MySqlPayments {
             .transpose()
     }
 
-    /// Opens a transaction holding the payment's booking and the payment locked (in that order),
-    /// with the provider event recorded first if there is one; `None` if the payment or booking is
-    /// unknown, or the event was applied before.
+    /// Opens a transaction holding the payment's booking (`booking` when the caller read it with
+    /// the payment, else read first) and the payment locked (in that order), with the provider
+    /// event recorded first if there is one; `None` if the payment or booking is unknown, or the
+    /// event was applied before.
     async fn lock_pair(
         &self,
         id: Uuid,
+        booking: Option<Uuid>,
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,
     ) -> Result<Option<(Transaction<'static, MySql>, Booking, Payment)>, Abort> {
-        let Some(booking_id) = self.booking_of(id).await? else { return Ok(None) };
+        let booking = match booking {
+            Some(b) => Some(b),
+            None => self.booking_of(id).await?,
+        };
+        let Some(booking_id) = booking else { return Ok(None) };
         let mut tx = self.pool.begin().await.map_err(fault("settling a payment"))?;
         if let Some(webhook) = webhook {
             if !first_receipt(&mut tx, webhook, now).await? {
@@ -93,48 +100,47 @@ impl MySqlPayments {
         }
         let Some(b) = locked_booking(&mut tx, booking_id).await? else { return Ok(None) };
         let p = locked_payment(&mut tx, id).await?;
-        Ok(Some((tx, b, p)))
+        Ok((p.booking_id == b.id).then_some((tx, b, p)))
     }
 
     async fn try_settle(
         &self,
-        id: Uuid,
+        payment: &Payment,
         outcome: &ChargeOutcome,
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,
     ) -> Result<Settled, Abort> {
-        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, webhook, now).await? else {
+        let (id, booking) = (payment.id, Some(payment.booking_id));
+        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, booking, webhook, now).await? else {
             return Ok(Settled::Unchanged);
         };
+        let out = &mut Vec::new();
         let result = match settlement::settle(&b, &p, outcome, now) {
             Settlement::Unchanged => Settled::Unchanged,
             Settlement::Fail(reason) => {
                 let failed = PaymentStatus::Failed;
-                move_payment(&mut tx, &mut p, failed, Some(&reason), b.event_id, now, PROVIDER)
-                    .await?;
+                move_payment(&mut tx, &mut p, failed, Some(&reason), b.event_id, now, out).await?;
                 Settled::Failed
             }
             Settlement::Confirm => {
-                succeed(&mut tx, &mut p, b.event_id, now).await?;
-                apply(&mut tx, &mut b, BookingStatus::Confirmed, now, PROVIDER).await?;
+                succeed(&mut tx, &mut p, b.event_id, now, out).await?;
+                apply(&mut tx, &mut b, BookingStatus::Confirmed, now, out).await?;
                 Settled::Confirmed(b)
             }
             Settlement::RefundLate { expire, refund } => {
                 // The booking expired (or was cancelled, or paid already): the money goes back;
                 // a PENDING booking past its deadline is expired in the same step.
-                succeed(&mut tx, &mut p, b.event_id, now).await?;
+                succeed(&mut tx, &mut p, b.event_id, now, out).await?;
                 let payments = std::slice::from_mut(&mut p);
                 let mut refunds =
-                    vec![owe_refund(&mut tx, payments, b.event_id, refund, PROVIDER, now).await?];
+                    vec![owe_refund(&mut tx, payments, b.event_id, refund, now, out).await?];
                 if expire {
-                    refunds.extend(
-                        apply(&mut tx, &mut b, BookingStatus::Expired, now, PROVIDER).await?,
-                    );
+                    refunds.extend(apply(&mut tx, &mut b, BookingStatus::Expired, now, out).await?);
                 }
                 Settled::Refunded(b, refunds)
             }
         };
-        tx.commit().await?;
+        commit(tx, out, PROVIDER).await?;
         Ok(result)
     }
 
@@ -145,7 +151,7 @@ impl MySqlPayments {
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<Booking>, Abort> {
-        let Some((mut tx, mut b, p)) = self.lock_pair(id, Some(webhook), now).await? else {
+        let Some((mut tx, mut b, p)) = self.lock_pair(id, None, Some(webhook), now).await? else {
             return Ok(None);
         };
         if !p.disputable() {
@@ -166,8 +172,7 @@ impl MySqlPayments {
         b.dispute = Some(dispute.clone());
         b.updated_at = now;
         b.version += 1;
-        enqueue(&mut tx, &[dispute_message(&b, &p, dispute, now)], PROVIDER).await?;
-        tx.commit().await?;
+        commit(tx, &[dispute_message(&b, &p, dispute, now)], PROVIDER).await?;
         Ok(Some(b))
     }
 
@@ -177,7 +182,8 @@ impl MySqlPayments {
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> Result<ProviderRefund, Abort> {
-        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, Some(webhook), now).await? else {
+        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, None, Some(webhook), now).await?
+        else {
             return Ok(ProviderRefund::Unchanged);
         };
         let ProviderRefundPlan::Refunded { cancel } = settlement::provider_refunded(&b, &p) else {
@@ -193,15 +199,15 @@ impl MySqlPayments {
         .execute(&mut *tx)
         .await?;
         p.refunded_cents = p.amount_cents;
-        let refunded = PaymentStatus::Refunded;
-        move_payment(&mut tx, &mut p, refunded, None, b.event_id, now, PROVIDER).await?;
+        let (refunded, out) = (PaymentStatus::Refunded, &mut Vec::new());
+        move_payment(&mut tx, &mut p, refunded, None, b.event_id, now, out).await?;
         let outcome = if cancel {
-            apply(&mut tx, &mut b, BookingStatus::Cancelled, now, PROVIDER).await?;
+            apply(&mut tx, &mut b, BookingStatus::Cancelled, now, out).await?;
             ProviderRefund::Cancelled(Box::new(b))
         } else {
             ProviderRefund::Refunded
         };
-        tx.commit().await?;
+        commit(tx, out, PROVIDER).await?;
         Ok(outcome)
     }
 
@@ -215,21 +221,21 @@ impl MySqlPayments {
         }
         // A locking read of the event: its cancel (an UPDATE of the row) waits for this payment
         // to be recorded, and its cancel job then refunds it; a payment after the cancel is refused.
-        let cancelled = sqlx::query_scalar!(
-            "SELECT cancelled_at IS NOT NULL AS `cancelled: bool` FROM events WHERE id = ? LOCK IN SHARE MODE",
+        // With it, the booking's payment in flight, if any (the booking's lock, taken by every
+        // payment first, keeps a second from starting meanwhile).
+        let read = sqlx::query!(
+            "SELECT cancelled_at IS NOT NULL AS `cancelled: bool`, \
+             (SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1) AS live \
+             FROM events WHERE id = ? LOCK IN SHARE MODE",
+            p.booking_id.to_string(),
             b.event_id.to_string()
         )
         .fetch_optional(&mut *tx)
         .await?;
-        if cancelled.unwrap_or(true) {
-            return Ok(NewPayment::EventCancelled);
-        }
-        let live: Option<String> = sqlx::query_scalar!(
-            "SELECT id FROM payments WHERE booking_id = ? AND status IN ('PROCESSING', 'SUCCEEDED') LIMIT 1",
-            p.booking_id.to_string()
-        )
-            .fetch_optional(&mut *tx)
-            .await?;
+        let live = match read {
+            Some(r) if !r.cancelled => r.live,
+            _ => return Ok(NewPayment::EventCancelled),
+        };
         if let Some(other) = live {
             return Ok(NewPayment::InFlight(
                 Uuid::parse_str(&other).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
@@ -285,12 +291,12 @@ impl PaymentStore for MySqlPayments {
 
     async fn settle(
         &self,
-        id: Uuid,
+        payment: &Payment,
         outcome: &ChargeOutcome,
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,
     ) -> BackendResult<Settled> {
-        retry("settling a payment", || self.try_settle(id, outcome, webhook, now)).await
+        retry("settling a payment", || self.try_settle(payment, outcome, webhook, now)).await
     }
 
     async fn dispute(

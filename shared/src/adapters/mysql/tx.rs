@@ -1,7 +1,9 @@
 //! The steps a booking's and a payment's transactions share: reading and locking their rows (booking
 //! first, then its payments, then its seats), and storing what a plan of `domain::settlement`
 //! decided (a status move with its seats, tickets and messages; a payment's move; a refund owed).
-//! Both `bookings` and `payments` build on this module; neither imports the other.
+//! Both `bookings` and `payments` build on this module; neither imports the other. The steps put
+//! their messages in the transaction's `out`, and [`commit`] writes them all at once (one insert
+//! each of history, its seats and the outbox, however many steps), then commits.
 
 use chrono::{DateTime, Utc};
 use sqlx::{MySql, QueryBuilder, Row, Transaction};
@@ -78,19 +80,30 @@ pub(super) async fn set_seats(
     Ok(())
 }
 
-/// Moves a locked booking to `to` with its seats, outbox messages and history (made by `actor`);
-/// issues its tickets when it becomes CONFIRMED; revokes them and owes back what is left of its
-/// SUCCEEDED payments ([`refunds_on_leave`]) when it leaves the live statuses. A move that is no
-/// step of the status machine ([`BookingStatus::may_become`]) is refused: nothing is written.
-/// Returns the refunds owed.
+/// Writes the transaction's messages (`out`) and their history, made by `actor`, then commits.
+pub(super) async fn commit(
+    mut tx: Transaction<'_, MySql>,
+    out: &[Envelope],
+    actor: &str,
+) -> Result<(), Abort> {
+    enqueue(&mut tx, out, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a locked booking to `to` with its seats, its messages put in `out`; issues its tickets
+/// when it becomes CONFIRMED; revokes them and owes back what is left of its SUCCEEDED payments
+/// ([`refunds_on_leave`]) when it leaves the live statuses. A move that is no step of the status
+/// machine ([`BookingStatus::may_become`]) is refused: nothing is written. Returns the refunds
+/// owed.
 pub(super) async fn apply(
     tx: &mut Transaction<'_, MySql>,
     b: &mut Booking,
     to: BookingStatus,
     now: DateTime<Utc>,
-    actor: &str,
+    out: &mut Vec<Envelope>,
 ) -> Result<Vec<Refund>, Abort> {
-    apply_keeping(tx, b, to, now, actor, 0).await
+    apply_keeping(tx, b, to, now, 0, out).await
 }
 
 /// [`apply`], keeping `keep` of what was paid when the booking leaves the live statuses.
@@ -99,8 +112,8 @@ pub(super) async fn apply_keeping(
     b: &mut Booking,
     to: BookingStatus,
     now: DateTime<Utc>,
-    actor: &str,
     keep: i64,
+    out: &mut Vec<Envelope>,
 ) -> Result<Vec<Refund>, Abort> {
     if !b.status.may_become(to) {
         return Err(Abort::Fail(BackendError::permanent(
@@ -120,13 +133,13 @@ pub(super) async fn apply_keeping(
     )
     .execute(&mut **tx)
     .await?;
-    let mut messages = announce(b, to, now);
+    out.extend(announce(b, to, now));
     if to == BookingStatus::Confirmed {
         set_seats(tx, b, SeatStatus::Booked).await?;
-        messages.push(issue_tickets(tx, b, now).await?);
+        out.push(issue_tickets(tx, b, now).await?);
     } else {
         set_seats(tx, b, SeatStatus::Available).await?;
-        messages.extend(revoke_tickets(tx, b, None, now).await?);
+        out.extend(revoke_tickets(tx, b, None, now).await?);
         sqlx::query!("UPDATE booking_seats SET live = NULL WHERE booking_id = ?", b.id.to_string())
             .execute(&mut **tx)
             .await?;
@@ -135,12 +148,11 @@ pub(super) async fn apply_keeping(
     if b.status == BookingStatus::Pending && !to.is_live() {
         give_back_use(tx, b, now).await?;
     }
-    enqueue(tx, &messages, actor).await?;
     let mut refunded = Vec::new();
     if !to.is_live() {
         let mut payments = live_payments(tx, b.id).await?;
         for owed in refunds_on_leave(&payments, keep) {
-            refunded.push(owe_refund(tx, &mut payments, b.event_id, owed, actor, now).await?);
+            refunded.push(owe_refund(tx, &mut payments, b.event_id, owed, now, out).await?);
         }
     }
     b.status = to;
@@ -229,7 +241,7 @@ pub(super) async fn revoke_tickets(
 }
 
 /// Moves a locked payment to `status` (with a failure reason, if any), bumps its version, and
-/// announces it in the same transaction.
+/// puts its announcement in `out`.
 pub(super) async fn move_payment(
     tx: &mut Transaction<'_, MySql>,
     p: &mut Payment,
@@ -237,7 +249,7 @@ pub(super) async fn move_payment(
     reason: Option<&str>,
     event: Uuid,
     now: DateTime<Utc>,
-    actor: &str,
+    out: &mut Vec<Envelope>,
 ) -> Result<(), Abort> {
     sqlx::query!(
         "UPDATE payments SET status = ?, failure_reason = COALESCE(?, failure_reason), updated_at = ?, version = version + 1 WHERE id = ?",
@@ -252,19 +264,21 @@ pub(super) async fn move_payment(
     if let Some(r) = reason {
         p.failure_reason = Some(r.to_string());
     }
-    enqueue(tx, &[payment_message(p, event, now)], actor).await
+    out.push(payment_message(p, event, now));
+    Ok(())
 }
 
 /// Owes back `owed` from one of the locked `payments`, in the transaction that decided it: the
 /// refund row (sent to the provider after the commit, under its id as idempotency key), the
-/// payment's refunded total (REFUNDED once it reaches the amount) and the `PaymentRefunded` message.
+/// payment's refunded total (REFUNDED once it reaches the amount) and the `PaymentRefunded` message
+/// (in `out`).
 pub(super) async fn owe_refund(
     tx: &mut Transaction<'_, MySql>,
     payments: &mut [Payment],
     event: Uuid,
     owed: RefundOwed,
-    actor: &str,
     now: DateTime<Utc>,
+    out: &mut Vec<Envelope>,
 ) -> Result<Refund, Abort> {
     let Some(p) = payments.iter_mut().find(|p| p.id == owed.payment_id) else {
         return Err(Abort::Fail(BackendError::permanent(
@@ -308,6 +322,6 @@ pub(super) async fn owe_refund(
     )
         .execute(&mut **tx)
         .await?;
-    enqueue(tx, &[refund_message(p, &refund, now)], actor).await?;
+    out.push(refund_message(p, &refund, now));
     Ok(refund)
 }

@@ -235,16 +235,7 @@ impl SeatHolds for RedisSeats {
         booking: Uuid,
         deadline: DateTime<Utc>,
     ) -> BackendResult<bool> {
-        let moved = self.move_hold(hold, booking, deadline, HoldRecord::Drop).await?;
-        if moved {
-            let () = self
-                .connection()
-                .await?
-                .del(self.holdref(hold.id))
-                .await
-                .map_err(fault("forgetting a claimed hold"))?;
-        }
-        Ok(moved)
+        self.move_hold(hold, booking, deadline, HoldRecord::Drop).await
     }
 
     async fn mark_booked(&self, booking: &Booking, now: DateTime<Utc>) -> BackendResult<()> {

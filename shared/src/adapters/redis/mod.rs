@@ -297,7 +297,8 @@ impl RedisSeats {
     }
 
     /// Runs `move.lua`: the hold's locks to `owner` until `expires_at`; the hold's record is kept
-    /// or dropped as `record` says.
+    /// or dropped as `record` says, and with a dropped record its pointer (in the same step where
+    /// the keys share a server; after it on a cluster, where the pointer has a slot of its own).
     pub(super) async fn move_hold(
         &self,
         hold: &Hold,
@@ -314,6 +315,10 @@ impl RedisSeats {
         for k in self.seat_keys(e, &hold.seat_ids) {
             inv.key(k);
         }
+        let pointer = (record == HoldRecord::Drop).then(|| self.holdref(hold.id));
+        if let Some(pointer) = pointer.as_ref().filter(|_| !self.is_cluster()) {
+            inv.key(pointer);
+        }
         inv.arg(hold.id.to_string())
             .arg(owner.to_string())
             .arg(millis(expires_at))
@@ -326,10 +331,13 @@ impl RedisSeats {
         for s in &hold.seat_ids {
             inv.arg(s);
         }
-        let done: i64 = inv
-            .invoke_async(&mut self.connection().await?)
-            .await
-            .map_err(fault("moving a hold"))?;
+        let mut conn = self.connection().await?;
+        let done: i64 = inv.invoke_async(&mut conn).await.map_err(fault("moving a hold"))?;
+        if let Some(key) = pointer.filter(|_| self.is_cluster() && done == 1) {
+            let () = redis::AsyncCommands::del(&mut conn, key)
+                .await
+                .map_err(fault("forgetting a claimed hold"))?;
+        }
         Ok(done == 1)
     }
 
@@ -450,7 +458,7 @@ fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
 pub(super) enum HoldRecord {
     /// Still a hold (an extension): the record stays.
     Keep,
-    /// Now a booking's (a claim): the record goes.
+    /// Now a booking's (a claim): the record goes, and the pointer to it.
     Drop,
 }
 
