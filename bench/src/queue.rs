@@ -28,6 +28,9 @@ pub struct Options {
     /// The access window of an admitted buyer (s).
     #[arg(long, default_value_t = 120)]
     admission_ttl: u32,
+    /// The room's `admitPerMinute` (none: admission bounded by the seats left alone).
+    #[arg(long)]
+    admit_per_minute: Option<u32>,
     /// Skip the same crowd without a waiting room.
     #[arg(long)]
     no_compare: bool,
@@ -120,11 +123,15 @@ pub async fn run(
         secret,
         o.seats,
         4,
-        json!({ "onSaleAt": opens.to_rfc3339(), "waitingRoom": { "admissionTtlSeconds": o.admission_ttl } }),
+        json!({ "onSaleAt": opens.to_rfc3339(), "waitingRoom": {
+            "admissionTtlSeconds": o.admission_ttl, "admitPerMinute": o.admit_per_minute,
+        } }),
     )
     .await?;
     let seat_count = all.len() as u32;
-    println!("on-sale with a waiting room: {seat_count} seats, {} buyers, {concurrency} at a time, through {url} (event {event})", o.buyers);
+    let pace =
+        o.admit_per_minute.map_or("as the seats left allow".into(), |n| format!("{n} a minute"));
+    println!("on-sale with a waiting room: {seat_count} seats, {} buyers, {concurrency} at a time, admitting {pace}, through {url} (event {event})", o.buyers);
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..o.buyers)

@@ -71,7 +71,9 @@ local function served_at(t)
 end
 
 -- Admits the next positions the seats allow: never more admitted buyers still shopping than seats
--- neither held nor booked, never more than the cap a minute. Returns admitted now.
+-- neither held nor booked, never more than the cap a minute, and that cap spread over the minute
+-- (at most a sixtieth of it, rounded up, in any second), so that the hold path takes the admitted
+-- as a stream, not as a minute's worth at once. Returns admitted now.
 local function advance()
   if not seed or now >= sales_end then return 0 end
   if redis.call('EXISTS', KEYS[8]) == 0 then return 0 end
@@ -82,7 +84,8 @@ local function advance()
   local shopping = served - served_at(cutoff) - redis.call('ZCOUNT', KEYS[5], '(' .. cutoff, '+inf')
   local budget = math.min(free - shopping, total - served)
   if per_minute > 0 then
-    budget = math.min(budget, per_minute - (served - served_at(now - 60000)))
+    budget = math.min(budget, per_minute - (served - served_at(now - 60000)),
+      math.ceil(per_minute / 60) - (served - served_at(now - 1000)))
   end
   local sold_out = (free <= 0) and 1 or 0
   if num(redis.call('HGET', KEYS[1], 'soldout')) ~= sold_out then

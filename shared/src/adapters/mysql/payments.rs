@@ -9,7 +9,9 @@ use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
 use super::rows::{payment_rows, PaymentRow};
-use super::tx::{apply, commit, locked_booking, locked_payment, move_payment, owe_refund};
+use super::tx::{
+    apply, commit, locked_booking, locked_order, locked_payment, move_payment, owe_refund,
+};
 use super::{fault, retry, uuid, Abort};
 use crate::domain::history::PROVIDER;
 use crate::domain::message::dispute_message;
@@ -213,7 +215,7 @@ impl MySqlPayments {
 
     async fn try_insert(&self, p: &Payment) -> Result<NewPayment, Abort> {
         let mut tx = self.pool.begin().await.map_err(fault("recording a payment"))?;
-        let Some(b) = locked_booking(&mut tx, p.booking_id).await? else {
+        let Some(b) = locked_order(&mut tx, p.booking_id).await? else {
             return Ok(NewPayment::NotPayable(None));
         };
         if let Err(status) = b.payable(p.created_at) {

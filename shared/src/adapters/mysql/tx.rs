@@ -21,15 +21,23 @@ use crate::domain::settlement::{refunds_on_leave, RefundOwed};
 use crate::domain::{Booking, BookingStatus, Envelope, Payment, PaymentStatus, Refund, SeatStatus};
 use crate::ports::BackendError;
 
-/// The booking with its seats, its row locked for the rest of the transaction.
-pub(super) async fn locked_booking(
+/// The booking without its seats (`seat_ids` empty), its row locked for the rest of the
+/// transaction: enough to decide whether it may be paid.
+pub(super) async fn locked_order(
     tx: &mut Transaction<'_, MySql>,
     id: Uuid,
 ) -> Result<Option<Booking>, sqlx::Error> {
     let row =
         booking_rows!("WHERE id = ? FOR UPDATE", id.to_string()).fetch_optional(&mut **tx).await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut b = row.booking()?;
+    row.map(|r| r.booking()).transpose()
+}
+
+/// The booking with its seats, its row locked for the rest of the transaction.
+pub(super) async fn locked_booking(
+    tx: &mut Transaction<'_, MySql>,
+    id: Uuid,
+) -> Result<Option<Booking>, sqlx::Error> {
+    let Some(mut b) = locked_order(tx, id).await? else { return Ok(None) };
     b.seat_ids = sqlx::query_scalar!(
         "SELECT seat_id FROM booking_seats WHERE booking_id = ? AND released_at IS NULL ORDER BY seat_id",
         id.to_string()
