@@ -147,7 +147,7 @@ start_builds() {
   command -v dynoxide >/dev/null || missing+=" dynoxide"
   [ -n "$missing" ] || return 0
   command -v cc >/dev/null && command -v make >/dev/null || apt_install build-essential
-  log "building$missing from crates.io and the gateway, all at once in the background (18 to 34 minutes on 2 cores, once per machine)"
+  log "building$missing from crates.io and the gateway, all at once in the background (14 to 34 minutes on 2 cores, once per machine)"
   case $missing in *nisshi*)
     cheap_install nisshi --version "$NISSHI_VERSION" --locked --no-default-features --features dynostore \
       >"$STATE_DIR/logs/nisshi-install.log" 2>&1 &
