@@ -7,7 +7,9 @@ run or a benchmark quadratic:
   process, which is what `--from-scratch` asks for anyway;
 - every list (and a charge's `refunds`, `amount_refunded` and `refunded`, read several times each
   time a charge is shown) scans every key of the store: here each type's objects are also kept in
-  an index of their own, in the store's order, and lists read that.
+  an index of their own, in the store's order, and lists read that, newest first as Stripe lists
+  (upstream lists oldest first, so a reader that pages from the top, as the daily audit does,
+  would meet the oldest objects where Stripe shows the newest).
 Arguments are localstripe's.
 """
 
@@ -41,7 +43,7 @@ def _list_all(cls, url, limit=None, starting_after=None, **kwargs):
     if kwargs:
         raise resources.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
     li = resources.List(url, limit=limit, starting_after=starting_after)
-    li._list = list(_by_type[cls.object].values())
+    li._list = list(reversed(_by_type[cls.object].values()))
     return li
 
 

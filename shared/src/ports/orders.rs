@@ -215,7 +215,8 @@ pub trait PaymentProvider: Send + Sync {
         self.status(payment).await
     }
     /// The provider's charges that succeeded since `since` (the reconciliation's list), each with
-    /// the payment it names (`metadata.paymentId`), if any.
+    /// the payment it names (`metadata.paymentId`), if any; an error when there are more than it
+    /// reads, never a part of them.
     async fn succeeded_since(&self, _since: DateTime<Utc>) -> BackendResult<Vec<ProviderCharge>> {
         Ok(Vec::new())
     }

@@ -25,8 +25,10 @@ use wire::{ErrorBody, EventPage, Intent, StripeError, StripeRefund};
 
 /// How long one call to Stripe may take.
 const TIMEOUT: Duration = Duration::from_secs(15);
-/// The most pages of 100 events one reconciliation reads.
-const MAX_EVENT_PAGES: usize = 200;
+/// The most pages of 100 events one reconciliation reads (100,000 charges: a stadium's on-sale
+/// twice over in one day); a window with more fails the audit (its alarm) rather than leave
+/// charges unread.
+const MAX_EVENT_PAGES: usize = 1_000;
 
 /// The [`PaymentProvider`] over Stripe's API.
 #[derive(Clone)]
@@ -231,10 +233,16 @@ impl PaymentProvider for StripeProvider {
                 }
             }
             if !page.has_more || after.is_none() {
-                break;
+                return Ok(out);
             }
         }
-        Ok(out)
+        Err(BackendError::permanent(
+            what,
+            anyhow::anyhow!(
+                "more than {} succeeded charges since {since}: the audit would be incomplete",
+                MAX_EVENT_PAGES * 100
+            ),
+        ))
     }
 
     /// One Stripe refund per refund row: the row's id is the idempotency key, and a refund already
