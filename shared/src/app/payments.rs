@@ -217,7 +217,7 @@ pub async fn apply_webhook(app: &App, _signed: Signed, event: ProviderEvent) -> 
         }
         ProviderEventKind::RefundSucceeded => {
             let now = app.now();
-            match app.payments.apply_refund(payment.id, hook, now).await? {
+            match app.payments.apply_refund(&payment, hook, now).await? {
                 ProviderRefund::Unchanged => false,
                 ProviderRefund::Refunded => true,
                 ProviderRefund::Cancelled(b) => {
@@ -230,7 +230,7 @@ pub async fn apply_webhook(app: &App, _signed: Signed, event: ProviderEvent) -> 
             }
         }
         ProviderEventKind::Disputed(dispute) => {
-            let recorded = app.payments.dispute(payment.id, dispute, hook, app.now()).await?;
+            let recorded = app.payments.dispute(&payment, dispute, hook, app.now()).await?;
             if let Some(b) = &recorded {
                 metrics::count(Metric::PaymentsDisputed, 1);
                 tracing::warn!(payment_id = %payment.id, booking_id = %b.id, status = dispute.status, amount_cents = dispute.amount_cents, "chargeback on a booking");

@@ -127,8 +127,10 @@ pub trait PaymentStore: Send + Sync {
     async fn stale(&self, before: DateTime<Utc>, limit: u32) -> BackendResult<Vec<Payment>>;
     /// Settles a PROCESSING payment: SUCCEEDED confirms a PENDING booking in the same transaction;
     /// a success for a booking no longer pending is refunded. With `webhook`, the provider event id
-    /// is recorded in the same transaction so that it takes effect once. `payment` as read: its id
-    /// and its booking's (which never changes) say what to lock.
+    /// is recorded in the same transaction so that it takes effect once.
+    ///
+    /// Here and below, `payment` is as the caller read it: its id and its booking's (which never
+    /// changes) say what to lock, and the rows locked are what is decided on.
     async fn settle(
         &self,
         payment: &Payment,
@@ -141,7 +143,7 @@ pub trait PaymentStore: Send + Sync {
     /// seats AVAILABLE again) in the same transaction: money back never leaves the seats sold.
     async fn apply_refund(
         &self,
-        id: Uuid,
+        payment: &Payment,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> BackendResult<ProviderRefund>;
@@ -150,7 +152,7 @@ pub trait PaymentStore: Send + Sync {
     /// organiser's notice) in the same transaction; the booking, when it was recorded.
     async fn dispute(
         &self,
-        id: Uuid,
+        payment: &Payment,
         dispute: &Dispute,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,

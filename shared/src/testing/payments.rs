@@ -92,12 +92,12 @@ impl PaymentStore for Memory {
 
     async fn apply_refund(
         &self,
-        id: Uuid,
+        payment: &Payment,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> BackendResult<ProviderRefund> {
         let mut s = self.state();
-        let Some(mut p) = s.payments.get(&id).cloned() else {
+        let Some(mut p) = s.payments.get(&payment.id).cloned() else {
             return Ok(ProviderRefund::Unchanged);
         };
         if !s.webhooks.insert(webhook.id.to_string()) {
@@ -118,13 +118,13 @@ impl PaymentStore for Memory {
 
     async fn dispute(
         &self,
-        id: Uuid,
+        payment: &Payment,
         dispute: &Dispute,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> BackendResult<Option<Booking>> {
         let mut s = self.state();
-        let Some(p) = s.payments.get(&id).cloned() else { return Ok(None) };
+        let Some(p) = s.payments.get(&payment.id).cloned() else { return Ok(None) };
         if !s.webhooks.insert(webhook.id.to_string()) || !p.disputable() {
             return Ok(None);
         }

@@ -12,11 +12,11 @@ use uuid::Uuid;
 
 use super::codes::take_use;
 use super::events::event_charges;
+use super::outbox::commit;
 use super::rows::{booking_rows, BookingRow, BOOKING_COLUMNS};
 use super::tickets::locked_for_booking;
 use super::tx::{
-    apply, apply_keeping, commit, live_payments, locked_booking, owe_refund, revoke_tickets,
-    set_seats,
+    apply, apply_keeping, live_payments, locked_booking, owe_refund, revoke_tickets, set_seats,
 };
 use super::{duplicate_key, fault, in_list, retry, status, Abort, Contention};
 use crate::domain::cancel::{

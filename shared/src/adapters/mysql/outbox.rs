@@ -43,6 +43,18 @@ pub(super) async fn enqueue(
     Ok(())
 }
 
+/// Writes a transaction's messages and their history ([`enqueue`], all at once however many
+/// steps put them in), then commits.
+pub(super) async fn commit(
+    mut tx: Transaction<'_, MySql>,
+    messages: &[Envelope],
+    actor: &str,
+) -> Result<(), Abort> {
+    enqueue(&mut tx, messages, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The [`Outbox`] over one pool.
 #[derive(Clone)]
 pub struct MySqlOutbox {

@@ -8,10 +8,9 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{MySql, Row, Transaction};
 use uuid::Uuid;
 
+use super::outbox::commit;
 use super::rows::{payment_rows, PaymentRow};
-use super::tx::{
-    apply, commit, locked_booking, locked_order, locked_payment, move_payment, owe_refund,
-};
+use super::tx::{apply, locked_booking, locked_order, locked_payment, move_payment, owe_refund};
 use super::{fault, retry, uuid, Abort};
 use crate::domain::history::PROVIDER;
 use crate::domain::message::dispute_message;
@@ -64,44 +63,24 @@ impl MySqlPayments {
         MySqlPayments { pool }
     }
 
-    /// The booking a payment is for, read without locks, so that rows are then locked
-    /// booking -> payment like everywhere.
-    async fn booking_of(&self, payment: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
-        let booking: Option<String> = sqlx::query_scalar!(
-            "SELECT booking_id FROM payments WHERE id = ?",
-            payment.to_string()
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        booking
-            .map(|b| Uuid::parse_str(&b).map_err(|e| sqlx::Error::Decode(Box::new(e))))
-            .transpose()
-    }
-
-    /// Opens a transaction holding the payment's booking (`booking` when the caller read it with
-    /// the payment, else read first) and the payment locked (in that order), with the provider
+    /// Opens a transaction holding the payment's booking and the payment locked (in that order,
+    /// as everywhere; both named by `read`, the payment as the caller read it), with the provider
     /// event recorded first if there is one; `None` if the payment or booking is unknown, or the
     /// event was applied before.
     async fn lock_pair(
         &self,
-        id: Uuid,
-        booking: Option<Uuid>,
+        read: &Payment,
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,
     ) -> Result<Option<(Transaction<'static, MySql>, Booking, Payment)>, Abort> {
-        let booking = match booking {
-            Some(b) => Some(b),
-            None => self.booking_of(id).await?,
-        };
-        let Some(booking_id) = booking else { return Ok(None) };
         let mut tx = self.pool.begin().await.map_err(fault("settling a payment"))?;
         if let Some(webhook) = webhook {
             if !first_receipt(&mut tx, webhook, now).await? {
                 return Ok(None);
             }
         }
-        let Some(b) = locked_booking(&mut tx, booking_id).await? else { return Ok(None) };
-        let p = locked_payment(&mut tx, id).await?;
+        let Some(b) = locked_booking(&mut tx, read.booking_id).await? else { return Ok(None) };
+        let p = locked_payment(&mut tx, read.id).await?;
         Ok((p.booking_id == b.id).then_some((tx, b, p)))
     }
 
@@ -112,8 +91,7 @@ impl MySqlPayments {
         webhook: Option<WebhookReceipt<'_>>,
         now: DateTime<Utc>,
     ) -> Result<Settled, Abort> {
-        let (id, booking) = (payment.id, Some(payment.booking_id));
-        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, booking, webhook, now).await? else {
+        let Some((mut tx, mut b, mut p)) = self.lock_pair(payment, webhook, now).await? else {
             return Ok(Settled::Unchanged);
         };
         let out = &mut Vec::new();
@@ -148,12 +126,12 @@ impl MySqlPayments {
 
     async fn try_dispute(
         &self,
-        id: Uuid,
+        payment: &Payment,
         dispute: &Dispute,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<Booking>, Abort> {
-        let Some((mut tx, mut b, p)) = self.lock_pair(id, None, Some(webhook), now).await? else {
+        let Some((mut tx, mut b, p)) = self.lock_pair(payment, Some(webhook), now).await? else {
             return Ok(None);
         };
         if !p.disputable() {
@@ -180,11 +158,11 @@ impl MySqlPayments {
 
     async fn try_refund(
         &self,
-        id: Uuid,
+        payment: &Payment,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> Result<ProviderRefund, Abort> {
-        let Some((mut tx, mut b, mut p)) = self.lock_pair(id, None, Some(webhook), now).await?
+        let Some((mut tx, mut b, mut p)) = self.lock_pair(payment, Some(webhook), now).await?
         else {
             return Ok(ProviderRefund::Unchanged);
         };
@@ -303,21 +281,21 @@ impl PaymentStore for MySqlPayments {
 
     async fn dispute(
         &self,
-        id: Uuid,
+        payment: &Payment,
         dispute: &Dispute,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> BackendResult<Option<Booking>> {
-        retry("recording a dispute", || self.try_dispute(id, dispute, webhook, now)).await
+        retry("recording a dispute", || self.try_dispute(payment, dispute, webhook, now)).await
     }
 
     async fn apply_refund(
         &self,
-        id: Uuid,
+        payment: &Payment,
         webhook: WebhookReceipt<'_>,
         now: DateTime<Utc>,
     ) -> BackendResult<ProviderRefund> {
-        retry("refunding a payment", || self.try_refund(id, webhook, now)).await
+        retry("refunding a payment", || self.try_refund(payment, webhook, now)).await
     }
 
     async fn unsent_refunds(

@@ -7,7 +7,7 @@ use sqlx::mysql::MySqlPool;
 use uuid::Uuid;
 
 use super::codes::insert_code;
-use super::outbox::enqueue;
+use super::outbox::commit;
 use super::{fault, parse_uuid, Abort};
 use crate::domain::presale::{Draw, Registration, RegistrationStatus};
 use crate::domain::{Contact, Envelope};
@@ -59,8 +59,7 @@ impl MySqlPresale {
         )
         .execute(&mut *tx)
         .await?;
-        enqueue(&mut tx, outbox, by).await?;
-        tx.commit().await?;
+        commit(tx, outbox, by).await?;
         Ok(true)
     }
 }

@@ -2,7 +2,7 @@
 //! first, then its payments, then its seats), and storing what a plan of `domain::settlement`
 //! decided (a status move with its seats, tickets and messages; a payment's move; a refund owed).
 //! Both `bookings` and `payments` build on this module; neither imports the other. The steps put
-//! their messages in the transaction's `out`, and [`commit`] writes them all at once (one insert
+//! their messages in the transaction's `out`, and `outbox::commit` writes them all at once (one insert
 //! each of history, its seats and the outbox, however many steps), then commits.
 
 use chrono::{DateTime, Utc};
@@ -10,7 +10,6 @@ use sqlx::{MySql, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
 use super::codes::give_back_use;
-use super::outbox::enqueue;
 use super::rows::{booking_rows, payment_rows, PaymentRow};
 use super::{in_list, Abort};
 use crate::domain::message::{
@@ -85,17 +84,6 @@ pub(super) async fn set_seats(
         .push(" AND seat_id IN ");
     in_list(&mut q, &b.seat_ids);
     q.build().execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// Writes the transaction's messages (`out`) and their history, made by `actor`, then commits.
-pub(super) async fn commit(
-    mut tx: Transaction<'_, MySql>,
-    out: &[Envelope],
-    actor: &str,
-) -> Result<(), Abort> {
-    enqueue(&mut tx, out, actor).await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use sqlx::mysql::{MySqlPool, MySqlRow};
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::outbox::enqueue;
+use super::outbox::commit;
 use super::{fault, status, uuid, Abort};
 use crate::domain::history::SYSTEM;
 use crate::domain::waitlist::{Offer, WaitlistEntry, WaitlistStatus};
@@ -101,8 +101,7 @@ impl MySqlWaitlist {
         if !done {
             return Ok(false);
         }
-        enqueue(&mut tx, std::slice::from_ref(notice), SYSTEM).await?;
-        tx.commit().await?;
+        commit(tx, std::slice::from_ref(notice), SYSTEM).await?;
         Ok(true)
     }
 }

@@ -39,9 +39,7 @@ impl RedisSeats {
         for k in self.seat_keys(e, seats) {
             inv.key(k);
         }
-        if let Some(pointer) = then.as_ref().filter(|_| !self.is_cluster()) {
-            inv.key(pointer);
-        }
+        self.pointer_in_script(&mut inv, then.as_ref());
         inv.arg(owner.to_string())
             .arg(millis(now))
             .arg(e.to_string())
@@ -75,11 +73,7 @@ impl RedisSeats {
             }
         };
         let limited = matches!(released, Released::Limited { .. });
-        if let Some(key) = then.filter(|_| self.is_cluster() && !limited) {
-            let () = redis::AsyncCommands::del(&mut conn, key)
-                .await
-                .map_err(fault("forgetting a released hold"))?;
-        }
+        self.forget_after(&mut conn, then, !limited).await?;
         Ok(released)
     }
 

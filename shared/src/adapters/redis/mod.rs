@@ -225,6 +225,34 @@ impl RedisSeats {
         matches!(self.client, Client::Cluster(_))
     }
 
+    /// A hold's pointer, given to the script that ends the hold as its last key so that it goes in
+    /// the same step, where the keys share a server; on a cluster (the pointer has a slot of its
+    /// own) none, and [`RedisSeats::forget_after`] deletes it.
+    pub(super) fn pointer_in_script(
+        &self,
+        inv: &mut redis::ScriptInvocation,
+        pointer: Option<&String>,
+    ) {
+        if let Some(key) = pointer.filter(|_| !self.is_cluster()) {
+            inv.key(key);
+        }
+    }
+
+    /// On a cluster, deletes a hold's pointer after the script that ended the hold (`done`).
+    pub(super) async fn forget_after(
+        &self,
+        conn: &mut Conn,
+        pointer: Option<String>,
+        done: bool,
+    ) -> BackendResult<()> {
+        if let Some(key) = pointer.filter(|_| self.is_cluster() && done) {
+            let () = redis::AsyncCommands::del(conn, key)
+                .await
+                .map_err(fault("forgetting an ended hold"))?;
+        }
+        Ok(())
+    }
+
     pub async fn connection(&self) -> BackendResult<Conn> {
         let conn = self
             .conn
@@ -316,9 +344,7 @@ impl RedisSeats {
             inv.key(k);
         }
         let pointer = (record == HoldRecord::Drop).then(|| self.holdref(hold.id));
-        if let Some(pointer) = pointer.as_ref().filter(|_| !self.is_cluster()) {
-            inv.key(pointer);
-        }
+        self.pointer_in_script(&mut inv, pointer.as_ref());
         inv.arg(hold.id.to_string())
             .arg(owner.to_string())
             .arg(millis(expires_at))
@@ -333,11 +359,7 @@ impl RedisSeats {
         }
         let mut conn = self.connection().await?;
         let done: i64 = inv.invoke_async(&mut conn).await.map_err(fault("moving a hold"))?;
-        if let Some(key) = pointer.filter(|_| self.is_cluster() && done == 1) {
-            let () = redis::AsyncCommands::del(&mut conn, key)
-                .await
-                .map_err(fault("forgetting a claimed hold"))?;
-        }
+        self.forget_after(&mut conn, pointer, done == 1).await?;
         Ok(done == 1)
     }
 
