@@ -63,6 +63,12 @@ if [ "${1:-}" = dynamo ]; then
     --endpoint "dynoxide=$AWS_ENDPOINT_URL_DYNAMODB" "$@"
 fi
 [ -z "$tls" ] || log "over TLS: MariaDB ($DB_SSL_MODE), Redis ($REDIS_HOST:$REDIS_PORT, AUTH), Kafka (msk-gate)"
-exec target/release/onsale-bench --url http://127.0.0.1:8090 --redis "$baseline_redis" \
+# localstripe's webhooks go to the bench's gateway while it runs, as Stripe's go to the deployed
+# API: its payments are there. A gateway `run.sh` started gets them back afterwards.
+if [ "$PAYMENT_PROVIDER" = stripe ]; then
+  trap 'bash "$LOCALSTACK_DIR/stack.sh" webhooks "${GATEWAY_ADDR:-127.0.0.1:8080}"' EXIT
+  bash "$LOCALSTACK_DIR/stack.sh" webhooks 127.0.0.1:8090
+fi
+target/release/onsale-bench --url http://127.0.0.1:8090 --redis "$baseline_redis" \
   --database "mysql://$DB_USER:$DB_PASSWORD@$DB_HOST:$DB_PORT/$DB_NAME" \
   "$mode" --gateway target/release/local-gateway "$@"

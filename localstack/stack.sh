@@ -221,6 +221,23 @@ up_dynamodb() {
   log "DynamoDB emulator ready ($AWS_ENDPOINT_URL_DYNAMODB)"
 }
 
+# Stripe's webhooks to the gateway at $1, signed with its secret, for the events the endpoint
+# handles, as the dashboard's endpoint is registered (docs/DEPLOY.md): not every event of every
+# object, which would cost the emulator and the gateway a request each for nothing. One endpoint:
+# registering it again moves it (the bench points it at its own gateway while it runs).
+stripe_webhooks() {
+  local kind events=()
+  for kind in payment_intent.succeeded payment_intent.payment_failed charge.refunded \
+    charge.dispute.created charge.dispute.updated charge.dispute.closed; do
+    events+=(--data-urlencode "events[]=$kind")
+  done
+  curl -sf -u "${STRIPE_SECRET_KEY:-sk_test_local}:" -X POST "$STRIPE_API_BASE/_config/webhooks/local-gateway" \
+    -d "url=http://$1/api/v1/payments/webhook" \
+    "${events[@]}" \
+    --data-urlencode "secret=$PAYMENT_WEBHOOK_SECRET" >/dev/null \
+    || { echo "could not register the webhook endpoint with localstripe" >&2; exit 1; }
+}
+
 up_stripe() {
   if [ ! -x "$STRIPE_VENV/bin/localstripe" ]; then
     log "installing localstripe $LOCALSTRIPE_VERSION (Stripe emulator) into $STRIPE_VENV"
@@ -236,19 +253,7 @@ up_stripe() {
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
   fi
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "localstripe did not start (log: $STATE_DIR/logs/localstripe.log)" >&2; exit 1; }
-  # Stripe's webhooks to the local gateway, signed with its secret, for the events the endpoint
-  # handles, as the dashboard's endpoint is registered (docs/DEPLOY.md): not every event of every
-  # object, which would cost the emulator and the gateway a request each for nothing.
-  local kind events=()
-  for kind in payment_intent.succeeded payment_intent.payment_failed charge.refunded \
-    charge.dispute.created charge.dispute.updated charge.dispute.closed; do
-    events+=(--data-urlencode "events[]=$kind")
-  done
-  curl -sf -u "${STRIPE_SECRET_KEY:-sk_test_local}:" -X POST "$STRIPE_API_BASE/_config/webhooks/local-gateway" \
-    -d "url=http://${GATEWAY_ADDR:-127.0.0.1:8080}/api/v1/payments/webhook" \
-    "${events[@]}" \
-    --data-urlencode "secret=$PAYMENT_WEBHOOK_SECRET" >/dev/null \
-    || { echo "could not register the webhook endpoint with localstripe" >&2; exit 1; }
+  stripe_webhooks "${GATEWAY_ADDR:-127.0.0.1:8080}"
   log "Stripe emulator ready ($STRIPE_API_BASE, webhooks to the gateway)"
 }
 
@@ -371,9 +376,11 @@ case "${1:-up}" in
       log "stopped MariaDB"
     fi
     log "stack is down (the machine's own services were never touched)" ;;
+  webhooks)
+    stripe_webhooks "${2:?usage: $0 webhooks HOST:PORT}"; log "Stripe's webhooks go to $2" ;;
   status)
     for s in "MariaDB $DB_HOST $DB_PORT" "Redis $REDIS_HOST $REDIS_PORT" "Kafka ${KAFKA_BROKER_ADDR%%:*} ${KAFKA_BROKER_ADDR##*:}" "msk-gate ${KAFKA_BOOTSTRAP_SERVERS%%:*} ${KAFKA_BOOTSTRAP_SERVERS##*:}" "dynoxide 127.0.0.1 ${AWS_ENDPOINT_URL_DYNAMODB##*:}" "moto 127.0.0.1 ${AWS_ENDPOINT_URL##*:}" "localstripe 127.0.0.1 ${STRIPE_API_BASE##*:}"; do
       set -- $s; if port_open "$2" "$3"; then echo "$1: up ($2:$3)"; else echo "$1: down"; fi
     done ;;
-  *) echo "usage: $0 up|down|status|cluster" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|cluster|webhooks HOST:PORT" >&2; exit 2 ;;
 esac

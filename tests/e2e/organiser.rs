@@ -339,6 +339,23 @@ async fn blocked_seats_cannot_be_held_show_blocked_live_and_survive_a_reload() {
     .await
     .unwrap();
     assert_eq!(in_mysql, 0);
+    // A change and the message announcing it are one row; a block's change has no message, and
+    // the relay has nothing to send for it.
+    let rows: Vec<(String, Option<String>, bool)> = sqlx::query_as(
+        "SELECT type, topic, sent_at IS NOT NULL FROM history WHERE event_id = ? AND type IS NOT NULL ORDER BY seq",
+    )
+    .bind(e.to_string())
+    .fetch_all(&s.db)
+    .await
+    .unwrap();
+    let created = rows.iter().filter(|r| r.0 == "BookingCreated").collect::<Vec<_>>();
+    assert_eq!(created.len(), 1, "{rows:?}");
+    assert!(created[0].1.is_some(), "the booking's change carries its message: {rows:?}");
+    let blocks = rows.iter().filter(|r| r.0.ends_with("locked")).collect::<Vec<_>>();
+    assert_eq!(blocks.len(), 2, "blocked, put back: {rows:?}");
+    for (kind, topic, sent) in blocks {
+        assert_eq!((topic, sent), (&None, &true), "{kind}: nothing to relay");
+    }
 }
 
 #[tokio::test]

@@ -156,7 +156,7 @@ async fn an_async_payment_settles_through_a_signed_webhook_once() {
     assert_eq!(s.get(&format!("/api/v1/payments/{pid}"), &alice).await.body["status"], "SUCCEEDED");
     assert_eq!(s.get(&format!("/api/v1/bookings/{id}"), &alice).await.body["status"], "CONFIRMED");
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%\"type\":\"BookingConfirmed\"%'",
+        "SELECT COUNT(*) FROM history WHERE payload LIKE '%\"type\":\"BookingConfirmed\"%'",
     )
     .fetch_one(&s.db)
     .await
@@ -241,7 +241,7 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
         "nothing is sent while the broker is away"
     );
     let expected: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, topic FROM outbox WHERE sent_at IS NULL ORDER BY seq")
+        sqlx::query_as("SELECT id, topic FROM history WHERE sent_at IS NULL ORDER BY seq")
             .fetch_all(&s.db)
             .await
             .unwrap();
@@ -262,7 +262,7 @@ async fn bookings_go_on_while_kafka_is_away_and_every_event_arrives_after() {
         }
     }
     assert_eq!(sent, expected.len());
-    let (unsent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+    let (unsent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM history WHERE sent_at IS NULL")
         .fetch_one(&s.db)
         .await
         .unwrap();

@@ -1,10 +1,12 @@
-//! History: changes written in the transaction of what they record ([`record`], called by the
-//! outbox's `enqueue` for every message about a booking or seats, and by blocks), read back by
-//! booking or by seat, oldest first. Nothing here updates or deletes a change. Holds and releases
-//! are not here: they are archived per attempt beside it (`adapters::hold_history`).
+//! History: changes written in the transaction of what they record (by the outbox's `enqueue`, in
+//! the row of the message about a booking or seats that announces each; by [`record`] for blocks,
+//! which no message announces), read back by booking or by seat, oldest first. Nothing here updates
+//! or deletes a change. Holds and releases are not here: they are archived per attempt beside it
+//! (`adapters::hold_history`).
 
 use async_trait::async_trait;
 use sqlx::mysql::{MySqlPool, MySqlRow};
+use sqlx::query_builder::Separated;
 use sqlx::{MySql, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
@@ -12,7 +14,9 @@ use super::{fault, uuid};
 use crate::domain::history::{Change, MAX_CHANGES};
 use crate::ports::{BackendResult, History};
 
-/// Writes the changes, and each under every seat it touched, in the caller's transaction.
+/// Writes changes that no message announces (a block) in the caller's transaction, each in one row
+/// with nothing to send, and each under every seat it touched. A change with a message is written
+/// with it, in its row (`outbox::enqueue`).
 pub(super) async fn record(
     tx: &mut Transaction<'_, MySql>,
     changes: &[Change],
@@ -20,31 +24,48 @@ pub(super) async fn record(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut q =
-        QueryBuilder::new("INSERT INTO history (id, event_id, booking_id, at, type, actor, data) ");
+    let mut q = QueryBuilder::new(
+        "INSERT INTO history (id, at, sent_at, event_id, booking_id, type, actor, data) ",
+    );
     q.push_values(changes, |mut b, c| {
-        b.push_bind(c.id.to_string())
-            .push_bind(c.event_id.to_string())
-            .push_bind(c.booking_id.map(|b| b.to_string()))
-            .push_bind(c.at)
-            .push_bind(&c.kind)
-            .push_bind(&c.actor)
-            .push_bind(c.data.to_string());
+        b.push_bind(c.id.to_string()).push_bind(c.at).push_bind(c.at);
+        push_change(b, Some(c));
     });
     q.build().execute(&mut **tx).await?;
+    index_seats(tx, &changes.iter().collect::<Vec<_>>()).await
+}
+
+/// Binds a row's change columns (`event_id, booking_id, type, actor, data`), all NULL for a message
+/// that records no change.
+pub(super) fn push_change<'args>(
+    mut b: Separated<'_, 'args, MySql, &'static str>,
+    c: Option<&Change>,
+) {
+    b.push_bind(c.map(|c| c.event_id.to_string()))
+        .push_bind(c.and_then(|c| c.booking_id.map(|b| b.to_string())))
+        .push_bind(c.map(|c| c.kind.clone()))
+        .push_bind(c.map(|c| c.actor.clone()))
+        .push_bind(c.map(|c| c.data.to_string()));
+}
+
+/// Writes each change under every seat it touched (`history_seats`), in the caller's transaction.
+pub(super) async fn index_seats(
+    tx: &mut Transaction<'_, MySql>,
+    changes: &[&Change],
+) -> Result<(), sqlx::Error> {
     let seats: Vec<(&Change, &String)> =
-        changes.iter().flat_map(|c| c.seats.iter().map(move |s| (c, s))).collect();
-    if !seats.is_empty() {
-        let mut q =
-            QueryBuilder::new("INSERT INTO history_seats (event_id, seat_id, at, history_id) ");
-        q.push_values(seats, |mut b, (c, seat)| {
-            b.push_bind(c.event_id.to_string())
-                .push_bind(seat)
-                .push_bind(c.at)
-                .push_bind(c.id.to_string());
-        });
-        q.build().execute(&mut **tx).await?;
+        changes.iter().flat_map(|c| c.seats.iter().map(move |s| (*c, s))).collect();
+    if seats.is_empty() {
+        return Ok(());
     }
+    let mut q = QueryBuilder::new("INSERT INTO history_seats (event_id, seat_id, at, history_id) ");
+    q.push_values(seats, |mut b, (c, seat)| {
+        b.push_bind(c.event_id.to_string())
+            .push_bind(seat)
+            .push_bind(c.at)
+            .push_bind(c.id.to_string());
+    });
+    q.build().execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -1,8 +1,9 @@
-//! The transactional outbox: messages written in the transaction of the change they announce,
-//! relayed to Kafka afterwards. The relay claims rows for a while (`claimed_until`, taken with
-//! `SKIP LOCKED` so that concurrent relays split the work) and commits at once; the send happens
-//! outside any transaction, then the sent rows are marked. A relay that dies leaves its claim to
-//! lapse; the rows are sent again and consumers drop the repeats by id.
+//! The transactional outbox: messages written in the transaction of the change they announce, in
+//! the row of `history` that records it (one insert for both), relayed to Kafka afterwards. The
+//! relay claims rows for a while (`claimed_until`, taken with `SKIP LOCKED` so that concurrent
+//! relays split the work) and commits at once; the send happens outside any transaction, then the
+//! sent rows are marked. A relay that dies leaves its claim to lapse; the rows are sent again and
+//! consumers drop the repeats by id.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,8 +15,9 @@ use crate::domain::history::Change;
 use crate::domain::Envelope;
 use crate::ports::{BackendError, BackendResult, Outbox, OutboxMessage};
 
-/// Writes outbox rows in the caller's transaction, and the history of what they announce (made by
-/// `actor`). A message that does not serialize is an error: an empty payload is never stored.
+/// Writes the messages in the caller's transaction, each in one row of `history` with the change it
+/// records (made by `actor`), if any, and then each change under its seats. A message that does not
+/// serialize is an error: an empty payload is never stored.
 pub(super) async fn enqueue(
     tx: &mut Transaction<'_, MySql>,
     messages: &[Envelope],
@@ -24,22 +26,25 @@ pub(super) async fn enqueue(
     if messages.is_empty() {
         return Ok(());
     }
-    let changes: Vec<Change> = messages.iter().filter_map(|m| Change::of(m, actor)).collect();
-    super::history::record(tx, &changes).await?;
-    let payloads = messages
+    let rows = messages
         .iter()
-        .map(serde_json::to_string)
-        .collect::<Result<Vec<_>, _>>()
+        .map(|m| Ok((m, serde_json::to_string(m)?, Change::of(m, actor))))
+        .collect::<Result<Vec<_>, serde_json::Error>>()
         .map_err(|e| Abort::Fail(BackendError::permanent("serializing outbox messages", e)))?;
-    let mut q = QueryBuilder::new("INSERT INTO outbox (id, topic, msg_key, payload, created_at) ");
-    q.push_values(messages.iter().zip(&payloads), |mut b, (m, payload)| {
+    let mut q = QueryBuilder::new(
+        "INSERT INTO history (id, topic, msg_key, payload, at, event_id, booking_id, type, actor, data) ",
+    );
+    q.push_values(&rows, |mut b, (m, payload, change)| {
         b.push_bind(m.id.to_string())
             .push_bind(m.topic())
             .push_bind(&m.key)
             .push_bind(payload)
             .push_bind(m.occurred_at);
+        super::history::push_change(b, change.as_ref());
     });
     q.build().execute(&mut **tx).await?;
+    let changes: Vec<&Change> = rows.iter().filter_map(|(_, _, c)| c.as_ref()).collect();
+    super::history::index_seats(tx, &changes).await?;
     Ok(())
 }
 
@@ -85,7 +90,7 @@ impl Outbox for MySqlOutbox {
         let mut tx =
             sqlx::Connection::begin(&mut *conn).await.map_err(fault("claiming outbox rows"))?;
         let rows = sqlx::query!(
-            "SELECT seq, topic, msg_key, payload FROM outbox WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) \
+            "SELECT seq, topic AS \"topic!\", msg_key AS \"msg_key!\", payload AS \"payload!\" FROM history WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) \
              ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED",
             now,
             limit
@@ -103,7 +108,7 @@ impl Outbox for MySqlOutbox {
             })
             .collect();
         if !claimed.is_empty() {
-            let mut q = QueryBuilder::new("UPDATE outbox SET claimed_until = ");
+            let mut q = QueryBuilder::new("UPDATE history SET claimed_until = ");
             q.push_bind(until).push(" WHERE seq IN ");
             in_list(&mut q, claimed.iter().map(|m| m.seq));
             q.build().execute(&mut *tx).await.map_err(fault("claiming outbox rows"))?;
@@ -116,7 +121,7 @@ impl Outbox for MySqlOutbox {
         if seqs.is_empty() {
             return Ok(());
         }
-        let mut q = QueryBuilder::new("UPDATE outbox SET sent_at = ");
+        let mut q = QueryBuilder::new("UPDATE history SET sent_at = ");
         q.push_bind(now).push(" WHERE seq IN ");
         in_list(&mut q, seqs.iter().copied());
         q.build().execute(&self.pool).await.map_err(fault("marking the outbox sent"))?;
@@ -128,7 +133,7 @@ impl Outbox for MySqlOutbox {
             return Ok(());
         }
         let mut q = QueryBuilder::new(
-            "UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND seq IN ",
+            "UPDATE history SET claimed_until = NULL WHERE sent_at IS NULL AND seq IN ",
         );
         in_list(&mut q, seqs.iter().copied());
         q.build().execute(&self.pool).await.map_err(fault("giving outbox rows back"))?;

@@ -3,7 +3,8 @@
 //! decided (a status move with its seats, tickets and messages; a payment's move; a refund owed).
 //! Both `bookings` and `payments` build on this module; neither imports the other. The steps put
 //! their messages in the transaction's `out`, and `outbox::commit` writes them all at once (one insert
-//! each of history, its seats and the outbox, however many steps), then commits.
+//! of history rows, each with its message, and one of their seats, however many steps), then
+//! commits.
 
 use chrono::{DateTime, Utc};
 use sqlx::{MySql, QueryBuilder, Row, Transaction};
