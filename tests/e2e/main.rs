@@ -12,6 +12,7 @@ mod holds;
 mod live;
 mod organiser;
 mod payments;
+mod pool;
 mod prices;
 mod queue;
 mod races;
