@@ -158,7 +158,7 @@ async fn cancelling_an_event_cancels_and_refunds_every_booking_once_though_kille
     assert!(s.seat_statuses(&e).await.values().all(|st| st == "AVAILABLE"), "holds released too");
     // Every buyer is told: one BookingCancelled message per booking, in the outbox with it.
     assert_eq!(
-        scalar(&s, "SELECT COUNT(*) FROM outbox WHERE msg_key = ? AND payload LIKE '%\"type\":\"BookingCancelled\"%'", &e).await,
+        scalar(&s, "SELECT COUNT(*) FROM history WHERE msg_key = ? AND payload LIKE '%\"type\":\"BookingCancelled\"%'", &e).await,
         240
     );
     assert_eq!(s.audit().await, (0, 0, 0));

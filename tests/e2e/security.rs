@@ -53,8 +53,8 @@ async fn a_provider_refund_of_a_confirmed_booking_cancels_it_and_frees_its_seats
     let other = json!({ "id": format!("evt_{}", uuid::Uuid::new_v4()), "type": "refund.succeeded", "data": { "paymentId": p.body["id"] } });
     assert_eq!(s.webhook(&other, WEBHOOK_SECRET, now()).await.body["applied"], json!(false));
     let (cancelled, refunded): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM outbox WHERE payload LIKE '%\"type\":\"BookingCancelled\"%'), \
-                (SELECT COUNT(*) FROM outbox WHERE payload LIKE '%\"type\":\"PaymentRefunded\"%')",
+        "SELECT (SELECT COUNT(*) FROM history WHERE payload LIKE '%\"type\":\"BookingCancelled\"%'), \
+                (SELECT COUNT(*) FROM history WHERE payload LIKE '%\"type\":\"PaymentRefunded\"%')",
     )
     .fetch_one(&s.db)
     .await

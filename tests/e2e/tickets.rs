@@ -264,7 +264,7 @@ async fn a_transfer_reissues_the_code_and_leaves_the_given_seat_sold_when_the_gi
     // Every ticket change went out with the transaction that made it: issued (two seats, one
     // message), transferred, checked in (the transferred one), revoked (the cancel).
     for kind in ["TicketsIssued", "TicketTransferred", "TicketCheckedIn", "TicketRevoked"] {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE payload LIKE ?")
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM history WHERE payload LIKE ?")
             .bind(format!("%\"type\":\"{kind}\"%"))
             .fetch_one(&s.db)
             .await

@@ -267,7 +267,7 @@ async fn freed_seats_go_to_the_oldest_waiting_buyer_then_the_next_then_back_on_s
     assert_eq!(fay["status"], "OFFERED", "the free seat is offered at once: {fay}");
 
     // Everyone offered was told, through the outbox (email/SMS by the notifications consumer).
-    let offers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE msg_key = ? AND payload LIKE '%\"type\":\"WaitlistOffered\"%'")
+    let offers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM history WHERE msg_key = ? AND payload LIKE '%\"type\":\"WaitlistOffered\"%'")
         .bind(&e)
         .fetch_one(&s.db)
         .await
