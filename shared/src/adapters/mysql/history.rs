@@ -32,7 +32,7 @@ pub(super) async fn record(
         push_change(b, Some(c));
     });
     q.build().execute(&mut **tx).await?;
-    index_seats(tx, &changes.iter().collect::<Vec<_>>()).await
+    index_seats(tx, changes).await
 }
 
 /// Binds a row's change columns (`event_id, booking_id, type, actor, data`), all NULL for a message
@@ -49,12 +49,12 @@ pub(super) fn push_change<'args>(
 }
 
 /// Writes each change under every seat it touched (`history_seats`), in the caller's transaction.
-pub(super) async fn index_seats(
+pub(super) async fn index_seats<'c>(
     tx: &mut Transaction<'_, MySql>,
-    changes: &[&Change],
+    changes: impl IntoIterator<Item = &'c Change>,
 ) -> Result<(), sqlx::Error> {
     let seats: Vec<(&Change, &String)> =
-        changes.iter().flat_map(|c| c.seats.iter().map(move |s| (*c, s))).collect();
+        changes.into_iter().flat_map(|c| c.seats.iter().map(move |s| (c, s))).collect();
     if seats.is_empty() {
         return Ok(());
     }

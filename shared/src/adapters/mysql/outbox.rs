@@ -43,8 +43,7 @@ pub(super) async fn enqueue(
         super::history::push_change(b, change.as_ref());
     });
     q.build().execute(&mut **tx).await?;
-    let changes: Vec<&Change> = rows.iter().filter_map(|(_, _, c)| c.as_ref()).collect();
-    super::history::index_seats(tx, &changes).await?;
+    super::history::index_seats(tx, rows.iter().filter_map(|(_, _, c)| c.as_ref())).await?;
     Ok(())
 }
 

@@ -2,9 +2,9 @@
 //! first, then its payments, then its seats), and storing what a plan of `domain::settlement`
 //! decided (a status move with its seats, tickets and messages; a payment's move; a refund owed).
 //! Both `bookings` and `payments` build on this module; neither imports the other. The steps put
-//! their messages in the transaction's `out`, and `outbox::commit` writes them all at once (one insert
-//! of history rows, each with its message, and one of their seats, however many steps), then
-//! commits.
+//! their messages in the transaction's `out`, and `outbox::commit` writes them all at once (one
+//! insert of history rows, each with its message, and one of their seats, however many steps),
+//! then commits.
 
 use chrono::{DateTime, Utc};
 use sqlx::{MySql, QueryBuilder, Row, Transaction};
